@@ -3,10 +3,21 @@ package io.netkit.benchmarks.iptables;
 import io.netkit.benchmarks.support.BenchNamespaces;
 import io.netkit.benchmarks.support.Proc;
 import io.netkit.benchmarks.support.WorkDir;
+import io.netkit.iptables.CommandRunner;
+import io.netkit.iptables.Iptables;
+import io.netkit.iptables.OwnedRules;
+import io.netkit.iptables.Owner;
+import io.netkit.iptables.Protocol;
+import io.netkit.iptables.Rule;
+import io.netkit.iptables.Table;
+import io.netkit.iptables.Target;
+import io.netkit.netlink.NetNamespace;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -22,81 +33,133 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
- * Applying 1000 filter rules in a bench host namespace: netkit-iptables vs {@code iptables-restore --noflush} fed
- * the same payload from a shell ({@code ip netns exec H sh -c 'iptables-restore --noflush < FILE'}) vs one
- * {@code iptables -A} per rule (100 rules from one shell inside the namespace, scaled ×10 in the report).
+ * Applying 1000 filter rules (an owned chain hooked into FORWARD) in a bench host namespace: netkit-iptables'
+ * {@code Iptables.apply} (its processes started inside the namespace by {@code NetNamespace.start}, as netkit-core
+ * does) vs {@code iptables-restore --noflush --wait} fed the same payload ({@code Iptables.plan}, byte for byte)
+ * from a shell ({@code ip netns exec H sh -c 'iptables-nft-restore --noflush --wait < FILE'}) vs one
+ * {@code iptables -A} per rule (100 of the same rules from one shell inside the namespace, ×10 in the report).
  * {@code ipNetnsExecTrue} measures what entering the namespace and starting a shell costs the two yardsticks.
- * Re-applying the payload rewrites the chain whole, so every apply after the first does the same work.
+ * Re-applying rewrites the chain whole, so every apply after the first does the same work. The processes netkit
+ * starts per apply are counted ({@code processes} in the JMH output).
  */
-@BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 5)
-@Measurement(iterations = 20)
 @Fork(1)
 @State(Scope.Benchmark)
 public class ApplyBenchmark {
     static final int RULES = 1000;
     static final int PER_RULE = 100;
-    static final String CHAIN = "NETKIT-BENCH";
 
     BenchNamespaces spaces;
     WorkDir work;
     String host;
+    NetNamespace ns;
+    Iptables iptables;
+    OwnedRules rules;
+    final AtomicLong started = new AtomicLong();
     Path payload;
     Path perRuleScript;
+    String flushCommand;
+
+    /** Processes netkit started, per operation (JMH prints it as a secondary result). */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class Processes {
+        public long processes;
+    }
 
     @Setup(Level.Trial)
     public void setUp() {
         spaces = new BenchNamespaces();
         work = new WorkDir();
         host = spaces.create("host");
-        List<String> rules = new ArrayList<>();
+        ns = NetNamespace.open(host);
+        CommandRunner inNamespace = CommandRunner.starting(pb -> ns.start(pb));
+        CommandRunner counting = (argv, stdin) -> {
+            started.incrementAndGet();
+            return inNamespace.run(argv, stdin);
+        };
+        iptables = Iptables.create(counting);
+        Owner owner = Owner.of("nkb-bench");
+        String chain = owner.chain("BENCH");
+        OwnedRules.Builder b = OwnedRules.builder(owner);
         for (int i = 0; i < RULES; i++) {
-            rules.add("-A " + CHAIN + " -s 10." + (i / 250) + "." + (i % 250) + ".0/24 -p tcp -m tcp --dport "
-                    + (1000 + i) + " -m comment --comment \"netkit:bench\" -j ACCEPT");
+            b.rule(Table.FILTER, Rule.builder(chain)
+                    .source("10." + (i / 250) + "." + (i % 250) + ".0/24")
+                    .protocol(Protocol.TCP).destinationPort(1000 + i)
+                    .target(Target.ACCEPT).build());
         }
-        List<String> text = new ArrayList<>();
-        text.add("*filter");
-        text.add(":" + CHAIN + " - [0:0]");
-        text.addAll(rules);
-        text.add("COMMIT");
-        payload = work.write("rules.v4", text);
+        b.hook(Table.FILTER, "FORWARD", chain);
+        rules = b.build();
+        iptables.apply(rules);
+        // What every further apply sends (chain declared = flushed, 1000 rules; the hook is already there):
+        String text = iptables.plan(rules);
+        payload = work.writeString("rules.v4", text);
+        String restore = String.join(" ", iptables.restoreCommand());
         List<String> script = new ArrayList<>();
         script.add("set -e");
-        for (int i = 0; i < PER_RULE; i++) {
-            script.add("iptables -w -t filter " + rules.get(i));
+        String tool = iptables.backend().command(iptables.family());
+        for (String line : text.split("\n")) {
+            if (line.startsWith("-A ") && script.size() <= PER_RULE) {
+                script.add(tool + " -w -t filter " + line);
+            }
         }
         perRuleScript = work.write("per-rule.sh", script);
-        Proc.run("ip", "netns", "exec", host, "iptables", "-w", "-t", "filter", "-N", CHAIN);
+        flushCommand = tool + " -w -t filter -F " + chain;
+        restoreShell = restore + " < " + payload;
     }
 
-    /** Yardstick: {@code iptables-restore --noflush < payload} from a shell in the namespace. */
+    String restoreShell;
+
+    /** netkit: {@code Iptables.apply(rules)} with 1000 rules. */
     @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    @Warmup(iterations = 3, time = 1)
+    @Measurement(iterations = 5, time = 1)
+    public void netkitApply1000(Processes p) {
+        long before = started.get();
+        iptables.apply(rules);
+        p.processes += started.get() - before;
+    }
+
+    /** Yardstick: {@code iptables-restore --noflush --wait < payload} from a shell in the namespace. */
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    @Warmup(iterations = 3, time = 1)
+    @Measurement(iterations = 5, time = 1)
     public void restoreNoflush1000() {
-        Proc.run("ip", "netns", "exec", host, "sh", "-c", "iptables-restore --noflush < " + payload);
+        Proc.run("ip", "netns", "exec", host, "sh", "-c", restoreShell);
     }
 
-    /** Yardstick: 100 {@code iptables -A} calls from one shell in the namespace. */
+    /** Baseline: what {@code ip netns exec H sh -c true} costs (included in both yardsticks). */
     @Benchmark
-    public void iptablesAppend100() {
-        Proc.run("ip", "netns", "exec", host, "sh", perRuleScript.toString());
-    }
-
-    /** Baseline: what {@code ip netns exec H sh -c true} costs (included in both yardsticks above). */
-    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    @Warmup(iterations = 2, time = 1)
+    @Measurement(iterations = 3, time = 1)
     public void ipNetnsExecTrue() {
         Proc.run("ip", "netns", "exec", host, "sh", "-c", "true");
     }
 
-    @TearDown(Level.Iteration)
-    public void flush(BenchmarkParams params) {
+    /** Yardstick: 100 {@code iptables -A} calls from one shell in the namespace (into the emptied chain). */
+    @Benchmark
+    @BenchmarkMode(Mode.SingleShotTime)
+    @Warmup(iterations = 3)
+    @Measurement(iterations = 10)
+    public void iptablesAppend100() {
+        Proc.run("ip", "netns", "exec", host, "sh", perRuleScript.toString());
+    }
+
+    @Setup(Level.Iteration)
+    public void emptyChain(BenchmarkParams params) {
         if (params.getBenchmark().endsWith("Append100")) {
-            Proc.run("ip", "netns", "exec", host, "iptables", "-w", "-t", "filter", "-F", CHAIN);
+            Proc.run("ip", "netns", "exec", host, "sh", "-c", flushCommand);
         }
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        if (ns != null) {
+            ns.close();
+        }
         spaces.close();
         work.close();
     }
