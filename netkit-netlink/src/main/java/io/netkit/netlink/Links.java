@@ -519,6 +519,7 @@ public final class Links {
         final NlAttrReader attrs = new NlAttrReader();
         final NlAttrReader info = new NlAttrReader();
         int[] unknown = new int[64];
+        byte[] text = new byte[256];
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -560,7 +561,7 @@ public final class Links {
         while (a.next()) {
             switch (a.type()) {
                 case IFLA_IFNAME:
-                    name = a.string();
+                    name = string(a, s);
                     break;
                 case IFLA_MTU:
                     mtu = a.u32();
@@ -576,7 +577,7 @@ public final class Links {
                     master = a.u32();
                     break;
                 case IFLA_IFALIAS:
-                    alias = a.string();
+                    alias = string(a, s);
                     break;
                 case IFLA_GROUP:
                     group = a.u32();
@@ -642,6 +643,22 @@ public final class Links {
         return (len + 3) & ~3;
     }
 
+    /** The NUL-terminated UTF-8 payload as a String, copied once (through a per-thread scratch array). */
+    private static String string(NlAttrReader a, Scratch s) {
+        java.nio.ByteBuffer buf = a.buffer();
+        int p = a.payloadOffset();
+        int n = a.payloadLength();
+        int len = 0;
+        while (len < n && buf.get(p + len) != 0) {
+            len++;
+        }
+        if (s.text.length < len) {
+            s.text = new byte[Math.max(len, 2 * s.text.length)];
+        }
+        buf.get(p, s.text, 0, len);
+        return new String(s.text, 0, len, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     /** The kind string, without allocating for the kinds the kernel commonly reports. */
     private static String kindString(NlAttrReader a) {
         java.nio.ByteBuffer buf = a.buffer();
@@ -662,6 +679,6 @@ public final class Links {
             }
             return k;
         }
-        return a.string();
+        return string(a, SCRATCH.get());
     }
 }
