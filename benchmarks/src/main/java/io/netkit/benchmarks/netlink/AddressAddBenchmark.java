@@ -3,6 +3,9 @@ package io.netkit.benchmarks.netlink;
 import io.netkit.benchmarks.support.BenchNamespaces;
 import io.netkit.benchmarks.support.Proc;
 import io.netkit.benchmarks.support.WorkDir;
+import io.netkit.netlink.Addresses;
+import io.netkit.netlink.IpPrefix;
+import io.netkit.netlink.NetNamespace;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,6 +44,9 @@ public class AddressAddBenchmark {
     String host;
     Path batchFile;
     Path perStepScript;
+    NetNamespace ns;
+    Addresses addresses;
+    IpPrefix[] prefixes;
 
     /** 10.100.0.1/24, 10.100.1.1/24, ... 10.103.231.1/24. */
     static String address(int i) {
@@ -64,6 +70,20 @@ public class AddressAddBenchmark {
         }
         batchFile = work.write("addr.batch", batch);
         perStepScript = work.write("addr.sh", script);
+        ns = NetNamespace.open(host);
+        addresses = ns.netlink().addresses();
+        prefixes = new IpPrefix[ADDRESSES];
+        for (int i = 0; i < ADDRESSES; i++) {
+            prefixes[i] = IpPrefix.parse(address(i));
+        }
+    }
+
+    /** netkit: {@code addresses().add(LINK, prefix)} 1000 times (each looks the link up, then adds with broadcast). */
+    @Benchmark
+    public void netkitOneByOne() {
+        for (IpPrefix p : prefixes) {
+            addresses.add(LINK, p);
+        }
     }
 
     /** Yardstick: {@code ip -n HOST -batch FILE} with 1000 {@code addr add} lines. */
@@ -85,6 +105,9 @@ public class AddressAddBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        if (ns != null) {
+            ns.close();
+        }
         spaces.close();
         work.close();
     }

@@ -3,6 +3,9 @@ package io.netkit.benchmarks.netlink;
 import io.netkit.benchmarks.support.BenchNamespaces;
 import io.netkit.benchmarks.support.Proc;
 import io.netkit.benchmarks.support.WorkDir;
+import io.netkit.netlink.LinkSpec;
+import io.netkit.netlink.Links;
+import io.netkit.netlink.NetNamespace;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,8 +24,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Create + set up 1000 veth pairs (both ends up) in a fresh "bench host" namespace: netkit one request at a time,
- * netkit batched, {@code ip -batch} from a file, and one {@code ip} process per step (100 pairs, scaled ×10 in the
+ * Create + set up 1000 veth pairs (both ends up) in a fresh "bench host" namespace: netkit one request at a time
+ * ({@code create}, {@code setUp}, {@code setUp}; {@code create} also reads the new link back to return it), netkit
+ * creating each pair up with one call ({@code LinkSpec.up().peerUp()}), netkit batched ({@code createAll}), {@code ip -batch} from a file, and one {@code ip} process per step (100 pairs, scaled ×10 in the
  * report). One operation = the whole set; each iteration starts from an empty namespace (the links are removed
  * between iterations with one group delete, untimed).
  *
@@ -45,6 +49,10 @@ public class LinkCreateBenchmark {
     String host;
     Path batchFile;
     Path perStepScript;
+    NetNamespace ns;
+    Links links;
+    List<LinkSpec> specs;
+    List<LinkSpec> upSpecs;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -66,6 +74,38 @@ public class LinkCreateBenchmark {
             script.add("ip -n " + host + " link set " + b(i) + " up");
         }
         perStepScript = work.write("create.sh", script);
+        ns = NetNamespace.open(host);
+        links = ns.netlink().links();
+        specs = new ArrayList<>();
+        upSpecs = new ArrayList<>();
+        for (int i = 0; i < PAIRS; i++) {
+            specs.add(LinkSpec.veth(a(i), b(i)).group(GROUP));
+            upSpecs.add(LinkSpec.veth(a(i), b(i)).group(GROUP).up().peerUp());
+        }
+    }
+
+    /** netkit, one request at a time: {@code create} (+ its read-back), {@code setUp(a)}, {@code setUp(b)} per pair. */
+    @Benchmark
+    public void netkitOneByOne() {
+        for (int i = 0; i < PAIRS; i++) {
+            links.create(specs.get(i));
+            links.setUp(a(i));
+            links.setUp(b(i));
+        }
+    }
+
+    /** netkit, one call per pair: {@code create(veth(a, b).up().peerUp())} (create-up + peer-up in one send, + read-back). */
+    @Benchmark
+    public void netkitCreateUp() {
+        for (int i = 0; i < PAIRS; i++) {
+            links.create(upSpecs.get(i));
+        }
+    }
+
+    /** netkit batched: {@code createAll} of the 1000 up-specs (all requests in one batch). */
+    @Benchmark
+    public void netkitBatched() {
+        links.createAll(upSpecs);
     }
 
     static String a(int i) {
@@ -95,6 +135,9 @@ public class LinkCreateBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        if (ns != null) {
+            ns.close();
+        }
         spaces.close();
         work.close();
     }

@@ -3,6 +3,8 @@ package io.netkit.benchmarks.netlink;
 import io.netkit.benchmarks.support.BenchNamespaces;
 import io.netkit.benchmarks.support.Proc;
 import io.netkit.benchmarks.support.WorkDir;
+import io.netkit.netlink.Links;
+import io.netkit.netlink.NetNamespace;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,6 +46,8 @@ public class LinkDeleteBenchmark {
     Path create1000;
     Path create100;
     Path delete100;
+    NetNamespace ns;
+    Links links;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -57,6 +61,8 @@ public class LinkDeleteBenchmark {
             del.add("link del " + LinkCreateBenchmark.a(i));
         }
         delete100 = work.write("delete100.batch", del);
+        ns = NetNamespace.open(host);
+        links = ns.netlink().links();
     }
 
     private static List<String> createLines(int pairs) {
@@ -72,6 +78,20 @@ public class LinkDeleteBenchmark {
     public void createPairs(BenchmarkParams params) {
         boolean bulk = params.getBenchmark().endsWith("1000");
         Proc.run("ip", "-n", host, "-batch", (bulk ? create1000 : create100).toString());
+    }
+
+    /** netkit: {@code deleteGroup(78)}, one RTM_DELLINK with IFLA_GROUP for all 1000 pairs. */
+    @Benchmark
+    public void netkitGroup1000() {
+        links.deleteGroup(GROUP);
+    }
+
+    /** netkit: {@code delete(name)} for 100 pairs, one request (and one RCU wait) each. */
+    @Benchmark
+    public void netkitOneByOne100() {
+        for (int i = 0; i < ONE_BY_ONE_PAIRS; i++) {
+            links.delete(LinkCreateBenchmark.a(i));
+        }
     }
 
     /** Yardstick: {@code ip link del group 78}, one RTM_DELLINK for all 1000 pairs. */
@@ -93,6 +113,9 @@ public class LinkDeleteBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        if (ns != null) {
+            ns.close();
+        }
         spaces.close();
         work.close();
     }

@@ -3,6 +3,9 @@ package io.netkit.benchmarks.netlink;
 import io.netkit.benchmarks.support.BenchNamespaces;
 import io.netkit.benchmarks.support.Proc;
 import io.netkit.benchmarks.support.WorkDir;
+import io.netkit.netlink.Link;
+import io.netkit.netlink.Links;
+import io.netkit.netlink.NetNamespace;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -34,6 +37,8 @@ public class LinkDumpBenchmark {
 
     BenchNamespaces spaces;
     String host;
+    NetNamespace ns;
+    Links links;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -46,6 +51,18 @@ public class LinkDumpBenchmark {
         try (WorkDir work = new WorkDir()) {
             Proc.run("ip", "-n", host, "-batch", work.write("dump.batch", lines).toString());
         }
+        ns = NetNamespace.open(host);
+        links = ns.netlink().links();
+        int n = links.list().size();
+        if (n != 2 * PAIRS + 1) {
+            throw new IllegalStateException("expected " + (2 * PAIRS + 1) + " links, netkit lists " + n);
+        }
+    }
+
+    /** netkit: {@code Links.list()}, one dump decoded into Link values. */
+    @Benchmark
+    public List<Link> netkitList() {
+        return links.list();
     }
 
     /** Yardstick: {@code ip -n HOST -o link show > /dev/null}. */
@@ -56,6 +73,9 @@ public class LinkDumpBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        if (ns != null) {
+            ns.close();
+        }
         spaces.close();
     }
 }
