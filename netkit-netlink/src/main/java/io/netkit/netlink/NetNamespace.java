@@ -255,6 +255,12 @@ public final class NetNamespace implements AutoCloseable {
         return inode;
     }
 
+    /** The open namespace file (for {@code IFLA_NET_NS_FD} in link requests); valid until {@link #close()}. */
+    int fd() {
+        checkOpen();
+        return fd;
+    }
+
     /**
      * Runs {@code task} inside this namespace (on the handle's namespace thread) and returns its result.
      * Unchecked exceptions are rethrown as they are; an {@code IOException} is wrapped in
