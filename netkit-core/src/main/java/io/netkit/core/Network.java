@@ -1032,11 +1032,14 @@ public final class Network implements AutoCloseable {
                 step = "create bridge " + name;
                 LinkSpec spec = LinkSpec.bridge(name).mac(mac != null ? mac : MacAddress.random()).group(g).up()
                         .alias(Alias.encode(rec));
-                if (mtu > 0) {
-                    spec = spec.mtu(mtu);
-                }
                 rt.links().create(spec);
                 undo.push("delete bridge " + name, () -> rt.links().delete(name));
+                if (mtu > 0) {
+                    // Set after creation, the bridge takes the MTU as chosen by the user and keeps it as ports come
+                    // and go (given at creation, it would follow the smallest port's MTU).
+                    step = "set mtu " + mtu + " on " + name;
+                    rt.links().setMtu(name, mtu);
+                }
 
                 IpPrefix gwPrefix = IpPrefix.of(gw, subnet.prefixLength());
                 step = "add address " + gwPrefix + " to " + name;
