@@ -244,8 +244,18 @@ public final class Network implements AutoCloseable {
      * Equivalent to {@code ip -d link show master BRIDGE} and reading the aliases.
      */
     public List<Endpoint> endpoints() {
-        checkNotDeleted("list endpoints of network " + name);
-        sync(host.netns().netlink().links().list());
+        String op = "list endpoints of network " + name;
+        checkNotDeleted(op);
+        try (NetworkLock.Held held = lock.acquire()) {
+            if (held.networkDeleted()) {
+                throw new NetkitException(op, "network " + name + " has been deleted");
+            }
+            // One dump serves both: the endpoint table and a fresh allocation view (addresses of endpoints whose
+            // namespace vanished are free again from here on).
+            List<Link> links = hostLinks().list();
+            held.cache(readView(links, op));
+            sync(links);
+        }
         List<Endpoint> out = new ArrayList<>(endpoints.values());
         out.sort((a, b) -> Integer.compareUnsigned(Ipv4.toInt(a.address()), Ipv4.toInt(b.address())));
         return out;
