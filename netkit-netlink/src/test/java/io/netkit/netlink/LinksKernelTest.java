@@ -230,7 +230,8 @@ class LinksKernelTest {
     @Test
     void createAllReportsEachFailure() {
         links.create(LinkSpec.veth("dup1", "dup1p"));
-        assertThatThrownBy(() -> links.createAll(List.of(LinkSpec.veth("ok1", "ok1p"), LinkSpec.veth("dup1", "z1"),
+        assertThatThrownBy(() -> links.createAll(List.of(LinkSpec.veth("ok1", "ok1p").alias("one"),
+                LinkSpec.veth("dup1", "z1").alias("must not land on the existing dup1").peerUp(),
                 LinkSpec.bridge("ok2"))))
                 .isInstanceOfSatisfying(NetlinkBatchException.class, e -> {
                     assertThat(e.failures()).hasSize(1);
@@ -238,8 +239,10 @@ class LinksKernelTest {
                     assertThat(e.failures().get(0).target()).isEqualTo("dup1");
                     assertThat(e.failedIndices()).containsExactly(1);
                 });
-        assertThat(links.find("ok1")).isPresent();
+        assertThat(links.get("ok1").alias()).isEqualTo("one");
         assertThat(links.find("ok2")).isPresent();
+        assertThat(links.get("dup1").alias()).isNull();
+        assertThat(links.find("z1")).isEmpty();
     }
 
     @Test
@@ -289,5 +292,40 @@ class LinksKernelTest {
                 .isInstanceOfSatisfying(NetlinkException.class,
                         e -> assertThat(e.getMessage()).contains("link kind \"vlan\" is not supported"));
         assertThat(links.list()).extracting(Link::name).containsExactlyInAnyOrder("lo", "parent0", "parent0p");
+    }
+
+    @Test
+    void linksCreatedDirectlyInOtherNamespaces() {
+        NetNamespace a = namespaces.create("a");
+        NetNamespace b = namespaces.create("b");
+        Link br = links.create(LinkSpec.bridge("bra").namespace(a).up().alias("bridge in a"));
+        assertThat(br.alias()).isEqualTo("bridge in a");
+        assertThat(a.netlink().links().get("bra").index()).isEqualTo(br.index());
+        assertThat(links.find("bra")).isEmpty();
+        // both ends elsewhere, the first one a port of the bridge in its own namespace
+        Link end = links.create(LinkSpec.veth("enda", "endb").namespace(a).master("bra").up()
+                .peerNamespace(b).peerUp());
+        assertThat(end.masterIndex()).isEqualTo(br.index());
+        assertThat(link(a, "enda").get("master")).isEqualTo("bra");
+        assertThat(b.netlink().links().get("endb").isUp()).isTrue();
+        assertThat(links.list()).extracting(Link::name).containsExactly("lo");
+        // without a peer namespace the peer stays in the handle's namespace, as with ip link add ... netns NS
+        links.create(LinkSpec.veth("split", "splitp").namespace(b).peerUp());
+        assertThat(links.get("splitp").isUp()).isTrue();
+        assertThat(b.netlink().links().get("split").kind()).isEqualTo("veth");
+        assertAllLinksMatch(a);
+        assertAllLinksMatch(b);
+    }
+
+    @Test
+    void openInTheCallingThreadsNamespace() {
+        Link tap = host.call(() -> {
+            try (RtNetlink rt = RtNetlink.open()) {
+                rt.links().create(LinkSpec.veth("o1", "o1p"));
+                return rt.links().create(LinkSpec.tap("otap0"));
+            }
+        });
+        assertThat(links.get("o1").kind()).isEqualTo("veth");
+        assertThat(links.get("otap0").index()).isEqualTo(tap.index());
     }
 }
