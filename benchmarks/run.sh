@@ -4,6 +4,7 @@
 #
 #   benchmarks/run.sh              everything (codec; kernel and end to end when run as root): < 10 min on 2 cores
 #   benchmarks/run.sh REGEX        only the benchmarks whose name matches REGEX (JMH include pattern)
+#   UPDATE_README=1 benchmarks/run.sh   also put the report into benchmarks/README.md ("Latest results")
 #
 # The kernel and end-to-end benchmarks work only inside namespaces they create (named nkb-<pid>-...), never in
 # the machine's own network namespace, and remove them afterwards, also when interrupted (JVM shutdown hooks;
@@ -70,4 +71,12 @@ fi
 java -cp "$jar" io.netkit.benchmarks.report.Report --machine "$results/machine.md" \
     "$results/codec.json" "$results/kernel.json" > "$results/latest.md"
 cat "$results/latest.md"
+if [ "${UPDATE_README:-}" = 1 ]; then
+    # Replace the text between the results markers of benchmarks/README.md with the new report.
+    awk -v report="$results/latest.md" '
+        /<!-- results:begin -->/ { print; while ((getline line < report) > 0) print line; skip = 1; next }
+        /<!-- results:end -->/   { skip = 0 }
+        !skip { print }' "$here/README.md" > "$here/README.md.new" && mv "$here/README.md.new" "$here/README.md"
+    echo ">> benchmarks/README.md updated" >&2
+fi
 echo ">> report written to ${results#$root/}/latest.md in $(( $(date +%s) - start )) s" >&2
