@@ -178,7 +178,6 @@ public final class Report {
 
     String render(String machine) {
         StringBuilder b = new StringBuilder();
-        b.append("## Results\n\n");
         if (machine != null && !machine.isBlank()) {
             b.append(machine.strip()).append("\n\n");
         }
