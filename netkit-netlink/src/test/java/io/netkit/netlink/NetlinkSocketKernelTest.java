@@ -5,6 +5,7 @@ import static io.netkit.netlink.KernelTestSupport.dumpLinkNames;
 import static io.netkit.netlink.KernelTestSupport.linkIndex;
 import static io.netkit.netlink.KernelTestSupport.newLink;
 import static io.netkit.netlink.codec.IfLinkConstants.IFLA_IFNAME;
+import static io.netkit.netlink.codec.IfLinkConstants.IFLA_MTU;
 import static io.netkit.netlink.codec.NetlinkConstants.NETLINK_ROUTE;
 import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_CREATE;
 import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_EXCL;
@@ -123,18 +124,29 @@ class NetlinkSocketKernelTest {
     void largeBatchIsSplitAndEveryAckMatched() {
         NetNamespace ns = namespaces.create("bigbatch");
         NetlinkSocket s = socketIn(ns);
+        // Cheap requests that leave nothing for the kernel to tear down: set lo's MTU, over and over.
+        // Two of them name a missing link, one in each sendmsg chunk.
         NetlinkBatch b = s.batch();
-        int n = NetlinkSocket.MAX_BATCH_CHUNK_MESSAGES + 88;
+        int n = NetlinkSocket.MAX_BATCH_CHUNK_MESSAGES + 188;
+        int bad1 = 3;
+        int bad2 = NetlinkSocket.MAX_BATCH_CHUNK_MESSAGES + 100;
         for (int i = 0; i < n; i++) {
-            String name = "b" + i;
-            b.add("create link", name, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, newLink(name, "bridge"));
+            int index = i == bad1 || i == bad2 ? 9999 : 1;
+            int mtu = 60000 + i;
+            b.add("set mtu", "#" + index + "/" + i, RTM_NEWLINK, 0, w -> {
+                w.ifInfoMsg(AF_UNSPEC, 0, index, 0, 0);
+                w.attrU32(IFLA_MTU, mtu);
+            });
         }
-        // two duplicates, one in each chunk
-        b.add("create link", "b3", RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, newLink("b3", "bridge"));
         NetlinkBatchException e = catchThrowableOfType(b::execute, NetlinkBatchException.class);
-        assertThat(e.failedIndices()).containsExactly(n);
-        assertThat(e.failures().get(0).errnoName()).isEqualTo("EEXIST");
-        assertThat(dumpLinkNames(s)).hasSize(n + 1);
+        assertThat(e.batchSize()).isEqualTo(n);
+        assertThat(e.failedIndices()).containsExactly(bad1, bad2);
+        assertThat(e.failures()).extracting(NetlinkException::target).containsExactly("#9999/" + bad1, "#9999/" + bad2);
+        assertThat(e.failures()).extracting(NetlinkException::errnoName).containsOnly("ENODEV");
+        // the last request won: every ack was read and nothing is left queued on the socket
+        List<Map<String, Object>> lo = IpJson.ip("-n", namespaces.name("bigbatch"), "link", "show", "lo");
+        assertThat(((Number) lo.get(0).get("mtu")).intValue()).isEqualTo(60000 + n - 1);
+        assertThat(linkIndex(s, "lo")).isEqualTo(1);
     }
 
     @Test
