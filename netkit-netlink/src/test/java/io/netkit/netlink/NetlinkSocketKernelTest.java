@@ -290,4 +290,32 @@ class NetlinkSocketKernelTest {
         assertThat(s.dumpRetries()).as("dumps retried after NLM_F_DUMP_INTR (ok=%d, gave up=%d)", ok, interrupted)
                 .isPositive();
     }
+
+    private static final java.util.function.Consumer<io.netkit.netlink.codec.NlMsgWriter> LO_MTU = w -> {
+        w.ifInfoMsg(AF_UNSPEC, 0, 1, 0, 0);
+        w.attrU32(IFLA_MTU, 65536);
+    };
+
+    @Test
+    void steadyStateRequestsAllocateLittle() throws Exception {
+        NetNamespace ns = namespaces.create("alloc");
+        NetlinkSocket s = socketIn(ns);
+        Object mx = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
+        java.lang.reflect.Method allocated = Class.forName("com.sun.management.ThreadMXBean")
+                .getMethod("getThreadAllocatedBytes", long.class);
+        long tid = Thread.currentThread().getId();
+        for (int i = 0; i < 20_000; i++) {
+            s.execute("set mtu", "lo", RTM_NEWLINK, 0, LO_MTU);
+        }
+        int n = 20_000;
+        long before = (long) allocated.invoke(mx, tid);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            s.execute("set mtu", "lo", RTM_NEWLINK, 0, LO_MTU);
+        }
+        long nanos = System.nanoTime() - t0;
+        long perRequest = ((long) allocated.invoke(mx, tid) - before) / n;
+        System.out.printf("netlink execute: %d bytes allocated, %.1f us per acknowledged request%n", perRequest, nanos / 1000.0 / n);
+        assertThat(perRequest).isLessThan(64);
+    }
 }
