@@ -434,6 +434,8 @@ public final class NetNamespace implements AutoCloseable {
         synchronized (RUN_DIR_LOCK) {
             try {
                 Files.createDirectories(RUN_NETNS);
+            } catch (java.nio.file.AccessDeniedException e) {
+                throw new NetlinkException("create namespace (mkdir " + RUN_NETNS + ")", name, Errno.EACCES, null, e);
             } catch (IOException e) {
                 throw NetlinkException.withDetail("create namespace", name, Errno.EIO, "cannot create " + RUN_NETNS + ": " + e, e);
             }
