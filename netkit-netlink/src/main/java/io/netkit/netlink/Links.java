@@ -249,11 +249,23 @@ public final class Links {
     }
 
     /**
-     * Writes the {@code RTM_NEWLINK} payload (family header and attributes) that creates {@code spec}, with
-     * master/parent/device names already resolved to indexes (0 = none).
+     * Writes the payload ({@code struct ifinfomsg} and attributes) of the {@code RTM_NEWLINK} that creates
+     * {@code spec}, for use as the body of {@link NetlinkSocket#execute} or {@link NetlinkBatch#add} with
+     * {@code NLM_F_CREATE|NLM_F_EXCL}. Names are already resolved: {@code masterIndex}, {@code parentIndex}
+     * (macvlan/vlan {@code IFLA_LINK}) and {@code deviceIndex} (vxlan) are interface indexes, 0 for none.
+     * The alias and a veth peer's "up" are not part of it (see {@link #create}). For a veth without MAC addresses
+     * it allocates nothing. Not for tun/tap.
+     *
+     * <pre>{@code
+     * socket.execute("create link", "veth7", RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
+     *         w -> Links.writeCreate(w, LinkSpec.veth("veth7", "eth0").up(), 0, 0, 0));
+     * }</pre>
      */
-    static void writeCreate(NlMsgWriter w, LinkSpec spec, int masterIndex, int parentIndex, int deviceIndex) {
+    public static void writeCreate(NlMsgWriter w, LinkSpec spec, int masterIndex, int parentIndex, int deviceIndex) {
         LinkSpec.Fields f = spec.f;
+        if (f.kind.equals("tun") || f.kind.equals("tap")) {
+            throw new IllegalArgumentException("tun/tap links are not created with RTM_NEWLINK: " + spec);
+        }
         int upFlags = f.up ? IFF_UP : 0;
         w.ifInfoMsg(AF_UNSPEC, 0, 0, upFlags, upFlags);
         w.attrString(IFLA_IFNAME, f.name);
