@@ -78,9 +78,9 @@ public final class Links {
     /**
      * Creates the link {@code spec} describes and returns it as the kernel reports it. One {@code RTM_NEWLINK} with
      * {@code NLM_F_CREATE|NLM_F_EXCL}; a veth peer is created directly in its target namespace under its final name.
-     * The alias and a same-namespace peer's "up" follow in the same batch (the kernel ignores an alias on creation
-     * and cannot open a veth peer before the pair exists); a peer in another namespace is set up through that
-     * namespace's own handle. tun/tap devices are made as {@code ip tuntap add} does ({@code TUNSETIFF} +
+     * The alias and a same-namespace peer's "up" follow as a second request once the link exists (the kernel ignores
+     * an alias on creation, and cannot open a veth peer before the pair exists: {@code ENOTCONN}); a peer in another
+     * namespace is set up through that namespace's own handle. The result is read back with {@link #get(String)}. tun/tap devices are made as {@code ip tuntap add} does ({@code TUNSETIFF} +
      * {@code TUNSETPERSIST} on {@code /dev/net/tun}) and then configured with one {@code RTM_NEWLINK}.
      *
      * <p>Equivalent to: {@code ip link add NAME [mtu N] [address MAC] [master BR] [group G] [up] type KIND ...}
