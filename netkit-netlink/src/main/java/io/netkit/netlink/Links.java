@@ -646,7 +646,8 @@ public final class Links {
                     if (a.payloadLength() == 6) {
                         mac = MacAddress.of(a.buffer(), a.payloadOffset());
                     } else {
-                        unknownBytes += keep(s, unknownCount++, a);
+                        unknownBytes += (a.payloadLength() + 7) & ~3;
+                        unknownCount = keep(s, unknownCount, a);
                     }
                     break;
                 case IFLA_MASTER:
@@ -683,7 +684,8 @@ public final class Links {
                 case IFLA_AF_SPEC:
                     break;
                 default:
-                    unknownBytes += keep(s, unknownCount++, a);
+                    unknownBytes += (a.payloadLength() + 7) & ~3;
+                    unknownCount = keep(s, unknownCount, a);
                     break;
             }
         }
@@ -700,7 +702,7 @@ public final class Links {
                 int len = s.unknown[2 * i + 1];
                 buf.get(off, raw, pos, len);
                 int alignedLen = (len + 3) & ~3;
-                // the padding of the last attribute of a message may be missing; it stays zero in the copy
+                // the padding of a message's last attribute may be missing; it stays zero in the copy
                 pos += alignedLen;
             }
             unknown = RawAttributes.wrap(raw);
@@ -709,14 +711,28 @@ public final class Links {
                 txq, type, unknown);
     }
 
-    private static int keep(Scratch s, int i, NlAttrReader a) {
-        if (2 * i + 2 > s.unknown.length) {
+    /**
+     * Records the current attribute as raw bytes to keep: as a new range, or by extending the previous range when
+     * it ends right where this attribute starts (most unknown attributes are adjacent, so few copies are needed).
+     *
+     * @return the number of ranges
+     */
+    private static int keep(Scratch s, int ranges, NlAttrReader a) {
+        int off = a.offset();
+        int len = a.payloadLength() + 4;
+        if (ranges > 0) {
+            int last = 2 * (ranges - 1);
+            if (s.unknown[last] + ((s.unknown[last + 1] + 3) & ~3) == off) {
+                s.unknown[last + 1] = ((s.unknown[last + 1] + 3) & ~3) + len;
+                return ranges;
+            }
+        }
+        if (2 * ranges + 2 > s.unknown.length) {
             s.unknown = java.util.Arrays.copyOf(s.unknown, s.unknown.length * 2);
         }
-        int len = a.payloadLength() + 4;
-        s.unknown[2 * i] = a.offset();
-        s.unknown[2 * i + 1] = len;
-        return (len + 3) & ~3;
+        s.unknown[2 * ranges] = off;
+        s.unknown[2 * ranges + 1] = len;
+        return ranges + 1;
     }
 
     /** The NUL-terminated UTF-8 payload as a String, copied once (through a per-thread scratch array). */
