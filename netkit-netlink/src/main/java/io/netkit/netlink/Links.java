@@ -78,9 +78,9 @@ public final class Links {
     /**
      * Creates the link {@code spec} describes and returns it as the kernel reports it. One {@code RTM_NEWLINK} with
      * {@code NLM_F_CREATE|NLM_F_EXCL}; a veth peer is created directly in its target namespace under its final name.
-     * The alias and a same-namespace peer's "up" follow in the same batch (the kernel ignores an alias on creation
-     * and cannot open a veth peer before the pair exists); a peer in another namespace is set up through that
-     * namespace's own handle. tun/tap devices are made as {@code ip tuntap add} does ({@code TUNSETIFF} +
+     * The alias and a same-namespace peer's "up" follow as a second request once the link exists (the kernel ignores
+     * an alias on creation, and cannot open a veth peer before the pair exists: {@code ENOTCONN}); a peer in another
+     * namespace is set up through that namespace's own handle. The result is read back with {@link #get(String)}. tun/tap devices are made as {@code ip tuntap add} does ({@code TUNSETIFF} +
      * {@code TUNSETPERSIST} on {@code /dev/net/tun}) and then configured with one {@code RTM_NEWLINK}.
      *
      * <p>Equivalent to: {@code ip link add NAME [mtu N] [address MAC] [master BR] [group G] [up] type KIND ...}
@@ -102,26 +102,29 @@ public final class Links {
     }
 
     /**
-     * Creates many links with as few system calls as possible: every {@code RTM_NEWLINK} (and alias/peer-up
-     * follow-up) goes out in one batch, and each failure is reported against its own link. Masters, parents and
-     * vxlan devices must exist before the call. Links that were created stay created when others fail.
+     * Creates many links with as few system calls as possible: every {@code RTM_NEWLINK} goes out in one batch
+     * (one {@code sendmsg}), then the alias and peer-up follow-ups of the links that were created in a second one.
+     * Each failure is reported against its own link; links that were created stay created when others fail, and
+     * nothing is changed on a link whose creation failed. Masters, parents and vxlan devices must exist before the
+     * call (they are resolved to indexes first).
      *
      * <p>Equivalent to: {@code ip -batch FILE} with one {@code link add} line per spec.
      *
-     * @throws NetlinkBatchException listing each failed request (with its own errno and kernel text)
+     * @throws NetlinkBatchException listing each failure; {@link NetlinkBatchException#failedIndices()} are
+     *     positions in {@code specs}, {@link NetlinkBatchException#batchSize()} is {@code specs.size()}
+     * @throws LinkNotFoundException (before anything is created) if a master, parent or vxlan device is missing
      */
     public void createAll(List<LinkSpec> specs) {
         Objects.requireNonNull(specs, "specs == null");
-        Map<String, Integer> indexes = new HashMap<>();
-        List<LinkSpec> tuntaps = new ArrayList<>();
-        List<LinkSpec> batched = new ArrayList<>();
-        List<Runnable> afterwards = new ArrayList<>();
-        NetlinkBatch batch = rt.socket().batch();
         for (LinkSpec spec : specs) {
             Objects.requireNonNull(spec, "spec == null");
-            LinkSpec.Fields f = spec.f;
+        }
+        // resolve names first, so that a missing master fails before anything is created
+        Map<String, Integer> indexes = new HashMap<>();
+        int[][] resolved = new int[specs.size()][];
+        for (int i = 0; i < specs.size(); i++) {
+            LinkSpec.Fields f = specs.get(i).f;
             if (f.kind.equals("tun") || f.kind.equals("tap")) {
-                tuntaps.add(spec);
                 continue;
             }
             // the kernel resolves IFLA_MASTER in the namespace the link is created in, IFLA_LINK and the vxlan
@@ -131,9 +134,33 @@ public final class Links {
                     : index(indexes, f.masterName);
             int parent = f.parent != null ? index(indexes, f.parent) : 0;
             int device = f.device != null ? index(indexes, f.device) : 0;
+            resolved[i] = new int[] {master, parent, device};
+        }
+
+        NetlinkException[] failed = new NetlinkException[specs.size()];
+        NetlinkBatch batch = rt.socket().batch();
+        List<Integer> batched = new ArrayList<>();
+        for (int i = 0; i < specs.size(); i++) {
+            if (resolved[i] == null) {
+                continue;
+            }
+            LinkSpec spec = specs.get(i);
+            int[] r = resolved[i];
             batch.add("create link", spec.name(), RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
-                    w -> writeCreate(w, spec, master, parent, device));
-            batched.add(spec);
+                    w -> writeCreate(w, spec, r[0], r[1], r[2]));
+            batched.add(i);
+        }
+        runBatch(batch, batched, specs, failed);
+
+        // follow-ups, only for links that now exist
+        List<Integer> followed = new ArrayList<>();
+        List<Runnable> elsewhere = new ArrayList<>();
+        List<Integer> elsewhereOf = new ArrayList<>();
+        for (int i : batched) {
+            if (failed[i] != null) {
+                continue;
+            }
+            LinkSpec.Fields f = specs.get(i).f;
             if (f.alias != null) {
                 if (f.namespace == null) {
                     batch.add("set link alias", f.name, RTM_NEWLINK, 0, w -> {
@@ -141,41 +168,74 @@ public final class Links {
                         w.attrString(IFLA_IFNAME, f.name);
                         w.attrString(IFLA_IFALIAS, f.alias);
                     });
-                    batched.add(spec);
+                    followed.add(i);
                 } else {
-                    afterwards.add(() -> f.namespace.netlink().links().setAlias(f.name, f.alias));
+                    elsewhere.add(() -> f.namespace.netlink().links().setAlias(f.name, f.alias));
+                    elsewhereOf.add(i);
                 }
             }
             if (f.peerUp) {
-                NetNamespace peerNs = f.peerNamespace != null ? f.peerNamespace : f.namespace;
+                NetNamespace peerNs = f.peerNamespace; // without one, the kernel puts the peer in this handle's namespace
                 if (peerNs == null) {
                     batch.add("set link up", f.peerName, RTM_NEWLINK, 0, w -> {
                         w.ifInfoMsg(AF_UNSPEC, 0, 0, IFF_UP, IFF_UP);
                         w.attrString(IFLA_IFNAME, f.peerName);
                     });
-                    batched.add(spec);
+                    followed.add(i);
                 } else {
-                    afterwards.add(() -> peerNs.netlink().links().setUp(f.peerName));
+                    elsewhere.add(() -> peerNs.netlink().links().setUp(f.peerName));
+                    elsewhereOf.add(i);
                 }
             }
         }
-        if (!batched.isEmpty()) {
-            try {
-                batch.execute();
-            } catch (NetlinkBatchException e) {
-                List<NetlinkException> failures = new ArrayList<>();
-                for (int i = 0; i < e.failures().size(); i++) {
-                    int at = e.failedIndices().get(i);
-                    failures.add(translate(e.failures().get(i), batched.get(at)));
+        runBatch(batch, followed, specs, failed);
+        for (int k = 0; k < elsewhere.size(); k++) {
+            int i = elsewhereOf.get(k);
+            if (failed[i] == null) {
+                try {
+                    elsewhere.get(k).run();
+                } catch (NetlinkException e) {
+                    failed[i] = e;
                 }
-                throw new NetlinkBatchException(failures, e.failedIndices(), e.batchSize());
             }
         }
-        for (Runnable r : afterwards) {
-            r.run();
+        for (int i = 0; i < specs.size(); i++) {
+            if (resolved[i] == null) {
+                try {
+                    createTunTap(specs.get(i), indexes);
+                } catch (NetlinkException e) {
+                    failed[i] = e;
+                }
+            }
         }
-        for (LinkSpec spec : tuntaps) {
-            createTunTap(spec, indexes);
+        List<NetlinkException> failures = new ArrayList<>();
+        List<Integer> failedIndices = new ArrayList<>();
+        for (int i = 0; i < specs.size(); i++) {
+            if (failed[i] != null) {
+                failures.add(failed[i]);
+                failedIndices.add(i);
+            }
+        }
+        if (!failures.isEmpty()) {
+            throw new NetlinkBatchException(failures, failedIndices, specs.size());
+        }
+    }
+
+    /** Executes {@code batch}, whose request k belongs to {@code specs.get(owners.get(k))}; records first failures. */
+    private static void runBatch(NetlinkBatch batch, List<Integer> owners, List<LinkSpec> specs,
+                                 NetlinkException[] failed) {
+        if (batch.size() == 0) {
+            return;
+        }
+        try {
+            batch.execute();
+        } catch (NetlinkBatchException e) {
+            for (int k = 0; k < e.failures().size(); k++) {
+                int i = owners.get(e.failedIndices().get(k));
+                if (failed[i] == null) {
+                    failed[i] = translate(e.failures().get(k), specs.get(i));
+                }
+            }
         }
     }
 
@@ -189,11 +249,23 @@ public final class Links {
     }
 
     /**
-     * Writes the {@code RTM_NEWLINK} payload (family header and attributes) that creates {@code spec}, with
-     * master/parent/device names already resolved to indexes (0 = none).
+     * Writes the payload ({@code struct ifinfomsg} and attributes) of the {@code RTM_NEWLINK} that creates
+     * {@code spec}, for use as the body of {@link NetlinkSocket#execute} or {@link NetlinkBatch#add} with
+     * {@code NLM_F_CREATE|NLM_F_EXCL}. Names are already resolved: {@code masterIndex}, {@code parentIndex}
+     * (macvlan/vlan {@code IFLA_LINK}) and {@code deviceIndex} (vxlan) are interface indexes, 0 for none.
+     * The alias and a veth peer's "up" are not part of it (see {@link #create}). For a veth without MAC addresses
+     * it allocates nothing. Not for tun/tap.
+     *
+     * <pre>{@code
+     * socket.execute("create link", "veth7", RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
+     *         w -> Links.writeCreate(w, LinkSpec.veth("veth7", "eth0").up(), 0, 0, 0));
+     * }</pre>
      */
-    static void writeCreate(NlMsgWriter w, LinkSpec spec, int masterIndex, int parentIndex, int deviceIndex) {
+    public static void writeCreate(NlMsgWriter w, LinkSpec spec, int masterIndex, int parentIndex, int deviceIndex) {
         LinkSpec.Fields f = spec.f;
+        if (f.kind.equals("tun") || f.kind.equals("tap")) {
+            throw new IllegalArgumentException("tun/tap links are not created with RTM_NEWLINK: " + spec);
+        }
         int upFlags = f.up ? IFF_UP : 0;
         w.ifInfoMsg(AF_UNSPEC, 0, 0, upFlags, upFlags);
         w.attrString(IFLA_IFNAME, f.name);
@@ -574,7 +646,8 @@ public final class Links {
                     if (a.payloadLength() == 6) {
                         mac = MacAddress.of(a.buffer(), a.payloadOffset());
                     } else {
-                        unknownBytes += keep(s, unknownCount++, a);
+                        unknownBytes += (a.payloadLength() + 7) & ~3;
+                        unknownCount = keep(s, unknownCount, a);
                     }
                     break;
                 case IFLA_MASTER:
@@ -611,7 +684,8 @@ public final class Links {
                 case IFLA_AF_SPEC:
                     break;
                 default:
-                    unknownBytes += keep(s, unknownCount++, a);
+                    unknownBytes += (a.payloadLength() + 7) & ~3;
+                    unknownCount = keep(s, unknownCount, a);
                     break;
             }
         }
@@ -628,7 +702,7 @@ public final class Links {
                 int len = s.unknown[2 * i + 1];
                 buf.get(off, raw, pos, len);
                 int alignedLen = (len + 3) & ~3;
-                // the padding of the last attribute of a message may be missing; it stays zero in the copy
+                // the padding of a message's last attribute may be missing; it stays zero in the copy
                 pos += alignedLen;
             }
             unknown = RawAttributes.wrap(raw);
@@ -637,14 +711,28 @@ public final class Links {
                 txq, type, unknown);
     }
 
-    private static int keep(Scratch s, int i, NlAttrReader a) {
-        if (2 * i + 2 > s.unknown.length) {
+    /**
+     * Records the current attribute as raw bytes to keep: as a new range, or by extending the previous range when
+     * it ends right where this attribute starts (most unknown attributes are adjacent, so few copies are needed).
+     *
+     * @return the number of ranges
+     */
+    private static int keep(Scratch s, int ranges, NlAttrReader a) {
+        int off = a.offset();
+        int len = a.payloadLength() + 4;
+        if (ranges > 0) {
+            int last = 2 * (ranges - 1);
+            if (s.unknown[last] + ((s.unknown[last + 1] + 3) & ~3) == off) {
+                s.unknown[last + 1] = ((s.unknown[last + 1] + 3) & ~3) + len;
+                return ranges;
+            }
+        }
+        if (2 * ranges + 2 > s.unknown.length) {
             s.unknown = java.util.Arrays.copyOf(s.unknown, s.unknown.length * 2);
         }
-        int len = a.payloadLength() + 4;
-        s.unknown[2 * i] = a.offset();
-        s.unknown[2 * i + 1] = len;
-        return (len + 3) & ~3;
+        s.unknown[2 * ranges] = off;
+        s.unknown[2 * ranges + 1] = len;
+        return ranges + 1;
     }
 
     /** The NUL-terminated UTF-8 payload as a String, copied once (through a per-thread scratch array). */
