@@ -4,13 +4,19 @@ import io.netkit.iptables.internal.BackendDetector;
 import io.netkit.iptables.internal.Planner;
 import io.netkit.iptables.internal.ToolCalls;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Reads and writes one address family's iptables state through the iptables tools, started by a
- * {@link CommandRunner} (which decides the network namespace). Thread-safe; holds no kernel state itself.
+ * {@link CommandRunner} (which decides the network namespace). Thread-safe. The kernel is the source of truth:
+ * the only thing an instance remembers is what it applied last per owner, to save a read on re-apply.
  *
  * <pre>{@code
  * Iptables ipt = Iptables.create(CommandRunner.local());          // backend detected, IPv4
@@ -27,7 +33,11 @@ import java.util.Set;
  * only what exists. netkit never runs per-rule {@code iptables} commands.
  */
 public final class Iptables {
+    private static final Logger LOG = LoggerFactory.getLogger(Iptables.class);
+
     private final ToolCalls tools;
+    /** What this instance applied last per owner; lets a re-apply skip iptables-save (see apply). */
+    private final Map<Owner, OwnedRules> applied = new ConcurrentHashMap<>();
     private final Backend backend;
     private final Family family;
 
@@ -79,13 +89,33 @@ public final class Iptables {
      * deleted. Equivalent to {@code iptables-save} followed by one {@code iptables-restore --noflush --wait}
      * with the payload of {@link #plan}. Idempotent: applying twice changes nothing the second time.
      *
+     * <p>Re-applying an owner this instance applied before starts ONE process and no {@code iptables-save}:
+     * the payload is computed from what was applied last, deletes and re-inserts that owner's hooks (moving them
+     * to the top again) and deletes its stale chains by name. If another tool changed any of that meanwhile, the
+     * table block fails atomically and the apply is redone from a fresh {@code iptables-save}. (Two processes
+     * managing the SAME owner concurrently are not supported; {@link #remove} and {@link #diff} always read.)
+     *
      * @throws RestoreException     the tool rejected the payload (nothing of the failing table was applied)
      * @throws MissingToolException the tool is not installed
      */
     public void apply(OwnedRules rules) {
         Objects.requireNonNull(rules, "rules == null");
         requireFamily(rules.family());
+        Owner owner = rules.owner();
+        OwnedRules known = applied.remove(owner);
+        if (known != null) {
+            try {
+                String payload = Planner.applyKnown(rules, known);
+                if (!payload.isEmpty()) tools.restore(payload);
+                applied.put(owner, rules);
+                return;
+            } catch (RestoreException e) {
+                // Someone changed the owner's rules since our last apply: redo it from what the kernel holds.
+                LOG.debug("re-applying {} from a fresh {}: {}", owner, backend.saveCommand(family), e.getMessage());
+            }
+        }
         tools.restoreWithRetry(() -> Planner.apply(rules, read()));
+        applied.put(owner, rules);
     }
 
     /**
@@ -105,7 +135,9 @@ public final class Iptables {
      */
     public void remove(Owner owner) {
         Objects.requireNonNull(owner, "owner == null");
-        apply(OwnedRules.empty(owner, family));
+        applied.remove(owner);
+        OwnedRules none = OwnedRules.empty(owner, family);
+        tools.restoreWithRetry(() -> Planner.apply(none, read()));
     }
 
     /** The whole ruleset: {@code iptables-save} (every table in use), parsed. */
