@@ -229,5 +229,16 @@ class IptablesTest {
         CommandRunner.Result e = CommandRunner.local().run(List.of("sh", "-c", "echo oops >&2; exit 3"), new byte[0]);
         assertThat(e.exitCode()).isEqualTo(3);
         assertThat(e.stderrText()).isEqualTo("oops\n");
+        // Both pipes full at once (1 MiB each) while stdin is still being written must not deadlock.
+        CommandRunner.Result both = CommandRunner.local().run(List.of("sh", "-c", "head -c 1048576 /dev/zero >&2; cat"), big);
+        assertThat(both.stderr()).hasSize(1 << 20);
+        assertThat(both.stdout()).hasSize(1 << 20);
+    }
+
+    @Test
+    void localRunnerKillsAHangingTool() {
+        CommandRunner slow = CommandRunner.starting(ProcessBuilder::start, java.time.Duration.ofMillis(300));
+        assertThatThrownBy(() -> slow.run(List.of("sleep", "30"), new byte[0]))
+                .isInstanceOf(IOException.class).hasMessageContaining("sleep did not finish within 300 ms; killed it");
     }
 }
