@@ -27,6 +27,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * ipt.remove(Owner.of("mynet"));
  * }</pre>
  *
+ * <p>Create one instance per namespace and family and keep it: building one may detect the backend (up to
+ * three short processes), and a kept instance re-applies an owner with a single process.
+ *
  * <p>Every write is ONE {@code iptables-restore --noflush --wait} (or {@code ip6tables-restore}) process,
  * whatever the number of rules; each table block in it is committed atomically by the kernel. Writes first
  * read the current state with one {@code iptables-save}, so hooks are never duplicated and removal deletes
@@ -71,6 +74,22 @@ public final class Iptables {
      */
     public static Backend detectBackend(CommandRunner runner) {
         return BackendDetector.detect(Objects.requireNonNull(runner, "runner == null"));
+    }
+
+    /**
+     * Why iptables cannot be used through {@code runner}, or empty when it can: detects the backend and runs its
+     * {@code iptables-save} once. The reason names a missing Debian package or quotes the tool (for example a
+     * permission error: the tools need root / CAP_NET_ADMIN in the target namespace).
+     */
+    public static java.util.Optional<String> unavailabilityCause(CommandRunner runner) {
+        Objects.requireNonNull(runner, "runner == null");
+        try {
+            Backend b = detectBackend(runner);
+            new ToolCalls(runner, b, Family.IPV4).save(Table.FILTER);
+            return java.util.Optional.empty();
+        } catch (IptablesException e) {
+            return java.util.Optional.of(e.getMessage());
+        }
     }
 
     /** The backend this instance drives. */

@@ -194,7 +194,13 @@ class IptablesTest {
                 "iptables-nft-save: Permission denied (you must be root)\n".getBytes(StandardCharsets.UTF_8));
         assertThatThrownBy(() -> Iptables.builder().runner(failing).backend(Backend.NFT).build().read())
                 .isInstanceOf(IptablesException.class)
-                .hasMessage("iptables-nft-save failed with exit code 4: iptables-nft-save: Permission denied (you must be root)");
+                .hasMessage("iptables-nft-save failed with exit code 4: iptables-nft-save: Permission denied (you must be root)"
+                        + " (the iptables tools need root / CAP_NET_ADMIN in the target network namespace)");
+        assertThat(Iptables.unavailabilityCause(failing)).hasValueSatisfying(s -> assertThat(s).contains("CAP_NET_ADMIN"));
+        CommandRunner notFound = (argv, in) -> {
+            throw new IOException("Cannot run program \"" + argv.get(0) + "\": error=2, No such file or directory");
+        };
+        assertThat(Iptables.unavailabilityCause(notFound)).hasValueSatisfying(s -> assertThat(s).contains("Debian package 'iptables'"));
     }
 
     @Test

@@ -271,6 +271,7 @@ class RealIptablesTest {
             ns.exec(b.command(Family.IPV4), "-A", "INPUT", "-s", "192.0.2.1", "-j", "DROP");
             assertThat(Iptables.detectBackend(ns.runner())).isEqualTo(b);
             assertThat(Iptables.create(ns.runner()).backend()).isEqualTo(b);
+            assertThat(Iptables.unavailabilityCause(ns.runner())).isEmpty();
         }
     }
 
