@@ -92,6 +92,16 @@ class LayoutGoldenTest {
     }
 
     @Test
+    void samePortCannotBePublishedTwice() {
+        var b = ContainerNetworkRules.builder(OWNER, "br0", "172.16.0.0/24").publish(Protocol.TCP, 8080, "172.16.0.2", 80);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> b.publish(Protocol.TCP, 8080, "172.16.0.3", 80))
+                .hasMessage("host port tcp/8080 is already published to 172.16.0.2:80");
+        b.publish(Protocol.UDP, 8080, "172.16.0.3", 80).publish(Protocol.TCP, "192.0.2.1", 8080, "172.16.0.3", 80);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> b.publish(Protocol.ICMP, 1, "172.16.0.3", 1))
+                .hasMessageContaining("has no ports");
+    }
+
+    @Test
     void javadocExamplesHold() {
         Owner owner = Owner.of("mynet");
         String post = owner.chain("POST");
