@@ -88,8 +88,31 @@ public final class ToolCalls {
         else if (m2.find()) n = Integer.parseInt(m2.group(1));
         String line = n >= 1 && n <= lines.length ? lines[n - 1] : "";
         String where = n > 0 ? " at payload line " + n + " \"" + Validation.printable(line) + "\"" : "";
+        if (line.equals("COMMIT")) where += culprit(lines, n, msg);
         throw new RestoreException(argv.get(0) + " failed" + where + " (exit code " + r.exitCode() + "): " + msg + hint(msg),
                 argv, r.exitCode(), msg, n, line, payload);
+    }
+
+    private static final Pattern QUOTED_NAME = Pattern.compile("[`']([A-Za-z0-9_.:-]+)'");
+
+    /**
+     * iptables-nft-restore reports some errors (a missing chain) at the table's COMMIT line. Points at the
+     * first line of that table block naming what the tool quotes, so the message shows the culprit.
+     */
+    private static String culprit(String[] lines, int commitLine, String toolMessage) {
+        Matcher m = QUOTED_NAME.matcher(toolMessage);
+        if (!m.find()) return "";
+        String name = m.group(1);
+        int start = commitLine - 1;
+        while (start > 0 && !lines[start - 1].startsWith("*")) start--;
+        for (int i = start; i < commitLine - 1; i++) {
+            for (String w : lines[i].split(" ")) {
+                if (w.equals(name)) {
+                    return " (reported at COMMIT; line " + (i + 1) + " names " + name + ": \"" + Validation.printable(lines[i]) + "\")";
+                }
+            }
+        }
+        return "";
     }
 
     /** What to do about errors the caller can fix. */
