@@ -172,14 +172,17 @@ public final class Target {
         return sb.toString();
     }
 
+    /** Equal when iptables reads the same words: {@code -j}/{@code -g}, name, and argument values (unquoted). */
     @Override
     public boolean equals(Object o) {
-        return o instanceof Target && ((Target) o).render().equals(render());
+        if (!(o instanceof Target)) return false;
+        Target t = (Target) o;
+        return t.isGoto() == isGoto() && t.name.equals(name) && t.args().equals(args());
     }
 
     @Override
     public int hashCode() {
-        return render().hashCode();
+        return Objects.hash(isGoto(), name, args());
     }
 
     @Override
