@@ -401,7 +401,9 @@ public final class Rule {
          * {@code match("mark", "--mark", "0x1/0x1")} or {@code match("set", "--match-set", "s", "dst")}.
          * Arguments are single words (no blanks, quotes, backslashes, '#'); {@code "!"} may negate the next
          * option; command, table, target and base-match options ({@code -j}, {@code -A}, {@code -t},
-         * {@code -s}, ...) are refused. Matches are rendered in the order added, after the typed ones.
+         * {@code -s}, ...) are refused. Matches are rendered in the order added, after the typed ones; write
+         * options the way iptables-save prints them (e.g. {@code -m mark --mark 0x1/0x1}) so that the rule read
+         * back compares equal.
          */
         public Builder match(String module, String... args) {
             Validation.extensionName("match module", module);
