@@ -183,6 +183,9 @@ public final class Network implements AutoCloseable {
             throw new NetkitException(op, "netkit record on " + name + " is damaged: \"" + bridge.alias() + "\" (" + e.getMessage() + ")");
         }
         net.sync(links);
+        if (links.stream().anyMatch(l -> l.group() == net.reapGroup)) {
+            net.reaper.schedule(); // detached by a process that ended before its reaper ran
+        }
         return net;
     }
 
