@@ -28,34 +28,18 @@ import org.junit.jupiter.api.Test;
  */
 @Privileged
 class NetworkTest {
-    static final String PREFIX = "nkt-core";
+    /** Unique per test JVM, so that concurrent runs of this suite on one machine do not see each other's namespaces. */
+    static final String PREFIX = "nkt-core-" + Long.toHexString(System.nanoTime() & 0xffff | 0x10000).substring(1);
     private static String rootBefore;
 
     @BeforeAll
     static void snapshotRoot() {
-        rootBefore = rootState();
+        rootBefore = Probe.rootState();
     }
 
     @AfterAll
     static void rootUnchangedAndNothingLeft() {
-        assertThat(rootState()).as("root namespace links, addresses, routes").isEqualTo(rootBefore);
-        assertThat(NetNamespace.list()).as("namespaces left by this suite")
-                .noneMatch(n -> n.startsWith(PREFIX + "-"));
-        assertThat(Cmd.run("iptables-save")).as("root iptables").doesNotContain("netkit:");
-    }
-
-    /** Names and addresses of the root namespace's links, and its routes (not counters or states). */
-    static String rootState() {
-        String links = Cmd.run("ip", "-j", "link", "show");
-        String addrs = Cmd.run("ip", "-j", "-4", "addr", "show");
-        String routes = Cmd.run("ip", "-j", "route", "show", "table", "all");
-        @SuppressWarnings("unchecked")
-        List<Map<String, Object>> l = (List<Map<String, Object>>) io.netkit.testing.IpJson.parse(links);
-        @SuppressWarnings("unchecked")
-        List<Map<String, Object>> a = (List<Map<String, Object>>) io.netkit.testing.IpJson.parse(addrs);
-        return l.stream().map(m -> m.get("ifname") + "/" + m.get("master")).sorted().collect(Collectors.toList())
-                + "\n" + a.stream().map(m -> m.get("ifname") + " " + m.get("addr_info")).sorted().collect(Collectors.toList())
-                + "\n" + routes;
+        Probe.assertNothingLeft(PREFIX, rootBefore);
     }
 
     static InetAddress ip(String s) {
