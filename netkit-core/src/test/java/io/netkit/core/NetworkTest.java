@@ -153,15 +153,16 @@ class NetworkTest {
             String givenName = sb.name("given");
             Cmd.run("ip", "netns", "add", givenName);
             try (NetNamespace given = NetNamespace.open(givenName)) {
-                Network first = Network.bridge("br7").on(sb.host()).subnet("192.168.50.0/24").masquerade().create();
+                String br = "nkbr" + sb.name().substring(sb.name().length() - 6); // unique: found by Network.open(name) below
+                Network first = Network.bridge(br).on(sb.host()).subnet("192.168.50.0/24").masquerade().create();
                 first.attach(sb.name("c1"));
                 first.attach(given);
                 first.attach(EndpointSpec.create(sb.name("c3")).address("192.168.50.77"));
 
                 // "Restart": fresh objects, from the kernel alone.
                 try (Host h = Host.namespace(host)) {
-                    assertThat(h.networks()).containsExactly("br7");
-                    Network second = Network.open(h, "br7");
+                    assertThat(h.networks()).containsExactly(br);
+                    Network second = Network.open(h, br);
                     assertThat(second.subnet()).hasToString("192.168.50.0/24");
                     assertThat(second.gateway()).isEqualTo(ip("192.168.50.1"));
                     assertThat(second.masquerading()).isTrue();
@@ -178,7 +179,11 @@ class NetworkTest {
                     assertThatThrownBy(() -> second.attach(given))
                             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("already attached");
 
-                    second.delete();
+                    // Without naming the host: the one namespace holding a netkit network of that name.
+                    Network third = Network.open(br);
+                    assertThat(third.host().name()).isEqualTo(host);
+                    assertThat(third.endpoints()).hasSize(4);
+                    third.delete();
                     assertThat(Probe.linkNames(host)).containsExactlyInAnyOrder("lo", Sandbox.UPLINK);
                     assertThat(NetNamespace.list()).doesNotContain(sb.name("c1"), sb.name("c3"), sb.name("c4"))
                             .contains(givenName);
