@@ -30,12 +30,11 @@ import java.util.Set;
  *     .build();
  * rules.render();
  * // *nat
- * // :NETKIT-POST-1a2b3c4d - [0:0]
- * // -A NETKIT-POST-1a2b3c4d -s 172.16.0.0/24 ! -o br0 -m comment --comment netkit:mynet -j MASQUERADE
- * // -I POSTROUTING 1 -m comment --comment netkit:mynet -j NETKIT-POST-1a2b3c4d
+ * // :NETKIT-POST-11c844f9 - [0:0]
+ * // -A NETKIT-POST-11c844f9 -s 172.16.0.0/24 ! -o br0 -m comment --comment "netkit:mynet" -j MASQUERADE
+ * // -I POSTROUTING 1 -m comment --comment "netkit:mynet" -j NETKIT-POST-11c844f9
  * // COMMIT
  * }</pre>
- * (the comment is quoted in the real output because ':' needs quoting.)
  */
 public final class OwnedRules {
     private final Owner owner;
@@ -197,7 +196,11 @@ public final class OwnedRules {
                     "hook " + jumpRule + " has no target: a hook must jump to an owned chain"));
             requireOwned(t.name());
             chain(table, t.name());
-            hooks.computeIfAbsent(table, x -> new ArrayList<>()).add(new Hook(stamp(jumpRule), first));
+            Hook h = new Hook(stamp(jumpRule), first);
+            List<Hook> list = hooks.computeIfAbsent(table, x -> new ArrayList<>());
+            // The same jump twice would be one rule in the kernel's eyes (-D deletes one copy): keep one.
+            for (Hook existing : list) if (existing.rule().equals(h.rule())) return this;
+            list.add(h);
             return this;
         }
 

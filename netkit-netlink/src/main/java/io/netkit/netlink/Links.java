@@ -78,9 +78,9 @@ public final class Links {
     /**
      * Creates the link {@code spec} describes and returns it as the kernel reports it. One {@code RTM_NEWLINK} with
      * {@code NLM_F_CREATE|NLM_F_EXCL}; a veth peer is created directly in its target namespace under its final name.
-     * The alias and a same-namespace peer's "up" follow in the same batch (the kernel ignores an alias on creation
-     * and cannot open a veth peer before the pair exists); a peer in another namespace is set up through that
-     * namespace's own handle. tun/tap devices are made as {@code ip tuntap add} does ({@code TUNSETIFF} +
+     * The alias and a same-namespace peer's "up" follow as a second request once the link exists (the kernel ignores
+     * an alias on creation, and cannot open a veth peer before the pair exists: {@code ENOTCONN}); a peer in another
+     * namespace is set up through that namespace's own handle. The result is read back with {@link #get(String)}. tun/tap devices are made as {@code ip tuntap add} does ({@code TUNSETIFF} +
      * {@code TUNSETPERSIST} on {@code /dev/net/tun}) and then configured with one {@code RTM_NEWLINK}.
      *
      * <p>Equivalent to: {@code ip link add NAME [mtu N] [address MAC] [master BR] [group G] [up] type KIND ...}
@@ -249,11 +249,23 @@ public final class Links {
     }
 
     /**
-     * Writes the {@code RTM_NEWLINK} payload (family header and attributes) that creates {@code spec}, with
-     * master/parent/device names already resolved to indexes (0 = none).
+     * Writes the payload ({@code struct ifinfomsg} and attributes) of the {@code RTM_NEWLINK} that creates
+     * {@code spec}, for use as the body of {@link NetlinkSocket#execute} or {@link NetlinkBatch#add} with
+     * {@code NLM_F_CREATE|NLM_F_EXCL}. Names are already resolved: {@code masterIndex}, {@code parentIndex}
+     * (macvlan/vlan {@code IFLA_LINK}) and {@code deviceIndex} (vxlan) are interface indexes, 0 for none.
+     * The alias and a veth peer's "up" are not part of it (see {@link #create}). For a veth without MAC addresses
+     * it allocates nothing. Not for tun/tap.
+     *
+     * <pre>{@code
+     * socket.execute("create link", "veth7", RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
+     *         w -> Links.writeCreate(w, LinkSpec.veth("veth7", "eth0").up(), 0, 0, 0));
+     * }</pre>
      */
-    static void writeCreate(NlMsgWriter w, LinkSpec spec, int masterIndex, int parentIndex, int deviceIndex) {
+    public static void writeCreate(NlMsgWriter w, LinkSpec spec, int masterIndex, int parentIndex, int deviceIndex) {
         LinkSpec.Fields f = spec.f;
+        if (f.kind.equals("tun") || f.kind.equals("tap")) {
+            throw new IllegalArgumentException("tun/tap links are not created with RTM_NEWLINK: " + spec);
+        }
         int upFlags = f.up ? IFF_UP : 0;
         w.ifInfoMsg(AF_UNSPEC, 0, 0, upFlags, upFlags);
         w.attrString(IFLA_IFNAME, f.name);

@@ -328,4 +328,47 @@ class LinksKernelTest {
         assertThat(links.get("o1").kind()).isEqualTo("veth");
         assertThat(links.get("otap0").index()).isEqualTo(tap.index());
     }
+
+    @Test
+    void oneHandleIsSafeToShareBetweenThreads() throws Exception {
+        int threads = 4;
+        int each = 25;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int tt = t;
+                futures.add(pool.submit(() -> {
+                    for (int i = 0; i < each; i++) {
+                        String name = "t" + tt + "v" + i;
+                        Link l = links.create(LinkSpec.veth(name, name + "p").group(77).up());
+                        assertThat(l.name()).isEqualTo(name);
+                        assertThat(links.get(name + "p").linkIndex()).isEqualTo(l.index());
+                        assertThat(links.list()).extracting(Link::name).contains(name, name + "p");
+                    }
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : futures) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(links.list()).hasSize(1 + 2 * threads * each);
+        assertAllLinksMatch(host);
+        links.deleteGroup(77);
+        assertThat(links.list()).extracting(Link::name).containsExactly("lo");
+    }
+
+    @Test
+    void writeCreateIsTheRequestCreateSends() {
+        host.netlink().socket().execute("create link", "raw0", io.netkit.netlink.codec.RtnetlinkConstants.RTM_NEWLINK,
+                io.netkit.netlink.codec.NetlinkConstants.NLM_F_CREATE | io.netkit.netlink.codec.NetlinkConstants.NLM_F_EXCL,
+                w -> Links.writeCreate(w, LinkSpec.veth("raw0", "raw0p").mtu(1300).up(), 0, 0, 0));
+        Link raw = links.get("raw0");
+        assertThat(raw.mtu()).isEqualTo(1300);
+        assertThat(raw.isUp()).isTrue();
+        assertThatThrownBy(() -> Links.writeCreate(new io.netkit.netlink.codec.NlMsgWriter(), LinkSpec.tun("t0"), 0, 0, 0))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }
