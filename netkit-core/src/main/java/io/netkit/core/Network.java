@@ -385,6 +385,10 @@ public final class Network implements AutoCloseable {
                 });
             } else {
                 ns = spec.existing();
+                if (ns.inode() == host.netns().inode()) {
+                    throw new IllegalArgumentException(label + " is the host namespace of network " + name
+                            + " itself; attach a container's namespace");
+                }
             }
             long inode = ns.inode();
             String nsName = ns.name().orElse(null);

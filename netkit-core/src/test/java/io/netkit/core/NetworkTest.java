@@ -308,6 +308,9 @@ class NetworkTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("10.0.0.5").hasMessageContaining("outside");
             assertThatThrownBy(() -> net.attach(EndpointSpec.create(sb.name("x")).address("172.16.0.1")))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("gateway");
+            assertThatThrownBy(() -> net.attach(sb.hostNamespace()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("host namespace");
+            assertThat(NetNamespace.exists(sb.name("x"))).isFalse();
         }
     }
 
