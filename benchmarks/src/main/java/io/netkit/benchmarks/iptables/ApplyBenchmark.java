@@ -35,8 +35,11 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 /**
  * Applying 1000 filter rules (an owned chain hooked into FORWARD) in a bench host namespace: netkit-iptables'
  * {@code Iptables.apply} (its processes started inside the namespace by {@code NetNamespace.start}, as netkit-core
- * does) vs {@code iptables-restore --noflush --wait} fed the same payload ({@code Iptables.plan}, byte for byte)
- * from a shell ({@code ip netns exec H sh -c 'iptables-nft-restore --noflush --wait < FILE'}) vs one
+ * does) — re-applied by the same instance ({@code netkitApply1000}: it remembers what it applied and sends one
+ * restore) and by a fresh instance each time ({@code netkitApplyFresh1000}: reads the state with
+ * {@code iptables-save} first, as a new process or an adopted network does) — vs
+ * {@code iptables-restore --noflush --wait} fed the payload netkit itself sends (captured from its runner, byte for
+ * byte) from a shell ({@code ip netns exec H sh -c 'iptables-nft-restore --noflush --wait < FILE'}) vs one
  * {@code iptables -A} per rule (100 of the same rules from one shell inside the namespace, ×10 in the report).
  * {@code ipNetnsExecTrue} measures what entering the namespace and starting a shell costs the two yardsticks.
  * Re-applying rewrites the chain whole, so every apply after the first does the same work. The processes netkit
@@ -59,6 +62,7 @@ public class ApplyBenchmark {
     Path payload;
     Path perRuleScript;
     String flushCommand;
+    volatile byte[] lastRestorePayload;
 
     /** Processes netkit started and applies done, per iteration (the report divides one by the other). */
     @State(Scope.Thread)
@@ -77,8 +81,12 @@ public class ApplyBenchmark {
         CommandRunner inNamespace = CommandRunner.starting(pb -> ns.start(pb));
         CommandRunner counting = (argv, stdin) -> {
             started.incrementAndGet();
+            if (argv.get(0).endsWith("-restore")) {
+                lastRestorePayload = stdin;
+            }
             return inNamespace.run(argv, stdin);
         };
+        this.runner = counting;
         iptables = Iptables.create(counting);
         Owner owner = Owner.of("nkb-bench");
         String chain = owner.chain("BENCH");
@@ -93,7 +101,24 @@ public class ApplyBenchmark {
         rules = b.build();
         iptables.apply(rules);
         // What every further apply sends (chain declared = flushed, 1000 rules; the hook is already there):
-        String text = iptables.plan(rules);
+        lastRestorePayload = null;
+        iptables.apply(rules);
+        if (lastRestorePayload == null) {
+            throw new IllegalStateException("netkit's re-apply ran no restore");
+        }
+        String text = new String(lastRestorePayload, java.nio.charset.StandardCharsets.UTF_8);
+        String plan = iptables.plan(rules);
+        if (!text.equals(plan)) {
+            String[] x = text.split("\n");
+            String[] y = plan.split("\n");
+            int i = 0;
+            while (i < Math.min(x.length, y.length) && x[i].equals(y[i])) {
+                i++;
+            }
+            System.out.println("note: netkit's re-apply payload (" + x.length + " lines) differs from Iptables.plan ("
+                    + y.length + " lines) at line " + (i + 1) + ": \"" + (i < x.length ? x[i] : "") + "\" vs \""
+                    + (i < y.length ? y[i] : "") + "\"; the yardstick is fed the re-apply payload");
+        }
         payload = work.writeString("rules.v4", text);
         String restore = String.join(" ", iptables.restoreCommand());
         List<String> script = new ArrayList<>();
@@ -110,6 +135,7 @@ public class ApplyBenchmark {
     }
 
     String restoreShell;
+    CommandRunner runner;
 
     /** netkit: {@code Iptables.apply(rules)} with 1000 rules. */
     @Benchmark
@@ -119,6 +145,18 @@ public class ApplyBenchmark {
     public void netkitApply1000(Processes p) {
         long before = started.get();
         iptables.apply(rules);
+        p.processes += started.get() - before;
+        p.applies++;
+    }
+
+    /** netkit: a fresh {@code Iptables} (backend given, so no detection) applying the 1000 rules. */
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    @Warmup(iterations = 3, time = 1)
+    @Measurement(iterations = 5, time = 1)
+    public void netkitApplyFresh1000(Processes p) {
+        long before = started.get();
+        Iptables.builder().runner(runner).backend(iptables.backend()).build().apply(rules);
         p.processes += started.get() - before;
         p.applies++;
     }
