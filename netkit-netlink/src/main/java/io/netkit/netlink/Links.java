@@ -30,6 +30,7 @@ import static io.netkit.netlink.codec.IfLinkConstants.IFLA_VXLAN_PORT;
 import static io.netkit.netlink.codec.IfLinkConstants.IFLA_VXLAN_TTL;
 import static io.netkit.netlink.codec.IfLinkConstants.IFF_UP;
 import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_CREATE;
+import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_ECHO;
 import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_EXCL;
 import static io.netkit.netlink.codec.RtnetlinkConstants.AF_UNSPEC;
 import static io.netkit.netlink.codec.RtnetlinkConstants.IFINFOMSG_LEN;
@@ -80,7 +81,8 @@ public final class Links {
      * {@code NLM_F_CREATE|NLM_F_EXCL}; a veth peer is created directly in its target namespace under its final name.
      * The alias and a same-namespace peer's "up" follow as a second request once the link exists (the kernel ignores
      * an alias on creation, and cannot open a veth peer before the pair exists: {@code ENOTCONN}); a peer in another
-     * namespace is set up through that namespace's own handle. The result is read back with {@link #get(String)}. tun/tap devices are made as {@code ip tuntap add} does ({@code TUNSETIFF} +
+     * namespace is set up through that namespace's own handle. The result is the kernel's echo of the new link ({@code NLM_F_ECHO}), or, for links
+     * with a master or alias or in another namespace, read back with {@link #get(String)}. tun/tap devices are made as {@code ip tuntap add} does ({@code TUNSETIFF} +
      * {@code TUNSETPERSIST} on {@code /dev/net/tun}) and then configured with one {@code RTM_NEWLINK}.
      *
      * <p>Equivalent to: {@code ip link add NAME [mtu N] [address MAC] [master BR] [group G] [up] type KIND ...}
@@ -92,6 +94,11 @@ public final class Links {
      */
     public Link create(LinkSpec spec) {
         Objects.requireNonNull(spec, "spec == null");
+        LinkSpec.Fields f = spec.f;
+        boolean tunTap = f.kind.equals("tun") || f.kind.equals("tap");
+        if (!tunTap && f.namespace == null && f.masterName == null && f.masterIndex == 0 && f.alias == null) {
+            return createEchoed(spec);
+        }
         try {
             createAll(List.of(spec));
         } catch (NetlinkBatchException e) {
@@ -99,6 +106,30 @@ public final class Links {
         }
         NetNamespace ns = spec.f.namespace;
         return ns == null ? get(spec.name()) : ns.netlink().links().get(spec.name());
+    }
+
+    /**
+     * The common case in one round trip instead of two: {@code NLM_F_ECHO} makes the kernel (6.3 and later) send the
+     * new link back before its ack, so no read-back request is needed. Only for links made in this handle's
+     * namespace (the echo goes to the namespace the link lives in) without master or alias (the kernel sets the
+     * master after it echoes, and the alias is a second request).
+     */
+    private Link createEchoed(LinkSpec spec) {
+        LinkSpec.Fields f = spec.f;
+        Map<String, Integer> indexes = new HashMap<>();
+        int parent = f.parent != null ? index(indexes, f.parent) : 0;
+        int device = f.device != null ? index(indexes, f.device) : 0;
+        Link link;
+        try {
+            link = rt.socket().request("create link", f.name, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO,
+                    w -> writeCreate(w, spec, 0, parent, device), Links::decode);
+        } catch (NetlinkException e) {
+            throw translate(e, spec);
+        }
+        if (f.peerUp) {
+            (f.peerNamespace != null ? f.peerNamespace.netlink().links() : this).setUp(f.peerName);
+        }
+        return link != null ? link : get(f.name); // kernels before 6.3 do not echo
     }
 
     /**
@@ -646,7 +677,8 @@ public final class Links {
                     if (a.payloadLength() == 6) {
                         mac = MacAddress.of(a.buffer(), a.payloadOffset());
                     } else {
-                        unknownBytes += keep(s, unknownCount++, a);
+                        unknownBytes += (a.payloadLength() + 7) & ~3;
+                        unknownCount = keep(s, unknownCount, a);
                     }
                     break;
                 case IFLA_MASTER:
@@ -683,7 +715,8 @@ public final class Links {
                 case IFLA_AF_SPEC:
                     break;
                 default:
-                    unknownBytes += keep(s, unknownCount++, a);
+                    unknownBytes += (a.payloadLength() + 7) & ~3;
+                    unknownCount = keep(s, unknownCount, a);
                     break;
             }
         }
@@ -700,7 +733,7 @@ public final class Links {
                 int len = s.unknown[2 * i + 1];
                 buf.get(off, raw, pos, len);
                 int alignedLen = (len + 3) & ~3;
-                // the padding of the last attribute of a message may be missing; it stays zero in the copy
+                // the padding of a message's last attribute may be missing; it stays zero in the copy
                 pos += alignedLen;
             }
             unknown = RawAttributes.wrap(raw);
@@ -709,14 +742,28 @@ public final class Links {
                 txq, type, unknown);
     }
 
-    private static int keep(Scratch s, int i, NlAttrReader a) {
-        if (2 * i + 2 > s.unknown.length) {
+    /**
+     * Records the current attribute as raw bytes to keep: as a new range, or by extending the previous range when
+     * it ends right where this attribute starts (most unknown attributes are adjacent, so few copies are needed).
+     *
+     * @return the number of ranges
+     */
+    private static int keep(Scratch s, int ranges, NlAttrReader a) {
+        int off = a.offset();
+        int len = a.payloadLength() + 4;
+        if (ranges > 0) {
+            int last = 2 * (ranges - 1);
+            if (s.unknown[last] + ((s.unknown[last + 1] + 3) & ~3) == off) {
+                s.unknown[last + 1] = ((s.unknown[last + 1] + 3) & ~3) + len;
+                return ranges;
+            }
+        }
+        if (2 * ranges + 2 > s.unknown.length) {
             s.unknown = java.util.Arrays.copyOf(s.unknown, s.unknown.length * 2);
         }
-        int len = a.payloadLength() + 4;
-        s.unknown[2 * i] = a.offset();
-        s.unknown[2 * i + 1] = len;
-        return (len + 3) & ~3;
+        s.unknown[2 * ranges] = off;
+        s.unknown[2 * ranges + 1] = len;
+        return ranges + 1;
     }
 
     /** The NUL-terminated UTF-8 payload as a String, copied once (through a per-thread scratch array). */
