@@ -80,7 +80,14 @@ import org.slf4j.LoggerFactory;
  * created for endpoints (never ones it was given) and netkit's iptables rules. It is idempotent and works the same on
  * an adopted network. {@code net.ipv4.ip_forward} is left on: other networks and the host's own routing may rely on it.
  *
- * <p>Instances are thread-safe; attach and detach may run concurrently from many threads.
+ * <p>Instances are thread-safe; attach and detach may run concurrently from many threads, and from several
+ * processes: the lock files live in {@code /run/netkit} (system property {@code netkit.lockDirectory} to move them;
+ * every process working on one network must use the same directory), and each is removed with its network.
+ *
+ * <p>Namespaces that {@link #attach(String)} creates are bind mounts in {@code /run/netns}, as with
+ * {@code ip netns add}: a process running in a private mount namespace (for example started by
+ * {@code ip netns exec}) creates mounts that vanish with it. Run the JVM in the machine's mount namespace and choose
+ * the host with {@link Builder#on(Host)} / {@link Host#namespace(String)} instead.
  */
 public final class Network implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Network.class);
@@ -157,14 +164,15 @@ public final class Network implements AutoCloseable {
     public static Network open(String name) {
         InterfaceNames.validate(name);
         Host current = Host.current();
-        if (current.netns().netlink().links().find(name).isPresent()) {
+        Optional<Link> here = current.netns().netlink().links().find(name);
+        if (here.isPresent() && isNetwork(here.get())) {
             return open(current, name);
         }
         List<String> found = new ArrayList<>();
         for (String nsName : NetNamespace.list()) {
             try (NetNamespace ns = NetNamespace.open(nsName)) {
                 Optional<Link> l = ns.netlink().links().find(name);
-                if (l.isPresent() && Alias.decode(l.get().alias()).map(r -> r.containsKey(K_SUBNET)).orElse(false)) {
+                if (l.isPresent() && isNetwork(l.get())) {
                     found.add(nsName);
                 }
             } catch (RuntimeException e) {
@@ -172,6 +180,9 @@ public final class Network implements AutoCloseable {
             }
         }
         String op = "open network " + name;
+        if (found.isEmpty() && here.isPresent()) {
+            return open(current, name); // explains why the link here is not a netkit network
+        }
         if (found.isEmpty()) {
             throw new NetkitException(op, "there is no link named " + name + " in the current namespace, and no named "
                     + "namespace holds a netkit network of that name");
@@ -235,11 +246,16 @@ public final class Network implements AutoCloseable {
     static List<String> list(Host host) {
         List<String> out = new ArrayList<>();
         for (Link l : host.netns().netlink().links().list()) {
-            if ("bridge".equals(l.kind()) && Alias.decode(l.alias()).map(r -> r.containsKey(K_SUBNET)).orElse(false)) {
+            if (isNetwork(l)) {
                 out.add(l.name());
             }
         }
         return out;
+    }
+
+    /** Whether {@code l} is the bridge of a netkit network (a bridge carrying a netkit network record). */
+    private static boolean isNetwork(Link l) {
+        return "bridge".equals(l.kind()) && Alias.decode(l.alias()).map(r -> r.containsKey(K_SUBNET)).orElse(false);
     }
 
     // ------------------------------------------------------------------------------------------------ accessors
