@@ -460,7 +460,19 @@ public final class Network implements AutoCloseable {
                 if (spec.mac() != null) {
                     veth = veth.peerMac(spec.mac());
                 }
-                Link hostSide = hostLinks().create(veth);
+                Link hostSide;
+                try {
+                    hostSide = hostLinks().create(veth);
+                } catch (NetlinkException e) {
+                    if ("EEXIST".equals(e.errnoName())) {
+                        boolean hostTaken = hostLinks().find(hostIf).isPresent();
+                        throw new NetkitException(op, step, hostTaken
+                                ? "host interface name " + hostIf + " is taken on " + host + " (" + e.getMessage() + ")"
+                                : "an interface named " + ifname + " already exists in " + label
+                                        + "; choose another name with EndpointSpec.interfaceName (" + e.getMessage() + ")", e);
+                    }
+                    throw e;
+                }
                 peerIndex = hostSide.linkIndex();
                 held.changed();
                 view.allocate(offset, hostIf, inode);

@@ -270,12 +270,15 @@ class NetworkTest {
             String victim = sb.name("victim");
             assertThatThrownBy(() -> net.attach(EndpointSpec.create(victim).hostInterface(Sandbox.UPLINK)))
                     .isInstanceOf(NetkitException.class)
-                    .hasMessageContaining("create veth pair");
+                    .hasMessageContaining("create veth pair")
+                    .hasMessageContaining("host interface name uplink0 is taken");
             assertThat(NetNamespace.exists(victim)).isFalse();
             // 3. The container-side name taken inside a given namespace.
             Cmd.run("ip", "-n", busy, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0p");
             try (NetNamespace ns = NetNamespace.open(busy)) {
-                assertThatThrownBy(() -> net.attach(ns)).isInstanceOf(NetkitException.class).hasMessageContaining("eth0");
+                assertThatThrownBy(() -> net.attach(ns)).isInstanceOf(NetkitException.class)
+                        .hasMessageContaining("an interface named eth0 already exists in namespace " + busy)
+                        .hasRootCauseInstanceOf(io.netkit.netlink.NetlinkException.class);
             }
             assertThat(Probe.linkNames(host)).containsExactlyInAnyOrder("lo", Sandbox.UPLINK, "br0");
             assertThat(Probe.iptablesSave(host)).isEqualTo(rulesBefore);
