@@ -784,6 +784,18 @@ public final class Network implements AutoCloseable {
         // The iptables tools run as processes (tens of ms): let them work while the kernel deletes the links.
         java.util.concurrent.CompletableFuture<Void> rules = java.util.concurrent.CompletableFuture.runAsync(
                 () -> Firewall.remove(host.netns(), name, id), Firewall.executor());
+        // Unmounting the namespaces needs no rtnl lock either: also alongside. Whatever the kernel's namespace
+        // cleanup does not destroy first, the group deletion below does.
+        List<Throwable> nsErrors = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.CompletableFuture<Void> namespaces = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            for (Map<String, String> rec : owned) {
+                try {
+                    deleteOwnedNamespace(rec.get(K_NS), parseLong(rec.get(K_INODE)), op);
+                } catch (RuntimeException e) {
+                    nsErrors.add(e);
+                }
+            }
+        }, Firewall.executor());
         long t1 = System.nanoTime();
         if (ours) {
             try {
@@ -795,20 +807,15 @@ public final class Network implements AutoCloseable {
             }
         }
         long t2 = System.nanoTime();
-        for (Map<String, String> rec : owned) {
-            try {
-                deleteOwnedNamespace(rec.get(K_NS), parseLong(rec.get(K_INODE)), op);
-            } catch (RuntimeException e) {
-                errors.add(e);
-            }
-        }
+        namespaces.join();
+        errors.addAll(nsErrors);
         long t3 = System.nanoTime();
         try {
             rules.join();
         } catch (java.util.concurrent.CompletionException e) {
             errors.add(e.getCause());
         }
-        LOG.debug("{}: {} links; link group deleted in {} ms, {} namespaces deleted in {} ms, rules removed after {} ms",
+        LOG.debug("{}: {} links; link group deleted in {} ms, {} namespaces deleted {} ms later, rules removed after {} ms",
                 op, all.size(), (t2 - t1) / 1_000_000, owned.size(), (t3 - t2) / 1_000_000, (System.nanoTime() - t0) / 1_000_000);
     }
 
