@@ -42,6 +42,17 @@ class IptablesTest {
     }
 
     @Test
+    void planReadsButWritesNothing() {
+        FakeRunner f = new FakeRunner();
+        Iptables ipt = Iptables.builder().runner(f).backend(Backend.NFT).build();
+        OwnedRules rules = ContainerNetworkRules.builder(Owner.of("mynet"), "br0", "172.16.0.0/24").masquerade().build();
+        assertThat(ipt.plan(rules)).isEqualTo(rules.render());
+        assertThat(f.calls).containsExactly(List.of("iptables-nft-save"));
+        assertThat(ipt.restoreCommand()).containsExactly("iptables-nft-restore", "--noflush", "--wait");
+        assertThat(ipt).hasToString("Iptables[iptables-nft]");
+    }
+
+    @Test
     void reapplyOfAKnownOwnerRunsOnlyOneRestore() {
         FakeRunner f = new FakeRunner();
         Iptables ipt = Iptables.builder().runner(f).backend(Backend.NFT).build();

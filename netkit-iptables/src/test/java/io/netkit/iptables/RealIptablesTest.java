@@ -371,7 +371,7 @@ class RealIptablesTest {
             assertThat(ipt.read().render()).isEqualTo(RulesetRoundTripTest.withoutComments(raw));
             // What the parser renders is accepted by iptables-restore and reproduces the same state (legacy lists
             // tables in the order they were loaded, so tables are compared one by one).
-            try (TestNamespace copy = TestNamespace.create("ipt2")) {
+            try (TestNamespace copy = TestNamespace.create("ipt-copy")) {
                 copy.execWithInput(ipt.read().render(), b.restoreCommand(Family.IPV4));
                 Ruleset original = Ruleset.parse(raw);
                 Ruleset copied = Ruleset.parse(copy.exec(b.saveCommand(Family.IPV4)));
