@@ -1099,6 +1099,11 @@ public final class Network implements AutoCloseable {
             if (masquerade) {
                 Privileges.requireIptables(op);
             }
+            try {
+                Firewall.rules(name, "00000000", subnet, masquerade); // refuses what iptables cannot carry, before any change
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(op + ": " + e.getMessage(), e);
+            }
             NetNamespace hostNs = host.netns();
             RtNetlink rt = hostNs.netlink();
             Undo undo = new Undo(op);

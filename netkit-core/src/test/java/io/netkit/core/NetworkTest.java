@@ -237,7 +237,7 @@ class NetworkTest {
                 }
                 assertThat(net.endpoints()).isEmpty();
                 String host = sb.name("host");
-                assertThat(Probe.eventually(3000, () -> Probe.linkNames(host).size() == 3))
+                assertThat(Probe.eventually(10_000, () -> Probe.linkNames(host).size() == 3))
                         .as("detached veths reaped: %s", Probe.linkNames(host)).isTrue();
                 assertThat(NetNamespace.list()).noneMatch(n -> n.startsWith(sb.name("p")));
             } finally {
@@ -289,7 +289,9 @@ class NetworkTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("already exists");
             assertThatThrownBy(() -> Network.bridge("br1").on(sb.host()).subnet("172.16.0.128/25").create())
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("overlaps");
-            assertThat(Probe.linkNames(host)).contains("br0").doesNotContain("br1");
+            assertThatThrownBy(() -> Network.bridge("br!x").on(sb.host()).subnet("10.9.0.0/24").masquerade().create())
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("br!x");
+            assertThat(Probe.linkNames(host)).contains("br0").doesNotContain("br1", "br!x");
             Cmd.run("ip", "netns", "del", busy);
         }
     }
