@@ -137,12 +137,19 @@ class NetworkTest {
 
     @Test
     void withoutMasqueradeTheInternetIsUnreachable() throws Exception {
-        try (Sandbox sb = Sandbox.create(PREFIX);
-             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").create();
-             ServerSocket server = Probe.listen(sb.internet(), sb.internetAddress())) {
-            Endpoint c1 = net.attach(sb.name("c1"));
-            assertThat(Probe.connects(c1, sb.internetAddress(), server.getLocalPort(), 1000)).isFalse();
-            assertThat(Probe.iptablesSave(sb.name("host"))).doesNotContain("MASQUERADE");
+        try (Sandbox sb = Sandbox.create(PREFIX)) {
+            // FORWARD policy DROP: bridged traffic passes FORWARD (br_netfilter), netkit accepts it explicitly.
+            Cmd.run("ip", "netns", "exec", sb.name("host"), "iptables", "-P", "FORWARD", "DROP");
+            try (Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").create();
+                 ServerSocket server = Probe.listen(sb.internet(), sb.internetAddress())) {
+                Endpoint c1 = net.attach(sb.name("c1"));
+                Endpoint c2 = net.attach(sb.name("c2"));
+                assertThat(Probe.connects(c1, sb.internetAddress(), server.getLocalPort(), 1000)).isFalse();
+                assertThat(Probe.roundTrip(c1, c2.namespace(), c2.address())).isEqualTo(c1.address());
+                String rules = Probe.iptablesSave(sb.name("host"));
+                assertThat(rules).doesNotContain("MASQUERADE").containsPattern("-A NETKIT-FWD-\\w+ -i br0 -o br0 .*-j ACCEPT");
+                assertThat(Probe.sysctl(sb.name("host"), "net/ipv4/ip_forward")).isEqualTo("0");
+            }
         }
     }
 
