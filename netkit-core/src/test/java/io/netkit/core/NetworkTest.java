@@ -402,6 +402,11 @@ class NetworkTest {
             ExecResult bad = c1.exec("ls", "/does-not-exist");
             assertThat(bad.exitCode()).isNotZero();
             assertThat(bad.stderr()).contains("does-not-exist");
+            long t = System.nanoTime();
+            assertThatThrownBy(() -> c1.exec(java.time.Duration.ofMillis(300), "sh", "-c", "echo started; sleep 10"))
+                    .isInstanceOf(NetkitException.class).hasMessageContaining("did not exit").hasMessageContaining("started");
+            assertThat((System.nanoTime() - t) / 1_000_000).isLessThan(5000);
+            assertThat(c1.exec(java.time.Duration.ofSeconds(10), "true").isSuccess()).isTrue();
             assertThat(new HashSet<>(List.of(c1.namespace().inode()))).containsExactly(c1.namespaceInode());
         }
     }
