@@ -36,7 +36,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 1)
-@Measurement(iterations = 5)
+@Measurement(iterations = 7)
 @Fork(1)
 @State(Scope.Benchmark)
 public class LinkCreateBenchmark {

@@ -32,7 +32,7 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 1)
-@Measurement(iterations = 4)
+@Measurement(iterations = 5)
 @Fork(1)
 @State(Scope.Benchmark)
 public class LinkDeleteBenchmark {
