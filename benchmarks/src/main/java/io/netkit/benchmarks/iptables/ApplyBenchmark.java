@@ -12,7 +12,7 @@ import io.netkit.iptables.Rule;
 import io.netkit.iptables.Table;
 import io.netkit.iptables.Target;
 import io.netkit.netlink.NetNamespace;
-import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -28,22 +28,26 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
- * Applying 1000 filter rules (an owned chain hooked into FORWARD) in a bench host namespace: netkit-iptables'
- * {@code Iptables.apply} (its processes started inside the namespace by {@code NetNamespace.start}, as netkit-core
- * does) — re-applied by the same instance ({@code netkitApply1000}: it remembers what it applied and sends one
- * restore) and by a fresh instance each time ({@code netkitApplyFresh1000}: reads the state with
- * {@code iptables-save} first, as a new process or an adopted network does) — vs
- * {@code iptables-restore --noflush --wait} fed the payload netkit itself sends (captured from its runner, byte for
- * byte) from a shell ({@code ip netns exec H sh -c 'iptables-nft-restore --noflush --wait < FILE'}) vs one
- * {@code iptables -A} per rule (100 of the same rules from one shell inside the namespace, ×10 in the report).
- * {@code ipNetnsExecTrue} measures what entering the namespace and starting a shell costs the two yardsticks.
- * Re-applying rewrites the chain whole, so every apply after the first does the same work. The processes netkit
- * starts per apply are counted ({@code processes} in the JMH output).
+ * Applying 1000 filter rules (an owned chain {@code -s CIDR -p tcp --dport N -m comment -j ACCEPT}, hooked into
+ * FORWARD) in a bench host namespace with netkit-iptables, whose processes are started inside the namespace by
+ * {@code NetNamespace.start} (as netkit-core does), beside the tools:
+ *
+ * <ul>
+ *   <li>first apply — the owner has nothing yet (removed untimed before each iteration): {@code netkitApply1000}
+ *       (the {@code Iptables} instance that removed them) and {@code netkitApplyFresh1000} (a new instance, as a new
+ *       process or an adopted network has), vs {@code restoreNoflush1000}: {@code iptables-restore --noflush --wait}
+ *       fed the payload netkit itself sent for that apply (captured from its runner, byte for byte) from a shell
+ *       ({@code ip netns exec H sh -c '... < FILE'}), vs {@code iptablesAppend100}: one {@code iptables -A} per rule
+ *       into the emptied chain (100 of the same rules from one shell in the namespace; ×10 in the report);</li>
+ *   <li>re-apply — the rules are in place and netkit rewrites its chain whole: {@code netkitReapply1000} vs
+ *       {@code restoreReapply1000} (the payload netkit sends for a re-apply, captured likewise).</li>
+ * </ul>
+ * {@code ipNetnsExecTrue} measures what entering the namespace and starting a shell costs the yardsticks. The
+ * processes netkit starts are counted per apply ({@code processes} / {@code applies} in the JMH output).
  */
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Fork(1)
@@ -56,13 +60,16 @@ public class ApplyBenchmark {
     WorkDir work;
     String host;
     NetNamespace ns;
+    CommandRunner runner;
     Iptables iptables;
+    Owner owner;
     OwnedRules rules;
     final AtomicLong started = new AtomicLong();
-    Path payload;
-    Path perRuleScript;
-    String flushCommand;
     volatile byte[] lastRestorePayload;
+    String firstApplyShell;
+    String reapplyShell;
+    String perRuleScript;
+    String flushCommand;
 
     /** Processes netkit started and applies done, per iteration (the report divides one by the other). */
     @State(Scope.Thread)
@@ -79,16 +86,15 @@ public class ApplyBenchmark {
         host = spaces.create("host");
         ns = NetNamespace.open(host);
         CommandRunner inNamespace = CommandRunner.starting(pb -> ns.start(pb));
-        CommandRunner counting = (argv, stdin) -> {
+        runner = (argv, stdin) -> {
             started.incrementAndGet();
             if (argv.get(0).endsWith("-restore")) {
                 lastRestorePayload = stdin;
             }
             return inNamespace.run(argv, stdin);
         };
-        this.runner = counting;
-        iptables = Iptables.create(counting);
-        Owner owner = Owner.of("nkb-bench");
+        iptables = Iptables.create(runner);
+        owner = Owner.of("nkb-bench");
         String chain = owner.chain("BENCH");
         OwnedRules.Builder b = OwnedRules.builder(owner);
         for (int i = 0; i < RULES; i++) {
@@ -99,49 +105,54 @@ public class ApplyBenchmark {
         }
         b.hook(Table.FILTER, "FORWARD", chain);
         rules = b.build();
+
         iptables.apply(rules);
-        // What every further apply sends (chain declared = flushed, 1000 rules; the hook is already there):
-        lastRestorePayload = null;
-        iptables.apply(rules);
-        if (lastRestorePayload == null) {
-            throw new IllegalStateException("netkit's re-apply ran no restore");
-        }
-        String text = new String(lastRestorePayload, java.nio.charset.StandardCharsets.UTF_8);
-        String plan = iptables.plan(rules);
-        if (!text.equals(plan)) {
-            String[] x = text.split("\n");
-            String[] y = plan.split("\n");
-            int i = 0;
-            while (i < Math.min(x.length, y.length) && x[i].equals(y[i])) {
-                i++;
-            }
-            System.out.println("note: netkit's re-apply payload (" + x.length + " lines) differs from Iptables.plan ("
-                    + y.length + " lines) at line " + (i + 1) + ": \"" + (i < x.length ? x[i] : "") + "\" vs \""
-                    + (i < y.length ? y[i] : "") + "\"; the yardstick is fed the re-apply payload");
-        }
-        payload = work.writeString("rules.v4", text);
+        iptables.remove(owner);
+        String first = capture(() -> iptables.apply(rules));   // into an empty state
+        String again = capture(() -> iptables.apply(rules));   // rewrite of what is there
         String restore = String.join(" ", iptables.restoreCommand());
+        firstApplyShell = restore + " < " + work.writeString("first.v4", first);
+        reapplyShell = restore + " < " + work.writeString("reapply.v4", again);
+
         List<String> script = new ArrayList<>();
         script.add("set -e");
         String tool = iptables.backend().command(iptables.family());
-        for (String line : text.split("\n")) {
+        for (String line : first.split("\n")) {
             if (line.startsWith("-A ") && script.size() <= PER_RULE) {
                 script.add(tool + " -w -t filter " + line);
             }
         }
-        perRuleScript = work.write("per-rule.sh", script);
+        perRuleScript = work.write("per-rule.sh", script).toString();
         flushCommand = tool + " -w -t filter -F " + chain;
-        restoreShell = restore + " < " + payload;
     }
 
-    String restoreShell;
-    CommandRunner runner;
+    private String capture(Runnable apply) {
+        lastRestorePayload = null;
+        apply.run();
+        if (lastRestorePayload == null) {
+            throw new IllegalStateException("netkit's apply ran no restore");
+        }
+        return new String(lastRestorePayload, StandardCharsets.UTF_8);
+    }
 
-    /** netkit: {@code Iptables.apply(rules)} with 1000 rules. */
+    @Setup(Level.Iteration)
+    public void prepare(BenchmarkParams params) {
+        String b = params.getBenchmark();
+        if (b.endsWith(".netkitApply1000") || b.endsWith("Fresh1000") || b.endsWith(".restoreNoflush1000")) {
+            iptables.remove(owner);                      // nothing of the owner left: a first apply follows
+        } else if (b.endsWith("Append100")) {
+            iptables.apply(rules);
+            Proc.run("ip", "netns", "exec", host, "sh", "-c", flushCommand);   // the owned chain, emptied
+        } else {
+            iptables.apply(rules);                       // in place: a re-apply follows
+        }
+    }
+
+    /** netkit, first apply by the instance that removed the rules: {@code Iptables.apply(rules)}. */
     @Benchmark
-    @BenchmarkMode(Mode.AverageTime)
-    @Warmup(iterations = 3, time = 1)
-    @Measurement(iterations = 5, time = 1)
+    @BenchmarkMode(Mode.SingleShotTime)
+    @Warmup(iterations = 5)
+    @Measurement(iterations = 15)
     public void netkitApply1000(Processes p) {
         long before = started.get();
         iptables.apply(rules);
@@ -149,11 +160,11 @@ public class ApplyBenchmark {
         p.applies++;
     }
 
-    /** netkit: a fresh {@code Iptables} (backend given, so no detection) applying the 1000 rules. */
+    /** netkit, first apply by a fresh {@code Iptables} (backend given, so no detection). */
     @Benchmark
-    @BenchmarkMode(Mode.AverageTime)
-    @Warmup(iterations = 3, time = 1)
-    @Measurement(iterations = 5, time = 1)
+    @BenchmarkMode(Mode.SingleShotTime)
+    @Warmup(iterations = 5)
+    @Measurement(iterations = 15)
     public void netkitApplyFresh1000(Processes p) {
         long before = started.get();
         Iptables.builder().runner(runner).backend(iptables.backend()).build().apply(rules);
@@ -161,16 +172,46 @@ public class ApplyBenchmark {
         p.applies++;
     }
 
-    /** Yardstick: {@code iptables-restore --noflush --wait < payload} from a shell in the namespace. */
+    /** Yardstick for the first apply: {@code iptables-restore --noflush --wait < payload} from a shell. */
+    @Benchmark
+    @BenchmarkMode(Mode.SingleShotTime)
+    @Warmup(iterations = 5)
+    @Measurement(iterations = 15)
+    public void restoreNoflush1000() {
+        Proc.run("ip", "netns", "exec", host, "sh", "-c", firstApplyShell);
+    }
+
+    /** Yardstick: 100 {@code iptables -A} calls from one shell in the namespace, into the emptied chain. */
+    @Benchmark
+    @BenchmarkMode(Mode.SingleShotTime)
+    @Warmup(iterations = 3)
+    @Measurement(iterations = 10)
+    public void iptablesAppend100() {
+        Proc.run("ip", "netns", "exec", host, "sh", perRuleScript);
+    }
+
+    /** netkit, re-apply: the rules are in place; the owned chain is rewritten whole. */
     @Benchmark
     @BenchmarkMode(Mode.AverageTime)
     @Warmup(iterations = 3, time = 1)
     @Measurement(iterations = 5, time = 1)
-    public void restoreNoflush1000() {
-        Proc.run("ip", "netns", "exec", host, "sh", "-c", restoreShell);
+    public void netkitReapply1000(Processes p) {
+        long before = started.get();
+        iptables.apply(rules);
+        p.processes += started.get() - before;
+        p.applies++;
     }
 
-    /** Baseline: what {@code ip netns exec H sh -c true} costs (included in both yardsticks). */
+    /** Yardstick for the re-apply: the re-apply payload through {@code iptables-restore --noflush --wait}. */
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    @Warmup(iterations = 3, time = 1)
+    @Measurement(iterations = 5, time = 1)
+    public void restoreReapply1000() {
+        Proc.run("ip", "netns", "exec", host, "sh", "-c", reapplyShell);
+    }
+
+    /** Baseline: what {@code ip netns exec H sh -c true} costs (included in every yardstick above). */
     @Benchmark
     @BenchmarkMode(Mode.AverageTime)
     @Warmup(iterations = 2, time = 1)
@@ -179,23 +220,7 @@ public class ApplyBenchmark {
         Proc.run("ip", "netns", "exec", host, "sh", "-c", "true");
     }
 
-    /** Yardstick: 100 {@code iptables -A} calls from one shell in the namespace (into the emptied chain). */
-    @Benchmark
-    @BenchmarkMode(Mode.SingleShotTime)
-    @Warmup(iterations = 3)
-    @Measurement(iterations = 10)
-    public void iptablesAppend100() {
-        Proc.run("ip", "netns", "exec", host, "sh", perRuleScript.toString());
-    }
-
-    @Setup(Level.Iteration)
-    public void emptyChain(BenchmarkParams params) {
-        if (params.getBenchmark().endsWith("Append100")) {
-            Proc.run("ip", "netns", "exec", host, "sh", "-c", flushCommand);
-        }
-    }
-
-    @TearDown(Level.Trial)
+    @org.openjdk.jmh.annotations.TearDown(Level.Trial)
     public void tearDown() {
         if (ns != null) {
             ns.close();
