@@ -40,11 +40,13 @@ mkdir -p "$results"
 root_user=false
 if [ "$(id -u)" = 0 ]; then root_user=true; sweep; fi
 
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')
+git -C "$root" diff --quiet HEAD -- . ':!benchmarks/results' 2>/dev/null || commit="$commit (with local changes)"
 {
     echo "Machine: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1), $(nproc) cores, $(free -g | awk '/^Mem:/{print $2}') GiB RAM;"
     echo "$(uname -sr); $(. /etc/os-release && echo "$PRETTY_NAME");"
     echo "$(java -version 2>&1 | head -1); JMH 1.37; $(ip -V 2>&1 | sed 's/, libbpf.*//'); $(iptables -V 2>/dev/null || echo 'iptables missing')."
-    echo "Run: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$root" diff --quiet 2>/dev/null || echo ' (with local changes)')."
+    echo "Run: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit."
     echo "Reproduce: \`benchmarks/run.sh\` (as root) from the repository root."
 } > "$results/machine.md"
 
@@ -54,7 +56,11 @@ rm -f "$results/codec.json" "$results/kernel.json"
 
 run_jmh() { # include-regex json-file extra-args...
     local include=$1 out=$2; shift 2
-    if [ -n "$filter" ]; then include="$include.*$filter"; fi
+    if [ -n "$filter" ]; then include="^(?=.*$filter)$include"; fi
+    if ! java -jar "$jar" -l "$include" | grep -q '^io\.netkit'; then
+        echo "   (no benchmark matches)" >&2
+        return 0
+    fi
     java -jar "$jar" "$include" -rf json -rff "$out" "$@"
 }
 
