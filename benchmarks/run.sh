@@ -31,6 +31,16 @@ sweep() {
 }
 trap sweep EXIT
 
+# What the machine's own network namespace holds (names, addresses, routes, rules without counters, forwarding);
+# compared before and after the run: the benchmarks must not change it.
+root_snapshot() {
+    ip -o link show 2>/dev/null | awk '{print $2}'
+    ip -o addr show 2>/dev/null | awk '{print $2, $3, $4}'
+    ip route show table all 2>/dev/null
+    iptables-save 2>/dev/null | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'
+    cat /proc/sys/net/ipv4/ip_forward
+}
+
 start=$(date +%s)
 cd "$root"
 echo ">> building benchmarks.jar" >&2
@@ -39,6 +49,7 @@ mkdir -p "$results"
 
 root_user=false
 if [ "$(id -u)" = 0 ]; then root_user=true; sweep; fi
+root_before=$(root_snapshot)
 
 commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')
 git -C "$root" diff --quiet HEAD -- . ':!benchmarks/results' 2>/dev/null || commit="$commit (with local changes)"
@@ -76,6 +87,21 @@ fi
 
 java -cp "$jar" io.netkit.benchmarks.report.Report --machine "$results/machine.md" \
     "$results/codec.json" "$results/kernel.json" > "$results/latest.md"
+
+# Issue 5's own promises, checked on this run.
+left=$(ls /run/netns 2>/dev/null | grep -c '^nkb-' || true)
+if [ "$(root_snapshot)" = "$root_before" ]; then root_same="unchanged"; else root_same="**CHANGED** (see \`ip link/addr/route\`, iptables-save)"; fi
+elapsed=$(( $(date +%s) - start ))
+{
+    echo
+    echo "### This run (issue 5)"
+    echo
+    echo "| Check | Result | Verdict |"
+    echo "|---|---|---|"
+    echo "| whole run (build + every benchmark) < 10 min on 2 cores | ${elapsed} s${filter:+ (only benchmarks matching $filter)} | $([ "$elapsed" -lt 600 ] && echo '**met**' || echo '**not met**') |"
+    echo "| \`nkb-*\` namespaces left behind | ${left} | $([ "$left" = 0 ] && echo '**met**' || echo '**not met**') |"
+    echo "| machine's own namespace (links, addresses, routes, iptables rules, ip_forward) | ${root_same} | $([ "$root_same" = unchanged ] && echo '**met**' || echo '**not met**') |"
+} >> "$results/latest.md"
 cat "$results/latest.md"
 if [ "${UPDATE_README:-}" = 1 ]; then
     # Replace the text between the results markers of benchmarks/README.md with the new report.
@@ -85,4 +111,4 @@ if [ "${UPDATE_README:-}" = 1 ]; then
         !skip { print }' "$here/README.md" > "$here/README.md.new" && mv "$here/README.md.new" "$here/README.md"
     echo ">> benchmarks/README.md updated" >&2
 fi
-echo ">> report written to ${results#$root/}/latest.md in $(( $(date +%s) - start )) s" >&2
+echo ">> report written to ${results#$root/}/latest.md in ${elapsed} s" >&2
