@@ -85,11 +85,17 @@ else
     echo "!! not root: kernel and end-to-end benchmarks skipped (they need CAP_NET_ADMIN and CAP_SYS_ADMIN)" >&2
 fi
 
-java -cp "$jar" io.netkit.benchmarks.report.Report --machine "$results/machine.md" \
+java -Djdk.attach.allowAttachSelf=true -cp "$jar" io.netkit.benchmarks.report.Report --machine "$results/machine.md" \
     "$results/codec.json" "$results/kernel.json" > "$results/latest.md"
 
 # Issue 5's own promises, checked on this run.
-left=$(ls /run/netns 2>/dev/null | grep -c '^nkb-' || true)
+# Leftovers: nkb-* namespaces whose owning JVM is gone (those of a live benchmark JVM elsewhere are not ours).
+left=0
+for path in /run/netns/nkb-*; do
+    [ -e "$path" ] || continue
+    pid=${path#/run/netns/nkb-}; pid=${pid%%-*}
+    if ! [[ "$pid" =~ ^[0-9]+$ ]] || ! kill -0 "$pid" 2>/dev/null; then left=$((left + 1)); fi
+done
 if [ "$(root_snapshot)" = "$root_before" ]; then root_same="unchanged"; else root_same="**CHANGED** (see \`ip link/addr/route\`, iptables-save)"; fi
 elapsed=$(( $(date +%s) - start ))
 {
