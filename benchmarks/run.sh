@@ -42,6 +42,7 @@ root_snapshot() {
 }
 
 start=$(date +%s)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 cd "$root"
 echo ">> building benchmarks.jar" >&2
 mvn -B -q -ntp -pl benchmarks -am package -DskipTests
@@ -106,6 +107,7 @@ elapsed=$(( $(date +%s) - start ))
     echo "|---|---|---|"
     echo "| whole run (build + every benchmark) < 10 min on 2 cores | ${elapsed} s${filter:+ (only benchmarks matching $filter)} | $([ "$elapsed" -lt 600 ] && echo '**met**' || echo '**not met**') |"
     echo "| \`nkb-*\` namespaces left behind | ${left} | $([ "$left" = 0 ] && echo '**met**' || echo '**not met**') |"
+    echo "| load average (1, 5, 15 min) at start / end — other work on the machine skews the numbers | ${load_start} / $(cut -d' ' -f1-3 /proc/loadavg) | |"
     echo "| machine's own namespace (links, addresses, routes, iptables rules, ip_forward) | ${root_same} | $([ "$root_same" = unchanged ] && echo '**met**' || echo '**not met**') |"
 } >> "$results/latest.md"
 cat "$results/latest.md"
