@@ -1,0 +1,70 @@
+package io.netkit.netlink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netkit.testing.Privileged;
+import io.netkit.testing.TestNamespaces;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A process started in a namespace must not leave a JVM thread behind in that namespace: the JDK's "process
+ * reaper" for the child must come from the original namespace, or it would pin a deleted namespace for up to
+ * 60 s (its pool's keep-alive).
+ */
+@Privileged
+class ProcessReaperNamespaceTest {
+    @RegisterExtension
+    final TestNamespaces namespaces = new TestNamespaces();
+
+    static List<String> threadsIn(long inode) throws IOException {
+        List<String> out = new ArrayList<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String link = Files.readSymbolicLink(t.resolve("ns/net")).toString();
+                    if (link.equals("net:[" + inode + "]")) {
+                        out.add(Files.readString(t.resolve("comm")).strip() + "/" + t.getFileName());
+                    }
+                } catch (IOException threadEnded) {
+                    // gone meanwhile
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void noThreadOfThisJvmStaysInTheNamespaceAfterItsChildren() throws Exception {
+        // Children running elsewhere keep their reaper threads busy, so the pool has to create new ones.
+        Process busy1 = new ProcessBuilder("sleep", "5").start();
+        Process busy2 = new ProcessBuilder("sleep", "5").start();
+        try {
+            NetNamespace ns = namespaces.create("rp");
+            long inode = ns.inode();
+            List<Process> children = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                children.add(ns.start(new ProcessBuilder("sleep", "0.2")));
+            }
+            for (Process p : children) {
+                assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            }
+            ns.close();   // stops the handle's own namespace thread
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (!threadsIn(inode).isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(threadsIn(inode)).as("JVM threads still inside the namespace").isEmpty();
+        } finally {
+            busy1.destroy();
+            busy2.destroy();
+        }
+    }
+}
