@@ -42,7 +42,9 @@ class IndependentTopologyTest {
         NetNamespace c2 = namespaces.create("tc2");
         RtNetlink h = host.netlink();
 
-        h.links().create(LinkSpec.bridge("br0").up());
+        // An explicit bridge address: otherwise the bridge takes its lowest port MAC, and when that port leaves
+        // (setNoMaster below) the address changes and the kernel flushes br0's neighbours, permanent ones too.
+        h.links().create(LinkSpec.bridge("br0").mac(MacAddress.parse("02:00:5e:10:00:01")).up());
         h.addresses().add("br0", IpPrefix.parse("172.31.0.1/24"));
         h.addresses().add("br0", IpPrefix.parse("fd00:31::1/64"), AddressOptions.defaults().noDad());
         h.links().create(LinkSpec.veth("v1", "eth0").peerNamespace(c1).peerMac(C1_MAC).peerMtu(1400).peerUp()
