@@ -473,6 +473,10 @@ public final class Rule {
                 parts.add(new Part.Match("-m", "comment", List.of(Token.plain("--comment"), Token.of(comment))));
             }
             Family f = family;
+            if (target != null && target.mapsPorts() && (protocol == null || !protocol.hasPorts())) {
+                throw new IllegalStateException("rule in " + chain + ": " + target.render() + " maps ports, which"
+                        + " iptables allows only with protocol(TCP), protocol(UDP) or protocol(SCTP)");
+            }
             if (target != null) {
                 if (target.addressFamily() != null && f != null && target.addressFamily() != f) {
                     throw new IllegalStateException("rule in " + chain + " mixes IPv4 and IPv6 addresses: " + target.render());

@@ -61,4 +61,50 @@ class EdgeValuesRealTest {
             assertThat(ns.exec(b.saveCommand(Family.IPV4), "-t", "filter")).doesNotContain("netkit").doesNotContain("NETKIT");
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void natTargetsWithPortsRoundTripForBothFamilies(Backend b) {
+        try (TestNamespace ns = TestNamespace.create("edge6")) {
+            for (Family f : Family.values()) {
+                boolean v6 = f == Family.IPV6;
+                Owner owner = Owner.of("nkt-nat" + (v6 ? "6" : "4"));
+                String pre = owner.chain("PRE");
+                String post = owner.chain("POST");
+                String ctr = v6 ? "fd00:5::2" : "10.5.0.2";
+                OwnedRules desired = OwnedRules.builder(owner).family(f)
+                        .rule(Table.NAT, Rule.builder(pre).protocol(Protocol.TCP).destinationPort(8080)
+                                .target(Target.dnat(ctr, 80)).build())
+                        .rule(Table.NAT, Rule.builder(pre).protocol(Protocol.UDP).destinationPorts(5000, 5010)
+                                .target(Target.dnat(ctr, 6000, 6010)).build())
+                        .rule(Table.NAT, Rule.builder(pre).protocol(Protocol.TCP).destinationPort(8443)
+                                .target(Target.dnat(ctr)).build())
+                        .rule(Table.NAT, Rule.builder(post).source(v6 ? "fd00:5::/64" : "10.5.0.0/24")
+                                .protocol(Protocol.UDP).target(Target.snat(v6 ? "fd00:9::1" : "192.0.2.1", 1024, 2048)).build())
+                        .rule(Table.NAT, Rule.builder(post).source(v6 ? "fd00:5::/64" : "10.5.0.0/24")
+                                .target(Target.snat(v6 ? "fd00:9::1" : "192.0.2.1")).build())
+                        .rule(Table.NAT, Rule.builder(post).protocol(Protocol.TCP).target(Target.masquerade(3000, 3100)).build())
+                        .hook(Table.NAT, "PREROUTING", pre)
+                        .hook(Table.NAT, "POSTROUTING", post)
+                        .build();
+                Iptables ipt = Iptables.builder().runner(ns.runner()).backend(b).family(f).build();
+                ipt.apply(desired);
+                assertThat(ipt.diff(desired).inSync()).as("%s %s: %s", b, f, ipt.diff(desired)).isTrue();
+                ipt.remove(owner);
+                assertThat(ipt.list(owner).ruleCount()).isZero();
+            }
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void portMappingTargetsNeedAPortProtocolBeforeAnythingIsSent() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Rule.builder("X")
+                .target(Target.snat("192.0.2.1", 1024, 2048)).build()).hasMessageContaining("maps ports");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Rule.builder("X").protocol(Protocol.ICMP)
+                .target(Target.masquerade(3000)).build()).hasMessageContaining("maps ports");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Rule.builder("X")
+                .target(Target.dnat("fd00::2", 80)).build()).hasMessageContaining("maps ports");
+        Rule.builder("X").target(Target.dnat("fd00::2")).build();   // an IPv6 address alone maps no port
+        Rule.builder("X").target(Target.snat("192.0.2.1")).build();
+    }
 }
