@@ -71,4 +71,20 @@ class ErrorMessagesTest {
         assertThat(new NetlinkException("create link", "x", Errno.EPERM, null).getMessage())
                 .contains("EPERM").contains("needs CAP_NET_ADMIN");
     }
+
+    @Test
+    void sysctlErrorsSayWhatIsWrong() {
+        NetNamespace ns = namespaces.create("es");
+        // a read-only key refuses root too: no misleading "needs CAP_NET_ADMIN"
+        assertThatThrownBy(() -> ns.sysctl().set("net.ipv4.tcp_available_congestion_control", "x"))
+                .isInstanceOf(NetlinkException.class).hasMessageContaining("EACCES").hasMessageContaining("read-only")
+                .hasMessageNotContaining("CAP_NET_ADMIN")
+                .satisfies(e -> assertThat(((NetlinkException) e).errno()).isEqualTo(Errno.EACCES));
+        assertThatThrownBy(() -> ns.sysctl().set("net.ipv4.conf.nope0.forwarding", "1"))
+                .hasMessageContaining("no such key");
+        assertThatThrownBy(() -> ns.sysctl().get("net/../../etc/passwd")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("\"net/../../etc/passwd\"");
+        assertThatThrownBy(() -> ns.sysctl().set("net.ipv4.ip_forward", "1\n0"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }
