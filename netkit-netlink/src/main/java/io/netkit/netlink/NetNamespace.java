@@ -325,10 +325,15 @@ public final class NetNamespace implements AutoCloseable {
         private static boolean unavailable;       // guarded by LOCK
 
         static Process start(NetNamespace ns, ProcessBuilder pb) {
-            synchronized (LOCK) {
-                ensureIdleReaper();
-                return ns.call(pb::start);
-            }
+            // The lock is taken on the namespace thread, never while waiting for one: a task running on a
+            // namespace thread may itself start a process in another namespace without risking a deadlock.
+            // While it is held, only JDK code runs (here and on the home thread, which runs nothing else).
+            return ns.call(() -> {
+                synchronized (LOCK) {
+                    ensureIdleReaper();
+                    return pb.start();
+                }
+            });
         }
 
         private static void ensureIdleReaper() {

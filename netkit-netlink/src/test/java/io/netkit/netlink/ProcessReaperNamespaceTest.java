@@ -67,4 +67,32 @@ class ProcessReaperNamespaceTest {
             busy2.destroy();
         }
     }
+
+    @Test
+    void aTaskInOneNamespaceMayStartProcessesInAnotherWhileOthersDoToo() throws Exception {
+        NetNamespace a = namespaces.create("rpa");
+        NetNamespace b = namespaces.create("rpb");
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<Integer>> fs = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                // always a -> b: calls in both directions at once would deadlock by design (one thread each)
+                NetNamespace outer = a;
+                NetNamespace inner = b;
+                fs.add(pool.submit(() -> {
+                    int exits = 0;
+                    for (int k = 0; k < 10; k++) {
+                        exits += outer.call(() -> inner.start(new ProcessBuilder("true")).waitFor());
+                        exits += outer.start(new ProcessBuilder("true")).waitFor();
+                    }
+                    return exits;
+                }));
+            }
+            for (java.util.concurrent.Future<Integer> f : fs) {
+                assertThat(f.get(60, TimeUnit.SECONDS)).isZero();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }
