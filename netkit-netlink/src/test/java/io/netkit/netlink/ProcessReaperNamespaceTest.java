@@ -95,4 +95,36 @@ class ProcessReaperNamespaceTest {
             pool.shutdownNow();
         }
     }
+
+    @Test
+    void callsIntoEachOtherFromBothNamespacesFailFastInsteadOfDeadlocking() throws Exception {
+        NetNamespace a = namespaces.create("dla");
+        NetNamespace b = namespaces.create("dlb");
+        java.util.concurrent.CyclicBarrier both = new java.util.concurrent.CyclicBarrier(2);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            java.util.concurrent.Future<String> fa = pool.submit(() -> a.call(() -> {
+                both.await(10, TimeUnit.SECONDS);
+                return b.call(() -> "a->b");
+            }));
+            java.util.concurrent.Future<String> fb = pool.submit(() -> b.call(() -> {
+                both.await(10, TimeUnit.SECONDS);
+                return a.call(() -> "b->a");
+            }));
+            List<String> outcomes = new ArrayList<>();
+            for (java.util.concurrent.Future<String> f : List.of(fa, fb)) {
+                try {
+                    outcomes.add(f.get(20, TimeUnit.SECONDS));
+                } catch (java.util.concurrent.ExecutionException e) {
+                    assertThat(e.getCause()).isInstanceOf(IllegalStateException.class)
+                            .hasMessageContaining("this would deadlock");
+                    outcomes.add("refused");
+                }
+            }
+            assertThat(outcomes).contains("refused").hasSize(2);
+            assertThat(a.call(() -> b.call(() -> "still usable"))).isEqualTo("still usable");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }
