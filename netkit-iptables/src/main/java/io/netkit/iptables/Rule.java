@@ -257,25 +257,28 @@ public final class Rule {
 
         /** {@code -s CIDR}: source address or prefix ("172.16.0.0/24", "10.0.0.1", "2001:db8::/64"). */
         public Builder source(String cidr) {
-            source = new Part.Base("-s", false, Token.plain(cidr("source", cidr)));
+            String c = cidr("source", cidr);
+            // iptables drops a /0 address match (it matches everything): so does the model, to compare equal
+            source = isAny(c) ? null : new Part.Base("-s", false, Token.plain(c));
             return this;
         }
 
         /** {@code ! -s CIDR}. */
         public Builder notSource(String cidr) {
-            source = new Part.Base("-s", true, Token.plain(cidr("source", cidr)));
+            source = new Part.Base("-s", true, Token.plain(notAny("source", cidr("source", cidr))));
             return this;
         }
 
         /** {@code -d CIDR}. */
         public Builder destination(String cidr) {
-            destination = new Part.Base("-d", false, Token.plain(cidr("destination", cidr)));
+            String c = cidr("destination", cidr);
+            destination = isAny(c) ? null : new Part.Base("-d", false, Token.plain(c));
             return this;
         }
 
         /** {@code ! -d CIDR}. */
         public Builder notDestination(String cidr) {
-            destination = new Part.Base("-d", true, Token.plain(cidr("destination", cidr)));
+            destination = new Part.Base("-d", true, Token.plain(notAny("destination", cidr("destination", cidr))));
             return this;
         }
 
@@ -328,6 +331,7 @@ public final class Rule {
         /** {@code -m PROTO --sport FROM:TO}. */
         public Builder sourcePorts(int from, int to) {
             Validation.portRange("source ports", from, to);
+            everyPort("source ports", from, to);
             sport = Target.portRange(from, to, ":");
             return this;
         }
@@ -341,6 +345,7 @@ public final class Rule {
         /** {@code -m PROTO --dport FROM:TO}. */
         public Builder destinationPorts(int from, int to) {
             Validation.portRange("destination ports", from, to);
+            everyPort("destination ports", from, to);
             dport = Target.portRange(from, to, ":");
             return this;
         }
@@ -468,6 +473,10 @@ public final class Rule {
                 parts.add(new Part.Match("-m", "comment", List.of(Token.plain("--comment"), Token.of(comment))));
             }
             Family f = family;
+            if (target != null && target.mapsPorts() && (protocol == null || !protocol.hasPorts())) {
+                throw new IllegalStateException("rule in " + chain + ": " + target.render() + " maps ports, which"
+                        + " iptables allows only with protocol(TCP), protocol(UDP) or protocol(SCTP)");
+            }
             if (target != null) {
                 if (target.addressFamily() != null && f != null && target.addressFamily() != f) {
                     throw new IllegalStateException("rule in " + chain + " mixes IPv4 and IPv6 addresses: " + target.render());
@@ -476,6 +485,25 @@ public final class Rule {
                 parts.add(new Part.Jump(target.flag(), target.name(), target.tokens()));
             }
             return new Rule(chain, parts, null, f);
+        }
+
+        private static boolean isAny(String normalizedCidr) {
+            return normalizedCidr.endsWith("/0");
+        }
+
+        private static String notAny(String what, String normalizedCidr) {
+            if (isAny(normalizedCidr)) {
+                throw new IllegalArgumentException("! " + what + " " + normalizedCidr + " matches no packet at all (the nft"
+                        + " backend refuses it): leave the rule out, or use a longer prefix");
+            }
+            return normalizedCidr;
+        }
+
+        private static void everyPort(String what, int from, int to) {
+            if (from == 0 && to == 65535) {
+                throw new IllegalArgumentException(what + " 0:65535 match every port (iptables would drop the match, so"
+                        + " the rule could never compare equal): leave the port match out");
+            }
         }
 
         private String cidr(String what, String cidr) {

@@ -158,6 +158,23 @@ public final class Target {
         return flag;
     }
 
+    /** Whether this NAT target maps ports ({@code --to-ports}, {@code ADDRESS:PORT}), which iptables allows only with -p tcp/udp/sctp/dccp. */
+    boolean mapsPorts() {
+        if (!flag.equals("-j")) return false;
+        List<String> a = args();
+        for (int i = 0; i + 1 < a.size(); i++) {
+            String opt = a.get(i);
+            String v = a.get(i + 1);
+            if (opt.equals("--to-ports")) return true;
+            if (opt.equals("--to-source") || opt.equals("--to-destination")) {
+                if (v.startsWith("[") ? v.contains("]:") : v.indexOf(':') >= 0 && v.indexOf(':') == v.lastIndexOf(':')) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     List<Token> tokens() {
         return args;
     }

@@ -97,4 +97,28 @@ class InjectionTest {
                 .hasMessage("source == null");
         assertThatThrownBy(() -> Rule.builder(null)).hasMessage("chain == null");
     }
+
+    @Test
+    void abbreviatedAndAttachedOptionsCannotSlipThroughTheEscapeHatch() {
+        // getopt_long takes unambiguous abbreviations and --opt=value; short options take attached values.
+        // Each of these was accepted and became a real option in iptables-restore (checked on both backends).
+        for (String[] args : new String[][] {{"--mark", "1", "--jum", "ACCEPT"}, {"--mark", "1", "--go=X"},
+                {"--mark", "1", "--sou", "10.9.9.9"}, {"--mark", "1", "--in-int", "eth9"},
+                {"--mark", "1", "-jACCEPT"}, {"--mark", "1", "-s10.8.8.8"}, {"--mark", "1", "--modprobe=/tmp/x"},
+                {"--mark", "1", "--mod", "/tmp/x"}, {"--mark", "1", "--"}, {"--mark", "1", "--table=nat"},
+                {"--mark", "1", "--check"}, {"--mark", "1", "-f"}}) {
+            assertThatThrownBy(() -> Rule.builder("INPUT").match("mark", args))
+                    .as(String.join(" ", args)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("\"" + args[args.length - 2 < 2 ? args.length - 1 : 2] + "\"");
+        }
+        assertThatThrownBy(() -> Target.of("LOG", "--log-prefix", "x", "--jump=DROP"))
+                .hasMessageContaining("reads as iptables' own option --jump");
+        assertThatThrownBy(() -> Target.of("REJECT", "-jDROP")).hasMessageContaining("single-dash option");
+        // ordinary extension options still pass
+        Rule.builder("INPUT").match("mark", "--mark", "0x1/0x1").match("recent", "--set", "--name", "x")
+                .match("set", "--match-set", "s", "dst").match("policy", "--dir", "in", "--pol", "ipsec")
+                .match("limit", "--limit", "5/sec").build();
+        Target.of("REJECT", "--reject-with", "tcp-reset");
+        Target.of("MARK", "--set-xmark", "0x1/0xffffffff");
+    }
 }

@@ -128,4 +128,17 @@ class RuleTest {
                 .rule(Table.FILTER, Rule.builder(o.chain("X")).source("10.0.0.0/8").target(Target.ACCEPT).build()))
                 .hasMessageContaining("IPv4 addresses but these rules are IPv6");
     }
+
+    @org.junit.jupiter.api.Test
+    void matchesIptablesDropsOrRefusesAreNormalizedOrRejected() {
+        // iptables drops "-s 0.0.0.0/0": the model does too, so the rule read back compares equal
+        org.assertj.core.api.Assertions.assertThat(Rule.builder("X").source("0.0.0.0/0").destination("0.0.0.0/0")
+                .target(Target.ACCEPT).build()).isEqualTo(Rule.builder("X").target(Target.ACCEPT).build());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Rule.builder("X").notSource("10.1.2.3/0"))
+                .hasMessageContaining("matches no packet");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Rule.builder("X").notDestination("::/0"))
+                .hasMessageContaining("matches no packet");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Rule.builder("X").destinationPorts(0, 65535))
+                .hasMessageContaining("leave the port match out");
+    }
 }

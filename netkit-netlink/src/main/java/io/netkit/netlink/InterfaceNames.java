@@ -27,7 +27,8 @@ public final class InterfaceNames {
         String problem = problem(name);
         if (problem != null) {
             throw new IllegalArgumentException(
-                    name == null ? "interface name == null" : "invalid interface name \"" + name + "\": " + problem);
+                    name == null ? "interface name == null" : "invalid interface name \"" + name + "\": " + problem
+                            + "; use 1 to 15 bytes without '/', ':', whitespace or control characters, like \"veth0\"");
         }
         return name;
     }

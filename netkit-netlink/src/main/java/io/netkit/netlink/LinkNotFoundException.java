@@ -13,4 +13,9 @@ public class LinkNotFoundException extends NetlinkException {
     public LinkNotFoundException(NetlinkException e) {
         super(e);
     }
+
+    /** With a composed message (a hint appended), keeping {@code e} as the cause. */
+    LinkNotFoundException(String message, NetlinkException e) {
+        super(message, e.operation(), e.target(), e.errno(), e.extAck(), e, true);
+    }
 }

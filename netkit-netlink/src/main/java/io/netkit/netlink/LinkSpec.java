@@ -234,11 +234,21 @@ public final class LinkSpec {
 
     /** Sets the MAC address. Equivalent to: {@code ip link add ... address MAC}. */
     public LinkSpec mac(MacAddress mac) {
-        Objects.requireNonNull(mac, "mac == null");
+        requireUnicast(mac, "mac");
         if (f.kind.equals("tun")) {
             throw new IllegalStateException("mac does not apply to tun \"" + f.name + "\": a tun device has no link-layer address");
         }
         return with(x -> x.mac = mac);
+    }
+
+    /** The kernel refuses multicast and all-zero link addresses with a bare EADDRNOTAVAIL: say so before sending. */
+    static MacAddress requireUnicast(MacAddress mac, String what) {
+        Objects.requireNonNull(mac, what + " == null");
+        if (mac.isMulticast() || mac.value() == 0) {
+            throw new IllegalArgumentException("invalid " + what + " \"" + mac + "\": a link address must be unicast and"
+                    + " not all zero (the first octet must be even); use e.g. MacAddress.random() or 02:xx:xx:xx:xx:xx");
+        }
+        return mac;
     }
 
     /** Makes the new link a port of the bridge {@code master}. Equivalent to: {@code ip link add ... master BR}. */
@@ -322,7 +332,7 @@ public final class LinkSpec {
 
     /** Sets the veth peer's MAC address. Equivalent to: {@code ... peer name PEER address MAC}. */
     public LinkSpec peerMac(MacAddress mac) {
-        Objects.requireNonNull(mac, "mac == null");
+        requireUnicast(mac, "peerMac");
         require("peerMac", "veth");
         return with(x -> x.peerMac = mac);
     }

@@ -422,12 +422,25 @@ public final class Links {
                     "link kind \"" + spec.kind() + "\" is not supported by this kernel (driver not built in and"
                             + " module not loadable)" + (e.extAck() != null ? "; kernel says: " + e.extAck() : ""), e);
         }
+        if (e.errno() == Errno.EEXIST && "create link".equals(e.operation())) {
+            LinkSpec.Fields f = spec.f;
+            return e.withHint("a link named \"" + f.name + "\" already exists"
+                    + (f.peerName != null ? " (or the peer name \"" + f.peerName + "\" is taken in the peer's namespace)" : "")
+                    + ": delete it first or choose another name");
+        }
         return notFound(e);
     }
 
     static NetlinkException notFound(NetlinkException e) {
         if (e.errno() == Errno.ENODEV && !(e instanceof LinkNotFoundException)) {
-            return new LinkNotFoundException(e);
+            NetlinkException nf = new LinkNotFoundException(e);
+            String t = e.target();
+            if (t != null && !t.isEmpty() && !t.contains(" ")) {
+                return nf.withHint(t.startsWith("#")
+                        ? "no link with index " + t.substring(1) + " in this network namespace"
+                        : "no link named \"" + t + "\" in this network namespace (check the name: ip link show)");
+            }
+            return nf;
         }
         return e;
     }
@@ -511,7 +524,7 @@ public final class Links {
 
     /** Sets the MAC address. Equivalent to: {@code ip link set NAME address MAC}. */
     public void setMac(String name, MacAddress mac) {
-        Objects.requireNonNull(mac, "mac == null");
+        LinkSpec.requireUnicast(mac, "mac");
         set("set link address", name, 0, 0, w -> w.attrBytes(IFLA_ADDRESS, mac.bytes()));
     }
 

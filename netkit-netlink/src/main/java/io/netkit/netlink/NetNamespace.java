@@ -16,6 +16,10 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A network namespace: a handle to create, open, list and delete namespaces as {@code ip netns} does, and to
@@ -53,6 +57,7 @@ public final class NetNamespace implements AutoCloseable {
     public static final Path RUN_NETNS = Path.of("/run/netns");
     private static final int NAME_MAX = 255;
     private static final Object RUN_DIR_LOCK = new Object();
+    private static final Logger LOG = LoggerFactory.getLogger(NetNamespace.class);
     private static volatile NetNamespace current;
 
     private final String name;
@@ -291,17 +296,84 @@ public final class NetNamespace implements AutoCloseable {
      *
      * <p>Equivalent to: {@code ip netns exec NAME cmd...}
      *
-     * <p>Caveat: the JDK watches each child with a "process reaper" thread from a pool; when no idle one exists
-     * (e.g. while another child is still running), the pool creates it from the namespace thread, so it lives
-     * in this namespace and keeps it alive until it has been idle for 60 s (the pool's keep-alive), even after
-     * {@link #delete(String)}: the namespace is gone from {@code /run/netns}, but what is inside it can linger
-     * for up to a minute.
+     * <p>The JDK watches each child with a "process reaper" thread from a pool, and when no idle one exists the
+     * pool creates it from the spawning thread, which would put it in this namespace and pin the namespace for
+     * up to 60 s (the pool's keep-alive) after the child ended, even after {@link #delete(String)}. To prevent
+     * that, netkit first makes sure the pool has an idle reaper created from the namespace the process started
+     * in (by letting a thread there wait on an already finished process, which costs microseconds; the very
+     * first start also runs {@code /bin/true} once) and spawns right after, with other netkit spawns held off
+     * meanwhile. Only processes started concurrently by other code in the JVM can still take that idle reaper.
      *
      * @throws UncheckedIOException if the process cannot be started
      */
     public Process start(ProcessBuilder pb) {
         Objects.requireNonNull(pb, "pb == null");
-        return call(pb::start);
+        if (shared) {
+            return call(pb::start);
+        }
+        return ReaperHome.start(this, pb);
+    }
+
+    /**
+     * Keeps the JDK's process-reaper pool supplied with an idle thread that lives in the original namespace,
+     * so that a child spawned from a namespace thread is reaped by it (see {@link #start(ProcessBuilder)}).
+     */
+    private static final class ReaperHome {
+        private static final Object LOCK = new Object();
+        private static NamespaceThread home;      // guarded by LOCK; a thread in the original namespace
+        private static ProcessHandle finished;    // guarded by LOCK; a child that has exited and been reaped
+        private static boolean unavailable;       // guarded by LOCK
+
+        static Process start(NetNamespace ns, ProcessBuilder pb) {
+            // The lock is taken on the namespace thread, never while waiting for one: a task running on a
+            // namespace thread may itself start a process in another namespace without risking a deadlock.
+            // While it is held, only JDK code runs (here and on the home thread, which runs nothing else).
+            return ns.call(() -> {
+                synchronized (LOCK) {
+                    ensureIdleReaper();
+                    return pb.start();
+                }
+            });
+        }
+
+        private static void ensureIdleReaper() {
+            if (unavailable) {
+                return;
+            }
+            try {
+                if (home == null) {
+                    NetNamespace origin = current();
+                    home = NamespaceThread.start("netkit-reaper-home", () -> {
+                        if (LibC.setns(origin.fd(), LibC.CLONE_NEWNET) != 0) {
+                            throw new NetlinkException("enter original namespace", null, LibC.errno(), null);
+                        }
+                    });
+                }
+                home.call(() -> {
+                    if (finished == null || finished.isAlive()) {   // first use, or its pid was reused
+                        Process p = new ProcessBuilder("/bin/true").redirectErrorStream(true).start();
+                        p.getOutputStream().close();
+                        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                            p.destroyForcibly();
+                            throw new IOException("/bin/true did not finish");
+                        }
+                        finished = p.toHandle();
+                    }
+                    // Waiting on a finished process makes the pool run one short task on an idle reaper, or
+                    // create one from this thread, i.e. in the original namespace; it is idle again right after.
+                    try {
+                        finished.onExit().get(5, TimeUnit.SECONDS);
+                    } catch (TimeoutException pidReused) {
+                        finished = null;   // a new process got its pid; take a fresh one next time
+                    }
+                    return null;
+                });
+            } catch (RuntimeException | Error e) {
+                unavailable = true;
+                LOG.warn("cannot keep a process reaper in the original namespace ({}); processes started in"
+                        + " namespaces may pin them for up to 60 s after they end", e.toString());
+            }
+        }
     }
 
     /**

@@ -70,6 +70,18 @@ public class NetlinkException extends RuntimeException {
         this.extAck = e.extAck;
     }
 
+    /**
+     * The same failure with {@code hint} (what to do about it) appended to the message; the type is kept for
+     * {@link LinkNotFoundException}, and this exception becomes the cause.
+     */
+    NetlinkException withHint(String hint) {
+        String message = getMessage() + ": " + hint;
+        if (this instanceof LinkNotFoundException) {
+            return new LinkNotFoundException(message, this);
+        }
+        return new NetlinkException(message, operation, target, errno, extAck, this, true);
+    }
+
     /** What was attempted, e.g. {@code "create link"}. */
     public String operation() {
         return operation;

@@ -81,6 +81,8 @@ public final class NetlinkSocket implements AutoCloseable {
 
     // Guarded by lock.
     private int seq;
+    /** Sequence number of a dump given up before its NLMSG_DONE (the kernel may still be sending it), or 0. */
+    private int abandonedDump;
     private final NlMsgWriter writer = new NlMsgWriter(8192);
     private ByteBuffer txOwner;
     private Pointer txPointer;
@@ -283,15 +285,76 @@ public final class NetlinkSocket implements AutoCloseable {
 
     /** One dump; null if it was interrupted. Always reads up to NLMSG_DONE so the kernel's dump state ends. */
     private <T> List<T> dumpOnce(String operation, int type, Consumer<NlMsgWriter> body, Function<NlMsgReader, T> decode) {
+        drainAbandonedDump();
         int s = nextSeq();
         writer.reset();
         writer.beginMessage(type, NLM_F_REQUEST | NLM_F_DUMP, s, 0);
         body.accept(writer);
         writer.endMessage();
         send(operation, null, 0, writer.length());
+        boolean finished = false;
+        try {
+            List<T> out = dumpReplies(operation, s, decode);
+            finished = true;
+            return out;
+        } catch (NetlinkException kernelAnswered) {
+            finished = kernelAnswered.errno() != Errno.EAGAIN && kernelAnswered.errno() != Errno.ENOBUFS
+                    && kernelAnswered.errno() != Errno.EINTR && kernelAnswered.errno() != 0;
+            throw kernelAnswered;
+        } finally {
+            if (!finished) {
+                // A receive failure or a malformed datagram ended the read early: the kernel keeps the dump open
+                // and would refuse the next one on this socket with EBUSY. Remember to drain it first.
+                abandonedDump = s;
+            }
+        }
+    }
+
+    /**
+     * Reads what is left of an abandoned dump without waiting: the kernel produces a dump's next chunk while the
+     * previous one is received, so an empty queue means the dump has ended.
+     */
+    private void drainAbandonedDump() {
+        int s = abandonedDump;
+        if (s == 0) {
+            return;
+        }
+        abandonedDump = 0;
+        for (int datagrams = 0; datagrams < 1_000_000; datagrams++) {
+            long size = LibC.recvfrom(fd, rxPointer, 0, LibC.MSG_PEEK | LibC.MSG_TRUNC | LibC.MSG_DONTWAIT, null, null);
+            if (size < 0) {
+                if (LibC.errno() == Errno.EINTR) {
+                    continue;
+                }
+                return;   // EAGAIN: nothing queued, the dump is over
+            }
+            if (size > rxBuf.capacity()) {
+                allocateRx((int) Math.min(Integer.MAX_VALUE - 8, Math.max(size, 2L * rxBuf.capacity())));
+            }
+            long n = LibC.recvfrom(fd, rxPointer, rxBuf.capacity(), LibC.MSG_DONTWAIT, null, null);
+            if (n < 0) {
+                if (LibC.errno() == Errno.EINTR) {
+                    continue;
+                }
+                return;
+            }
+            try {
+                reader.reset(rxBuf, 0, (int) Math.min(n, rxBuf.capacity()));
+                while (reader.next()) {
+                    if (reader.seq() == s && (reader.type() == NLMSG_DONE || reader.type() == NLMSG_ERROR)) {
+                        return;
+                    }
+                }
+            } catch (MalformedMessageException e) {
+                LOG.debug("malformed datagram while draining an abandoned dump: {}", e.getMessage());
+            }
+        }
+    }
+
+    private <T> List<T> dumpReplies(String operation, int s, Function<NlMsgReader, T> decode) {
         List<T> out = new ArrayList<>();
         boolean interrupted = false;
-        RuntimeException decodeFailure = null;
+        Throwable decodeFailure = null;
         while (true) {
             int n = receive(operation, null);
             reader.reset(rxBuf, 0, n);
@@ -309,8 +372,11 @@ public final class NetlinkSocket implements AutoCloseable {
                     if (err < 0) {
                         throw failure(operation, null, -err, reader.extAckMessage());
                     }
-                    if (decodeFailure != null) {
-                        throw decodeFailure;
+                    if (decodeFailure instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    if (decodeFailure instanceof Error fatal) {
+                        throw fatal;
                     }
                     return interrupted ? null : out;
                 } else if (mt == NLMSG_NOOP) {
@@ -324,7 +390,7 @@ public final class NetlinkSocket implements AutoCloseable {
                         if (t != null) {
                             out.add(t);
                         }
-                    } catch (RuntimeException e) {
+                    } catch (RuntimeException | Error e) {
                         // Keep reading to NLMSG_DONE: an abandoned dump would make the next one fail with EBUSY.
                         decodeFailure = e;
                     }
@@ -415,6 +481,25 @@ public final class NetlinkSocket implements AutoCloseable {
                 }
                 throw new NetlinkBatchException(f, fi, count);
             }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Starts a dump and gives it up after one datagram, as a receive failure would: lets tests see the drain. */
+    void abandonDumpForTest(int type, Consumer<NlMsgWriter> body) {
+        lock.lock();
+        try {
+            checkOpen();
+            drainAbandonedDump();
+            int s = nextSeq();
+            writer.reset();
+            writer.beginMessage(type, NLM_F_REQUEST | NLM_F_DUMP, s, 0);
+            body.accept(writer);
+            writer.endMessage();
+            send("abandoned dump", null, 0, writer.length());
+            receive("abandoned dump", null);
+            abandonedDump = s;
         } finally {
             lock.unlock();
         }

@@ -7,7 +7,10 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * sysctl of one network namespace: reads and writes {@code /proc/sys/net/...} from the namespace's own
@@ -78,6 +81,15 @@ public final class Sysctl {
                 if (e == Errno.ENOENT) {
                     throw NetlinkException.withDetail("sysctl set", key, e, "no such key (" + p + ")", null);
                 }
+                if ((e == Errno.EACCES || e == Errno.EPERM) && readOnly(p)) {
+                    // Root too gets EACCES here: the mode says the key cannot be written in this namespace, so
+                    // the generic "needs CAP_NET_ADMIN" hint would mislead.
+                    String target = key + "=" + value;
+                    throw new NetlinkException("sysctl set " + target + ": " + Errno.name(e) + " (" + Errno.text(e)
+                            + "): the key is read-only in this namespace (mode " + modeOf(p) + "): the kernel lets no"
+                            + " one set it here (it may be global, settable only in the initial namespace)",
+                            "sysctl set", target, e, null, null, true);
+                }
                 throw new NetlinkException("sysctl set", key + "=" + value, e, null);
             }
             try {
@@ -122,6 +134,23 @@ public final class Sysctl {
             throw new IllegalArgumentException("invalid per-interface sysctl key: \"" + key + "\"");
         }
         return "net/" + family + "/conf/" + ifname + "/" + key;
+    }
+
+    private static boolean readOnly(Path p) {
+        try {
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p);
+            return !perms.contains(PosixFilePermission.OWNER_WRITE);
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    private static String modeOf(Path p) {
+        try {
+            return PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+        } catch (IOException | UnsupportedOperationException e) {
+            return "unknown";
+        }
     }
 
     /** Maps a key to its file under /proc/sys, refusing anything that could leave /proc/sys/net. */

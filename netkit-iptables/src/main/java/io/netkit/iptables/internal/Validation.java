@@ -1,6 +1,7 @@
 package io.netkit.iptables.internal;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -25,6 +26,19 @@ public final class Validation {
             "-L", "--list", "-S", "--list-rules", "-t", "--table", "-j", "--jump", "-g", "--goto", "-m", "--match",
             "-s", "--source", "--src", "-d", "--destination", "--dst", "-i", "--in-interface", "-o", "--out-interface",
             "-p", "--protocol", "-c", "--set-counters", "-w", "--wait", "-4", "-6", "--ipv4", "--ipv6");
+
+    /**
+     * Every long option of iptables' own command line ({@code iptables.c}/{@code xshared.c}). getopt_long accepts
+     * any unambiguous abbreviation ({@code --jum} is {@code --jump}) and {@code --opt=value}, so an escape-hatch
+     * token that abbreviates one of these would inject a target, an address, a command or even a modprobe program.
+     */
+    private static final List<String> BASE_LONG_OPTIONS = List.of(
+            "append", "delete", "check", "insert", "replace", "list", "list-rules", "flush", "zero", "new-chain",
+            "delete-chain", "rename-chain", "policy", "source", "src", "destination", "dst", "protocol",
+            "in-interface", "jump", "table", "match", "numeric", "out-interface", "verbose", "wait", "wait-interval",
+            "exact", "fragment", "version", "help", "line-numbers", "modprobe", "set-counters", "goto", "ipv4", "ipv6");
+    /** Extension options that abbreviate a base option but are matched exactly when their module is loaded. */
+    private static final Set<String> EXACT_EXTENSION_OPTIONS = Set.of("--set", "--pol", "--proto");
 
     public static String interfaceName(String what, String name) {
         requireNonNull(what, name);
@@ -115,6 +129,27 @@ public final class Validation {
         if (FORBIDDEN_IN_ESCAPE.contains(token)) {
             throw new IllegalArgumentException(what + " \"" + token
                     + "\" is a command, table, target or base-match option; use the typed builder method instead");
+        }
+        if (token.startsWith("--")) {
+            int eq = token.indexOf('=');
+            String name = token.substring(2, eq < 0 ? token.length() : eq);
+            if (name.isEmpty()) {
+                throw new IllegalArgumentException(what + " \"" + token + "\" would end option parsing; write"
+                        + " options and values as separate words");
+            }
+            if (!EXACT_EXTENSION_OPTIONS.contains(token)) {
+                for (String base : BASE_LONG_OPTIONS) {
+                    if (base.startsWith(name)) {
+                        throw new IllegalArgumentException(what + " \"" + token + "\" reads as iptables' own option --"
+                                + base + " (getopt accepts abbreviations and --opt=value); use the typed builder"
+                                + " method instead");
+                    }
+                }
+            }
+        } else if (token.length() > 1 && token.charAt(0) == '-' && !Character.isDigit(token.charAt(1))) {
+            throw new IllegalArgumentException(what + " \"" + token + "\" is a single-dash option (such as -j or"
+                    + " -jACCEPT, which getopt reads as -j ACCEPT); extensions take --long options, and their values"
+                    + " must not start with '-'");
         }
         return token;
     }

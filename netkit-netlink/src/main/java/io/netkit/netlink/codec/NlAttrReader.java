@@ -246,12 +246,12 @@ public final class NlAttrReader {
     public NlAttrReader nested(int headerLength, NlAttrReader reuse) {
         checkPositioned();
         int p = cur + NLA_HDRLEN;
-        int skip = NetlinkConstants.align(headerLength);
+        long skip = ((long) headerLength + 3) & ~3L;   // long: a huge headerLength must not wrap around
         if (headerLength < 0 || skip > curLen - NLA_HDRLEN) {
             throw new MalformedMessageException("attribute type " + type() + ": payload of " + payloadLength()
                     + " byte(s) too short for a " + headerLength + "-byte header", cur);
         }
-        return reuse.reset(buf, p + skip, cur + curLen);
+        return reuse.reset(buf, p + (int) skip, cur + curLen);
     }
 
     private void need(int n) {

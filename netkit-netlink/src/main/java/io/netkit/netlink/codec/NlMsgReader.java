@@ -173,8 +173,9 @@ public final class NlMsgReader {
 
     /** A copy of {@code len} payload bytes from offset {@code off}, bounds-checked. */
     public byte[] bytes(int off, int len) {
+        int at = field(off, len);   // checked before allocating: a bogus length never allocates
         byte[] b = new byte[len];
-        buf.get(field(off, len), b);
+        buf.get(at, b);
         return b;
     }
 
@@ -189,16 +190,16 @@ public final class NlMsgReader {
     /** Points {@code reuse} at the attributes of the current message (allocation-free variant). */
     public NlAttrReader attributes(int familyHeaderLength, NlAttrReader reuse) {
         checkPositioned();
-        int from = cur + NLMSG_HDRLEN + NetlinkConstants.align(familyHeaderLength);
+        long from = (long) cur + NLMSG_HDRLEN + (((long) familyHeaderLength + 3) & ~3L);
         if (familyHeaderLength < 0 || from > cur + curLen) {
             // A header that fits unaligned but not aligned leaves no room for attributes at all.
-            if (familyHeaderLength >= 0 && NLMSG_HDRLEN + familyHeaderLength <= curLen) {
+            if (familyHeaderLength >= 0 && (long) NLMSG_HDRLEN + familyHeaderLength <= curLen) {
                 return reuse.reset(buf, cur + curLen, cur + curLen);
             }
             throw new MalformedMessageException("message type " + type() + " of length " + curLen
                     + " too short for a " + familyHeaderLength + "-byte family header", cur);
         }
-        return reuse.reset(buf, from, cur + curLen);
+        return reuse.reset(buf, (int) from, cur + curLen);
     }
 
     // ---- NLMSG_ERROR / NLMSG_DONE ----
@@ -268,7 +269,7 @@ public final class NlMsgReader {
 
     private int field(int off, int size) {
         checkPositioned();
-        if (off < 0 || size < 0 || off + size > curLen - NLMSG_HDRLEN) {
+        if (off < 0 || size < 0 || (long) off + size > curLen - NLMSG_HDRLEN) {
             throw new MalformedMessageException("message type " + type() + ": field [" + off + ", " + (off + size)
                     + ") outside payload of " + (curLen - NLMSG_HDRLEN) + " byte(s)", cur);
         }

@@ -6,6 +6,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -27,6 +28,11 @@ import org.slf4j.LoggerFactory;
 public final class NamespaceThread {
     private static final Logger LOG = LoggerFactory.getLogger(NamespaceThread.class);
     private static final Runnable STOP = () -> { };
+
+    /** The namespace thread (if any) running on the current thread. */
+    private static final ThreadLocal<NamespaceThread> SELF = new ThreadLocal<>();
+    /** Which namespace thread each namespace thread is blocked waiting for, to refuse a wait that closes a cycle. */
+    private static final ConcurrentHashMap<NamespaceThread, NamespaceThread> WAITING = new ConcurrentHashMap<>();
 
     private final BlockingQueue<Runnable> queue = new LinkedBlockingQueue<>();
     private volatile Thread thread;
@@ -71,6 +77,7 @@ public final class NamespaceThread {
             return;
         }
         putUninterruptibly(started, Boolean.TRUE);
+        SELF.set(this);
         while (true) {
             Runnable r;
             try {
@@ -118,11 +125,38 @@ public final class NamespaceThread {
         if (stopped) {
             throw new IllegalStateException("namespace handle is closed");
         }
-        FutureTask<T> f = new FutureTask<>(task);
-        queue.add(f);
-        if (stopped && queue.remove(f)) {
-            throw new IllegalStateException("namespace handle is closed");
+        NamespaceThread me = SELF.get();
+        if (me != null) {
+            // Each namespace runs its tasks one at a time on its own thread: if the namespace we are about to wait
+            // for is (directly or through others) waiting for us, both would wait forever. Refuse instead.
+            WAITING.put(me, this);
+            NamespaceThread n = this;
+            for (int hops = 0; n != null && hops < 1024; hops++) {
+                n = WAITING.get(n);
+                if (n == me) {
+                    WAITING.remove(me);
+                    throw new IllegalStateException("a task on " + me.name() + " calls into " + name()
+                            + ", whose thread is itself waiting (directly or through others) for " + me.name()
+                            + ": this would deadlock; do not call from one namespace's task into another in both"
+                            + " directions at once");
+                }
+            }
         }
+        try {
+            FutureTask<T> f = new FutureTask<>(task);
+            queue.add(f);
+            if (stopped && queue.remove(f)) {
+                throw new IllegalStateException("namespace handle is closed");
+            }
+            return await(f);
+        } finally {
+            if (me != null) {
+                WAITING.remove(me);
+            }
+        }
+    }
+
+    private static <T> T await(FutureTask<T> f) {
         try {
             return f.get();
         } catch (InterruptedException e) {
