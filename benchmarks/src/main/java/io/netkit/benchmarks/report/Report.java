@@ -215,8 +215,13 @@ public final class Report {
                     .append(" (part of both iptables yardsticks' times).\n");
         }
         b.append("\n### Targets (issues 2–5)\n\n");
+        List<String[]> targets = targets();
+        long met = targets.stream().filter(t -> t[3].equals(verdict(true))).count();
+        long notMet = targets.stream().filter(t -> t[3].equals(verdict(false))).count();
+        b.append(met).append(" met, ").append(notMet).append(" not met, ")
+                .append(targets.size() - met - notMet).append(" not measured in this run.\n\n");
         b.append("| Issue | Target | Measured | Verdict |\n|---|---|---|---|\n");
-        for (String[] t : targets()) {
+        for (String[] t : targets) {
             b.append("| ").append(t[0]).append(" | ").append(t[1]).append(" | ").append(t[2]).append(" | ")
                     .append(t[3]).append(" |\n");
         }
