@@ -1,0 +1,138 @@
+package io.netkit.benchmarks.core;
+
+import io.netkit.benchmarks.support.BenchNamespaces;
+import io.netkit.benchmarks.support.Proc;
+import io.netkit.benchmarks.support.WorkDir;
+import io.netkit.core.Endpoint;
+import io.netkit.core.Host;
+import io.netkit.core.Network;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
+
+/**
+ * Attach and detach of one container on a bridge network in a bench host namespace, one per iteration (the report
+ * shows the median of 50, after 30 warm-up iterations): netkit-core's {@code attach}/{@code detach} vs the same steps
+ * as {@code ip} commands run by one {@code sh} (see {@link IpSteps}).
+ *
+ * <p>Each operation is measured on its own: attaches accumulate (iteration k attaches the k-th container to a network
+ * that has k-1), a detach is preceded by an untimed attach, and before every measured call the benchmark waits
+ * 100 ms (untimed) so that deferred kernel work of the previous iteration — a namespace's cleanup after
+ * {@code ip netns del}, netkit's bulk veth reaper after a detach — does not land in the next measurement. Detach is
+ * measured as the caller sees it; the work netkit defers (deleting the veth pair in bulk) and the kernel's
+ * asynchronous namespace cleanup happen after the call returns, for both contenders. The network is a plain bridge
+ * network ({@code Network.bridge("nkbbr0").subnet("172.16.0.0/24")}, no masquerade: attach and detach never touch
+ * iptables).
+ */
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 30)
+@Measurement(iterations = 50)
+@Fork(1)
+@State(Scope.Benchmark)
+public class AttachBenchmark {
+    static final int SETTLE_MS = Integer.getInteger("nkb.settleMs", 100);
+
+    BenchNamespaces spaces;
+    WorkDir work;
+    String host;
+    boolean ip;
+    boolean attachMeasured;
+    int iteration;
+    String container;
+    Path attachScript;
+    Path detachScript;
+    Host netkitHost;
+    Network network;
+    Endpoint endpoint;
+
+    @Setup(Level.Trial)
+    public void setUp(BenchmarkParams params) {
+        spaces = new BenchNamespaces();
+        work = new WorkDir();
+        host = spaces.create("host");
+        ip = params.getBenchmark().contains(".ip");
+        attachMeasured = params.getBenchmark().endsWith("Attach");
+        if (ip) {
+            Proc.run("sh", work.write("bridge.sh", sh(IpSteps.createBridge(host))).toString());
+        } else {
+            netkitHost = Host.namespace(host);
+            network = Network.bridge(IpSteps.BRIDGE).on(netkitHost).subnet("172.16.0.0" + IpSteps.SUBNET_BITS).create();
+        }
+    }
+
+    static List<String> sh(List<String> commands) {
+        List<String> lines = new ArrayList<>();
+        lines.add("set -e");
+        lines.addAll(commands);
+        return lines;
+    }
+
+    @Setup(Level.Iteration)
+    public void prepare() throws InterruptedException {
+        iteration++;
+        container = spaces.name("c" + iteration);
+        if (ip) {
+            attachScript = work.write("attach.sh",
+                    sh(IpSteps.attach(host, container, "nkbv" + iteration, 2 + iteration % 250)));
+            detachScript = work.write("detach.sh", sh(IpSteps.detach(container)));
+            if (!attachMeasured) {
+                Proc.run("sh", attachScript.toString());
+            }
+        } else if (!attachMeasured) {
+            endpoint = network.attach(container);
+        }
+        Thread.sleep(SETTLE_MS);
+    }
+
+    /** netkit: {@code network.attach(name)}: namespace, veth with eth0 inside, address, lo/eth0 up, default route. */
+    @Benchmark
+    public Endpoint netkitAttach() {
+        endpoint = network.attach(container);
+        return endpoint;
+    }
+
+    /** netkit: {@code network.detach(endpoint)} as the caller sees it (veth deletion is deferred to a bulk reaper). */
+    @Benchmark
+    public void netkitDetach() {
+        network.detach(endpoint);
+    }
+
+    /** Yardstick: the 7 attach steps as {@code ip} processes. */
+    @Benchmark
+    public void ipAttach() {
+        Proc.run("sh", attachScript.toString());
+    }
+
+    /** Yardstick: {@code ip netns del C} (the veth pair goes with the namespace). */
+    @Benchmark
+    public void ipDetach() {
+        Proc.run("sh", detachScript.toString());
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        if (network != null) {
+            network.close();
+        }
+        if (netkitHost != null) {
+            netkitHost.close();
+        }
+        spaces.close();
+        work.close();
+    }
+}
