@@ -502,8 +502,21 @@ public final class NetNamespace implements AutoCloseable {
         }
     }
 
-    /** mkdir /run/netns and make it a shared mount point, as iproute2's netns_add does. */
+    /** Whether this process has made /run/netns a shared mount point (see {@link #prepareRunDir}). */
+    private static volatile boolean runDirPrepared;
+
+    /**
+     * mkdir /run/netns and make it a shared mount point, as iproute2's netns_add does. iproute2 does it with
+     * {@code MS_SHARED|MS_REC} on every {@code ip netns add}, whose cost grows with the namespaces mounted there
+     * (the kernel walks every mount below); netkit does that once per process, and after that only checks with a
+     * non-recursive {@code MS_SHARED} (constant cost, and a no-op on a shared mount point) that it still is a mount
+     * point: if someone unmounted or removed it meanwhile ({@code EINVAL}, {@code ENOENT}), the full preparation runs
+     * again.
+     */
     private static void prepareRunDir(String name) {
+        if (runDirPrepared && LibC.mount("", RUN_NETNS.toString(), "none", LibC.MS_SHARED, null) == 0) {
+            return;
+        }
         synchronized (RUN_DIR_LOCK) {
             try {
                 Files.createDirectories(RUN_NETNS);
@@ -525,6 +538,7 @@ public final class NetNamespace implements AutoCloseable {
                 }
                 madeMountPoint = true;
             }
+            runDirPrepared = true;
         }
     }
 
