@@ -384,11 +384,16 @@ public final class Network implements AutoCloseable {
             if (create) {
                 String nsName = spec.createName();
                 step = "create namespace " + nsName;
-                if (NetNamespace.exists(nsName)) {
-                    throw new IllegalArgumentException("namespace \"" + nsName + "\" already exists; attach an existing "
-                            + "namespace with attach(NetNamespace.open(\"" + nsName + "\"))");
+                NetNamespace created;
+                try {
+                    created = NetNamespace.create(nsName); // O_CREAT|O_EXCL on /run/netns/NAME: EEXIST if it exists
+                } catch (NetlinkException e) {
+                    if ("EEXIST".equals(e.errnoName())) {
+                        throw new IllegalArgumentException("namespace \"" + nsName + "\" already exists; attach an existing "
+                                + "namespace with attach(NetNamespace.open(\"" + nsName + "\"))", e);
+                    }
+                    throw e;
                 }
-                NetNamespace created = NetNamespace.create(nsName);
                 ns = created;
                 undo.push("delete namespace " + nsName, () -> {
                     created.close();
