@@ -127,7 +127,13 @@ public final class NamespaceThread {
         loop((Runnable) a[1], started);
     }
 
+    /** The namespace thread the caller runs on (also while it enters its namespace), or null. */
+    public static NamespaceThread current() {
+        return SELF.get();
+    }
+
     private void loop(Runnable enter, SynchronousQueue<Object> started) {
+        SELF.set(this);
         try {
             enter.run();
         } catch (Throwable e) {
@@ -136,7 +142,6 @@ public final class NamespaceThread {
             return;
         }
         putUninterruptibly(started, Boolean.TRUE);
-        SELF.set(this);
         while (true) {
             Runnable r;
             try {
