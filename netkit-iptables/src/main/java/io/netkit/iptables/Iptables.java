@@ -24,6 +24,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * OwnedRules rules = ContainerNetworkRules.builder(Owner.of("mynet"), "br0", "172.16.0.0/24")
  *         .masquerade().forwardAccept().build();
  * ipt.apply(rules);          // one iptables-save, one iptables-restore --noflush --wait
+ * // or, for an owner known to be new (e.g. its id holds a fresh random part):
+ * ipt.applyNew(rules);       // one iptables-restore --noflush --wait, nothing else
  * ipt.diff(rules).inSync();  // true
  * ipt.remove(Owner.of("mynet"));
  * }</pre>
@@ -33,8 +35,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Every write is ONE {@code iptables-restore --noflush --wait} (or {@code ip6tables-restore}) process,
  * whatever the number of rules; each table block in it is committed atomically by the kernel. Writes first
- * read the current state with one {@code iptables-save} (except a re-apply, see {@link #apply}), so hooks are
- * never duplicated and removal deletes only what exists. netkit never runs per-rule {@code iptables} commands.
+ * read the current state with one {@code iptables-save} (except a re-apply, see {@link #apply}, and the first
+ * apply of a new owner, see {@link #applyNew}), so hooks are never duplicated and removal deletes only what exists. netkit never runs per-rule {@code iptables} commands.
  */
 public final class Iptables {
     private static final Logger LOG = LoggerFactory.getLogger(Iptables.class);
@@ -186,7 +188,7 @@ public final class Iptables {
     }
 
     /**
-     * Whether an {@link Planner#applyNew} restore failed because a chain it creates already existed: the tool
+     * Whether an applyNew restore failed because a chain it creates already existed: the tool
      * names one of the payload's {@code -N} lines (iptables-nft-restore adds "Chain already exists",
      * iptables-legacy-restore says only "line N failed"), or reports the kernel's EEXIST at a COMMIT.
      */

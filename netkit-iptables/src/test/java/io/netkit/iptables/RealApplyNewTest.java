@@ -273,4 +273,27 @@ class RealApplyNewTest {
             assertThat(ownerLines(after, owner)).containsExactlyInAnyOrderElementsOf(expected(now));
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void thousandRulesOfANewOwnerInOneProcess(Backend b) {
+        try (TestNamespace ns = TestNamespace.create("ipt")) {
+            Counting counting = new Counting(ns);
+            Iptables ipt = Iptables.builder().runner(counting).backend(b).build();
+            Owner owner = newOwner();
+            String chain = owner.chain("MANY");
+            OwnedRules.Builder many = OwnedRules.builder(owner).hook(Table.FILTER, "FORWARD", chain);
+            for (int i = 0; i < 1000; i++) {
+                many.rule(Table.FILTER, Rule.builder(chain).source("10." + (i / 250) + "." + (i % 250) + ".0/24")
+                        .outInterface("nkbr0").protocol(Protocol.TCP).destinationPort(1000 + i).target(Target.ACCEPT).build());
+            }
+            OwnedRules rules = many.build();
+            long t0 = System.nanoTime();
+            ipt.applyNew(rules);
+            long micros = (System.nanoTime() - t0) / 1000;
+            assertThat(counting.calls).containsExactly(ipt.restoreCommand());
+            assertThat(ownerLines(save(ns, b), owner)).containsExactlyInAnyOrderElementsOf(expected(rules));
+            System.out.printf("%s: 1000 rules of a new owner applied (one restore) in %d us%n", b, micros);
+        }
+    }
 }
