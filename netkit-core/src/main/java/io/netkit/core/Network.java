@@ -384,23 +384,31 @@ public final class Network implements AutoCloseable {
             if (create) {
                 String nsName = spec.createName();
                 step = "create namespace " + nsName;
-                if (NetNamespace.exists(nsName)) {
-                    throw new IllegalArgumentException("namespace \"" + nsName + "\" already exists; attach an existing "
-                            + "namespace with attach(NetNamespace.open(\"" + nsName + "\"))");
+                NetNamespace created;
+                try {
+                    // O_CREAT|O_EXCL on /run/netns/NAME: EEXIST if it exists. In a namespace of its own, the sysctl
+                    // defaults are set before eth0 exists, which inherits them, and the namespace's netlink socket is
+                    // opened, by the new namespace thread as its first task (no extra thread hand-off).
+                    created = NetNamespace.create(nsName, n -> {
+                        try {
+                            n.sysctl().set("net.ipv4.conf.default.arp_notify", "1");
+                            trySet(n, "net.ipv6.conf.default.accept_dad", "0");
+                            n.netlink();
+                        } catch (RuntimeException e) {
+                            throw new StepFailure("set sysctl defaults in namespace " + nsName, e);
+                        }
+                    });
+                } catch (NetlinkException e) {
+                    if ("EEXIST".equals(e.errnoName())) {
+                        throw new IllegalArgumentException("namespace \"" + nsName + "\" already exists; attach an existing "
+                                + "namespace with attach(NetNamespace.open(\"" + nsName + "\"))", e);
+                    }
+                    throw e;
                 }
-                NetNamespace created = NetNamespace.create(nsName);
                 ns = created;
                 undo.push("delete namespace " + nsName, () -> {
                     created.close();
                     NetNamespace.delete(nsName);
-                });
-                step = "set sysctl defaults in namespace " + nsName;
-                // In a namespace of its own, the defaults are set before eth0 exists, which inherits them: one
-                // namespace-thread hop, which also opens the namespace's netlink socket.
-                created.call(() -> {
-                    created.sysctl().set("net.ipv4.conf.default.arp_notify", "1");
-                    trySet(created, "net.ipv6.conf.default.accept_dad", "0");
-                    return created.netlink();
                 });
             } else {
                 ns = spec.existing();

@@ -24,6 +24,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * OwnedRules rules = ContainerNetworkRules.builder(Owner.of("mynet"), "br0", "172.16.0.0/24")
  *         .masquerade().forwardAccept().build();
  * ipt.apply(rules);          // one iptables-save, one iptables-restore --noflush --wait
+ * // or, for an owner known to be new (e.g. its id holds a fresh random part):
+ * ipt.applyNew(rules);       // one iptables-restore --noflush --wait, nothing else
  * ipt.diff(rules).inSync();  // true
  * ipt.remove(Owner.of("mynet"));
  * }</pre>
@@ -33,8 +35,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Every write is ONE {@code iptables-restore --noflush --wait} (or {@code ip6tables-restore}) process,
  * whatever the number of rules; each table block in it is committed atomically by the kernel. Writes first
- * read the current state with one {@code iptables-save} (except a re-apply, see {@link #apply}), so hooks are
- * never duplicated and removal deletes only what exists. netkit never runs per-rule {@code iptables} commands.
+ * read the current state with one {@code iptables-save} (except a re-apply, see {@link #apply}, and the first
+ * apply of a new owner, see {@link #applyNew}), so hooks are never duplicated and removal deletes only what exists. netkit never runs per-rule {@code iptables} commands.
  */
 public final class Iptables {
     private static final Logger LOG = LoggerFactory.getLogger(Iptables.class);
@@ -137,6 +139,81 @@ public final class Iptables {
         }
         tools.restoreWithRetry(() -> Planner.apply(rules, read()));
         applied.put(owner, rules);
+    }
+
+    /**
+     * Like {@link #apply}, for an owner the caller knows to be NEW (it has no chains or rules in this family
+     * yet, typically because its id contains a fresh random part, as netkit-core's {@code bridge@<random id>}):
+     * starts ONE process, {@code iptables-restore --noflush --wait}, and no {@code iptables-save}.
+     *
+     * <p>The payload creates each owned chain with {@code -N CHAIN} (which fails if the chain exists), fills it
+     * and inserts the hooks. If it succeeds, none of the chains existed, so no hook into them existed: the kernel
+     * holds exactly {@code rules} for the owner. If a chain of that name existed (the owner was not new, or
+     * another tool made a chain of that name), its table block fails atomically; blocks of earlier tables may
+     * have been committed, so the apply is then redone as {@link #apply} does it, from a fresh
+     * {@code iptables-save}, which reconciles whatever state there is to exactly {@code rules} (3 processes).
+     *
+     * <p>What this does NOT see: state of the same owner under OTHER chain names (say an earlier layout of the
+     * owner had a chain this one lacks) is left in place when the optimistic restore succeeds. Call
+     * {@link #apply} whenever the owner may have existed before.
+     *
+     * <p>A real error (the tool rejects a rule) raises {@link RestoreException} quoting the failing payload line
+     * and the tool's message; table blocks committed before the failing one are removed again (they created
+     * only this owner's chains and hooks), so nothing is half-applied.
+     *
+     * @throws RestoreException     the tool rejected the payload (nothing of it stays applied)
+     * @throws MissingToolException the tool is not installed
+     */
+    public void applyNew(OwnedRules rules) {
+        Objects.requireNonNull(rules, "rules == null");
+        requireFamily(rules.family());
+        Owner owner = rules.owner();
+        applied.remove(owner);
+        String payload = Planner.applyNew(rules);
+        if (!payload.isEmpty()) {
+            try {
+                tools.restore(payload);
+            } catch (RestoreException e) {
+                if (e.lineNumber() > 0 && !chainExisted(rules, e)) {
+                    undoCommitted(rules, e);
+                    throw e;
+                }
+                // A chain existed (or the tool named no line, so it is unknown what was committed): redo the
+                // apply from what the kernel holds now, which also reconciles blocks committed before the failure.
+                LOG.debug("{} was not new ({}); applying it from a fresh {}", owner, e.getMessage(), backend.saveCommand(family));
+                tools.restoreWithRetry(() -> Planner.apply(rules, read()));
+            }
+        }
+        applied.put(owner, rules);
+    }
+
+    /**
+     * Whether an applyNew restore failed because a chain it creates already existed: the tool
+     * names one of the payload's {@code -N} lines (iptables-nft-restore adds "Chain already exists",
+     * iptables-legacy-restore says only "line N failed"), or reports the kernel's EEXIST at a COMMIT.
+     */
+    private static boolean chainExisted(OwnedRules rules, RestoreException e) {
+        String msg = e.toolMessage();
+        String line = e.line();
+        if (line.startsWith("-N ")) {
+            String chain = line.substring(3);
+            boolean ours = false;
+            for (Table t : rules.tables()) ours |= rules.chains(t).containsKey(chain);
+            String reason = msg.replaceFirst("(?s).*line " + e.lineNumber() + " failed:?", "").strip();
+            return ours && (reason.isEmpty() || reason.contains("already exists") || reason.contains("File exists"));
+        }
+        return line.equals("COMMIT") && (msg.contains("already exists") || msg.contains("File exists"));
+    }
+
+    /** After a real error in an applyNew restore: removes what the table blocks before the failing one created. */
+    private void undoCommitted(OwnedRules rules, RestoreException e) {
+        Set<Table> committed = Planner.committedBefore(e.payload(), e.lineNumber());
+        if (committed.isEmpty()) return;
+        try {
+            tools.restore(Planner.undoNew(rules, committed));
+        } catch (IptablesException undo) {
+            e.addSuppressed(undo);
+        }
     }
 
     /**

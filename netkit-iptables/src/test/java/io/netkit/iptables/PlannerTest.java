@@ -118,4 +118,33 @@ class PlannerTest {
                 COMMIT
                 """);
     }
+
+    @Test
+    void applyNewCreatesChainsWithDashNInsteadOfDeclaringThem() {
+        OwnedRules rules = ContainerNetworkRules.builder(OWNER, "br0", "172.16.0.0/24").masquerade().forwardAccept().build();
+        String payload = Planner.applyNew(rules);
+        // Same lines as the first-apply payload, except that every declaration became a -N.
+        assertThat(payload).isEqualTo(rules.render().replaceAll("(?m)^:(\\S+) - \\[0:0\\]$", "-N $1"));
+        assertThat(payload).contains("-N " + POST + "\n").doesNotContain(":NETKIT");
+        assertThat(Planner.applyNew(OwnedRules.empty(OWNER, Family.IPV4))).isEmpty();
+    }
+
+    @Test
+    void undoNewDeletesHooksThenChainsOfTheCommittedTablesOnly() {
+        OwnedRules rules = ContainerNetworkRules.builder(OWNER, "br0", "172.16.0.0/24").masquerade().forwardAccept().build();
+        String fwd = OWNER.chain("FWD");
+        assertThat(Planner.undoNew(rules, java.util.EnumSet.of(Table.FILTER))).isEqualTo("*filter\n"
+                + "-D FORWARD -m comment --comment \"netkit:mynet\" -j " + fwd + "\n"
+                + "-F " + fwd + "\n-X " + fwd + "\nCOMMIT\n");
+    }
+
+    @Test
+    void committedBeforeCountsOnlyFinishedTableBlocks() {
+        String payload = "*filter\n-N A\nCOMMIT\n*nat\n-N B\n-A B -j MASQUERADE\nCOMMIT\n";
+        assertThat(Planner.committedBefore(payload, 2)).isEmpty();
+        assertThat(Planner.committedBefore(payload, 3)).isEmpty();          // filter's own COMMIT failed
+        assertThat(Planner.committedBefore(payload, 5)).containsExactly(Table.FILTER);
+        assertThat(Planner.committedBefore(payload, 7)).containsExactly(Table.FILTER);
+        assertThat(Planner.committedBefore(payload, 0)).isEmpty();
+    }
 }

@@ -81,8 +81,8 @@ public final class Links {
      * {@code NLM_F_CREATE|NLM_F_EXCL}; a veth peer is created directly in its target namespace under its final name.
      * The alias and a same-namespace peer's "up" follow as a second request once the link exists (the kernel ignores
      * an alias on creation, and cannot open a veth peer before the pair exists: {@code ENOTCONN}); a peer in another
-     * namespace is set up through that namespace's own handle. The result is the kernel's echo of the new link ({@code NLM_F_ECHO}), or, for links
-     * with a master or alias or in another namespace, read back with {@link #get(String)}. tun/tap devices are made as {@code ip tuntap add} does ({@code TUNSETIFF} +
+     * namespace is set up through that namespace's own handle. The result is the kernel's echo of the new link ({@code NLM_F_ECHO};
+     * master and alias as this call set them), or, for a link made in another namespace, read back with {@link #get(String)}. tun/tap devices are made as {@code ip tuntap add} does ({@code TUNSETIFF} +
      * {@code TUNSETPERSIST} on {@code /dev/net/tun}) and then configured with one {@code RTM_NEWLINK}.
      *
      * <p>Equivalent to: {@code ip link add NAME [mtu N] [address MAC] [master BR] [group G] [up] type KIND ...}
@@ -96,7 +96,7 @@ public final class Links {
         Objects.requireNonNull(spec, "spec == null");
         LinkSpec.Fields f = spec.f;
         boolean tunTap = f.kind.equals("tun") || f.kind.equals("tap");
-        if (!tunTap && f.namespace == null && f.masterName == null && f.masterIndex == 0 && f.alias == null) {
+        if (!tunTap && f.namespace == null) {
             return createEchoed(spec);
         }
         try {
@@ -109,27 +109,64 @@ public final class Links {
     }
 
     /**
-     * The common case in one round trip instead of two: {@code NLM_F_ECHO} makes the kernel (6.3 and later) send the
-     * new link back before its ack, so no read-back request is needed. Only for links made in this handle's
-     * namespace (the echo goes to the namespace the link lives in) without master or alias (the kernel sets the
-     * master after it echoes, and the alias is a second request).
+     * Links made in this handle's namespace, without a read-back request: the {@code RTM_NEWLINK} carries
+     * {@code NLM_F_ECHO}, so the kernel (6.3 and later) sends the new link back before its ack. The echo goes to the
+     * namespace the link lives in, which is this one (a veth peer made in another namespace is configured by the
+     * kernel without an echo). The alias (the kernel ignores one on creation) and a same-namespace peer's "up" follow
+     * in one more request batch, addressed by the echoed index, only once the link exists: sent along with the create,
+     * they would change an existing link of that name when the create fails with {@code EEXIST}. The kernel echoes
+     * before it joins the master and before the alias is set, so both are filled in from what it acknowledged.
      */
     private Link createEchoed(LinkSpec spec) {
         LinkSpec.Fields f = spec.f;
         Map<String, Integer> indexes = new HashMap<>();
+        int master = f.masterName != null ? index(indexes, f.masterName) : f.masterIndex;
         int parent = f.parent != null ? index(indexes, f.parent) : 0;
         int device = f.device != null ? index(indexes, f.device) : 0;
         Link link;
         try {
             link = rt.socket().request("create link", f.name, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO,
-                    w -> writeCreate(w, spec, 0, parent, device), Links::decode);
+                    w -> writeCreate(w, spec, master, parent, device), Links::decode);
         } catch (NetlinkException e) {
             throw translate(e, spec);
         }
-        if (f.peerUp) {
-            (f.peerNamespace != null ? f.peerNamespace.netlink().links() : this).setUp(f.peerName);
+        int index = link != null ? link.index() : 0;   // kernels before 6.3 do not echo: then by name
+        boolean peerHere = f.peerUp && f.peerNamespace == null;
+        if (f.alias != null || peerHere) {
+            NetlinkBatch batch = rt.socket().batch();
+            if (f.alias != null) {
+                batch.add("set link alias", f.name, RTM_NEWLINK, 0, w -> {
+                    w.ifInfoMsg(AF_UNSPEC, 0, index, 0, 0);
+                    if (index == 0) {
+                        w.attrString(IFLA_IFNAME, f.name);
+                    }
+                    w.attrString(IFLA_IFALIAS, f.alias);
+                });
+            }
+            if (peerHere) {
+                batch.add("set link up", f.peerName, RTM_NEWLINK, 0, w -> {
+                    w.ifInfoMsg(AF_UNSPEC, 0, 0, IFF_UP, IFF_UP);
+                    w.attrString(IFLA_IFNAME, f.peerName);
+                });
+            }
+            try {
+                batch.execute();
+            } catch (NetlinkBatchException e) {
+                throw translate(e.failures().get(0), spec);
+            }
         }
-        return link != null ? link : get(f.name); // kernels before 6.3 do not echo
+        if (f.peerUp && !peerHere) {
+            f.peerNamespace.netlink().links().setUp(f.peerName);
+        }
+        if (link == null) {
+            return get(f.name);
+        }
+        if (master != 0 || f.alias != null) {
+            link = new Link(link.index(), link.name(), link.kind(), link.flags(), link.mtu(), link.mac(),
+                    master != 0 ? master : link.masterIndex(), f.alias != null ? f.alias : link.alias(), link.group(),
+                    link.linkNetnsId(), link.linkIndex(), link.operState(), link.txQueueLen(), link.type(), link.unknown());
+        }
+        return link;
     }
 
     /**

@@ -95,6 +95,26 @@ public final class NetNamespace implements AutoCloseable {
      * @throws IllegalArgumentException if the name is not a valid namespace name
      */
     public static NetNamespace create(String name) {
+        return create(name, null);
+    }
+
+    /**
+     * Creates a named network namespace as {@link #create(String)} does and runs {@code setup} on its namespace
+     * thread before returning, as the thread's first task right after it entered the new namespace: in the same
+     * hand-off between threads as the creation itself, so it costs no extra thread switch (which, after the
+     * process was idle, can cost more than the work). {@code setup} gets the new handle; its {@link #sysctl()},
+     * {@link #netlink()} and {@link #call} run directly on that thread. If {@code setup} throws, the namespace is
+     * deleted again and the exception is rethrown.
+     *
+     * <pre>{@code
+     * NetNamespace ns = NetNamespace.create("c1", n -> n.sysctl().set("net.ipv4.conf.default.arp_notify", "1"));
+     * }</pre>
+     *
+     * @param setup what to do inside the new namespace first, or null
+     * @throws NetlinkException with {@code EEXIST} if the name is taken, {@code EPERM} without CAP_SYS_ADMIN
+     * @throws IllegalArgumentException if the name is not a valid namespace name
+     */
+    public static NetNamespace create(String name, java.util.function.Consumer<NetNamespace> setup) {
         validateName(name);
         Path file = RUN_NETNS.resolve(name);
         prepareRunDir(name);
@@ -104,6 +124,7 @@ public final class NetNamespace implements AutoCloseable {
         }
         LibC.close(created);
         NamespaceThread t = null;
+        NetNamespace[] made = new NetNamespace[1];
         try {
             t = NamespaceThread.start("netkit-netns-" + name, () -> {
                 if (LibC.unshare(LibC.CLONE_NEWNET) != 0) {
@@ -113,11 +134,21 @@ public final class NetNamespace implements AutoCloseable {
                 if (LibC.mount(self, file.toString(), "none", LibC.MS_BIND, null) != 0) {
                     throw new NetlinkException("create namespace (bind mount " + self + ")", name, LibC.errno(), null);
                 }
+                if (setup != null) {
+                    int nsFd = openFd("create namespace", file);
+                    made[0] = new NetNamespace(name, file, nsFd, inodeOf(file), NamespaceThread.current(), false);
+                    setup.accept(made[0]);
+                }
             });
+            if (made[0] != null) {
+                return made[0];
+            }
             int nsFd = openFd("create namespace", file);
             return new NetNamespace(name, file, nsFd, inodeOf(file), t, false);
         } catch (RuntimeException | Error e) {
-            if (t != null) {
+            if (made[0] != null) {
+                made[0].close();   // its socket, thread (already ending) and fd
+            } else if (t != null) {
                 t.stop();
             }
             LibC.umount2(file.toString(), LibC.MNT_DETACH);
@@ -502,8 +533,21 @@ public final class NetNamespace implements AutoCloseable {
         }
     }
 
-    /** mkdir /run/netns and make it a shared mount point, as iproute2's netns_add does. */
+    /** Whether this process has made /run/netns a shared mount point (see {@link #prepareRunDir}). */
+    private static volatile boolean runDirPrepared;
+
+    /**
+     * mkdir /run/netns and make it a shared mount point, as iproute2's netns_add does. iproute2 does it with
+     * {@code MS_SHARED|MS_REC} on every {@code ip netns add}, whose cost grows with the namespaces mounted there
+     * (the kernel walks every mount below); netkit does that once per process, and after that only checks with a
+     * non-recursive {@code MS_SHARED} (constant cost, and a no-op on a shared mount point) that it still is a mount
+     * point: if someone unmounted or removed it meanwhile ({@code EINVAL}, {@code ENOENT}), the full preparation runs
+     * again.
+     */
     private static void prepareRunDir(String name) {
+        if (runDirPrepared && LibC.mount("", RUN_NETNS.toString(), "none", LibC.MS_SHARED, null) == 0) {
+            return;
+        }
         synchronized (RUN_DIR_LOCK) {
             try {
                 Files.createDirectories(RUN_NETNS);
@@ -525,6 +569,7 @@ public final class NetNamespace implements AutoCloseable {
                 }
                 madeMountPoint = true;
             }
+            runDirPrepared = true;
         }
     }
 

@@ -154,13 +154,22 @@ public final class Sysctl {
     }
 
     /** Maps a key to its file under /proc/sys, refusing anything that could leave /proc/sys/net. */
+    private static boolean hasWhitespace(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (Character.isWhitespace(s.charAt(i))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static Path pathOf(String key) {
         Objects.requireNonNull(key, "key == null");
         String rel = key.indexOf('/') >= 0 ? key : key.replace('.', '/');
         String[] parts = rel.split("/", -1);
         for (String part : parts) {
             if (part.isEmpty() || part.equals(".") || part.equals("..") || part.indexOf('\0') >= 0
-                    || part.chars().anyMatch(Character::isWhitespace)) {
+                    || hasWhitespace(part)) {
                 throw new IllegalArgumentException("invalid sysctl key \"" + key.replace("\0", "\\0")
                         + "\": expected e.g. net.ipv4.ip_forward or net/ipv4/conf/eth0.100/forwarding");
             }

@@ -66,6 +66,40 @@ class NetNamespaceKernelTest {
     }
 
     @Test
+    void createWithSetupRunsItInsideFirstAndDeletesTheNamespaceWhenItFails() throws Exception {
+        String n = name("setup");
+        long[] inodes = new long[2];
+        NetNamespace ns = NetNamespace.create(n, h -> {
+            h.sysctl().set("net.ipv4.conf.default.arp_notify", "1");
+            h.netlink();   // opened on this thread, directly
+            try {
+                inodes[0] = threadNetnsInode();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            inodes[1] = h.call(KernelTestSupport::threadNetnsInode);   // runs directly on the namespace thread
+        });
+        try {
+            assertThat(inodes[0]).isEqualTo(ns.inode()).isEqualTo(inodes[1]);
+            assertThat(ns.sysctl().get("net.ipv4.conf.default.arp_notify").trim()).isEqualTo("1");
+            assertThat(Cmd.run("ip", "netns", "exec", n, "cat", "/proc/sys/net/ipv4/conf/default/arp_notify").trim())
+                    .isEqualTo("1");
+            assertThat(ns.netlink().links().list()).extracting(Link::name).containsExactly("lo");
+        } finally {
+            ns.close();
+            NetNamespace.delete(n);
+        }
+
+        String failing = name("setupfails");
+        assertThatThrownBy(() -> NetNamespace.create(failing, h -> {
+            h.netlink();
+            throw new IllegalStateException("setup refused");
+        })).isInstanceOf(IllegalStateException.class).hasMessage("setup refused");
+        assertThat(NetNamespace.exists(failing)).isFalse();
+        assertThat(Cmd.run("ip", "netns", "list")).doesNotContain(failing);
+    }
+
+    @Test
     void createdNamespaceWorksWithIpNetns() {
         NetNamespace ns = create("ipnetns");
         String n = name("ipnetns");

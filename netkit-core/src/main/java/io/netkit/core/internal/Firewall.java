@@ -95,7 +95,8 @@ public final class Firewall {
                     + "bridged traffic, so a FORWARD policy of DROP would cut it", bridge);
             return;
         }
-        iptables(host).apply(rules(bridge, id, subnet, masquerade));
+        // The owner is new (id is fresh per created network), so applyNew needs one iptables-restore and no save.
+        iptables(host).applyNew(rules(bridge, id, subnet, masquerade));
     }
 
     /** Removes every rule and chain of the network's owner from the host namespace (nothing if iptables is absent). */

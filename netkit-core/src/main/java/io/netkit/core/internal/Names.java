@@ -11,8 +11,12 @@ public final class Names {
 
     public static String hex(int digits) {
         char[] c = new char[digits];
+        long bits = 0;
         for (int i = 0; i < digits; i++) {
-            c[i] = HEX[RANDOM.nextInt(16)];
+            if (i % 16 == 0) {
+                bits = RANDOM.nextLong(); // one draw per 16 digits (each draw costs a locked read and a SHA-1 mix)
+            }
+            c[i] = HEX[(int) (bits >>> (4 * (i % 16))) & 15];
         }
         return new String(c);
     }

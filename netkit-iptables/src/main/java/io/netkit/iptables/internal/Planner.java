@@ -172,6 +172,67 @@ public final class Planner {
         return payload.toString();
     }
 
+    /**
+     * The payload that creates {@code desired} on the assumption that its owner has nothing in this family yet:
+     * per table, {@code -N CHAIN} for each owned chain (which fails if the chain exists), the chains' rules, then
+     * the hooks. If the restore succeeds, none of the chains existed, so no jump into them (no hook) can have
+     * existed either: nothing is duplicated. If any chain existed, that table block fails atomically.
+     */
+    public static String applyNew(OwnedRules desired) {
+        StringBuilder payload = new StringBuilder();
+        for (Table table : desired.tables()) {
+            Map<String, List<Rule>> chains = desired.chains(table);
+            List<String> lines = new ArrayList<>();
+            for (String chain : chains.keySet()) lines.add("-N " + chain);
+            for (List<Rule> rules : chains.values()) for (Rule r : rules) lines.add(r.render());
+            List<String> inserts = new ArrayList<>();
+            for (OwnedRules.Hook h : desired.hooks(table)) {
+                Rule r = h.rule();
+                if (h.first()) inserts.add(0, "-I " + r.chain() + " 1 " + r.specification());
+                else inserts.add(r.render());
+            }
+            lines.addAll(inserts);
+            if (lines.isEmpty()) continue;
+            payload.append('*').append(table.tableName()).append('\n');
+            for (String l : lines) payload.append(l).append('\n');
+            payload.append("COMMIT\n");
+        }
+        return payload.toString();
+    }
+
+    /**
+     * Undoes a successful {@link #applyNew} block in each of {@code tables}: deletes the hooks, then flushes and
+     * deletes the chains (all of which that block created).
+     */
+    public static String undoNew(OwnedRules desired, Set<Table> tables) {
+        StringBuilder payload = new StringBuilder();
+        for (Table table : tables) {
+            Map<String, List<Rule>> chains = desired.chains(table);
+            List<String> lines = new ArrayList<>();
+            for (OwnedRules.Hook h : desired.hooks(table)) lines.add(delete(h.rule()));
+            for (String c : chains.keySet()) lines.add("-F " + c);
+            for (String c : chains.keySet()) lines.add("-X " + c);
+            if (lines.isEmpty()) continue;
+            payload.append('*').append(table.tableName()).append('\n');
+            for (String l : lines) payload.append(l).append('\n');
+            payload.append("COMMIT\n");
+        }
+        return payload.toString();
+    }
+
+    /** The tables whose blocks in {@code payload} end (COMMIT) before the 1-based line {@code failedLine}. */
+    public static Set<Table> committedBefore(String payload, int failedLine) {
+        Set<Table> done = EnumSet.noneOf(Table.class);
+        String[] lines = payload.split("\n", -1);
+        Table current = null;
+        for (int i = 0; i < Math.min(failedLine - 1, lines.length); i++) {
+            String l = lines[i];
+            if (l.startsWith("*")) current = Table.of(l.substring(1));
+            else if (l.equals("COMMIT") && current != null) done.add(current);
+        }
+        return done;
+    }
+
     private static String delete(Rule r) {
         return "-D " + r.chain() + " " + r.specification();
     }

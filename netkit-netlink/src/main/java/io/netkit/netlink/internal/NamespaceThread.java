@@ -35,6 +35,7 @@ public final class NamespaceThread {
     private static final ConcurrentHashMap<NamespaceThread, NamespaceThread> WAITING = new ConcurrentHashMap<>();
 
     private final BlockingQueue<Runnable> queue = new LinkedBlockingQueue<>();
+    private volatile SynchronousQueue<Object> assignment;   // a spare's hand-off, null once assigned
     private volatile Thread thread;
     private volatile boolean stopped;
 
@@ -45,6 +46,14 @@ public final class NamespaceThread {
      * namespace); if {@code enter} throws, the thread ends and the exception is rethrown here.
      */
     public static NamespaceThread start(String name, Runnable enter) {
+        NamespaceThread spare = Spare.take();
+        if (spare != null) {
+            // A thread the spawner made ahead of time, waiting in the original namespace and never used: it takes
+            // the name and enters the namespace exactly as a new one would, without a thread start on this path.
+            SynchronousQueue<Object> started = new SynchronousQueue<>();
+            putUninterruptibly(spare.assignment, new Object[] {name, enter, started});
+            return awaitStarted(spare, started);
+        }
         NamespaceThread nt = new NamespaceThread();
         SynchronousQueue<Object> started = new SynchronousQueue<>();
         Spawner.spawn(() -> {
@@ -53,12 +62,11 @@ public final class NamespaceThread {
             nt.thread = t;
             t.start();
         });
-        Object result;
-        try {
-            result = takeUninterruptibly(started);
-        } catch (RuntimeException e) {
-            throw e;
-        }
+        return awaitStarted(nt, started);
+    }
+
+    private static NamespaceThread awaitStarted(NamespaceThread nt, SynchronousQueue<Object> started) {
+        Object result = takeUninterruptibly(started);
         if (result instanceof RuntimeException re) {
             throw re;
         }
@@ -68,7 +76,64 @@ public final class NamespaceThread {
         return nt;
     }
 
+    /**
+     * One idle thread made by the spawner ahead of time (so in the original namespace), handed to the next
+     * {@link #start}: starting a platform thread through the spawner costs a few hundred microseconds of the
+     * caller's time, most of it waiting for two threads to be scheduled. Taking the spare has the spawner make the
+     * next one in the background. At most one spare exists; it never runs anything before it is assigned.
+     */
+    private static final class Spare {
+        private static final java.util.concurrent.atomic.AtomicReference<NamespaceThread> SPARE =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        private static final java.util.concurrent.atomic.AtomicBoolean REFILLING =
+                new java.util.concurrent.atomic.AtomicBoolean();
+
+        /** The spare if there is one (null otherwise); either way a new spare is made in the background. */
+        static NamespaceThread take() {
+            NamespaceThread nt = SPARE.getAndSet(null);
+            if (REFILLING.compareAndSet(false, true)) {
+                Spawner.submit(Spare::refill);
+            }
+            return nt;
+        }
+
+        private static void refill() {
+            try {
+                if (SPARE.get() != null) {
+                    return;
+                }
+                NamespaceThread nt = new NamespaceThread();
+                nt.assignment = new SynchronousQueue<>();
+                Thread t = new Thread(nt::awaitAssignment, "netkit-netns-spare");
+                t.setDaemon(true);
+                nt.thread = t;
+                t.start();
+                SPARE.set(nt);
+            } catch (RuntimeException | Error e) {
+                LOG.debug("could not make a spare namespace thread: {}", e.toString());
+            } finally {
+                REFILLING.set(false);
+            }
+        }
+    }
+
+    /** A spare's life until it is assigned a namespace: then it is named and enters it as a new thread would. */
+    private void awaitAssignment() {
+        Object[] a = (Object[]) takeUninterruptibly(assignment);
+        assignment = null;
+        Thread.currentThread().setName((String) a[0]);
+        @SuppressWarnings("unchecked")
+        SynchronousQueue<Object> started = (SynchronousQueue<Object>) a[2];
+        loop((Runnable) a[1], started);
+    }
+
+    /** The namespace thread the caller runs on (also while it enters its namespace), or null. */
+    public static NamespaceThread current() {
+        return SELF.get();
+    }
+
     private void loop(Runnable enter, SynchronousQueue<Object> started) {
+        SELF.set(this);
         try {
             enter.run();
         } catch (Throwable e) {
@@ -77,7 +142,6 @@ public final class NamespaceThread {
             return;
         }
         putUninterruptibly(started, Boolean.TRUE);
-        SELF.set(this);
         while (true) {
             Runnable r;
             try {
@@ -213,7 +277,7 @@ public final class NamespaceThread {
         }
     }
 
-    private static void putUninterruptibly(SynchronousQueue<Object> q, Object o) {
+    private static <T> void putUninterruptibly(SynchronousQueue<T> q, T o) {
         while (true) {
             try {
                 q.put(o);
@@ -232,6 +296,11 @@ public final class NamespaceThread {
             Thread t = new Thread(Spawner::loop, "netkit-netns-spawner");
             t.setDaemon(true);
             t.start();
+        }
+
+        /** Runs {@code r} on the spawner without waiting for it. */
+        static void submit(Runnable r) {
+            TASKS.add(new FutureTask<>(r, null));
         }
 
         static void spawn(Runnable r) {
