@@ -37,9 +37,11 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * {@code NetNamespace.start} (as netkit-core does), beside the tools:
  *
  * <ul>
- *   <li>first apply — the owner has nothing yet (removed untimed before each iteration): {@code netkitApply1000}
- *       (the {@code Iptables} instance that removed them) and {@code netkitApplyFresh1000} (a new instance, as a new
- *       process or an adopted network has), vs {@code restoreNoflush1000}: {@code iptables-restore --noflush --wait}
+ *   <li>first apply — the owner has nothing yet (removed untimed before each iteration): {@code netkitApplyNew1000}
+ *       ({@code Iptables.applyNew}, what netkit-core uses for a new network: one optimistic restore),
+ *       {@code netkitApply1000} ({@code apply} by the instance that removed them) and {@code netkitApplyFresh1000}
+ *       ({@code apply} by a new instance, as a new process or an adopted network has), vs
+ *       {@code restoreNew1000} (the payload {@code applyNew} sends) and {@code restoreNoflush1000}: {@code iptables-restore --noflush --wait}
  *       fed the payload netkit itself sent for that apply (captured from its runner, byte for byte) from a shell
  *       ({@code ip netns exec H sh -c '... < FILE'}), vs {@code iptablesAppend100}: one {@code iptables -A} per rule
  *       into the emptied chain (100 of the same rules from one shell in the namespace; ×10 in the report);</li>
@@ -67,6 +69,7 @@ public class ApplyBenchmark {
     final AtomicLong started = new AtomicLong();
     volatile byte[] lastRestorePayload;
     String firstApplyShell;
+    String newApplyShell;
     String reapplyShell;
     String perRuleScript;
     String flushCommand;
@@ -109,9 +112,12 @@ public class ApplyBenchmark {
         iptables.apply(rules);
         iptables.remove(owner);
         String first = capture(() -> iptables.apply(rules));   // into an empty state
+        iptables.remove(owner);
+        String fresh = capture(() -> iptables.applyNew(rules)); // into an empty state, as a new owner
         String again = capture(() -> iptables.apply(rules));   // rewrite of what is there
         String restore = String.join(" ", iptables.restoreCommand());
         firstApplyShell = restore + " < " + work.writeString("first.v4", first);
+        newApplyShell = restore + " < " + work.writeString("new.v4", fresh);
         reapplyShell = restore + " < " + work.writeString("reapply.v4", again);
 
         List<String> script = new ArrayList<>();
@@ -138,7 +144,8 @@ public class ApplyBenchmark {
     @Setup(Level.Iteration)
     public void prepare(BenchmarkParams params) {
         String b = params.getBenchmark();
-        if (b.endsWith(".netkitApply1000") || b.endsWith("Fresh1000") || b.endsWith(".restoreNoflush1000")) {
+        if (b.endsWith(".netkitApply1000") || b.endsWith("Fresh1000") || b.endsWith(".restoreNoflush1000")
+                || b.endsWith("New1000")) {
             iptables.remove(owner);                      // nothing of the owner left: a first apply follows
         } else if (b.endsWith("Append100")) {
             iptables.apply(rules);
@@ -146,6 +153,27 @@ public class ApplyBenchmark {
         } else {
             iptables.apply(rules);                       // in place: a re-apply follows
         }
+    }
+
+    /** netkit, first apply of a new owner: {@code Iptables.applyNew(rules)} (as netkit-core creates a network). */
+    @Benchmark
+    @BenchmarkMode(Mode.SingleShotTime)
+    @Warmup(iterations = 5)
+    @Measurement(iterations = 15)
+    public void netkitApplyNew1000(Processes p) {
+        long before = started.get();
+        iptables.applyNew(rules);
+        p.processes += started.get() - before;
+        p.applies++;
+    }
+
+    /** Yardstick for {@code applyNew}: its payload through {@code iptables-restore --noflush --wait} from a shell. */
+    @Benchmark
+    @BenchmarkMode(Mode.SingleShotTime)
+    @Warmup(iterations = 5)
+    @Measurement(iterations = 15)
+    public void restoreNew1000() {
+        Proc.run("ip", "netns", "exec", host, "sh", "-c", newApplyShell);
     }
 
     /** netkit, first apply by the instance that removed the rules: {@code Iptables.apply(rules)}. */
