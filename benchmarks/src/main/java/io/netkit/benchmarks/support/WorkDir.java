@@ -9,9 +9,13 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** A temporary directory for yardstick inputs ({@code ip -batch} files, shell scripts, restore payloads). */
+/**
+ * A temporary directory for yardstick inputs ({@code ip -batch} files, shell scripts, restore payloads), removed by
+ * {@link #close()} or, if the JVM is interrupted first, by a shutdown hook.
+ */
 public final class WorkDir implements AutoCloseable {
     private final Path dir;
+    private final Thread hook;
 
     public WorkDir() {
         try {
@@ -19,6 +23,8 @@ public final class WorkDir implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        hook = new Thread(this::delete, "nkb-workdir-cleanup");
+        Runtime.getRuntime().addShutdownHook(hook);
     }
 
     /** Writes the lines (each followed by a newline) to a file in this directory and returns its path. */
@@ -45,6 +51,18 @@ public final class WorkDir implements AutoCloseable {
 
     @Override
     public void close() {
+        delete();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook runs anyway and finds nothing
+        }
+    }
+
+    private void delete() {
+        if (!Files.exists(dir)) {
+            return;
+        }
         try (Stream<Path> s = Files.walk(dir)) {
             s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
