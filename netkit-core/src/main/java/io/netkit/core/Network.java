@@ -522,7 +522,7 @@ public final class Network implements AutoCloseable {
             }));
         }
         RtNetlink rt = ns.netlink();
-        int index = ifindex > 0 ? ifindex : rt.links().get(ifname).index();
+        int index = ifindex > 0 ? ifindex : rt.links().index(ifname);
         try {
             Inside.configure(rt, index, ifname, address, gateway);
         } catch (Inside.StepException e) {

@@ -69,7 +69,7 @@ public final class Addresses {
         if (options.broadcast != null && !address.isIpv4()) {
             throw new IllegalArgumentException("broadcast is IPv4 only: " + address);
         }
-        int index = rt.links().get(link).index();
+        int index = rt.links().index(link);
         InetAddress broadcast = options.broadcast;
         if (broadcast == null && options.autoBroadcast && address.isIpv4() && address.prefixLength() <= 30) {
             broadcast = address.broadcast();
@@ -102,7 +102,7 @@ public final class Addresses {
     public void delete(String link, IpPrefix address) {
         Objects.requireNonNull(address, "address == null");
         InterfaceNames.validate(link);
-        int index = rt.links().get(link).index();
+        int index = rt.links().index(link);
         rt.socket().execute("delete address", address + " dev " + link, RTM_DELADDR, 0, w -> {
             w.ifAddrMsg(address.family(), address.prefixLength(), 0, 0, index);
             w.attrBytes(IFA_LOCAL, address.address().getAddress());
@@ -136,7 +136,7 @@ public final class Addresses {
     /** The addresses of {@code link}. Equivalent to: {@code ip addr show dev LINK}. */
     public List<Address> list(String link) {
         InterfaceNames.validate(link);
-        int index = rt.links().get(link).index();
+        int index = rt.links().index(link);
         List<Address> out = new ArrayList<>();
         for (Address a : rt.socket().dump("list addresses", RTM_GETADDR, w -> w.ifAddrMsg(AF_UNSPEC, 0, 0, 0, index),
                 Addresses::decode)) {

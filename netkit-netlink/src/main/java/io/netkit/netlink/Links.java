@@ -310,7 +310,7 @@ public final class Links {
     private int index(Map<String, Integer> cache, String name) {
         Integer i = cache.get(name);
         if (i == null) {
-            i = get(name).index();
+            i = index(name);
             cache.put(name, i);
         }
         return i;
@@ -503,6 +503,20 @@ public final class Links {
         }
     }
 
+    /**
+     * The interface index of the link named {@code name}, as {@code if_nametoindex(3)} finds it: one ioctl, no
+     * netlink message and no decoding (see {@link NetlinkSocket#interfaceIndex(String)}).
+     *
+     * @throws LinkNotFoundException if there is none
+     */
+    public int index(String name) {
+        int index = rt.socket().interfaceIndex(name);
+        if (index == 0) {
+            throw notFound(new NetlinkException("get link index", name, Errno.ENODEV, null));
+        }
+        return index;
+    }
+
     /** The link named {@code name}, or empty. Equivalent to: {@code ip link show dev NAME} (without the error). */
     public Optional<Link> find(String name) {
         try {
@@ -568,7 +582,7 @@ public final class Links {
     /** Makes the link a port of the bridge {@code master}. Equivalent to: {@code ip link set NAME master BR}. */
     public void setMaster(String name, String master) {
         InterfaceNames.validate(name);
-        int masterIndex = get(master).index();
+        int masterIndex = index(master);
         set("set link master", name, 0, 0, w -> w.attrU32(IFLA_MASTER, masterIndex));
     }
 
@@ -581,7 +595,7 @@ public final class Links {
     public void rename(String name, String newName) {
         InterfaceNames.validate(name);
         InterfaceNames.validate(newName);
-        int index = get(name).index();
+        int index = index(name);
         try {
             rt.socket().execute("rename link", name + " to " + newName, RTM_NEWLINK, 0, w -> {
                 w.ifInfoMsg(AF_UNSPEC, 0, index, 0, 0);

@@ -79,6 +79,22 @@ class LinksKernelTest {
     }
 
     @Test
+    void indexByNameIsAnsweredFromTheSocketsNamespace() {
+        NetNamespace other = namespaces.create("other");
+        links.create(LinkSpec.veth("ix0", "ix1").peerNamespace(other));
+        // ip's own answer for each side, in each namespace; the ioctl must use the socket's namespace, not the caller's
+        assertThat(links.index("ix0")).isEqualTo(num(link(host, "ix0").get("ifindex")));
+        assertThat(other.netlink().links().index("ix1")).isEqualTo(num(link(other, "ix1").get("ifindex")));
+        assertThat(links.index("lo")).isEqualTo(1);
+        assertThat(host.netlink().socket().interfaceIndex("ix1")).isZero();
+        assertThatThrownBy(() -> links.index("ix1"))
+                .isInstanceOf(LinkNotFoundException.class)
+                .hasMessageContaining("no link named \"ix1\" in this network namespace");
+        assertThatThrownBy(() -> links.index("bad/name")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("bad/name");
+    }
+
+    @Test
     void bridgeMasterAndNoMaster() {
         Link br = links.create(LinkSpec.bridge("br0").up());
         assertThat(br.kind()).isEqualTo("bridge");

@@ -85,6 +85,13 @@ public final class LibC {
     /** {@code ioctl} with a pointer to a buffer (e.g. a {@code struct ifreq}), copied in and back out. */
     public static native int ioctl(int fd, long request, byte[] argp);
 
+    /** {@code SIOCGIFINDEX} from {@code <linux/sockios.h>}: interface name to index, on any socket's namespace. */
+    public static final long SIOCGIFINDEX = 0x8933;
+    /** {@code sizeof(struct ifreq)} on Linux x86_64/aarch64 ({@code <net/if.h>}). */
+    public static final int IFREQ_SIZE = 40;
+    /** {@code IFNAMSIZ} from {@code <linux/if.h>}; the ifreq's union follows the name at this offset. */
+    public static final int IFNAMSIZ = 16;
+
     /** {@code ioctl} with an integer argument (e.g. {@code TUNSETPERSIST 1}). */
     public static native int ioctl(int fd, long request, long arg);
 
