@@ -84,7 +84,7 @@ public class LinkCreateBenchmark {
         }
     }
 
-    /** netkit, one request at a time: {@code create} (+ its read-back), {@code setUp(a)}, {@code setUp(b)} per pair. */
+    /** netkit, one request at a time: {@code create} (the new link echoed by the kernel), {@code setUp(a)}, {@code setUp(b)} per pair. */
     @Benchmark
     public void netkitOneByOne() {
         for (int i = 0; i < PAIRS; i++) {
@@ -94,7 +94,7 @@ public class LinkCreateBenchmark {
         }
     }
 
-    /** netkit, one call per pair: {@code create(veth(a, b).up().peerUp())} (create-up + peer-up in one send, + read-back). */
+    /** netkit, one call per pair: {@code create(veth(a, b).up().peerUp())} (create-up, echoed, then peer-up by index). */
     @Benchmark
     public void netkitCreateUp() {
         for (int i = 0; i < PAIRS; i++) {
