@@ -1,0 +1,118 @@
+package io.netkit.examples;
+
+import io.netkit.core.Endpoint;
+import io.netkit.core.Network;
+
+import java.net.InetAddress;
+import java.util.List;
+
+/**
+ * Part 3 of the walkthrough, and the default: the bridge network with {@code masquerade()}. Containers reach a
+ * TCP server on the "internet" (a namespace of its own, 203.0.113.0/24, with no route back to the containers'
+ * subnet), and the server reports the client address it saw: the host's uplink address, 203.0.113.2. That is
+ * the NAT. The example also shows the rules netkit installed and the forwarding state, then tears everything
+ * down and checks that nothing is left.
+ *
+ * <p>The code that matters, without the narration:
+ * <pre>{@code
+ * try (Network net = Network.bridge("br0").on(host).subnet("172.16.0.0/24").masquerade().create()) {
+ *     Endpoint c1 = net.attach("c1");
+ *     c1.call(() -> {                                   // a socket opened inside c1's namespace
+ *         try (Socket s = new Socket("203.0.113.1", 8080)) { ... }
+ *     });
+ * }
+ * }</pre>
+ *
+ * Run it: {@code java -jar netkit-examples/target/netkit-examples.jar nat}
+ */
+public final class NatExample {
+
+    static final int PORT = 8080;
+    static final int CONTAINERS = 2;
+
+    private NatExample() {}
+
+    public static void main(String[] args) {
+        Main.main(Examples.prepend("nat", args));
+    }
+
+    static void run(Narrator say, SandboxNames names, boolean keep) {
+        try (DemoSandbox sandbox = DemoSandbox.host(say, names)) {
+            sandbox.keep(keep);
+            sandbox.addInternet(say);
+            Network net = BridgeExample.createBridge(say, sandbox, true);
+            try {
+                List<Endpoint> containers = BridgeExample.attachContainers(say, net, names, CONTAINERS);
+                showForwarding(say, sandbox);
+                showRules(say, sandbox);
+                reachTheInternet(say, sandbox, containers);
+            } finally {
+                if (!keep) {
+                    BridgeExample.tearDown(say, sandbox, net, names, CONTAINERS);
+                    sandbox.remove(say);
+                }
+            }
+        }
+    }
+
+    static void showForwarding(Narrator say, DemoSandbox sandbox) {
+        String h = sandbox.name();
+        say.step("Look at the host's forwarding state: masquerade() switched it on",
+                "ip netns exec " + h + " sysctl net.ipv4.ip_forward");
+        String forwarding = sandbox.netns().sysctl().get("net.ipv4.ip_forward").trim();
+        say.result("net.ipv4.ip_forward = " + forwarding);
+        say.fact("ip_forward", forwarding);
+        say.verify("forwarding is on in the host (net.ipv4.ip_forward = 1)", "1".equals(forwarding), "");
+    }
+
+    static void showRules(Narrator say, DemoSandbox sandbox) {
+        say.step("Look at the rules netkit installed in the host (its own NETKIT-* chains, one jump from each built-in chain)",
+                "ip netns exec " + sandbox.name() + " iptables-save | grep -e '^\\*' -e NETKIT");
+        List<String> rules = Firewall.netkitLines(sandbox.netns());
+        say.output(rules.isEmpty() ? "(none)" : String.join("\n", rules));
+        say.fact("rules", String.join("\n", rules));
+        say.verify("netkit's MASQUERADE rule for " + BridgeExample.SUBNET + " is installed",
+                rules.stream().anyMatch(l -> l.contains("MASQUERADE") && l.contains(BridgeExample.SUBNET)), "");
+    }
+
+    static void reachTheInternet(Narrator say, DemoSandbox sandbox, List<Endpoint> containers) {
+        InetAddress server = sandbox.internetAddress();
+        String i = sandbox.internet().name().orElse("internet");
+        say.step("Start a TCP server on the internet at " + server.getHostAddress() + ":" + PORT
+                        + "; it answers with the client address it sees",
+                "ip netns exec " + i + " nc -l " + server.getHostAddress() + " " + PORT + " &");
+        try (Tcp.Server internet = Tcp.Server.start(sandbox.internet(), server, PORT, "the internet server")) {
+            say.result("listening in " + i);
+            say.fact("uplink", sandbox.uplinkAddress().getHostAddress());
+            for (Endpoint c : containers) {
+                say.step("From container " + c.name() + " (" + c.address().getHostAddress() + "), connect to the internet server",
+                        "echo hello | ip netns exec " + c.name() + " nc " + server.getHostAddress() + " " + PORT);
+                int before = internet.clientsSeen().size();
+                String answer;
+                try {
+                    answer = Tcp.roundTrip(c.namespace(), server, PORT, "hello from " + c.name());
+                } catch (RuntimeException e) {
+                    say.verify("TCP " + c.name() + " -> internet " + server.getHostAddress() + ":" + PORT, false, Main.describe(e));
+                    continue;
+                }
+                say.result("the server answered: " + answer);
+                say.verify("TCP " + c.name() + " -> internet " + server.getHostAddress() + ":" + PORT + " (round trip)", true, "");
+                List<InetAddress> seen = internet.clientsSeen();
+                InetAddress saw = seen.size() > before ? seen.get(before) : null;
+                String sawText = saw == null ? "nothing" : saw.getHostAddress();
+                say.fact("server.saw." + c.name(), sawText);
+                if (c == containers.get(0)) say.fact("server.saw", sawText);
+                say.verify("the server saw " + c.name() + " as the host's uplink address " + sandbox.uplinkAddress().getHostAddress()
+                                + ", not as " + c.address().getHostAddress() + ": the NAT happened",
+                        sandbox.uplinkAddress().equals(saw), "saw " + sawText);
+            }
+            if (Ping.available()) {
+                Endpoint c1 = containers.get(0);
+                say.step("Ping the internet from " + c1.name(), "ip netns exec " + c1.name() + " ping -c1 " + server.getHostAddress());
+                Ping.Reply reply = Ping.once(c1.namespace(), server).orElseThrow();
+                say.result(reply.summary());
+                say.verify("ping " + c1.name() + " -> internet " + server.getHostAddress(), reply.received(), reply.summary());
+            }
+        }
+    }
+}
