@@ -27,8 +27,25 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
-        System.exit(run(args, System.out, System.err, Preflight.system()));
+        // Interrupted with Ctrl-C: remove the sandbox of the run in progress (unless --keep asked to leave it).
+        Thread hook = new Thread(() -> {
+            Options running = RUNNING;
+            if (running != null && !running.keep()) {
+                try {
+                    removeSandbox(new SandboxNames(running.prefix()), Preflight.system());
+                } catch (RuntimeException ignored) {
+                    // the next run's preflight finds what is left and says how to remove it
+                }
+            }
+        }, "netkit-demo-cleanup");
+        Runtime.getRuntime().addShutdownHook(hook);
+        int status = run(args, System.out, System.err, Preflight.system());
+        Runtime.getRuntime().removeShutdownHook(hook);
+        System.exit(status);
     }
+
+    /** The options of the example running now in this process, for the Ctrl-C cleanup. */
+    private static volatile Options RUNNING;
 
     /** Runs the command line {@code args}; returns the exit status. */
     public static int run(String[] args, PrintStream out, PrintStream err, Preflight preflight) {
@@ -74,6 +91,7 @@ public final class Main {
         say.title("netkit " + options.example().id() + " example: " + options.example().summary().replaceAll("\\s+", " "));
         say.title("Sandbox: namespaces named " + names.prefix() + "-*; the machine's own network is not touched.");
         Throwable failure = null;
+        RUNNING = options;
         try {
             walkthrough(options.example()).run(say, names, options.keep());
         } catch (Throwable t) {
@@ -85,8 +103,15 @@ public final class Main {
         } finally {
             if (!options.keep()) {
                 // The example removes what it made; this catches what a failure midway may have left.
-                removeSandbox(names, Preflight.system());
+                try {
+                    removeSandbox(names, Preflight.system());
+                } catch (RuntimeException e) {
+                    out.println("Could not remove the sandbox: " + describe(e));
+                    out.println("Remove it with: " + command() + Preflight.cleanupArgs(names));
+                    if (failure == null) failure = e;
+                }
             }
+            RUNNING = null;
         }
         return result.build(failure);
     }
