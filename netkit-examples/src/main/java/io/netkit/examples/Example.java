@@ -5,20 +5,22 @@ import java.util.Optional;
 
 /** The three programs of the walkthrough, in the order the walkthrough builds them up. */
 public enum Example {
-    VETH("veth", "two namespaces joined by a veth pair; a TCP round trip and a ping between them", false),
-    BRIDGE("bridge", "a bridge with three containers; each reaches every other and the bridge (host) address", true),
-    NAT("nat", "the bridge network with masquerade(): a container reaches a server in the \"internet\"\n"
-            + "           namespace, and the server sees the host's uplink address (the NAT)", true);
+    VETH("veth", "two namespaces joined by a veth pair", "two namespaces joined by a veth pair; a TCP round trip and a ping between them", false),
+    BRIDGE("bridge", "three containers on one bridge", "a bridge with three containers; each reaches every other and the bridge (host) address", true),
+    NAT("nat", "containers reach the internet through NAT (masquerade)", "the default: the bridge network with masquerade(); a container reaches a server in the\n"
+            + "           \"internet\" namespace, and the server sees the host's uplink address (the NAT)", true);
 
     /** The example run when none is named on the command line. */
     public static final Example DEFAULT = NAT;
 
     private final String id;
+    private final String title;
     private final String summary;
     private final boolean needsIptables;
 
-    Example(String id, String summary, boolean needsIptables) {
+    Example(String id, String title, String summary, boolean needsIptables) {
         this.id = id;
+        this.title = title;
         this.summary = summary;
         this.needsIptables = needsIptables;
     }
@@ -28,7 +30,12 @@ public enum Example {
         return id;
     }
 
-    /** One line (two for nat) of what the example shows. */
+    /** A few words: what the example builds. */
+    public String title() {
+        return title;
+    }
+
+    /** One line (two for nat) of what the example shows, for --help. */
     public String summary() {
         return summary;
     }

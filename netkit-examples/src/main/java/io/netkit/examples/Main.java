@@ -88,7 +88,7 @@ public final class Main {
         DemoResult.Builder result = new DemoResult.Builder(options.example());
         result.kept(options.keep());
         Narrator say = new Narrator(out, result);
-        say.title("netkit " + options.example().id() + " example: " + options.example().summary().replaceAll("\\s+", " "));
+        say.title("netkit " + options.example().id() + " example: " + options.example().title());
         say.title("Sandbox: namespaces named " + names.prefix() + "-*; the machine's own network is not touched.");
         Throwable failure = null;
         RUNNING = options;
@@ -220,7 +220,7 @@ public final class Main {
     static String help() {
         StringBuilder examples = new StringBuilder();
         for (Example e : Example.values()) {
-            examples.append(String.format("  %-8s %s%s%n", e.id(), e == Example.DEFAULT ? "(default) " : "", e.summary()));
+            examples.append(String.format("  %-8s %s%n", e.id(), e.summary()));
         }
         return """
                 netkit examples: the container-networking walkthrough, run by netkit in a sandbox.

@@ -20,7 +20,7 @@ class CommandLineTest {
         assertThat(c.out())
                 .contains("Usage: java -jar ")
                 .contains("[veth|bridge|nat] [--keep | --cleanup]")
-                .contains("  veth ", "  bridge ", "  nat ", "(default)")
+                .contains("  veth ", "  bridge ", "  nat ", "  nat      the default")
                 .contains("--keep", "--cleanup", "--prefix NAME", "--help")
                 .contains("Sandbox only", "netkit-demo-host", "203.0.113.0/24", "never changed")
                 .contains("CAP_NET_ADMIN", "Debian package: iptables")
