@@ -1,0 +1,270 @@
+package io.netkit.core;
+
+import io.netkit.netlink.IpPrefix;
+import io.netkit.netlink.NetNamespace;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/**
+ * One namespace attached to a {@link Network}: a veth pair whose host side ({@link #hostInterface()}) is a port of
+ * the network's bridge and whose other side ({@link #interfaceName()}, {@code eth0} by default) lives in the
+ * endpoint's namespace with {@link #address()} and a default route via the network's gateway.
+ *
+ * <pre>{@code
+ * Endpoint c1 = net.attach("container1");
+ * System.out.println(c1);                     // Endpoint[container1 172.16.0.2/24 eth0, host side nkv3fa9c2d1 on br0]
+ * c1.exec("ping", "-c1", "172.16.0.1");       // ip netns exec container1 ping -c1 172.16.0.1
+ * try (var s = c1.call(() -> new java.net.Socket("172.16.0.1", 80))) { ... }   // Java code inside container1
+ * }</pre>
+ *
+ * <p>Instances are thread-safe. An endpoint read back from the kernel by {@link Network#open(String)} opens its
+ * namespace lazily, by the name (or path) recorded at attach, and checks that it is still the same namespace.
+ */
+public final class Endpoint {
+    private final Network network;
+    private final String hostInterface;
+    private final String interfaceName;
+    private final IpPrefix prefix;
+    private final String namespaceName;   // null for a namespace without an ip-netns name
+    private final String namespacePath;   // path recorded at attach (for namespaces without a name), or null
+    private final long namespaceInode;
+    private final boolean ownsNamespace;
+    private final boolean closeHandle;    // whether netkit opened the handle (and must close it)
+    private volatile NetNamespace handle;
+    private volatile boolean attached = true;
+
+    Endpoint(Network network, String hostInterface, String interfaceName, IpPrefix prefix, String namespaceName,
+             String namespacePath, long namespaceInode, boolean ownsNamespace, NetNamespace handle, boolean closeHandle) {
+        this.network = network;
+        this.hostInterface = hostInterface;
+        this.interfaceName = interfaceName;
+        this.prefix = prefix;
+        this.namespaceName = namespaceName;
+        this.namespacePath = namespacePath;
+        this.namespaceInode = namespaceInode;
+        this.ownsNamespace = ownsNamespace;
+        this.handle = handle;
+        this.closeHandle = closeHandle || handle == null;
+    }
+
+    /** The namespace's {@code ip netns} name, or the host interface name for a namespace that has none. */
+    public String name() {
+        return namespaceName != null ? namespaceName : hostInterface;
+    }
+
+    /** The endpoint's IPv4 address, e.g. {@code 172.16.0.2}. */
+    public InetAddress address() {
+        return prefix.address();
+    }
+
+    /** The address with the subnet's prefix length as configured on the interface, e.g. {@code 172.16.0.2/24}. */
+    public IpPrefix prefix() {
+        return prefix;
+    }
+
+    /** The default gateway configured inside the namespace (the network's gateway). */
+    public InetAddress gateway() {
+        return network.gateway();
+    }
+
+    /** The network this endpoint is attached to. */
+    public Network network() {
+        return network;
+    }
+
+    /** The host-side veth, a port of the bridge (e.g. {@code nkv3fa9c2d1}). */
+    public String hostInterface() {
+        return hostInterface;
+    }
+
+    /** The interface inside the namespace ({@code eth0} unless chosen otherwise). */
+    public String interfaceName() {
+        return interfaceName;
+    }
+
+    /** The inode of the endpoint's network namespace ({@code stat -L -c %i /run/netns/NAME}); same namespace, same inode. */
+    public long namespaceInode() {
+        return namespaceInode;
+    }
+
+    /** The namespace's {@code ip netns} name if it has one. */
+    public Optional<String> namespaceName() {
+        return Optional.ofNullable(namespaceName);
+    }
+
+    /** Whether netkit created the namespace (and so deletes it on detach and at the network's teardown). */
+    public boolean ownsNamespace() {
+        return ownsNamespace;
+    }
+
+    /** Whether the endpoint is still attached (not detached, network not deleted). */
+    public boolean isAttached() {
+        return attached && !network.isDeleted();
+    }
+
+    /**
+     * The endpoint's namespace. For an endpoint read back from the kernel, it is opened on first use by its recorded
+     * name or path, and checked to be the same namespace (inode).
+     *
+     * @throws NetkitException if the namespace cannot be found any more
+     */
+    public NetNamespace namespace() {
+        NetNamespace ns = handle;
+        if (ns != null) {
+            return ns;
+        }
+        synchronized (this) {
+            if (handle == null) {
+                if (!attached) {
+                    throw new IllegalStateException(this + " is detached");
+                }
+                handle = openNamespace();
+            }
+            return handle;
+        }
+    }
+
+    private NetNamespace openNamespace() {
+        String op = "open namespace of endpoint " + name();
+        NetNamespace ns;
+        try {
+            if (namespaceName != null) {
+                ns = NetNamespace.open(namespaceName);
+            } else if (namespacePath != null) {
+                ns = NetNamespace.openPath(Path.of(namespacePath));
+            } else {
+                throw new NetkitException(op, "the namespace (inode " + namespaceInode
+                        + ") was attached without a name or path; keep the NetNamespace handle you attached");
+            }
+        } catch (NetkitException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new NetkitException(op, "open", e);
+        }
+        if (namespaceInode != 0 && ns.inode() != namespaceInode) {
+            long found = ns.inode();
+            ns.close();
+            throw new NetkitException(op, "namespace " + (namespaceName != null ? namespaceName : namespacePath)
+                    + " is now a different namespace (inode " + found + ", attached was " + namespaceInode + ")");
+        }
+        return ns;
+    }
+
+    /** Runs Java code on a thread inside the endpoint's namespace and returns its result (sockets it opens live there). */
+    public <T> T call(Callable<T> task) {
+        Objects.requireNonNull(task, "task == null");
+        return namespace().call(task);
+    }
+
+    /** Runs Java code on a thread inside the endpoint's namespace. */
+    public void run(Runnable task) {
+        Objects.requireNonNull(task, "task == null");
+        namespace().run(task);
+    }
+
+    /** Starts a process inside the namespace; equivalent to {@code ip netns exec NAME cmd...}. */
+    public Process start(ProcessBuilder builder) {
+        Objects.requireNonNull(builder, "builder == null");
+        return namespace().start(builder);
+    }
+
+    /**
+     * Runs {@code command} inside the namespace and waits for it; equivalent to {@code ip netns exec NAME command...}.
+     * Output is captured (UTF-8); standard input is empty.
+     *
+     * <pre>{@code
+     * ExecResult r = c1.exec("ping", "-c1", "-W1", "172.16.0.1");
+     * if (!r.isSuccess()) throw new AssertionError(r.stdout() + r.stderr());
+     * }</pre>
+     */
+    public ExecResult exec(String... command) {
+        Objects.requireNonNull(command, "command == null");
+        if (command.length == 0) {
+            throw new IllegalArgumentException("command is empty");
+        }
+        ProcessBuilder pb = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        Process p = start(pb);
+        try {
+            StreamReader err = new StreamReader(p.getErrorStream());
+            err.start();
+            String out = readAll(p.getInputStream());
+            int code = p.waitFor();
+            err.join();
+            return new ExecResult(code, out, err.text());
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new NetkitException("exec " + String.join(" ", command) + " in " + name(), "interrupted");
+        }
+    }
+
+    private static String readAll(InputStream in) {
+        try (in) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            in.transferTo(out);
+            return out.toString(StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static final class StreamReader extends Thread {
+        private final InputStream in;
+        private volatile String text = "";
+
+        StreamReader(InputStream in) {
+            super("netkit-exec-stderr");
+            setDaemon(true);
+            this.in = in;
+        }
+
+        @Override
+        public void run() {
+            text = readAll(in);
+        }
+
+        String text() {
+            return text;
+        }
+    }
+
+    /** Detaches this endpoint from its network; same as {@code network().detach(this)}. */
+    public void detach() {
+        network.detach(this);
+    }
+
+    // ---- package-private, used by Network
+
+    String namespacePath() {
+        return namespacePath;
+    }
+
+    /** Marks detached and releases the namespace handle if netkit opened it. */
+    void release() {
+        attached = false;
+        NetNamespace ns;
+        synchronized (this) {
+            ns = handle;
+            if (closeHandle) {
+                handle = null;
+            }
+        }
+        if (ns != null && closeHandle) {
+            ns.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Endpoint[" + name() + " " + prefix + " " + interfaceName + ", host side " + hostInterface
+                + " on " + network.name() + (isAttached() ? "" : ", detached") + "]";
+    }
+}

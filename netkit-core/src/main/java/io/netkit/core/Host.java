@@ -1,0 +1,85 @@
+package io.netkit.core;
+
+import io.netkit.netlink.NetNamespace;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The network namespace that plays "the host": where a network's bridge, its gateway address, the host side of
+ * every endpoint's veth pair, IP forwarding and the NAT rules live.
+ *
+ * <p>{@link #current()} is the namespace this process runs in (the machine's own network, for a process in the
+ * root namespace). {@link #namespace(String)} makes any named namespace act as the host, which is how tests,
+ * demos and {@link Sandbox} run everything without touching the machine's own network:
+ *
+ * <pre>{@code
+ * try (Host host = Host.namespace("sim-host");                       // ip netns exec sim-host ...
+ *      Network net = Network.bridge("br0").on(host).subnet("172.16.0.0/24").create()) {
+ *     System.out.println(net.gateway().getHostAddress());            // 172.16.0.1
+ * }
+ * }</pre>
+ */
+public final class Host implements AutoCloseable {
+    private static final Host CURRENT = new Host(null, false);
+
+    private final NetNamespace netns; // null = NetNamespace.current(), resolved lazily
+    private final boolean ownsHandle;
+
+    private Host(NetNamespace netns, boolean ownsHandle) {
+        this.netns = netns;
+        this.ownsHandle = ownsHandle;
+    }
+
+    /** The namespace this process started in. {@link #close()} on it does nothing. */
+    public static Host current() {
+        return CURRENT;
+    }
+
+    /**
+     * An existing named namespace ({@code /run/netns/NAME}, as {@code ip netns add NAME} makes) acting as the host.
+     * {@link #close()} releases the handle; it never deletes the namespace.
+     *
+     * @throws io.netkit.netlink.NamespaceNotFoundException if there is no such namespace
+     */
+    public static Host namespace(String name) {
+        Objects.requireNonNull(name, "name == null");
+        return new Host(NetNamespace.open(name), true);
+    }
+
+    /** A namespace the caller holds, acting as the host; the caller keeps ownership of the handle. */
+    public static Host of(NetNamespace netns) {
+        Objects.requireNonNull(netns, "netns == null");
+        return new Host(netns, false);
+    }
+
+    /** The host's namespace handle. */
+    public NetNamespace netns() {
+        return netns == null ? NetNamespace.current() : netns;
+    }
+
+    /** The namespace's name ({@code ip netns} name), or {@code "current"} for the process's own namespace. */
+    public String name() {
+        return netns == null ? "current" : netns.name().orElse(netns.path().toString());
+    }
+
+    /**
+     * The names of the netkit networks (bridges) on this host, read from the kernel. Equivalent to
+     * {@code ip -d link show type bridge} and picking the bridges whose alias starts with {@code netkit:v1}.
+     */
+    public List<String> networks() {
+        return Network.list(this);
+    }
+
+    /** Releases the namespace handle if {@link #namespace(String)} opened it; idempotent. */
+    @Override
+    public void close() {
+        if (ownsHandle) {
+            netns.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Host[" + name() + "]";
+    }
+}

@@ -1,0 +1,1036 @@
+package io.netkit.core;
+
+import io.netkit.core.internal.Alias;
+import io.netkit.core.internal.Firewall;
+import io.netkit.core.internal.Ipv4;
+import io.netkit.core.internal.Names;
+import io.netkit.core.internal.NetworkLock;
+import io.netkit.core.internal.Privileges;
+import io.netkit.core.internal.Reaper;
+import io.netkit.core.internal.Undo;
+import io.netkit.netlink.Address;
+import io.netkit.netlink.InterfaceNames;
+import io.netkit.netlink.IpAddresses;
+import io.netkit.netlink.IpPrefix;
+import io.netkit.netlink.Link;
+import io.netkit.netlink.LinkNotFoundException;
+import io.netkit.netlink.LinkSpec;
+import io.netkit.netlink.Links;
+import io.netkit.netlink.MacAddress;
+import io.netkit.netlink.NetNamespace;
+import io.netkit.netlink.NetlinkException;
+import io.netkit.netlink.RouteSpec;
+import io.netkit.netlink.RtNetlink;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A container network: a Linux bridge on a {@link Host} with a gateway address, optionally forwarding and NAT to
+ * the host's other networks, and the {@link Endpoint}s attached to it. In {@code ip} terms:
+ *
+ * <pre>
+ * ip link add br0 type bridge; ip addr add 172.16.0.1/24 dev br0; ip link set br0 up    # create()
+ * sysctl -w net.ipv4.ip_forward=1                                                       # masquerade()
+ * iptables -t nat -A POSTROUTING -s 172.16.0.0/24 ! -o br0 -j MASQUERADE                # masquerade()
+ * ip netns add c1; ip link add nkv.. type veth peer name eth0 netns c1; ...             # attach("c1")
+ * ip link del group G; ip netns del c1                                                  # close()
+ * </pre>
+ *
+ * becomes
+ *
+ * <pre>{@code
+ * try (Sandbox sandbox = Sandbox.create();                        // a host + an "internet" namespace
+ *      Network net = Network.bridge("br0").on(sandbox.host())
+ *              .subnet("172.16.0.0/24").masquerade().create()) {
+ *     Endpoint c1 = net.attach(sandbox.name("c1"));
+ *     System.out.println(c1.address().getHostAddress());           // 172.16.0.2
+ *     System.out.println(c1.exec("ping", "-c1", "203.0.113.1").exitCode());   // 0
+ * }                                                                // everything netkit made is gone again
+ * }</pre>
+ *
+ * <h2>The kernel is the source of truth</h2>
+ * Everything a network is and allocates is recorded on kernel objects: the bridge's alias carries the subnet,
+ * gateway, masquerade flag and link groups ({@code ip -d link show br0} shows
+ * {@code alias netkit:v1 id=... subnet=172.16.0.0/24 gw=172.16.0.1 ...}), every endpoint's host-side veth carries
+ * its address and namespace. So {@link #open(Host, String)} rebuilds a network in a fresh process, an endpoint
+ * whose namespace vanished (which makes the kernel delete its veth pair) frees its address by itself, and
+ * allocation across threads and processes is serialized by a lock ({@code /run/netkit/*.lock}) and re-read from the
+ * kernel whenever another holder changed it.
+ *
+ * <h2>Teardown</h2>
+ * {@link #close()} (same as {@link #delete()}) removes the bridge, every endpoint's veth pair (all in one
+ * {@code ip link del group G} request: the kernel's RCU wait is paid once, not per link), the namespaces netkit
+ * created for endpoints (never ones it was given) and netkit's iptables rules. It is idempotent and works the same on
+ * an adopted network. {@code net.ipv4.ip_forward} is left on: other networks and the host's own routing may rely on it.
+ *
+ * <p>Instances are thread-safe; attach and detach may run concurrently from many threads.
+ */
+public final class Network implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Network.class);
+
+    // Keys of the records netkit writes into interface aliases (see Alias).
+    private static final String K_ID = "id";
+    private static final String K_SUBNET = "subnet";
+    private static final String K_GATEWAY = "gw";
+    private static final String K_MASQUERADE = "masq";
+    private static final String K_GROUP = "group";
+    private static final String K_REAP = "reap";
+    private static final String K_MTU = "mtu";
+    private static final String K_NET = "net";
+    private static final String K_NET_ID = "nid";
+    private static final String K_NS = "ns";
+    private static final String K_PATH = "path";
+    private static final String K_INODE = "ino";
+    private static final String K_ADDRESS = "addr";
+    private static final String K_IFNAME = "if";
+    private static final String K_OWN = "own";
+    private static final String K_DETACHED = "detached";
+
+    private final Host host;
+    private final String name;
+    private final String id;
+    private final IpPrefix subnet;
+    private final InetAddress gateway;
+    private final boolean masquerade;
+    private final int group;
+    private final int reapGroup;
+    private final int mtu;
+    private final NetworkLock lock;
+    private final Reaper reaper;
+    private final ConcurrentHashMap<String, Endpoint> endpoints = new ConcurrentHashMap<>();
+    private final Object deleteMonitor = new Object();
+    private volatile boolean deleted;
+
+    private Network(Host host, String name, String id, IpPrefix subnet, InetAddress gateway, boolean masquerade,
+                    int group, int reapGroup, int mtu) {
+        this.host = host;
+        this.name = name;
+        this.id = id;
+        this.subnet = subnet;
+        this.gateway = gateway;
+        this.masquerade = masquerade;
+        this.group = group;
+        this.reapGroup = reapGroup;
+        this.mtu = mtu;
+        this.lock = NetworkLock.of(host.netns().inode(), name, id);
+        this.reaper = new Reaper("network " + name, this::reap);
+    }
+
+    // ------------------------------------------------------------------------------------------------ factories
+
+    /**
+     * Starts describing a network whose bridge is called {@code name} (1..15 bytes, as every interface name).
+     * Equivalent to {@code ip link add NAME type bridge} once {@link Builder#create()} runs.
+     *
+     * @throws IllegalArgumentException quoting the name if it is not a valid interface name
+     */
+    public static Builder bridge(String name) {
+        return new Builder(InterfaceNames.validate(name));
+    }
+
+    /** Adopts the netkit network with bridge {@code name} in the current namespace; see {@link #open(Host, String)}. */
+    public static Network open(String name) {
+        return open(Host.current(), name);
+    }
+
+    /**
+     * Adopts an existing netkit network from the kernel alone: reads the bridge's record and every endpoint's
+     * host-side veth ({@code ip -d link show}), so a fresh process sees the same endpoints and addresses and can attach,
+     * detach and delete as the creator could.
+     *
+     * @throws NetkitException if there is no such bridge, or it was not made by netkit
+     */
+    public static Network open(Host host, String name) {
+        Objects.requireNonNull(host, "host == null");
+        InterfaceNames.validate(name);
+        String op = "open network " + name + " on " + host;
+        List<Link> links;
+        try {
+            links = host.netns().netlink().links().list();
+        } catch (RuntimeException e) {
+            throw new NetkitException(op, "list links", e);
+        }
+        Link bridge = links.stream().filter(l -> l.name().equals(name)).findFirst()
+                .orElseThrow(() -> new NetkitException(op, "there is no link named " + name + " on " + host));
+        Map<String, String> rec = Alias.decode(bridge.alias()).orElseThrow(() -> new NetkitException(op,
+                "link " + name + " was not made by netkit (its alias is " + (bridge.alias() == null ? "empty" : "\"" + bridge.alias() + "\"") + ")"));
+        Network net;
+        try {
+            IpPrefix subnet = IpPrefix.parse(rec.get(K_SUBNET));
+            net = new Network(host, name, rec.get(K_ID), subnet, IpAddresses.parse(rec.get(K_GATEWAY)),
+                    "1".equals(rec.get(K_MASQUERADE)), Integer.parseInt(rec.get(K_GROUP)),
+                    Integer.parseInt(rec.get(K_REAP)), Integer.parseInt(rec.getOrDefault(K_MTU, "0")));
+        } catch (RuntimeException e) {
+            throw new NetkitException(op, "netkit record on " + name + " is damaged: \"" + bridge.alias() + "\" (" + e.getMessage() + ")");
+        }
+        net.sync(links);
+        return net;
+    }
+
+    /** Names of the netkit networks on {@code host}. */
+    static List<String> list(Host host) {
+        List<String> out = new ArrayList<>();
+        for (Link l : host.netns().netlink().links().list()) {
+            if ("bridge".equals(l.kind()) && Alias.decode(l.alias()).map(r -> r.containsKey(K_SUBNET)).orElse(false)) {
+                out.add(l.name());
+            }
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------------------------------------ accessors
+
+    /** The bridge's name, which is the network's name. */
+    public String name() {
+        return name;
+    }
+
+    /** The host this network lives on. */
+    public Host host() {
+        return host;
+    }
+
+    /** The subnet, e.g. {@code 172.16.0.0/24}. */
+    public IpPrefix subnet() {
+        return subnet;
+    }
+
+    /** The gateway address, configured on the bridge (by default the subnet's first address, e.g. {@code 172.16.0.1}). */
+    public InetAddress gateway() {
+        return gateway;
+    }
+
+    /** Whether the network masquerades (NATs) its subnet's traffic leaving through other interfaces of the host. */
+    public boolean masquerading() {
+        return masquerade;
+    }
+
+    /** The MTU given at creation, or 0 if the kernel's default applies. */
+    public int mtu() {
+        return mtu;
+    }
+
+    /** The link group of the bridge and all endpoints' host-side veths ({@code ip link show group G}). */
+    public int linkGroup() {
+        return group;
+    }
+
+    /** Whether {@link #delete()} has run. */
+    public boolean isDeleted() {
+        return deleted;
+    }
+
+    /**
+     * The endpoints attached now, read from the kernel (also those attached by other processes).
+     * Equivalent to {@code ip -d link show master BRIDGE} and reading the aliases.
+     */
+    public List<Endpoint> endpoints() {
+        checkNotDeleted("list endpoints of network " + name);
+        sync(host.netns().netlink().links().list());
+        List<Endpoint> out = new ArrayList<>(endpoints.values());
+        out.sort((a, b) -> Integer.compareUnsigned(Ipv4.toInt(a.address()), Ipv4.toInt(b.address())));
+        return out;
+    }
+
+    /** The attached endpoint whose namespace has the {@code ip netns} name {@code name} (or host interface {@code name}). */
+    public Optional<Endpoint> endpoint(String name) {
+        return endpoints().stream().filter(e -> e.name().equals(name)).findFirst();
+    }
+
+    // ------------------------------------------------------------------------------------------------ attach
+
+    /**
+     * Creates the named namespace {@code namespace} and attaches it: {@code eth0} with the next free address, lo and
+     * eth0 up, default route via the gateway. The namespace belongs to netkit: detach and delete remove it.
+     * Equivalent to
+     * <pre>
+     * ip netns add NAME
+     * ip link add nkvXXXXXXXX group G up master BR type veth peer name eth0 netns NAME
+     * ip -n NAME addr add 172.16.0.2/24 brd + dev eth0; ip -n NAME link set eth0 up; ip -n NAME link set lo up
+     * ip -n NAME route add default via 172.16.0.1
+     * </pre>
+     *
+     * @throws IllegalArgumentException if the namespace already exists (attach it with {@link #attach(NetNamespace)})
+     * @throws SubnetExhaustedException if no address is free
+     * @throws NetkitException naming the failed step; everything this call made is undone
+     */
+    public Endpoint attach(String namespace) {
+        return attach(EndpointSpec.create(namespace));
+    }
+
+    /**
+     * Attaches an existing namespace (by name {@link NetNamespace#open(String)}, path or pid); netkit never deletes it.
+     * Same steps as {@link #attach(String)} without {@code ip netns add}.
+     *
+     * @throws IllegalArgumentException if the namespace is already attached to this network
+     */
+    public Endpoint attach(NetNamespace namespace) {
+        return attach(EndpointSpec.existing(namespace));
+    }
+
+    /** Attaches as {@code spec} describes (interface name, fixed address, MTU, MAC); see {@link #attach(String)}. */
+    public Endpoint attach(EndpointSpec spec) {
+        Objects.requireNonNull(spec, "spec == null");
+        boolean create = spec.createName() != null;
+        String label = create ? spec.createName() : describe(spec.existing());
+        String op = "attach " + label + " to network " + name;
+        checkNotDeleted(op);
+        Privileges.requireNetAdmin(op, create);
+        int fixed = -1;
+        if (spec.address() != null) {
+            fixed = offsetOf(spec.address(), op);
+        }
+        int linkMtu = spec.mtu() != 0 ? spec.mtu() : mtu;
+        String ifname = spec.interfaceName();
+        String hostIf = spec.hostInterface() != null ? spec.hostInterface() : "nkv" + Names.hex(8);
+
+        Undo undo = new Undo(op);
+        String step = "prepare";
+        try {
+            NetNamespace ns;
+            if (create) {
+                String nsName = spec.createName();
+                step = "create namespace " + nsName;
+                if (NetNamespace.exists(nsName)) {
+                    throw new IllegalArgumentException("namespace \"" + nsName + "\" already exists; attach an existing "
+                            + "namespace with attach(NetNamespace.open(\"" + nsName + "\"))");
+                }
+                NetNamespace created = NetNamespace.create(nsName);
+                ns = created;
+                undo.push("delete namespace " + nsName, () -> {
+                    created.close();
+                    NetNamespace.delete(nsName);
+                });
+            } else {
+                ns = spec.existing();
+            }
+            long inode = ns.inode();
+            String nsName = ns.name().orElse(null);
+            String nsPath = nsName == null ? ns.path().toString() : null;
+
+            IpPrefix address;
+            try (NetworkLock.Held held = lock.acquire()) {
+                step = "allocate an address";
+                View view = view(held, op);
+                String other = view.inodes.get(inode);
+                if (other != null) {
+                    throw new IllegalArgumentException("namespace " + label + " (inode " + inode
+                            + ") is already attached to network " + name + " (host interface " + other + ")");
+                }
+                int offset = fixed >= 0 ? fixed : view.firstFree();
+                if (offset < 0) {
+                    throw new SubnetExhaustedException(op, "subnet " + subnet + " of network " + name
+                            + " is exhausted: all " + view.capacity + " usable addresses are allocated");
+                }
+                if (fixed >= 0 && view.used.get(fixed)) {
+                    throw new IllegalArgumentException("address " + spec.address().getHostAddress()
+                            + " is already allocated in network " + name);
+                }
+                address = IpPrefix.of(Ipv4.fromInt(view.base + offset), subnet.prefixLength());
+
+                Map<String, String> rec = new LinkedHashMap<>();
+                rec.put(K_NET, name);
+                rec.put(K_NET_ID, id);
+                rec.put(K_ADDRESS, address.toString());
+                rec.put(K_IFNAME, ifname);
+                rec.put(K_INODE, Long.toString(inode));
+                if (nsName != null) {
+                    rec.put(K_NS, nsName);
+                } else {
+                    rec.put(K_PATH, nsPath);
+                }
+                rec.put(K_OWN, create ? "1" : "0");
+                String alias = Alias.encode(rec);
+
+                step = "create veth pair " + hostIf + " <-> " + label + ":" + ifname;
+                LinkSpec veth = LinkSpec.veth(hostIf, ifname).peerNamespace(ns).master(view.bridgeIndex)
+                        .group(group).up().alias(alias);
+                if (linkMtu > 0) {
+                    veth = veth.mtu(linkMtu).peerMtu(linkMtu);
+                }
+                if (spec.mac() != null) {
+                    veth = veth.peerMac(spec.mac());
+                }
+                hostLinks().create(veth);
+                held.changed();
+                view.allocate(offset, hostIf, inode);
+                undo.push("delete veth " + hostIf, () -> deleteVethNow(hostIf));
+            }
+
+            configureInside(ns, ifname, address, undo, op);
+
+            Endpoint ep = new Endpoint(this, hostIf, ifname, address, nsName, nsPath, inode, create, ns, create);
+            endpoints.put(hostIf, ep);
+            undo.commit();
+            return ep;
+        } catch (StepFailure f) {
+            undo.rollback(f.getCause());
+            throw new NetkitException(op, f.step, f.getCause());
+        } catch (IllegalArgumentException | SecurityException | NetkitException e) {
+            undo.rollback(e);
+            throw e;
+        } catch (RuntimeException | Error e) {
+            undo.rollback(e);
+            throw new NetkitException(op, step, e);
+        }
+    }
+
+    /** Container side: sysctls (CNI defaults), address with broadcast, links up, default route. */
+    private void configureInside(NetNamespace ns, String ifname, IpPrefix address, Undo undo, String op) {
+        RtNetlink rt = ns.netlink();
+        step("set net.ipv4.conf." + ifname + ".arp_notify=1", () -> ns.sysctl().setInterface("ipv4", ifname, "arp_notify", "1"));
+        try {
+            ns.sysctl().setInterface("ipv6", ifname, "accept_dad", "0");
+        } catch (RuntimeException e) {
+            // IPv6 disabled in this namespace (no /proc/sys/net/ipv6/conf/IF): nothing to switch off.
+            LOG.debug("{}: net.ipv6.conf.{}.accept_dad not set: {}", op, ifname, e.toString());
+        }
+        step("add address " + address + " to " + ifname, () -> rt.addresses().add(ifname, address));
+        step("bring up " + ifname, () -> rt.links().setUp(ifname));
+        step("bring up lo", () -> rt.links().setUp("lo"));
+        step("add default route via " + gateway.getHostAddress() + " dev " + ifname,
+                () -> rt.routes().add(RouteSpec.defaultVia(gateway).device(ifname)));
+    }
+
+    private static void step(String step, Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            throw new StepFailure(step, e);
+        }
+    }
+
+    /** Carries the name of a failed step to the catch in attach/create. */
+    private static final class StepFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final String step;
+
+        StepFailure(String step, RuntimeException cause) {
+            super(cause.getMessage(), cause, false, false);
+            this.step = step;
+        }
+    }
+
+    private void deleteVethNow(String hostIf) {
+        try (NetworkLock.Held held = lock.acquire()) {
+            try {
+                hostLinks().delete(hostIf);
+            } catch (LinkNotFoundException gone) {
+                // already gone with its namespace
+            }
+            held.changed();
+            View v = (View) held.cache();
+            if (v != null) {
+                v.release(hostIf);
+            }
+        }
+    }
+
+    private int offsetOf(InetAddress address, String op) {
+        if (!subnet.contains(address)) {
+            throw new IllegalArgumentException("address " + IpAddresses.format(address) + " is outside subnet " + subnet
+                    + " of network " + name);
+        }
+        int off = Ipv4.toInt(address) - Ipv4.toInt(subnet.address());
+        int size = 1 << (32 - subnet.prefixLength());
+        if (off == 0 || off == size - 1 || address.equals(gateway)) {
+            throw new IllegalArgumentException("address " + IpAddresses.format(address) + " is reserved in network " + name
+                    + " (" + (off == 0 ? "network address" : off == size - 1 ? "broadcast address" : "gateway") + ")");
+        }
+        return off;
+    }
+
+    private static String describe(NetNamespace ns) {
+        return ns.name().map(n -> "namespace " + n).orElse("namespace " + ns.path());
+    }
+
+    // ------------------------------------------------------------------------------------------------ detach
+
+    /**
+     * Detaches {@code endpoint}: its address is free again at once; the veth pair is deleted in the background
+     * (in bulk with other detached ones) and at the latest by {@link #delete()}; a namespace netkit created is deleted.
+     * For a namespace netkit was given, its interface is taken down and renamed out of the way first, so the same
+     * namespace can be attached again right away. Equivalent to {@code ip link del HOSTVETH} (+ {@code ip netns del NAME}).
+     * Idempotent.
+     */
+    public void detach(Endpoint endpoint) {
+        Objects.requireNonNull(endpoint, "endpoint == null");
+        if (!endpoint.network().name.equals(name) || !endpoint.network().id.equals(id)) {
+            throw new IllegalArgumentException(endpoint + " is not attached to network " + name);
+        }
+        if (!endpoint.isAttached() && (endpoint.network() == this || deleted)) {
+            return;
+        }
+        String op = "detach " + endpoint.name() + " from network " + name;
+        String hostIf = endpoint.hostInterface();
+        boolean present = true;
+        try (NetworkLock.Held held = lock.acquire()) {
+            if (held.networkDeleted()) {
+                present = false;
+            } else {
+                Links links = hostLinks();
+                try {
+                    // Out of the bridge and down first: from here on no frame from the old address reaches the network.
+                    links.setNoMaster(hostIf);
+                    links.setDown(hostIf);
+                    Map<String, String> rec = new LinkedHashMap<>();
+                    rec.put(K_NET, name);
+                    rec.put(K_NET_ID, id);
+                    rec.put(K_DETACHED, "1");
+                    links.setAlias(hostIf, Alias.encode(rec));
+                    links.setGroup(hostIf, reapGroup);
+                } catch (LinkNotFoundException gone) {
+                    present = false; // its namespace vanished and took the veth pair with it
+                }
+                held.changed();
+                View v = (View) held.cache();
+                if (v != null) {
+                    v.release(hostIf);
+                }
+            }
+        } catch (RuntimeException e) {
+            throw new NetkitException(op, "release host interface " + hostIf, e);
+        }
+        endpoints.remove(hostIf);
+        if (endpoint.ownsNamespace()) {
+            endpoint.release();
+            deleteOwnedNamespace(endpoint.namespaceName().orElse(null), endpoint.namespaceInode(), op);
+        } else if (present) {
+            try {
+                NetNamespace ns = endpoint.namespace();
+                Links inside = ns.netlink().links();
+                inside.setDown(endpoint.interfaceName());
+                inside.rename(endpoint.interfaceName(), "nkr" + Names.hex(8));
+            } catch (RuntimeException e) {
+                LOG.debug("{}: could not park {} inside the namespace: {}", op, endpoint.interfaceName(), e.toString());
+            } finally {
+                endpoint.release();
+            }
+        } else {
+            endpoint.release();
+        }
+        if (present) {
+            reaper.schedule();
+        }
+    }
+
+    /** Deletes a named namespace netkit created, if it is still the one it created. */
+    private static void deleteOwnedNamespace(String nsName, long inode, String op) {
+        if (nsName == null) {
+            return;
+        }
+        Path p = Path.of("/run/netns", nsName);
+        try {
+            Object ino = Files.getAttribute(p, "unix:ino");
+            if (inode != 0 && ino instanceof Long && (Long) ino != inode) {
+                LOG.warn("{}: namespace {} is not the one netkit created (inode {} != {}); left alone", op, nsName, ino, inode);
+                return;
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            return; // already gone
+        }
+        try {
+            NetNamespace.delete(nsName);
+        } catch (io.netkit.netlink.NamespaceNotFoundException gone) {
+            // deleted meanwhile
+        }
+    }
+
+    /** Runs on the reaper thread: deletes every detached veth of this network in one request. */
+    private void reap() {
+        if (deleted) {
+            return;
+        }
+        try {
+            hostLinks().deleteGroup(reapGroup);
+        } catch (NetlinkException e) {
+            if (!"ENODEV".equals(e.errnoName())) {
+                throw e;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ delete
+
+    /** Same as {@link #delete()}. */
+    @Override
+    public void close() {
+        delete();
+    }
+
+    /**
+     * Removes everything this network consists of: netkit's iptables rules, every endpoint's veth pair and the bridge
+     * (one {@code ip link del group G}), and the namespaces netkit created for endpoints ({@code ip netns del NAME};
+     * namespaces it was given are kept, without the interface it added). {@code net.ipv4.ip_forward} stays on.
+     * Idempotent; works the same on a network adopted with {@link #open(Host, String)}.
+     *
+     * @throws NetkitException if something could not be removed (everything else still is)
+     */
+    public void delete() {
+        synchronized (deleteMonitor) {
+            if (deleted) {
+                return;
+            }
+            String op = "delete network " + name;
+            List<Throwable> errors = new ArrayList<>();
+            reaper.stop();
+            try (NetworkLock.Held held = lock.acquire()) {
+                if (!held.networkDeleted()) {
+                    deleteLocked(op, errors);
+                    held.markDeleted();
+                }
+            } catch (RuntimeException e) {
+                errors.add(e);
+            } finally {
+                deleted = true;
+                reaper.resume();
+                for (Endpoint ep : endpoints.values()) {
+                    ep.release();
+                }
+                endpoints.clear();
+            }
+            if (!errors.isEmpty()) {
+                NetkitException ex = new NetkitException(op, "teardown incomplete",
+                        errors.get(0));
+                errors.stream().skip(1).forEach(ex::addSuppressed);
+                throw ex;
+            }
+        }
+    }
+
+    private void deleteLocked(String op, List<Throwable> errors) {
+        Links links = hostLinks();
+        List<Link> all = links.list();
+        Link bridge = all.stream().filter(l -> l.name().equals(name)).findFirst().orElse(null);
+        boolean ours = bridge != null && Alias.decode(bridge.alias()).map(r -> id.equals(r.get(K_ID))).orElse(false);
+        if (!ours) {
+            LOG.info("{}: the bridge is already gone", op);
+        }
+        List<Map<String, String>> owned = new ArrayList<>();
+        for (Link l : all) {
+            if (l.group() != group && l.group() != reapGroup) {
+                continue;
+            }
+            Map<String, String> rec = Alias.decode(l.alias()).orElse(Map.of());
+            if (!id.equals(rec.get(K_NET_ID))) {
+                continue;
+            }
+            if ("1".equals(rec.get(K_OWN))) {
+                owned.add(rec);
+            }
+            if (l.group() == reapGroup) {
+                try {
+                    links.setGroup(l.name(), group); // so that one request deletes them all
+                } catch (LinkNotFoundException gone) {
+                    // reaped meanwhile
+                } catch (RuntimeException e) {
+                    errors.add(e);
+                }
+            }
+        }
+        for (Endpoint ep : endpoints.values()) {
+            ep.release(); // a namespace handle kept open would keep the namespace alive
+        }
+        try {
+            Firewall.remove(host.netns(), name, id);
+        } catch (RuntimeException e) {
+            errors.add(e);
+        }
+        if (ours) {
+            try {
+                links.deleteGroup(group); // bridge + all host-side veths (and so their peers) at once
+            } catch (NetlinkException e) {
+                if (!"ENODEV".equals(e.errnoName())) {
+                    errors.add(e);
+                }
+            }
+        }
+        for (Map<String, String> rec : owned) {
+            try {
+                deleteOwnedNamespace(rec.get(K_NS), parseLong(rec.get(K_INODE)), op);
+            } catch (RuntimeException e) {
+                errors.add(e);
+            }
+        }
+    }
+
+    private static long parseLong(String s) {
+        try {
+            return s == null ? 0 : Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ kernel view
+
+    private Links hostLinks() {
+        return host.netns().netlink().links();
+    }
+
+    private void checkNotDeleted(String op) {
+        if (deleted) {
+            throw new IllegalStateException(op + ": network " + name + " has been deleted");
+        }
+    }
+
+    /** The allocation view, from the cache if no one changed the network since, else from a fresh link dump. */
+    private View view(NetworkLock.Held held, String op) {
+        if (held.networkDeleted()) {
+            throw new NetkitException(op, "network " + name + " has been deleted");
+        }
+        View v = (View) held.cache();
+        if (v == null) {
+            v = readView(hostLinks().list(), op);
+            held.cache(v);
+        }
+        return v;
+    }
+
+    private View readView(List<Link> links, String op) {
+        View v = new View(Ipv4.toInt(subnet.address()), subnet.prefixLength());
+        v.used.set(offsetOfGateway());
+        boolean bridgeFound = false;
+        for (Link l : links) {
+            if (l.name().equals(name) && Alias.decode(l.alias()).map(r -> id.equals(r.get(K_ID))).orElse(false)) {
+                v.bridgeIndex = l.index();
+                bridgeFound = true;
+            } else if (l.group() == group) {
+                Map<String, String> rec = Alias.decode(l.alias()).orElse(null);
+                if (rec == null || !id.equals(rec.get(K_NET_ID)) || rec.get(K_ADDRESS) == null) {
+                    continue;
+                }
+                try {
+                    IpPrefix a = IpPrefix.parse(rec.get(K_ADDRESS));
+                    v.allocate(Ipv4.toInt(a.address()) - v.base, l.name(), parseLong(rec.get(K_INODE)));
+                } catch (RuntimeException e) {
+                    LOG.warn("network {}: ignoring damaged record on {}: \"{}\"", name, l.name(), l.alias());
+                }
+            }
+        }
+        if (!bridgeFound) {
+            throw new NetkitException(op, "bridge " + name + " (network id " + id + ") no longer exists on " + host);
+        }
+        return v;
+    }
+
+    private int offsetOfGateway() {
+        return Ipv4.toInt(gateway) - Ipv4.toInt(subnet.address());
+    }
+
+    /** Rebuilds the in-memory endpoint table from a link dump (keeps existing Endpoint objects). */
+    private void sync(List<Link> links) {
+        Map<String, Link> present = new HashMap<>();
+        for (Link l : links) {
+            if (l.group() != group) {
+                continue;
+            }
+            Map<String, String> rec = Alias.decode(l.alias()).orElse(null);
+            if (rec == null || !id.equals(rec.get(K_NET_ID)) || rec.get(K_ADDRESS) == null) {
+                continue;
+            }
+            present.put(l.name(), l);
+            endpoints.computeIfAbsent(l.name(), n -> {
+                try {
+                    return new Endpoint(this, n, rec.getOrDefault(K_IFNAME, "eth0"), IpPrefix.parse(rec.get(K_ADDRESS)),
+                            rec.get(K_NS), rec.get(K_PATH), parseLong(rec.get(K_INODE)), "1".equals(rec.get(K_OWN)), null, true);
+                } catch (RuntimeException e) {
+                    LOG.warn("network {}: ignoring damaged record on {}: \"{}\"", name, n, l.alias());
+                    return null;
+                }
+            });
+        }
+        for (Endpoint ep : endpoints.values()) {
+            if (!present.containsKey(ep.hostInterface())) {
+                endpoints.remove(ep.hostInterface()); // its namespace vanished, or another process detached it
+                ep.release();
+            }
+        }
+    }
+
+    /** Which addresses are allocated, by host offset; which namespaces are attached. */
+    private static final class View {
+        final int base;
+        final int capacity;
+        final int size;
+        final BitSet used = new BitSet();
+        final Map<Long, String> inodes = new HashMap<>();
+        final Map<String, Integer> byInterface = new HashMap<>();
+        final Map<String, Long> inodeByInterface = new HashMap<>();
+        int bridgeIndex;
+
+        View(int base, int prefixLength) {
+            this.base = base;
+            this.size = (int) Math.min(1L << (32 - prefixLength), Integer.MAX_VALUE);
+            this.capacity = size - 3;
+            used.set(0);
+            used.set(size - 1);
+        }
+
+        int firstFree() {
+            int off = used.nextClearBit(1);
+            return off < size - 1 ? off : -1;
+        }
+
+        void allocate(int offset, String hostIf, long inode) {
+            used.set(offset);
+            byInterface.put(hostIf, offset);
+            if (inode != 0) {
+                inodes.put(inode, hostIf);
+                inodeByInterface.put(hostIf, inode);
+            }
+        }
+
+        void release(String hostIf) {
+            Integer off = byInterface.remove(hostIf);
+            if (off != null) {
+                used.clear(off);
+            }
+            Long ino = inodeByInterface.remove(hostIf);
+            if (ino != null) {
+                inodes.remove(ino, hostIf);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Network[" + name + " " + subnet + " gw " + IpAddresses.format(gateway) + (masquerade ? " masquerade" : "")
+                + " on " + host.name() + (deleted ? ", deleted" : "") + "]";
+    }
+
+    // ------------------------------------------------------------------------------------------------ builder
+
+    /**
+     * Describes a network before {@link #create()}. Only {@link #subnet(String)} is required.
+     *
+     * <pre>{@code
+     * Network net = Network.bridge("br0").on(host).subnet("172.16.0.0/24").gateway("172.16.0.254")
+     *         .masquerade().mtu(1400).create();
+     * }</pre>
+     */
+    public static final class Builder {
+        private final String name;
+        private Host host = Host.current();
+        private IpPrefix subnet;
+        private InetAddress gateway;
+        private boolean masquerade;
+        private int mtu;
+        private MacAddress mac;
+
+        private Builder(String name) {
+            this.name = name;
+        }
+
+        /** The host (namespace) to create the network on; {@link Host#current()} by default. */
+        public Builder on(Host host) {
+            this.host = Objects.requireNonNull(host, "host == null");
+            return this;
+        }
+
+        /**
+         * The IPv4 subnet, e.g. {@code "172.16.0.0/24"} (host bits must be zero; prefix length 8..30).
+         *
+         * @throws IllegalArgumentException quoting the text if it is not such a subnet
+         */
+        public Builder subnet(String cidr) {
+            Objects.requireNonNull(cidr, "subnet == null");
+            IpPrefix p;
+            try {
+                p = IpPrefix.parse(cidr);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("invalid subnet \"" + cidr + "\": expected an IPv4 CIDR like 172.16.0.0/24 ("
+                        + e.getMessage() + ")", e);
+            }
+            return subnet(p, cidr);
+        }
+
+        /** The IPv4 subnet; see {@link #subnet(String)}. */
+        public Builder subnet(IpPrefix subnet) {
+            Objects.requireNonNull(subnet, "subnet == null");
+            return subnet(subnet, subnet.toString());
+        }
+
+        private Builder subnet(IpPrefix p, String text) {
+            if (!p.isIpv4()) {
+                throw new IllegalArgumentException("invalid subnet \"" + text + "\": only IPv4 subnets are supported so far");
+            }
+            if (p.prefixLength() < 8 || p.prefixLength() > 30) {
+                throw new IllegalArgumentException("invalid subnet \"" + text + "\": prefix length must be 8..30 "
+                        + "(a /31 or /32 has no room for a gateway and endpoints)");
+            }
+            if (!p.network().equals(p)) {
+                throw new IllegalArgumentException("invalid subnet \"" + text + "\": host bits are set (did you mean "
+                        + p.network() + "?)");
+            }
+            this.subnet = p;
+            return this;
+        }
+
+        /** The gateway address on the bridge; by default the subnet's first address (e.g. 172.16.0.1). */
+        public Builder gateway(String address) {
+            Objects.requireNonNull(address, "gateway == null");
+            return gateway(IpAddresses.parse(address));
+        }
+
+        /** The gateway address on the bridge; see {@link #gateway(String)}. */
+        public Builder gateway(InetAddress address) {
+            this.gateway = Objects.requireNonNull(address, "gateway == null");
+            return this;
+        }
+
+        /**
+         * Lets the network reach the host's other networks through NAT, as
+         * {@code sysctl -w net.ipv4.ip_forward=1} and
+         * {@code iptables -t nat -A POSTROUTING -s SUBNET ! -o BRIDGE -j MASQUERADE} plus FORWARD accept rules
+         * (so it also works where the FORWARD policy is DROP). Needs {@code iptables} (Debian package {@code iptables}).
+         */
+        public Builder masquerade() {
+            this.masquerade = true;
+            return this;
+        }
+
+        /** The MTU of the bridge and of every endpoint's veth pair (default: the kernel's, 1500). */
+        public Builder mtu(int mtu) {
+            if (mtu < 68 || mtu > 65535) {
+                throw new IllegalArgumentException("mtu " + mtu + " out of range: expected 68..65535");
+            }
+            this.mtu = mtu;
+            return this;
+        }
+
+        /** The bridge's MAC address (default: a random locally administered one, fixed for the bridge's life). */
+        public Builder mac(MacAddress mac) {
+            this.mac = Objects.requireNonNull(mac, "mac == null");
+            return this;
+        }
+
+        /**
+         * Creates the network: the bridge (pinned MAC, link group, up) with the gateway address, and with
+         * {@link #masquerade()} forwarding and netkit's iptables rules. All or nothing: on failure, everything made is
+         * removed again and the exception names the failed step.
+         *
+         * @throws IllegalArgumentException if the subnet is missing, the gateway is outside it, a link of that name
+         *     exists, or the subnet overlaps an address on the host
+         * @throws SecurityException without root / CAP_NET_ADMIN
+         * @throws NetkitException naming the failed step
+         */
+        public Network create() {
+            String op = "create network " + name + " on " + host;
+            if (subnet == null) {
+                throw new IllegalArgumentException(op + ": no subnet given; call subnet(\"172.16.0.0/24\") or similar");
+            }
+            int size = 1 << (32 - subnet.prefixLength());
+            InetAddress gw = gateway != null ? gateway : Ipv4.fromInt(Ipv4.toInt(subnet.address()) + 1);
+            if (!subnet.contains(gw)) {
+                throw new IllegalArgumentException(op + ": gateway " + IpAddresses.format(gw) + " is outside subnet " + subnet);
+            }
+            int gwOff = Ipv4.toInt(gw) - Ipv4.toInt(subnet.address());
+            if (gwOff == 0 || gwOff == size - 1) {
+                throw new IllegalArgumentException(op + ": gateway " + IpAddresses.format(gw) + " is the "
+                        + (gwOff == 0 ? "network" : "broadcast") + " address of " + subnet);
+            }
+            Privileges.requireNetAdmin(op, false);
+            if (masquerade) {
+                Privileges.requireIptables(op);
+            }
+            NetNamespace hostNs = host.netns();
+            RtNetlink rt = hostNs.netlink();
+            Undo undo = new Undo(op);
+            String step = "inspect the host";
+            try {
+                List<Link> links = rt.links().list();
+                int g;
+                int r;
+                do {
+                    g = Names.group();
+                    r = Names.group();
+                } while (g == r || inUse(links, g) || inUse(links, r));
+                for (Link l : links) {
+                    if (l.name().equals(name)) {
+                        throw new IllegalArgumentException(op + ": a link named " + name + " already exists"
+                                + (Alias.decode(l.alias()).isPresent() ? " (a netkit network: adopt it with Network.open)" : ""));
+                    }
+                }
+                checkOverlap(op, rt, links);
+
+                String id = Names.hex(8);
+                Map<String, String> rec = new LinkedHashMap<>();
+                rec.put(K_ID, id);
+                rec.put(K_SUBNET, subnet.toString());
+                rec.put(K_GATEWAY, IpAddresses.format(gw));
+                rec.put(K_MASQUERADE, masquerade ? "1" : "0");
+                rec.put(K_GROUP, Integer.toString(g));
+                rec.put(K_REAP, Integer.toString(r));
+                rec.put(K_MTU, Integer.toString(mtu));
+                step = "create bridge " + name;
+                LinkSpec spec = LinkSpec.bridge(name).mac(mac != null ? mac : MacAddress.random()).group(g).up()
+                        .alias(Alias.encode(rec));
+                if (mtu > 0) {
+                    spec = spec.mtu(mtu);
+                }
+                rt.links().create(spec);
+                undo.push("delete bridge " + name, () -> rt.links().delete(name));
+
+                IpPrefix gwPrefix = IpPrefix.of(gw, subnet.prefixLength());
+                step = "add address " + gwPrefix + " to " + name;
+                rt.addresses().add(name, gwPrefix);
+
+                step = "install iptables rules";
+                Firewall.install(hostNs, name, id, subnet, masquerade);
+                undo.push("remove iptables rules", () -> Firewall.remove(hostNs, name, id));
+
+                if (masquerade) {
+                    step = "enable net.ipv4.ip_forward";
+                    String before = hostNs.sysctl().get("net.ipv4.ip_forward").trim();
+                    if (!"1".equals(before)) {
+                        hostNs.sysctl().set("net.ipv4.ip_forward", "1");
+                        undo.push("restore net.ipv4.ip_forward=" + before, () -> hostNs.sysctl().set("net.ipv4.ip_forward", before));
+                    }
+                }
+                Network net = new Network(host, name, id, subnet, gw, masquerade, g, r, mtu);
+                undo.commit();
+                return net;
+            } catch (IllegalArgumentException | SecurityException e) {
+                undo.rollback(e);
+                throw e;
+            } catch (RuntimeException | Error e) {
+                undo.rollback(e);
+                throw new NetkitException(op, step, e);
+            }
+        }
+
+        private static boolean inUse(Collection<Link> links, int group) {
+            return links.stream().anyMatch(l -> l.group() == group);
+        }
+
+        private void checkOverlap(String op, RtNetlink rt, List<Link> links) {
+            int base = Ipv4.toInt(subnet.address());
+            Map<Integer, String> names = new HashMap<>();
+            for (Link l : links) {
+                names.put(l.index(), l.name());
+            }
+            for (Address a : rt.addresses().list()) {
+                IpPrefix p = a.prefix();
+                if (p.isIpv4() && Ipv4.overlaps(base, subnet.prefixLength(), Ipv4.toInt(p.address()), p.prefixLength())) {
+                    throw new IllegalArgumentException(op + ": subnet " + subnet + " overlaps " + p + " on "
+                            + names.getOrDefault(a.index(), "#" + a.index()) + " (choose another subnet)");
+                }
+            }
+        }
+    }
+}

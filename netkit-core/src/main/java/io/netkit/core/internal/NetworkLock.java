@@ -1,0 +1,191 @@
+package io.netkit.core.internal;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Serializes allocation on one network across threads (a {@link ReentrantLock}) and across processes (a
+ * {@link FileLock} on {@code /run/netkit/<host-netns-inode>-<bridge>-<network-id>.lock}).
+ *
+ * <p>The lock file holds a generation counter (8 bytes) that every holder who changed the network's allocations
+ * increments. A process whose cached view was read at the current generation may trust it without asking the
+ * kernel again; otherwise it re-reads the kernel's link table. {@link #DELETED} marks a network that was torn down.
+ *
+ * <p>Not for use outside netkit.
+ */
+public final class NetworkLock {
+    /** Generation written when the network is deleted. */
+    public static final long DELETED = Long.MIN_VALUE;
+
+    private static final ConcurrentHashMap<String, NetworkLock> LOCKS = new ConcurrentHashMap<>();
+
+    private final String key;
+    private final Path file;
+    private final ReentrantLock local = new ReentrantLock();
+    private FileChannel channel; // guarded by local
+    private boolean gone;        // deleted by this process; guarded by local
+
+    /** Cached allocation view, valid while {@link #cachedGeneration} equals the file's generation. Guarded by local. */
+    private Object cache;
+    private long cachedGeneration = -1;
+
+    private NetworkLock(String key, Path file) {
+        this.key = key;
+        this.file = file;
+    }
+
+    /** The process-wide lock for one network. */
+    public static NetworkLock of(long hostInode, String bridge, String networkId) {
+        String key = hostInode + "-" + bridge + "-" + networkId;
+        return LOCKS.computeIfAbsent(key, k -> new NetworkLock(k, directory().resolve(k + ".lock")));
+    }
+
+    static Path directory() {
+        Path dir = Path.of(System.getProperty("netkit.lockDirectory", "/run/netkit"));
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create netkit's lock directory " + dir + ": " + e, e);
+        }
+        return dir;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** Takes the in-process lock, then the file lock. Close the returned {@link Held} to release both. */
+    public Held acquire() {
+        local.lock();
+        try {
+            if (gone) {
+                return new Held(null, DELETED);
+            }
+            if (channel == null || !channel.isOpen()) {
+                Files.createDirectories(file.getParent());
+                channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            }
+            FileLock fileLock = channel.lock();
+            return new Held(fileLock, readGeneration());
+        } catch (IOException e) {
+            local.unlock();
+            throw new UncheckedIOException("lock " + file + ": " + e, e);
+        } catch (RuntimeException | Error e) {
+            local.unlock();
+            throw e;
+        }
+    }
+
+    private long readGeneration() throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(8);
+        int n = 0;
+        while (buf.hasRemaining()) {
+            int r = channel.read(buf, n);
+            if (r < 0) {
+                break;
+            }
+            n += r;
+        }
+        return n == 8 ? buf.getLong(0) : 0;
+    }
+
+    private void writeGeneration(long generation) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(8).putLong(0, generation);
+        int n = 0;
+        while (buf.hasRemaining()) {
+            n += channel.write(buf, n);
+        }
+    }
+
+    /** Both locks held; the generation read when they were taken. */
+    public final class Held implements AutoCloseable {
+        private final FileLock fileLock;
+        private final long generation;
+        private boolean changed;
+        private boolean deleted;
+        private boolean closed;
+
+        Held(FileLock fileLock, long generation) {
+            this.fileLock = fileLock;
+            this.generation = generation;
+        }
+
+        /** Whether the network was deleted (by this or another process) before the lock was taken. */
+        public boolean networkDeleted() {
+            return generation == DELETED;
+        }
+
+        /** The cached view if it is still current, else {@code null}. */
+        public Object cache() {
+            return cachedGeneration == generation && generation != DELETED ? cache : null;
+        }
+
+        /** Stores a view read from the kernel under this lock. */
+        public void cache(Object view) {
+            cache = view;
+            cachedGeneration = changed ? generation + 1 : generation;
+        }
+
+        /** Records that this holder changed the allocations (others must re-read the kernel). */
+        public void changed() {
+            changed = true;
+            if (cache != null && cachedGeneration == generation) {
+                cachedGeneration = generation + 1;
+            }
+        }
+
+        /** Marks the network deleted and removes the lock file; the lock is released on close. */
+        public void markDeleted() {
+            deleted = true;
+        }
+
+        @Override
+        public void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (fileLock == null) {
+                local.unlock();
+                return;
+            }
+            try {
+                if (deleted) {
+                    writeGeneration(DELETED);
+                    Files.deleteIfExists(file);
+                    cache = null;
+                    cachedGeneration = -1;
+                } else if (changed) {
+                    writeGeneration(generation + 1);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("update " + file + ": " + e, e);
+            } finally {
+                try {
+                    fileLock.release();
+                } catch (IOException ignored) {
+                    // the channel is closed below or reused; the lock goes with it
+                }
+                if (deleted) {
+                    try {
+                        channel.close();
+                    } catch (IOException ignored) {
+                        // nothing to do
+                    }
+                    channel = null;
+                    gone = true;
+                    LOCKS.remove(key, NetworkLock.this);
+                }
+                local.unlock();
+            }
+        }
+    }
+}

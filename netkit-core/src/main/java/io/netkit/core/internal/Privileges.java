@@ -1,0 +1,88 @@
+package io.netkit.core.internal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Answers whether this process may change network namespaces and whether {@code iptables} is installed, so
+ * that netkit can fail fast with an explanation instead of half-way with an errno. Not for use outside netkit.
+ */
+public final class Privileges {
+    /** Bit numbers from {@code include/uapi/linux/capability.h}. */
+    private static final int CAP_NET_ADMIN = 12;
+    private static final int CAP_SYS_ADMIN = 21;
+
+    private static volatile Long effective;
+
+    private Privileges() {}
+
+    static long effectiveCaps() {
+        Long caps = effective;
+        if (caps == null) {
+            caps = -1L; // unknown: let the kernel decide
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                    if (line.startsWith("CapEff:")) {
+                        caps = Long.parseUnsignedLong(line.substring(7).trim(), 16);
+                    }
+                }
+            } catch (IOException | NumberFormatException e) {
+                // keep -1
+            }
+            effective = caps;
+        }
+        return caps;
+    }
+
+    /** Throws a clear error unless the process holds CAP_NET_ADMIN (and CAP_SYS_ADMIN when creating namespaces). */
+    public static void requireNetAdmin(String operation, boolean namespaces) {
+        long caps = effectiveCaps();
+        boolean netAdmin = (caps >>> CAP_NET_ADMIN & 1) != 0;
+        boolean sysAdmin = (caps >>> CAP_SYS_ADMIN & 1) != 0;
+        if (!netAdmin || (namespaces && !sysAdmin)) {
+            throw new SecurityException(operation + ": netkit needs root (CAP_NET_ADMIN"
+                    + (namespaces ? " and CAP_SYS_ADMIN for network namespaces" : "")
+                    + "); this process (uid " + uid() + ") has effective capabilities 0x" + Long.toHexString(caps)
+                    + ". Run as root, or grant the capabilities (e.g. setcap cap_net_admin,cap_sys_admin+ep on the java binary).");
+        }
+    }
+
+    private static String uid() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:")) {
+                    return line.substring(4).trim().split("\\s+")[1];
+                }
+            }
+        } catch (IOException e) {
+            // fall through
+        }
+        return "?";
+    }
+
+    /** Finds {@code program} on PATH (and in the sbin directories, which a non-login root PATH may lack). */
+    public static Path findProgram(String program) {
+        String path = System.getenv().getOrDefault("PATH", "");
+        for (String dir : (path + ":/usr/sbin:/sbin:/usr/bin:/bin").split(":")) {
+            if (dir.isEmpty()) {
+                continue;
+            }
+            Path p = Path.of(dir, program);
+            if (Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** Throws a clear error naming the Debian package unless {@code iptables-restore} and {@code iptables-save} exist. */
+    public static void requireIptables(String operation) {
+        for (String tool : new String[] {"iptables-restore", "iptables-save"}) {
+            if (findProgram(tool) == null) {
+                throw new IllegalStateException(operation + ": '" + tool + "' was not found on PATH or in /usr/sbin; "
+                        + "masquerade() needs iptables. Install the Debian package 'iptables' (apt-get install iptables).");
+            }
+        }
+    }
+}

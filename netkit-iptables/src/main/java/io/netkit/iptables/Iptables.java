@@ -1,0 +1,187 @@
+package io.netkit.iptables;
+
+import io.netkit.iptables.internal.BackendDetector;
+import io.netkit.iptables.internal.Planner;
+import io.netkit.iptables.internal.ToolCalls;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Reads and writes one address family's iptables state through the iptables tools, started by a
+ * {@link CommandRunner} (which decides the network namespace). Thread-safe; holds no kernel state itself.
+ *
+ * <pre>{@code
+ * Iptables ipt = Iptables.create(CommandRunner.local());          // backend detected, IPv4
+ * OwnedRules rules = ContainerNetworkRules.builder(Owner.of("mynet"), "br0", "172.16.0.0/24")
+ *         .masquerade().forwardAccept().build();
+ * ipt.apply(rules);          // one iptables-save, one iptables-restore --noflush --wait
+ * ipt.diff(rules).inSync();  // true
+ * ipt.remove(Owner.of("mynet"));
+ * }</pre>
+ *
+ * <p>Every write is ONE {@code iptables-restore --noflush --wait} (or {@code ip6tables-restore}) process,
+ * whatever the number of rules; each table block in it is committed atomically by the kernel. Writes first
+ * read the current state with one {@code iptables-save}, so hooks are never duplicated and removal deletes
+ * only what exists. netkit never runs per-rule {@code iptables} commands.
+ */
+public final class Iptables {
+    private final ToolCalls tools;
+    private final Backend backend;
+    private final Family family;
+
+    private Iptables(CommandRunner runner, Backend backend, Family family) {
+        this.tools = new ToolCalls(runner, backend, family);
+        this.backend = backend;
+        this.family = family;
+    }
+
+    /** IPv4 tables through {@code runner}, with the backend {@link #detectBackend detected}. */
+    public static Iptables create(CommandRunner runner) {
+        return builder().runner(runner).build();
+    }
+
+    /** A builder: runner (required), backend (detected when unset), family (IPv4 when unset). */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Chooses the backend the way the tools on this system would be used, looking into the namespace the
+     * runner runs in:
+     * <ol>
+     *   <li>only one of {@code iptables-nft-save} / {@code iptables-legacy-save} runs: that one;</li>
+     *   <li>rules already live in one backend: that one (if both hold rules, a warning is logged and the one
+     *       holding more wins, nft on a tie — rules in the other keep filtering packets!);</li>
+     *   <li>no rules anywhere: what {@code iptables --version} says, "(nf_tables)" or "(legacy)"; nft if
+     *       that command is absent.</li>
+     * </ol>
+     * {@link MissingToolException} (naming the Debian package {@code iptables}) when neither tool exists.
+     */
+    public static Backend detectBackend(CommandRunner runner) {
+        return BackendDetector.detect(Objects.requireNonNull(runner, "runner == null"));
+    }
+
+    /** The backend this instance drives. */
+    public Backend backend() {
+        return backend;
+    }
+
+    /** The family this instance drives. */
+    public Family family() {
+        return family;
+    }
+
+    /**
+     * Makes the kernel hold exactly {@code rules} for its owner: owned chains declared (created or flushed) and
+     * refilled, missing hooks inserted, duplicate or stale hooks deleted, chains no longer wanted flushed and
+     * deleted. Equivalent to {@code iptables-save} followed by one {@code iptables-restore --noflush --wait}
+     * with the payload of {@link #plan}. Idempotent: applying twice changes nothing the second time.
+     *
+     * @throws RestoreException     the tool rejected the payload (nothing of the failing table was applied)
+     * @throws MissingToolException the tool is not installed
+     */
+    public void apply(OwnedRules rules) {
+        Objects.requireNonNull(rules, "rules == null");
+        requireFamily(rules.family());
+        tools.restoreWithRetry(() -> Planner.apply(rules, read()));
+    }
+
+    /**
+     * The payload {@link #apply} would send now (empty when nothing needs to change). Equivalent to
+     * {@code iptables-save}; nothing is written.
+     */
+    public String plan(OwnedRules rules) {
+        Objects.requireNonNull(rules, "rules == null");
+        requireFamily(rules.family());
+        return Planner.apply(rules, read());
+    }
+
+    /**
+     * Deletes everything {@code owner} has in this family: its hooks and other commented rules in foreign chains
+     * ({@code -D}), then its chains ({@code -F}, {@code -X}), in one restore. Whatever is already gone is
+     * skipped; rules of other owners and other tools are untouched. Runs no restore when nothing is left.
+     */
+    public void remove(Owner owner) {
+        Objects.requireNonNull(owner, "owner == null");
+        apply(OwnedRules.empty(owner, family));
+    }
+
+    /** The whole ruleset: {@code iptables-save} (every table in use), parsed. */
+    public Ruleset read() {
+        return Ruleset.parse(tools.save(null));
+    }
+
+    /** One table: {@code iptables-save -t TABLE}, parsed. */
+    public Ruleset read(Table table) {
+        return Ruleset.parse(tools.save(Objects.requireNonNull(table, "table == null")));
+    }
+
+    /** What {@code owner} has now: its chains with their rules, and its rules elsewhere (see {@link Ruleset#ownedBy}). */
+    public Ruleset list(Owner owner) {
+        return read().ownedBy(Objects.requireNonNull(owner, "owner == null"));
+    }
+
+    /** Every owner named by a netkit rule comment now (for garbage collection of leftovers). */
+    public Set<Owner> owners() {
+        return read().owners();
+    }
+
+    /** Desired versus actual for {@code rules}' owner; {@link Diff#inSync()} after a successful apply. */
+    public Diff diff(OwnedRules rules) {
+        Objects.requireNonNull(rules, "rules == null");
+        requireFamily(rules.family());
+        return Planner.diff(rules, read());
+    }
+
+    /** The argv of the restore tool as run: {@code [iptables-nft-restore, --noflush, --wait]}. */
+    public List<String> restoreCommand() {
+        return tools.restoreArgv();
+    }
+
+    private void requireFamily(Family f) {
+        if (f != family) {
+            throw new IllegalArgumentException("rules are " + f + " but this Iptables drives " + family
+                    + "; use Iptables.builder().family(" + f + ")");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Iptables[" + backend.command(family) + "]";
+    }
+
+    /** Builds an {@link Iptables}. */
+    public static final class Builder {
+        private CommandRunner runner;
+        private Backend backend;
+        private Family family = Family.IPV4;
+
+        private Builder() {}
+
+        /** How processes are started (and so in which network namespace). Required. */
+        public Builder runner(CommandRunner runner) {
+            this.runner = Objects.requireNonNull(runner, "runner == null");
+            return this;
+        }
+
+        /** An explicit backend instead of {@link Iptables#detectBackend detection}. */
+        public Builder backend(Backend backend) {
+            this.backend = Objects.requireNonNull(backend, "backend == null");
+            return this;
+        }
+
+        /** IPv4 ({@code iptables-*}, default) or IPv6 ({@code ip6tables-*}). */
+        public Builder family(Family family) {
+            this.family = Objects.requireNonNull(family, "family == null");
+            return this;
+        }
+
+        /** The instance; detects the backend now if none was set (runs up to three short processes). */
+        public Iptables build() {
+            if (runner == null) throw new IllegalStateException("runner == null: set Iptables.builder().runner(...)");
+            return new Iptables(runner, backend != null ? backend : detectBackend(runner), family);
+        }
+    }
+}

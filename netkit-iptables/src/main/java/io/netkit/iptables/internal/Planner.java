@@ -1,0 +1,144 @@
+package io.netkit.iptables.internal;
+
+import io.netkit.iptables.Diff;
+import io.netkit.iptables.OwnedRules;
+import io.netkit.iptables.Owner;
+import io.netkit.iptables.Rule;
+import io.netkit.iptables.Ruleset;
+import io.netkit.iptables.Table;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns "desired state of one owner" plus "what iptables-save shows now" into one restore payload. Each table
+ * block is applied atomically by iptables-restore, so the owner's state in a table changes all at once.
+ */
+public final class Planner {
+    private Planner() {}
+
+    /**
+     * The payload that makes {@code current} hold exactly {@code desired} for its owner. Per table: declare
+     * (create or flush) and refill each owned chain, insert missing hooks, delete duplicate and stale hooks and
+     * other rules carrying the owner's comment outside its chains, then flush and delete stale owned chains.
+     * Empty when nothing is to be done.
+     */
+    public static String apply(OwnedRules desired, Ruleset current) {
+        Owner owner = desired.owner();
+        StringBuilder payload = new StringBuilder();
+        Set<Table> tables = EnumSet.noneOf(Table.class);
+        tables.addAll(desired.tables());
+        for (Ruleset.TableRules t : current.tables()) tables.add(t.table());
+        for (Table table : tables) {
+            Ruleset.TableRules now = current.table(table).orElse(new Ruleset.TableRules(table, List.of(), List.of()));
+            Map<String, List<Rule>> chains = desired.chains(table);
+            List<OwnedRules.Hook> hooks = desired.hooks(table);
+            List<String> lines = new ArrayList<>();
+
+            for (String chain : chains.keySet()) lines.add(":" + chain + " - [0:0]");
+            for (List<Rule> rules : chains.values()) for (Rule r : rules) lines.add(r.render());
+
+            // Existing rules of this owner outside its own chains, by rendered form: hooks and leftovers.
+            Map<String, List<Rule>> existing = new HashMap<>();
+            for (Rule r : now.rules()) {
+                if (owner.ownsChain(r.chain()) || !owner.equals(r.owner().orElse(null))) continue;
+                existing.computeIfAbsent(key(r), k -> new ArrayList<>()).add(r);
+            }
+            // Hooks inserted at the top go in reverse so that they end up in the listed order.
+            List<String> inserts = new ArrayList<>();
+            for (OwnedRules.Hook h : hooks) {
+                List<Rule> present = existing.remove(key(h.rule()));
+                if (present == null || present.isEmpty()) {
+                    Rule r = h.rule();
+                    if (h.first()) inserts.add(0, "-I " + r.chain() + " 1 " + r.specification());
+                    else inserts.add(r.render());
+                } else {
+                    for (int i = 1; i < present.size(); i++) lines.add(delete(present.get(i)));
+                }
+            }
+            lines.addAll(inserts);
+            for (List<Rule> stale : existing.values()) for (Rule r : stale) lines.add(delete(r));
+
+            List<String> staleChains = new ArrayList<>();
+            for (Ruleset.Chain c : now.chains()) {
+                if (owner.ownsChain(c.name()) && !chains.containsKey(c.name())) staleChains.add(c.name());
+            }
+            // Flush every stale chain before deleting any: they may jump into each other.
+            for (String c : staleChains) lines.add("-F " + c);
+            for (String c : staleChains) lines.add("-X " + c);
+
+            if (lines.isEmpty()) continue;
+            payload.append('*').append(table.tableName()).append('\n');
+            for (String l : lines) payload.append(l).append('\n');
+            payload.append("COMMIT\n");
+        }
+        return payload.toString();
+    }
+
+    /** Compares desired and current; see {@link Diff}. */
+    public static Diff diff(OwnedRules desired, Ruleset current) {
+        Owner owner = desired.owner();
+        List<Diff.Entry> missing = new ArrayList<>();
+        List<Diff.Entry> unexpected = new ArrayList<>();
+        Set<Table> tables = EnumSet.noneOf(Table.class);
+        tables.addAll(desired.tables());
+        for (Ruleset.TableRules t : current.tables()) tables.add(t.table());
+        for (Table table : tables) {
+            Ruleset.TableRules now = current.table(table).orElse(new Ruleset.TableRules(table, List.of(), List.of()));
+            Map<String, List<Rule>> chains = desired.chains(table);
+            for (Map.Entry<String, List<Rule>> e : chains.entrySet()) {
+                String chain = e.getKey();
+                if (now.chain(chain).isEmpty()) {
+                    missing.add(new Diff.Entry(table, ":" + chain + " - [0:0]"));
+                    for (Rule r : e.getValue()) missing.add(new Diff.Entry(table, r.render()));
+                    continue;
+                }
+                List<Rule> want = e.getValue();
+                List<Rule> have = now.rules(chain);
+                if (want.equals(have)) continue;
+                List<Rule> extra = new ArrayList<>(have);
+                List<Rule> lacking = new ArrayList<>();
+                for (Rule r : want) if (!extra.remove(r)) lacking.add(r);
+                if (lacking.isEmpty() && extra.isEmpty()) {
+                    // Same rules in another order: the chain as a whole is wrong.
+                    lacking = want;
+                    extra = have;
+                }
+                for (Rule r : lacking) missing.add(new Diff.Entry(table, r.render()));
+                for (Rule r : extra) unexpected.add(new Diff.Entry(table, r.render()));
+            }
+            Map<String, Integer> hookCounts = new HashMap<>();
+            for (OwnedRules.Hook h : desired.hooks(table)) hookCounts.merge(key(h.rule()), 1, Integer::sum);
+            for (OwnedRules.Hook h : desired.hooks(table)) {
+                boolean present = false;
+                for (Rule r : now.rules()) if (key(r).equals(key(h.rule()))) present = true;
+                if (!present) missing.add(new Diff.Entry(table, h.rule().render()));
+            }
+            Map<String, Integer> seen = new HashMap<>();
+            for (Rule r : now.rules()) {
+                if (owner.ownsChain(r.chain()) || !owner.equals(r.owner().orElse(null))) continue;
+                int n = seen.merge(key(r), 1, Integer::sum);
+                if (n > hookCounts.getOrDefault(key(r), 0)) unexpected.add(new Diff.Entry(table, r.render()));
+            }
+            for (Ruleset.Chain c : now.chains()) {
+                if (owner.ownsChain(c.name()) && !chains.containsKey(c.name())) {
+                    unexpected.add(new Diff.Entry(table, ":" + c.name() + " - [0:0]"));
+                    for (Rule r : now.rules(c.name())) unexpected.add(new Diff.Entry(table, r.render()));
+                }
+            }
+        }
+        return new Diff(missing, unexpected);
+    }
+
+    private static String key(Rule r) {
+        return r.chain() + " " + r.specification();
+    }
+
+    private static String delete(Rule r) {
+        return "-D " + r.chain() + " " + r.specification();
+    }
+}

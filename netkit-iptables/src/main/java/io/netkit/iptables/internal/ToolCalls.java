@@ -1,0 +1,125 @@
+package io.netkit.iptables.internal;
+
+import io.netkit.iptables.Backend;
+import io.netkit.iptables.CommandRunner;
+import io.netkit.iptables.Family;
+import io.netkit.iptables.IptablesException;
+import io.netkit.iptables.MissingToolException;
+import io.netkit.iptables.RestoreException;
+import io.netkit.iptables.Table;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Runs the save and restore tools of one backend and family, and turns their failures into exceptions. */
+public final class ToolCalls {
+    private static final Logger LOG = LoggerFactory.getLogger(ToolCalls.class);
+    private static final Pattern LINE_FAILED = Pattern.compile("line (\\d+) failed");
+    private static final Pattern ERROR_AT = Pattern.compile("Error occurred at line: (\\d+)");
+
+    private final CommandRunner runner;
+    private final Backend backend;
+    private final Family family;
+
+    public ToolCalls(CommandRunner runner, Backend backend, Family family) {
+        this.runner = runner;
+        this.backend = backend;
+        this.family = family;
+    }
+
+    public List<String> restoreArgv() {
+        return List.of(backend.restoreCommand(family), "--noflush", "--wait");
+    }
+
+    /** {@code iptables-save [-t TABLE]} output. */
+    public String save(Table table) {
+        List<String> argv = new ArrayList<>(List.of(backend.saveCommand(family)));
+        if (table != null) { argv.add("-t"); argv.add(table.tableName()); }
+        CommandRunner.Result r = run(runner, argv, new byte[0]);
+        if (r.exitCode() != 0) {
+            String msg = r.stderrText().strip();
+            throw new IptablesException(String.join(" ", argv) + " failed with exit code " + r.exitCode() + ": " + msg,
+                    argv, r.exitCode(), msg, null);
+        }
+        return r.stdoutText();
+    }
+
+    /**
+     * Computes a payload from fresh state and restores it; if that fails on a deleting line (a rule or chain
+     * vanished between save and restore, e.g. another process removed it), computes again once and retries.
+     */
+    public void restoreWithRetry(Supplier<String> plan) {
+        String payload = plan.get();
+        if (payload.isEmpty()) return;
+        try {
+            restore(payload);
+        } catch (RestoreException e) {
+            String l = e.line();
+            if (!(l.startsWith("-D ") || l.startsWith("-X ") || l.startsWith("-F ") || l.equals("COMMIT"))) throw e;
+            LOG.debug("restore failed on \"{}\", re-reading state and retrying once: {}", l, e.toolMessage());
+            String again = plan.get();
+            if (!again.isEmpty()) restore(again);
+        }
+    }
+
+    /** One {@code iptables-restore --noflush --wait} fed {@code payload}. */
+    public void restore(String payload) {
+        List<String> argv = restoreArgv();
+        long t0 = System.nanoTime();
+        CommandRunner.Result r = run(runner, argv, payload.getBytes(StandardCharsets.UTF_8));
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("{}: {} payload lines in {} us, exit {}", argv.get(0), payload.split("\n").length,
+                    (System.nanoTime() - t0) / 1000, r.exitCode());
+        }
+        if (r.exitCode() == 0) return;
+        String msg = toolMessage(r.stderrText());
+        String[] lines = payload.split("\n", -1);
+        int n = 0;
+        Matcher m = LINE_FAILED.matcher(r.stderrText());
+        Matcher m2 = ERROR_AT.matcher(r.stderrText());
+        if (m.find()) n = Integer.parseInt(m.group(1));
+        else if (m2.find()) n = Integer.parseInt(m2.group(1));
+        String line = n >= 1 && n <= lines.length ? lines[n - 1] : "";
+        String where = n > 0 ? " at payload line " + n + " \"" + Validation.printable(line) + "\"" : "";
+        throw new RestoreException(argv.get(0) + " failed" + where + " (exit code " + r.exitCode() + "): " + msg,
+                argv, r.exitCode(), msg, n, line, payload);
+    }
+
+    /** The tool's stderr without the "Try ... --help" advice, on one line. */
+    private static String toolMessage(String stderr) {
+        StringBuilder sb = new StringBuilder();
+        for (String l : stderr.split("\n")) {
+            String s = l.strip();
+            if (s.isEmpty() || s.startsWith("Try `")) continue;
+            if (sb.length() > 0) sb.append("; ");
+            sb.append(s);
+        }
+        return sb.toString();
+    }
+
+    /** Runs a tool, mapping "program not found" in its various forms to {@link MissingToolException}. */
+    public static CommandRunner.Result run(CommandRunner runner, List<String> argv, byte[] stdin) {
+        String tool = argv.get(0);
+        CommandRunner.Result r;
+        try {
+            r = runner.run(argv, stdin);
+        } catch (IOException e) {
+            String m = String.valueOf(e.getMessage());
+            if (m.contains("error=2,") || m.contains("No such file or directory")) throw new MissingToolException(tool, argv, e);
+            throw new IptablesException("running " + String.join(" ", argv) + " failed: " + m, argv, -1, "", e);
+        }
+        String err = r.stderrText();
+        // A wrapper such as "ip netns exec" or a shell reports a missing program by its exit status.
+        if (r.exitCode() == 127 || (r.exitCode() == 255 && err.contains("exec of \"" + tool + "\" failed"))) {
+            throw new MissingToolException(tool, argv, null);
+        }
+        return r;
+    }
+}

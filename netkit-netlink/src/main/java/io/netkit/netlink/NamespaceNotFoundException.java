@@ -1,0 +1,14 @@
+package io.netkit.netlink;
+
+/** The named namespace ({@code /run/netns/NAME}), path or process does not exist ({@code ENOENT}/{@code ESRCH}). */
+public class NamespaceNotFoundException extends NetlinkException {
+    private static final long serialVersionUID = 1L;
+
+    public NamespaceNotFoundException(String operation, String target, int errno) {
+        super(operation, target, errno, null);
+    }
+
+    public NamespaceNotFoundException(String operation, String target, int errno, Throwable cause) {
+        super(operation, target, errno, null, cause);
+    }
+}

@@ -1,0 +1,568 @@
+package io.netkit.netlink;
+
+import static io.netkit.netlink.codec.NetlinkConstants.NETLINK_CAP_ACK;
+import static io.netkit.netlink.codec.NetlinkConstants.NETLINK_EXT_ACK;
+import static io.netkit.netlink.codec.NetlinkConstants.NETLINK_GET_STRICT_CHK;
+import static io.netkit.netlink.codec.NetlinkConstants.NLMSG_DONE;
+import static io.netkit.netlink.codec.NetlinkConstants.NLMSG_ERROR;
+import static io.netkit.netlink.codec.NetlinkConstants.NLMSG_NOOP;
+import static io.netkit.netlink.codec.NetlinkConstants.NLMSG_OVERRUN;
+import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_ACK;
+import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_DUMP;
+import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_DUMP_INTR;
+import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_REQUEST;
+import static io.netkit.netlink.codec.NetlinkConstants.SOL_NETLINK;
+
+import com.sun.jna.Pointer;
+import io.netkit.netlink.codec.MalformedMessageException;
+import io.netkit.netlink.codec.NlMsgReader;
+import io.netkit.netlink.codec.NlMsgWriter;
+import io.netkit.netlink.internal.LibC;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A netlink socket ({@code AF_NETLINK}, {@code SOCK_RAW|SOCK_CLOEXEC}) talking to the kernel: the transport
+ * under {@link RtNetlink}. It is bound to the network namespace of the thread that opened it, for its whole
+ * life, and may then be used from any thread.
+ *
+ * <ul>
+ *   <li>The kernel assigns the port id ({@link #portId()}); every request gets a fresh sequence number and
+ *       every reply is matched by it (stale replies of an abandoned request are discarded).</li>
+ *   <li>Every change is sent with {@code NLM_F_ACK} and waits for the kernel's answer; failures become a
+ *       {@link NetlinkException} carrying the errno and the kernel's extended-ack text
+ *       ({@code NETLINK_EXT_ACK}, {@code NETLINK_CAP_ACK}, {@code NETLINK_GET_STRICT_CHK} are switched on).</li>
+ *   <li>Each datagram is sized with {@code MSG_PEEK|MSG_TRUNC} before it is read, so nothing is ever
+ *       truncated; a receive timeout ({@code SO_RCVTIMEO}, 30 s by default) means no call can hang.</li>
+ *   <li>Dumps that the kernel flags {@code NLM_F_DUMP_INTR} are retried up to 5 times, then fail with
+ *       {@link DumpInterruptedException}.</li>
+ *   <li>{@link #batch()} sends many requests in one {@code sendmsg} and matches their acks.</li>
+ *   <li>Thread-safe: requests are serialized by a lock; buffers are reused, so steady-state requests
+ *       allocate little.</li>
+ * </ul>
+ *
+ * <pre>{@code
+ * try (NetlinkSocket s = NetlinkSocket.open(NETLINK_ROUTE)) {      // in the calling thread's netns
+ *     s.execute("set link up", "br0", RTM_NEWLINK, 0,
+ *         w -> w.ifInfoMsg(AF_UNSPEC, 0, index, IFF_UP, IFF_UP)); // ip link set dev br0 up
+ * }
+ * }</pre>
+ */
+public final class NetlinkSocket implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(NetlinkSocket.class);
+
+    /** Default receive timeout. Generous: deleting links waits out RCU grace periods under a busy RTNL. */
+    public static final Duration DEFAULT_RECEIVE_TIMEOUT = Duration.ofSeconds(30);
+    static final int MAX_DUMP_ATTEMPTS = 5;
+    /** A batch is split into sendmsg calls of at most this many requests, so the acks fit the receive buffer. */
+    static final int MAX_BATCH_CHUNK_MESSAGES = 512;
+    /** ... and at most this many bytes (below the default socket send buffer). */
+    static final int MAX_BATCH_CHUNK_BYTES = 96 * 1024;
+    private static final int SOCKBUF_SIZE = 1 << 20;
+    private static final int SOCKADDR_NL_LEN = 12;
+
+    private final int protocol;
+    private final int fd;
+    private final int portId;
+    private final Duration receiveTimeout;
+    private final ReentrantLock lock = new ReentrantLock();
+    private volatile boolean closed;
+
+    // Guarded by lock.
+    private int seq;
+    private final NlMsgWriter writer = new NlMsgWriter(8192);
+    private ByteBuffer txOwner;
+    private Pointer txPointer;
+    private ByteBuffer rxBuf;
+    private Pointer rxPointer;
+    private final NlMsgReader reader = new NlMsgReader();
+    private final NlMsgReader replyView = new NlMsgReader();
+    private final byte[] kernelAddr = new byte[SOCKADDR_NL_LEN];
+    private final byte[] srcAddr = new byte[SOCKADDR_NL_LEN];
+    private final int[] srcAddrLen = new int[1];
+
+    private NetlinkSocket(int protocol, int fd, int portId, Duration receiveTimeout) {
+        this.protocol = protocol;
+        this.fd = fd;
+        this.portId = portId;
+        this.receiveTimeout = receiveTimeout;
+        this.seq = 1;
+        ByteBuffer.wrap(kernelAddr).order(ByteOrder.nativeOrder()).putShort((short) LibC.AF_NETLINK);
+        allocateRx(64 * 1024);
+    }
+
+    /**
+     * Opens a netlink socket of {@code protocol} (e.g. {@code NETLINK_ROUTE}) in the network namespace of the
+     * calling thread, with the default receive timeout. To open one in another namespace, use
+     * {@link NetNamespace#netlink()} or open it inside {@link NetNamespace#call}.
+     */
+    public static NetlinkSocket open(int protocol) {
+        return open(protocol, DEFAULT_RECEIVE_TIMEOUT);
+    }
+
+    /** Opens a netlink socket whose every receive gives up after {@code receiveTimeout}. */
+    public static NetlinkSocket open(int protocol, Duration receiveTimeout) {
+        Objects.requireNonNull(receiveTimeout, "receiveTimeout == null");
+        if (receiveTimeout.isNegative() || receiveTimeout.isZero()) {
+            throw new IllegalArgumentException("receiveTimeout must be positive: " + receiveTimeout);
+        }
+        String target = "protocol " + protocol;
+        int fd = LibC.socket(LibC.AF_NETLINK, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, protocol);
+        if (fd < 0) {
+            throw new NetlinkException("open netlink socket", target, LibC.errno(), null);
+        }
+        try {
+            // Larger buffers: a batch's acks and a dump's chunks queue up here. FORCE works for root only.
+            if (setInt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUFFORCE, 4 * SOCKBUF_SIZE) != 0) {
+                setInt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUF, SOCKBUF_SIZE);
+            }
+            setInt(fd, LibC.SOL_SOCKET, LibC.SO_SNDBUF, SOCKBUF_SIZE);
+            if (setInt(fd, SOL_NETLINK, NETLINK_EXT_ACK, 1) != 0) {
+                LOG.debug("NETLINK_EXT_ACK not supported: errno {}", LibC.errno());
+            }
+            if (setInt(fd, SOL_NETLINK, NETLINK_CAP_ACK, 1) != 0) {
+                LOG.debug("NETLINK_CAP_ACK not supported: errno {}", LibC.errno());
+            }
+            if (setInt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, 1) != 0) {
+                LOG.debug("NETLINK_GET_STRICT_CHK not supported: errno {}", LibC.errno());
+            }
+            byte[] tv = new byte[16];
+            long micros = TimeUnit.NANOSECONDS.toMicros(receiveTimeout.toNanos());
+            ByteBuffer.wrap(tv).order(ByteOrder.nativeOrder()).putLong(micros / 1_000_000).putLong(micros % 1_000_000);
+            if (LibC.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_RCVTIMEO, tv, tv.length) != 0) {
+                throw new NetlinkException("set netlink receive timeout", target, LibC.errno(), null);
+            }
+            byte[] addr = new byte[SOCKADDR_NL_LEN];
+            ByteBuffer.wrap(addr).order(ByteOrder.nativeOrder()).putShort((short) LibC.AF_NETLINK);
+            if (LibC.bind(fd, addr, addr.length) != 0) {   // nl_pid 0: the kernel assigns a unique port id
+                throw new NetlinkException("bind netlink socket", target, LibC.errno(), null);
+            }
+            int[] len = {addr.length};
+            if (LibC.getsockname(fd, addr, len) != 0) {
+                throw new NetlinkException("getsockname of netlink socket", target, LibC.errno(), null);
+            }
+            int port = ByteBuffer.wrap(addr).order(ByteOrder.nativeOrder()).getInt(4);
+            return new NetlinkSocket(protocol, fd, port, receiveTimeout);
+        } catch (RuntimeException | Error e) {
+            LibC.close(fd);
+            throw e;
+        }
+    }
+
+    private static int setInt(int fd, int level, int name, int value) {
+        byte[] v = new byte[4];
+        ByteBuffer.wrap(v).order(ByteOrder.nativeOrder()).putInt(value);
+        return LibC.setsockopt(fd, level, name, v, 4);
+    }
+
+    /** The port id the kernel assigned to this socket ({@code nl_pid}). */
+    public int portId() {
+        return portId;
+    }
+
+    /** The netlink protocol this socket speaks. */
+    public int protocol() {
+        return protocol;
+    }
+
+    /** How long each receive waits before the call fails. */
+    public Duration receiveTimeout() {
+        return receiveTimeout;
+    }
+
+    /**
+     * Sends one change request and waits for the kernel's acknowledgement. The socket writes the
+     * {@code nlmsghdr} (adding {@code NLM_F_REQUEST|NLM_F_ACK} to {@code flags}); {@code body} writes the family
+     * header and attributes.
+     *
+     * @param operation what is attempted, for the error message (e.g. {@code "create link"})
+     * @param target the object, for the error message (e.g. {@code "veth1"}), or null
+     * @throws NetlinkException with the errno and extended-ack text if the kernel refuses
+     */
+    public void execute(String operation, String target, int type, int flags, Consumer<NlMsgWriter> body) {
+        request(operation, target, type, flags, body, null);
+    }
+
+    /**
+     * Sends one request with {@code NLM_F_REQUEST|NLM_F_ACK} and decodes the first reply message (for example
+     * the answer to {@code RTM_GETLINK} with {@code IFLA_IFNAME}, or the echo of an {@code NLM_F_ECHO} change).
+     * {@code decodeOne} gets a reader positioned on that message; it must not keep the reader.
+     *
+     * @return the decoded reply, or null if the kernel acknowledged without sending one (or decodeOne is null)
+     */
+    public <T> T request(String operation, String target, int type, int flags, Consumer<NlMsgWriter> body,
+                         Function<NlMsgReader, T> decodeOne) {
+        Objects.requireNonNull(body, "body == null");
+        lock.lock();
+        try {
+            checkOpen();
+            int s = nextSeq();
+            writer.reset();
+            writer.beginMessage(type, flags | NLM_F_REQUEST | NLM_F_ACK, s, 0);
+            body.accept(writer);
+            writer.endMessage();
+            send(operation, target, 0, writer.length());
+            T result = null;
+            boolean replied = false;
+            while (true) {
+                int n = receive(operation, target);
+                reader.reset(rxBuf, 0, n);
+                while (reader.next()) {
+                    if (reader.seq() != s) {
+                        skipStale(s);
+                        continue;
+                    }
+                    int mt = reader.type();
+                    if (mt == NLMSG_ERROR) {
+                        int err = reader.errorCode();
+                        if (err == 0) {
+                            return result;
+                        }
+                        throw failure(operation, target, -err, reader.extAckMessage());
+                    } else if (mt == NLMSG_DONE) {
+                        return result;
+                    } else if (mt == NLMSG_NOOP) {
+                        continue;
+                    } else if (mt == NLMSG_OVERRUN) {
+                        throw NetlinkException.withDetail(operation, target, Errno.ENOBUFS, "kernel reported NLMSG_OVERRUN", null);
+                    }
+                    if (!replied && decodeOne != null) {
+                        replied = true;
+                        result = decodeOne.apply(view(reader));
+                    }
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Dumps a table: sends {@code type} with {@code NLM_F_REQUEST|NLM_F_DUMP} and decodes every reply message
+     * until {@code NLMSG_DONE}. {@code decode} may return null to skip a message. If the kernel flags the
+     * dump {@code NLM_F_DUMP_INTR} (the table changed while it was read), the whole dump is repeated, up to 5
+     * attempts, so the result is always consistent.
+     *
+     * @throws DumpInterruptedException if every attempt was interrupted
+     */
+    public <T> List<T> dump(String operation, int type, Consumer<NlMsgWriter> body, Function<NlMsgReader, T> decode) {
+        Objects.requireNonNull(body, "body == null");
+        Objects.requireNonNull(decode, "decode == null");
+        lock.lock();
+        try {
+            checkOpen();
+            for (int attempt = 1; attempt <= MAX_DUMP_ATTEMPTS; attempt++) {
+                List<T> out = dumpOnce(operation, type, body, decode);
+                if (out != null) {
+                    return out;
+                }
+                LOG.debug("{}: dump interrupted (attempt {}), retrying", operation, attempt);
+            }
+            throw new DumpInterruptedException(operation, MAX_DUMP_ATTEMPTS);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** One dump; null if it was interrupted. Always reads up to NLMSG_DONE so the kernel's dump state ends. */
+    private <T> List<T> dumpOnce(String operation, int type, Consumer<NlMsgWriter> body, Function<NlMsgReader, T> decode) {
+        int s = nextSeq();
+        writer.reset();
+        writer.beginMessage(type, NLM_F_REQUEST | NLM_F_DUMP, s, 0);
+        body.accept(writer);
+        writer.endMessage();
+        send(operation, null, 0, writer.length());
+        List<T> out = new ArrayList<>();
+        boolean interrupted = false;
+        RuntimeException decodeFailure = null;
+        while (true) {
+            int n = receive(operation, null);
+            reader.reset(rxBuf, 0, n);
+            while (reader.next()) {
+                if (reader.seq() != s) {
+                    skipStale(s);
+                    continue;
+                }
+                if ((reader.flags() & NLM_F_DUMP_INTR) != 0) {
+                    interrupted = true;
+                }
+                int mt = reader.type();
+                if (mt == NLMSG_DONE || mt == NLMSG_ERROR) {
+                    int err = reader.payloadLength() >= 4 ? reader.errorCode() : 0;
+                    if (err < 0) {
+                        throw failure(operation, null, -err, reader.extAckMessage());
+                    }
+                    if (decodeFailure != null) {
+                        throw decodeFailure;
+                    }
+                    return interrupted ? null : out;
+                } else if (mt == NLMSG_NOOP) {
+                    continue;
+                } else if (mt == NLMSG_OVERRUN) {
+                    throw NetlinkException.withDetail(operation, null, Errno.ENOBUFS, "kernel reported NLMSG_OVERRUN", null);
+                }
+                if (decodeFailure == null) {
+                    try {
+                        T t = decode.apply(view(reader));
+                        if (t != null) {
+                            out.add(t);
+                        }
+                    } catch (RuntimeException e) {
+                        // Keep reading to NLMSG_DONE: an abandoned dump would make the next one fail with EBUSY.
+                        decodeFailure = e;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * A new, empty batch of change requests for this socket. See {@link NetlinkBatch}.
+     */
+    public NetlinkBatch batch() {
+        checkOpen();
+        return new NetlinkBatch(this);
+    }
+
+    /** Sends the batch's messages and collects one ack per request. Called by {@link NetlinkBatch#execute()}. */
+    void executeBatch(NlMsgWriter batchWriter, int[] offsets, String[] operations, String[] targets, int count) {
+        if (count == 0) {
+            return;
+        }
+        lock.lock();
+        try {
+            checkOpen();
+            int base = seq;
+            seq += count;
+            if (seq <= 0) {
+                seq = 1;   // skip 0 and negatives after wrap-around; the window below still matches
+            }
+            for (int i = 0; i < count; i++) {
+                batchWriter.patchSeq(offsets[i], base + i);
+            }
+            List<NetlinkException> failures = new ArrayList<>();
+            List<Integer> failedIndices = new ArrayList<>();
+            boolean[] answered = new boolean[count];
+            int total = batchWriter.length();
+            int first = 0;
+            while (first < count) {
+                int last = first;   // exclusive
+                int chunkStart = offsets[first];
+                while (last < count && last - first < MAX_BATCH_CHUNK_MESSAGES) {
+                    int msgEnd = last + 1 < count ? offsets[last + 1] : total;
+                    if (last > first && msgEnd - chunkStart > MAX_BATCH_CHUNK_BYTES) {
+                        break;
+                    }
+                    last++;
+                }
+                int chunkEnd = last < count ? offsets[last] : total;
+                sendFrom(batchWriter, chunkStart, chunkEnd - chunkStart, operations[first], targets[first]);
+                int pending = last - first;
+                while (pending > 0) {
+                    int n = receive("batch", null);
+                    reader.reset(rxBuf, 0, n);
+                    while (reader.next()) {
+                        int idx = reader.seq() - base;
+                        if (idx < first || idx >= last || reader.type() != NLMSG_ERROR) {
+                            if (idx < 0 || idx >= count) {
+                                skipStale(base);
+                            }
+                            continue;   // stale, or an echo/reply that precedes the ack
+                        }
+                        if (answered[idx]) {
+                            continue;
+                        }
+                        answered[idx] = true;
+                        pending--;
+                        int err = reader.errorCode();
+                        if (err != 0) {
+                            failures.add(failure(operations[idx], targets[idx], -err, reader.extAckMessage()));
+                            failedIndices.add(idx);
+                        }
+                    }
+                }
+                first = last;
+            }
+            if (!failures.isEmpty()) {
+                // Report in request order regardless of ack order.
+                List<Integer> order = new ArrayList<>();
+                for (int i = 0; i < failures.size(); i++) {
+                    order.add(i);
+                }
+                order.sort((a, b) -> Integer.compare(failedIndices.get(a), failedIndices.get(b)));
+                List<NetlinkException> f = new ArrayList<>();
+                List<Integer> fi = new ArrayList<>();
+                for (int i : order) {
+                    f.add(failures.get(i));
+                    fi.add(failedIndices.get(i));
+                }
+                throw new NetlinkBatchException(f, fi, count);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Closes the socket. Idempotent; waits for a request in progress on another thread to finish (at most
+     * the receive timeout).
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        lock.lock();
+        try {
+            if (!closed) {
+                closed = true;
+                LibC.close(fd);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether {@link #close()} was called. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public String toString() {
+        return "NetlinkSocket[protocol=" + protocol + ", port=" + Integer.toUnsignedString(portId)
+                + (closed ? ", closed" : "") + "]";
+    }
+
+    // ---- internals (all under lock) ----
+
+    private NetlinkException failure(String operation, String target, int errno, String extAck) {
+        return new NetlinkException(operation, target, errno, extAck);
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("netlink socket is closed");
+        }
+    }
+
+    private int nextSeq() {
+        int s = seq++;
+        if (seq <= 0) {
+            seq = 1;
+        }
+        return s;
+    }
+
+    private NlMsgReader view(NlMsgReader r) {
+        replyView.reset(r.buffer(), r.offset(), r.offset() + r.length());
+        replyView.next();
+        return replyView;
+    }
+
+    private void skipStale(int expected) {
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("discarding netlink message type {} seq {} (expecting {}): reply to an abandoned request",
+                    reader.type(), reader.seq(), expected);
+        }
+    }
+
+    private void send(String operation, String target, int offset, int len) {
+        sendFrom(writer, offset, len, operation, target);
+    }
+
+    private void sendFrom(NlMsgWriter w, int offset, int len, String operation, String target) {
+        ByteBuffer b = w.rawBuffer();
+        Pointer p;
+        if (w == writer) {
+            if (b != txOwner) {
+                txOwner = b;
+                txPointer = LibC.pointer(b);
+            }
+            p = txPointer;
+        } else {
+            p = LibC.pointer(b);
+        }
+        if (offset != 0) {
+            p = p.share(offset);
+        }
+        while (true) {
+            long n = LibC.sendto(fd, p, len, 0, kernelAddr, kernelAddr.length);
+            if (n >= 0) {
+                if (n != len) {
+                    throw NetlinkException.withDetail(operation, target, 0, "short send: " + n + " of " + len + " bytes", null);
+                }
+                return;
+            }
+            int e = LibC.errno();
+            if (e != Errno.EINTR) {
+                throw new NetlinkException(operation, target, e, null);
+            }
+        }
+    }
+
+    /** Receives one datagram from the kernel into rxBuf, sized first with MSG_PEEK|MSG_TRUNC; returns its length. */
+    private int receive(String operation, String target) {
+        while (true) {
+            long size = LibC.recvfrom(fd, rxPointer, 0, LibC.MSG_PEEK | LibC.MSG_TRUNC, null, null);
+            if (size < 0) {
+                int e = LibC.errno();
+                if (e == Errno.EINTR) {
+                    continue;
+                }
+                throw receiveFailure(operation, target, e);
+            }
+            if (size > rxBuf.capacity()) {
+                allocateRx((int) Math.min(Integer.MAX_VALUE - 8, Math.max(size, 2L * rxBuf.capacity())));
+            }
+            srcAddrLen[0] = srcAddr.length;
+            long n = LibC.recvfrom(fd, rxPointer, rxBuf.capacity(), 0, srcAddr, srcAddrLen);
+            if (n < 0) {
+                int e = LibC.errno();
+                if (e == Errno.EINTR) {
+                    continue;
+                }
+                throw receiveFailure(operation, target, e);
+            }
+            int srcPort = (srcAddr[4] & 0xFF) | (srcAddr[5] & 0xFF) << 8 | (srcAddr[6] & 0xFF) << 16 | (srcAddr[7] & 0xFF) << 24;
+            if (ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN) {
+                srcPort = Integer.reverseBytes(srcPort);
+            }
+            if (srcPort != 0) {
+                LOG.debug("discarding datagram from port {}: not from the kernel", srcPort);
+                continue;
+            }
+            if (n > rxBuf.capacity()) {
+                throw new MalformedMessageException("datagram of " + n + " bytes truncated to " + rxBuf.capacity(), 0);
+            }
+            return (int) n;
+        }
+    }
+
+    private NetlinkException receiveFailure(String operation, String target, int e) {
+        if (e == Errno.EAGAIN) {
+            return NetlinkException.withDetail(operation, target, e,
+                    "no answer from the kernel within " + receiveTimeout.toMillis() + " ms", null);
+        }
+        if (e == Errno.ENOBUFS) {
+            return NetlinkException.withDetail(operation, target, e,
+                    "socket receive buffer overrun: kernel messages were lost", null);
+        }
+        return new NetlinkException(operation, target, e, null);
+    }
+
+    private void allocateRx(int capacity) {
+        rxBuf = ByteBuffer.allocateDirect(capacity).order(ByteOrder.nativeOrder());
+        rxPointer = LibC.pointer(rxBuf);
+    }
+}

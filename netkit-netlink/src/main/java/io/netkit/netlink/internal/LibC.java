@@ -1,0 +1,99 @@
+package io.netkit.netlink.internal;
+
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Pointer;
+
+/**
+ * The only class in netkit that touches JNA: C library calls through direct mapping
+ * ({@link Native#register}). Every call returns the C result; read {@link #errno()} immediately after a
+ * failing call, on the same thread, before any other native call.
+ *
+ * <p>Assumes 64-bit Linux (LP64): {@code size_t}/{@code ssize_t}/{@code unsigned long} map to Java
+ * {@code long}. Not part of the public API.
+ */
+public final class LibC {
+    private LibC() {}
+
+    static {
+        Native.register(NativeLibrary.getInstance("c"));
+    }
+
+    // <sys/socket.h>
+    public static final int AF_NETLINK = 16;
+    public static final int SOCK_RAW = 3;
+    public static final int SOCK_CLOEXEC = 0x80000;
+    public static final int SOL_SOCKET = 1;
+    public static final int SO_SNDBUF = 7;
+    public static final int SO_RCVBUF = 8;
+    public static final int SO_RCVTIMEO = 20;
+    public static final int SO_SNDBUFFORCE = 32;
+    public static final int SO_RCVBUFFORCE = 33;
+    public static final int MSG_PEEK = 0x2;
+    public static final int MSG_TRUNC = 0x20;
+    public static final int MSG_DONTWAIT = 0x40;
+
+    // <fcntl.h>
+    public static final int O_RDONLY = 0;
+    public static final int O_WRONLY = 1;
+    public static final int O_CREAT = 0x40;
+    public static final int O_EXCL = 0x80;
+    public static final int O_TRUNC = 0x200;
+    public static final int O_CLOEXEC = 0x80000;
+
+    // <sched.h>
+    public static final int CLONE_NEWNET = 0x40000000;
+
+    // <sys/mount.h>
+    public static final long MS_BIND = 4096;
+    public static final long MS_REC = 16384;
+    public static final long MS_PRIVATE = 1 << 18;
+    public static final long MS_SLAVE = 1 << 19;
+    public static final long MS_SHARED = 1 << 20;
+    public static final int MNT_DETACH = 2;
+
+    public static native int socket(int domain, int type, int protocol);
+
+    public static native int bind(int fd, byte[] addr, int addrlen);
+
+    public static native int getsockname(int fd, byte[] addr, int[] addrlen);
+
+    /** {@code setsockopt} with the option value as raw bytes in native order. */
+    public static native int setsockopt(int fd, int level, int optname, byte[] optval, int optlen);
+
+    public static native int getsockopt(int fd, int level, int optname, byte[] optval, int[] optlen);
+
+    public static native long sendto(int fd, Pointer buf, long len, int flags, byte[] destAddr, int addrlen);
+
+    public static native long recvfrom(int fd, Pointer buf, long len, int flags, byte[] srcAddr, int[] addrlen);
+
+    public static native int close(int fd);
+
+    public static native int setns(int fd, int nstype);
+
+    public static native int unshare(int flags);
+
+    public static native int mount(String source, String target, String filesystemtype, long mountflags, Pointer data);
+
+    public static native int umount2(String target, int flags);
+
+    public static native int open(String pathname, int flags, int mode);
+
+    public static native long write(int fd, byte[] buf, long count);
+
+    public static native int gettid();
+
+    public static native int geteuid();
+
+    public static native String strerror(int errnum);
+
+    /** errno of the last native call on this thread (JNA preserves it per thread right after the call). */
+    public static int errno() {
+        return Native.getLastError();
+    }
+
+    /** A direct buffer's native address. */
+    public static Pointer pointer(java.nio.ByteBuffer directBuffer) {
+        return Native.getDirectBufferPointer(directBuffer);
+    }
+}
