@@ -6,7 +6,7 @@ import java.util.Optional;
 /** The three programs of the walkthrough, in the order the walkthrough builds them up. */
 public enum Example {
     VETH("veth", "two namespaces joined by a veth pair", "two namespaces joined by a veth pair; a TCP round trip and a ping between them", false),
-    BRIDGE("bridge", "three containers on one bridge", "a bridge with three containers; each reaches every other and the bridge (host) address", true),
+    BRIDGE("bridge", "three containers on one bridge", "a bridge with three containers; each reaches every other and the bridge (host) address", false),
     NAT("nat", "containers reach the internet through NAT (masquerade)", "the default: the bridge network with masquerade(); a container reaches a server in the\n"
             + "           \"internet\" namespace, and the server sees the host's uplink address (the NAT)", true);
 

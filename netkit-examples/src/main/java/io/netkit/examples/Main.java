@@ -1,10 +1,7 @@
 package io.netkit.examples;
 
-import io.netkit.netlink.NetNamespace;
-
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -32,7 +29,7 @@ public final class Main {
             Options running = RUNNING;
             if (running != null && !running.keep()) {
                 try {
-                    removeSandbox(new SandboxNames(running.prefix()), Preflight.system());
+                    Sandboxes.removeLeftovers(new SandboxNames(running.prefix()));
                 } catch (RuntimeException ignored) {
                     // the next run's preflight finds what is left and says how to remove it
                 }
@@ -104,7 +101,7 @@ public final class Main {
             if (!options.keep()) {
                 // The example removes what it made; this catches what a failure midway may have left.
                 try {
-                    removeSandbox(names, Preflight.system());
+                    Sandboxes.removeLeftovers(names);
                 } catch (RuntimeException e) {
                     out.println("Could not remove the sandbox: " + describe(e));
                     out.println("Remove it with: " + command() + Preflight.cleanupArgs(names));
@@ -124,30 +121,16 @@ public final class Main {
         };
     }
 
-    /** Removes the sandbox's namespaces (and with them every link, address, route and rule in them). */
-    static List<String> removeSandbox(SandboxNames names, Preflight preflight) {
-        List<String> removed = new ArrayList<>();
-        for (String name : preflight.leftovers(names)) {
-            try {
-                NetNamespace.delete(name);
-                removed.add(name);
-            } catch (RuntimeException e) {
-                if (NetNamespace.exists(name)) throw e;
-            }
-        }
-        return removed;
-    }
-
     private static int cleanup(SandboxNames names, Preflight preflight, PrintStream out, PrintStream err) {
         List<String> present = preflight.leftovers(names);
         if (present.isEmpty()) {
-            out.println("Nothing to clean up: no namespace of the sandbox " + names.prefix() + "-* exists.");
+            out.println("Nothing to clean up: no namespace named " + names.prefix() + "-* exists.");
             return EXIT_OK;
         }
-        out.println("Removing the sandbox left by an earlier run:");
+        out.println("Removing what an earlier run left (its networks first, then its namespaces):");
         out.println("    $ " + SandboxNames.removalCommands(present));
         try {
-            removeSandbox(names, preflight);
+            Sandboxes.removeLeftovers(names);
         } catch (RuntimeException e) {
             err.println("netkit-examples: could not remove the sandbox: " + describe(e));
             return EXIT_FAILED;
@@ -183,8 +166,8 @@ public final class Main {
             for (String ns : kept) {
                 out.println("  ip -n " + ns + " -br addr; ip -n " + ns + " route");
             }
-            if (kept.contains(names.host())) {
-                out.println("  ip netns exec " + names.host() + " iptables-save");
+            for (String ns : kept) {
+                if (ns.endsWith("-host")) out.println("  ip -n " + ns + " -d link show br0; ip netns exec " + ns + " iptables-save");
             }
             out.println("Remove it:");
             out.println("  " + command() + Preflight.cleanupArgs(names));
@@ -238,12 +221,12 @@ public final class Main {
                 Each step prints what it does, the ip/iptables commands that would do the same, and the result;
                 the summary lists what was verified with real traffic.
 
-                Sandbox only: the "host" is a network namespace of its own (%3$s-host), the "internet" another
-                (%3$s-internet, 203.0.113.0/24), the containers more (%3$s-c1...). The machine's own network
-                is never changed and no packet leaves the machine.
+                Sandbox only: the "host" is a network namespace of its own (%3$s-xxxxxx-host), the "internet"
+                another (%3$s-xxxxxx-inet, 203.0.113.0/24), each container one more (%3$s-xxxxxx-c1, ...).
+                The machine's own network is never changed and no packet leaves the machine.
 
-                Needs root (or CAP_NET_ADMIN and CAP_SYS_ADMIN); bridge and nat need iptables-restore
-                (Debian package: iptables).
+                Needs root (or CAP_NET_ADMIN and CAP_SYS_ADMIN). nat needs iptables-restore (Debian package:
+                iptables); bridge uses it where installed.
 
                 Exit status: 0 everything verified, 1 a step or a check failed, 2 bad command line,
                 3 cannot run here (privileges, missing iptables, a sandbox left from an earlier run).

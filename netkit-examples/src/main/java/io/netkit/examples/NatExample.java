@@ -2,6 +2,7 @@ package io.netkit.examples;
 
 import io.netkit.core.Endpoint;
 import io.netkit.core.Network;
+import io.netkit.core.Sandbox;
 
 import java.net.InetAddress;
 import java.util.List;
@@ -15,11 +16,13 @@ import java.util.List;
  *
  * <p>The code that matters, without the narration:
  * <pre>{@code
- * try (Network net = Network.bridge("br0").on(host).subnet("172.16.0.0/24").masquerade().create()) {
- *     Endpoint c1 = net.attach("c1");
- *     c1.call(() -> {                                   // a socket opened inside c1's namespace
- *         try (Socket s = new Socket("203.0.113.1", 8080)) { ... }
- *     });
+ * try (Sandbox sandbox = Sandbox.create("netkit-demo");
+ *      Network net = Network.bridge("br0").on(sandbox.host()).subnet("172.16.0.0/24").masquerade().create()) {
+ *     Endpoint c1 = net.attach(sandbox.name("c1"));
+ *     try (ServerSocket server = sandbox.internet().call(() -> new ServerSocket(8080))) {
+ *         c1.call(() -> new Socket(sandbox.internetAddress(), 8080)).close();   // a socket opened inside c1
+ *         server.accept().getInetAddress();                                    // 203.0.113.2: the host's uplink
+ *     }
  * }
  * }</pre>
  *
@@ -37,74 +40,70 @@ public final class NatExample {
     }
 
     static void run(Narrator say, SandboxNames names, boolean keep) {
-        try (DemoSandbox sandbox = DemoSandbox.host(say, names)) {
-            sandbox.keep(keep);
-            sandbox.addInternet(say);
+        try (Sandbox sandbox = Sandboxes.create(say, names, keep)) {
             Network net = BridgeExample.createBridge(say, sandbox, true);
             try {
-                List<Endpoint> containers = BridgeExample.attachContainers(say, net, names, CONTAINERS);
+                List<Endpoint> containers = BridgeExample.attachContainers(say, net, sandbox, CONTAINERS);
                 showForwarding(say, sandbox);
                 showRules(say, sandbox);
                 reachTheInternet(say, sandbox, containers);
             } finally {
                 if (!keep) {
-                    BridgeExample.tearDown(say, sandbox, net, names, CONTAINERS);
-                    sandbox.remove(say);
+                    BridgeExample.tearDown(say, sandbox, net, CONTAINERS);
+                    Sandboxes.remove(say, sandbox, names);
                 }
             }
         }
     }
 
-    static void showForwarding(Narrator say, DemoSandbox sandbox) {
-        String h = sandbox.name();
+    static void showForwarding(Narrator say, Sandbox sandbox) {
         say.step("Look at the host's forwarding state: masquerade() switched it on",
-                "ip netns exec " + h + " sysctl net.ipv4.ip_forward");
-        String forwarding = sandbox.netns().sysctl().get("net.ipv4.ip_forward").trim();
+                "ip netns exec " + sandbox.name("host") + " sysctl net.ipv4.ip_forward");
+        String forwarding = sandbox.hostNamespace().sysctl().get("net.ipv4.ip_forward").trim();
         say.result("net.ipv4.ip_forward = " + forwarding);
         say.fact("ip_forward", forwarding);
         say.verify("forwarding is on in the host (net.ipv4.ip_forward = 1)", "1".equals(forwarding), "");
     }
 
-    static void showRules(Narrator say, DemoSandbox sandbox) {
-        say.step("Look at the rules netkit installed in the host (its own NETKIT-* chains, one jump from each built-in chain)",
-                "ip netns exec " + sandbox.name() + " iptables-save | grep -e '^\\*' -e NETKIT");
-        List<String> rules = Firewall.netkitLines(sandbox.netns());
-        say.output(rules.isEmpty() ? "(none)" : String.join("\n", rules));
-        say.fact("rules", String.join("\n", rules));
+    static void showRules(Narrator say, Sandbox sandbox) {
+        say.step("Look at the rules netkit installed in the host: its own NETKIT-* chains, a jump into each from"
+                        + " POSTROUTING and FORWARD, every rule commented with its owner",
+                "ip netns exec " + sandbox.name("host") + " iptables-save   (netkit's lines)");
+        String rules = Sandboxes.netkitRules(sandbox.hostNamespace());
+        say.output(rules.isEmpty() ? "(none)" : rules);
+        say.fact("rules", rules);
         say.verify("netkit's MASQUERADE rule for " + BridgeExample.SUBNET + " is installed",
-                rules.stream().anyMatch(l -> l.contains("MASQUERADE") && l.contains(BridgeExample.SUBNET)), "");
+                rules.lines().anyMatch(l -> l.contains("MASQUERADE") && l.contains(BridgeExample.SUBNET)), "");
     }
 
-    static void reachTheInternet(Narrator say, DemoSandbox sandbox, List<Endpoint> containers) {
+    static void reachTheInternet(Narrator say, Sandbox sandbox, List<Endpoint> containers) {
         InetAddress server = sandbox.internetAddress();
-        String i = sandbox.internet().name().orElse("internet");
+        String inet = sandbox.name("inet");
         say.step("Start a TCP server on the internet at " + server.getHostAddress() + ":" + PORT
                         + "; it answers with the client address it sees",
-                "ip netns exec " + i + " nc -l " + server.getHostAddress() + " " + PORT + " &");
+                "ip netns exec " + inet + " nc -l " + server.getHostAddress() + " " + PORT + " &");
         try (Tcp.Server internet = Tcp.Server.start(sandbox.internet(), server, PORT, "the internet server")) {
-            say.result("listening in " + i);
-            say.fact("uplink", sandbox.uplinkAddress().getHostAddress());
+            say.result("listening in " + inet + " (which has no route to " + BridgeExample.SUBNET + ")");
             for (Endpoint c : containers) {
                 say.step("From container " + c.name() + " (" + c.address().getHostAddress() + "), connect to the internet server",
                         "echo hello | ip netns exec " + c.name() + " nc " + server.getHostAddress() + " " + PORT);
                 int before = internet.clientsSeen().size();
-                String answer;
+                String claim = "TCP " + c.name() + " -> internet " + server.getHostAddress() + ":" + PORT;
                 try {
-                    answer = Tcp.roundTrip(c.namespace(), server, PORT, "hello from " + c.name());
+                    String answer = Tcp.roundTrip(c.namespace(), server, PORT, "hello from " + c.name());
+                    say.result("the server answered: " + answer);
+                    say.verify(claim + " (round trip)", true, "");
                 } catch (RuntimeException e) {
-                    say.verify("TCP " + c.name() + " -> internet " + server.getHostAddress() + ":" + PORT, false, Main.describe(e));
+                    say.verify(claim, false, Main.describe(e));
                     continue;
                 }
-                say.result("the server answered: " + answer);
-                say.verify("TCP " + c.name() + " -> internet " + server.getHostAddress() + ":" + PORT + " (round trip)", true, "");
                 List<InetAddress> seen = internet.clientsSeen();
-                InetAddress saw = seen.size() > before ? seen.get(before) : null;
-                String sawText = saw == null ? "nothing" : saw.getHostAddress();
-                say.fact("server.saw." + c.name(), sawText);
-                if (c == containers.get(0)) say.fact("server.saw", sawText);
+                String saw = seen.size() > before ? seen.get(before).getHostAddress() : "nothing";
+                say.fact("server.saw." + c.name(), saw);
+                if (c == containers.get(0)) say.fact("server.saw", saw);
                 say.verify("the server saw " + c.name() + " as the host's uplink address " + sandbox.uplinkAddress().getHostAddress()
                                 + ", not as " + c.address().getHostAddress() + ": the NAT happened",
-                        sandbox.uplinkAddress().equals(saw), "saw " + sawText);
+                        sandbox.uplinkAddress().getHostAddress().equals(saw), "saw " + saw);
             }
             if (Ping.available()) {
                 Endpoint c1 = containers.get(0);

@@ -16,7 +16,7 @@ public record Options(Example example, boolean keep, boolean cleanup, boolean he
     /** Namespace names of the sandbox start with this unless {@code --prefix} says otherwise. */
     public static final String DEFAULT_PREFIX = "netkit-demo";
 
-    private static final Pattern PREFIX = Pattern.compile("[a-z][a-z0-9-]{0,31}");
+    private static final Pattern PREFIX = Pattern.compile("[a-z][a-z0-9-]{0,19}");
 
     public Options {
         if (example == null) throw new IllegalArgumentException("example == null");
@@ -78,7 +78,7 @@ public record Options(Example example, boolean keep, boolean cleanup, boolean he
         if (prefix == null) throw new IllegalArgumentException("prefix == null");
         if (!PREFIX.matcher(prefix).matches()) {
             throw new IllegalArgumentException("bad --prefix '" + prefix
-                    + "': expected 1 to 32 characters a-z, 0-9 or '-', starting with a letter");
+                    + "': expected 1 to 20 characters a-z, 0-9 or '-', starting with a letter");
         }
     }
 

@@ -22,7 +22,7 @@ class CommandLineTest {
                 .contains("[veth|bridge|nat] [--keep | --cleanup]")
                 .contains("  veth ", "  bridge ", "  nat ", "  nat      the default")
                 .contains("--keep", "--cleanup", "--prefix NAME", "--help")
-                .contains("Sandbox only", "netkit-demo-host", "203.0.113.0/24", "never changed")
+                .contains("Sandbox only", "netkit-demo-xxxxxx-host", "203.0.113.0/24", "never changed")
                 .contains("CAP_NET_ADMIN", "Debian package: iptables")
                 .contains("Exit status: 0");
     }

@@ -55,7 +55,8 @@ class PreflightTest {
         Preflight preflight = new Preflight(FakeProbes.root().without("iptables-restore"));
 
         assertThat(preflight.problems(Options.parse("veth"))).isEmpty();
-        assertThat(preflight.problems(Options.parse("bridge"))).hasSize(1);
+        assertThat(preflight.problems(Options.parse("bridge"))).isEmpty();
+        assertThat(preflight.problems(Options.parse("nat"))).hasSize(1);
     }
 
     @Test
