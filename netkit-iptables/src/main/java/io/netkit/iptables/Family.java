@@ -17,4 +17,10 @@ public enum Family {
     public String command() {
         return command;
     }
+
+    /** "IPv4" or "IPv6". */
+    @Override
+    public String toString() {
+        return this == IPV4 ? "IPv4" : "IPv6";
+    }
 }

@@ -143,7 +143,7 @@ public final class Iptables {
     private void requireFamily(Family f) {
         if (f != family) {
             throw new IllegalArgumentException("rules are " + f + " but this Iptables drives " + family
-                    + "; use Iptables.builder().family(" + f + ")");
+                    + "; use Iptables.builder().family(Family." + f.name() + ")");
         }
     }
 

@@ -67,6 +67,14 @@ public record MacAddress(long value) {
         return new MacAddress(v);
     }
 
+    static MacAddress of(java.nio.ByteBuffer buf, int offset) {
+        long v = 0;
+        for (int i = 0; i < 6; i++) {
+            v = (v << 8) | (buf.get(offset + i) & 0xff);
+        }
+        return new MacAddress(v);
+    }
+
     /** A random locally administered unicast address (as the kernel's {@code eth_random_addr}). */
     public static MacAddress random() {
         byte[] b = new byte[6];

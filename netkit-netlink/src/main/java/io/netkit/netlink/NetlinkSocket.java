@@ -91,14 +91,14 @@ public final class NetlinkSocket implements AutoCloseable {
     private final byte[] srcAddr = new byte[SOCKADDR_NL_LEN];
     private final int[] srcAddrLen = new int[1];
 
-    private NetlinkSocket(int protocol, int fd, int portId, Duration receiveTimeout) {
+    private NetlinkSocket(int protocol, int fd, int portId, Duration receiveTimeout, int receiveBufferSize) {
         this.protocol = protocol;
         this.fd = fd;
         this.portId = portId;
         this.receiveTimeout = receiveTimeout;
         this.seq = 1;
         ByteBuffer.wrap(kernelAddr).order(ByteOrder.nativeOrder()).putShort((short) LibC.AF_NETLINK);
-        allocateRx(64 * 1024);
+        allocateRx(receiveBufferSize);
     }
 
     /**
@@ -112,6 +112,11 @@ public final class NetlinkSocket implements AutoCloseable {
 
     /** Opens a netlink socket whose every receive gives up after {@code receiveTimeout}. */
     public static NetlinkSocket open(int protocol, Duration receiveTimeout) {
+        return open(protocol, receiveTimeout, 64 * 1024);
+    }
+
+    /** With an explicit initial receive buffer size (tests use a tiny one to exercise growth). */
+    static NetlinkSocket open(int protocol, Duration receiveTimeout, int receiveBufferSize) {
         Objects.requireNonNull(receiveTimeout, "receiveTimeout == null");
         if (receiveTimeout.isNegative() || receiveTimeout.isZero()) {
             throw new IllegalArgumentException("receiveTimeout must be positive: " + receiveTimeout);
@@ -152,7 +157,7 @@ public final class NetlinkSocket implements AutoCloseable {
                 throw new NetlinkException("getsockname of netlink socket", target, LibC.errno(), null);
             }
             int port = ByteBuffer.wrap(addr).order(ByteOrder.nativeOrder()).getInt(4);
-            return new NetlinkSocket(protocol, fd, port, receiveTimeout);
+            return new NetlinkSocket(protocol, fd, port, receiveTimeout, receiveBufferSize);
         } catch (RuntimeException | Error e) {
             LibC.close(fd);
             throw e;

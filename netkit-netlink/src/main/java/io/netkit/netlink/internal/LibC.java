@@ -81,6 +81,13 @@ public final class LibC {
 
     public static native long write(int fd, byte[] buf, long count);
 
+    // <sys/ioctl.h>: ioctl(int fd, unsigned long request, ...)
+    /** {@code ioctl} with a pointer to a buffer (e.g. a {@code struct ifreq}), copied in and back out. */
+    public static native int ioctl(int fd, long request, byte[] argp);
+
+    /** {@code ioctl} with an integer argument (e.g. {@code TUNSETPERSIST 1}). */
+    public static native int ioctl(int fd, long request, long arg);
+
     public static native int gettid();
 
     public static native int geteuid();

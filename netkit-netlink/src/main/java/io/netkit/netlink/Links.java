@@ -1,0 +1,684 @@
+package io.netkit.netlink;
+
+import static io.netkit.netlink.codec.IfLinkConstants.IFLA_ADDRESS;
+import static io.netkit.netlink.codec.IfLinkConstants.IFLA_EXT_MASK;
+import static io.netkit.netlink.codec.IfLinkConstants.IFLA_GROUP;
+import static io.netkit.netlink.codec.IfLinkConstants.IFLA_IFALIAS;
+import static io.netkit.netlink.codec.IfLinkConstants.IFLA_IFNAME;
+import static io.netkit.netlink.codec.IfLinkConstants.IFLA_INFO_DATA;
+import static io.netkit.netlink.codec.IfLinkConstants.IFLA_INFO_KIND;
+import static io.netkit.netlink.codec.IfLinkConstants.IFLA_LINK;
+import static io.netkit.netlink.codec.IfLinkConstants.IFLA_LINKINFO;
+import static io.netkit.netlink.codec.IfLinkConstants.IFLA_LINK_NETNSID;
+import static io.netkit.netlink.codec.IfLinkConstants.IFLA_MACVLAN_MODE;
+import static io.netkit.netlink.codec.IfLinkConstants.IFLA_MASTER;
+import static io.netkit.netlink.codec.IfLinkConstants.IFLA_MTU;
+import static io.netkit.netlink.codec.IfLinkConstants.IFLA_NET_NS_FD;
+import static io.netkit.netlink.codec.IfLinkConstants.IFLA_OPERSTATE;
+import static io.netkit.netlink.codec.IfLinkConstants.IFLA_STATS;
+import static io.netkit.netlink.codec.IfLinkConstants.IFLA_STATS64;
+import static io.netkit.netlink.codec.IfLinkConstants.IFLA_AF_SPEC;
+import static io.netkit.netlink.codec.IfLinkConstants.IFLA_TXQLEN;
+import static io.netkit.netlink.codec.IfLinkConstants.IFLA_VXLAN_GROUP;
+import static io.netkit.netlink.codec.IfLinkConstants.IFLA_VXLAN_GROUP6;
+import static io.netkit.netlink.codec.IfLinkConstants.IFLA_VXLAN_ID;
+import static io.netkit.netlink.codec.IfLinkConstants.IFLA_VXLAN_LEARNING;
+import static io.netkit.netlink.codec.IfLinkConstants.IFLA_VXLAN_LINK;
+import static io.netkit.netlink.codec.IfLinkConstants.IFLA_VXLAN_LOCAL;
+import static io.netkit.netlink.codec.IfLinkConstants.IFLA_VXLAN_LOCAL6;
+import static io.netkit.netlink.codec.IfLinkConstants.IFLA_VXLAN_PORT;
+import static io.netkit.netlink.codec.IfLinkConstants.IFLA_VXLAN_TTL;
+import static io.netkit.netlink.codec.IfLinkConstants.IFF_UP;
+import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_CREATE;
+import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_EXCL;
+import static io.netkit.netlink.codec.RtnetlinkConstants.AF_UNSPEC;
+import static io.netkit.netlink.codec.RtnetlinkConstants.IFINFOMSG_LEN;
+import static io.netkit.netlink.codec.RtnetlinkConstants.RTEXT_FILTER_SKIP_STATS;
+import static io.netkit.netlink.codec.RtnetlinkConstants.RTM_DELLINK;
+import static io.netkit.netlink.codec.RtnetlinkConstants.RTM_GETLINK;
+import static io.netkit.netlink.codec.RtnetlinkConstants.RTM_NEWLINK;
+import static io.netkit.netlink.codec.VethConstants.VETH_INFO_PEER;
+
+import io.netkit.netlink.codec.NlAttrReader;
+import io.netkit.netlink.codec.NlMsgReader;
+import io.netkit.netlink.codec.NlMsgWriter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Link operations of one {@link RtNetlink} handle, i.e. {@code ip link} in that handle's namespace.
+ *
+ * <pre>{@code
+ * Links links = host.netlink().links();
+ * links.create(LinkSpec.bridge("br0").up());                                   // ip link add br0 up type bridge
+ * links.create(LinkSpec.veth("veth1", "eth0").peerNamespace(c1).master("br0").up());
+ * links.get("veth1").masterIndex() == links.get("br0").index();                // true
+ * }</pre>
+ *
+ * <p>Names and values are validated before anything is sent; a missing link is a {@link LinkNotFoundException},
+ * every other kernel refusal a {@link NetlinkException} with the kernel's own text. Thread-safe.
+ */
+public final class Links {
+    /** {@code IFLA_VLAN_ID} from {@code include/uapi/linux/if_link.h}. */
+    private static final int IFLA_VLAN_ID = 1;
+
+    private final RtNetlink rt;
+
+    Links(RtNetlink rt) {
+        this.rt = rt;
+    }
+
+    // ---------------------------------------------------------------- create
+
+    /**
+     * Creates the link {@code spec} describes and returns it as the kernel reports it. One {@code RTM_NEWLINK} with
+     * {@code NLM_F_CREATE|NLM_F_EXCL}; a veth peer is created directly in its target namespace under its final name.
+     * The alias and a same-namespace peer's "up" follow in the same batch (the kernel ignores an alias on creation
+     * and cannot open a veth peer before the pair exists); a peer in another namespace is set up through that
+     * namespace's own handle. tun/tap devices are made as {@code ip tuntap add} does ({@code TUNSETIFF} +
+     * {@code TUNSETPERSIST} on {@code /dev/net/tun}) and then configured with one {@code RTM_NEWLINK}.
+     *
+     * <p>Equivalent to: {@code ip link add NAME [mtu N] [address MAC] [master BR] [group G] [up] type KIND ...}
+     * (see {@link LinkSpec#toString()} for the exact command).
+     *
+     * @throws NetlinkException with errno {@code EEXIST} if a link of that name exists, {@code EOPNOTSUPP} with
+     *     a message naming the kind if this kernel has no driver for it
+     * @throws LinkNotFoundException if the master, parent or vxlan device does not exist
+     */
+    public Link create(LinkSpec spec) {
+        Objects.requireNonNull(spec, "spec == null");
+        try {
+            createAll(List.of(spec));
+        } catch (NetlinkBatchException e) {
+            throw e.failures().get(0);
+        }
+        NetNamespace ns = spec.f.namespace;
+        return ns == null ? get(spec.name()) : ns.netlink().links().get(spec.name());
+    }
+
+    /**
+     * Creates many links with as few system calls as possible: every {@code RTM_NEWLINK} (and alias/peer-up
+     * follow-up) goes out in one batch, and each failure is reported against its own link. Masters, parents and
+     * vxlan devices must exist before the call. Links that were created stay created when others fail.
+     *
+     * <p>Equivalent to: {@code ip -batch FILE} with one {@code link add} line per spec.
+     *
+     * @throws NetlinkBatchException listing each failed request (with its own errno and kernel text)
+     */
+    public void createAll(List<LinkSpec> specs) {
+        Objects.requireNonNull(specs, "specs == null");
+        Map<String, Integer> indexes = new HashMap<>();
+        List<LinkSpec> tuntaps = new ArrayList<>();
+        List<LinkSpec> batched = new ArrayList<>();
+        List<Runnable> afterwards = new ArrayList<>();
+        NetlinkBatch batch = rt.socket().batch();
+        for (LinkSpec spec : specs) {
+            Objects.requireNonNull(spec, "spec == null");
+            LinkSpec.Fields f = spec.f;
+            if (f.kind.equals("tun") || f.kind.equals("tap")) {
+                tuntaps.add(spec);
+                continue;
+            }
+            int master = f.masterName != null ? index(indexes, f.masterName) : f.masterIndex;
+            int parent = f.parent != null ? index(indexes, f.parent) : 0;
+            int device = f.device != null ? index(indexes, f.device) : 0;
+            batch.add("create link", spec.name(), RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
+                    w -> writeCreate(w, spec, master, parent, device));
+            batched.add(spec);
+            if (f.alias != null) {
+                if (f.namespace == null) {
+                    batch.add("set link alias", f.name, RTM_NEWLINK, 0, w -> {
+                        w.ifInfoMsg(AF_UNSPEC, 0, 0, 0, 0);
+                        w.attrString(IFLA_IFNAME, f.name);
+                        w.attrString(IFLA_IFALIAS, f.alias);
+                    });
+                    batched.add(spec);
+                } else {
+                    afterwards.add(() -> f.namespace.netlink().links().setAlias(f.name, f.alias));
+                }
+            }
+            if (f.peerUp) {
+                NetNamespace peerNs = f.peerNamespace != null ? f.peerNamespace : f.namespace;
+                if (peerNs == null) {
+                    batch.add("set link up", f.peerName, RTM_NEWLINK, 0, w -> {
+                        w.ifInfoMsg(AF_UNSPEC, 0, 0, IFF_UP, IFF_UP);
+                        w.attrString(IFLA_IFNAME, f.peerName);
+                    });
+                    batched.add(spec);
+                } else {
+                    afterwards.add(() -> peerNs.netlink().links().setUp(f.peerName));
+                }
+            }
+        }
+        if (!batched.isEmpty()) {
+            try {
+                batch.execute();
+            } catch (NetlinkBatchException e) {
+                List<NetlinkException> failures = new ArrayList<>();
+                for (int i = 0; i < e.failures().size(); i++) {
+                    int at = e.failedIndices().get(i);
+                    failures.add(translate(e.failures().get(i), batched.get(at)));
+                }
+                throw new NetlinkBatchException(failures, e.failedIndices(), e.batchSize());
+            }
+        }
+        for (Runnable r : afterwards) {
+            r.run();
+        }
+        for (LinkSpec spec : tuntaps) {
+            createTunTap(spec, indexes);
+        }
+    }
+
+    private int index(Map<String, Integer> cache, String name) {
+        Integer i = cache.get(name);
+        if (i == null) {
+            i = get(name).index();
+            cache.put(name, i);
+        }
+        return i;
+    }
+
+    /**
+     * Writes the {@code RTM_NEWLINK} payload (family header and attributes) that creates {@code spec}, with
+     * master/parent/device names already resolved to indexes (0 = none).
+     */
+    static void writeCreate(NlMsgWriter w, LinkSpec spec, int masterIndex, int parentIndex, int deviceIndex) {
+        LinkSpec.Fields f = spec.f;
+        int upFlags = f.up ? IFF_UP : 0;
+        w.ifInfoMsg(AF_UNSPEC, 0, 0, upFlags, upFlags);
+        w.attrString(IFLA_IFNAME, f.name);
+        if (f.mtu != 0) {
+            w.attrU32(IFLA_MTU, f.mtu);
+        }
+        if (f.mac != null) {
+            w.attrBytes(IFLA_ADDRESS, f.mac.bytes());
+        }
+        if (f.txQueueLen >= 0) {
+            w.attrU32(IFLA_TXQLEN, f.txQueueLen);
+        }
+        if (f.hasGroup) {
+            w.attrU32(IFLA_GROUP, f.group);
+        }
+        if (masterIndex != 0) {
+            w.attrU32(IFLA_MASTER, masterIndex);
+        }
+        if (parentIndex != 0) {
+            w.attrU32(IFLA_LINK, parentIndex);
+        }
+        if (f.namespace != null) {
+            w.attrU32(IFLA_NET_NS_FD, f.namespace.fd());
+        }
+        w.beginNested(IFLA_LINKINFO);
+        w.attrString(IFLA_INFO_KIND, f.kind);
+        switch (f.kind) {
+            case "veth":
+                w.beginNested(IFLA_INFO_DATA);
+                w.beginNested(VETH_INFO_PEER);
+                w.ifInfoMsg(AF_UNSPEC, 0, 0, 0, 0);
+                w.attrString(IFLA_IFNAME, f.peerName);
+                if (f.peerNamespace != null) {
+                    w.attrU32(IFLA_NET_NS_FD, f.peerNamespace.fd());
+                }
+                if (f.peerMtu != 0) {
+                    w.attrU32(IFLA_MTU, f.peerMtu);
+                }
+                if (f.peerMac != null) {
+                    w.attrBytes(IFLA_ADDRESS, f.peerMac.bytes());
+                }
+                w.endNested();
+                w.endNested();
+                break;
+            case "vxlan":
+                w.beginNested(IFLA_INFO_DATA);
+                w.attrU32(IFLA_VXLAN_ID, f.vni);
+                if (f.remote != null) {
+                    w.attrBytes(IpAddresses.isIpv4(f.remote) ? IFLA_VXLAN_GROUP : IFLA_VXLAN_GROUP6, f.remote.getAddress());
+                }
+                if (f.local != null) {
+                    w.attrBytes(IpAddresses.isIpv4(f.local) ? IFLA_VXLAN_LOCAL : IFLA_VXLAN_LOCAL6, f.local.getAddress());
+                }
+                if (deviceIndex != 0) {
+                    w.attrU32(IFLA_VXLAN_LINK, deviceIndex);
+                }
+                w.attrBe16(IFLA_VXLAN_PORT, f.port == 0 ? 4789 : f.port);
+                if (f.learning != null) {
+                    w.attrU8(IFLA_VXLAN_LEARNING, f.learning ? 1 : 0);
+                }
+                if (f.ttl >= 0) {
+                    w.attrU8(IFLA_VXLAN_TTL, f.ttl);
+                }
+                w.endNested();
+                break;
+            case "macvlan":
+                w.beginNested(IFLA_INFO_DATA);
+                w.attrU32(IFLA_MACVLAN_MODE, f.macvlanMode.value());
+                w.endNested();
+                break;
+            case "vlan":
+                w.beginNested(IFLA_INFO_DATA);
+                w.attrU16(IFLA_VLAN_ID, f.vlanId);
+                w.endNested();
+                break;
+            default:
+                break;
+        }
+        w.endNested();
+    }
+
+    private void createTunTap(LinkSpec spec, Map<String, Integer> indexes) {
+        LinkSpec.Fields f = spec.f;
+        if (find(f.name).isPresent()) {
+            throw new NetlinkException("create link", f.name, Errno.EEXIST, null);
+        }
+        int master = f.masterName != null ? index(indexes, f.masterName) : f.masterIndex;
+        NetNamespace ns = rt.namespace();
+        boolean tap = f.kind.equals("tap");
+        if (ns != null) {
+            ns.run(() -> TunTap.create(f.name, tap));
+        } else {
+            TunTap.create(f.name, tap);
+        }
+        boolean needsSet = f.mtu != 0 || f.mac != null || f.txQueueLen >= 0 || f.hasGroup || master != 0 || f.up;
+        if (needsSet) {
+            set("create link", f.name, f.up ? IFF_UP : 0, f.up ? IFF_UP : 0, w -> {
+                if (f.mtu != 0) {
+                    w.attrU32(IFLA_MTU, f.mtu);
+                }
+                if (f.mac != null) {
+                    w.attrBytes(IFLA_ADDRESS, f.mac.bytes());
+                }
+                if (f.txQueueLen >= 0) {
+                    w.attrU32(IFLA_TXQLEN, f.txQueueLen);
+                }
+                if (f.hasGroup) {
+                    w.attrU32(IFLA_GROUP, f.group);
+                }
+                if (master != 0) {
+                    w.attrU32(IFLA_MASTER, master);
+                }
+            });
+        }
+        if (f.alias != null) {
+            setAlias(f.name, f.alias);
+        }
+    }
+
+    private static NetlinkException translate(NetlinkException e, LinkSpec spec) {
+        if (e.errno() == Errno.EOPNOTSUPP && "create link".equals(e.operation())) {
+            return NetlinkException.withDetail("create link", e.target(), e.errno(),
+                    "link kind \"" + spec.kind() + "\" is not supported by this kernel (driver not built in and"
+                            + " module not loadable)" + (e.extAck() != null ? "; kernel says: " + e.extAck() : ""), e);
+        }
+        return notFound(e);
+    }
+
+    static NetlinkException notFound(NetlinkException e) {
+        if (e.errno() == Errno.ENODEV && !(e instanceof LinkNotFoundException)) {
+            return new LinkNotFoundException(e);
+        }
+        return e;
+    }
+
+    // ---------------------------------------------------------------- read
+
+    /**
+     * The link named {@code name}: one {@code RTM_GETLINK} with {@code IFLA_IFNAME} (no dump).
+     * Equivalent to: {@code ip -d link show dev NAME}.
+     *
+     * @throws LinkNotFoundException if there is none
+     */
+    public Link get(String name) {
+        InterfaceNames.validate(name);
+        try {
+            return rt.socket().request("get link", name, RTM_GETLINK, 0, w -> {
+                w.ifInfoMsg(AF_UNSPEC, 0, 0, 0, 0);
+                w.attrU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+                w.attrString(IFLA_IFNAME, name);
+            }, Links::decode);
+        } catch (NetlinkException e) {
+            throw notFound(e);
+        }
+    }
+
+    /** The link named {@code name}, or empty. Equivalent to: {@code ip link show dev NAME} (without the error). */
+    public Optional<Link> find(String name) {
+        try {
+            return Optional.of(get(name));
+        } catch (LinkNotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * The link with interface index {@code index}. Equivalent to: {@code ip link show} filtered by index.
+     *
+     * @throws LinkNotFoundException if there is none
+     */
+    public Link get(int index) {
+        if (index <= 0) {
+            throw new IllegalArgumentException("index must be positive: " + index);
+        }
+        try {
+            return rt.socket().request("get link", "#" + index, RTM_GETLINK, 0, w -> {
+                w.ifInfoMsg(AF_UNSPEC, 0, index, 0, 0);
+                w.attrU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+            }, Links::decode);
+        } catch (NetlinkException e) {
+            throw notFound(e);
+        }
+    }
+
+    /** All links of the namespace, in index order: one dump. Equivalent to: {@code ip -d link show}. */
+    public List<Link> list() {
+        return rt.socket().dump("list links", RTM_GETLINK, w -> {
+            w.ifInfoMsg(AF_UNSPEC, 0, 0, 0, 0);
+            w.attrU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+        }, Links::decode);
+    }
+
+    // ---------------------------------------------------------------- change
+
+    /** Sets the link administratively up. Equivalent to: {@code ip link set NAME up}. */
+    public void setUp(String name) {
+        set("set link up", name, IFF_UP, IFF_UP, null);
+    }
+
+    /** Sets the link administratively down. Equivalent to: {@code ip link set NAME down}. */
+    public void setDown(String name) {
+        set("set link down", name, 0, IFF_UP, null);
+    }
+
+    /** Sets the MTU. Equivalent to: {@code ip link set NAME mtu N}. */
+    public void setMtu(String name, int mtu) {
+        if (mtu < 1) {
+            throw new IllegalArgumentException("mtu must be positive: " + mtu);
+        }
+        set("set link mtu", name, 0, 0, w -> w.attrU32(IFLA_MTU, mtu));
+    }
+
+    /** Sets the MAC address. Equivalent to: {@code ip link set NAME address MAC}. */
+    public void setMac(String name, MacAddress mac) {
+        Objects.requireNonNull(mac, "mac == null");
+        set("set link address", name, 0, 0, w -> w.attrBytes(IFLA_ADDRESS, mac.bytes()));
+    }
+
+    /** Makes the link a port of the bridge {@code master}. Equivalent to: {@code ip link set NAME master BR}. */
+    public void setMaster(String name, String master) {
+        InterfaceNames.validate(name);
+        int masterIndex = get(master).index();
+        set("set link master", name, 0, 0, w -> w.attrU32(IFLA_MASTER, masterIndex));
+    }
+
+    /** Removes the link from its bridge. Equivalent to: {@code ip link set NAME nomaster}. */
+    public void setNoMaster(String name) {
+        set("set link nomaster", name, 0, 0, w -> w.attrU32(IFLA_MASTER, 0));
+    }
+
+    /** Renames the link (it must be down). Equivalent to: {@code ip link set NAME name NEWNAME}. */
+    public void rename(String name, String newName) {
+        InterfaceNames.validate(name);
+        InterfaceNames.validate(newName);
+        int index = get(name).index();
+        try {
+            rt.socket().execute("rename link", name + " to " + newName, RTM_NEWLINK, 0, w -> {
+                w.ifInfoMsg(AF_UNSPEC, 0, index, 0, 0);
+                w.attrString(IFLA_IFNAME, newName);
+            });
+        } catch (NetlinkException e) {
+            throw notFound(e);
+        }
+    }
+
+    /**
+     * Sets the alias (at most 255 bytes); an empty alias removes it. Equivalent to: {@code ip link set NAME alias TEXT}.
+     */
+    public void setAlias(String name, String alias) {
+        LinkSpec.checkAlias(alias);
+        set("set link alias", name, 0, 0, w -> w.attrString(IFLA_IFALIAS, alias));
+    }
+
+    /** Puts the link into link group {@code group} (0 = default). Equivalent to: {@code ip link set NAME group G}. */
+    public void setGroup(String name, int group) {
+        set("set link group", name, 0, 0, w -> w.attrU32(IFLA_GROUP, group));
+    }
+
+    /**
+     * Moves the link into namespace {@code ns} (costs about 17 ms in the kernel; prefer creating veth peers
+     * directly there with {@link LinkSpec#peerNamespace}). Equivalent to: {@code ip link set NAME netns NS}.
+     */
+    public void moveTo(String name, NetNamespace ns) {
+        Objects.requireNonNull(ns, "ns == null");
+        set("move link", name, 0, 0, w -> w.attrU32(IFLA_NET_NS_FD, ns.fd()));
+    }
+
+    /**
+     * Deletes the link (a veth's peer goes with it; costs about 20 ms in the kernel, see {@link #deleteGroup}).
+     * Equivalent to: {@code ip link del NAME}.
+     *
+     * @throws LinkNotFoundException if there is none
+     */
+    public void delete(String name) {
+        InterfaceNames.validate(name);
+        try {
+            rt.socket().execute("delete link", name, RTM_DELLINK, 0, w -> {
+                w.ifInfoMsg(AF_UNSPEC, 0, 0, 0, 0);
+                w.attrString(IFLA_IFNAME, name);
+            });
+        } catch (NetlinkException e) {
+            throw notFound(e);
+        }
+    }
+
+    /**
+     * Deletes every link of link group {@code group} with ONE {@code RTM_DELLINK} carrying {@code IFLA_GROUP}, so the
+     * kernel's RCU wait (about 20 ms) is paid once for all of them: 1000 veth pairs in about 0.2 s instead of 19 s.
+     * No error when the group is empty (the kernel's {@code ENODEV} is swallowed). Group 0 (the default group, which holds {@code lo}) is refused.
+     * Equivalent to: {@code ip link del group G}.
+     */
+    public void deleteGroup(int group) {
+        if (group == 0) {
+            throw new IllegalArgumentException("group must not be 0: the default group holds every link, lo included");
+        }
+        try {
+            rt.socket().execute("delete link group", Integer.toUnsignedString(group), RTM_DELLINK, 0, w -> {
+                w.ifInfoMsg(AF_UNSPEC, 0, 0, 0, 0);
+                w.attrU32(IFLA_GROUP, group);
+            });
+        } catch (NetlinkException e) {
+            if (e.errno() != Errno.ENODEV) { // the kernel's answer for an empty group
+                throw e;
+            }
+        }
+    }
+
+    private void set(String operation, String name, int flags, int change, Consumer<NlMsgWriter> attrs) {
+        InterfaceNames.validate(name);
+        try {
+            rt.socket().execute(operation, name, RTM_NEWLINK, 0, w -> {
+                w.ifInfoMsg(AF_UNSPEC, 0, 0, flags, change);
+                w.attrString(IFLA_IFNAME, name);
+                if (attrs != null) {
+                    attrs.accept(w);
+                }
+            });
+        } catch (NetlinkException e) {
+            throw notFound(e);
+        }
+    }
+
+    // ---------------------------------------------------------------- decode
+
+    /** Per-thread cursors so that decoding allocates only the {@link Link} (and its strings/small arrays). */
+    private static final class Scratch {
+        final NlAttrReader attrs = new NlAttrReader();
+        final NlAttrReader info = new NlAttrReader();
+        int[] unknown = new int[64];
+        byte[] text = new byte[256];
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private static final String[] KNOWN_KINDS = {"veth", "bridge", "vxlan", "macvlan", "tun", "dummy", "vlan",
+        "ipvlan", "bond", "wireguard", "ifb", "macvtap", "ipip", "gre", "sit", "ip6tnl", "geneve", "vrf", "team",
+        "netkit", "nlmon", "vcan", "veth"};
+
+    /**
+     * Decodes the {@code RTM_NEWLINK} message {@code m} is positioned on (a reply or one message of a dump).
+     * Attributes other than those of {@link Link}'s fields are kept raw in {@link Link#unknown()}, except the
+     * bulky statistics and per-protocol state ({@code IFLA_STATS}, {@code IFLA_STATS64}, {@code IFLA_AF_SPEC}).
+     * Allocates the {@link Link}, its strings, its {@link MacAddress} and at most one array of raw attributes.
+     *
+     * @throws io.netkit.netlink.codec.MalformedMessageException if the message is malformed
+     */
+    public static Link decode(NlMsgReader m) {
+        if (m.type() != RTM_NEWLINK) {
+            return null;
+        }
+        Scratch s = SCRATCH.get();
+        int type = m.u16(2);
+        int index = m.s32(4);
+        int flags = m.s32(8);
+        NlAttrReader a = m.attributes(IFINFOMSG_LEN, s.attrs);
+        String name = null;
+        String kind = null;
+        String alias = null;
+        MacAddress mac = null;
+        int mtu = 0;
+        int master = 0;
+        int group = 0;
+        int netnsId = -1;
+        int link = 0;
+        int oper = 0;
+        int txq = 0;
+        int unknownCount = 0;
+        int unknownBytes = 0;
+        while (a.next()) {
+            switch (a.type()) {
+                case IFLA_IFNAME:
+                    name = string(a, s);
+                    break;
+                case IFLA_MTU:
+                    mtu = a.u32();
+                    break;
+                case IFLA_ADDRESS:
+                    if (a.payloadLength() == 6) {
+                        mac = MacAddress.of(a.buffer(), a.payloadOffset());
+                    } else {
+                        unknownBytes += keep(s, unknownCount++, a);
+                    }
+                    break;
+                case IFLA_MASTER:
+                    master = a.u32();
+                    break;
+                case IFLA_IFALIAS:
+                    alias = string(a, s);
+                    break;
+                case IFLA_GROUP:
+                    group = a.u32();
+                    break;
+                case IFLA_LINK_NETNSID:
+                    netnsId = a.u32();
+                    break;
+                case IFLA_LINK:
+                    link = a.u32();
+                    break;
+                case IFLA_OPERSTATE:
+                    oper = a.u8();
+                    break;
+                case IFLA_TXQLEN:
+                    txq = a.u32();
+                    break;
+                case IFLA_LINKINFO:
+                    NlAttrReader info = a.nested(s.info);
+                    while (info.next()) {
+                        if (info.type() == IFLA_INFO_KIND) {
+                            kind = kindString(info);
+                        }
+                    }
+                    break;
+                case IFLA_STATS:
+                case IFLA_STATS64:
+                case IFLA_AF_SPEC:
+                    break;
+                default:
+                    unknownBytes += keep(s, unknownCount++, a);
+                    break;
+            }
+        }
+        if (name == null) {
+            throw new io.netkit.netlink.codec.MalformedMessageException("RTM_NEWLINK without IFLA_IFNAME", m.offset());
+        }
+        RawAttributes unknown = RawAttributes.EMPTY;
+        if (unknownCount > 0) {
+            byte[] raw = new byte[unknownBytes];
+            int pos = 0;
+            java.nio.ByteBuffer buf = m.buffer();
+            for (int i = 0; i < unknownCount; i++) {
+                int off = s.unknown[2 * i];
+                int len = s.unknown[2 * i + 1];
+                buf.get(off, raw, pos, len);
+                int alignedLen = (len + 3) & ~3;
+                // the padding of the last attribute of a message may be missing; it stays zero in the copy
+                pos += alignedLen;
+            }
+            unknown = RawAttributes.wrap(raw);
+        }
+        return new Link(index, name, kind, flags, mtu, mac, master, alias, group, netnsId, link, OperState.of(oper),
+                txq, type, unknown);
+    }
+
+    private static int keep(Scratch s, int i, NlAttrReader a) {
+        if (2 * i + 2 > s.unknown.length) {
+            s.unknown = java.util.Arrays.copyOf(s.unknown, s.unknown.length * 2);
+        }
+        int len = a.payloadLength() + 4;
+        s.unknown[2 * i] = a.offset();
+        s.unknown[2 * i + 1] = len;
+        return (len + 3) & ~3;
+    }
+
+    /** The NUL-terminated UTF-8 payload as a String, copied once (through a per-thread scratch array). */
+    private static String string(NlAttrReader a, Scratch s) {
+        java.nio.ByteBuffer buf = a.buffer();
+        int p = a.payloadOffset();
+        int n = a.payloadLength();
+        int len = 0;
+        while (len < n && buf.get(p + len) != 0) {
+            len++;
+        }
+        if (s.text.length < len) {
+            s.text = new byte[Math.max(len, 2 * s.text.length)];
+        }
+        buf.get(p, s.text, 0, len);
+        return new String(s.text, 0, len, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** The kind string, without allocating for the kinds the kernel commonly reports. */
+    private static String kindString(NlAttrReader a) {
+        java.nio.ByteBuffer buf = a.buffer();
+        int p = a.payloadOffset();
+        int n = a.payloadLength();
+        while (n > 0 && buf.get(p + n - 1) == 0) {
+            n--;
+        }
+        outer:
+        for (String k : KNOWN_KINDS) {
+            if (k.length() != n) {
+                continue;
+            }
+            for (int i = 0; i < n; i++) {
+                if (buf.get(p + i) != k.charAt(i)) {
+                    continue outer;
+                }
+            }
+            return k;
+        }
+        return string(a, SCRATCH.get());
+    }
+}

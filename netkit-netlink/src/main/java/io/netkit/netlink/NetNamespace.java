@@ -1,0 +1,456 @@
+package io.netkit.netlink;
+
+import io.netkit.netlink.codec.NetlinkConstants;
+import io.netkit.netlink.internal.LibC;
+import io.netkit.netlink.internal.NamespaceThread;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/**
+ * A network namespace: a handle to create, open, list and delete namespaces as {@code ip netns} does, and to
+ * run Java code, processes and netlink requests inside one.
+ *
+ * <pre>{@code
+ * try (NetNamespace ns = NetNamespace.create("demo")) {      // ip netns add demo
+ *     String links = ns.call(() -> Files.readString(Path.of("/proc/net/dev")));  // read inside demo
+ *     Process p = ns.start(new ProcessBuilder("ip", "-o", "link"));                // ip netns exec demo ip -o link
+ *     ns.sysctl().set("net.ipv4.ip_forward", "1");                                // ip netns exec demo sysctl -w ...
+ * } finally {
+ *     NetNamespace.delete("demo");                           // ip netns del demo
+ * }
+ * }</pre>
+ *
+ * <p><b>Threads.</b> Each handle owns one platform thread that entered the namespace ({@code setns}, or
+ * {@code unshare} for a namespace it created); {@link #call}, {@link #run}, {@link #start},
+ * {@link #netlink()} and {@link #sysctl()} work on that thread, and the caller's own thread never changes
+ * namespace. The thread is started when first needed (at once for {@link #create}). Because Linux threads
+ * inherit the creator's network namespace, tasks given to {@link #call}/{@link #run} must not start
+ * long-lived threads or thread pools (or first use of a lazily started JVM pool): those would stay in this
+ * namespace. netkit itself creates namespace threads from a dedicated thread in the process's original
+ * namespace.
+ *
+ * <p>A handle keeps the namespace alive (through its file descriptor and thread) until {@link #close()}.
+ * Closing does not delete a named namespace; {@link #delete(String)} does. Handles are thread-safe.
+ */
+public final class NetNamespace implements AutoCloseable {
+    /** Where named namespaces live, as with iproute2. */
+    public static final Path RUN_NETNS = Path.of("/run/netns");
+    private static final int NAME_MAX = 255;
+    private static final Object RUN_DIR_LOCK = new Object();
+    private static volatile NetNamespace current;
+
+    private final String name;
+    private final Path path;
+    private final long inode;
+    private final int fd;
+    private final boolean shared;
+    private final Object lock = new Object();
+    private NamespaceThread thread;   // guarded by lock
+    private RtNetlink netlink;        // guarded by lock
+    private Sysctl sysctl;            // guarded by lock
+    private volatile boolean closed;
+
+    private NetNamespace(String name, Path path, int fd, long inode, NamespaceThread thread, boolean shared) {
+        this.name = name;
+        this.path = path;
+        this.fd = fd;
+        this.inode = inode;
+        this.thread = thread;
+        this.shared = shared;
+    }
+
+    // ---- creating, opening, listing, deleting ----
+
+    /**
+     * Creates a named network namespace exactly as {@code ip netns add NAME} does, so that {@code ip netns list}
+     * shows it and {@code ip netns exec NAME ...} works in it: {@code /run/netns} is made a shared mount point
+     * (bind-mounted onto itself first if needed), an empty file {@code /run/netns/NAME} is created exclusively,
+     * and a new thread unshares its network namespace and bind-mounts it onto that file. That thread stays
+     * in the namespace as this handle's thread. Safe when several threads or processes create at once.
+     *
+     * <p>Equivalent to: {@code ip netns add NAME}
+     *
+     * @throws NetlinkException with {@code EEXIST} if the name is taken, {@code EPERM} without CAP_SYS_ADMIN
+     * @throws IllegalArgumentException if the name is not a valid namespace name
+     */
+    public static NetNamespace create(String name) {
+        validateName(name);
+        Path file = RUN_NETNS.resolve(name);
+        prepareRunDir(name);
+        int created = LibC.open(file.toString(), LibC.O_RDONLY | LibC.O_CREAT | LibC.O_EXCL | LibC.O_CLOEXEC, 0);
+        if (created < 0) {
+            throw new NetlinkException("create namespace", name, LibC.errno(), null);
+        }
+        LibC.close(created);
+        NamespaceThread t = null;
+        try {
+            t = NamespaceThread.start("netkit-netns-" + name, () -> {
+                if (LibC.unshare(LibC.CLONE_NEWNET) != 0) {
+                    throw new NetlinkException("create namespace (unshare)", name, LibC.errno(), null);
+                }
+                String self = "/proc/self/task/" + LibC.gettid() + "/ns/net";
+                if (LibC.mount(self, file.toString(), "none", LibC.MS_BIND, null) != 0) {
+                    throw new NetlinkException("create namespace (bind mount " + self + ")", name, LibC.errno(), null);
+                }
+            });
+            int nsFd = openFd("create namespace", file);
+            return new NetNamespace(name, file, nsFd, inodeOf(file), t, false);
+        } catch (RuntimeException | Error e) {
+            if (t != null) {
+                t.stop();
+            }
+            LibC.umount2(file.toString(), LibC.MNT_DETACH);
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Opens the named namespace {@code /run/netns/NAME} (made by netkit, {@code ip netns add} or any tool
+     * following that convention).
+     *
+     * @throws NamespaceNotFoundException if there is no such namespace
+     */
+    public static NetNamespace open(String name) {
+        validateName(name);
+        Path file = RUN_NETNS.resolve(name);
+        int nsFd = openFd("open namespace", file);
+        return new NetNamespace(name, file, nsFd, inodeOf(file), null, false);
+    }
+
+    /**
+     * Opens the namespace behind a namespace file, such as {@code /proc/PID/ns/net} or a bind mount of one.
+     *
+     * @throws NamespaceNotFoundException if the file does not exist
+     */
+    public static NetNamespace openPath(Path path) {
+        Objects.requireNonNull(path, "path == null");
+        int nsFd = openFd("open namespace", path);
+        String n = path.getParent() != null && path.getParent().equals(RUN_NETNS) ? path.getFileName().toString() : null;
+        return new NetNamespace(n, path, nsFd, inodeOf(path), null, false);
+    }
+
+    /**
+     * Opens the network namespace of process {@code pid} ({@code /proc/PID/ns/net}); the handle keeps the
+     * namespace alive even after the process exits. Equivalent to {@code ip netns exec}'s target in
+     * {@code nsenter --net=/proc/PID/ns/net}.
+     *
+     * @throws NamespaceNotFoundException if there is no such process
+     */
+    public static NetNamespace ofPid(long pid) {
+        if (pid <= 0) {
+            throw new IllegalArgumentException("pid must be positive: " + pid);
+        }
+        return openPath(Path.of("/proc/" + pid + "/ns/net"));
+    }
+
+    /**
+     * The namespace this process started in (that of its main thread): a shared handle whose
+     * {@link #close()} does nothing.
+     */
+    public static NetNamespace current() {
+        NetNamespace c = current;
+        if (c == null) {
+            synchronized (NetNamespace.class) {
+                c = current;
+                if (c == null) {
+                    Path p = Path.of("/proc/" + ProcessHandle.current().pid() + "/ns/net");
+                    int nsFd = openFd("open current namespace", p);
+                    c = new NetNamespace(null, p, nsFd, inodeOf(p), null, true);
+                    current = c;
+                }
+            }
+        }
+        return c;
+    }
+
+    /**
+     * The names of the named namespaces in {@code /run/netns}, sorted.
+     *
+     * <p>Equivalent to: {@code ip netns list}
+     */
+    public static List<String> list() {
+        if (!Files.isDirectory(RUN_NETNS)) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(RUN_NETNS)) {
+            for (Path p : ds) {
+                out.add(p.getFileName().toString());
+            }
+        } catch (NoSuchFileException e) {
+            return List.of();
+        } catch (IOException e) {
+            throw new UncheckedIOException("list " + RUN_NETNS, e);
+        }
+        Collections.sort(out);
+        return out;
+    }
+
+    /** Whether {@code /run/netns/NAME} exists. */
+    public static boolean exists(String name) {
+        validateName(name);
+        return Files.exists(RUN_NETNS.resolve(name));
+    }
+
+    /**
+     * Deletes a named namespace as {@code ip netns del NAME} does: detaches the bind mount and removes the
+     * file. The namespace itself disappears when nothing else (a process, an open handle) still uses it.
+     *
+     * <p>Equivalent to: {@code ip netns del NAME}
+     *
+     * @throws NamespaceNotFoundException if there is no such namespace
+     */
+    public static void delete(String name) {
+        validateName(name);
+        Path file = RUN_NETNS.resolve(name);
+        if (!Files.exists(file)) {
+            throw new NamespaceNotFoundException("delete namespace", name, Errno.ENOENT);
+        }
+        // EINVAL (not a mount point, e.g. left over half-made) is fine: the file still goes.
+        LibC.umount2(file.toString(), LibC.MNT_DETACH);
+        try {
+            Files.delete(file);
+        } catch (NoSuchFileException e) {
+            throw new NamespaceNotFoundException("delete namespace", name, Errno.ENOENT, e);
+        } catch (IOException e) {
+            throw NetlinkException.withDetail("delete namespace", name, Errno.EIO, "cannot remove " + file + ": " + e, e);
+        }
+    }
+
+    // ---- the handle ----
+
+    /** The namespace's name if it is a named namespace in {@code /run/netns}. */
+    public Optional<String> name() {
+        return Optional.ofNullable(name);
+    }
+
+    /** The namespace file this handle was opened from. */
+    public Path path() {
+        return path;
+    }
+
+    /** The namespace's inode number: two handles with the same inode refer to the same namespace. */
+    public long inode() {
+        return inode;
+    }
+
+    /** The open namespace file (for {@code IFLA_NET_NS_FD} in link requests); valid until {@link #close()}. */
+    int fd() {
+        checkOpen();
+        return fd;
+    }
+
+    /**
+     * Runs {@code task} inside this namespace (on the handle's namespace thread) and returns its result.
+     * Unchecked exceptions are rethrown as they are; an {@code IOException} is wrapped in
+     * {@link UncheckedIOException}, any other checked exception in
+     * {@link java.util.concurrent.CompletionException}. Tasks run one at a time; a task may call
+     * {@code call} on the same handle (it then runs directly).
+     *
+     * <p>Equivalent to: {@code ip netns exec NAME} for Java code.
+     */
+    public <T> T call(Callable<T> task) {
+        Objects.requireNonNull(task, "task == null");
+        return thread().call(task);
+    }
+
+    /** Runs {@code task} inside this namespace; see {@link #call(Callable)}. */
+    public void run(Runnable task) {
+        Objects.requireNonNull(task, "task == null");
+        thread().call(() -> {
+            task.run();
+            return null;
+        });
+    }
+
+    /**
+     * Starts a process inside this namespace: it is spawned from the namespace thread and so inherits the
+     * network namespace (and nothing else changes: unlike {@code ip netns exec}, the mount namespace and
+     * {@code /sys} are not remounted and {@code /etc/netns/NAME} is not bind-mounted).
+     *
+     * <p>Equivalent to: {@code ip netns exec NAME cmd...}
+     *
+     * @throws UncheckedIOException if the process cannot be started
+     */
+    public Process start(ProcessBuilder pb) {
+        Objects.requireNonNull(pb, "pb == null");
+        return call(pb::start);
+    }
+
+    /**
+     * The rtnetlink handle bound to this namespace: opened on first use (its socket is created on the
+     * namespace thread), shared and thread-safe, closed by {@link #close()}. Equivalent to {@code ip -n NAME ...}.
+     */
+    public RtNetlink netlink() {
+        synchronized (lock) {
+            checkOpen();
+            if (netlink == null) {
+                NetlinkSocket s = call(() -> NetlinkSocket.open(NetlinkConstants.NETLINK_ROUTE));
+                netlink = new RtNetlink(s, this);
+            }
+            return netlink;
+        }
+    }
+
+    /** sysctl access to this namespace's {@code net.*} keys. */
+    public Sysctl sysctl() {
+        synchronized (lock) {
+            checkOpen();
+            if (sysctl == null) {
+                sysctl = new Sysctl(this);
+            }
+            return sysctl;
+        }
+    }
+
+    /**
+     * Releases the handle: closes its netlink handle, stops its thread and closes its file descriptor.
+     * Idempotent. Does not delete a named namespace (see {@link #delete(String)}). On {@link #current()} it
+     * does nothing.
+     */
+    @Override
+    public void close() {
+        if (shared || closed) {
+            return;
+        }
+        RtNetlink nl;
+        NamespaceThread t;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            nl = netlink;
+            t = thread;
+            netlink = null;
+            thread = null;
+        }
+        try {
+            if (nl != null) {
+                nl.close();
+            }
+        } finally {
+            if (t != null) {
+                t.stop();
+            }
+            LibC.close(fd);
+        }
+    }
+
+    /** Whether {@link #close()} was called (never true for {@link #current()}). */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public String toString() {
+        return "NetNamespace[" + (name != null ? name : path) + ", inode=" + inode + (closed ? ", closed" : "") + "]";
+    }
+
+    // ---- internals ----
+
+    private NamespaceThread thread() {
+        synchronized (lock) {
+            checkOpen();
+            if (thread == null) {
+                String label = name != null ? name : String.valueOf(inode);
+                thread = NamespaceThread.start("netkit-netns-" + label, () -> {
+                    if (LibC.setns(fd, LibC.CLONE_NEWNET) != 0) {
+                        int e = LibC.errno();
+                        String detail = e == Errno.EINVAL ? "not a network namespace: " + path : null;
+                        if (detail != null) {
+                            throw NetlinkException.withDetail("enter namespace", label, e, detail, null);
+                        }
+                        throw new NetlinkException("enter namespace", label, e, null);
+                    }
+                });
+            }
+            return thread;
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("namespace handle is closed: " + this);
+        }
+    }
+
+    /** Names follow iproute2: a single path component, at most NAME_MAX bytes; netkit also refuses whitespace and control characters. */
+    static void validateName(String name) {
+        Objects.requireNonNull(name, "name == null");
+        String quoted = "\"" + name.replace("\0", "\\0") + "\"";
+        if (name.isEmpty() || name.equals(".") || name.equals("..")) {
+            throw new IllegalArgumentException("invalid namespace name " + quoted + ": must be a file name");
+        }
+        if (name.getBytes(StandardCharsets.UTF_8).length > NAME_MAX) {
+            throw new IllegalArgumentException("invalid namespace name " + quoted + ": longer than " + NAME_MAX + " bytes");
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c == '/' || c == 0 || Character.isWhitespace(c) || Character.isISOControl(c)) {
+                throw new IllegalArgumentException("invalid namespace name " + quoted
+                        + ": must not contain '/', whitespace or control characters");
+            }
+        }
+    }
+
+    /** mkdir /run/netns and make it a shared mount point, as iproute2's netns_add does. */
+    private static void prepareRunDir(String name) {
+        synchronized (RUN_DIR_LOCK) {
+            try {
+                Files.createDirectories(RUN_NETNS);
+            } catch (IOException e) {
+                throw NetlinkException.withDetail("create namespace", name, Errno.EIO, "cannot create " + RUN_NETNS + ": " + e, e);
+            }
+            boolean madeMountPoint = false;
+            // Shared propagation lets a namespace mounted here later be seen in other mount namespaces.
+            while (LibC.mount("", RUN_NETNS.toString(), "none", LibC.MS_SHARED | LibC.MS_REC, null) != 0) {
+                int e = LibC.errno();
+                if (e != Errno.EINVAL || madeMountPoint) {
+                    throw new NetlinkException("create namespace (make " + RUN_NETNS + " a shared mount)", name, e, null);
+                }
+                // EINVAL: not a mount point yet. Upgrade it by bind-mounting it onto itself, then retry.
+                if (LibC.mount(RUN_NETNS.toString(), RUN_NETNS.toString(), "none", LibC.MS_BIND | LibC.MS_REC, null) != 0) {
+                    throw new NetlinkException("create namespace (bind mount " + RUN_NETNS + ")", name, LibC.errno(), null);
+                }
+                madeMountPoint = true;
+            }
+        }
+    }
+
+    private static int openFd(String operation, Path file) {
+        int nsFd = LibC.open(file.toString(), LibC.O_RDONLY | LibC.O_CLOEXEC, 0);
+        if (nsFd < 0) {
+            int e = LibC.errno();
+            if (e == Errno.ENOENT || e == Errno.ESRCH) {
+                throw new NamespaceNotFoundException(operation, file.toString(), e);
+            }
+            throw new NetlinkException(operation, file.toString(), e, null);
+        }
+        return nsFd;
+    }
+
+    private static long inodeOf(Path file) {
+        try {
+            return ((Number) Files.getAttribute(file, "unix:ino")).longValue();
+        } catch (IOException e) {
+            throw new UncheckedIOException("stat " + file, e);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package io.netkit.netlink;
+
+import io.netkit.netlink.codec.NetlinkConstants;
+import java.util.Objects;
+
+/**
+ * An rtnetlink handle bound to one network namespace: {@code ip link}, {@code ip addr}, {@code ip route},
+ * {@code ip neigh} and {@code bridge fdb} as Java calls. Thread-safe; requests from several threads are
+ * serialized on the socket.
+ *
+ * <pre>{@code
+ * try (NetNamespace ns = NetNamespace.create("demo")) {
+ *     RtNetlink rt = ns.netlink();                        // owned by ns, closed with it
+ *     rt.links().setUp("lo");                             // ip -n demo link set lo up
+ *     rt.addresses().list("lo");                          // [Address[... prefix=127.0.0.1/8 ...], ...]
+ * }
+ * }</pre>
+ */
+public final class RtNetlink implements AutoCloseable {
+    private final NetlinkSocket socket;
+    private final NetNamespace namespace;
+    private final Links links = new Links(this);
+    private final Addresses addresses = new Addresses(this);
+    private final Routes routes = new Routes(this);
+    private final Neighbors neighbors = new Neighbors(this);
+
+    /** A handle over {@code socket}, which was opened inside {@code namespace} (null: the calling thread's). */
+    RtNetlink(NetlinkSocket socket, NetNamespace namespace) {
+        this.socket = Objects.requireNonNull(socket, "socket == null");
+        this.namespace = namespace;
+    }
+
+    /**
+     * Opens a handle in the network namespace of the calling thread (a {@code NETLINK_ROUTE} socket). The caller
+     * closes it. Prefer {@link NetNamespace#netlink()}, which is bound to its namespace whatever thread calls it.
+     */
+    public static RtNetlink open() {
+        return new RtNetlink(NetlinkSocket.open(NetlinkConstants.NETLINK_ROUTE), null);
+    }
+
+    /** Link operations ({@code ip link}). */
+    public Links links() {
+        return links;
+    }
+
+    /** Address operations ({@code ip addr}). */
+    public Addresses addresses() {
+        return addresses;
+    }
+
+    /** Route operations ({@code ip route}). */
+    public Routes routes() {
+        return routes;
+    }
+
+    /** Neighbour and FDB operations ({@code ip neigh}, {@code bridge fdb}). */
+    public Neighbors neighbors() {
+        return neighbors;
+    }
+
+    /** The underlying socket, for requests netkit has no typed operation for. */
+    public NetlinkSocket socket() {
+        return socket;
+    }
+
+    /** The namespace this handle was opened in, or null if opened by {@link #open()} on the caller's thread. */
+    NetNamespace namespace() {
+        return namespace;
+    }
+
+    /** Closes the socket; idempotent. */
+    @Override
+    public void close() {
+        socket.close();
+    }
+}

@@ -1,0 +1,145 @@
+package io.netkit.netlink;
+
+import io.netkit.netlink.internal.LibC;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * sysctl of one network namespace: reads and writes {@code /proc/sys/net/...} from the namespace's own
+ * thread ({@code /proc/sys/net} shows the namespace of the thread that opens it).
+ *
+ * <pre>{@code
+ * ns.sysctl().set("net.ipv4.ip_forward", "1");                      // ip netns exec NS sysctl -w net.ipv4.ip_forward=1
+ * ns.sysctl().get("net.ipv4.conf.all.forwarding");                  // "1"
+ * ns.sysctl().setInterface("ipv4", "eth0.100", "rp_filter", "0");   // names with dots need this form
+ * }</pre>
+ *
+ * <p>Keys are written with dots ({@code net.ipv4.ip_forward}) or with slashes
+ * ({@code net/ipv4/conf/eth0.100/forwarding}, for interface names containing dots). Only {@code net.*}
+ * keys are accepted: every other sysctl is global to the machine, not per namespace.
+ */
+public final class Sysctl {
+    private static final Path PROC_SYS = Path.of("/proc/sys");
+
+    private final NetNamespace ns;
+
+    Sysctl(NetNamespace ns) {
+        this.ns = ns;
+    }
+
+    /**
+     * Reads a key; the value without its trailing newline (multi-value keys keep their tabs).
+     *
+     * <p>Equivalent to: {@code ip netns exec NS sysctl -n KEY}
+     *
+     * @throws NetlinkException with {@code ENOENT} if there is no such key
+     */
+    public String get(String key) {
+        Path p = pathOf(key);
+        return ns.call(() -> {
+            try {
+                String s = new String(Files.readAllBytes(p), StandardCharsets.UTF_8);
+                return s.endsWith("\n") ? s.substring(0, s.length() - 1) : s;
+            } catch (NoSuchFileException e) {
+                throw NetlinkException.withDetail("sysctl get", key, Errno.ENOENT, "no such key (" + p + ")", e);
+            } catch (AccessDeniedException e) {
+                throw new NetlinkException("sysctl get", key, Errno.EACCES, null, e);
+            } catch (IOException e) {
+                throw NetlinkException.withDetail("sysctl get", key, Errno.EIO, String.valueOf(e.getMessage()), e);
+            }
+        });
+    }
+
+    /**
+     * Writes a key.
+     *
+     * <p>Equivalent to: {@code ip netns exec NS sysctl -w KEY=VALUE}
+     *
+     * @throws NetlinkException with the kernel's errno ({@code EINVAL} for a value it refuses,
+     *     {@code ENOENT} for an unknown key)
+     */
+    public void set(String key, String value) {
+        Objects.requireNonNull(value, "value == null");
+        if (value.indexOf('\n') >= 0 || value.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("sysctl value must not contain newline or NUL: \""
+                    + value.replace("\n", "\\n").replace("\0", "\\0") + "\"");
+        }
+        Path p = pathOf(key);
+        byte[] bytes = (value + "\n").getBytes(StandardCharsets.UTF_8);
+        ns.run(() -> {
+            int fd = LibC.open(p.toString(), LibC.O_WRONLY | LibC.O_CLOEXEC, 0);
+            if (fd < 0) {
+                int e = LibC.errno();
+                if (e == Errno.ENOENT) {
+                    throw NetlinkException.withDetail("sysctl set", key, e, "no such key (" + p + ")", null);
+                }
+                throw new NetlinkException("sysctl set", key + "=" + value, e, null);
+            }
+            try {
+                long n = LibC.write(fd, bytes, bytes.length);
+                if (n < 0) {
+                    throw new NetlinkException("sysctl set", key + "=" + value, LibC.errno(), null);
+                }
+            } finally {
+                LibC.close(fd);
+            }
+        });
+    }
+
+    /**
+     * Reads {@code net.<family>.conf.<ifname>.<key>}; {@code family} is {@code "ipv4"} or {@code "ipv6"},
+     * {@code ifname} may contain dots (or be {@code "all"}/{@code "default"}).
+     */
+    public String getInterface(String family, String ifname, String key) {
+        return get(interfaceKey(family, ifname, key));
+    }
+
+    /**
+     * Writes {@code net.<family>.conf.<ifname>.<key>}, e.g. {@code setInterface("ipv4", "eth0", "forwarding", "1")}.
+     *
+     * <p>Equivalent to: {@code ip netns exec NS sysctl -w net.ipv4.conf.eth0.forwarding=1}
+     */
+    public void setInterface(String family, String ifname, String key, String value) {
+        set(interfaceKey(family, ifname, key), value);
+    }
+
+    private static String interfaceKey(String family, String ifname, String key) {
+        Objects.requireNonNull(family, "family == null");
+        Objects.requireNonNull(ifname, "ifname == null");
+        Objects.requireNonNull(key, "key == null");
+        if (!family.equals("ipv4") && !family.equals("ipv6")) {
+            throw new IllegalArgumentException("family must be \"ipv4\" or \"ipv6\": \"" + family + "\"");
+        }
+        if (ifname.isEmpty() || ifname.length() > 15 || ifname.contains("/") || ifname.equals(".") || ifname.equals("..")) {
+            throw new IllegalArgumentException("invalid interface name: \"" + ifname + "\"");
+        }
+        if (key.isEmpty() || key.contains("/") || key.contains(".")) {
+            throw new IllegalArgumentException("invalid per-interface sysctl key: \"" + key + "\"");
+        }
+        return "net/" + family + "/conf/" + ifname + "/" + key;
+    }
+
+    /** Maps a key to its file under /proc/sys, refusing anything that could leave /proc/sys/net. */
+    static Path pathOf(String key) {
+        Objects.requireNonNull(key, "key == null");
+        String rel = key.indexOf('/') >= 0 ? key : key.replace('.', '/');
+        String[] parts = rel.split("/", -1);
+        for (String part : parts) {
+            if (part.isEmpty() || part.equals(".") || part.equals("..") || part.indexOf('\0') >= 0
+                    || part.chars().anyMatch(Character::isWhitespace)) {
+                throw new IllegalArgumentException("invalid sysctl key \"" + key.replace("\0", "\\0")
+                        + "\": expected e.g. net.ipv4.ip_forward or net/ipv4/conf/eth0.100/forwarding");
+            }
+        }
+        if (!parts[0].equals("net") || parts.length < 2) {
+            throw new IllegalArgumentException("sysctl key \"" + key
+                    + "\" is not per network namespace: only net.* keys are accepted");
+        }
+        return PROC_SYS.resolve(rel);
+    }
+}

@@ -1,0 +1,215 @@
+package io.netkit.netlink;
+
+import static io.netkit.netlink.KernelTestSupport.createLink;
+import static io.netkit.netlink.KernelTestSupport.dumpLinkNames;
+import static io.netkit.netlink.KernelTestSupport.linkIndex;
+import static io.netkit.netlink.KernelTestSupport.newLink;
+import static io.netkit.netlink.codec.IfLinkConstants.IFLA_IFNAME;
+import static io.netkit.netlink.codec.NetlinkConstants.NETLINK_ROUTE;
+import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_CREATE;
+import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_EXCL;
+import static io.netkit.netlink.codec.RtnetlinkConstants.AF_UNSPEC;
+import static io.netkit.netlink.codec.RtnetlinkConstants.RTM_GETLINK;
+import static io.netkit.netlink.codec.RtnetlinkConstants.RTM_NEWLINK;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.netkit.testing.IpJson;
+import io.netkit.testing.Privileged;
+import io.netkit.testing.TestNamespaces;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** NetlinkSocket against the real kernel, each test inside namespaces of its own. */
+@Privileged
+class NetlinkSocketKernelTest {
+
+    @RegisterExtension
+    final TestNamespaces namespaces = new TestNamespaces();
+
+    private NetlinkSocket socketIn(NetNamespace ns) {
+        return ns.netlink().socket();
+    }
+
+    @Test
+    void kernelExtendedAckTextIsSurfaced() {
+        NetNamespace ns = namespaces.create("extack");
+        NetlinkSocket s = socketIn(ns);
+        NetlinkException e = catchThrowableOfType(() -> createLink(s, "x0", "nosuchkind"), NetlinkException.class);
+        assertThat(e.errnoName()).isEqualTo("EOPNOTSUPP");
+        assertThat(e.errno()).isEqualTo(Errno.EOPNOTSUPP);
+        assertThat(e.extAck()).isEqualTo("Unknown device type");
+        assertThat(e.operation()).isEqualTo("create link");
+        assertThat(e.target()).isEqualTo("x0");
+        assertThat(e).hasMessage("create link x0: EOPNOTSUPP (Operation not supported): kernel says: Unknown device type");
+    }
+
+    @Test
+    void duplicateLinkIsEexistAndMissingLinkIsEnodev() {
+        NetNamespace ns = namespaces.create("dup");
+        NetlinkSocket s = socketIn(ns);
+        createLink(s, "br-dup", "bridge");
+        NetlinkException e = catchThrowableOfType(() -> createLink(s, "br-dup", "bridge"), NetlinkException.class);
+        assertThat(e.errnoName()).isEqualTo("EEXIST");
+        assertThat(e.getMessage()).startsWith("create link br-dup: EEXIST (File exists)");
+        NetlinkException missing = catchThrowableOfType(() -> linkIndex(s, "nope0"), NetlinkException.class);
+        assertThat(missing.errnoName()).isEqualTo("ENODEV");
+        assertThat(missing.getMessage()).startsWith("get link nope0: ENODEV (No such device)");
+    }
+
+    @Test
+    void requestDecodesTheReply() {
+        NetNamespace ns = namespaces.create("req");
+        NetlinkSocket s = socketIn(ns);
+        assertThat(linkIndex(s, "lo")).isEqualTo(1);
+        assertThat(s.portId()).isNotZero();
+    }
+
+    @Test
+    void dumpMatchesIpJsonAndGrowsTheReceiveBuffer() throws Exception {
+        NetNamespace ns = namespaces.create("dump");
+        // A deliberately tiny receive buffer: every dump datagram must be sized by MSG_PEEK|MSG_TRUNC and grown.
+        try (NetlinkSocket s = ns.call(() -> NetlinkSocket.open(NETLINK_ROUTE, Duration.ofSeconds(10), 64))) {
+            NetlinkBatch b = s.batch();
+            for (int i = 0; i < 40; i++) {
+                b.add("create link", "br" + i, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, newLink("br" + i, "bridge"));
+            }
+            b.execute();
+            List<String> names = dumpLinkNames(s);
+            assertThat(names).hasSize(41).contains("lo", "br0", "br39");
+            List<String> ipNames = IpJson.ip("-n", namespaces.name("dump"), "link").stream()
+                    .map(m -> (String) m.get("ifname")).collect(Collectors.toList());
+            assertThat(names).containsExactlyInAnyOrderElementsOf(ipNames);
+        }
+    }
+
+    @Test
+    void batchReportsTheFailingRequestAgainstItself() {
+        NetNamespace ns = namespaces.create("batch");
+        NetlinkSocket s = socketIn(ns);
+        NetlinkBatch b = s.batch()
+                .add("create link", "bra", RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, newLink("bra", "bridge"))
+                .add("create link", "bad0", RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, newLink("bad0", "nosuchkind"))
+                .add("create link", "brc", RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, newLink("brc", "bridge"));
+        assertThat(b.size()).isEqualTo(3);
+        NetlinkBatchException e = catchThrowableOfType(b::execute, NetlinkBatchException.class);
+        assertThat(e.batchSize()).isEqualTo(3);
+        assertThat(e.failedIndices()).containsExactly(1);
+        assertThat(e.failures()).hasSize(1);
+        NetlinkException f = e.failures().get(0);
+        assertThat(f.target()).isEqualTo("bad0");
+        assertThat(f.errnoName()).isEqualTo("EOPNOTSUPP");
+        assertThat(f.extAck()).isEqualTo("Unknown device type");
+        assertThat(e.getMessage()).contains("1 of 3 batched request(s) failed", "[1] create link bad0: EOPNOTSUPP");
+        // The requests around the failure were carried out.
+        List<String> ipNames = IpJson.ip("-n", namespaces.name("batch"), "link").stream()
+                .map(m -> (String) m.get("ifname")).collect(Collectors.toList());
+        assertThat(ipNames).contains("bra", "brc").doesNotContain("bad0");
+        assertThat(b.size()).isZero();
+    }
+
+    @Test
+    void largeBatchIsSplitAndEveryAckMatched() {
+        NetNamespace ns = namespaces.create("bigbatch");
+        NetlinkSocket s = socketIn(ns);
+        NetlinkBatch b = s.batch();
+        int n = NetlinkSocket.MAX_BATCH_CHUNK_MESSAGES + 88;
+        for (int i = 0; i < n; i++) {
+            String name = "b" + i;
+            b.add("create link", name, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, newLink(name, "bridge"));
+        }
+        // two duplicates, one in each chunk
+        b.add("create link", "b3", RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, newLink("b3", "bridge"));
+        NetlinkBatchException e = catchThrowableOfType(b::execute, NetlinkBatchException.class);
+        assertThat(e.failedIndices()).containsExactly(n);
+        assertThat(e.failures().get(0).errnoName()).isEqualTo("EEXIST");
+        assertThat(dumpLinkNames(s)).hasSize(n + 1);
+    }
+
+    @Test
+    void concurrentCallersOnOneSocketGetTheirOwnAnswers() throws Exception {
+        NetNamespace ns = namespaces.create("conc");
+        NetlinkSocket s = socketIn(ns);
+        for (int i = 0; i < 8; i++) {
+            createLink(s, "c" + i, "bridge");
+        }
+        Map<String, Integer> expected = new java.util.HashMap<>();
+        for (int i = 0; i < 8; i++) {
+            expected.put("c" + i, linkIndex(s, "c" + i));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Integer>> futures = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                int me = t;
+                futures.add(pool.submit(() -> {
+                    int checks = 0;
+                    for (int k = 0; k < 60; k++) {
+                        String name = "c" + ((me + k) % 8);
+                        assertThat(linkIndex(s, name)).isEqualTo(expected.get(name));
+                        if (k % 10 == 0) {
+                            assertThat(dumpLinkNames(s)).hasSize(9);
+                        }
+                        if (k % 15 == 0) {
+                            assertThatThrownBy(() -> createLink(s, name, "bridge"))
+                                    .isInstanceOf(NetlinkException.class).hasMessageContaining("EEXIST");
+                        }
+                        checks++;
+                    }
+                    return checks;
+                }));
+            }
+            for (Future<Integer> f : futures) {
+                assertThat(f.get()).isEqualTo(60);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void socketsGetDistinctKernelAssignedPorts() throws Exception {
+        NetNamespace ns = namespaces.create("ports");
+        Set<Integer> ports = new HashSet<>();
+        List<NetlinkSocket> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < 5; i++) {
+                NetlinkSocket s = ns.call(() -> NetlinkSocket.open(NETLINK_ROUTE));
+                open.add(s);
+                ports.add(s.portId());
+            }
+            assertThat(ports).hasSize(5);
+        } finally {
+            open.forEach(NetlinkSocket::close);
+        }
+        NetlinkSocket closed = open.get(0);
+        closed.close();   // idempotent
+        assertThat(closed.isClosed()).isTrue();
+        assertThatThrownBy(() -> linkIndex(closed, "lo")).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void strictCheckingRejectsABadDumpHeaderWithTheKernelsText() {
+        NetNamespace ns = namespaces.create("strict");
+        NetlinkSocket s = socketIn(ns);
+        // NETLINK_GET_STRICT_CHK is on: a link dump request whose header carries an index is refused.
+        NetlinkException e = catchThrowableOfType(() -> s.dump("list links", RTM_GETLINK,
+                w -> w.ifInfoMsg(AF_UNSPEC, 0, 5, 0, 0), m -> m), NetlinkException.class);
+        assertThat(e.errnoName()).isEqualTo("EINVAL");
+        assertThat(e.extAck()).isNotBlank();
+        // and the socket stays usable
+        assertThat(dumpLinkNames(s)).containsExactly("lo");
+        assertThat(IFLA_IFNAME).isEqualTo(3);
+    }
+}
