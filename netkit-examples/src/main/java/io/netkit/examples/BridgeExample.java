@@ -143,7 +143,8 @@ public final class BridgeExample {
                     String claim = "TCP " + from.name() + " -> " + to.getKey() + " " + target.getHostAddress() + ":" + PORT;
                     try {
                         String answer = Tcp.roundTrip(from.namespace(), target, PORT, "hello from " + from.name());
-                        say.verify(claim, to.getValue().clientsSeen().contains(from.address()), answer);
+                        boolean seen = to.getValue().clientsSeen().contains(from.address());
+                        say.verify(claim, seen, seen ? "" : "the server saw " + to.getValue().clientsSeen() + ": " + answer);
                     } catch (RuntimeException e) {
                         say.verify(claim, false, Main.describe(e));
                     }
