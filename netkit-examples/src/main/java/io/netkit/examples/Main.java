@@ -81,6 +81,10 @@ public final class Main {
      * Unless {@code options.keep()}, nothing of the sandbox remains afterwards, also when a step failed.
      */
     public static DemoResult runExample(Options options, PrintStream out) {
+        return runExample(options, out, walkthrough(options.example()));
+    }
+
+    static DemoResult runExample(Options options, PrintStream out, Walkthrough walkthrough) {
         SandboxNames names = new SandboxNames(options.prefix());
         DemoResult.Builder result = new DemoResult.Builder(options.example());
         result.kept(options.keep());
@@ -90,7 +94,7 @@ public final class Main {
         Throwable failure = null;
         RUNNING = options;
         try {
-            walkthrough(options.example()).run(say, names, options.keep());
+            walkthrough.run(say, names, options.keep());
         } catch (Throwable t) {
             failure = t;
             out.println();

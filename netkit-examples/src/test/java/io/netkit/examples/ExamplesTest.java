@@ -1,5 +1,6 @@
 package io.netkit.examples;
 
+import io.netkit.netlink.NetNamespace;
 import io.netkit.testing.Privileged;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -9,8 +10,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -27,15 +32,27 @@ class ExamplesTest {
 
     private SandboxNames names;
     private String output = "";
+    private Set<String> rootLinksBefore;
+    private String rootForwardingBefore;
 
     @BeforeEach
-    void uniqueSandbox() {
+    void uniqueSandbox() throws IOException {
         names = new SandboxNames(String.format("nkt-%06x-ex", ThreadLocalRandom.current().nextInt(1 << 24)));
+        rootLinksBefore = rootLinks();
+        assertThat(rootLinksBefore).contains("lo");
+        rootForwardingBefore = Files.readString(Path.of("/proc/sys/net/ipv4/ip_forward")).strip();
     }
 
     @AfterEach
-    void removeWhateverIsLeft() {
+    void removeWhateverIsLeftAndCheckTheRootNamespace() throws IOException {
         Sandboxes.removeLeftovers(names);
+        // The machine's own namespace: none of the names the examples use appeared there, forwarding unchanged.
+        Set<String> appeared = new TreeSet<>(rootLinks());
+        appeared.removeAll(rootLinksBefore);
+        assertThat(appeared).as("links that appeared in the root namespace")
+                .noneMatch(n -> n.equals("br0") || n.equals("uplink0") || n.startsWith("veth") || n.startsWith("nkv"));
+        assertThat(Files.readString(Path.of("/proc/sys/net/ipv4/ip_forward")).strip())
+                .as("net.ipv4.ip_forward of the root namespace").isEqualTo(rootForwardingBefore);
     }
 
     @Test
@@ -132,6 +149,25 @@ class ExamplesTest {
         assertNothingLeft();
     }
 
+    @Test
+    void aStepThatFailsMidwayIsReportedAndItsSandboxIsRemovedAnyway() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DemoResult r = Main.runExample(Options.of(Example.BRIDGE, names.prefix()), new PrintStream(bytes, true, StandardCharsets.UTF_8),
+                (say, n, keep) -> {
+                    say.step("Make a namespace of the demo", "ip netns add " + n.left());
+                    NetNamespace.create(n.left()).close();
+                    say.verify("something true", true, "");
+                    say.step("Fail", "false");
+                    throw new IllegalStateException("the kernel said no");
+                });
+        output = bytes.toString(StandardCharsets.UTF_8);
+
+        assertThat(r.passed()).isFalse();
+        assertThat(r.failure()).hasValueSatisfying(t -> assertThat(t).hasMessage("the kernel said no"));
+        assertThat(output).contains("FAILED in step 2: the kernel said no");
+        assertNothingLeft();
+    }
+
     private DemoResult run(Example example, boolean keep) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         DemoResult r = Main.runExample(Options.of(example, names.prefix()).withKeep(keep),
@@ -151,19 +187,33 @@ class ExamplesTest {
         assertThat(mine).as("namespaces of the sandbox left in `ip netns list`").isEmpty();
     }
 
-    /** {@code ip netns list}: the witness nobody here wrote. Lines look like "name" or "name (id: 3)". */
-    static List<String> ipNetnsList() {
+    /** The link names of this process's (the machine's own) namespace, from {@code ip -o link show}. */
+    static Set<String> rootLinks() {
+        Set<String> names = new TreeSet<>();
+        for (String line : run("ip", "-o", "link", "show").split("\n")) {
+            String[] parts = line.split(":\\s+", 3);   // "2: eth0@if3: <BROADCAST,...> ..."
+            if (parts.length >= 2) names.add(parts[1].split("@")[0]);
+        }
+        return names;
+    }
+
+    static String run(String... argv) {
         try {
-            Process p = new ProcessBuilder("ip", "netns", "list").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) throw new AssertionError("ip netns list: " + out);
-            return Arrays.stream(out.split("\n")).map(String::strip).filter(s -> !s.isEmpty())
-                    .map(s -> s.split("\\s+")[0]).toList();
+            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) throw new AssertionError(String.join(" ", argv) + ": " + out);
+            return out;
         } catch (IOException e) {
-            throw new AssertionError("ip netns list", e);
+            throw new AssertionError(String.join(" ", argv), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
         }
+    }
+
+    /** {@code ip netns list}: the witness nobody here wrote. Lines look like "name" or "name (id: 3)". */
+    static List<String> ipNetnsList() {
+        return Arrays.stream(run("ip", "netns", "list").split("\n")).map(String::strip).filter(s -> !s.isEmpty())
+                .map(s -> s.split("\\s+")[0]).toList();
     }
 }
