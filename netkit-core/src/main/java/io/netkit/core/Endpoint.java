@@ -118,11 +118,11 @@ public final class Endpoint {
      */
     public NetNamespace namespace() {
         NetNamespace ns = handle;
-        if (ns != null) {
+        if (ns != null && !ns.isClosed()) {
             return ns;
         }
         synchronized (this) {
-            if (handle == null) {
+            if (handle == null || (handle.isClosed() && closeHandle)) {
                 if (!attached) {
                     throw new IllegalStateException(this + " is detached");
                 }

@@ -2,6 +2,7 @@ package io.netkit.core;
 
 import io.netkit.core.internal.Alias;
 import io.netkit.core.internal.Firewall;
+import io.netkit.core.internal.Inside;
 import io.netkit.core.internal.Ipv4;
 import io.netkit.core.internal.Names;
 import io.netkit.core.internal.NetworkLock;
@@ -21,6 +22,8 @@ import io.netkit.netlink.NetNamespace;
 import io.netkit.netlink.NetlinkException;
 import io.netkit.netlink.RouteSpec;
 import io.netkit.netlink.RtNetlink;
+import io.netkit.netlink.codec.IfLinkConstants;
+import io.netkit.netlink.codec.RtnetlinkConstants;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -165,7 +168,9 @@ public final class Network implements AutoCloseable {
             throw new NetkitException(op, "list links", e);
         }
         Link bridge = links.stream().filter(l -> l.name().equals(name)).findFirst()
-                .orElseThrow(() -> new NetkitException(op, "there is no link named " + name + " on " + host));
+                .orElseThrow(() -> new NetkitException(op, "there is no link named " + name + " on " + host
+                        + (host == Host.current() ? " (for a network on another namespace use Network.open(Host.namespace(NAME), \""
+                                + name + "\"))" : "")));
         Map<String, String> rec = Alias.decode(bridge.alias()).orElseThrow(() -> new NetkitException(op,
                 "link " + name + " was not made by netkit (its alias is " + (bridge.alias() == null ? "empty" : "\"" + bridge.alias() + "\"") + ")"));
         Network net;
@@ -315,6 +320,14 @@ public final class Network implements AutoCloseable {
                     created.close();
                     NetNamespace.delete(nsName);
                 });
+                step = "set sysctl defaults in namespace " + nsName;
+                // In a namespace of its own, the defaults are set before eth0 exists, which inherits them: one
+                // namespace-thread hop, which also opens the namespace's netlink socket.
+                created.call(() -> {
+                    created.sysctl().set("net.ipv4.conf.default.arp_notify", "1");
+                    trySet(created, "net.ipv6.conf.default.accept_dad", "0");
+                    return created.netlink();
+                });
             } else {
                 ns = spec.existing();
             }
@@ -323,9 +336,16 @@ public final class Network implements AutoCloseable {
             String nsPath = nsName == null ? ns.path().toString() : null;
 
             IpPrefix address;
+            int peerIndex;
             try (NetworkLock.Held held = lock.acquire()) {
                 step = "allocate an address";
                 View view = view(held, op);
+                if (view.inodes.containsKey(inode) || (fixed < 0 && view.firstFree() < 0) || (fixed >= 0 && view.used.get(fixed))) {
+                    // The cached view may be stale: namespaces that vanished took their veths (and records) with them,
+                    // and the kernel reuses a dead namespace's inode. Ask the kernel before refusing.
+                    view = readView(hostLinks().list(), op);
+                    held.cache(view);
+                }
                 String other = view.inodes.get(inode);
                 if (other != null) {
                     throw new IllegalArgumentException("namespace " + label + " (inode " + inode
@@ -365,13 +385,15 @@ public final class Network implements AutoCloseable {
                 if (spec.mac() != null) {
                     veth = veth.peerMac(spec.mac());
                 }
-                hostLinks().create(veth);
+                Link hostSide = hostLinks().create(veth);
+                peerIndex = hostSide.linkIndex();
                 held.changed();
                 view.allocate(offset, hostIf, inode);
                 undo.push("delete veth " + hostIf, () -> deleteVethNow(hostIf));
             }
 
-            configureInside(ns, ifname, address, undo, op);
+            step = "configure " + ifname + " in " + label;
+            configureInside(ns, create, ifname, peerIndex, address, op);
 
             Endpoint ep = new Endpoint(this, hostIf, ifname, address, nsName, nsPath, inode, create, ns, create);
             endpoints.put(hostIf, ep);
@@ -389,21 +411,34 @@ public final class Network implements AutoCloseable {
         }
     }
 
-    /** Container side: sysctls (CNI defaults), address with broadcast, links up, default route. */
-    private void configureInside(NetNamespace ns, String ifname, IpPrefix address, Undo undo, String op) {
-        RtNetlink rt = ns.netlink();
-        step("set net.ipv4.conf." + ifname + ".arp_notify=1", () -> ns.sysctl().setInterface("ipv4", ifname, "arp_notify", "1"));
-        try {
-            ns.sysctl().setInterface("ipv6", ifname, "accept_dad", "0");
-        } catch (RuntimeException e) {
-            // IPv6 disabled in this namespace (no /proc/sys/net/ipv6/conf/IF): nothing to switch off.
-            LOG.debug("{}: net.ipv6.conf.{}.accept_dad not set: {}", op, ifname, e.toString());
+    /**
+     * Container side: sysctls (the CNI bridge plugin's defaults: {@code arp_notify=1}, IPv6 DAD off), then address
+     * with broadcast, eth0 and lo up, default route, in one batch.
+     */
+    private void configureInside(NetNamespace ns, boolean ownNamespace, String ifname, int ifindex, IpPrefix address, String op) {
+        if (!ownNamespace) {
+            step("set net.ipv4.conf." + ifname + ".arp_notify=1", () -> ns.call(() -> {
+                ns.sysctl().setInterface("ipv4", ifname, "arp_notify", "1");
+                trySet(ns, "net/ipv6/conf/" + ifname + "/accept_dad", "0");
+                return null;
+            }));
         }
-        step("add address " + address + " to " + ifname, () -> rt.addresses().add(ifname, address));
-        step("bring up " + ifname, () -> rt.links().setUp(ifname));
-        step("bring up lo", () -> rt.links().setUp("lo"));
-        step("add default route via " + gateway.getHostAddress() + " dev " + ifname,
-                () -> rt.routes().add(RouteSpec.defaultVia(gateway).device(ifname)));
+        RtNetlink rt = ns.netlink();
+        int index = ifindex > 0 ? ifindex : rt.links().get(ifname).index();
+        try {
+            Inside.configure(rt, index, ifname, address, gateway);
+        } catch (Inside.StepException e) {
+            throw new StepFailure(e.step(), (RuntimeException) e.getCause());
+        }
+    }
+
+    /** Sets a sysctl that may not exist (IPv6 disabled): then there is nothing to switch off. */
+    private static void trySet(NetNamespace ns, String key, String value) {
+        try {
+            ns.sysctl().set(key, value);
+        } catch (RuntimeException e) {
+            LOG.debug("sysctl {} not set in {}: {}", key, ns, e.toString());
+        }
     }
 
     private static void step(String step, Runnable r) {
@@ -482,18 +517,26 @@ public final class Network implements AutoCloseable {
             if (held.networkDeleted()) {
                 present = false;
             } else {
-                Links links = hostLinks();
+                Map<String, String> rec = new LinkedHashMap<>();
+                rec.put(K_NET, name);
+                rec.put(K_NET_ID, id);
+                rec.put(K_DETACHED, "1");
+                String alias = Alias.encode(rec);
                 try {
-                    // Out of the bridge and down first: from here on no frame from the old address reaches the network.
-                    links.setNoMaster(hostIf);
-                    links.setDown(hostIf);
-                    Map<String, String> rec = new LinkedHashMap<>();
-                    rec.put(K_NET, name);
-                    rec.put(K_NET_ID, id);
-                    rec.put(K_DETACHED, "1");
-                    links.setAlias(hostIf, Alias.encode(rec));
-                    links.setGroup(hostIf, reapGroup);
-                } catch (LinkNotFoundException gone) {
+                    // ONE request: out of the bridge, down, record replaced, into the reap group. From here on no
+                    // frame from the old address reaches the network, and the address is free.
+                    // ip link set HOSTIF nomaster down group R alias "netkit:v1 net=.. nid=.. detached=1"
+                    host.netns().netlink().socket().execute("release endpoint", hostIf, RtnetlinkConstants.RTM_NEWLINK, 0, w -> {
+                        w.ifInfoMsg(RtnetlinkConstants.AF_UNSPEC, 0, 0, 0, Link.IFF_UP);
+                        w.attrString(IfLinkConstants.IFLA_IFNAME, hostIf);
+                        w.attrU32(IfLinkConstants.IFLA_MASTER, 0);
+                        w.attrU32(IfLinkConstants.IFLA_GROUP, reapGroup);
+                        w.attrString(IfLinkConstants.IFLA_IFALIAS, alias);
+                    });
+                } catch (NetlinkException e) {
+                    if (!(e instanceof LinkNotFoundException) && !"ENODEV".equals(e.errnoName())) {
+                        throw e;
+                    }
                     present = false; // its namespace vanished and took the veth pair with it
                 }
                 held.changed();

@@ -66,6 +66,7 @@ public interface CommandRunner {
      * @param stderr   everything it wrote to stderr
      */
     record Result(int exitCode, byte[] stdout, byte[] stderr) {
+        /** Rejects null output arrays (use empty ones). */
         public Result {
             Objects.requireNonNull(stdout, "stdout == null");
             Objects.requireNonNull(stderr, "stderr == null");

@@ -13,6 +13,7 @@ import java.util.Objects;
  *                   rules inside an owned chain)
  */
 public record Diff(List<Entry> missing, List<Entry> unexpected) {
+    /** Copies both lists. */
     public Diff {
         missing = List.copyOf(missing);
         unexpected = List.copyOf(unexpected);
@@ -30,6 +31,7 @@ public record Diff(List<Entry> missing, List<Entry> unexpected) {
      * @param line  {@code :CHAIN - [0:0]} for a chain, {@code -A CHAIN SPEC} for a rule
      */
     public record Entry(Table table, String line) {
+        /** Rejects nulls. */
         public Entry {
             Objects.requireNonNull(table, "table == null");
             Objects.requireNonNull(line, "line == null");

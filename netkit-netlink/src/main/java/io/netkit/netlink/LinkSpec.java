@@ -300,8 +300,9 @@ public final class LinkSpec {
     }
 
     /**
-     * Creates the link itself in namespace {@code ns} instead of the handle's ({@code IFLA_NET_NS_FD}).
-     * Equivalent to: {@code ip link add NAME netns NS ...}. Not for tun/tap.
+     * Creates the link itself in namespace {@code ns} instead of the handle's ({@code IFLA_NET_NS_FD}); a
+     * {@link #master(String)} is then looked up in {@code ns}, a macvlan parent or vxlan device in the handle's
+     * namespace, as the kernel does. Equivalent to: {@code ip link add NAME netns NS ...}. Not for tun/tap.
      */
     public LinkSpec namespace(NetNamespace ns) {
         Objects.requireNonNull(ns, "ns == null");

@@ -124,7 +124,11 @@ public final class Links {
                 tuntaps.add(spec);
                 continue;
             }
-            int master = f.masterName != null ? index(indexes, f.masterName) : f.masterIndex;
+            // the kernel resolves IFLA_MASTER in the namespace the link is created in, IFLA_LINK and the vxlan
+            // device in this handle's namespace
+            int master = f.masterName == null ? f.masterIndex
+                    : f.namespace != null ? f.namespace.netlink().links().get(f.masterName).index()
+                    : index(indexes, f.masterName);
             int parent = f.parent != null ? index(indexes, f.parent) : 0;
             int device = f.device != null ? index(indexes, f.device) : 0;
             batch.add("create link", spec.name(), RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,

@@ -40,6 +40,11 @@ import java.util.concurrent.Callable;
  * namespace. netkit itself creates namespace threads from a dedicated thread in the process's original
  * namespace.
  *
+ * <p><b>/proc inside a task.</b> {@code /proc/net} is a link to {@code /proc/self/net}, which shows the
+ * namespace of the process's main thread, not of the namespace thread: inside {@link #call} read
+ * {@code /proc/thread-self/net/...} instead. {@code /proc/sys/net} (see {@link #sysctl()}) follows the
+ * thread that opens the file and is fine. A process started with {@link #start} is entirely inside.
+ *
  * <p>A handle keeps the namespace alive (through its file descriptor and thread) until {@link #close()}.
  * Closing does not delete a named namespace; {@link #delete(String)} does. Handles are thread-safe.
  */

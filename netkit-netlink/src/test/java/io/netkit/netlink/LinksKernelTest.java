@@ -290,4 +290,35 @@ class LinksKernelTest {
                         e -> assertThat(e.getMessage()).contains("link kind \"vlan\" is not supported"));
         assertThat(links.list()).extracting(Link::name).containsExactlyInAnyOrder("lo", "parent0", "parent0p");
     }
+
+    @Test
+    void linksCreatedDirectlyInOtherNamespaces() {
+        NetNamespace a = namespaces.create("a");
+        NetNamespace b = namespaces.create("b");
+        Link br = links.create(LinkSpec.bridge("bra").namespace(a).up().alias("bridge in a"));
+        assertThat(br.alias()).isEqualTo("bridge in a");
+        assertThat(a.netlink().links().get("bra").index()).isEqualTo(br.index());
+        assertThat(links.find("bra")).isEmpty();
+        // both ends elsewhere, the first one a port of the bridge in its own namespace
+        Link end = links.create(LinkSpec.veth("enda", "endb").namespace(a).master("bra").up()
+                .peerNamespace(b).peerUp());
+        assertThat(end.masterIndex()).isEqualTo(br.index());
+        assertThat(link(a, "enda").get("master")).isEqualTo("bra");
+        assertThat(b.netlink().links().get("endb").isUp()).isTrue();
+        assertThat(links.list()).extracting(Link::name).containsExactly("lo");
+        assertAllLinksMatch(a);
+        assertAllLinksMatch(b);
+    }
+
+    @Test
+    void openInTheCallingThreadsNamespace() {
+        Link tap = host.call(() -> {
+            try (RtNetlink rt = RtNetlink.open()) {
+                rt.links().create(LinkSpec.veth("o1", "o1p"));
+                return rt.links().create(LinkSpec.tap("otap0"));
+            }
+        });
+        assertThat(links.get("o1").kind()).isEqualTo("veth");
+        assertThat(links.get("otap0").index()).isEqualTo(tap.index());
+    }
 }

@@ -49,13 +49,7 @@ public final class NetworkLock {
     }
 
     static Path directory() {
-        Path dir = Path.of(System.getProperty("netkit.lockDirectory", "/run/netkit"));
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create netkit's lock directory " + dir + ": " + e, e);
-        }
-        return dir;
+        return Path.of(System.getProperty("netkit.lockDirectory", "/run/netkit"));
     }
 
     public Path file() {
@@ -69,9 +63,15 @@ public final class NetworkLock {
             if (gone) {
                 return new Held(null, DELETED);
             }
-            if (channel == null || !channel.isOpen()) {
-                Files.createDirectories(file.getParent());
-                channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            for (int attempt = 0; channel == null || !channel.isOpen(); attempt++) {
+                try {
+                    Files.createDirectories(file.getParent());
+                    channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                } catch (java.nio.file.NoSuchFileException e) {
+                    if (attempt >= 5) {
+                        throw e; // the directory keeps vanishing (another process removes it when empty)
+                    }
+                }
             }
             FileLock fileLock = channel.lock();
             return new Held(fileLock, readGeneration());
@@ -125,21 +125,31 @@ public final class NetworkLock {
 
         /** The cached view if it is still current, else {@code null}. */
         public Object cache() {
-            return cachedGeneration == generation && generation != DELETED ? cache : null;
+            return generation != DELETED && cachedGeneration == current() ? cache : null;
         }
 
-        /** Stores a view read from the kernel under this lock. */
+        /** Stores a view read from the kernel under this lock (and kept up to date by this holder). */
         public void cache(Object view) {
             cache = view;
-            cachedGeneration = changed ? generation + 1 : generation;
+            cachedGeneration = current();
         }
 
-        /** Records that this holder changed the allocations (others must re-read the kernel). */
+        /**
+         * Records that this holder changed the allocations, so other holders re-read the kernel. A cached view stays
+         * valid for this process only if the holder updated it too, which it must do before releasing the lock.
+         */
         public void changed() {
-            changed = true;
-            if (cache != null && cachedGeneration == generation) {
-                cachedGeneration = generation + 1;
+            if (!changed) {
+                boolean cacheCurrent = cachedGeneration == generation;
+                changed = true;
+                if (cacheCurrent) {
+                    cachedGeneration = current();
+                }
             }
+        }
+
+        private long current() {
+            return changed ? generation + 1 : generation;
         }
 
         /** Marks the network deleted and removes the lock file; the lock is released on close. */
@@ -161,6 +171,11 @@ public final class NetworkLock {
                 if (deleted) {
                     writeGeneration(DELETED);
                     Files.deleteIfExists(file);
+                    try {
+                        Files.deleteIfExists(file.getParent()); // leave no trace once the last network is gone
+                    } catch (java.nio.file.DirectoryNotEmptyException stillUsed) {
+                        // other networks' locks
+                    }
                     cache = null;
                     cachedGeneration = -1;
                 } else if (changed) {

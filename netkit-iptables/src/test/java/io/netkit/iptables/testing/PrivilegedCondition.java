@@ -14,9 +14,13 @@ public final class PrivilegedCondition implements ExecutionCondition {
 
     @Override
     public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
-        String missing = missingPrerequisite();
+        return decide(missingPrerequisite(), System.getenv("CI"));
+    }
+
+    /** Enabled when nothing is missing; else skipped with the reason, or thrown (a failure) when CI is "true". */
+    static ConditionEvaluationResult decide(String missing, String ci) {
         if (missing == null) return ConditionEvaluationResult.enabled("running as root with the iptables tools");
-        if ("true".equals(System.getenv("CI"))) {
+        if ("true".equals(ci)) {
             // Thrown from a condition, this fails the test rather than skipping it.
             throw new IllegalStateException("privileged test cannot run but CI=true forbids skipping: " + missing);
         }

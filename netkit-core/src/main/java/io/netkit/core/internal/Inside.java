@@ -1,0 +1,95 @@
+package io.netkit.core.internal;
+
+import static io.netkit.netlink.codec.IfAddrConstants.IFA_ADDRESS;
+import static io.netkit.netlink.codec.IfAddrConstants.IFA_BROADCAST;
+import static io.netkit.netlink.codec.IfAddrConstants.IFA_LOCAL;
+import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_CREATE;
+import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_EXCL;
+import static io.netkit.netlink.codec.RtnetlinkConstants.AF_INET;
+import static io.netkit.netlink.codec.RtnetlinkConstants.AF_UNSPEC;
+import static io.netkit.netlink.codec.RtnetlinkConstants.RTA_GATEWAY;
+import static io.netkit.netlink.codec.RtnetlinkConstants.RTA_OIF;
+import static io.netkit.netlink.codec.RtnetlinkConstants.RTM_NEWADDR;
+import static io.netkit.netlink.codec.RtnetlinkConstants.RTM_NEWLINK;
+import static io.netkit.netlink.codec.RtnetlinkConstants.RTM_NEWROUTE;
+import static io.netkit.netlink.codec.RtnetlinkConstants.RTN_UNICAST;
+import static io.netkit.netlink.codec.RtnetlinkConstants.RTPROT_BOOT;
+import static io.netkit.netlink.codec.RtnetlinkConstants.RT_SCOPE_UNIVERSE;
+import static io.netkit.netlink.codec.RtnetlinkConstants.RT_TABLE_MAIN;
+
+import io.netkit.netlink.IpAddresses;
+import io.netkit.netlink.IpPrefix;
+import io.netkit.netlink.Link;
+import io.netkit.netlink.NetlinkBatch;
+import io.netkit.netlink.NetlinkBatchException;
+import io.netkit.netlink.NetlinkException;
+import io.netkit.netlink.RtNetlink;
+import java.net.InetAddress;
+
+/**
+ * The container side of an attach as ONE batch of requests (one {@code sendmsg}, the acks read together), by
+ * interface index so no name lookups are needed:
+ * <pre>
+ * ip -n NS addr add 172.16.0.2/24 brd 172.16.0.255 dev eth0
+ * ip -n NS link set eth0 up
+ * ip -n NS link set lo up
+ * ip -n NS route add default via 172.16.0.1 dev eth0
+ * </pre>
+ * Not for use outside netkit.
+ */
+public final class Inside {
+    /** {@code LOOPBACK_IFINDEX} from {@code include/net/net_namespace.h}: lo is index 1 in every namespace. */
+    private static final int LOOPBACK_IFINDEX = 1;
+
+    private Inside() {}
+
+    /** A failed request of the batch: which step it was, and the kernel's error. */
+    public static final class StepException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final String step;
+
+        StepException(String step, NetlinkException cause) {
+            super(cause.getMessage(), cause);
+            this.step = step;
+        }
+
+        public String step() {
+            return step;
+        }
+    }
+
+    /**
+     * Configures interface {@code ifindex} ({@code ifname}) in the namespace of {@code rt}.
+     *
+     * @throws StepException naming the first request that failed
+     */
+    public static void configure(RtNetlink rt, int ifindex, String ifname, IpPrefix address, InetAddress gateway) {
+        byte[] local = address.address().getAddress();
+        byte[] broadcast = address.broadcast().getAddress();
+        byte[] gw = gateway.getAddress();
+        String addStep = "add address " + address + " to " + ifname;
+        String upStep = "bring up " + ifname;
+        String loStep = "bring up lo";
+        String routeStep = "add default route via " + IpAddresses.format(gateway) + " dev " + ifname;
+        NetlinkBatch batch = rt.socket().batch();
+        batch.add(addStep, ifname, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, w -> {
+            w.ifAddrMsg(AF_INET, address.prefixLength(), 0, RT_SCOPE_UNIVERSE, ifindex);
+            w.attrBytes(IFA_LOCAL, local);
+            w.attrBytes(IFA_ADDRESS, local);
+            w.attrBytes(IFA_BROADCAST, broadcast);
+        });
+        batch.add(upStep, ifname, RTM_NEWLINK, 0, w -> w.ifInfoMsg(AF_UNSPEC, 0, ifindex, Link.IFF_UP, Link.IFF_UP));
+        batch.add(loStep, "lo", RTM_NEWLINK, 0, w -> w.ifInfoMsg(AF_UNSPEC, 0, LOOPBACK_IFINDEX, Link.IFF_UP, Link.IFF_UP));
+        batch.add(routeStep, "default", RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, w -> {
+            w.rtMsg(AF_INET, 0, 0, 0, RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RTN_UNICAST, 0);
+            w.attrBytes(RTA_GATEWAY, gw);
+            w.attrU32(RTA_OIF, ifindex);
+        });
+        try {
+            batch.execute();
+        } catch (NetlinkBatchException e) {
+            NetlinkException first = e.failures().get(0);
+            throw new StepException(first.operation(), first);
+        }
+    }
+}
