@@ -87,8 +87,8 @@ public final class BridgeExample {
         String h = sandbox.name("host");
         for (int i = 1; i <= count; i++) {
             String c = sandbox.name("c" + i);
-            say.step("Attach container " + c + ": a namespace of its own, a veth pair with eth0 inside it and the other end"
-                            + " on br0, the next free address, a default route via the bridge",
+            say.step("Attach container " + c + ": its own namespace, a veth pair (eth0 inside, the other end on br0),"
+                            + " the next free address, a default route",
                     "ip netns add " + c,
                     "ip -n " + h + " link add VETH master br0 up type veth peer name eth0 netns " + c,
                     "ip -n " + c + " addr add 172.16.0." + (i + 1) + "/24 dev eth0; ip -n " + c + " link set eth0 up; ip -n " + c + " link set lo up",
@@ -128,7 +128,7 @@ public final class BridgeExample {
             }
         }
 
-        say.step("TCP round trips: a server on each container and on the bridge address; each container connects to all the others",
+        say.step("TCP round trips: a server in each container and on the bridge; each container connects to all the others",
                 "ip netns exec PLACE nc -l ADDRESS " + PORT + " &   (a server in each)",
                 "echo hello | ip netns exec CONTAINER nc ADDRESS " + PORT + "   (for each pair)");
         Map<String, Tcp.Server> servers = new LinkedHashMap<>();
@@ -171,8 +171,8 @@ public final class BridgeExample {
         say.result("left in " + h + ": links " + (links.isEmpty() ? "none" : links) + ", netkit rules "
                 + (rules.isEmpty() ? "none" : rules.lines().count() + " lines") + ", container namespaces "
                 + (containersLeft.isEmpty() ? "none" : containersLeft));
-        say.verify("net.close() left no container namespace, veth, bridge or rule",
-                containersLeft.isEmpty() && links.isEmpty() && rules.isEmpty(),
-                "links " + links + ", rules [" + rules + "], namespaces " + containersLeft);
+        boolean clean = containersLeft.isEmpty() && links.isEmpty() && rules.isEmpty();
+        say.verify("net.close() left no container namespace, veth, bridge or rule", clean,
+                clean ? "" : "links " + links + ", rules [" + rules + "], namespaces " + containersLeft);
     }
 }

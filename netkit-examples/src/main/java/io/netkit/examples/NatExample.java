@@ -66,8 +66,7 @@ public final class NatExample {
     }
 
     static void showRules(Narrator say, Sandbox sandbox) {
-        say.step("Look at the rules netkit installed in the host: its own NETKIT-* chains, a jump into each from"
-                        + " POSTROUTING and FORWARD, every rule commented with its owner",
+        say.step("Look at the rules netkit installed in the host: its own NETKIT-* chains, one jump into each, all commented",
                 "ip netns exec " + sandbox.name("host") + " iptables-save   (netkit's lines)");
         String rules = Sandboxes.netkitRules(sandbox.hostNamespace());
         say.output(rules.isEmpty() ? "(none)" : rules);

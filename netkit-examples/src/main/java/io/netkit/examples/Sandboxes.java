@@ -23,8 +23,7 @@ final class Sandboxes {
     /** Step: {@code Sandbox.create(prefix)}, narrated with its {@code ip} equivalent. */
     static Sandbox create(Narrator say, SandboxNames names, boolean keep) {
         String n = names.prefix() + "-xxxxxx";
-        say.step("Create the sandbox (Sandbox.create): a \"host\" namespace that plays the machine the containers run on,"
-                        + " and an \"internet\" namespace behind the host's uplink (203.0.113.0/24)",
+        say.step("Create the sandbox: a \"host\" namespace (the machine the containers run on) and an \"internet\" behind its uplink",
                 "ip netns add " + n + "-host; ip netns add " + n + "-inet",
                 "ip -n " + n + "-host link add uplink0 type veth peer name eth0 netns " + n + "-inet",
                 "ip -n " + n + "-inet addr add 203.0.113.1/24 dev eth0; ip -n " + n + "-inet link set eth0 up",
