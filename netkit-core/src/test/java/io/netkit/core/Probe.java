@@ -95,7 +95,8 @@ final class Probe {
 
     /** {@code ip netns exec NS iptables-save}. */
     static String iptablesSave(String ns) {
-        return Cmd.run("ip", "netns", "exec", ns, "iptables-save");
+        return Cmd.run("ip", "netns", "exec", ns, "iptables-save").lines()
+                .filter(l -> !l.startsWith("#")).collect(java.util.stream.Collectors.joining("\n"));
     }
 
     /** {@code ip netns exec NS cat /proc/sys/KEY} (KEY with slashes). */

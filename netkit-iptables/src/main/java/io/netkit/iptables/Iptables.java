@@ -4,13 +4,19 @@ import io.netkit.iptables.internal.BackendDetector;
 import io.netkit.iptables.internal.Planner;
 import io.netkit.iptables.internal.ToolCalls;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Reads and writes one address family's iptables state through the iptables tools, started by a
- * {@link CommandRunner} (which decides the network namespace). Thread-safe; holds no kernel state itself.
+ * {@link CommandRunner} (which decides the network namespace). Thread-safe. The kernel is the source of truth:
+ * the only thing an instance remembers is what it applied last per owner, to save a read on re-apply.
  *
  * <pre>{@code
  * Iptables ipt = Iptables.create(CommandRunner.local());          // backend detected, IPv4
@@ -21,13 +27,20 @@ import java.util.Set;
  * ipt.remove(Owner.of("mynet"));
  * }</pre>
  *
+ * <p>Create one instance per namespace and family and keep it: building one may detect the backend (up to
+ * three short processes), and a kept instance re-applies an owner with a single process.
+ *
  * <p>Every write is ONE {@code iptables-restore --noflush --wait} (or {@code ip6tables-restore}) process,
  * whatever the number of rules; each table block in it is committed atomically by the kernel. Writes first
  * read the current state with one {@code iptables-save}, so hooks are never duplicated and removal deletes
  * only what exists. netkit never runs per-rule {@code iptables} commands.
  */
 public final class Iptables {
+    private static final Logger LOG = LoggerFactory.getLogger(Iptables.class);
+
     private final ToolCalls tools;
+    /** What this instance applied last per owner; lets a re-apply skip iptables-save (see apply). */
+    private final Map<Owner, OwnedRules> applied = new ConcurrentHashMap<>();
     private final Backend backend;
     private final Family family;
 
@@ -63,6 +76,22 @@ public final class Iptables {
         return BackendDetector.detect(Objects.requireNonNull(runner, "runner == null"));
     }
 
+    /**
+     * Why iptables cannot be used through {@code runner}, or empty when it can: detects the backend and runs its
+     * {@code iptables-save} once. The reason names a missing Debian package or quotes the tool (for example a
+     * permission error: the tools need root / CAP_NET_ADMIN in the target namespace).
+     */
+    public static java.util.Optional<String> unavailabilityCause(CommandRunner runner) {
+        Objects.requireNonNull(runner, "runner == null");
+        try {
+            Backend b = detectBackend(runner);
+            new ToolCalls(runner, b, Family.IPV4).save(Table.FILTER);
+            return java.util.Optional.empty();
+        } catch (IptablesException e) {
+            return java.util.Optional.of(e.getMessage());
+        }
+    }
+
     /** The backend this instance drives. */
     public Backend backend() {
         return backend;
@@ -79,13 +108,33 @@ public final class Iptables {
      * deleted. Equivalent to {@code iptables-save} followed by one {@code iptables-restore --noflush --wait}
      * with the payload of {@link #plan}. Idempotent: applying twice changes nothing the second time.
      *
+     * <p>Re-applying an owner this instance applied before starts ONE process and no {@code iptables-save}:
+     * the payload is computed from what was applied last, deletes and re-inserts that owner's hooks (moving them
+     * to the top again) and deletes its stale chains by name. If another tool changed any of that meanwhile, the
+     * table block fails atomically and the apply is redone from a fresh {@code iptables-save}. (Two processes
+     * managing the SAME owner concurrently are not supported; {@link #remove} and {@link #diff} always read.)
+     *
      * @throws RestoreException     the tool rejected the payload (nothing of the failing table was applied)
      * @throws MissingToolException the tool is not installed
      */
     public void apply(OwnedRules rules) {
         Objects.requireNonNull(rules, "rules == null");
         requireFamily(rules.family());
+        Owner owner = rules.owner();
+        OwnedRules known = applied.remove(owner);
+        if (known != null) {
+            try {
+                String payload = Planner.applyKnown(rules, known);
+                if (!payload.isEmpty()) tools.restore(payload);
+                applied.put(owner, rules);
+                return;
+            } catch (RestoreException e) {
+                // Someone changed the owner's rules since our last apply: redo it from what the kernel holds.
+                LOG.debug("re-applying {} from a fresh {}: {}", owner, backend.saveCommand(family), e.getMessage());
+            }
+        }
         tools.restoreWithRetry(() -> Planner.apply(rules, read()));
+        applied.put(owner, rules);
     }
 
     /**
@@ -105,7 +154,9 @@ public final class Iptables {
      */
     public void remove(Owner owner) {
         Objects.requireNonNull(owner, "owner == null");
-        apply(OwnedRules.empty(owner, family));
+        applied.remove(owner);
+        OwnedRules none = OwnedRules.empty(owner, family);
+        tools.restoreWithRetry(() -> Planner.apply(none, read()));
     }
 
     /** The whole ruleset: {@code iptables-save} (every table in use), parsed. */

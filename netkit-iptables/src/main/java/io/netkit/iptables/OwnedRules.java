@@ -197,7 +197,11 @@ public final class OwnedRules {
                     "hook " + jumpRule + " has no target: a hook must jump to an owned chain"));
             requireOwned(t.name());
             chain(table, t.name());
-            hooks.computeIfAbsent(table, x -> new ArrayList<>()).add(new Hook(stamp(jumpRule), first));
+            Hook h = new Hook(stamp(jumpRule), first);
+            List<Hook> list = hooks.computeIfAbsent(table, x -> new ArrayList<>());
+            // The same jump twice would be one rule in the kernel's eyes (-D deletes one copy): keep one.
+            for (Hook existing : list) if (existing.rule().equals(h.rule())) return this;
+            list.add(h);
             return this;
         }
 

@@ -42,6 +42,62 @@ class IptablesTest {
     }
 
     @Test
+    void reapplyOfAKnownOwnerRunsOnlyOneRestore() {
+        FakeRunner f = new FakeRunner();
+        Iptables ipt = Iptables.builder().runner(f).backend(Backend.NFT).build();
+        Owner o = Owner.of("mynet");
+        ipt.apply(ContainerNetworkRules.builder(o, "br0", "172.16.0.0/24").masquerade().forwardAccept().build());
+        f.calls.clear();
+        f.stdins.clear();
+        ipt.apply(ContainerNetworkRules.builder(o, "br0", "172.16.0.0/24").masquerade().build());
+        assertThat(f.calls).containsExactly(List.of("iptables-nft-restore", "--noflush", "--wait"));
+        assertThat(f.stdins.get(0)).isEqualTo("""
+                *filter
+                -D FORWARD -m comment --comment "netkit:mynet" -j NETKIT-FWD-11c844f9
+                -F NETKIT-FWD-11c844f9
+                -X NETKIT-FWD-11c844f9
+                COMMIT
+                *nat
+                :NETKIT-POST-11c844f9 - [0:0]
+                -A NETKIT-POST-11c844f9 -s 172.16.0.0/24 ! -o br0 -m comment --comment "netkit:mynet masquerade" -j MASQUERADE
+                -D POSTROUTING -m comment --comment "netkit:mynet" -j NETKIT-POST-11c844f9
+                -I POSTROUTING 1 -m comment --comment "netkit:mynet" -j NETKIT-POST-11c844f9
+                COMMIT
+                """);
+    }
+
+    @Test
+    void reapplyFallsBackToAFreshReadWhenTheKnownStateIsGone() {
+        AtomicInteger restores = new AtomicInteger();
+        FakeRunner f = new FakeRunner() {
+            @Override
+            public Result run(List<String> argv, byte[] stdin) {
+                Result r = super.run(argv, stdin);
+                if (argv.get(0).endsWith("-restore") && restores.incrementAndGet() == 2) {
+                    return new Result(1, new byte[0], "iptables-restore: line 4 failed\n".getBytes(StandardCharsets.UTF_8));
+                }
+                return r;
+            }
+        };
+        Iptables ipt = Iptables.builder().runner(f).backend(Backend.NFT).build();
+        OwnedRules rules = ContainerNetworkRules.builder(Owner.of("mynet"), "br0", "172.16.0.0/24").masquerade().build();
+        ipt.apply(rules);
+        f.calls.clear();
+        f.stdins.clear();
+        ipt.apply(rules);
+        assertThat(f.calls).containsExactly(List.of("iptables-nft-restore", "--noflush", "--wait"),
+                List.of("iptables-nft-save"), List.of("iptables-nft-restore", "--noflush", "--wait"));
+        assertThat(f.stdins.get(2)).isEqualTo(rules.render()); // the fake's state is empty: full first-apply payload
+    }
+
+    @Test
+    void sameHookTwiceIsKeptOnce() {
+        Owner o = Owner.of("o");
+        OwnedRules r = OwnedRules.builder(o).hook(Table.FILTER, "FORWARD", o.chain("F")).hook(Table.FILTER, "FORWARD", o.chain("F")).build();
+        assertThat(r.hooks(Table.FILTER)).hasSize(1);
+    }
+
+    @Test
     void ipv6UsesIp6tablesAndFamiliesMustMatch() {
         FakeRunner f = new FakeRunner();
         Iptables ipt = Iptables.builder().runner(f).backend(Backend.LEGACY).family(Family.IPV6).build();
@@ -138,7 +194,13 @@ class IptablesTest {
                 "iptables-nft-save: Permission denied (you must be root)\n".getBytes(StandardCharsets.UTF_8));
         assertThatThrownBy(() -> Iptables.builder().runner(failing).backend(Backend.NFT).build().read())
                 .isInstanceOf(IptablesException.class)
-                .hasMessage("iptables-nft-save failed with exit code 4: iptables-nft-save: Permission denied (you must be root)");
+                .hasMessage("iptables-nft-save failed with exit code 4: iptables-nft-save: Permission denied (you must be root)"
+                        + " (the iptables tools need root / CAP_NET_ADMIN in the target network namespace)");
+        assertThat(Iptables.unavailabilityCause(failing)).hasValueSatisfying(s -> assertThat(s).contains("CAP_NET_ADMIN"));
+        CommandRunner notFound = (argv, in) -> {
+            throw new IOException("Cannot run program \"" + argv.get(0) + "\": error=2, No such file or directory");
+        };
+        assertThat(Iptables.unavailabilityCause(notFound)).hasValueSatisfying(s -> assertThat(s).contains("Debian package 'iptables'"));
     }
 
     @Test
@@ -173,5 +235,16 @@ class IptablesTest {
         CommandRunner.Result e = CommandRunner.local().run(List.of("sh", "-c", "echo oops >&2; exit 3"), new byte[0]);
         assertThat(e.exitCode()).isEqualTo(3);
         assertThat(e.stderrText()).isEqualTo("oops\n");
+        // Both pipes full at once (1 MiB each) while stdin is still being written must not deadlock.
+        CommandRunner.Result both = CommandRunner.local().run(List.of("sh", "-c", "head -c 1048576 /dev/zero >&2; cat"), big);
+        assertThat(both.stderr()).hasSize(1 << 20);
+        assertThat(both.stdout()).hasSize(1 << 20);
+    }
+
+    @Test
+    void localRunnerKillsAHangingTool() {
+        CommandRunner slow = CommandRunner.starting(ProcessBuilder::start, java.time.Duration.ofMillis(300));
+        assertThatThrownBy(() -> slow.run(List.of("sleep", "30"), new byte[0]))
+                .isInstanceOf(IOException.class).hasMessageContaining("sleep did not finish within 300 ms; killed it");
     }
 }

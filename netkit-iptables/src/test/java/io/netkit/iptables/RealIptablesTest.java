@@ -216,6 +216,39 @@ class RealIptablesTest {
 
     @ParameterizedTest
     @EnumSource(Backend.class)
+    void reapplyIsOneProcessAndRecoversWhenAnotherToolWipedEverything(Backend b) throws IOException {
+        try (TestNamespace ns = TestNamespace.create("ipt")) {
+            List<List<String>> calls = new ArrayList<>();
+            CommandRunner inner = ns.runner();
+            CommandRunner counting = (argv, in) -> {
+                calls.add(argv);
+                return inner.run(argv, in);
+            };
+            Iptables ipt = Iptables.builder().runner(counting).backend(b).build();
+            OwnedRules rules = ContainerNetworkRules.builder(OWNER, "nkbr0", "172.16.0.0/24").masquerade().forwardAccept()
+                    .publish(Protocol.TCP, 8080, "172.16.0.2", 80).build();
+            ipt.apply(rules);
+            String first = save(ns, b, Family.IPV4);
+            calls.clear();
+            ipt.apply(rules);
+            assertThat(calls).containsExactly(ipt.restoreCommand());
+            assertThat(save(ns, b, Family.IPV4)).isEqualTo(first);
+
+            // Another tool flushes and deletes every chain of both tables.
+            for (String t : List.of("filter", "nat")) {
+                ns.exec(b.command(Family.IPV4), "-t", t, "-F");
+                ns.exec(b.command(Family.IPV4), "-t", t, "-X");
+            }
+            calls.clear();
+            ipt.apply(rules);
+            assertThat(calls).hasSize(3); // optimistic restore fails atomically, then save + restore
+            assertThat(ipt.diff(rules).inSync()).isTrue();
+            assertThat(ruleLines(save(ns, b, Family.IPV4))).containsExactlyInAnyOrderElementsOf(ruleLines(first));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
     void ipv6GoesThroughIp6tables(Backend b) {
         try (TestNamespace ns = TestNamespace.create("ipt")) {
             Iptables ipt6 = Iptables.builder().runner(ns.runner()).backend(b).family(Family.IPV6).build();
@@ -238,6 +271,7 @@ class RealIptablesTest {
             ns.exec(b.command(Family.IPV4), "-A", "INPUT", "-s", "192.0.2.1", "-j", "DROP");
             assertThat(Iptables.detectBackend(ns.runner())).isEqualTo(b);
             assertThat(Iptables.create(ns.runner()).backend()).isEqualTo(b);
+            assertThat(Iptables.unavailabilityCause(ns.runner())).isEmpty();
         }
     }
 

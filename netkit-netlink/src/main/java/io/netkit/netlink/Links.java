@@ -102,26 +102,29 @@ public final class Links {
     }
 
     /**
-     * Creates many links with as few system calls as possible: every {@code RTM_NEWLINK} (and alias/peer-up
-     * follow-up) goes out in one batch, and each failure is reported against its own link. Masters, parents and
-     * vxlan devices must exist before the call. Links that were created stay created when others fail.
+     * Creates many links with as few system calls as possible: every {@code RTM_NEWLINK} goes out in one batch
+     * (one {@code sendmsg}), then the alias and peer-up follow-ups of the links that were created in a second one.
+     * Each failure is reported against its own link; links that were created stay created when others fail, and
+     * nothing is changed on a link whose creation failed. Masters, parents and vxlan devices must exist before the
+     * call (they are resolved to indexes first).
      *
      * <p>Equivalent to: {@code ip -batch FILE} with one {@code link add} line per spec.
      *
-     * @throws NetlinkBatchException listing each failed request (with its own errno and kernel text)
+     * @throws NetlinkBatchException listing each failure; {@link NetlinkBatchException#failedIndices()} are
+     *     positions in {@code specs}, {@link NetlinkBatchException#batchSize()} is {@code specs.size()}
+     * @throws LinkNotFoundException (before anything is created) if a master, parent or vxlan device is missing
      */
     public void createAll(List<LinkSpec> specs) {
         Objects.requireNonNull(specs, "specs == null");
-        Map<String, Integer> indexes = new HashMap<>();
-        List<LinkSpec> tuntaps = new ArrayList<>();
-        List<LinkSpec> batched = new ArrayList<>();
-        List<Runnable> afterwards = new ArrayList<>();
-        NetlinkBatch batch = rt.socket().batch();
         for (LinkSpec spec : specs) {
             Objects.requireNonNull(spec, "spec == null");
-            LinkSpec.Fields f = spec.f;
+        }
+        // resolve names first, so that a missing master fails before anything is created
+        Map<String, Integer> indexes = new HashMap<>();
+        int[][] resolved = new int[specs.size()][];
+        for (int i = 0; i < specs.size(); i++) {
+            LinkSpec.Fields f = specs.get(i).f;
             if (f.kind.equals("tun") || f.kind.equals("tap")) {
-                tuntaps.add(spec);
                 continue;
             }
             // the kernel resolves IFLA_MASTER in the namespace the link is created in, IFLA_LINK and the vxlan
@@ -131,9 +134,33 @@ public final class Links {
                     : index(indexes, f.masterName);
             int parent = f.parent != null ? index(indexes, f.parent) : 0;
             int device = f.device != null ? index(indexes, f.device) : 0;
+            resolved[i] = new int[] {master, parent, device};
+        }
+
+        NetlinkException[] failed = new NetlinkException[specs.size()];
+        NetlinkBatch batch = rt.socket().batch();
+        List<Integer> batched = new ArrayList<>();
+        for (int i = 0; i < specs.size(); i++) {
+            if (resolved[i] == null) {
+                continue;
+            }
+            LinkSpec spec = specs.get(i);
+            int[] r = resolved[i];
             batch.add("create link", spec.name(), RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
-                    w -> writeCreate(w, spec, master, parent, device));
-            batched.add(spec);
+                    w -> writeCreate(w, spec, r[0], r[1], r[2]));
+            batched.add(i);
+        }
+        runBatch(batch, batched, specs, failed);
+
+        // follow-ups, only for links that now exist
+        List<Integer> followed = new ArrayList<>();
+        List<Runnable> elsewhere = new ArrayList<>();
+        List<Integer> elsewhereOf = new ArrayList<>();
+        for (int i : batched) {
+            if (failed[i] != null) {
+                continue;
+            }
+            LinkSpec.Fields f = specs.get(i).f;
             if (f.alias != null) {
                 if (f.namespace == null) {
                     batch.add("set link alias", f.name, RTM_NEWLINK, 0, w -> {
@@ -141,41 +168,74 @@ public final class Links {
                         w.attrString(IFLA_IFNAME, f.name);
                         w.attrString(IFLA_IFALIAS, f.alias);
                     });
-                    batched.add(spec);
+                    followed.add(i);
                 } else {
-                    afterwards.add(() -> f.namespace.netlink().links().setAlias(f.name, f.alias));
+                    elsewhere.add(() -> f.namespace.netlink().links().setAlias(f.name, f.alias));
+                    elsewhereOf.add(i);
                 }
             }
             if (f.peerUp) {
-                NetNamespace peerNs = f.peerNamespace != null ? f.peerNamespace : f.namespace;
+                NetNamespace peerNs = f.peerNamespace; // without one, the kernel puts the peer in this handle's namespace
                 if (peerNs == null) {
                     batch.add("set link up", f.peerName, RTM_NEWLINK, 0, w -> {
                         w.ifInfoMsg(AF_UNSPEC, 0, 0, IFF_UP, IFF_UP);
                         w.attrString(IFLA_IFNAME, f.peerName);
                     });
-                    batched.add(spec);
+                    followed.add(i);
                 } else {
-                    afterwards.add(() -> peerNs.netlink().links().setUp(f.peerName));
+                    elsewhere.add(() -> peerNs.netlink().links().setUp(f.peerName));
+                    elsewhereOf.add(i);
                 }
             }
         }
-        if (!batched.isEmpty()) {
-            try {
-                batch.execute();
-            } catch (NetlinkBatchException e) {
-                List<NetlinkException> failures = new ArrayList<>();
-                for (int i = 0; i < e.failures().size(); i++) {
-                    int at = e.failedIndices().get(i);
-                    failures.add(translate(e.failures().get(i), batched.get(at)));
+        runBatch(batch, followed, specs, failed);
+        for (int k = 0; k < elsewhere.size(); k++) {
+            int i = elsewhereOf.get(k);
+            if (failed[i] == null) {
+                try {
+                    elsewhere.get(k).run();
+                } catch (NetlinkException e) {
+                    failed[i] = e;
                 }
-                throw new NetlinkBatchException(failures, e.failedIndices(), e.batchSize());
             }
         }
-        for (Runnable r : afterwards) {
-            r.run();
+        for (int i = 0; i < specs.size(); i++) {
+            if (resolved[i] == null) {
+                try {
+                    createTunTap(specs.get(i), indexes);
+                } catch (NetlinkException e) {
+                    failed[i] = e;
+                }
+            }
         }
-        for (LinkSpec spec : tuntaps) {
-            createTunTap(spec, indexes);
+        List<NetlinkException> failures = new ArrayList<>();
+        List<Integer> failedIndices = new ArrayList<>();
+        for (int i = 0; i < specs.size(); i++) {
+            if (failed[i] != null) {
+                failures.add(failed[i]);
+                failedIndices.add(i);
+            }
+        }
+        if (!failures.isEmpty()) {
+            throw new NetlinkBatchException(failures, failedIndices, specs.size());
+        }
+    }
+
+    /** Executes {@code batch}, whose request k belongs to {@code specs.get(owners.get(k))}; records first failures. */
+    private static void runBatch(NetlinkBatch batch, List<Integer> owners, List<LinkSpec> specs,
+                                 NetlinkException[] failed) {
+        if (batch.size() == 0) {
+            return;
+        }
+        try {
+            batch.execute();
+        } catch (NetlinkBatchException e) {
+            for (int k = 0; k < e.failures().size(); k++) {
+                int i = owners.get(e.failedIndices().get(k));
+                if (failed[i] == null) {
+                    failed[i] = translate(e.failures().get(k), specs.get(i));
+                }
+            }
         }
     }
 
@@ -189,11 +249,23 @@ public final class Links {
     }
 
     /**
-     * Writes the {@code RTM_NEWLINK} payload (family header and attributes) that creates {@code spec}, with
-     * master/parent/device names already resolved to indexes (0 = none).
+     * Writes the payload ({@code struct ifinfomsg} and attributes) of the {@code RTM_NEWLINK} that creates
+     * {@code spec}, for use as the body of {@link NetlinkSocket#execute} or {@link NetlinkBatch#add} with
+     * {@code NLM_F_CREATE|NLM_F_EXCL}. Names are already resolved: {@code masterIndex}, {@code parentIndex}
+     * (macvlan/vlan {@code IFLA_LINK}) and {@code deviceIndex} (vxlan) are interface indexes, 0 for none.
+     * The alias and a veth peer's "up" are not part of it (see {@link #create}). For a veth without MAC addresses
+     * it allocates nothing. Not for tun/tap.
+     *
+     * <pre>{@code
+     * socket.execute("create link", "veth7", RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
+     *         w -> Links.writeCreate(w, LinkSpec.veth("veth7", "eth0").up(), 0, 0, 0));
+     * }</pre>
      */
-    static void writeCreate(NlMsgWriter w, LinkSpec spec, int masterIndex, int parentIndex, int deviceIndex) {
+    public static void writeCreate(NlMsgWriter w, LinkSpec spec, int masterIndex, int parentIndex, int deviceIndex) {
         LinkSpec.Fields f = spec.f;
+        if (f.kind.equals("tun") || f.kind.equals("tap")) {
+            throw new IllegalArgumentException("tun/tap links are not created with RTM_NEWLINK: " + spec);
+        }
         int upFlags = f.up ? IFF_UP : 0;
         w.ifInfoMsg(AF_UNSPEC, 0, 0, upFlags, upFlags);
         w.attrString(IFLA_IFNAME, f.name);

@@ -77,6 +77,7 @@ public final class NetlinkSocket implements AutoCloseable {
     private final Duration receiveTimeout;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile boolean closed;
+    private volatile long dumpRetries;
 
     // Guarded by lock.
     private int seq;
@@ -271,6 +272,7 @@ public final class NetlinkSocket implements AutoCloseable {
                 if (out != null) {
                     return out;
                 }
+                dumpRetries++;   // under lock
                 LOG.debug("{}: dump interrupted (attempt {}), retrying", operation, attempt);
             }
             throw new DumpInterruptedException(operation, MAX_DUMP_ATTEMPTS);
@@ -436,6 +438,11 @@ public final class NetlinkSocket implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** How many dumps were repeated because the kernel flagged them {@code NLM_F_DUMP_INTR} (diagnostics). */
+    public long dumpRetries() {
+        return dumpRetries;
     }
 
     /** Whether {@link #close()} was called. */

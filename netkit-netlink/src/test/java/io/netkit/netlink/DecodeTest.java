@@ -214,4 +214,33 @@ class DecodeTest {
         // + MacAddress (16 B) + RawAttributes (16 B + one array of ~40 B)
         assertThat(perLink).isLessThan(512);
     }
+
+    @Test
+    void encodingAVethCreateAllocatesNothing() throws Exception {
+        Object mx = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
+        java.lang.reflect.Method allocated = Class.forName("com.sun.management.ThreadMXBean")
+                .getMethod("getThreadAllocatedBytes", long.class);
+        LinkSpec spec = LinkSpec.veth("veth123", "eth0").mtu(1450).group(7).up().peerMtu(1450);
+        NlMsgWriter w = new NlMsgWriter();
+        long sink = 0;
+        for (int i = 0; i < 200_000; i++) {
+            w.reset();
+            w.beginMessage(RTM_NEWLINK, 0x601, i, 0);
+            Links.writeCreate(w, spec, 3, 0, 0);
+            w.endMessage();
+            sink += w.length();
+        }
+        long tid = Thread.currentThread().getId();
+        long before = (long) allocated.invoke(mx, tid);
+        for (int i = 0; i < 200_000; i++) {
+            w.reset();
+            w.beginMessage(RTM_NEWLINK, 0x601, i, 0);
+            Links.writeCreate(w, spec, 3, 0, 0);
+            w.endMessage();
+            sink += w.length();
+        }
+        long total = (long) allocated.invoke(mx, tid) - before;
+        assertThat(sink).isPositive();
+        assertThat(total).as("bytes allocated by 200000 veth-create encodings").isLessThan(200_000);
+    }
 }

@@ -230,7 +230,8 @@ class LinksKernelTest {
     @Test
     void createAllReportsEachFailure() {
         links.create(LinkSpec.veth("dup1", "dup1p"));
-        assertThatThrownBy(() -> links.createAll(List.of(LinkSpec.veth("ok1", "ok1p"), LinkSpec.veth("dup1", "z1"),
+        assertThatThrownBy(() -> links.createAll(List.of(LinkSpec.veth("ok1", "ok1p").alias("one"),
+                LinkSpec.veth("dup1", "z1").alias("must not land on the existing dup1").peerUp(),
                 LinkSpec.bridge("ok2"))))
                 .isInstanceOfSatisfying(NetlinkBatchException.class, e -> {
                     assertThat(e.failures()).hasSize(1);
@@ -238,8 +239,10 @@ class LinksKernelTest {
                     assertThat(e.failures().get(0).target()).isEqualTo("dup1");
                     assertThat(e.failedIndices()).containsExactly(1);
                 });
-        assertThat(links.find("ok1")).isPresent();
+        assertThat(links.get("ok1").alias()).isEqualTo("one");
         assertThat(links.find("ok2")).isPresent();
+        assertThat(links.get("dup1").alias()).isNull();
+        assertThat(links.find("z1")).isEmpty();
     }
 
     @Test
@@ -306,6 +309,10 @@ class LinksKernelTest {
         assertThat(link(a, "enda").get("master")).isEqualTo("bra");
         assertThat(b.netlink().links().get("endb").isUp()).isTrue();
         assertThat(links.list()).extracting(Link::name).containsExactly("lo");
+        // without a peer namespace the peer stays in the handle's namespace, as with ip link add ... netns NS
+        links.create(LinkSpec.veth("split", "splitp").namespace(b).peerUp());
+        assertThat(links.get("splitp").isUp()).isTrue();
+        assertThat(b.netlink().links().get("split").kind()).isEqualTo("veth");
         assertAllLinksMatch(a);
         assertAllLinksMatch(b);
     }
@@ -320,5 +327,48 @@ class LinksKernelTest {
         });
         assertThat(links.get("o1").kind()).isEqualTo("veth");
         assertThat(links.get("otap0").index()).isEqualTo(tap.index());
+    }
+
+    @Test
+    void oneHandleIsSafeToShareBetweenThreads() throws Exception {
+        int threads = 4;
+        int each = 25;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int tt = t;
+                futures.add(pool.submit(() -> {
+                    for (int i = 0; i < each; i++) {
+                        String name = "t" + tt + "v" + i;
+                        Link l = links.create(LinkSpec.veth(name, name + "p").group(77).up());
+                        assertThat(l.name()).isEqualTo(name);
+                        assertThat(links.get(name + "p").linkIndex()).isEqualTo(l.index());
+                        assertThat(links.list()).extracting(Link::name).contains(name, name + "p");
+                    }
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : futures) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(links.list()).hasSize(1 + 2 * threads * each);
+        assertAllLinksMatch(host);
+        links.deleteGroup(77);
+        assertThat(links.list()).extracting(Link::name).containsExactly("lo");
+    }
+
+    @Test
+    void writeCreateIsTheRequestCreateSends() {
+        host.netlink().socket().execute("create link", "raw0", io.netkit.netlink.codec.RtnetlinkConstants.RTM_NEWLINK,
+                io.netkit.netlink.codec.NetlinkConstants.NLM_F_CREATE | io.netkit.netlink.codec.NetlinkConstants.NLM_F_EXCL,
+                w -> Links.writeCreate(w, LinkSpec.veth("raw0", "raw0p").mtu(1300).up(), 0, 0, 0));
+        Link raw = links.get("raw0");
+        assertThat(raw.mtu()).isEqualTo(1300);
+        assertThat(raw.isUp()).isTrue();
+        assertThatThrownBy(() -> Links.writeCreate(new io.netkit.netlink.codec.NlMsgWriter(), LinkSpec.tun("t0"), 0, 0, 0))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

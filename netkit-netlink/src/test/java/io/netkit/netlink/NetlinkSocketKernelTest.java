@@ -5,6 +5,7 @@ import static io.netkit.netlink.KernelTestSupport.dumpLinkNames;
 import static io.netkit.netlink.KernelTestSupport.linkIndex;
 import static io.netkit.netlink.KernelTestSupport.newLink;
 import static io.netkit.netlink.codec.IfLinkConstants.IFLA_IFNAME;
+import static io.netkit.netlink.codec.IfLinkConstants.IFLA_MTU;
 import static io.netkit.netlink.codec.NetlinkConstants.NETLINK_ROUTE;
 import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_CREATE;
 import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_EXCL;
@@ -123,18 +124,29 @@ class NetlinkSocketKernelTest {
     void largeBatchIsSplitAndEveryAckMatched() {
         NetNamespace ns = namespaces.create("bigbatch");
         NetlinkSocket s = socketIn(ns);
+        // Cheap requests that leave nothing for the kernel to tear down: set lo's MTU, over and over.
+        // Two of them name a missing link, one in each sendmsg chunk.
         NetlinkBatch b = s.batch();
-        int n = NetlinkSocket.MAX_BATCH_CHUNK_MESSAGES + 88;
+        int n = NetlinkSocket.MAX_BATCH_CHUNK_MESSAGES + 188;
+        int bad1 = 3;
+        int bad2 = NetlinkSocket.MAX_BATCH_CHUNK_MESSAGES + 100;
         for (int i = 0; i < n; i++) {
-            String name = "b" + i;
-            b.add("create link", name, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, newLink(name, "bridge"));
+            int index = i == bad1 || i == bad2 ? 9999 : 1;
+            int mtu = 60000 + i;
+            b.add("set mtu", "#" + index + "/" + i, RTM_NEWLINK, 0, w -> {
+                w.ifInfoMsg(AF_UNSPEC, 0, index, 0, 0);
+                w.attrU32(IFLA_MTU, mtu);
+            });
         }
-        // two duplicates, one in each chunk
-        b.add("create link", "b3", RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, newLink("b3", "bridge"));
         NetlinkBatchException e = catchThrowableOfType(b::execute, NetlinkBatchException.class);
-        assertThat(e.failedIndices()).containsExactly(n);
-        assertThat(e.failures().get(0).errnoName()).isEqualTo("EEXIST");
-        assertThat(dumpLinkNames(s)).hasSize(n + 1);
+        assertThat(e.batchSize()).isEqualTo(n);
+        assertThat(e.failedIndices()).containsExactly(bad1, bad2);
+        assertThat(e.failures()).extracting(NetlinkException::target).containsExactly("#9999/" + bad1, "#9999/" + bad2);
+        assertThat(e.failures()).extracting(NetlinkException::errnoName).containsOnly("ENODEV");
+        // the last request won: every ack was read and nothing is left queued on the socket
+        List<Map<String, Object>> lo = IpJson.ip("-n", namespaces.name("bigbatch"), "link", "show", "lo");
+        assertThat(((Number) lo.get(0).get("mtu")).intValue()).isEqualTo(60000 + n - 1);
+        assertThat(linkIndex(s, "lo")).isEqualTo(1);
     }
 
     @Test
@@ -211,5 +223,71 @@ class NetlinkSocketKernelTest {
         // and the socket stays usable
         assertThat(dumpLinkNames(s)).containsExactly("lo");
         assertThat(IFLA_IFNAME).isEqualTo(3);
+    }
+
+    private static java.util.function.Consumer<io.netkit.netlink.codec.NlMsgWriter> addr(int type, int a, int b, int c, int d) {
+        byte[] ip = {(byte) a, (byte) b, (byte) c, (byte) d};
+        return w -> {
+            w.ifAddrMsg(io.netkit.netlink.codec.RtnetlinkConstants.AF_INET, 32, 0, 0, 1);
+            w.attrBytes(io.netkit.netlink.codec.IfAddrConstants.IFA_LOCAL, ip);
+            w.attrBytes(io.netkit.netlink.codec.IfAddrConstants.IFA_ADDRESS, ip);
+        };
+    }
+
+    @Test
+    void dumpsInterruptedByConcurrentChangesAreRetriedAndStayConsistent() throws Exception {
+        NetNamespace ns = namespaces.create("intr");
+        NetlinkSocket s = socketIn(ns);
+        int newAddr = io.netkit.netlink.codec.RtnetlinkConstants.RTM_NEWADDR;
+        int delAddr = io.netkit.netlink.codec.RtnetlinkConstants.RTM_DELADDR;
+        int getAddr = io.netkit.netlink.codec.RtnetlinkConstants.RTM_GETADDR;
+        NetlinkBatch b = s.batch();
+        Set<String> all = new HashSet<>();
+        for (int i = 0; i < 1200; i++) {   // ~100 KB of addresses: every dump spans several datagrams
+            all.add(java.util.Arrays.toString(new byte[] {10, (byte) 200, (byte) (i / 200), (byte) (i % 200 + 1)}));
+            b.add("add address", null, newAddr, NLM_F_CREATE | NLM_F_EXCL, addr(newAddr, 10, 200, i / 200, i % 200 + 1));
+        }
+        b.execute();
+        // A second socket adds and removes one address as fast as it can: each change bumps the
+        // kernel's address generation, which flags a dump in progress NLM_F_DUMP_INTR.
+        NetlinkSocket churnSocket = ns.call(() -> NetlinkSocket.open(NETLINK_ROUTE));
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread churn = new Thread(() -> {
+            while (!stop.get()) {
+                churnSocket.execute("add address", null, newAddr, NLM_F_CREATE | NLM_F_EXCL, addr(newAddr, 10, 201, 0, 1));
+                churnSocket.execute("delete address", null, delAddr, 0, addr(delAddr, 10, 201, 0, 1));
+            }
+        });
+        churn.start();
+        int interrupted = 0;
+        int ok = 0;
+        try {
+            long end = System.nanoTime() + 3_000_000_000L;
+            while (System.nanoTime() < end && s.dumpRetries() < 20) {
+                try {
+                    List<String> got = s.dump("list addresses", getAddr,
+                            w -> w.ifAddrMsg(io.netkit.netlink.codec.RtnetlinkConstants.AF_INET, 0, 0, 0, 0), m -> {
+                                io.netkit.netlink.codec.NlAttrReader a = m.attributes(io.netkit.netlink.codec.RtnetlinkConstants.IFADDRMSG_LEN);
+                                return a.seek(io.netkit.netlink.codec.IfAddrConstants.IFA_LOCAL)
+                                        ? java.util.Arrays.toString(a.bytes()) : null;
+                            });
+                    // the 1200, plus the churned address if it was present: never a torn mix
+                    assertThat(new HashSet<>(got)).hasSameSizeAs(got).containsAll(all);
+                    assertThat(got.size()).isBetween(1200, 1201);
+                    ok++;
+                } catch (DumpInterruptedException e) {
+                    interrupted++;
+                    assertThat(e.errnoName()).isEqualTo("EINTR");
+                    assertThat(e.getMessage()).contains("NLM_F_DUMP_INTR");
+                }
+            }
+        } finally {
+            stop.set(true);
+            churn.join();
+            churnSocket.close();
+        }
+        assertThat(ok + interrupted).isPositive();
+        assertThat(s.dumpRetries()).as("dumps retried after NLM_F_DUMP_INTR (ok=%d, gave up=%d)", ok, interrupted)
+                .isPositive();
     }
 }

@@ -15,12 +15,20 @@ public final class PrivilegedCondition implements ExecutionCondition {
 
     @Override
     public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
-        if (Netlink.isAvailable()) {
+        return evaluate(Netlink.unavailabilityCause(), isCi());
+    }
+
+    /**
+     * The decision, apart from the environment: {@code cause} null means privileged.
+     *
+     * @throws IllegalStateException when unprivileged under CI, which fails the test instead of skipping it
+     */
+    static ConditionEvaluationResult evaluate(Throwable cause, boolean ci) {
+        if (cause == null) {
             return ConditionEvaluationResult.enabled("root: netlink and namespaces available");
         }
-        Throwable cause = Netlink.unavailabilityCause();
-        String reason = "needs root (CAP_NET_ADMIN): " + (cause == null ? "" : cause.getMessage());
-        if (isCi()) {
+        String reason = "needs root (CAP_NET_ADMIN): " + cause.getMessage();
+        if (ci) {
             // Thrown from a condition, this fails the test (or the whole class) instead of skipping it.
             throw new IllegalStateException("CI=true but privileged test cannot run: " + reason, cause);
         }

@@ -37,7 +37,19 @@ public final class Firewall {
     /** Backend per host namespace inode: detection runs up to three processes, so it is done once. */
     private static final ConcurrentHashMap<Long, Backend> BACKENDS = new ConcurrentHashMap<>();
 
+    /** Runs the iptables tools off the caller's thread where they can overlap with netlink work. */
+    private static final java.util.concurrent.ExecutorService EXECUTOR = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "netkit-iptables");
+        t.setDaemon(true);
+        return t;
+    });
+
     private Firewall() {}
+
+    /** The executor for iptables work that runs alongside netlink requests. */
+    public static java.util.concurrent.Executor executor() {
+        return EXECUTOR;
+    }
 
     /** The owner of a network's rules: {@code BRIDGE@ID} (or {@code net@ID} for a bridge name iptables cannot carry). */
     public static Owner owner(String bridge, String id) {

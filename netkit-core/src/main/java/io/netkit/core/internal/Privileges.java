@@ -37,7 +37,10 @@ public final class Privileges {
 
     /** Throws a clear error unless the process holds CAP_NET_ADMIN (and CAP_SYS_ADMIN when creating namespaces). */
     public static void requireNetAdmin(String operation, boolean namespaces) {
-        long caps = effectiveCaps();
+        requireNetAdmin(operation, namespaces, effectiveCaps());
+    }
+
+    static void requireNetAdmin(String operation, boolean namespaces, long caps) {
         boolean netAdmin = (caps >>> CAP_NET_ADMIN & 1) != 0;
         boolean sysAdmin = (caps >>> CAP_SYS_ADMIN & 1) != 0;
         if (!netAdmin || (namespaces && !sysAdmin)) {
@@ -63,8 +66,11 @@ public final class Privileges {
 
     /** Finds {@code program} on PATH (and in the sbin directories, which a non-login root PATH may lack). */
     public static Path findProgram(String program) {
-        String path = System.getenv().getOrDefault("PATH", "");
-        for (String dir : (path + ":/usr/sbin:/sbin:/usr/bin:/bin").split(":")) {
+        return findProgram(program, System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin:/usr/bin:/bin");
+    }
+
+    static Path findProgram(String program, String searchPath) {
+        for (String dir : searchPath.split(":")) {
             if (dir.isEmpty()) {
                 continue;
             }
@@ -78,8 +84,12 @@ public final class Privileges {
 
     /** Throws a clear error naming the Debian package unless {@code iptables-restore} and {@code iptables-save} exist. */
     public static void requireIptables(String operation) {
+        requireIptables(operation, System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin");
+    }
+
+    static void requireIptables(String operation, String searchPath) {
         for (String tool : new String[] {"iptables-restore", "iptables-save"}) {
-            if (findProgram(tool) == null) {
+            if (findProgram(tool, searchPath) == null) {
                 throw new IllegalStateException(operation + ": '" + tool + "' was not found on PATH or in /usr/sbin; "
                         + "masquerade() needs iptables. Install the Debian package 'iptables' (apt-get install iptables).");
             }

@@ -134,6 +134,43 @@ public final class Planner {
         return new Diff(missing, unexpected);
     }
 
+    /**
+     * The payload that turns {@code known} (what this process applied last for the owner, assumed still in
+     * place) into {@code desired}, without reading the kernel. Every hook that is assumed present is deleted
+     * and inserted again, and every stale chain is deleted by name, so if the assumption is wrong (another
+     * tool removed something) the restore fails atomically instead of leaving a duplicate or a gap; the
+     * caller then falls back to {@link #apply} with a fresh iptables-save.
+     */
+    public static String applyKnown(OwnedRules desired, OwnedRules known) {
+        StringBuilder payload = new StringBuilder();
+        Set<Table> tables = EnumSet.noneOf(Table.class);
+        tables.addAll(desired.tables());
+        tables.addAll(known.tables());
+        for (Table table : tables) {
+            Map<String, List<Rule>> chains = desired.chains(table);
+            List<String> lines = new ArrayList<>();
+            for (String chain : chains.keySet()) lines.add(":" + chain + " - [0:0]");
+            for (List<Rule> rules : chains.values()) for (Rule r : rules) lines.add(r.render());
+            for (OwnedRules.Hook h : known.hooks(table)) lines.add(delete(h.rule()));
+            List<String> inserts = new ArrayList<>();
+            for (OwnedRules.Hook h : desired.hooks(table)) {
+                Rule r = h.rule();
+                if (h.first()) inserts.add(0, "-I " + r.chain() + " 1 " + r.specification());
+                else inserts.add(r.render());
+            }
+            lines.addAll(inserts);
+            List<String> stale = new ArrayList<>();
+            for (String c : known.chains(table).keySet()) if (!chains.containsKey(c)) stale.add(c);
+            for (String c : stale) lines.add("-F " + c);
+            for (String c : stale) lines.add("-X " + c);
+            if (lines.isEmpty()) continue;
+            payload.append('*').append(table.tableName()).append('\n');
+            for (String l : lines) payload.append(l).append('\n');
+            payload.append("COMMIT\n");
+        }
+        return payload.toString();
+    }
+
     private static String key(Rule r) {
         return r.chain() + " " + r.specification();
     }

@@ -44,9 +44,9 @@ public final class ToolCalls {
         if (table != null) { argv.add("-t"); argv.add(table.tableName()); }
         CommandRunner.Result r = run(runner, argv, new byte[0]);
         if (r.exitCode() != 0) {
-            String msg = r.stderrText().strip();
-            throw new IptablesException(String.join(" ", argv) + " failed with exit code " + r.exitCode() + ": " + msg,
-                    argv, r.exitCode(), msg, null);
+            String msg = toolMessage(r.stderrText());
+            throw new IptablesException(String.join(" ", argv) + " failed with exit code " + r.exitCode() + ": " + msg
+                    + hint(msg), argv, r.exitCode(), msg, null);
         }
         return r.stdoutText();
     }
@@ -88,8 +88,17 @@ public final class ToolCalls {
         else if (m2.find()) n = Integer.parseInt(m2.group(1));
         String line = n >= 1 && n <= lines.length ? lines[n - 1] : "";
         String where = n > 0 ? " at payload line " + n + " \"" + Validation.printable(line) + "\"" : "";
-        throw new RestoreException(argv.get(0) + " failed" + where + " (exit code " + r.exitCode() + "): " + msg,
+        throw new RestoreException(argv.get(0) + " failed" + where + " (exit code " + r.exitCode() + "): " + msg + hint(msg),
                 argv, r.exitCode(), msg, n, line, payload);
+    }
+
+    /** What to do about errors the caller can fix. */
+    private static String hint(String toolMessage) {
+        if (toolMessage.contains("Permission denied") || toolMessage.contains("you must be root")
+                || toolMessage.contains("Operation not permitted")) {
+            return " (the iptables tools need root / CAP_NET_ADMIN in the target network namespace)";
+        }
+        return "";
     }
 
     /** The tool's stderr without the "Try ... --help" advice, on one line. */

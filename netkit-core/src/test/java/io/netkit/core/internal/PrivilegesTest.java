@@ -1,0 +1,32 @@
+package io.netkit.core.internal;
+
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class PrivilegesTest {
+    private static final long NET_ADMIN = 1L << 12;
+    private static final long SYS_ADMIN = 1L << 21;
+
+    @Test
+    void withoutCapNetAdminTheMessageSaysRoot() {
+        assertThatThrownBy(() -> Privileges.requireNetAdmin("create network br0", false, 0))
+                .isInstanceOf(SecurityException.class)
+                .hasMessageContaining("create network br0")
+                .hasMessageContaining("root (CAP_NET_ADMIN");
+        assertThatThrownBy(() -> Privileges.requireNetAdmin("attach c1", true, NET_ADMIN))
+                .isInstanceOf(SecurityException.class).hasMessageContaining("CAP_SYS_ADMIN");
+        assertThatCode(() -> Privileges.requireNetAdmin("attach c1", true, NET_ADMIN | SYS_ADMIN)).doesNotThrowAnyException();
+        assertThatCode(() -> Privileges.requireNetAdmin("create", false, NET_ADMIN)).doesNotThrowAnyException();
+    }
+
+    @Test
+    void missingIptablesNamesTheDebianPackage() {
+        assertThatThrownBy(() -> Privileges.requireIptables("create network br0", "/nonexistent"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("iptables-restore")
+                .hasMessageContaining("Debian package 'iptables'")
+                .hasMessageContaining("apt-get install iptables");
+    }
+}
