@@ -37,7 +37,11 @@ public final class Main {
         }, "netkit-demo-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
         int status = run(args, System.out, System.err, Preflight.system());
-        Runtime.getRuntime().removeShutdownHook(hook);
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // Ctrl-C arrived as the run ended: the hook is already removing what is left
+        }
         System.exit(status);
     }
 
