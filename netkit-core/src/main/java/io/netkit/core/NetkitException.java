@@ -9,6 +9,7 @@ package io.netkit.core;
  * undoing are attached as {@linkplain #getSuppressed() suppressed} exceptions.
  */
 public class NetkitException extends RuntimeException {
+    /** Serialization version. */
     private static final long serialVersionUID = 1L;
 
     private final String operation;

@@ -117,6 +117,7 @@ public final class Network implements AutoCloseable {
     private final ConcurrentHashMap<String, Endpoint> endpoints = new ConcurrentHashMap<>();
     private final Object deleteMonitor = new Object();
     private volatile boolean deleted;
+    private volatile Host ownedHost; // a Host handle open(String) opened for this network, released by delete()
 
     private Network(Host host, String name, String id, IpPrefix subnet, InetAddress gateway, boolean masquerade,
                     int group, int reapGroup, int mtu) {
@@ -145,9 +146,50 @@ public final class Network implements AutoCloseable {
         return new Builder(InterfaceNames.validate(name));
     }
 
-    /** Adopts the netkit network with bridge {@code name} in the current namespace; see {@link #open(Host, String)}. */
+    /**
+     * Adopts the netkit network with bridge {@code name} in the current namespace; see {@link #open(Host, String)}.
+     * If the current namespace has no link of that name, the named namespaces ({@code ip netns list}) are searched, and
+     * the network is adopted from the one namespace holding a netkit network of that name (the returned network then
+     * owns its {@link Host} handle, released by {@link #delete()}); if several do, the error lists them.
+     *
+     * @throws NetkitException if there is no such network, or it is ambiguous
+     */
     public static Network open(String name) {
-        return open(Host.current(), name);
+        InterfaceNames.validate(name);
+        Host current = Host.current();
+        if (current.netns().netlink().links().find(name).isPresent()) {
+            return open(current, name);
+        }
+        List<String> found = new ArrayList<>();
+        for (String nsName : NetNamespace.list()) {
+            try (NetNamespace ns = NetNamespace.open(nsName)) {
+                Optional<Link> l = ns.netlink().links().find(name);
+                if (l.isPresent() && Alias.decode(l.get().alias()).map(r -> r.containsKey(K_SUBNET)).orElse(false)) {
+                    found.add(nsName);
+                }
+            } catch (RuntimeException e) {
+                LOG.debug("open network {}: skipping namespace {}: {}", name, nsName, e.toString());
+            }
+        }
+        String op = "open network " + name;
+        if (found.isEmpty()) {
+            throw new NetkitException(op, "there is no link named " + name + " in the current namespace, and no named "
+                    + "namespace holds a netkit network of that name");
+        }
+        if (found.size() > 1) {
+            throw new NetkitException(op, "the current namespace has no link named " + name + ", and several namespaces "
+                    + "hold a netkit network of that name: " + found + "; choose one with Network.open(Host.namespace(NAME), \""
+                    + name + "\")");
+        }
+        Host host = Host.namespace(found.get(0));
+        try {
+            Network net = open(host, name);
+            net.ownedHost = host;
+            return net;
+        } catch (RuntimeException e) {
+            host.close();
+            throw e;
+        }
     }
 
     /**
@@ -183,6 +225,9 @@ public final class Network implements AutoCloseable {
             throw new NetkitException(op, "netkit record on " + name + " is damaged: \"" + bridge.alias() + "\" (" + e.getMessage() + ")");
         }
         net.sync(links);
+        if (links.stream().anyMatch(l -> l.group() == net.reapGroup)) {
+            net.reaper.schedule(); // detached by a process that ended before its reaper ran
+        }
         return net;
     }
 
@@ -655,6 +700,11 @@ public final class Network implements AutoCloseable {
                     ep.release();
                 }
                 endpoints.clear();
+                Host owned = ownedHost;
+                if (owned != null) {
+                    ownedHost = null;
+                    owned.close();
+                }
             }
             if (!errors.isEmpty()) {
                 NetkitException ex = new NetkitException(op, "teardown incomplete",

@@ -5,6 +5,7 @@ package io.netkit.core;
  * gateway are never handed out). Detach an endpoint, or create the network with a larger subnet.
  */
 public final class SubnetExhaustedException extends NetkitException {
+    /** Serialization version. */
     private static final long serialVersionUID = 1L;
 
     SubnetExhaustedException(String operation, String message) {

@@ -27,6 +27,18 @@ import org.junit.jupiter.api.Test;
 /** Namespaces given by pid, namespaces that vanish, two processes allocating at once, adoption errors. */
 @Privileged
 class EndpointLifecycleTest {
+    private static String rootBefore;
+
+    @org.junit.jupiter.api.BeforeAll
+    static void snapshotRoot() {
+        rootBefore = Probe.rootState();
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void rootUnchangedAndNothingLeft() {
+        Probe.assertNothingLeft(NetworkTest.PREFIX, rootBefore);
+    }
+
     static final String PREFIX = NetworkTest.PREFIX;
 
     @Test

@@ -28,34 +28,18 @@ import org.junit.jupiter.api.Test;
  */
 @Privileged
 class NetworkTest {
-    static final String PREFIX = "nkt-core";
+    /** Unique per test JVM, so that concurrent runs of this suite on one machine do not see each other's namespaces. */
+    static final String PREFIX = "nkt-core-" + Long.toHexString(System.nanoTime() & 0xffff | 0x10000).substring(1);
     private static String rootBefore;
 
     @BeforeAll
     static void snapshotRoot() {
-        rootBefore = rootState();
+        rootBefore = Probe.rootState();
     }
 
     @AfterAll
     static void rootUnchangedAndNothingLeft() {
-        assertThat(rootState()).as("root namespace links, addresses, routes").isEqualTo(rootBefore);
-        assertThat(NetNamespace.list()).as("namespaces left by this suite")
-                .noneMatch(n -> n.startsWith(PREFIX + "-"));
-        assertThat(Cmd.run("iptables-save")).as("root iptables").doesNotContain("netkit:");
-    }
-
-    /** Names and addresses of the root namespace's links, and its routes (not counters or states). */
-    static String rootState() {
-        String links = Cmd.run("ip", "-j", "link", "show");
-        String addrs = Cmd.run("ip", "-j", "-4", "addr", "show");
-        String routes = Cmd.run("ip", "-j", "route", "show", "table", "all");
-        @SuppressWarnings("unchecked")
-        List<Map<String, Object>> l = (List<Map<String, Object>>) io.netkit.testing.IpJson.parse(links);
-        @SuppressWarnings("unchecked")
-        List<Map<String, Object>> a = (List<Map<String, Object>>) io.netkit.testing.IpJson.parse(addrs);
-        return l.stream().map(m -> m.get("ifname") + "/" + m.get("master")).sorted().collect(Collectors.toList())
-                + "\n" + a.stream().map(m -> m.get("ifname") + " " + m.get("addr_info")).sorted().collect(Collectors.toList())
-                + "\n" + routes;
+        Probe.assertNothingLeft(PREFIX, rootBefore);
     }
 
     static InetAddress ip(String s) {
@@ -169,15 +153,16 @@ class NetworkTest {
             String givenName = sb.name("given");
             Cmd.run("ip", "netns", "add", givenName);
             try (NetNamespace given = NetNamespace.open(givenName)) {
-                Network first = Network.bridge("br7").on(sb.host()).subnet("192.168.50.0/24").masquerade().create();
+                String br = "nkbr" + sb.name().substring(sb.name().length() - 6); // unique: found by Network.open(name) below
+                Network first = Network.bridge(br).on(sb.host()).subnet("192.168.50.0/24").masquerade().create();
                 first.attach(sb.name("c1"));
                 first.attach(given);
                 first.attach(EndpointSpec.create(sb.name("c3")).address("192.168.50.77"));
 
                 // "Restart": fresh objects, from the kernel alone.
                 try (Host h = Host.namespace(host)) {
-                    assertThat(h.networks()).containsExactly("br7");
-                    Network second = Network.open(h, "br7");
+                    assertThat(h.networks()).containsExactly(br);
+                    Network second = Network.open(h, br);
                     assertThat(second.subnet()).hasToString("192.168.50.0/24");
                     assertThat(second.gateway()).isEqualTo(ip("192.168.50.1"));
                     assertThat(second.masquerading()).isTrue();
@@ -194,7 +179,11 @@ class NetworkTest {
                     assertThatThrownBy(() -> second.attach(given))
                             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("already attached");
 
-                    second.delete();
+                    // Without naming the host: the one namespace holding a netkit network of that name.
+                    Network third = Network.open(br);
+                    assertThat(third.host().name()).isEqualTo(host);
+                    assertThat(third.endpoints()).hasSize(4);
+                    third.delete();
                     assertThat(Probe.linkNames(host)).containsExactlyInAnyOrder("lo", Sandbox.UPLINK);
                     assertThat(NetNamespace.list()).doesNotContain(sb.name("c1"), sb.name("c3"), sb.name("c4"))
                             .contains(givenName);

@@ -115,4 +115,23 @@ final class Probe {
         }
         return condition.getAsBoolean();
     }
+
+    /** Names and addresses of the root namespace's links, and its routes (not counters or states). */
+    @SuppressWarnings("unchecked")
+    static String rootState() {
+        List<Map<String, Object>> l = (List<Map<String, Object>>) IpJson.parse(Cmd.run("ip", "-j", "link", "show"));
+        List<Map<String, Object>> a = (List<Map<String, Object>>) IpJson.parse(Cmd.run("ip", "-j", "-4", "addr", "show"));
+        String routes = Cmd.run("ip", "-j", "route", "show", "table", "all");
+        return l.stream().map(m -> m.get("ifname") + "/" + m.get("master")).sorted().collect(java.util.stream.Collectors.toList())
+                + "\n" + a.stream().map(m -> m.get("ifname") + " " + m.get("addr_info")).sorted().collect(java.util.stream.Collectors.toList())
+                + "\n" + routes;
+    }
+
+    /** After a test class: the root namespace as before, no namespace of this run, no netkit rule in the root. */
+    static void assertNothingLeft(String prefix, String rootBefore) {
+        org.assertj.core.api.Assertions.assertThat(rootState()).as("root namespace links, addresses, routes").isEqualTo(rootBefore);
+        org.assertj.core.api.Assertions.assertThat(io.netkit.netlink.NetNamespace.list()).as("namespaces left by this suite")
+                .noneMatch(n -> n.startsWith(prefix + "-"));
+        org.assertj.core.api.Assertions.assertThat(Cmd.run("iptables-save")).as("root iptables").doesNotContain("netkit:");
+    }
 }

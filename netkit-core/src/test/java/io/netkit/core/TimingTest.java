@@ -15,6 +15,18 @@ import org.junit.jupiter.api.Test;
  */
 @Privileged
 class TimingTest {
+    private static String rootBefore;
+
+    @org.junit.jupiter.api.BeforeAll
+    static void snapshotRoot() {
+        rootBefore = Probe.rootState();
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void rootUnchangedAndNothingLeft() {
+        Probe.assertNothingLeft(NetworkTest.PREFIX, rootBefore);
+    }
+
     @Test
     void hundredAttachesThenTeardown() throws Exception {
         try (Sandbox sb = Sandbox.create(NetworkTest.PREFIX)) {

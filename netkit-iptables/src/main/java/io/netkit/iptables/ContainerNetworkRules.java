@@ -141,7 +141,16 @@ public final class ContainerNetworkRules {
                 throw new IllegalArgumentException("container address \"" + Validation.printable(containerAddress)
                         + "\" is not an IP address literal");
             }
-            published.add(new Publish(p, hostAddress, hostPort, InetLiterals.format(c), containerPort));
+            Publish add = new Publish(p, hostAddress, hostPort, InetLiterals.format(c), containerPort);
+            for (Publish q : published) {
+                // A second DNAT for the same packets would never be reached: refuse it instead of hiding it.
+                if (q.protocol == p && q.hostPort == hostPort && Objects.equals(q.hostAddress, hostAddress)) {
+                    throw new IllegalArgumentException("host port " + p + "/" + hostPort
+                            + (hostAddress == null ? "" : " on " + hostAddress) + " is already published to "
+                            + q.container + ":" + q.containerPort);
+                }
+            }
+            published.add(add);
             return this;
         }
 

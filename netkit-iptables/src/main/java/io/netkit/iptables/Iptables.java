@@ -85,7 +85,8 @@ public final class Iptables {
         Objects.requireNonNull(runner, "runner == null");
         try {
             Backend b = detectBackend(runner);
-            new ToolCalls(runner, b, Family.IPV4).save(Table.FILTER);
+            // Without -t: naming a table would make the legacy tool instantiate it in the namespace.
+            new ToolCalls(runner, b, Family.IPV4).save(null);
             return java.util.Optional.empty();
         } catch (IptablesException e) {
             return java.util.Optional.of(e.getMessage());
@@ -164,7 +165,10 @@ public final class Iptables {
         return Ruleset.parse(tools.save(null));
     }
 
-    /** One table: {@code iptables-save -t TABLE}, parsed. */
+    /**
+     * One table: {@code iptables-save -t TABLE}, parsed. (With the legacy backend this makes the kernel
+     * instantiate the table, empty, if it did not exist; {@link #read()} has no such effect.)
+     */
     public Ruleset read(Table table) {
         return Ruleset.parse(tools.save(Objects.requireNonNull(table, "table == null")));
     }

@@ -30,12 +30,11 @@ import java.util.Set;
  *     .build();
  * rules.render();
  * // *nat
- * // :NETKIT-POST-1a2b3c4d - [0:0]
- * // -A NETKIT-POST-1a2b3c4d -s 172.16.0.0/24 ! -o br0 -m comment --comment netkit:mynet -j MASQUERADE
- * // -I POSTROUTING 1 -m comment --comment netkit:mynet -j NETKIT-POST-1a2b3c4d
+ * // :NETKIT-POST-11c844f9 - [0:0]
+ * // -A NETKIT-POST-11c844f9 -s 172.16.0.0/24 ! -o br0 -m comment --comment "netkit:mynet" -j MASQUERADE
+ * // -I POSTROUTING 1 -m comment --comment "netkit:mynet" -j NETKIT-POST-11c844f9
  * // COMMIT
  * }</pre>
- * (the comment is quoted in the real output because ':' needs quoting.)
  */
 public final class OwnedRules {
     private final Owner owner;

@@ -92,6 +92,37 @@ class LayoutGoldenTest {
     }
 
     @Test
+    void samePortCannotBePublishedTwice() {
+        var b = ContainerNetworkRules.builder(OWNER, "br0", "172.16.0.0/24").publish(Protocol.TCP, 8080, "172.16.0.2", 80);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> b.publish(Protocol.TCP, 8080, "172.16.0.3", 80))
+                .hasMessage("host port tcp/8080 is already published to 172.16.0.2:80");
+        b.publish(Protocol.UDP, 8080, "172.16.0.3", 80).publish(Protocol.TCP, "192.0.2.1", 8080, "172.16.0.3", 80);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> b.publish(Protocol.ICMP, 1, "172.16.0.3", 1))
+                .hasMessageContaining("has no ports");
+    }
+
+    @Test
+    void javadocExamplesHold() {
+        Owner owner = Owner.of("mynet");
+        String post = owner.chain("POST");
+        OwnedRules rules = OwnedRules.builder(owner)
+                .rule(Table.NAT, Rule.builder(post).source("172.16.0.0/24").notOutInterface("br0")
+                        .target(Target.masquerade()).build())
+                .hook(Table.NAT, "POSTROUTING", post)
+                .build();
+        assertThat(rules.render()).isEqualTo("""
+                *nat
+                :NETKIT-POST-11c844f9 - [0:0]
+                -A NETKIT-POST-11c844f9 -s 172.16.0.0/24 ! -o br0 -m comment --comment "netkit:mynet" -j MASQUERADE
+                -I POSTROUTING 1 -m comment --comment "netkit:mynet" -j NETKIT-POST-11c844f9
+                COMMIT
+                """);
+        Rule r = Rule.builder("POSTROUTING").source("172.16.0.0/24").notOutInterface("br0").comment("masquerade")
+                .target(Target.masquerade()).build();
+        assertThat(r.render()).isEqualTo("-A POSTROUTING -s 172.16.0.0/24 ! -o br0 -m comment --comment masquerade -j MASQUERADE");
+    }
+
+    @Test
     void everyRuleCarriesTheOwnerComment() {
         OwnedRules rules = ContainerNetworkRules.builder(OWNER, "br0", "172.16.0.0/24").masquerade().forwardAccept()
                 .publish(Protocol.TCP, 8080, "172.16.0.2", 80).isolateFrom("br9").build();

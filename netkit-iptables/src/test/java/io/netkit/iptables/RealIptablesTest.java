@@ -275,6 +275,18 @@ class RealIptablesTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void detectionWithRulesInBothBackendsPrefersTheFuller() {
+        try (TestNamespace ns = TestNamespace.create("ipt")) {
+            ns.exec("iptables-nft", "-A", "INPUT", "-s", "192.0.2.1", "-j", "DROP");
+            ns.exec("iptables-legacy", "-A", "INPUT", "-s", "192.0.2.2", "-j", "DROP");
+            ns.exec("iptables-legacy", "-A", "INPUT", "-s", "192.0.2.3", "-j", "DROP");
+            assertThat(Iptables.detectBackend(ns.runner())).isEqualTo(Backend.LEGACY); // and a warning is logged
+            ns.exec("iptables-nft", "-A", "INPUT", "-s", "192.0.2.4", "-j", "DROP");
+            assertThat(Iptables.detectBackend(ns.runner())).isEqualTo(Backend.NFT);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(Backend.class)
     void parserRoundTripsWhatTheToolsPrint(Backend b) throws IOException {

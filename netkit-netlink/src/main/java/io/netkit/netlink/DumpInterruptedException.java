@@ -7,6 +7,7 @@ package io.netkit.netlink;
 public class DumpInterruptedException extends NetlinkException {
     private static final long serialVersionUID = 1L;
 
+    /** The dump {@code operation} was interrupted on all {@code attempts} attempts. */
     public DumpInterruptedException(String operation, int attempts) {
         super(operation, null, Errno.EINTR, null,
                 "dump interrupted by concurrent changes (NLM_F_DUMP_INTR) on all " + attempts + " attempts", null);

@@ -4,6 +4,7 @@ package io.netkit.netlink;
 public class LinkNotFoundException extends NetlinkException {
     private static final long serialVersionUID = 1L;
 
+    /** A missing link; see {@link NetlinkException#NetlinkException(String, String, int, String)}. */
     public LinkNotFoundException(String operation, String target, int errno, String extAck) {
         super(operation, target, errno, extAck);
     }

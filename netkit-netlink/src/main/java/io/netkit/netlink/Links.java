@@ -78,9 +78,9 @@ public final class Links {
     /**
      * Creates the link {@code spec} describes and returns it as the kernel reports it. One {@code RTM_NEWLINK} with
      * {@code NLM_F_CREATE|NLM_F_EXCL}; a veth peer is created directly in its target namespace under its final name.
-     * The alias and a same-namespace peer's "up" follow in the same batch (the kernel ignores an alias on creation
-     * and cannot open a veth peer before the pair exists); a peer in another namespace is set up through that
-     * namespace's own handle. tun/tap devices are made as {@code ip tuntap add} does ({@code TUNSETIFF} +
+     * The alias and a same-namespace peer's "up" follow as a second request once the link exists (the kernel ignores
+     * an alias on creation, and cannot open a veth peer before the pair exists: {@code ENOTCONN}); a peer in another
+     * namespace is set up through that namespace's own handle. The result is read back with {@link #get(String)}. tun/tap devices are made as {@code ip tuntap add} does ({@code TUNSETIFF} +
      * {@code TUNSETPERSIST} on {@code /dev/net/tun}) and then configured with one {@code RTM_NEWLINK}.
      *
      * <p>Equivalent to: {@code ip link add NAME [mtu N] [address MAC] [master BR] [group G] [up] type KIND ...}
@@ -646,7 +646,8 @@ public final class Links {
                     if (a.payloadLength() == 6) {
                         mac = MacAddress.of(a.buffer(), a.payloadOffset());
                     } else {
-                        unknownBytes += keep(s, unknownCount++, a);
+                        unknownBytes += (a.payloadLength() + 7) & ~3;
+                        unknownCount = keep(s, unknownCount, a);
                     }
                     break;
                 case IFLA_MASTER:
@@ -683,7 +684,8 @@ public final class Links {
                 case IFLA_AF_SPEC:
                     break;
                 default:
-                    unknownBytes += keep(s, unknownCount++, a);
+                    unknownBytes += (a.payloadLength() + 7) & ~3;
+                    unknownCount = keep(s, unknownCount, a);
                     break;
             }
         }
@@ -700,7 +702,7 @@ public final class Links {
                 int len = s.unknown[2 * i + 1];
                 buf.get(off, raw, pos, len);
                 int alignedLen = (len + 3) & ~3;
-                // the padding of the last attribute of a message may be missing; it stays zero in the copy
+                // the padding of a message's last attribute may be missing; it stays zero in the copy
                 pos += alignedLen;
             }
             unknown = RawAttributes.wrap(raw);
@@ -709,14 +711,28 @@ public final class Links {
                 txq, type, unknown);
     }
 
-    private static int keep(Scratch s, int i, NlAttrReader a) {
-        if (2 * i + 2 > s.unknown.length) {
+    /**
+     * Records the current attribute as raw bytes to keep: as a new range, or by extending the previous range when
+     * it ends right where this attribute starts (most unknown attributes are adjacent, so few copies are needed).
+     *
+     * @return the number of ranges
+     */
+    private static int keep(Scratch s, int ranges, NlAttrReader a) {
+        int off = a.offset();
+        int len = a.payloadLength() + 4;
+        if (ranges > 0) {
+            int last = 2 * (ranges - 1);
+            if (s.unknown[last] + ((s.unknown[last + 1] + 3) & ~3) == off) {
+                s.unknown[last + 1] = ((s.unknown[last + 1] + 3) & ~3) + len;
+                return ranges;
+            }
+        }
+        if (2 * ranges + 2 > s.unknown.length) {
             s.unknown = java.util.Arrays.copyOf(s.unknown, s.unknown.length * 2);
         }
-        int len = a.payloadLength() + 4;
-        s.unknown[2 * i] = a.offset();
-        s.unknown[2 * i + 1] = len;
-        return (len + 3) & ~3;
+        s.unknown[2 * ranges] = off;
+        s.unknown[2 * ranges + 1] = len;
+        return ranges + 1;
     }
 
     /** The NUL-terminated UTF-8 payload as a String, copied once (through a per-thread scratch array). */

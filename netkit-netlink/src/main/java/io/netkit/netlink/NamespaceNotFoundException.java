@@ -4,10 +4,12 @@ package io.netkit.netlink;
 public class NamespaceNotFoundException extends NetlinkException {
     private static final long serialVersionUID = 1L;
 
+    /** A missing namespace; {@code target} is its name or path. */
     public NamespaceNotFoundException(String operation, String target, int errno) {
         super(operation, target, errno, null);
     }
 
+    /** A missing namespace, with the failure that revealed it. */
     public NamespaceNotFoundException(String operation, String target, int errno, Throwable cause) {
         super(operation, target, errno, null, cause);
     }

@@ -291,6 +291,11 @@ public final class NetNamespace implements AutoCloseable {
      *
      * <p>Equivalent to: {@code ip netns exec NAME cmd...}
      *
+     * <p>Caveat: the JDK watches each child with a "process reaper" thread from a pool; when no idle one
+     * exists, the pool creates it from the namespace thread, so it lives in this namespace and keeps it alive
+     * until it has been idle for 60 s (the pool's keep-alive), even after {@link #delete(String)}. The namespace
+     * is then gone from {@code /run/netns} but its interfaces linger for up to a minute.
+     *
      * @throws UncheckedIOException if the process cannot be started
      */
     public Process start(ProcessBuilder pb) {
@@ -305,10 +310,19 @@ public final class NetNamespace implements AutoCloseable {
     public RtNetlink netlink() {
         synchronized (lock) {
             checkOpen();
-            if (netlink == null) {
-                NetlinkSocket s = call(() -> NetlinkSocket.open(NetlinkConstants.NETLINK_ROUTE));
-                netlink = new RtNetlink(s, this);
+            if (netlink != null) {
+                return netlink;
             }
+        }
+        // Opened without holding the lock: a task running on the namespace thread may itself call netlink().
+        NetlinkSocket s = call(() -> NetlinkSocket.open(NetlinkConstants.NETLINK_ROUTE));
+        synchronized (lock) {
+            if (closed || netlink != null) {
+                s.close();
+                checkOpen();
+                return netlink;
+            }
+            netlink = new RtNetlink(s, this);
             return netlink;
         }
     }
@@ -420,6 +434,8 @@ public final class NetNamespace implements AutoCloseable {
         synchronized (RUN_DIR_LOCK) {
             try {
                 Files.createDirectories(RUN_NETNS);
+            } catch (java.nio.file.AccessDeniedException e) {
+                throw new NetlinkException("create namespace (mkdir " + RUN_NETNS + ")", name, Errno.EACCES, null, e);
             } catch (IOException e) {
                 throw NetlinkException.withDetail("create namespace", name, Errno.EIO, "cannot create " + RUN_NETNS + ": " + e, e);
             }

@@ -50,14 +50,19 @@ public final class Netlink {
             return new UnsupportedOperationException("netkit needs Linux; this is " + os);
         }
         try {
-            Class.forName("com.sun.jna.Native");
+            Class.forName("com.sun.jna.Native", false, Netlink.class.getClassLoader());
         } catch (ClassNotFoundException | LinkageError e) {
             return new UnsupportedOperationException("JNA (net.java.dev.jna:jna) is not on the class path", e);
         }
         try {
             LibC.geteuid();
         } catch (LinkageError e) {
-            return new UnsupportedOperationException("JNA cannot load its native library or libc: " + e, e);
+            Throwable root = e;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            return new UnsupportedOperationException("JNA cannot load its native library or libc (check jna.tmpdir"
+                    + " and that the temp directory is writable and not noexec): " + root, e);
         }
         long caps;
         try {

@@ -3,7 +3,9 @@ package io.netkit.netlink;
 import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_ACK;
 import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_REQUEST;
 
+import io.netkit.netlink.codec.NetlinkConstants;
 import io.netkit.netlink.codec.NlMsgWriter;
+import io.netkit.netlink.codec.RtnetlinkConstants;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -45,6 +47,11 @@ public final class NetlinkBatch {
      */
     public NetlinkBatch add(String operation, String target, int type, int flags, Consumer<NlMsgWriter> body) {
         Objects.requireNonNull(body, "body == null");
+        if (socket.protocol() == NetlinkConstants.NETLINK_ROUTE && type >= RtnetlinkConstants.RTM_NEWLINK
+                && ((type - RtnetlinkConstants.RTM_NEWLINK) & 3) == 2 && (flags & NetlinkConstants.NLM_F_DUMP) != 0) {
+            // The kernel never acknowledges a dump request, so its ack could not be matched.
+            throw new IllegalArgumentException("a dump cannot be batched: " + operation + " (type " + type + ")");
+        }
         if (count == offsets.length) {
             offsets = Arrays.copyOf(offsets, count * 2);
             operations = Arrays.copyOf(operations, count * 2);

@@ -15,6 +15,7 @@ public class NetlinkBatchException extends NetlinkException {
     private final List<Integer> failedIndices;
     private final int batchSize;
 
+    /** The failures (non-empty, in request order), their zero-based positions in the batch, and the batch size. */
     public NetlinkBatchException(List<NetlinkException> failures, List<Integer> failedIndices, int batchSize) {
         super(summary(failures, failedIndices, batchSize), "batch", null, failures.get(0).errno(),
                 failures.get(0).extAck(), failures.get(0), true);

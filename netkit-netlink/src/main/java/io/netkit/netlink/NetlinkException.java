@@ -28,6 +28,7 @@ public class NetlinkException extends RuntimeException {
         this(operation, target, errno, extAck, null);
     }
 
+    /** As {@link #NetlinkException(String, String, int, String)}, with a cause. */
     public NetlinkException(String operation, String target, int errno, String extAck, Throwable cause) {
         super(describe(operation, target, Math.abs(errno), extAck, null), cause);
         this.operation = operation;

@@ -420,6 +420,17 @@ public final class NetlinkSocket implements AutoCloseable {
         }
     }
 
+    /** Waits for one datagram with no request outstanding: lets tests see the receive timeout at work. */
+    void awaitDatagramForTest(String operation) {
+        lock.lock();
+        try {
+            checkOpen();
+            receive(operation, null);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /**
      * Closes the socket. Idempotent; waits for a request in progress on another thread to finish (at most
      * the receive timeout).

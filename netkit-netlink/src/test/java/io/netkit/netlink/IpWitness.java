@@ -58,7 +58,8 @@ final class IpWitness {
 
     /**
      * Asserts that netkit's {@code link} and {@code ip -j -d link show}'s entry describe the same interface:
-     * index, name, kind, flags, mtu, mac, master, alias, group, operstate, txqlen, link-netnsid.
+     * index, name, kind, flags, mtu, mac, master, alias, group, operstate, txqlen, link type, peer/parent
+     * (link, link_index) and link-netnsid.
      */
     @SuppressWarnings("unchecked")
     static void assertSame(Link link, Map<String, Object> ip, List<Link> all) {
@@ -88,6 +89,24 @@ final class IpWitness {
                 .isEqualTo(link.group() == 0 ? "default" : Integer.toUnsignedString(link.group()));
         assertThat(ip.get("operstate")).as(what).isEqualTo(link.operState().name());
         assertThat(num(ip.get("txqlen"))).as(what).isEqualTo(link.txQueueLen());
+        String linkType = switch (link.type()) {
+            case 1 -> "ether";
+            case 772 -> "loopback";
+            case 65534 -> "none";
+            default -> String.valueOf(ip.get("link_type"));
+        };
+        assertThat(ip.get("link_type")).as(what).isEqualTo(linkType);
+        if (link.linkIndex() != 0 && (link.linkNetnsId() >= 0 || link.linkIndex() != link.index())) {
+            if (link.linkNetnsId() >= 0) {
+                assertThat(num(ip.get("link_index"))).as(what).isEqualTo(link.linkIndex());
+            } else {
+                String peer = all.stream().filter(l -> l.index() == link.linkIndex()).findFirst().orElseThrow().name();
+                assertThat(ip.get("link")).as(what).isEqualTo(peer);
+            }
+        } else {
+            assertThat(ip.get("link")).as(what).isNull();
+            assertThat(ip.get("link_index")).as(what).isNull();
+        }
         if (link.linkNetnsId() >= 0) {
             assertThat(num(ip.get("link_netnsid"))).as(what).isEqualTo(link.linkNetnsId());
         } else {

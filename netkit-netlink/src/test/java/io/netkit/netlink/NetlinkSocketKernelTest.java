@@ -290,4 +290,64 @@ class NetlinkSocketKernelTest {
         assertThat(s.dumpRetries()).as("dumps retried after NLM_F_DUMP_INTR (ok=%d, gave up=%d)", ok, interrupted)
                 .isPositive();
     }
+
+    private static final java.util.function.Consumer<io.netkit.netlink.codec.NlMsgWriter> LO_MTU = w -> {
+        w.ifInfoMsg(AF_UNSPEC, 0, 1, 0, 0);
+        w.attrU32(IFLA_MTU, 65536);
+    };
+
+    @Test
+    void steadyStateRequestsAllocateLittle() throws Exception {
+        NetNamespace ns = namespaces.create("alloc");
+        NetlinkSocket s = socketIn(ns);
+        Object mx = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
+        java.lang.reflect.Method allocated = Class.forName("com.sun.management.ThreadMXBean")
+                .getMethod("getThreadAllocatedBytes", long.class);
+        long tid = Thread.currentThread().getId();
+        for (int i = 0; i < 20_000; i++) {
+            s.execute("set mtu", "lo", RTM_NEWLINK, 0, LO_MTU);
+        }
+        int n = 20_000;
+        long before = (long) allocated.invoke(mx, tid);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            s.execute("set mtu", "lo", RTM_NEWLINK, 0, LO_MTU);
+        }
+        long nanos = System.nanoTime() - t0;
+        long perRequest = ((long) allocated.invoke(mx, tid) - before) / n;
+        System.out.printf("netlink execute: %d bytes allocated, %.1f us per acknowledged request%n", perRequest, nanos / 1000.0 / n);
+        assertThat(perRequest).isLessThan(64);
+    }
+
+    @Test
+    void receiveTimeoutEndsAWaitWithAClearError() throws Exception {
+        NetNamespace ns = namespaces.create("timeout");
+        try (NetlinkSocket s = ns.call(() -> NetlinkSocket.open(NETLINK_ROUTE, Duration.ofMillis(200)))) {
+            long t0 = System.nanoTime();
+            NetlinkException e = catchThrowableOfType(() -> s.awaitDatagramForTest("wait"), NetlinkException.class);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(ms).isBetween(150L, 5000L);
+            assertThat(e.errnoName()).isEqualTo("EAGAIN");
+            assertThat(e).hasMessageContaining("no answer from the kernel within 200 ms");
+            assertThat(linkIndex(s, "lo")).isEqualTo(1);   // still usable
+        }
+    }
+
+    @Test
+    void dumpsCannotBeBatched() {
+        NetNamespace ns = namespaces.create("nodump");
+        NetlinkBatch b = socketIn(ns).batch();
+        assertThatThrownBy(() -> b.add("list links", null, RTM_GETLINK, io.netkit.netlink.codec.NetlinkConstants.NLM_F_DUMP,
+                w -> w.ifInfoMsg(AF_UNSPEC, 0, 0, 0, 0))).isInstanceOf(IllegalArgumentException.class);
+        // a failing body leaves the batch well-formed
+        b.add("create link", "ok0", RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, newLink("ok0", "bridge"));
+        assertThatThrownBy(() -> b.add("create link", "bad", RTM_NEWLINK, 0, w -> {
+            w.ifInfoMsg(AF_UNSPEC, 0, 0, 0, 0);
+            throw new IllegalStateException("body failed");
+        })).hasMessage("body failed");
+        b.add("create link", "ok1", RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, newLink("ok1", "bridge"));
+        assertThat(b.size()).isEqualTo(2);
+        b.execute();
+        assertThat(dumpLinkNames(socketIn(ns))).containsExactlyInAnyOrder("lo", "ok0", "ok1");
+    }
 }

@@ -168,11 +168,13 @@ public final class NlAttrReader {
         return buf;
     }
 
+    /** The payload as one byte ({@code NLA_U8}). */
     public int u8() {
         need(1);
         return buf.get(cur + NLA_HDRLEN) & 0xFF;
     }
 
+    /** The payload as a native-order 16-bit value ({@code NLA_U16}). */
     public int u16() {
         need(2);
         return buf.getShort(cur + NLA_HDRLEN) & 0xFFFF;
@@ -184,6 +186,7 @@ public final class NlAttrReader {
         return buf.getInt(cur + NLA_HDRLEN);
     }
 
+    /** The payload as a native-order 64-bit value ({@code NLA_U64}). */
     public long u64() {
         need(8);
         return buf.getLong(cur + NLA_HDRLEN);

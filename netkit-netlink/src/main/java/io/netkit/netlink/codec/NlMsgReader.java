@@ -146,26 +146,32 @@ public final class NlMsgReader {
 
     // ---- fixed payload fields, offsets relative to the payload start ----
 
+    /** The byte at payload offset {@code off} (e.g. {@code ifi_family} at 0), bounds-checked. */
     public int u8(int off) {
         return buf.get(field(off, 1)) & 0xFF;
     }
 
+    /** The native-order 16-bit value at payload offset {@code off}, bounds-checked. */
     public int u16(int off) {
         return buf.getShort(field(off, 2)) & 0xFFFF;
     }
 
+    /** The native-order signed 32-bit value at payload offset {@code off} (e.g. {@code ifi_index} at 4). */
     public int s32(int off) {
         return buf.getInt(field(off, 4));
     }
 
+    /** The native-order 32-bit value at payload offset {@code off} (e.g. {@code ifi_flags} at 8). */
     public int u32(int off) {
         return buf.getInt(field(off, 4));
     }
 
+    /** The native-order 64-bit value at payload offset {@code off}, bounds-checked. */
     public long u64(int off) {
         return buf.getLong(field(off, 8));
     }
 
+    /** A copy of {@code len} payload bytes from offset {@code off}, bounds-checked. */
     public byte[] bytes(int off, int len) {
         byte[] b = new byte[len];
         buf.get(field(off, len), b);

@@ -151,34 +151,40 @@ public final class NlMsgWriter {
 
     // ---- raw payload (family headers) ----
 
+    /** Appends one byte (raw payload, e.g. a family header field; no alignment). */
     public NlMsgWriter u8(int v) {
         ensure(1);
         buf.put((byte) v);
         return this;
     }
 
+    /** Appends a 16-bit value in native byte order (raw payload; no alignment). */
     public NlMsgWriter u16(int v) {
         ensure(2);
         buf.putShort((short) v);
         return this;
     }
 
+    /** Appends a 32-bit value in native byte order (raw payload; no alignment). */
     public NlMsgWriter u32(int v) {
         ensure(4);
         buf.putInt(v);
         return this;
     }
 
+    /** Appends a 64-bit value in native byte order (raw payload; no alignment). */
     public NlMsgWriter u64(long v) {
         ensure(8);
         buf.putLong(v);
         return this;
     }
 
+    /** Appends raw bytes (raw payload; no alignment). */
     public NlMsgWriter bytes(byte[] v) {
         return bytes(v, 0, v.length);
     }
 
+    /** Appends {@code len} raw bytes of {@code v} from {@code off} (raw payload; no alignment). */
     public NlMsgWriter bytes(byte[] v, int off, int len) {
         ensure(len);
         buf.put(v, off, len);
@@ -239,12 +245,14 @@ public final class NlMsgWriter {
         return this;
     }
 
+    /** An attribute holding one byte ({@code NLA_U8}), padded to 4. */
     public NlMsgWriter attrU8(int type, int v) {
         attrHeader(type, 1);
         buf.put((byte) v);
         return padAttr();
     }
 
+    /** An attribute holding a native-order 16-bit value ({@code NLA_U16}), padded to 4. */
     public NlMsgWriter attrU16(int type, int v) {
         attrHeader(type, 2);
         buf.putShort((short) v);
@@ -258,6 +266,7 @@ public final class NlMsgWriter {
         return padAttr();
     }
 
+    /** An attribute holding a native-order 32-bit value ({@code NLA_U32}). */
     public NlMsgWriter attrU32(int type, int v) {
         attrHeader(type, 4);
         buf.putInt(v);
@@ -271,6 +280,7 @@ public final class NlMsgWriter {
         return this;
     }
 
+    /** An attribute holding a native-order 64-bit value ({@code NLA_U64}). */
     public NlMsgWriter attrU64(int type, long v) {
         attrHeader(type, 8);
         buf.putLong(v);
@@ -307,10 +317,12 @@ public final class NlMsgWriter {
         return padAttr();
     }
 
+    /** An attribute holding {@code v} as is ({@code NLA_BINARY}, e.g. an address), padded to 4. */
     public NlMsgWriter attrBytes(int type, byte[] v) {
         return attrBytes(type, v, 0, v.length);
     }
 
+    /** An attribute holding {@code len} bytes of {@code v} from {@code off}, padded to 4. */
     public NlMsgWriter attrBytes(int type, byte[] v, int off, int len) {
         attrHeader(type, len);
         buf.put(v, off, len);
