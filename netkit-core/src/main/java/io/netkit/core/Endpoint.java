@@ -186,23 +186,43 @@ public final class Endpoint {
      * }</pre>
      */
     public ExecResult exec(String... command) {
+        return exec(null, command);
+    }
+
+    /**
+     * As {@link #exec(String...)}, but kills the process (SIGKILL) if it has not exited within {@code timeout}.
+     *
+     * @throws NetkitException if the timeout passed (the message carries what the process printed so far)
+     */
+    public ExecResult exec(java.time.Duration timeout, String... command) {
         Objects.requireNonNull(command, "command == null");
         if (command.length == 0) {
             throw new IllegalArgumentException("command is empty");
         }
+        String op = "exec " + String.join(" ", command) + " in " + name();
         ProcessBuilder pb = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Process p = start(pb);
+        StreamReader out = new StreamReader(p.getInputStream());
+        StreamReader err = new StreamReader(p.getErrorStream());
+        out.start();
+        err.start();
         try {
-            StreamReader err = new StreamReader(p.getErrorStream());
-            err.start();
-            String out = readAll(p.getInputStream());
-            int code = p.waitFor();
+            if (timeout == null) {
+                p.waitFor();
+            } else if (!p.waitFor(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)) {
+                p.destroyForcibly().waitFor();
+                out.join(1000);
+                err.join(1000);
+                throw new NetkitException(op, "did not exit within " + timeout + " and was killed; stdout so far: \""
+                        + out.text() + "\", stderr: \"" + err.text() + "\"");
+            }
+            out.join();
             err.join();
-            return new ExecResult(code, out, err.text());
+            return new ExecResult(p.exitValue(), out.text(), err.text());
         } catch (InterruptedException e) {
             p.destroyForcibly();
             Thread.currentThread().interrupt();
-            throw new NetkitException("exec " + String.join(" ", command) + " in " + name(), "interrupted");
+            throw new NetkitException(op, "interrupted");
         }
     }
 
@@ -221,7 +241,7 @@ public final class Endpoint {
         private volatile String text = "";
 
         StreamReader(InputStream in) {
-            super("netkit-exec-stderr");
+            super("netkit-exec-output");
             setDaemon(true);
             this.in = in;
         }

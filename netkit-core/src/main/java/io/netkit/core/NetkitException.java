@@ -23,6 +23,13 @@ public class NetkitException extends RuntimeException {
         this.step = step;
     }
 
+    /** An operation failed at {@code step}, explained by {@code detail}, because of {@code cause}. */
+    NetkitException(String operation, String step, String detail, Throwable cause) {
+        super(operation + ": step '" + step + "' failed: " + detail, cause);
+        this.operation = operation;
+        this.step = step;
+    }
+
     /** An operation failed for a reason described by {@code message}. */
     public NetkitException(String operation, String message) {
         super(operation + ": " + message);

@@ -80,7 +80,14 @@ import org.slf4j.LoggerFactory;
  * created for endpoints (never ones it was given) and netkit's iptables rules. It is idempotent and works the same on
  * an adopted network. {@code net.ipv4.ip_forward} is left on: other networks and the host's own routing may rely on it.
  *
- * <p>Instances are thread-safe; attach and detach may run concurrently from many threads.
+ * <p>Instances are thread-safe; attach and detach may run concurrently from many threads, and from several
+ * processes: the lock files live in {@code /run/netkit} (system property {@code netkit.lockDirectory} to move them;
+ * every process working on one network must use the same directory), and each is removed with its network.
+ *
+ * <p>Namespaces that {@link #attach(String)} creates are bind mounts in {@code /run/netns}, as with
+ * {@code ip netns add}: a process running in a private mount namespace (for example started by
+ * {@code ip netns exec}) creates mounts that vanish with it. Run the JVM in the machine's mount namespace and choose
+ * the host with {@link Builder#on(Host)} / {@link Host#namespace(String)} instead.
  */
 public final class Network implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Network.class);
@@ -157,14 +164,15 @@ public final class Network implements AutoCloseable {
     public static Network open(String name) {
         InterfaceNames.validate(name);
         Host current = Host.current();
-        if (current.netns().netlink().links().find(name).isPresent()) {
+        Optional<Link> here = current.netns().netlink().links().find(name);
+        if (here.isPresent() && isNetwork(here.get())) {
             return open(current, name);
         }
         List<String> found = new ArrayList<>();
         for (String nsName : NetNamespace.list()) {
             try (NetNamespace ns = NetNamespace.open(nsName)) {
                 Optional<Link> l = ns.netlink().links().find(name);
-                if (l.isPresent() && Alias.decode(l.get().alias()).map(r -> r.containsKey(K_SUBNET)).orElse(false)) {
+                if (l.isPresent() && isNetwork(l.get())) {
                     found.add(nsName);
                 }
             } catch (RuntimeException e) {
@@ -172,6 +180,9 @@ public final class Network implements AutoCloseable {
             }
         }
         String op = "open network " + name;
+        if (found.isEmpty() && here.isPresent()) {
+            return open(current, name); // explains why the link here is not a netkit network
+        }
         if (found.isEmpty()) {
             throw new NetkitException(op, "there is no link named " + name + " in the current namespace, and no named "
                     + "namespace holds a netkit network of that name");
@@ -235,11 +246,16 @@ public final class Network implements AutoCloseable {
     static List<String> list(Host host) {
         List<String> out = new ArrayList<>();
         for (Link l : host.netns().netlink().links().list()) {
-            if ("bridge".equals(l.kind()) && Alias.decode(l.alias()).map(r -> r.containsKey(K_SUBNET)).orElse(false)) {
+            if (isNetwork(l)) {
                 out.add(l.name());
             }
         }
         return out;
+    }
+
+    /** Whether {@code l} is the bridge of a netkit network (a bridge carrying a netkit network record). */
+    private static boolean isNetwork(Link l) {
+        return "bridge".equals(l.kind()) && Alias.decode(l.alias()).map(r -> r.containsKey(K_SUBNET)).orElse(false);
     }
 
     // ------------------------------------------------------------------------------------------------ accessors
@@ -385,6 +401,10 @@ public final class Network implements AutoCloseable {
                 });
             } else {
                 ns = spec.existing();
+                if (ns.inode() == host.netns().inode()) {
+                    throw new IllegalArgumentException(label + " is the host namespace of network " + name
+                            + " itself; attach a container's namespace");
+                }
             }
             long inode = ns.inode();
             String nsName = ns.name().orElse(null);
@@ -440,7 +460,19 @@ public final class Network implements AutoCloseable {
                 if (spec.mac() != null) {
                     veth = veth.peerMac(spec.mac());
                 }
-                Link hostSide = hostLinks().create(veth);
+                Link hostSide;
+                try {
+                    hostSide = hostLinks().create(veth);
+                } catch (NetlinkException e) {
+                    if ("EEXIST".equals(e.errnoName())) {
+                        boolean hostTaken = hostLinks().find(hostIf).isPresent();
+                        throw new NetkitException(op, step, hostTaken
+                                ? "host interface name " + hostIf + " is taken on " + host + " (" + e.getMessage() + ")"
+                                : "an interface named " + ifname + " already exists in " + label
+                                        + "; choose another name with EndpointSpec.interfaceName (" + e.getMessage() + ")", e);
+                    }
+                    throw e;
+                }
                 peerIndex = hostSide.linkIndex();
                 held.changed();
                 view.allocate(offset, hostIf, inode);
@@ -752,6 +784,18 @@ public final class Network implements AutoCloseable {
         // The iptables tools run as processes (tens of ms): let them work while the kernel deletes the links.
         java.util.concurrent.CompletableFuture<Void> rules = java.util.concurrent.CompletableFuture.runAsync(
                 () -> Firewall.remove(host.netns(), name, id), Firewall.executor());
+        // Unmounting the namespaces needs no rtnl lock either: also alongside. Whatever the kernel's namespace
+        // cleanup does not destroy first, the group deletion below does.
+        List<Throwable> nsErrors = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.CompletableFuture<Void> namespaces = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            for (Map<String, String> rec : owned) {
+                try {
+                    deleteOwnedNamespace(rec.get(K_NS), parseLong(rec.get(K_INODE)), op);
+                } catch (RuntimeException e) {
+                    nsErrors.add(e);
+                }
+            }
+        }, Firewall.executor());
         long t1 = System.nanoTime();
         if (ours) {
             try {
@@ -763,20 +807,15 @@ public final class Network implements AutoCloseable {
             }
         }
         long t2 = System.nanoTime();
-        for (Map<String, String> rec : owned) {
-            try {
-                deleteOwnedNamespace(rec.get(K_NS), parseLong(rec.get(K_INODE)), op);
-            } catch (RuntimeException e) {
-                errors.add(e);
-            }
-        }
+        namespaces.join();
+        errors.addAll(nsErrors);
         long t3 = System.nanoTime();
         try {
             rules.join();
         } catch (java.util.concurrent.CompletionException e) {
             errors.add(e.getCause());
         }
-        LOG.debug("{}: {} links; link group deleted in {} ms, {} namespaces deleted in {} ms, rules removed after {} ms",
+        LOG.debug("{}: {} links; link group deleted in {} ms, {} namespaces deleted {} ms later, rules removed after {} ms",
                 op, all.size(), (t2 - t1) / 1_000_000, owned.size(), (t3 - t2) / 1_000_000, (System.nanoTime() - t0) / 1_000_000);
     }
 
@@ -1059,6 +1098,11 @@ public final class Network implements AutoCloseable {
             Privileges.requireNetAdmin(op, false);
             if (masquerade) {
                 Privileges.requireIptables(op);
+            }
+            try {
+                Firewall.rules(name, "00000000", subnet, masquerade); // refuses what iptables cannot carry, before any change
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(op + ": " + e.getMessage(), e);
             }
             NetNamespace hostNs = host.netns();
             RtNetlink rt = hostNs.netlink();

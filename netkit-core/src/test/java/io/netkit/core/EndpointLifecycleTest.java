@@ -41,14 +41,22 @@ class EndpointLifecycleTest {
 
     static final String PREFIX = NetworkTest.PREFIX;
 
+    private static String netnsLink(String path) {
+        try {
+            return java.nio.file.Files.readSymbolicLink(Path.of(path)).toString(); // "net:[4026531840]"
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
     @Test
     void attachByPidAndAdoptIt() throws Exception {
         Process sleeper = new ProcessBuilder("unshare", "--net", "sleep", "60").start();
         try (Sandbox sb = Sandbox.create(PREFIX);
-             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").create();
-             NetNamespace byPid = NetNamespace.ofPid(sleeper.pid())) {
+             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").create()) {
             // wait until unshare has switched namespaces
-            assertThat(Probe.eventually(3000, () -> NetNamespace.ofPid(sleeper.pid()).inode() != NetNamespace.current().inode())).isTrue();
+            assertThat(Probe.eventually(10_000, () -> !netnsLink("/proc/" + sleeper.pid() + "/ns/net")
+                    .equals(netnsLink("/proc/self/ns/net")))).isTrue();
             try (NetNamespace fresh = NetNamespace.ofPid(sleeper.pid())) {
                 Endpoint ep = net.attach(fresh);
                 assertThat(ep.namespaceName()).isEmpty();
@@ -83,7 +91,7 @@ class EndpointLifecycleTest {
             }
             net.attach(sb.name("other")); // .3
             Cmd.run("ip", "netns", "del", doomed); // the kernel destroys the namespace and its veth pair
-            assertThat(Probe.eventually(5000, () -> net.endpoints().size() == 1)).isTrue();
+            assertThat(Probe.eventually(10_000, () -> net.endpoints().size() == 1)).isTrue();
             assertThat(net.attach(sb.name("next")).address()).isEqualTo(IpAddresses.parse("172.16.0.2"));
         }
     }

@@ -137,12 +137,19 @@ class NetworkTest {
 
     @Test
     void withoutMasqueradeTheInternetIsUnreachable() throws Exception {
-        try (Sandbox sb = Sandbox.create(PREFIX);
-             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").create();
-             ServerSocket server = Probe.listen(sb.internet(), sb.internetAddress())) {
-            Endpoint c1 = net.attach(sb.name("c1"));
-            assertThat(Probe.connects(c1, sb.internetAddress(), server.getLocalPort(), 1000)).isFalse();
-            assertThat(Probe.iptablesSave(sb.name("host"))).doesNotContain("MASQUERADE");
+        try (Sandbox sb = Sandbox.create(PREFIX)) {
+            // FORWARD policy DROP: bridged traffic passes FORWARD (br_netfilter), netkit accepts it explicitly.
+            Cmd.run("ip", "netns", "exec", sb.name("host"), "iptables", "-P", "FORWARD", "DROP");
+            try (Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").create();
+                 ServerSocket server = Probe.listen(sb.internet(), sb.internetAddress())) {
+                Endpoint c1 = net.attach(sb.name("c1"));
+                Endpoint c2 = net.attach(sb.name("c2"));
+                assertThat(Probe.connects(c1, sb.internetAddress(), server.getLocalPort(), 1000)).isFalse();
+                assertThat(Probe.roundTrip(c1, c2.namespace(), c2.address())).isEqualTo(c1.address());
+                String rules = Probe.iptablesSave(sb.name("host"));
+                assertThat(rules).doesNotContain("MASQUERADE").containsPattern("-A NETKIT-FWD-\\w+ -i br0 -o br0 .*-j ACCEPT");
+                assertThat(Probe.sysctl(sb.name("host"), "net/ipv4/ip_forward")).isEqualTo("0");
+            }
         }
     }
 
@@ -237,7 +244,7 @@ class NetworkTest {
                 }
                 assertThat(net.endpoints()).isEmpty();
                 String host = sb.name("host");
-                assertThat(Probe.eventually(3000, () -> Probe.linkNames(host).size() == 3))
+                assertThat(Probe.eventually(10_000, () -> Probe.linkNames(host).size() == 3))
                         .as("detached veths reaped: %s", Probe.linkNames(host)).isTrue();
                 assertThat(NetNamespace.list()).noneMatch(n -> n.startsWith(sb.name("p")));
             } finally {
@@ -270,12 +277,15 @@ class NetworkTest {
             String victim = sb.name("victim");
             assertThatThrownBy(() -> net.attach(EndpointSpec.create(victim).hostInterface(Sandbox.UPLINK)))
                     .isInstanceOf(NetkitException.class)
-                    .hasMessageContaining("create veth pair");
+                    .hasMessageContaining("create veth pair")
+                    .hasMessageContaining("host interface name uplink0 is taken");
             assertThat(NetNamespace.exists(victim)).isFalse();
             // 3. The container-side name taken inside a given namespace.
             Cmd.run("ip", "-n", busy, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0p");
             try (NetNamespace ns = NetNamespace.open(busy)) {
-                assertThatThrownBy(() -> net.attach(ns)).isInstanceOf(NetkitException.class).hasMessageContaining("eth0");
+                assertThatThrownBy(() -> net.attach(ns)).isInstanceOf(NetkitException.class)
+                        .hasMessageContaining("an interface named eth0 already exists in namespace " + busy)
+                        .hasRootCauseInstanceOf(io.netkit.netlink.NetlinkException.class);
             }
             assertThat(Probe.linkNames(host)).containsExactlyInAnyOrder("lo", Sandbox.UPLINK, "br0");
             assertThat(Probe.iptablesSave(host)).isEqualTo(rulesBefore);
@@ -286,7 +296,9 @@ class NetworkTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("already exists");
             assertThatThrownBy(() -> Network.bridge("br1").on(sb.host()).subnet("172.16.0.128/25").create())
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("overlaps");
-            assertThat(Probe.linkNames(host)).contains("br0").doesNotContain("br1");
+            assertThatThrownBy(() -> Network.bridge("br!x").on(sb.host()).subnet("10.9.0.0/24").masquerade().create())
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("br!x");
+            assertThat(Probe.linkNames(host)).contains("br0").doesNotContain("br1", "br!x");
             Cmd.run("ip", "netns", "del", busy);
         }
     }
@@ -308,6 +320,9 @@ class NetworkTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("10.0.0.5").hasMessageContaining("outside");
             assertThatThrownBy(() -> net.attach(EndpointSpec.create(sb.name("x")).address("172.16.0.1")))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("gateway");
+            assertThatThrownBy(() -> net.attach(sb.hostNamespace()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("host namespace");
+            assertThat(NetNamespace.exists(sb.name("x"))).isFalse();
         }
     }
 
@@ -387,6 +402,11 @@ class NetworkTest {
             ExecResult bad = c1.exec("ls", "/does-not-exist");
             assertThat(bad.exitCode()).isNotZero();
             assertThat(bad.stderr()).contains("does-not-exist");
+            long t = System.nanoTime();
+            assertThatThrownBy(() -> c1.exec(java.time.Duration.ofMillis(300), "sh", "-c", "echo started; sleep 10"))
+                    .isInstanceOf(NetkitException.class).hasMessageContaining("did not exit").hasMessageContaining("started");
+            assertThat((System.nanoTime() - t) / 1_000_000).isLessThan(5000);
+            assertThat(c1.exec(java.time.Duration.ofSeconds(10), "true").isSuccess()).isTrue();
             assertThat(new HashSet<>(List.of(c1.namespace().inode()))).containsExactly(c1.namespaceInode());
         }
     }

@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -32,8 +33,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Every write is ONE {@code iptables-restore --noflush --wait} (or {@code ip6tables-restore}) process,
  * whatever the number of rules; each table block in it is committed atomically by the kernel. Writes first
- * read the current state with one {@code iptables-save}, so hooks are never duplicated and removal deletes
- * only what exists. netkit never runs per-rule {@code iptables} commands.
+ * read the current state with one {@code iptables-save} (except a re-apply, see {@link #apply}), so hooks are
+ * never duplicated and removal deletes only what exists. netkit never runs per-rule {@code iptables} commands.
  */
 public final class Iptables {
     private static final Logger LOG = LoggerFactory.getLogger(Iptables.class);
@@ -81,15 +82,15 @@ public final class Iptables {
      * {@code iptables-save} once. The reason names a missing Debian package or quotes the tool (for example a
      * permission error: the tools need root / CAP_NET_ADMIN in the target namespace).
      */
-    public static java.util.Optional<String> unavailabilityCause(CommandRunner runner) {
+    public static Optional<String> unavailabilityCause(CommandRunner runner) {
         Objects.requireNonNull(runner, "runner == null");
         try {
             Backend b = detectBackend(runner);
             // Without -t: naming a table would make the legacy tool instantiate it in the namespace.
             new ToolCalls(runner, b, Family.IPV4).save(null);
-            return java.util.Optional.empty();
+            return Optional.empty();
         } catch (IptablesException e) {
-            return java.util.Optional.of(e.getMessage());
+            return Optional.of(e.getMessage());
         }
     }
 
@@ -139,8 +140,8 @@ public final class Iptables {
     }
 
     /**
-     * The payload {@link #apply} would send now (empty when nothing needs to change). Equivalent to
-     * {@code iptables-save}; nothing is written.
+     * The payload a first {@link #apply} of {@code rules} would send now, computed from a fresh
+     * {@code iptables-save} (empty when nothing needs to change). Nothing is written.
      */
     public String plan(OwnedRules rules) {
         Objects.requireNonNull(rules, "rules == null");

@@ -183,15 +183,42 @@ public final class Rule {
         return new Rule(newChain, parts, counters, addressFamily);
     }
 
-    /** Two rules are equal when they render to the same payload line. */
+    /**
+     * Two rules are equal when iptables reads the same words from them: same chain, same elements in the same
+     * order, compared by unquoted value ({@code --comment x} equals {@code --comment "x"}, {@code --source}
+     * equals {@code -s}). Counters are ignored.
+     */
     @Override
     public boolean equals(Object o) {
-        return o instanceof Rule && ((Rule) o).render().equals(render());
+        return o instanceof Rule && ((Rule) o).identity().equals(identity());
     }
 
     @Override
     public int hashCode() {
-        return render().hashCode();
+        return identity().hashCode();
+    }
+
+    /** The words as iptables sees them, separated by NUL (which no word can contain). */
+    private String identity() {
+        StringBuilder sb = new StringBuilder(chain);
+        for (Part p : parts) {
+            sb.append('\0');
+            if (p instanceof Part.Base) {
+                Part.Base b = (Part.Base) p;
+                sb.append(b.negated() ? "! " : "").append(b.shortOption()).append('\0').append(b.value().value());
+            } else if (p instanceof Part.Match) {
+                Part.Match m = (Part.Match) p;
+                sb.append("-m\0").append(m.module());
+                for (Token t : m.args()) sb.append('\0').append(t.value());
+            } else if (p instanceof Part.Jump) {
+                Part.Jump j = (Part.Jump) p;
+                sb.append(j.isGoto() ? "-g" : "-j").append('\0').append(j.target());
+                for (Token t : j.args()) sb.append('\0').append(t.value());
+            } else {
+                sb.append(((Part.Other) p).token().value());
+            }
+        }
+        return sb.toString();
     }
 
     @Override
@@ -374,7 +401,9 @@ public final class Rule {
          * {@code match("mark", "--mark", "0x1/0x1")} or {@code match("set", "--match-set", "s", "dst")}.
          * Arguments are single words (no blanks, quotes, backslashes, '#'); {@code "!"} may negate the next
          * option; command, table, target and base-match options ({@code -j}, {@code -A}, {@code -t},
-         * {@code -s}, ...) are refused. Matches are rendered in the order added, after the typed ones.
+         * {@code -s}, ...) are refused. Matches are rendered in the order added, after the typed ones; write
+         * options the way iptables-save prints them (e.g. {@code -m mark --mark 0x1/0x1}) so that the rule read
+         * back compares equal.
          */
         public Builder match(String module, String... args) {
             Validation.extensionName("match module", module);

@@ -115,8 +115,9 @@ public final class Target {
     /**
      * Escape hatch for other target extensions: {@code -j NAME ARG...}, for example
      * {@code Target.of("REJECT", "--reject-with", "tcp-reset")}. The name and every argument are validated as
-     * single words (no blanks, quotes, backslashes, '#' or command/table/target options); write arguments in the
-     * form iptables-save prints if the rule is to compare equal with what the kernel reports.
+     * single words (no blanks, quotes, backslashes, '#' or command/table/target options). For a rule to compare
+     * equal with what the kernel reports, write options the way iptables-save prints them (for example
+     * {@code --set-xmark 0x1/0xffffffff}, not {@code --set-mark 1}); quoting does not matter.
      */
     public static Target of(String name, String... args) {
         Validation.extensionName("target name", name);
@@ -172,14 +173,17 @@ public final class Target {
         return sb.toString();
     }
 
+    /** Equal when iptables reads the same words: {@code -j}/{@code -g}, name, and argument values (unquoted). */
     @Override
     public boolean equals(Object o) {
-        return o instanceof Target && ((Target) o).render().equals(render());
+        if (!(o instanceof Target)) return false;
+        Target t = (Target) o;
+        return t.isGoto() == isGoto() && t.name.equals(name) && t.args().equals(args());
     }
 
     @Override
     public int hashCode() {
-        return render().hashCode();
+        return Objects.hash(isGoto(), name, args());
     }
 
     @Override

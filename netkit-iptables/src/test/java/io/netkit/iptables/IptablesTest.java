@@ -42,6 +42,17 @@ class IptablesTest {
     }
 
     @Test
+    void planReadsButWritesNothing() {
+        FakeRunner f = new FakeRunner();
+        Iptables ipt = Iptables.builder().runner(f).backend(Backend.NFT).build();
+        OwnedRules rules = ContainerNetworkRules.builder(Owner.of("mynet"), "br0", "172.16.0.0/24").masquerade().build();
+        assertThat(ipt.plan(rules)).isEqualTo(rules.render());
+        assertThat(f.calls).containsExactly(List.of("iptables-nft-save"));
+        assertThat(ipt.restoreCommand()).containsExactly("iptables-nft-restore", "--noflush", "--wait");
+        assertThat(ipt).hasToString("Iptables[iptables-nft]");
+    }
+
+    @Test
     void reapplyOfAKnownOwnerRunsOnlyOneRestore() {
         FakeRunner f = new FakeRunner();
         Iptables ipt = Iptables.builder().runner(f).backend(Backend.NFT).build();
@@ -133,6 +144,23 @@ class IptablesTest {
             assertThat(e.payload()).isEqualTo(rules.render());
             assertThat(e.exitCode()).isEqualTo(1);
         });
+    }
+
+    @Test
+    void errorsReportedAtCommitPointAtTheCulprit() {
+        FakeRunner f = new FakeRunner();
+        f.restoreResult = new CommandRunner.Result(4, new byte[0], ("iptables-nft-restore v1.8.9 (nf_tables): Chain 'NOSUCH' "
+                + "does not exist\nError occurred at line: 4\nTry `iptables-nft-restore -h' or 'iptables-nft-restore --help' "
+                + "for more information.\n").getBytes(StandardCharsets.UTF_8));
+        Owner o = Owner.of("o");
+        OwnedRules rules = OwnedRules.builder(o).rule(Table.FILTER, Rule.builder(o.chain("X")).target(Target.jump("NOSUCH")).build()).build();
+        assertThatThrownBy(() -> Iptables.builder().runner(f).backend(Backend.NFT).build().apply(rules))
+                .isInstanceOfSatisfying(RestoreException.class, e -> {
+                    assertThat(e.line()).isEqualTo("COMMIT");
+                    assertThat(e.getMessage()).contains("at payload line 4 \"COMMIT\" (reported at COMMIT; line 3 names NOSUCH: \"-A "
+                            + o.chain("X") + " -m comment --comment \"netkit:o\" -j NOSUCH\")")
+                            .contains("Chain 'NOSUCH' does not exist").doesNotContain("Try `");
+                });
     }
 
     @Test

@@ -30,8 +30,8 @@ class RealTrafficTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void masqueradeForwardAcceptAndPublishWork(Backend b) throws Exception {
-        try (TestNamespace host = TestNamespace.create("h"); TestNamespace c1 = TestNamespace.create("c1");
-             TestNamespace c2 = TestNamespace.create("c2"); TestNamespace inet = TestNamespace.create("i")) {
+        try (TestNamespace host = TestNamespace.create("h-ipt"); TestNamespace c1 = TestNamespace.create("c1-ipt");
+             TestNamespace c2 = TestNamespace.create("c2-ipt"); TestNamespace inet = TestNamespace.create("i-ipt")) {
             host.exec("ip", "link", "add", "nkbr0", "type", "bridge");
             host.exec("ip", "addr", "add", "172.16.0.1/24", "dev", "nkbr0");
             host.exec("ip", "link", "set", "nkbr0", "up");

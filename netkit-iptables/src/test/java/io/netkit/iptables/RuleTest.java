@@ -74,6 +74,18 @@ class RuleTest {
     }
 
     @Test
+    void equalityIsByTheWordsIptablesReads() {
+        Rule built = Rule.builder("INPUT").source("10.0.0.0/8").comment("x").target(Target.of("LOG", "--log-prefix", "DROP:")).build();
+        Rule saved = Rule.parse("[3:180] -A INPUT --source 10.0.0.0/8 -m comment --comment \"x\" -j LOG --log-prefix \"DROP:\"");
+        assertThat(saved).isEqualTo(built).hasSameHashCodeAs(built);
+        assertThat(saved.render()).isNotEqualTo(built.render());
+        assertThat(Rule.parse("-A INPUT -s 10.0.0.0/8 -j ACCEPT")).isNotEqualTo(Rule.parse("-A INPUT ! -s 10.0.0.0/8 -j ACCEPT"))
+                .isNotEqualTo(Rule.parse("-A OUTPUT -s 10.0.0.0/8 -j ACCEPT"))
+                .isNotEqualTo(Rule.parse("-A INPUT -s 10.0.0.0/8 -g ACCEPT"));
+        assertThat(Target.of("LOG", "--log-prefix", "DROP:")).isEqualTo(saved.target().orElseThrow());
+    }
+
+    @Test
     void parseRejectsNonRules() {
         assertThatThrownBy(() -> Rule.parse(":INPUT ACCEPT [0:0]")).hasMessageContaining("expected \"-A CHAIN");
         assertThatThrownBy(() -> Rule.parse("-A X -m comment --comment \"open")).hasMessageContaining("unterminated quote");

@@ -44,9 +44,14 @@ public final class InterfaceNames {
         if (name.isEmpty()) {
             return "must not be empty";
         }
-        int bytes = name.getBytes(StandardCharsets.UTF_8).length;
-        if (bytes > MAX_LENGTH) {
-            return "longer than " + MAX_LENGTH + " bytes (" + bytes + ")";
+        byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
+        if (utf8.length > MAX_LENGTH) {
+            return "longer than " + MAX_LENGTH + " bytes (" + utf8.length + ")";
+        }
+        for (byte b : utf8) {
+            if (b == (byte) 0xa0) { // the kernel's isspace() also matches Latin-1 NBSP, so some UTF-8 bytes fail
+                return "must not contain the byte 0xa0 (the kernel takes it for whitespace)";
+            }
         }
         if (name.equals(".") || name.equals("..")) {
             return "\".\" and \"..\" are not allowed";

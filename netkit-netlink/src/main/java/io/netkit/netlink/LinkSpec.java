@@ -397,7 +397,7 @@ public final class LinkSpec {
     public String toString() {
         StringBuilder sb = new StringBuilder("ip link add ").append(f.name);
         if (f.namespace != null) {
-            sb.append(" netns ").append(f.namespace.name().orElse("?"));
+            sb.append(" netns ").append(f.namespace.name().orElse(f.namespace.path().toString()));
         }
         if (f.parent != null) {
             sb.append(" link ").append(f.parent);
@@ -425,7 +425,7 @@ public final class LinkSpec {
             case "veth":
                 sb.append(" peer name ").append(f.peerName);
                 if (f.peerNamespace != null) {
-                    sb.append(" netns ").append(f.peerNamespace.name().orElse("?"));
+                    sb.append(" netns ").append(f.peerNamespace.name().orElse(f.peerNamespace.path().toString()));
                 }
                 if (f.peerMtu != 0) {
                     sb.append(" mtu ").append(f.peerMtu);

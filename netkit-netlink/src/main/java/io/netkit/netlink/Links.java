@@ -30,6 +30,7 @@ import static io.netkit.netlink.codec.IfLinkConstants.IFLA_VXLAN_PORT;
 import static io.netkit.netlink.codec.IfLinkConstants.IFLA_VXLAN_TTL;
 import static io.netkit.netlink.codec.IfLinkConstants.IFF_UP;
 import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_CREATE;
+import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_ECHO;
 import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_EXCL;
 import static io.netkit.netlink.codec.RtnetlinkConstants.AF_UNSPEC;
 import static io.netkit.netlink.codec.RtnetlinkConstants.IFINFOMSG_LEN;
@@ -80,7 +81,8 @@ public final class Links {
      * {@code NLM_F_CREATE|NLM_F_EXCL}; a veth peer is created directly in its target namespace under its final name.
      * The alias and a same-namespace peer's "up" follow as a second request once the link exists (the kernel ignores
      * an alias on creation, and cannot open a veth peer before the pair exists: {@code ENOTCONN}); a peer in another
-     * namespace is set up through that namespace's own handle. The result is read back with {@link #get(String)}. tun/tap devices are made as {@code ip tuntap add} does ({@code TUNSETIFF} +
+     * namespace is set up through that namespace's own handle. The result is the kernel's echo of the new link ({@code NLM_F_ECHO}), or, for links
+     * with a master or alias or in another namespace, read back with {@link #get(String)}. tun/tap devices are made as {@code ip tuntap add} does ({@code TUNSETIFF} +
      * {@code TUNSETPERSIST} on {@code /dev/net/tun}) and then configured with one {@code RTM_NEWLINK}.
      *
      * <p>Equivalent to: {@code ip link add NAME [mtu N] [address MAC] [master BR] [group G] [up] type KIND ...}
@@ -92,6 +94,11 @@ public final class Links {
      */
     public Link create(LinkSpec spec) {
         Objects.requireNonNull(spec, "spec == null");
+        LinkSpec.Fields f = spec.f;
+        boolean tunTap = f.kind.equals("tun") || f.kind.equals("tap");
+        if (!tunTap && f.namespace == null && f.masterName == null && f.masterIndex == 0 && f.alias == null) {
+            return createEchoed(spec);
+        }
         try {
             createAll(List.of(spec));
         } catch (NetlinkBatchException e) {
@@ -99,6 +106,30 @@ public final class Links {
         }
         NetNamespace ns = spec.f.namespace;
         return ns == null ? get(spec.name()) : ns.netlink().links().get(spec.name());
+    }
+
+    /**
+     * The common case in one round trip instead of two: {@code NLM_F_ECHO} makes the kernel (6.3 and later) send the
+     * new link back before its ack, so no read-back request is needed. Only for links made in this handle's
+     * namespace (the echo goes to the namespace the link lives in) without master or alias (the kernel sets the
+     * master after it echoes, and the alias is a second request).
+     */
+    private Link createEchoed(LinkSpec spec) {
+        LinkSpec.Fields f = spec.f;
+        Map<String, Integer> indexes = new HashMap<>();
+        int parent = f.parent != null ? index(indexes, f.parent) : 0;
+        int device = f.device != null ? index(indexes, f.device) : 0;
+        Link link;
+        try {
+            link = rt.socket().request("create link", f.name, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO,
+                    w -> writeCreate(w, spec, 0, parent, device), Links::decode);
+        } catch (NetlinkException e) {
+            throw translate(e, spec);
+        }
+        if (f.peerUp) {
+            (f.peerNamespace != null ? f.peerNamespace.netlink().links() : this).setUp(f.peerName);
+        }
+        return link != null ? link : get(f.name); // kernels before 6.3 do not echo
     }
 
     /**

@@ -291,10 +291,11 @@ public final class NetNamespace implements AutoCloseable {
      *
      * <p>Equivalent to: {@code ip netns exec NAME cmd...}
      *
-     * <p>Caveat: the JDK watches each child with a "process reaper" thread from a pool; when no idle one
-     * exists, the pool creates it from the namespace thread, so it lives in this namespace and keeps it alive
-     * until it has been idle for 60 s (the pool's keep-alive), even after {@link #delete(String)}. The namespace
-     * is then gone from {@code /run/netns} but its interfaces linger for up to a minute.
+     * <p>Caveat: the JDK watches each child with a "process reaper" thread from a pool; when no idle one exists
+     * (e.g. while another child is still running), the pool creates it from the namespace thread, so it lives
+     * in this namespace and keeps it alive until it has been idle for 60 s (the pool's keep-alive), even after
+     * {@link #delete(String)}: the namespace is gone from {@code /run/netns}, but what is inside it can linger
+     * for up to a minute.
      *
      * @throws UncheckedIOException if the process cannot be started
      */

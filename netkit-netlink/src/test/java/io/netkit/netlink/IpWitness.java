@@ -116,6 +116,27 @@ final class IpWitness {
 
     /** {@link #assertSame} for every link of the namespace, and the same set of links on both sides. */
     static void assertAllLinksMatch(NetNamespace ns) {
+        // operstate and carrier settle asynchronously (the kernel's linkwatch work), so a link made a moment ago
+        // may change between netkit's dump and ip's: compare again until both saw the same settled state
+        for (int attempt = 1; ; attempt++) {
+            try {
+                compareAllLinks(ns);
+                return;
+            } catch (AssertionError e) {
+                if (attempt == 20) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static void compareAllLinks(NetNamespace ns) {
         List<Link> links = ns.netlink().links().list();
         List<Map<String, Object>> ipLinks = ip(ns, "link", "show");
         assertThat(links).extracting(Link::name)

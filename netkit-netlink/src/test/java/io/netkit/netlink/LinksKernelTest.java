@@ -371,4 +371,19 @@ class LinksKernelTest {
         assertThatThrownBy(() -> Links.writeCreate(new io.netkit.netlink.codec.NlMsgWriter(), LinkSpec.tun("t0"), 0, 0, 0))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void createReturnsWhatTheKernelReports() {
+        Link echoed = links.create(LinkSpec.veth("e1", "e1p").mtu(1300).group(5).txQueueLen(10)
+                .mac(MacAddress.parse("02:00:00:00:00:e1")));
+        assertThat(echoed).isEqualTo(links.get("e1"));
+        Link br = links.create(LinkSpec.bridge("ebr"));
+        assertThat(br).isEqualTo(links.get("ebr"));
+        Link mv = links.create(LinkSpec.macvlan("emv", "e1", LinkSpec.MacvlanMode.PRIVATE).mtu(1200));
+        assertThat(mv.linkIndex()).isEqualTo(echoed.index());
+        assertThat(mv.mtu()).isEqualTo(1200);
+        assertThat(mv).isEqualTo(links.get("emv"));
+        assertThatThrownBy(() -> links.create(LinkSpec.macvlan("emv2", "nosuch", LinkSpec.MacvlanMode.PRIVATE)))
+                .isInstanceOf(LinkNotFoundException.class).hasMessageContaining("nosuch");
+    }
 }

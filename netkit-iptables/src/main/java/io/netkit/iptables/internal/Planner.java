@@ -42,16 +42,17 @@ public final class Planner {
             for (String chain : chains.keySet()) lines.add(":" + chain + " - [0:0]");
             for (List<Rule> rules : chains.values()) for (Rule r : rules) lines.add(r.render());
 
-            // Existing rules of this owner outside its own chains, by rendered form: hooks and leftovers.
-            Map<String, List<Rule>> existing = new HashMap<>();
+            // Existing rules of this owner outside its own chains (hooks and leftovers), keyed by the words
+            // iptables reads (Rule.equals), so quoting differences do not matter.
+            Map<Rule, List<Rule>> existing = new HashMap<>();
             for (Rule r : now.rules()) {
                 if (owner.ownsChain(r.chain()) || !owner.equals(r.owner().orElse(null))) continue;
-                existing.computeIfAbsent(key(r), k -> new ArrayList<>()).add(r);
+                existing.computeIfAbsent(r, k -> new ArrayList<>()).add(r);
             }
             // Hooks inserted at the top go in reverse so that they end up in the listed order.
             List<String> inserts = new ArrayList<>();
             for (OwnedRules.Hook h : hooks) {
-                List<Rule> present = existing.remove(key(h.rule()));
+                List<Rule> present = existing.remove(h.rule());
                 if (present == null || present.isEmpty()) {
                     Rule r = h.rule();
                     if (h.first()) inserts.add(0, "-I " + r.chain() + " 1 " + r.specification());
@@ -111,18 +112,18 @@ public final class Planner {
                 for (Rule r : lacking) missing.add(new Diff.Entry(table, r.render()));
                 for (Rule r : extra) unexpected.add(new Diff.Entry(table, r.render()));
             }
-            Map<String, Integer> hookCounts = new HashMap<>();
-            for (OwnedRules.Hook h : desired.hooks(table)) hookCounts.merge(key(h.rule()), 1, Integer::sum);
+            Map<Rule, Integer> hookCounts = new HashMap<>();
+            for (OwnedRules.Hook h : desired.hooks(table)) hookCounts.merge(h.rule(), 1, Integer::sum);
             for (OwnedRules.Hook h : desired.hooks(table)) {
                 boolean present = false;
-                for (Rule r : now.rules()) if (key(r).equals(key(h.rule()))) present = true;
+                for (Rule r : now.rules()) if (r.equals(h.rule())) present = true;
                 if (!present) missing.add(new Diff.Entry(table, h.rule().render()));
             }
-            Map<String, Integer> seen = new HashMap<>();
+            Map<Rule, Integer> seen = new HashMap<>();
             for (Rule r : now.rules()) {
                 if (owner.ownsChain(r.chain()) || !owner.equals(r.owner().orElse(null))) continue;
-                int n = seen.merge(key(r), 1, Integer::sum);
-                if (n > hookCounts.getOrDefault(key(r), 0)) unexpected.add(new Diff.Entry(table, r.render()));
+                int n = seen.merge(r, 1, Integer::sum);
+                if (n > hookCounts.getOrDefault(r, 0)) unexpected.add(new Diff.Entry(table, r.render()));
             }
             for (Ruleset.Chain c : now.chains()) {
                 if (owner.ownsChain(c.name()) && !chains.containsKey(c.name())) {
@@ -169,10 +170,6 @@ public final class Planner {
             payload.append("COMMIT\n");
         }
         return payload.toString();
-    }
-
-    private static String key(Rule r) {
-        return r.chain() + " " + r.specification();
     }
 
     private static String delete(Rule r) {

@@ -21,8 +21,9 @@ import java.util.regex.Pattern;
 /** Runs the save and restore tools of one backend and family, and turns their failures into exceptions. */
 public final class ToolCalls {
     private static final Logger LOG = LoggerFactory.getLogger(ToolCalls.class);
-    private static final Pattern LINE_FAILED = Pattern.compile("line (\\d+) failed");
-    private static final Pattern ERROR_AT = Pattern.compile("Error occurred at line: (\\d+)");
+    /** The forms in which the restore tools name the failing line (legacy, nft parse errors, nft kernel errors). */
+    private static final List<Pattern> LINE_PATTERNS = List.of(Pattern.compile("Error occurred at line: (\\d+)"),
+            Pattern.compile("line (\\d+) failed"), Pattern.compile("line (\\d+): "));
 
     private final CommandRunner runner;
     private final Backend backend;
@@ -82,14 +83,41 @@ public final class ToolCalls {
         String msg = toolMessage(r.stderrText());
         String[] lines = payload.split("\n", -1);
         int n = 0;
-        Matcher m = LINE_FAILED.matcher(r.stderrText());
-        Matcher m2 = ERROR_AT.matcher(r.stderrText());
-        if (m.find()) n = Integer.parseInt(m.group(1));
-        else if (m2.find()) n = Integer.parseInt(m2.group(1));
+        for (Pattern p : LINE_PATTERNS) {
+            Matcher m = p.matcher(r.stderrText());
+            if (m.find()) {
+                n = Integer.parseInt(m.group(1));
+                break;
+            }
+        }
         String line = n >= 1 && n <= lines.length ? lines[n - 1] : "";
         String where = n > 0 ? " at payload line " + n + " \"" + Validation.printable(line) + "\"" : "";
+        if (line.equals("COMMIT")) where += culprit(lines, n, msg);
         throw new RestoreException(argv.get(0) + " failed" + where + " (exit code " + r.exitCode() + "): " + msg + hint(msg),
                 argv, r.exitCode(), msg, n, line, payload);
+    }
+
+    private static final Pattern QUOTED_NAME = Pattern.compile("[`']([A-Za-z0-9_.:-]+)'");
+
+    /**
+     * iptables-nft-restore reports some errors (a missing chain) at the table's COMMIT line. Points at the
+     * first line of that table block naming what the tool quotes, so the message shows the culprit.
+     */
+    private static String culprit(String[] lines, int commitLine, String toolMessage) {
+        String generic = " (the kernel refused the table block when it was committed; the kernel log, dmesg, names the rule)";
+        Matcher m = QUOTED_NAME.matcher(toolMessage);
+        if (!m.find()) return generic;
+        String name = m.group(1);
+        int start = commitLine - 1;
+        while (start > 0 && !lines[start - 1].startsWith("*")) start--;
+        for (int i = start; i < commitLine - 1; i++) {
+            for (String w : lines[i].split(" ")) {
+                if (w.equals(name)) {
+                    return " (reported at COMMIT; line " + (i + 1) + " names " + name + ": \"" + Validation.printable(lines[i]) + "\")";
+                }
+            }
+        }
+        return generic;
     }
 
     /** What to do about errors the caller can fix. */
@@ -107,7 +135,8 @@ public final class ToolCalls {
         for (String l : stderr.split("\n")) {
             String s = l.strip();
             if (s.isEmpty() || s.startsWith("Try `")) continue;
-            if (sb.length() > 0) sb.append("; ");
+            // A line ending in ':' introduces the next one ("...(nf_tables):" / "line 21: ...").
+            if (sb.length() > 0) sb.append(sb.charAt(sb.length() - 1) == ':' ? " " : "; ");
             sb.append(s);
         }
         return sb.toString();
