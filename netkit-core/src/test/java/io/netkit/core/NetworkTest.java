@@ -327,6 +327,7 @@ class NetworkTest {
     }
 
     @Test
+    @SuppressWarnings("try") // closes the network inside its try block on purpose, to look at what is left
     void detachFreesTheAddressAtOnceAndRemovesOwnedNamespace() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX);
              Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").create()) {
