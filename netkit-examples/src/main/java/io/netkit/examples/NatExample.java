@@ -104,6 +104,20 @@ public final class NatExample {
                                 + ", not as " + c.address().getHostAddress() + ": the NAT happened",
                         sandbox.uplinkAddress().getHostAddress().equals(saw), "saw " + saw);
             }
+            Endpoint first = containers.get(0);
+            say.step("Try the other direction: from the internet, connect to " + first.name() + " at "
+                            + first.address().getHostAddress() + " (the internet has no route to the containers)",
+                    "echo hello | ip netns exec " + inet + " nc " + first.address().getHostAddress() + " " + PORT);
+            String unreachable;
+            try {
+                Tcp.roundTrip(sandbox.internet(), first.address(), PORT, "hello from the internet");
+                unreachable = null;
+            } catch (RuntimeException expected) {
+                unreachable = Main.describe(expected);
+            }
+            say.result(unreachable == null ? "connected (unexpected)" : "refused by the kernel: " + unreachable);
+            say.verify("the internet cannot reach " + first.address().getHostAddress()
+                    + " directly: the answers above could only come back through the NAT", unreachable != null, "");
             if (Ping.available()) {
                 Endpoint c1 = containers.get(0);
                 say.step("Ping the internet from " + c1.name(), "ip netns exec " + c1.name() + " ping -c1 " + server.getHostAddress());

@@ -105,6 +105,7 @@ class ExamplesTest {
         assertThat(r.check("TCP " + c1 + " -> internet 203.0.113.1:8080")).hasValueSatisfying(c -> assertThat(c.passed()).isTrue());
         assertThat(r.check("the server saw " + c1 + " as the host's uplink address 203.0.113.2"))
                 .hasValueSatisfying(c -> assertThat(c.passed()).isTrue());
+        assertThat(r.check("the internet cannot reach 172.16.0.2 directly")).hasValueSatisfying(c -> assertThat(c.passed()).isTrue());
         assertThat(r.fact("ip_forward")).hasValue("1");
         assertThat(r.fact("rules")).hasValueSatisfying(rules -> assertThat(rules).contains("MASQUERADE").contains("172.16.0.0/24"));
         assertThat(r.check("net.close() left no container namespace, veth, bridge or rule")).hasValueSatisfying(c -> assertThat(c.passed()).isTrue());
