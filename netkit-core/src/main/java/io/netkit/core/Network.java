@@ -366,6 +366,9 @@ public final class Network implements AutoCloseable {
         String op = "attach " + label + " to network " + name;
         checkNotDeleted(op);
         Privileges.requireNetAdmin(op, create);
+        if (create) {
+            Privileges.warnIfPrivateMountNamespace();
+        }
         int fixed = -1;
         if (spec.address() != null) {
             fixed = offsetOf(spec.address(), op);

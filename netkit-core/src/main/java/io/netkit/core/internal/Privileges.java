@@ -64,6 +64,41 @@ public final class Privileges {
         return "?";
     }
 
+    private static volatile boolean mountNamespaceChecked;
+
+    /**
+     * Logs a warning (once) if {@code /run/netns} is a slave mount in this process's mount namespace (as under
+     * {@code ip netns exec}): the bind mounts that name the namespaces it creates do not propagate back to the
+     * machine's mount namespace and vanish when the process exits, and with them the namespaces.
+     */
+    public static void warnIfPrivateMountNamespace() {
+        if (mountNamespaceChecked) {
+            return;
+        }
+        mountNamespaceChecked = true;
+        try {
+            String fields = null;
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                String[] f = line.split(" ");
+                if (f.length > 6 && f[4].equals("/run/netns")) {
+                    fields = line.substring(0, Math.max(0, line.indexOf(" - "))); // the last mount there counts
+                }
+            }
+            if (isSlaveOnly(fields)) {
+                org.slf4j.LoggerFactory.getLogger(Privileges.class).warn("/run/netns is a slave mount in this process's "
+                        + "mount namespace (as under 'ip netns exec'): namespaces it creates disappear when it exits. Run it "
+                        + "in the machine's mount namespace and choose the host with Host.namespace(NAME)");
+            }
+        } catch (IOException | RuntimeException e) {
+            // cannot tell: say nothing
+        }
+    }
+
+    /** Whether the optional fields of a mountinfo line say "receives mounts, but does not pass them on". */
+    static boolean isSlaveOnly(String mountinfoFields) {
+        return mountinfoFields != null && mountinfoFields.contains(" master:") && !mountinfoFields.contains(" shared:");
+    }
+
     /** Finds {@code program} on PATH (and in the sbin directories, which a non-login root PATH may lack). */
     public static Path findProgram(String program) {
         return findProgram(program, System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin:/usr/bin:/bin");

@@ -29,4 +29,13 @@ class PrivilegesTest {
                 .hasMessageContaining("Debian package 'iptables'")
                 .hasMessageContaining("apt-get install iptables");
     }
+
+    @Test
+    void recognisesASlaveRunNetns() {
+        org.assertj.core.api.Assertions.assertThat(Privileges.isSlaveOnly(
+                "65 45 254:0 /run/netns /run/netns rw,relatime master:1")).isTrue();
+        org.assertj.core.api.Assertions.assertThat(Privileges.isSlaveOnly(
+                "42 27 254:0 /run/netns /run/netns rw,relatime shared:1")).isFalse();
+        org.assertj.core.api.Assertions.assertThat(Privileges.isSlaveOnly(null)).isFalse();
+    }
 }
