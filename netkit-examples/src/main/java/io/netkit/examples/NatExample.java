@@ -1,0 +1,130 @@
+package io.netkit.examples;
+
+import io.netkit.core.Endpoint;
+import io.netkit.core.Network;
+import io.netkit.core.Sandbox;
+
+import java.net.InetAddress;
+import java.util.List;
+
+/**
+ * Part 3 of the walkthrough, and the default: the bridge network with {@code masquerade()}. Containers reach a
+ * TCP server on the "internet" (a namespace of its own, 203.0.113.0/24, with no route back to the containers'
+ * subnet), and the server reports the client address it saw: the host's uplink address, 203.0.113.2. That is
+ * the NAT. The example also shows the rules netkit installed and the forwarding state, then tears everything
+ * down and checks that nothing is left.
+ *
+ * <p>The code that matters, without the narration:
+ * <pre>{@code
+ * try (Sandbox sandbox = Sandbox.create("netkit-demo");
+ *      Network net = Network.bridge("br0").on(sandbox.host()).subnet("172.16.0.0/24").masquerade().create()) {
+ *     Endpoint c1 = net.attach(sandbox.name("c1"));
+ *     try (ServerSocket server = sandbox.internet().call(() -> new ServerSocket(8080))) {
+ *         c1.call(() -> new Socket(sandbox.internetAddress(), 8080)).close();   // a socket opened inside c1
+ *         server.accept().getInetAddress();                                    // 203.0.113.2: the host's uplink
+ *     }
+ * }
+ * }</pre>
+ *
+ * Run it: {@code java -jar netkit-examples/target/netkit-examples.jar nat}
+ */
+public final class NatExample {
+
+    static final int PORT = 8080;
+    static final int CONTAINERS = 2;
+
+    private NatExample() {}
+
+    public static void main(String[] args) {
+        Main.main(Examples.prepend("nat", args));
+    }
+
+    static void run(Narrator say, SandboxNames names, boolean keep) {
+        try (Sandbox sandbox = Sandboxes.create(say, names, keep)) {
+            Network net = BridgeExample.createBridge(say, sandbox, true);
+            try {
+                List<Endpoint> containers = BridgeExample.attachContainers(say, net, sandbox, CONTAINERS);
+                showForwarding(say, sandbox);
+                showRules(say, sandbox);
+                reachTheInternet(say, sandbox, containers);
+            } finally {
+                if (!keep) {
+                    BridgeExample.tearDown(say, sandbox, net, CONTAINERS);
+                    Sandboxes.remove(say, sandbox, names);
+                }
+            }
+        }
+    }
+
+    static void showForwarding(Narrator say, Sandbox sandbox) {
+        say.step("Look at the host's forwarding state: masquerade() switched it on",
+                "ip netns exec " + sandbox.name("host") + " sysctl net.ipv4.ip_forward");
+        String forwarding = sandbox.hostNamespace().sysctl().get("net.ipv4.ip_forward").trim();
+        say.result("net.ipv4.ip_forward = " + forwarding);
+        say.fact("ip_forward", forwarding);
+        say.verify("forwarding is on in the host (net.ipv4.ip_forward = 1)", "1".equals(forwarding), "");
+    }
+
+    static void showRules(Narrator say, Sandbox sandbox) {
+        say.step("Look at the rules netkit installed in the host: its own NETKIT-* chains, one jump into each, all commented",
+                "ip netns exec " + sandbox.name("host") + " iptables-save   (netkit's lines)");
+        String rules = Sandboxes.netkitRules(sandbox.hostNamespace());
+        say.output(rules.isEmpty() ? "(none)" : rules);
+        say.fact("rules", rules);
+        say.verify("netkit's MASQUERADE rule for " + BridgeExample.SUBNET + " is installed",
+                rules.lines().anyMatch(l -> l.contains("MASQUERADE") && l.contains(BridgeExample.SUBNET)), "");
+    }
+
+    static void reachTheInternet(Narrator say, Sandbox sandbox, List<Endpoint> containers) {
+        InetAddress server = sandbox.internetAddress();
+        String inet = sandbox.name("inet");
+        say.step("Start a TCP server on the internet at " + server.getHostAddress() + ":" + PORT
+                        + "; it answers with the client address it sees",
+                "ip netns exec " + inet + " nc -l " + server.getHostAddress() + " " + PORT + " &");
+        try (Tcp.Server internet = Tcp.Server.start(sandbox.internet(), server, PORT, "the internet server")) {
+            say.result("listening in " + inet + " (which has no route to " + BridgeExample.SUBNET + ")");
+            for (Endpoint c : containers) {
+                say.step("From container " + c.name() + " (" + c.address().getHostAddress() + "), connect to the internet server",
+                        "echo hello | ip netns exec " + c.name() + " nc " + server.getHostAddress() + " " + PORT);
+                int before = internet.clientsSeen().size();
+                String claim = "TCP " + c.name() + " -> internet " + server.getHostAddress() + ":" + PORT;
+                try {
+                    String answer = Tcp.roundTrip(c.namespace(), server, PORT, "hello from " + c.name());
+                    say.result("the server answered: " + answer);
+                    say.verify(claim + " (round trip)", true, "");
+                } catch (RuntimeException e) {
+                    say.verify(claim, false, Main.describe(e));
+                    continue;
+                }
+                List<InetAddress> seen = internet.clientsSeen();
+                String saw = seen.size() > before ? seen.get(before).getHostAddress() : "nothing";
+                say.fact("server.saw." + c.name(), saw);
+                if (c == containers.get(0)) say.fact("server.saw", saw);
+                say.verify("the server saw " + c.name() + " as the host's uplink address " + sandbox.uplinkAddress().getHostAddress()
+                                + ", not as " + c.address().getHostAddress() + ": the NAT happened",
+                        sandbox.uplinkAddress().getHostAddress().equals(saw), "saw " + saw);
+            }
+            Endpoint first = containers.get(0);
+            say.step("Try the other direction: from the internet, connect to " + first.name() + " at "
+                            + first.address().getHostAddress() + " (the internet has no route to the containers)",
+                    "echo hello | ip netns exec " + inet + " nc " + first.address().getHostAddress() + " " + PORT);
+            String unreachable;
+            try {
+                Tcp.roundTrip(sandbox.internet(), first.address(), PORT, "hello from the internet");
+                unreachable = null;
+            } catch (RuntimeException expected) {
+                unreachable = Main.describe(expected);
+            }
+            say.result(unreachable == null ? "connected (unexpected)" : "refused by the kernel: " + unreachable);
+            say.verify("the internet cannot reach " + first.address().getHostAddress()
+                    + " directly: the answers above could only come back through the NAT", unreachable != null, "");
+            if (Ping.available()) {
+                Endpoint c1 = containers.get(0);
+                say.step("Ping the internet from " + c1.name(), "ip netns exec " + c1.name() + " ping -c1 " + server.getHostAddress());
+                Ping.Reply reply = Ping.once(c1.namespace(), server).orElseThrow();
+                say.result(reply.summary());
+                say.verify("ping " + c1.name() + " -> internet " + server.getHostAddress(), reply.received(), reply.summary());
+            }
+        }
+    }
+}
