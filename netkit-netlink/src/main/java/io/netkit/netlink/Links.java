@@ -316,6 +316,25 @@ public final class Links {
         return i;
     }
 
+    /** The attributes any kind takes on creation (and a tun/tap takes right after it): mtu, MAC, txqueuelen, group, master. */
+    private static void writeCommon(NlMsgWriter w, LinkSpec.Fields f, int masterIndex) {
+        if (f.mtu != 0) {
+            w.attrU32(IFLA_MTU, f.mtu);
+        }
+        if (f.mac != null) {
+            w.attrBytes(IFLA_ADDRESS, f.mac.bytes());
+        }
+        if (f.txQueueLen >= 0) {
+            w.attrU32(IFLA_TXQLEN, f.txQueueLen);
+        }
+        if (f.hasGroup) {
+            w.attrU32(IFLA_GROUP, f.group);
+        }
+        if (masterIndex != 0) {
+            w.attrU32(IFLA_MASTER, masterIndex);
+        }
+    }
+
     /**
      * Writes the payload ({@code struct ifinfomsg} and attributes) of the {@code RTM_NEWLINK} that creates
      * {@code spec}, for use as the body of {@link NetlinkSocket#execute} or {@link NetlinkBatch#add} with
@@ -337,21 +356,7 @@ public final class Links {
         int upFlags = f.up ? IFF_UP : 0;
         w.ifInfoMsg(AF_UNSPEC, 0, 0, upFlags, upFlags);
         w.attrString(IFLA_IFNAME, f.name);
-        if (f.mtu != 0) {
-            w.attrU32(IFLA_MTU, f.mtu);
-        }
-        if (f.mac != null) {
-            w.attrBytes(IFLA_ADDRESS, f.mac.bytes());
-        }
-        if (f.txQueueLen >= 0) {
-            w.attrU32(IFLA_TXQLEN, f.txQueueLen);
-        }
-        if (f.hasGroup) {
-            w.attrU32(IFLA_GROUP, f.group);
-        }
-        if (masterIndex != 0) {
-            w.attrU32(IFLA_MASTER, masterIndex);
-        }
+        writeCommon(w, f, masterIndex);
         if (parentIndex != 0) {
             w.attrU32(IFLA_LINK, parentIndex);
         }
@@ -430,23 +435,7 @@ public final class Links {
         }
         boolean needsSet = f.mtu != 0 || f.mac != null || f.txQueueLen >= 0 || f.hasGroup || master != 0 || f.up;
         if (needsSet) {
-            set("create link", f.name, f.up ? IFF_UP : 0, f.up ? IFF_UP : 0, w -> {
-                if (f.mtu != 0) {
-                    w.attrU32(IFLA_MTU, f.mtu);
-                }
-                if (f.mac != null) {
-                    w.attrBytes(IFLA_ADDRESS, f.mac.bytes());
-                }
-                if (f.txQueueLen >= 0) {
-                    w.attrU32(IFLA_TXQLEN, f.txQueueLen);
-                }
-                if (f.hasGroup) {
-                    w.attrU32(IFLA_GROUP, f.group);
-                }
-                if (master != 0) {
-                    w.attrU32(IFLA_MASTER, master);
-                }
-            });
+            set("create link", f.name, f.up ? IFF_UP : 0, f.up ? IFF_UP : 0, w -> writeCommon(w, f, master));
         }
         if (f.alias != null) {
             setAlias(f.name, f.alias);
