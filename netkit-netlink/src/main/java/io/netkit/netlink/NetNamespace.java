@@ -115,49 +115,122 @@ public final class NetNamespace implements AutoCloseable {
      * @throws IllegalArgumentException if the name is not a valid namespace name
      */
     public static NetNamespace create(String name, java.util.function.Consumer<NetNamespace> setup) {
+        return join(createAsync(name, setup));
+    }
+
+    /**
+     * Starts creating a named network namespace as {@link #create(String, java.util.function.Consumer)} does and
+     * returns without waiting for it: the name is checked and {@code /run/netns/NAME} claimed on the calling thread
+     * while the namespace thread unshares; that thread then bind-mounts and runs {@code setup} while the caller goes
+     * on (on another CPU). The future completes with the new handle, or exceptionally with what failed, after everything made so
+     * far has been removed again. The caller owns the handle it completes with: join the future even when
+     * abandoning it, then close the handle and {@link #delete} the name.
+     *
+     * <pre>{@code
+     * CompletableFuture<NetNamespace> pending = NetNamespace.createAsync("c1", null);
+     * ... other work ...
+     * NetNamespace ns = pending.join();
+     * }</pre>
+     *
+     * @throws NetlinkException with {@code EEXIST} if the name is taken (before anything is started)
+     * @throws IllegalArgumentException if the name is not a valid namespace name
+     */
+    public static java.util.concurrent.CompletableFuture<NetNamespace> createAsync(String name,
+            java.util.function.Consumer<NetNamespace> setup) {
         validateName(name);
         Path file = RUN_NETNS.resolve(name);
         prepareRunDir(name);
-        int created = LibC.open(file.toString(), LibC.O_RDONLY | LibC.O_CREAT | LibC.O_EXCL | LibC.O_CLOEXEC, 0);
+        // The new thread unshares while this one claims the name (O_CREAT|O_EXCL on /run/netns/NAME): both take a
+        // while and neither needs the other until the bind mount, which waits for the claim. If the name is taken,
+        // the thread ends and its namespace, never mounted, goes with it.
+        java.util.concurrent.CompletableFuture<Boolean> claimed = new java.util.concurrent.CompletableFuture<>();
+        NetNamespace[] made = new NetNamespace[1];
+        java.util.concurrent.CompletableFuture<NamespaceThread> started =
+                NamespaceThread.startAsync("netkit-netns-" + name, () -> {
+                    if (LibC.unshare(LibC.CLONE_NEWNET) != 0) {
+                        int e = LibC.errno();
+                        claimed.join();
+                        throw new NetlinkException("create namespace (unshare)", name, e, null);
+                    }
+                    if (!claimed.join()) {
+                        throw new IllegalStateException("name not claimed");   // the caller reports why
+                    }
+                    String self = "/proc/self/task/" + LibC.gettid() + "/ns/net";
+                    if (LibC.mount(self, file.toString(), "none", LibC.MS_BIND, null) != 0) {
+                        throw new NetlinkException("create namespace (bind mount " + self + ")", name, LibC.errno(), null);
+                    }
+                    int nsFd = openFd("create namespace", file);
+                    made[0] = new NetNamespace(name, file, nsFd, inodeOf(nsFd, file), NamespaceThread.current(), false);
+                    if (setup != null) {
+                        setup.accept(made[0]);
+                    }
+                });
+        int created;
+        try {
+            created = LibC.open(file.toString(), LibC.O_RDONLY | LibC.O_CREAT | LibC.O_EXCL | LibC.O_CLOEXEC, 0);
+        } catch (RuntimeException | Error e) {
+            claimed.complete(false);
+            throw e;
+        }
         if (created < 0) {
-            throw new NetlinkException("create namespace", name, LibC.errno(), null);
+            NetlinkException e = new NetlinkException("create namespace", name, LibC.errno(), null);
+            claimed.complete(false);   // the thread ends; the file is someone else's, so nothing is cleaned up here
+            throw e;
         }
         LibC.close(created);
-        NamespaceThread t = null;
-        NetNamespace[] made = new NetNamespace[1];
-        try {
-            t = NamespaceThread.start("netkit-netns-" + name, () -> {
-                if (LibC.unshare(LibC.CLONE_NEWNET) != 0) {
-                    throw new NetlinkException("create namespace (unshare)", name, LibC.errno(), null);
-                }
-                String self = "/proc/self/task/" + LibC.gettid() + "/ns/net";
-                if (LibC.mount(self, file.toString(), "none", LibC.MS_BIND, null) != 0) {
-                    throw new NetlinkException("create namespace (bind mount " + self + ")", name, LibC.errno(), null);
-                }
-                if (setup != null) {
-                    int nsFd = openFd("create namespace", file);
-                    made[0] = new NetNamespace(name, file, nsFd, inodeOf(file), NamespaceThread.current(), false);
-                    setup.accept(made[0]);
-                }
-            });
-            if (made[0] != null) {
+        claimed.complete(true);
+        // Runs on the namespace thread as it finishes (or on the caller if that was quicker).
+        return started.handle((thread, failure) -> {
+            if (failure == null) {
                 return made[0];
             }
-            int nsFd = openFd("create namespace", file);
-            return new NetNamespace(name, file, nsFd, inodeOf(file), t, false);
-        } catch (RuntimeException | Error e) {
             if (made[0] != null) {
                 made[0].close();   // its socket, thread (already ending) and fd
-            } else if (t != null) {
-                t.stop();
             }
             LibC.umount2(file.toString(), LibC.MNT_DETACH);
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
+            removeFile(file, failure);
+            if (failure instanceof Error err) {
+                throw err;
             }
-            throw e;
+            throw failure instanceof RuntimeException re ? re : new java.util.concurrent.CompletionException(failure);
+        });
+    }
+
+    /** {@code future.join()} with the failure's own exception rethrown (not wrapped in CompletionException). */
+    private static NetNamespace join(java.util.concurrent.CompletableFuture<NetNamespace> future) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return future.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;   // the creation cannot be abandoned half-way: wait for it
+                } catch (java.util.concurrent.ExecutionException e) {
+                    Throwable c = e.getCause();
+                    if (c instanceof java.util.concurrent.CompletionException && c.getCause() != null) {
+                        c = c.getCause();
+                    }
+                    if (c instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    if (c instanceof Error err) {
+                        throw err;
+                    }
+                    throw new java.util.concurrent.CompletionException(c);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void removeFile(Path file, Throwable primary) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException suppressed) {
+            primary.addSuppressed(suppressed);
         }
     }
 
@@ -171,7 +244,7 @@ public final class NetNamespace implements AutoCloseable {
         validateName(name);
         Path file = RUN_NETNS.resolve(name);
         int nsFd = openFd("open namespace", file);
-        return new NetNamespace(name, file, nsFd, inodeOf(file), null, false);
+        return new NetNamespace(name, file, nsFd, inodeOf(nsFd, file), null, false);
     }
 
     /**
@@ -183,7 +256,7 @@ public final class NetNamespace implements AutoCloseable {
         Objects.requireNonNull(path, "path == null");
         int nsFd = openFd("open namespace", path);
         String n = path.getParent() != null && path.getParent().equals(RUN_NETNS) ? path.getFileName().toString() : null;
-        return new NetNamespace(n, path, nsFd, inodeOf(path), null, false);
+        return new NetNamespace(n, path, nsFd, inodeOf(nsFd, path), null, false);
     }
 
     /**
@@ -212,7 +285,7 @@ public final class NetNamespace implements AutoCloseable {
                 if (c == null) {
                     Path p = Path.of("/proc/" + ProcessHandle.current().pid() + "/ns/net");
                     int nsFd = openFd("open current namespace", p);
-                    c = new NetNamespace(null, p, nsFd, inodeOf(p), null, true);
+                    c = new NetNamespace(null, p, nsFd, inodeOf(nsFd, p), null, true);
                     current = c;
                 }
             }
@@ -309,6 +382,19 @@ public final class NetNamespace implements AutoCloseable {
     public <T> T call(Callable<T> task) {
         Objects.requireNonNull(task, "task == null");
         return thread().call(task);
+    }
+
+    /**
+     * Queues {@code task} to run inside this namespace (on the handle's namespace thread, after the tasks queued
+     * before it) and returns at once, for work the caller need not wait for. The future completes with the
+     * task's result or exception; tasks still queued when the handle is closed fail with
+     * {@link IllegalStateException}.
+     *
+     * <p>Equivalent to: {@code ip netns exec NAME ... &} for Java code.
+     */
+    public <T> java.util.concurrent.CompletableFuture<T> submit(Callable<T> task) {
+        Objects.requireNonNull(task, "task == null");
+        return thread().submit(task);
     }
 
     /** Runs {@code task} inside this namespace; see {@link #call(Callable)}. */
@@ -545,8 +631,8 @@ public final class NetNamespace implements AutoCloseable {
      * again.
      */
     private static void prepareRunDir(String name) {
-        if (runDirPrepared && LibC.mount("", RUN_NETNS.toString(), "none", LibC.MS_SHARED, null) == 0) {
-            return;
+        if (runDirPrepared) {
+            return;   // done once per process, as the first namespace is created (iproute2 repeats it every time)
         }
         synchronized (RUN_DIR_LOCK) {
             try {
@@ -583,6 +669,15 @@ public final class NetNamespace implements AutoCloseable {
             throw new NetlinkException(operation, file.toString(), e, null);
         }
         return nsFd;
+    }
+
+    /** The inode of the namespace behind {@code fd} ({@code fstat}), which is that of {@code file}. */
+    private static long inodeOf(int fd, Path file) {
+        byte[] st = new byte[LibC.STAT_SIZE];
+        if (LibC.fstat(fd, st) == 0) {
+            return java.nio.ByteBuffer.wrap(st).order(java.nio.ByteOrder.nativeOrder()).getLong(LibC.STAT_INO_OFFSET);
+        }
+        return inodeOf(file);
     }
 
     private static long inodeOf(Path file) {

@@ -20,7 +20,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -97,6 +99,68 @@ class NetNamespaceKernelTest {
         })).isInstanceOf(IllegalStateException.class).hasMessage("setup refused");
         assertThat(NetNamespace.exists(failing)).isFalse();
         assertThat(Cmd.run("ip", "netns", "list")).doesNotContain(failing);
+    }
+
+    @Test
+    void createAsyncLetsTheCallerWorkMeanwhileAndReportsEveryFailureWithNothingLeft() throws Exception {
+        String n = name("async");
+        CompletableFuture<NetNamespace> pending =
+                NetNamespace.createAsync(n, h -> h.sysctl().set("net.ipv6.conf.default.accept_dad", "0"));
+        NetNamespace ns = pending.get(10, TimeUnit.SECONDS);
+        try {
+            assertThat(ns.name()).contains(n);
+            assertThat(Cmd.run("ip", "netns", "list")).contains(n);
+            assertThat(Cmd.run("ip", "netns", "exec", n, "readlink", "/proc/self/ns/net").strip())
+                    .isEqualTo("net:[" + ns.inode() + "]");
+            assertThat(Cmd.run("ip", "netns", "exec", n, "cat", "/proc/sys/net/ipv6/conf/default/accept_dad").trim())
+                    .isEqualTo("0");
+
+            // A taken name fails at once, on the caller's thread, and leaves the existing namespace alone.
+            NetlinkException taken = catchThrowableOfType(() -> NetNamespace.createAsync(n, null), NetlinkException.class);
+            assertThat(taken.errnoName()).isEqualTo("EEXIST");
+            assertThat(taken.getMessage()).startsWith("create namespace " + n + ": EEXIST");
+            assertThat(Cmd.run("ip", "netns", "exec", n, "readlink", "/proc/self/ns/net").strip())
+                    .isEqualTo("net:[" + ns.inode() + "]");
+        } finally {
+            ns.close();
+            NetNamespace.delete(n);
+        }
+
+        // A failing setup completes the future exceptionally, after the namespace and its name are gone again.
+        String failing = name("asyncfails");
+        CompletableFuture<NetNamespace> bad = NetNamespace.createAsync(failing, h -> {
+            throw new IllegalStateException("setup refused");
+        });
+        assertThatThrownBy(bad::join).hasRootCauseInstanceOf(IllegalStateException.class)
+                .hasRootCauseMessage("setup refused");
+        assertThat(NetNamespace.exists(failing)).isFalse();
+        assertThat(Cmd.run("ip", "netns", "list")).doesNotContain(failing);
+        // the name is free again
+        NetNamespace again = NetNamespace.create(failing);
+        again.close();
+        NetNamespace.delete(failing);
+    }
+
+    @Test
+    void submitRunsInsideWithoutWaitingAndFailsOnceClosed() throws Exception {
+        NetNamespace ns = create("submit");
+        CompletableFuture<Long> inode = ns.submit(KernelTestSupport::threadNetnsInode);
+        assertThat(inode.get(10, TimeUnit.SECONDS)).isEqualTo(ns.inode());
+        CompletableFuture<Object> failing = ns.submit(() -> {
+            throw new IOException("task failed");
+        });
+        assertThatThrownBy(failing::join).hasRootCauseInstanceOf(IOException.class).hasRootCauseMessage("task failed");
+        // Tasks run one at a time, in order.
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<Object> first = ns.submit(() -> {
+            release.await();
+            return null;
+        });
+        CompletableFuture<Boolean> second = ns.submit(first::isDone);
+        release.countDown();
+        assertThat(second.get(10, TimeUnit.SECONDS)).isTrue();
+        ns.close();
+        assertThatThrownBy(() -> ns.submit(() -> 1)).isInstanceOf(IllegalStateException.class);
     }
 
     @Test

@@ -65,6 +65,9 @@ public final class LibC {
 
     public static native long sendto(int fd, Pointer buf, long len, int flags, byte[] destAddr, int addrlen);
 
+    /** {@code sendto} from a Java array (small datagrams such as an ARP announcement). */
+    public static native long sendto(int fd, byte[] buf, long len, int flags, byte[] destAddr, int addrlen);
+
     public static native long recvfrom(int fd, Pointer buf, long len, int flags, byte[] srcAddr, int[] addrlen);
 
     public static native int close(int fd);
@@ -80,6 +83,14 @@ public final class LibC {
     public static native int open(String pathname, int flags, int mode);
 
     public static native long write(int fd, byte[] buf, long count);
+
+    /** {@code fstat} (exported by glibc 2.33 and later) into a {@code struct stat} buffer. */
+    public static native int fstat(int fd, byte[] statbuf);
+
+    /** {@code sizeof(struct stat)} on x86_64 (144) and aarch64 (128), rounded up to the larger. */
+    public static final int STAT_SIZE = 144;
+    /** Offset of {@code st_ino} in {@code struct stat} on x86_64 and aarch64 (after the 8-byte {@code st_dev}). */
+    public static final int STAT_INO_OFFSET = 8;
 
     // <sys/ioctl.h>: ioctl(int fd, unsigned long request, ...)
     /** {@code ioctl} with a pointer to a buffer (e.g. a {@code struct ifreq}), copied in and back out. */

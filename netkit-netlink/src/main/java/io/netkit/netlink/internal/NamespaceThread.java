@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -46,34 +47,61 @@ public final class NamespaceThread {
      * namespace); if {@code enter} throws, the thread ends and the exception is rethrown here.
      */
     public static NamespaceThread start(String name, Runnable enter) {
-        NamespaceThread spare = Spare.take();
+        return awaitStarted(startAsync(name, enter));
+    }
+
+    /**
+     * Starts a namespace thread as {@link #start} does but returns at once: the future completes with the thread
+     * once {@code enter} has run on it, or exceptionally with what {@code enter} threw (the thread has then ended).
+     * The caller can do other work meanwhile; the new thread runs on another CPU.
+     */
+    public static CompletableFuture<NamespaceThread> startAsync(String name, Runnable enter) {
+        CompletableFuture<NamespaceThread> started = new CompletableFuture<>();
+        NamespaceThread spare = Spare.SPARE.getAndSet(null);
         if (spare != null) {
             // A thread the spawner made ahead of time, waiting in the original namespace and never used: it takes
             // the name and enters the namespace exactly as a new one would, without a thread start on this path.
-            SynchronousQueue<Object> started = new SynchronousQueue<>();
             putUninterruptibly(spare.assignment, new Object[] {name, enter, started});
-            return awaitStarted(spare, started);
+        } else {
+            NamespaceThread nt = new NamespaceThread();
+            Spawner.spawn(() -> {
+                Thread t = new Thread(() -> nt.loop(enter, started), name);
+                t.setDaemon(true);   // a forgotten handle must not keep the JVM alive
+                nt.thread = t;
+                t.start();
+            });
         }
-        NamespaceThread nt = new NamespaceThread();
-        SynchronousQueue<Object> started = new SynchronousQueue<>();
-        Spawner.spawn(() -> {
-            Thread t = new Thread(() -> nt.loop(enter, started), name);
-            t.setDaemon(true);   // a forgotten handle must not keep the JVM alive
-            nt.thread = t;
-            t.start();
-        });
-        return awaitStarted(nt, started);
+        // The next spare is made once this thread has entered its namespace, not while it does: on a machine with
+        // few CPUs, starting a thread meanwhile would compete with the namespace creation it is meant to speed up.
+        started.whenComplete((t, e) -> Spare.refill());
+        return started;
     }
 
-    private static NamespaceThread awaitStarted(NamespaceThread nt, SynchronousQueue<Object> started) {
-        Object result = takeUninterruptibly(started);
-        if (result instanceof RuntimeException re) {
-            throw re;
+    /** Waits (uninterruptibly: a thread's start cannot be abandoned half-way) for {@link #startAsync}'s result. */
+    public static NamespaceThread awaitStarted(CompletableFuture<NamespaceThread> started) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return started.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    Throwable c = e.getCause();
+                    if (c instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    if (c instanceof Error err) {
+                        throw err;
+                    }
+                    throw new CompletionException(c);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
-        if (result instanceof Error err) {
-            throw err;
-        }
-        return nt;
     }
 
     /**
@@ -88,16 +116,14 @@ public final class NamespaceThread {
         private static final java.util.concurrent.atomic.AtomicBoolean REFILLING =
                 new java.util.concurrent.atomic.AtomicBoolean();
 
-        /** The spare if there is one (null otherwise); either way a new spare is made in the background. */
-        static NamespaceThread take() {
-            NamespaceThread nt = SPARE.getAndSet(null);
-            if (REFILLING.compareAndSet(false, true)) {
-                Spawner.submit(Spare::refill);
+        /** Has the spawner make a new spare in the background, unless there is one or one is being made. */
+        static void refill() {
+            if (SPARE.get() == null && REFILLING.compareAndSet(false, true)) {
+                Spawner.submit(Spare::make);
             }
-            return nt;
         }
 
-        private static void refill() {
+        private static void make() {
             try {
                 if (SPARE.get() != null) {
                     return;
@@ -123,7 +149,7 @@ public final class NamespaceThread {
         assignment = null;
         Thread.currentThread().setName((String) a[0]);
         @SuppressWarnings("unchecked")
-        SynchronousQueue<Object> started = (SynchronousQueue<Object>) a[2];
+        CompletableFuture<NamespaceThread> started = (CompletableFuture<NamespaceThread>) a[2];
         loop((Runnable) a[1], started);
     }
 
@@ -132,16 +158,16 @@ public final class NamespaceThread {
         return SELF.get();
     }
 
-    private void loop(Runnable enter, SynchronousQueue<Object> started) {
+    private void loop(Runnable enter, CompletableFuture<NamespaceThread> started) {
         SELF.set(this);
         try {
             enter.run();
         } catch (Throwable e) {
             stopped = true;
-            putUninterruptibly(started, e);
+            started.completeExceptionally(e);
             return;
         }
-        putUninterruptibly(started, Boolean.TRUE);
+        started.complete(this);
         while (true) {
             Runnable r;
             try {
@@ -218,6 +244,35 @@ public final class NamespaceThread {
                 WAITING.remove(me);
             }
         }
+    }
+
+    /**
+     * Queues {@code task} to run on this thread and returns at once; the future completes with its result or
+     * failure. Called on this thread itself, the task still runs later (after the current one), never nested.
+     */
+    public <T> CompletableFuture<T> submit(Callable<T> task) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        if (stopped) {
+            result.completeExceptionally(new IllegalStateException("namespace handle is closed"));
+            return result;
+        }
+        FutureTask<T> f = new FutureTask<>(task) {
+            @Override
+            protected void done() {
+                try {
+                    result.complete(get());
+                } catch (ExecutionException e) {
+                    result.completeExceptionally(e.getCause());
+                } catch (CancellationException | InterruptedException e) {
+                    result.completeExceptionally(new IllegalStateException("namespace handle was closed before the task ran", e));
+                }
+            }
+        };
+        queue.add(f);
+        if (stopped && queue.remove(f)) {
+            f.cancel(false);
+        }
+        return result;
     }
 
     private static <T> T await(FutureTask<T> f) {
