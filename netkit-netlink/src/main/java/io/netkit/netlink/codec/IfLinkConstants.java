@@ -38,6 +38,11 @@ public final class IfLinkConstants {
     public static final int IFLA_PORT_SELF = 25;
     public static final int IFLA_AF_SPEC = 26;
     public static final int IFLA_GROUP = 27;
+
+    // IFLA_AF_SPEC > AF_INET attributes (include/uapi/linux/if_link.h) and an IPv4 devconf index
+    // (include/uapi/linux/ip.h): a device's net.ipv4.conf.DEV.* values set by netlink instead of /proc/sys.
+    public static final int IFLA_INET_CONF = 1;
+    public static final int IPV4_DEVCONF_ARP_NOTIFY = 22;
     public static final int IFLA_NET_NS_FD = 28;
     public static final int IFLA_EXT_MASK = 29;
     public static final int IFLA_PROMISCUITY = 30;
