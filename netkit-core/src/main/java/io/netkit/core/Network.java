@@ -10,6 +10,7 @@ import io.netkit.core.internal.Privileges;
 import io.netkit.core.internal.Reaper;
 import io.netkit.core.internal.Undo;
 import io.netkit.netlink.Address;
+import io.netkit.netlink.Arp;
 import io.netkit.netlink.InterfaceNames;
 import io.netkit.netlink.IpAddresses;
 import io.netkit.netlink.IpPrefix;
@@ -25,6 +26,7 @@ import io.netkit.netlink.RtNetlink;
 import io.netkit.netlink.codec.IfLinkConstants;
 import io.netkit.netlink.codec.RtnetlinkConstants;
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,6 +39,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -380,20 +383,21 @@ public final class Network implements AutoCloseable {
         Undo undo = new Undo(op);
         String step = "prepare";
         try {
-            NetNamespace ns;
+            CompletableFuture<NetNamespace> pending = null;
             if (create) {
                 String nsName = spec.createName();
                 step = "create namespace " + nsName;
-                NetNamespace created;
                 try {
-                    // O_CREAT|O_EXCL on /run/netns/NAME: EEXIST if it exists. In a namespace of its own, the sysctl
-                    // defaults are set before eth0 exists, which inherits them, and the namespace's netlink socket is
-                    // opened, by the new namespace thread as its first task (no extra thread hand-off).
-                    created = NetNamespace.create(nsName, n -> {
+                    // EEXIST (O_CREAT|O_EXCL on /run/netns/NAME) is thrown here; the namespace itself is made on a
+                    // new namespace thread (on another CPU) while this thread takes the lock and picks the address.
+                    // As its first task, that thread switches IPv6 DAD off for the interfaces to come (eth0 inherits
+                    // the default).
+                    pending = NetNamespace.createAsync(nsName, n -> {
                         try {
-                            n.sysctl().set("net.ipv4.conf.default.arp_notify", "1");
                             trySet(n, "net.ipv6.conf.default.accept_dad", "0");
-                            n.netlink();
+                            // The namespace's netlink socket is opened as this thread's next task, while the caller
+                            // creates the veth pair (which needs only the namespace's file descriptor).
+                            n.submit(n::netlink);
                         } catch (RuntimeException e) {
                             throw new StepFailure("set sysctl defaults in namespace " + nsName, e);
                         }
@@ -405,27 +409,41 @@ public final class Network implements AutoCloseable {
                     }
                     throw e;
                 }
-                ns = created;
+                CompletableFuture<NetNamespace> creating = pending;
                 undo.push("delete namespace " + nsName, () -> {
-                    created.close();
+                    NetNamespace made;
+                    try {
+                        made = creating.join();
+                    } catch (RuntimeException failed) {
+                        return;   // the creation failed and removed what it had made
+                    }
+                    made.close();
                     NetNamespace.delete(nsName);
                 });
-            } else {
-                ns = spec.existing();
-                if (ns.inode() == host.netns().inode()) {
-                    throw new IllegalArgumentException(label + " is the host namespace of network " + name
-                            + " itself; attach a container's namespace");
-                }
+            } else if (spec.existing().inode() == host.netns().inode()) {
+                throw new IllegalArgumentException(label + " is the host namespace of network " + name
+                        + " itself; attach a container's namespace");
             }
-            long inode = ns.inode();
-            String nsName = ns.name().orElse(null);
-            String nsPath = nsName == null ? ns.path().toString() : null;
 
+            NetNamespace ns;
+            long inode;
+            String nsName;
+            String nsPath;
             IpPrefix address;
             int peerIndex;
             try (NetworkLock.Held held = lock.acquire()) {
                 step = "allocate an address";
                 View view = view(held, op);
+                if (pending != null) {
+                    step = "create namespace " + spec.createName();
+                    ns = awaitNamespace(pending);
+                    step = "allocate an address";
+                } else {
+                    ns = spec.existing();
+                }
+                inode = ns.inode();
+                nsName = ns.name().orElse(null);
+                nsPath = nsName == null ? ns.path().toString() : null;
                 if (view.inodes.containsKey(inode) || (fixed < 0 && view.firstFree() < 0) || (fixed >= 0 && view.used.get(fixed))) {
                     // The cached view may be stale: namespaces that vanished took their veths (and records) with them,
                     // and the kernel reuses a dead namespace's inode. Ask the kernel before refusing.
@@ -496,6 +514,7 @@ public final class Network implements AutoCloseable {
             Endpoint ep = new Endpoint(this, hostIf, ifname, address, nsName, nsPath, inode, create, ns, create);
             endpoints.put(hostIf, ep);
             undo.commit();
+            announce(ns, ifname, address);
             return ep;
         } catch (StepFailure f) {
             undo.rollback(f.getCause());
@@ -515,8 +534,8 @@ public final class Network implements AutoCloseable {
      */
     private void configureInside(NetNamespace ns, boolean ownNamespace, String ifname, int ifindex, IpPrefix address, String op) {
         if (!ownNamespace) {
-            step("set net.ipv4.conf." + ifname + ".arp_notify=1", () -> ns.call(() -> {
-                ns.sysctl().setInterface("ipv4", ifname, "arp_notify", "1");
+            // In a namespace of netkit's own, eth0 inherited accept_dad=0 from the default set at creation.
+            step("set net.ipv6.conf." + ifname + ".accept_dad=0", () -> ns.call(() -> {
                 trySet(ns, "net/ipv6/conf/" + ifname + "/accept_dad", "0");
                 return null;
             }));
@@ -527,6 +546,46 @@ public final class Network implements AutoCloseable {
             Inside.configure(rt, index, ifname, address, gateway);
         } catch (Inside.StepException e) {
             throw new StepFailure(e.step(), (RuntimeException) e.getCause());
+        }
+    }
+
+    /**
+     * Gratuitous ARP for the new address, sent from the container's namespace thread after attach returned: whoever
+     * still holds the MAC of an earlier endpoint with this address (the gateway, other containers) updates it now
+     * instead of losing traffic until the entry expires. It reaches every port of the bridge, which is why it does
+     * not run on the caller's thread; if it fails, those neighbours learn the new MAC when their entry expires.
+     */
+    private static void announce(NetNamespace ns, String ifname, IpPrefix address) {
+        try {
+            ns.submit(() -> {
+                Arp.announce(ifname, (Inet4Address) address.address());
+                return null;
+            }).whenComplete((ok, e) -> {
+                if (e != null) {
+                    LOG.debug("gratuitous ARP for {} on {} in {} not sent: {}", address, ifname, ns, e.toString());
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.debug("gratuitous ARP for {} on {} in {} not sent: {}", address, ifname, ns, e.toString());
+        }
+    }
+
+    /** The created namespace, or the creation's own failure (a StepFailure from the setup, a NetlinkException). */
+    private static NetNamespace awaitNamespace(CompletableFuture<NetNamespace> pending) {
+        try {
+            return pending.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof java.util.concurrent.CompletionException && c.getCause() != null) {
+                c = c.getCause();
+            }
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            throw e;
         }
     }
 

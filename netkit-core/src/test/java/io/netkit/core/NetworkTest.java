@@ -87,6 +87,47 @@ class NetworkTest {
     }
 
     @Test
+    void aReusedAddressIsAnnouncedSoNeighboursForgetTheOldContainersMac() throws Exception {
+        try (Sandbox sb = Sandbox.create(PREFIX);
+             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").create()) {
+            Endpoint c1 = net.attach(sb.name("c1"));
+            Endpoint c2 = net.attach(sb.name("c2"));
+            // The gateway and c2 learn c1's MAC for 172.16.0.2.
+            assertThat(Probe.roundTrip(c2, c1.namespace(), c1.address())).isEqualTo(c2.address());
+            assertThat(Probe.roundTrip(c1, sb.hostNamespace(), net.gateway())).isEqualTo(c1.address());
+            String oldMac = mac(sb.name("c1"));
+            assertThat(neighbourMac(sb.name("host"), "172.16.0.2")).isEqualTo(oldMac);
+            assertThat(neighbourMac(sb.name("c2"), "172.16.0.2")).isEqualTo(oldMac);
+
+            net.detach(c1);
+            Endpoint c3 = net.attach(sb.name("c3"));
+            assertThat(c3.address()).isEqualTo(ip("172.16.0.2"));
+            String newMac = mac(sb.name("c3"));
+            assertThat(newMac).isNotEqualTo(oldMac);
+            // netkit's gratuitous ARP reaches the gateway and c2 at once (their entries would otherwise keep the old
+            // MAC until they expire).
+            for (String ns : List.of(sb.name("host"), sb.name("c2"))) {
+                String seen = null;
+                for (int i = 0; i < 100 && !newMac.equals(seen); i++) {
+                    Thread.sleep(20);
+                    seen = neighbourMac(ns, "172.16.0.2");
+                }
+                assertThat(seen).as("neighbour entry for 172.16.0.2 in " + ns).isEqualTo(newMac);
+            }
+            assertThat(Probe.roundTrip(c2, c3.namespace(), c3.address())).isEqualTo(c2.address());
+        }
+    }
+
+    private static String mac(String ns) {
+        return String.valueOf(Probe.ip(ns, "link", "show", "eth0").get(0).get("address"));
+    }
+
+    private static String neighbourMac(String ns, String address) {
+        List<Map<String, Object>> n = Probe.ip(ns, "neigh", "show", address);
+        return n.isEmpty() ? null : String.valueOf(n.get(0).get("lladdr"));
+    }
+
+    @Test
     void threeContainersAllPairsAndBridgeMacPinned() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX);
              Network net = Network.bridge("br0").on(sb.host()).subnet("10.77.0.0/16").create()) {

@@ -3,6 +3,9 @@ package io.netkit.core.internal;
 import static io.netkit.netlink.codec.IfAddrConstants.IFA_ADDRESS;
 import static io.netkit.netlink.codec.IfAddrConstants.IFA_BROADCAST;
 import static io.netkit.netlink.codec.IfAddrConstants.IFA_LOCAL;
+import static io.netkit.netlink.codec.IfLinkConstants.IFLA_AF_SPEC;
+import static io.netkit.netlink.codec.IfLinkConstants.IFLA_INET_CONF;
+import static io.netkit.netlink.codec.IfLinkConstants.IPV4_DEVCONF_ARP_NOTIFY;
 import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_CREATE;
 import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_EXCL;
 import static io.netkit.netlink.codec.RtnetlinkConstants.AF_INET;
@@ -30,8 +33,9 @@ import java.net.InetAddress;
  * The container side of an attach as ONE batch of requests (one {@code sendmsg}, the acks read together), by
  * interface index so no name lookups are needed:
  * <pre>
- * ip -n NS addr add 172.16.0.2/24 brd 172.16.0.255 dev eth0
+ * ip netns exec NS sysctl -w net.ipv4.conf.eth0.arp_notify=1    (as IFLA_AF_SPEC/AF_INET/IFLA_INET_CONF)
  * ip -n NS link set eth0 up
+ * ip -n NS addr add 172.16.0.2/24 brd 172.16.0.255 dev eth0
  * ip -n NS link set lo up
  * ip -n NS route add default via 172.16.0.1 dev eth0
  * </pre>
@@ -67,18 +71,27 @@ public final class Inside {
         byte[] local = address.address().getAddress();
         byte[] broadcast = address.broadcast().getAddress();
         byte[] gw = gateway.getAddress();
+        String notifyStep = "set net.ipv4.conf." + ifname + ".arp_notify=1";
         String addStep = "add address " + address + " to " + ifname;
         String upStep = "bring up " + ifname;
         String loStep = "bring up lo";
         String routeStep = "add default route via " + IpAddresses.format(gateway) + " dev " + ifname;
         NetlinkBatch batch = rt.socket().batch();
+        batch.add(notifyStep, ifname, RTM_NEWLINK, 0, w -> {
+            w.ifInfoMsg(AF_UNSPEC, 0, ifindex, 0, 0);
+            w.beginNested(IFLA_AF_SPEC).beginNested(AF_INET).beginNested(IFLA_INET_CONF)
+                    .attrU32(IPV4_DEVCONF_ARP_NOTIFY, 1).endNested().endNested().endNested();
+        });
+        // Up before the address (as the CNI plugins do): a link going up with an address makes the kernel announce
+        // it and start IPv6 at once, and the announcement floods every port of the bridge within this request.
+        // netkit announces the address itself afterwards, off the caller's thread (see Network.attach).
+        batch.add(upStep, ifname, RTM_NEWLINK, 0, w -> w.ifInfoMsg(AF_UNSPEC, 0, ifindex, Link.IFF_UP, Link.IFF_UP));
         batch.add(addStep, ifname, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, w -> {
             w.ifAddrMsg(AF_INET, address.prefixLength(), 0, RT_SCOPE_UNIVERSE, ifindex);
             w.attrBytes(IFA_LOCAL, local);
             w.attrBytes(IFA_ADDRESS, local);
             w.attrBytes(IFA_BROADCAST, broadcast);
         });
-        batch.add(upStep, ifname, RTM_NEWLINK, 0, w -> w.ifInfoMsg(AF_UNSPEC, 0, ifindex, Link.IFF_UP, Link.IFF_UP));
         batch.add(loStep, "lo", RTM_NEWLINK, 0, w -> w.ifInfoMsg(AF_UNSPEC, 0, LOOPBACK_IFINDEX, Link.IFF_UP, Link.IFF_UP));
         batch.add(routeStep, "default", RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, w -> {
             w.rtMsg(AF_INET, 0, 0, 0, RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RTN_UNICAST, 0);
