@@ -337,10 +337,13 @@ public final class Network implements AutoCloseable {
      * eth0 up, default route via the gateway. The namespace belongs to netkit: detach and delete remove it.
      * Equivalent to
      * <pre>
-     * ip netns add NAME
+     * ip netns add NAME; ip netns exec NAME sysctl -w net.ipv6.conf.default.accept_dad=0
      * ip link add nkvXXXXXXXX group G up master BR type veth peer name eth0 netns NAME
-     * ip -n NAME addr add 172.16.0.2/24 brd + dev eth0; ip -n NAME link set eth0 up; ip -n NAME link set lo up
+     * ip link set nkvXXXXXXXX alias 'netkit:v1 ...'       (the allocation record)
+     * ip netns exec NAME sysctl -w net.ipv4.conf.eth0.arp_notify=1
+     * ip -n NAME link set eth0 up; ip -n NAME addr add 172.16.0.2/24 brd + dev eth0; ip -n NAME link set lo up
      * ip -n NAME route add default via 172.16.0.1
+     * ip netns exec NAME arping -U -c1 -I eth0 172.16.0.2    (after returning, on the namespace's thread)
      * </pre>
      *
      * @throws IllegalArgumentException if the namespace already exists (attach it with {@link #attach(NetNamespace)})
