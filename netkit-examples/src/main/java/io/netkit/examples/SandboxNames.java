@@ -29,9 +29,14 @@ public record SandboxNames(String prefix) {
         return prefix + "-right";
     }
 
-    /** Whether the namespace {@code name} belongs to a demo run with this prefix. */
+    /**
+     * Whether the namespace {@code name} belongs to a demo run with this prefix: exactly {@code PREFIX-left},
+     * {@code PREFIX-right} or {@code PREFIX-xxxxxx-ROLE} (a sandbox's 6 hex digits), so that {@code --cleanup} with
+     * a short prefix does not take namespaces that merely start with it.
+     */
     public boolean owns(String name) {
-        return name.startsWith(prefix + "-");
+        return name.equals(left()) || name.equals(right())
+                || name.matches(java.util.regex.Pattern.quote(prefix) + "-[0-9a-f]{6}-[A-Za-z0-9_.-]+");
     }
 
     /** Those of {@code existing} (e.g. what {@code ip netns list} shows) that belong to a demo run. */

@@ -71,4 +71,15 @@ class CommandLineTest {
         assertThatThrownBy(() -> Options.parse("--prefix", "../etc")).hasMessageContaining("bad --prefix '../etc'");
         assertThat(Console.run(FakeProbes.root(), "--prefix", "Bad Name").exit).isEqualTo(Main.EXIT_USAGE);
     }
+
+    @Test
+    void cleanupOwnsOnlyTheNamesADemoRunMakesNotEverythingStartingWithAShortPrefix() {
+        SandboxNames names = new SandboxNames("d");
+        assertThat(names.presentIn(java.util.List.of("d-left", "d-right", "d-3f9a1c-host", "d-3f9a1c-inet", "d-3f9a1c-c1",
+                "d-prod", "d-db-1", "d-left2", "dx-3f9a1c-host", "d-3f9a1c", "d-3F9A1C-host", "docker-1")))
+                .containsExactly("d-3f9a1c-c1", "d-3f9a1c-host", "d-3f9a1c-inet", "d-left", "d-right");
+        // a prefix with regex characters is taken literally
+        assertThat(new SandboxNames("a.b").owns("axb-3f9a1c-host")).isFalse();
+        assertThat(new SandboxNames("a.b").owns("a.b-3f9a1c-host")).isTrue();
+    }
 }
