@@ -16,6 +16,12 @@ import java.util.Objects;
  */
 public final class Narrator {
 
+    /**
+     * Milliseconds to pause after each step's result (system property {@code netkit.demo.stepPauseMs}, default 0):
+     * to follow a run on a projector, and for the test that interrupts a run midway.
+     */
+    static final long STEP_PAUSE_MS = Long.getLong("netkit.demo.stepPauseMs", 0);
+
     private final PrintStream out;
     private final DemoResult.Builder result;
     private int step;
@@ -46,6 +52,13 @@ public final class Narrator {
             out.println("    -> " + line);
         }
         out.flush();
+        if (STEP_PAUSE_MS > 0) {
+            try {
+                Thread.sleep(STEP_PAUSE_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** Several lines of output (a command's, a rule set), indented under the current step. */
