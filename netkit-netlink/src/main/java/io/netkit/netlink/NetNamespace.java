@@ -115,7 +115,7 @@ public final class NetNamespace implements AutoCloseable {
      * @throws IllegalArgumentException if the name is not a valid namespace name
      */
     public static NetNamespace create(String name, java.util.function.Consumer<NetNamespace> setup) {
-        return join(createAsync(name, setup));
+        return NamespaceThread.await(createAsync(name, setup));
     }
 
     /**
@@ -194,36 +194,6 @@ public final class NetNamespace implements AutoCloseable {
             }
             throw failure instanceof RuntimeException re ? re : new java.util.concurrent.CompletionException(failure);
         });
-    }
-
-    /** {@code future.join()} with the failure's own exception rethrown (not wrapped in CompletionException). */
-    private static NetNamespace join(java.util.concurrent.CompletableFuture<NetNamespace> future) {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return future.get();
-                } catch (InterruptedException e) {
-                    interrupted = true;   // the creation cannot be abandoned half-way: wait for it
-                } catch (java.util.concurrent.ExecutionException e) {
-                    Throwable c = e.getCause();
-                    if (c instanceof java.util.concurrent.CompletionException && c.getCause() != null) {
-                        c = c.getCause();
-                    }
-                    if (c instanceof RuntimeException re) {
-                        throw re;
-                    }
-                    if (c instanceof Error err) {
-                        throw err;
-                    }
-                    throw new java.util.concurrent.CompletionException(c);
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
     }
 
     private static void removeFile(Path file, Throwable primary) {

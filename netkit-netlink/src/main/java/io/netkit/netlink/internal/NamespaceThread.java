@@ -47,7 +47,7 @@ public final class NamespaceThread {
      * namespace); if {@code enter} throws, the thread ends and the exception is rethrown here.
      */
     public static NamespaceThread start(String name, Runnable enter) {
-        return awaitStarted(startAsync(name, enter));
+        return await(startAsync(name, enter));
     }
 
     /**
@@ -77,17 +77,24 @@ public final class NamespaceThread {
         return started;
     }
 
-    /** Waits (uninterruptibly: a thread's start cannot be abandoned half-way) for {@link #startAsync}'s result. */
-    public static NamespaceThread awaitStarted(CompletableFuture<NamespaceThread> started) {
+    /**
+     * Waits for {@code future} without giving up on interrupts (what it stands for, a thread's start or a
+     * namespace's creation, cannot be abandoned half-way; the interrupt is kept for the caller) and returns its
+     * value, or rethrows its failure as it was thrown (unwrapped from {@link CompletionException}).
+     */
+    public static <T> T await(CompletableFuture<T> future) {
         boolean interrupted = false;
         try {
             while (true) {
                 try {
-                    return started.get();
+                    return future.get();
                 } catch (InterruptedException e) {
                     interrupted = true;
                 } catch (ExecutionException e) {
                     Throwable c = e.getCause();
+                    if (c instanceof CompletionException && c.getCause() != null) {
+                        c = c.getCause();
+                    }
                     if (c instanceof RuntimeException re) {
                         throw re;
                     }
