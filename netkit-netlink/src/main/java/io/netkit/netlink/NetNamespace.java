@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -121,10 +123,10 @@ public final class NetNamespace implements AutoCloseable {
     /**
      * Starts creating a named network namespace as {@link #create(String, java.util.function.Consumer)} does and
      * returns without waiting for it: the name is checked and {@code /run/netns/NAME} claimed on the calling thread
-     * while the namespace thread unshares; that thread then bind-mounts and runs {@code setup} while the caller goes
-     * on (on another CPU). The future completes with the new handle, or exceptionally with what failed, after everything made so
-     * far has been removed again. The caller owns the handle it completes with: join the future even when
-     * abandoning it, then close the handle and {@link #delete} the name.
+     * while the namespace thread unshares; that thread then bind-mounts and runs {@code setup} while the caller
+     * goes on (on another CPU). The future completes with the new handle, or exceptionally with what failed after
+     * everything made so far has been removed again. The caller owns the handle it completes with: join the future
+     * even when abandoning it, then close the handle and {@link #delete} the name.
      *
      * <pre>{@code
      * CompletableFuture<NetNamespace> pending = NetNamespace.createAsync("c1", null);
@@ -135,7 +137,7 @@ public final class NetNamespace implements AutoCloseable {
      * @throws NetlinkException with {@code EEXIST} if the name is taken (before anything is started)
      * @throws IllegalArgumentException if the name is not a valid namespace name
      */
-    public static java.util.concurrent.CompletableFuture<NetNamespace> createAsync(String name,
+    public static CompletableFuture<NetNamespace> createAsync(String name,
             java.util.function.Consumer<NetNamespace> setup) {
         validateName(name);
         Path file = RUN_NETNS.resolve(name);
@@ -143,9 +145,9 @@ public final class NetNamespace implements AutoCloseable {
         // The new thread unshares while this one claims the name (O_CREAT|O_EXCL on /run/netns/NAME): both take a
         // while and neither needs the other until the bind mount, which waits for the claim. If the name is taken,
         // the thread ends and its namespace, never mounted, goes with it.
-        java.util.concurrent.CompletableFuture<Boolean> claimed = new java.util.concurrent.CompletableFuture<>();
+        CompletableFuture<Boolean> claimed = new CompletableFuture<>();
         NetNamespace[] made = new NetNamespace[1];
-        java.util.concurrent.CompletableFuture<NamespaceThread> started =
+        CompletableFuture<NamespaceThread> started =
                 NamespaceThread.startAsync("netkit-netns-" + name, () -> {
                     if (LibC.unshare(LibC.CLONE_NEWNET) != 0) {
                         int e = LibC.errno();
@@ -192,7 +194,7 @@ public final class NetNamespace implements AutoCloseable {
             if (failure instanceof Error err) {
                 throw err;
             }
-            throw failure instanceof RuntimeException re ? re : new java.util.concurrent.CompletionException(failure);
+            throw failure instanceof RuntimeException re ? re : new CompletionException(failure);
         });
     }
 
@@ -344,7 +346,7 @@ public final class NetNamespace implements AutoCloseable {
      * Runs {@code task} inside this namespace (on the handle's namespace thread) and returns its result.
      * Unchecked exceptions are rethrown as they are; an {@code IOException} is wrapped in
      * {@link UncheckedIOException}, any other checked exception in
-     * {@link java.util.concurrent.CompletionException}. Tasks run one at a time; a task may call
+     * {@link CompletionException}. Tasks run one at a time; a task may call
      * {@code call} on the same handle (it then runs directly).
      *
      * <p>Equivalent to: {@code ip netns exec NAME} for Java code.
@@ -362,7 +364,7 @@ public final class NetNamespace implements AutoCloseable {
      *
      * <p>Equivalent to: {@code ip netns exec NAME ... &} for Java code.
      */
-    public <T> java.util.concurrent.CompletableFuture<T> submit(Callable<T> task) {
+    public <T> CompletableFuture<T> submit(Callable<T> task) {
         Objects.requireNonNull(task, "task == null");
         return thread().submit(task);
     }
