@@ -91,8 +91,10 @@ public final class BridgeExample {
                             + " the next free address, a default route",
                     "ip netns add " + c,
                     "ip -n " + h + " link add VETH master br0 up type veth peer name eth0 netns " + c,
-                    "ip -n " + c + " addr add 172.16.0." + (i + 1) + "/24 dev eth0; ip -n " + c + " link set eth0 up; ip -n " + c + " link set lo up",
-                    "ip -n " + c + " route add default via 172.16.0.1");
+                    "ip -n " + c + " link set eth0 up; ip -n " + c + " addr add 172.16.0." + (i + 1) + "/24 dev eth0; ip -n " + c
+                            + " link set lo up",
+                    "ip -n " + c + " route add default via 172.16.0.1",
+                    "ip netns exec " + c + " arping -U -c1 -I eth0 172.16.0." + (i + 1) + "   (announces the address; after attach returns)");
             Endpoint e = net.attach(c);
             say.madeNamespace(c);
             say.fact("c" + i, c);
