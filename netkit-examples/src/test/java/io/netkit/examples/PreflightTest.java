@@ -61,24 +61,24 @@ class PreflightTest {
 
     @Test
     void aKeptSandboxSaysHowToRemoveIt() {
-        Console c = Console.run(FakeProbes.root().withNamespaces("netkit-demo-host", "netkit-demo-c1", "unrelated"));
+        Console c = Console.run(FakeProbes.root().withNamespaces("netkit-demo-3f9a1c-host", "netkit-demo-3f9a1c-c1", "netkit-demo-host", "unrelated"));
 
         assertThat(c.exit).isEqualTo(Main.EXIT_ENVIRONMENT);
         assertThat(c.err())
                 .contains("A sandbox from an earlier run is still there")
-                .contains("netkit-demo-c1, netkit-demo-host")
+                .contains("netkit-demo-3f9a1c-c1, netkit-demo-3f9a1c-host")
                 .contains("ip netns list")
                 .contains("java -jar netkit-examples/target/netkit-examples.jar --cleanup")
-                .contains("ip netns del netkit-demo-c1; ip netns del netkit-demo-host")
-                .doesNotContain("unrelated");
+                .contains("ip netns del netkit-demo-3f9a1c-c1; ip netns del netkit-demo-3f9a1c-host")
+                .doesNotContain("unrelated").doesNotContain("netkit-demo-host");
     }
 
     @Test
     void aKeptSandboxWithAnotherPrefixNamesThatPrefixInTheCleanupCommand() {
-        Console c = Console.run(FakeProbes.root().withNamespaces("mine-internet"), "veth", "--prefix", "mine");
+        Console c = Console.run(FakeProbes.root().withNamespaces("mine-3f9a1c-inet"), "veth", "--prefix", "mine");
 
         assertThat(c.exit).isEqualTo(Main.EXIT_ENVIRONMENT);
-        assertThat(c.err()).contains("--cleanup --prefix mine").contains("ip netns del mine-internet");
+        assertThat(c.err()).contains("--cleanup --prefix mine").contains("ip netns del mine-3f9a1c-inet");
     }
 
     @Test
