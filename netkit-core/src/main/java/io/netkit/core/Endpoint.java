@@ -280,6 +280,9 @@ public final class Endpoint {
      * {@code iptables-restore --noflush --wait}) under the network's lock, from the mappings the kernel holds.
      * Publishing a mapping this endpoint already has changes nothing. The host port is not reachable from
      * the network's own bridge (as with docker's {@code --userland-proxy=false}, containers reach each other directly).
+     * If the endpoint's namespace vanishes without a detach (which deletes its veth and record), its rules stay until
+     * the network's next publish, unpublish or detach of an endpoint with ports re-applies the rules (or the network is
+     * deleted).
      *
      * @return the mapping
      * @throws IllegalArgumentException if a port is outside 1..65535, or the host port is already published (by an

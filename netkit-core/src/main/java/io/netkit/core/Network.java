@@ -53,6 +53,8 @@ import org.slf4j.LoggerFactory;
  * sysctl -w net.ipv4.ip_forward=1                                                       # masquerade()
  * iptables -t nat -A POSTROUTING -s 172.16.0.0/24 ! -o br0 -j MASQUERADE                # masquerade()
  * ip netns add c1; ip link add nkv.. type veth peer name eth0 netns c1; ...             # attach("c1")
+ * iptables -t nat -A NETKIT-DNAT-.. ! -i br0 -p tcp --dport 8080 -j DNAT --to-destination 172.16.0.2:80
+ *                                                                       # c1.publish(8080, 80): docker run -p 8080:80
  * ip link del group G; ip netns del c1                                                  # close()
  * </pre>
  *
