@@ -13,6 +13,11 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -265,6 +270,65 @@ class PublishTest {
             assertThat(Probe.iptablesSave(host).lines().filter(l -> l.contains("-j DNAT")).count()).isEqualTo(published + 1);
             assertThat(Probe.ip(host, "link", "show", "dev", c2.hostInterface()).get(0).get("ifalias").toString().length())
                     .isLessThanOrEqualTo(255);
+        }
+    }
+
+    @Test
+    void twoProcessesPublishingAtOnceKeepEachOthersMappings() throws Exception {
+        try (Sandbox sb = Sandbox.create(PREFIX);
+             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").masquerade().create()) {
+            Endpoint c1 = net.attach(sb.name("c1"));
+            Endpoint c2 = net.attach(sb.name("c2"));
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                    PublishMain.class.getName(), sb.name("host"), "br0", sb.name("c2"), "2001", "8")
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            try {
+                BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+                assertThat(out.readLine()).isEqualTo("ready");
+                try (OutputStream go = child.getOutputStream()) {
+                    go.write("go\n".getBytes(StandardCharsets.UTF_8));
+                }
+                List<PortMapping> mine = new ArrayList<>();
+                for (int port = 1001; port <= 1008; port++) {
+                    mine.add(c1.publish(port, port));
+                }
+                assertThat(out.readLine()).isEqualTo("done");
+                assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                assertThat(child.exitValue()).isZero();
+
+                assertThat(c1.published()).containsExactlyElementsOf(mine);
+                assertThat(c2.published()).hasSize(8).allMatch(m -> m.hostPort() >= 2001 && m.hostPort() <= 2008);
+                String rules = Probe.iptablesSave(sb.name("host"));
+                assertThat(rules.lines().filter(l -> l.contains("-j DNAT --to-destination 172.16.0.2:100")).count()).isEqualTo(8);
+                assertThat(rules.lines().filter(l -> l.contains("-j DNAT --to-destination 172.16.0.3:200")).count()).isEqualTo(8);
+                try (ServerSocket s = listen(c2, 2008)) {
+                    assertThat(reach(sb.internet(), s, sb.uplinkAddress(), 2008)).isEqualTo(sb.internetAddress());
+                }
+            } finally {
+                child.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
+    void mappingsThatDoNotFitTheAliasFailTheAttachWithNothingLeft() {
+        try (Sandbox sb = Sandbox.create(PREFIX);
+             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").create()) {
+            String rules = Probe.iptablesSave(sb.name("host"));
+            List<String> links = Probe.linkNames(sb.name("host"));
+            EndpointSpec spec = EndpointSpec.create(sb.name("c".repeat(60)));
+            for (int port = 30001; port <= 30012; port++) {
+                spec = spec.publish(port, port);
+            }
+            EndpointSpec tooMany = spec;
+            assertThatThrownBy(() -> net.attach(tooMany)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("cannot record 12 published port(s) for endpoint " + sb.name("c".repeat(60)))
+                    .hasMessageContaining("255 bytes (IFALIASZ)");
+            assertThat(NetNamespace.list()).doesNotContain(sb.name("c".repeat(60)));
+            assertThat(Probe.linkNames(sb.name("host"))).containsExactlyInAnyOrderElementsOf(links);
+            assertThat(Probe.iptablesSave(sb.name("host"))).isEqualTo(rules);
+            assertThat(net.endpoints()).isEmpty();
         }
     }
 }
