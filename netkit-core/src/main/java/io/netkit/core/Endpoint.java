@@ -278,8 +278,9 @@ public final class Endpoint {
      * The mapping is recorded in the host-side veth's alias ({@code pub=t8080:80}), so {@link Network#open(String)}
      * sees it, and the network's rules are re-applied whole (one {@code iptables-save} and one
      * {@code iptables-restore --noflush --wait}) under the network's lock, from the mappings the kernel holds.
-     * Publishing a mapping this endpoint already has changes nothing. The host port is not reachable from
-     * the network's own bridge (as with docker's {@code --userland-proxy=false}, containers reach each other directly).
+     * Publishing a mapping this endpoint already has changes nothing. Connections that arrive from the
+     * network's own bridge are not translated ({@code ! -i BRIDGE}): its containers reach each other at their own
+     * addresses (docker serves that case with its userland proxy, which netkit does not have).
      * If the endpoint's namespace vanishes without a detach (which deletes its veth and record), its rules stay until
      * the network's next publish, unpublish or detach of an endpoint with ports re-applies the rules (or the network is
      * deleted).
