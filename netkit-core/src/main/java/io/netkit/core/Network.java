@@ -74,7 +74,7 @@ import org.slf4j.LoggerFactory;
  * Everything a network is and allocates is recorded on kernel objects: the bridge's alias carries the subnet,
  * gateway, masquerade flag and link groups ({@code ip -d link show br0} shows
  * {@code alias netkit:v1 id=... subnet=172.16.0.0/24 gw=172.16.0.1 ...}), every endpoint's host-side veth carries
- * its address and namespace. So {@link #open(Host, String)} rebuilds a network in a fresh process, an endpoint
+ * its address, namespace and published ports ({@code pub=t8080:80}). So {@link #open(Host, String)} rebuilds a network in a fresh process, an endpoint
  * whose namespace vanished (which makes the kernel delete its veth pair) frees its address by itself, and
  * allocation across threads and processes is serialized by a lock ({@code /run/netkit/*.lock}) and re-read from the
  * kernel whenever another holder changed it.
