@@ -256,6 +256,71 @@ public final class Endpoint {
         }
     }
 
+    /**
+     * Publishes TCP {@code hostPort} on every address of the network's host to {@code containerPort} of this endpoint,
+     * as {@code docker run -p HOSTPORT:CONTAINERPORT}; see {@link #publish(Protocol, int, int)}.
+     */
+    public PortMapping publish(int hostPort, int containerPort) {
+        return publish(Protocol.TCP, hostPort, containerPort);
+    }
+
+    /**
+     * Publishes {@code hostPort} ({@code protocol}) on every address of the network's host to {@code containerPort} of
+     * this endpoint, as {@code docker run -p HOSTPORT:CONTAINERPORT[/udp]}. In the host namespace:
+     * <pre>
+     * sysctl -w net.ipv4.ip_forward=1
+     * iptables -t nat -A NETKIT-DNAT-.. ! -i BRIDGE -p tcp --dport HOSTPORT -j DNAT --to-destination ADDRESS:CONTAINERPORT
+     * iptables -t nat -I PREROUTING 1 -m addrtype --dst-type LOCAL -j NETKIT-DNAT-..
+     * iptables -t nat -I OUTPUT 1 ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j NETKIT-DNAT-..
+     * iptables -A NETKIT-FWD-.. -d ADDRESS/32 ! -i BRIDGE -o BRIDGE -p tcp --dport CONTAINERPORT -j ACCEPT
+     * iptables -t nat -A NETKIT-POST-.. -s ADDRESS/32 -d ADDRESS/32 -p tcp --dport CONTAINERPORT -j MASQUERADE  # hairpin
+     * </pre>
+     * The mapping is recorded in the host-side veth's alias ({@code pub=t8080:80}), so {@link Network#open(String)}
+     * sees it, and the network's rules are re-applied whole (one {@code iptables-save} and one
+     * {@code iptables-restore --noflush --wait}) under the network's lock, from the mappings the kernel holds.
+     * Publishing a mapping this endpoint already has changes nothing. Connections that arrive from the
+     * network's own bridge are not translated ({@code ! -i BRIDGE}): its containers reach each other at their own
+     * addresses (docker serves that case with its userland proxy, which netkit does not have).
+     * If the endpoint's namespace vanishes without a detach (which deletes its veth and record), its rules stay until
+     * the network's next publish, unpublish or detach of an endpoint with ports re-applies the rules (or the network is
+     * deleted).
+     *
+     * @return the mapping
+     * @throws IllegalArgumentException if a port is outside 1..65535, or the host port is already published (by an
+     *     endpoint of this or another netkit network on the host; the message names it), or the endpoint's alias
+     *     record would exceed the kernel's 255 bytes
+     * @throws IllegalStateException if iptables is not installed (the message names the Debian package), or the
+     *     endpoint is detached
+     * @throws NetkitException if the rules could not be applied (the record is restored)
+     */
+    public PortMapping publish(Protocol protocol, int hostPort, int containerPort) {
+        PortMapping m = new PortMapping(protocol, hostPort, containerPort);
+        network.changePublished(this, m, null);
+        return m;
+    }
+
+    /**
+     * Removes the mapping of {@code hostPort} ({@code protocol}), as {@code docker port} would no longer list it:
+     * the record in the alias is updated and the network's rules re-applied without the mapping's DNAT, FORWARD and
+     * hairpin rules. New connections to the host port fail from then on (established ones keep their conntrack entry).
+     *
+     * @return whether this endpoint had published the port
+     * @throws IllegalArgumentException if the port is outside 1..65535
+     */
+    public boolean unpublish(Protocol protocol, int hostPort) {
+        Objects.requireNonNull(protocol, "protocol == null");
+        PortMapping.checkPort("host port", hostPort);
+        return network.changePublished(this, null, new PortMapping(protocol, hostPort, 1));
+    }
+
+    /**
+     * The ports this endpoint publishes, read from its record in the kernel (also those published by another process);
+     * empty once detached. Like {@code docker port CONTAINER}.
+     */
+    public java.util.List<PortMapping> published() {
+        return network.published(this);
+    }
+
     /** Detaches this endpoint from its network; same as {@code network().detach(this)}. */
     public void detach() {
         network.detach(this);

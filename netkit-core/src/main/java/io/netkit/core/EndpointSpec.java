@@ -4,11 +4,13 @@ import io.netkit.netlink.InterfaceNames;
 import io.netkit.netlink.MacAddress;
 import io.netkit.netlink.NetNamespace;
 import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
  * How to attach one endpoint to a {@link Network}: which namespace, and optionally the container-side interface
- * name, a fixed address, the MTU, the MAC address and the host-side interface name. Immutable; each option returns
+ * name, a fixed address, the MTU, the MAC address, the host-side interface name and published ports. Immutable; each option returns
  * a copy.
  *
  * <pre>{@code
@@ -16,7 +18,8 @@ import java.util.Objects;
  *         .address("172.16.0.10")                        // instead of the next free address
  *         .interfaceName("eth1")                         // instead of eth0
  *         .mtu(1400)
- *         .mac("02:42:ac:10:00:0a"));
+ *         .mac("02:42:ac:10:00:0a")
+ *         .publish(8080, 80));                           // docker run -p 8080:80
  * }</pre>
  */
 public final class EndpointSpec {
@@ -27,9 +30,16 @@ public final class EndpointSpec {
     private final int mtu;                  // 0 = the network's
     private final MacAddress mac;           // null = kernel's random
     private final String hostInterface;     // null = generated
+    private final List<PortMapping> published;
 
     private EndpointSpec(String createName, NetNamespace existing, String interfaceName, InetAddress address,
                          int mtu, MacAddress mac, String hostInterface) {
+        this(createName, existing, interfaceName, address, mtu, mac, hostInterface, List.of());
+    }
+
+    private EndpointSpec(String createName, NetNamespace existing, String interfaceName, InetAddress address,
+                         int mtu, MacAddress mac, String hostInterface, List<PortMapping> published) {
+        this.published = published;
         this.createName = createName;
         this.existing = existing;
         this.interfaceName = interfaceName;
@@ -63,7 +73,7 @@ public final class EndpointSpec {
 
     /** The container-side interface name (default {@code eth0}); 1..15 bytes. */
     public EndpointSpec interfaceName(String name) {
-        return new EndpointSpec(createName, existing, InterfaceNames.validate(name), address, mtu, mac, hostInterface);
+        return new EndpointSpec(createName, existing, InterfaceNames.validate(name), address, mtu, mac, hostInterface, published);
     }
 
     /** A fixed address inside the network's subnet (default: the next free one), e.g. {@code "172.16.0.10"}. */
@@ -75,7 +85,7 @@ public final class EndpointSpec {
     /** A fixed address inside the network's subnet (default: the next free one). */
     public EndpointSpec address(InetAddress address) {
         Objects.requireNonNull(address, "address == null");
-        return new EndpointSpec(createName, existing, interfaceName, address, mtu, mac, hostInterface);
+        return new EndpointSpec(createName, existing, interfaceName, address, mtu, mac, hostInterface, published);
     }
 
     /** The MTU of both ends of the veth pair (default: the network's MTU); 68..65535. */
@@ -83,7 +93,7 @@ public final class EndpointSpec {
         if (mtu < 68 || mtu > 65535) {
             throw new IllegalArgumentException("mtu " + mtu + " out of range: expected 68..65535");
         }
-        return new EndpointSpec(createName, existing, interfaceName, address, mtu, mac, hostInterface);
+        return new EndpointSpec(createName, existing, interfaceName, address, mtu, mac, hostInterface, published);
     }
 
     /** The container-side MAC address, e.g. {@code "02:42:ac:10:00:0a"} (default: random, locally administered). */
@@ -98,12 +108,47 @@ public final class EndpointSpec {
         if ((mac.bytes()[0] & 1) != 0) {
             throw new IllegalArgumentException("mac " + mac + " is a multicast address: an interface needs a unicast one");
         }
-        return new EndpointSpec(createName, existing, interfaceName, address, mtu, mac, hostInterface);
+        return new EndpointSpec(createName, existing, interfaceName, address, mtu, mac, hostInterface, published);
     }
 
     /** The host-side interface name (default: {@code nkv} + 8 random hex digits); 1..15 bytes. */
     public EndpointSpec hostInterface(String name) {
-        return new EndpointSpec(createName, existing, interfaceName, address, mtu, mac, InterfaceNames.validate(name));
+        return new EndpointSpec(createName, existing, interfaceName, address, mtu, mac, InterfaceNames.validate(name), published);
+    }
+
+    /**
+     * Publishes TCP {@code hostPort} of the host to {@code containerPort} of the endpoint, installed as part of
+     * attach: {@code docker run -p HOSTPORT:CONTAINERPORT}. See {@link Endpoint#publish(int, int)} for the iptables
+     * rules; may be called several times for several ports.
+     *
+     * @throws IllegalArgumentException if a port is outside 1..65535, or the spec already publishes this host port
+     */
+    public EndpointSpec publish(int hostPort, int containerPort) {
+        return publish(Protocol.TCP, hostPort, containerPort);
+    }
+
+    /**
+     * Publishes {@code hostPort} ({@code protocol}) to {@code containerPort}, installed as part of attach:
+     * {@code docker run -p HOSTPORT:CONTAINERPORT/udp} for {@link Protocol#UDP}. If installing the mappings fails
+     * (say another endpoint of the network already holds the host port), attach fails and undoes everything.
+     *
+     * @throws IllegalArgumentException if a port is outside 1..65535, or the spec already publishes this host port
+     */
+    public EndpointSpec publish(Protocol protocol, int hostPort, int containerPort) {
+        PortMapping m = new PortMapping(protocol, hostPort, containerPort);
+        for (PortMapping q : published) {
+            if (q.protocol() == protocol && q.hostPort() == hostPort) {
+                throw new IllegalArgumentException("host port " + protocol + "/" + hostPort + " is already published by this spec (as "
+                        + q + ")");
+            }
+        }
+        List<PortMapping> next = new ArrayList<>(published);
+        next.add(m);
+        return new EndpointSpec(createName, existing, interfaceName, address, mtu, mac, hostInterface, List.copyOf(next));
+    }
+
+    List<PortMapping> published() {
+        return published;
     }
 
     String createName() {
@@ -144,6 +189,7 @@ public final class EndpointSpec {
         return "EndpointSpec[" + (createName != null ? "create " + createName : "existing " + existing)
                 + ", " + interfaceName + (address != null ? ", " + address.getHostAddress() : "")
                 + (mtu != 0 ? ", mtu " + mtu : "") + (mac != null ? ", mac " + mac : "")
-                + (hostInterface != null ? ", host " + hostInterface : "") + "]";
+                + (hostInterface != null ? ", host " + hostInterface : "") + (published.isEmpty() ? "" : ", publish " + published)
+                + "]";
     }
 }

@@ -53,6 +53,8 @@ import org.slf4j.LoggerFactory;
  * sysctl -w net.ipv4.ip_forward=1                                                       # masquerade()
  * iptables -t nat -A POSTROUTING -s 172.16.0.0/24 ! -o br0 -j MASQUERADE                # masquerade()
  * ip netns add c1; ip link add nkv.. type veth peer name eth0 netns c1; ...             # attach("c1")
+ * iptables -t nat -A NETKIT-DNAT-.. ! -i br0 -p tcp --dport 8080 -j DNAT --to-destination 172.16.0.2:80
+ *                                                                       # c1.publish(8080, 80): docker run -p 8080:80
  * ip link del group G; ip netns del c1                                                  # close()
  * </pre>
  *
@@ -72,7 +74,7 @@ import org.slf4j.LoggerFactory;
  * Everything a network is and allocates is recorded on kernel objects: the bridge's alias carries the subnet,
  * gateway, masquerade flag and link groups ({@code ip -d link show br0} shows
  * {@code alias netkit:v1 id=... subnet=172.16.0.0/24 gw=172.16.0.1 ...}), every endpoint's host-side veth carries
- * its address and namespace. So {@link #open(Host, String)} rebuilds a network in a fresh process, an endpoint
+ * its address, namespace and published ports ({@code pub=t8080:80}). So {@link #open(Host, String)} rebuilds a network in a fresh process, an endpoint
  * whose namespace vanished (which makes the kernel delete its veth pair) frees its address by itself, and
  * allocation across threads and processes is serialized by a lock ({@code /run/netkit/*.lock}) and re-read from the
  * kernel whenever another holder changed it.
@@ -112,6 +114,7 @@ public final class Network implements AutoCloseable {
     private static final String K_IFNAME = "if";
     private static final String K_OWN = "own";
     private static final String K_DETACHED = "detached";
+    private static final String K_PUBLISH = "pub";
 
     private final Host host;
     private final String name;
@@ -379,6 +382,10 @@ public final class Network implements AutoCloseable {
         if (spec.address() != null) {
             fixed = offsetOf(spec.address(), op);
         }
+        List<PortMapping> publish = spec.published();
+        if (!publish.isEmpty()) {
+            Privileges.requireIptablesFor(op, "publishing ports");
+        }
         int linkMtu = spec.mtu() != 0 ? spec.mtu() : mtu;
         String ifname = spec.interfaceName();
         String hostIf = spec.hostInterface() != null ? spec.hostInterface() : "nkv" + Names.hex(8);
@@ -469,6 +476,15 @@ public final class Network implements AutoCloseable {
                 }
                 address = IpPrefix.of(Ipv4.fromInt(view.base + offset), subnet.prefixLength());
 
+                Map<String, Map<String, String>> records = null;
+                if (!publish.isEmpty()) {
+                    step = "check the published ports";
+                    records = records(hostLinks().list());
+                    for (PortMapping m : publish) {
+                        checkHostPortFree(records, null, m, label);
+                    }
+                }
+
                 Map<String, String> rec = new LinkedHashMap<>();
                 rec.put(K_NET, name);
                 rec.put(K_NET_ID, id);
@@ -481,7 +497,14 @@ public final class Network implements AutoCloseable {
                     rec.put(K_PATH, nsPath);
                 }
                 rec.put(K_OWN, create ? "1" : "0");
-                String alias = Alias.encode(rec);
+                if (!publish.isEmpty()) {
+                    rec.put(K_PUBLISH, PortMapping.encode(publish));
+                }
+                String alias = encodeEndpointRecord(rec, label);
+                if (!publish.isEmpty()) {
+                    // Runs after the veth's deletion (undo is last-in first-out): the rules without this endpoint.
+                    undo.push("re-apply the network's iptables rules", () -> reapplyRules(op));
+                }
 
                 step = "create veth pair " + hostIf + " <-> " + label + ":" + ifname;
                 LinkSpec veth = LinkSpec.veth(hostIf, ifname).peerNamespace(ns).master(view.bridgeIndex)
@@ -509,6 +532,11 @@ public final class Network implements AutoCloseable {
                 held.changed();
                 view.allocate(offset, hostIf, inode);
                 undo.push("delete veth " + hostIf, () -> deleteVethNow(hostIf));
+                if (records != null) {
+                    step = "publish " + publish;
+                    records.put(hostIf, rec);
+                    applyRules(records);
+                }
             }
 
             step = "configure " + ifname + " in " + label;
@@ -653,6 +681,195 @@ public final class Network implements AutoCloseable {
         return ns.name().map(n -> "namespace " + n).orElse("namespace " + ns.path());
     }
 
+    // ------------------------------------------------------------------------------------------------ publish
+
+    /**
+     * Adds {@code add} to, or removes the host port of {@code remove} from, the endpoint's published ports: under the
+     * network's lock, reads every endpoint's record from the kernel, rewrites this endpoint's record and re-applies the
+     * network's rules from the records. Returns whether anything changed.
+     */
+    boolean changePublished(Endpoint ep, PortMapping add, PortMapping remove) {
+        String op = add != null ? "publish " + add + " on endpoint " + ep.name() + " of network " + name
+                : "unpublish " + remove.protocol() + "/" + remove.hostPort() + " on endpoint " + ep.name() + " of network " + name;
+        checkNotDeleted(op);
+        if (!ep.isAttached()) {
+            throw new IllegalStateException(op + ": " + ep + " is detached");
+        }
+        Privileges.requireIptablesFor(op, "publishing ports");
+        String hostIf = ep.hostInterface();
+        try (NetworkLock.Held held = lock.acquire()) {
+            if (held.networkDeleted()) {
+                throw new NetkitException(op, "network " + name + " has been deleted");
+            }
+            Map<String, Map<String, String>> records = records(hostLinks().list());
+            Map<String, String> rec = records.get(hostIf);
+            if (rec == null) {
+                throw new IllegalStateException(op + ": " + ep + " is no longer attached (its host interface " + hostIf
+                        + " is gone or detached)");
+            }
+            List<PortMapping> current = publishedOf(rec, hostIf);
+            List<PortMapping> next = new ArrayList<>(current);
+            if (add != null) {
+                if (current.contains(add)) {
+                    return false;
+                }
+                checkHostPortFree(records, hostIf, add, ep.name());
+                next.add(add);
+            } else if (!next.removeIf(m -> m.protocol() == remove.protocol() && m.hostPort() == remove.hostPort())) {
+                return false;
+            }
+            Map<String, String> updated = new LinkedHashMap<>(rec);
+            updated.remove(K_PUBLISH);
+            if (!next.isEmpty()) {
+                updated.put(K_PUBLISH, PortMapping.encode(next));
+            }
+            String alias = encodeEndpointRecord(updated, ep.name());
+            String oldAlias = Alias.encode(rec);
+            Links links = hostLinks();
+            try {
+                links.setAlias(hostIf, alias);
+            } catch (RuntimeException e) {
+                throw new NetkitException(op, "record the mappings on " + hostIf, e);
+            }
+            records.put(hostIf, updated);
+            try {
+                applyRules(records);
+            } catch (RuntimeException e) {
+                try {
+                    links.setAlias(hostIf, oldAlias);
+                    records.put(hostIf, rec);
+                    applyRules(records);
+                } catch (RuntimeException undo) {
+                    e.addSuppressed(undo);
+                }
+                if (e instanceof IllegalStateException) {
+                    throw e; // iptables missing, with the package to install
+                }
+                throw new NetkitException(op, "apply the network's iptables rules", e);
+            }
+            return true;
+        }
+    }
+
+    /** The endpoint's published ports as recorded in the kernel (empty once detached). */
+    List<PortMapping> published(Endpoint ep) {
+        if (!ep.isAttached()) {
+            return List.of();
+        }
+        Optional<Link> l;
+        try {
+            l = hostLinks().find(ep.hostInterface());
+        } catch (RuntimeException e) {
+            throw new NetkitException("read published ports of endpoint " + ep.name(), "get link " + ep.hostInterface(), e);
+        }
+        return l.flatMap(link -> Alias.decode(link.alias()))
+                .filter(r -> id.equals(r.get(K_NET_ID)) && r.get(K_ADDRESS) != null)
+                .map(r -> publishedOf(r, ep.hostInterface())).orElse(List.of());
+    }
+
+    /** The records of the attached endpoints of every netkit network in {@code links}, by host interface. */
+    private static Map<String, Map<String, String>> records(List<Link> links) {
+        Map<String, Map<String, String>> out = new LinkedHashMap<>();
+        for (Link l : links) {
+            Map<String, String> rec = Alias.decode(l.alias()).orElse(null);
+            if (rec != null && rec.get(K_NET_ID) != null && rec.get(K_ADDRESS) != null) {
+                out.put(l.name(), rec);
+            }
+        }
+        return out;
+    }
+
+    private List<PortMapping> publishedOf(Map<String, String> rec, String hostIf) {
+        try {
+            return PortMapping.decode(rec.get(K_PUBLISH));
+        } catch (RuntimeException e) {
+            LOG.warn("network {}: ignoring damaged port mappings on {}: \"{}\" ({})", name, hostIf, rec.get(K_PUBLISH), e.getMessage());
+            return List.of();
+        }
+    }
+
+    /** Refuses {@code m} if another endpoint (of any netkit network on the host) publishes its host port. */
+    private void checkHostPortFree(Map<String, Map<String, String>> records, String hostIf, PortMapping m, String label) {
+        for (Map.Entry<String, Map<String, String>> e : records.entrySet()) {
+            Map<String, String> rec = e.getValue();
+            if (e.getKey().equals(hostIf)) {
+                for (PortMapping q : publishedOf(rec, e.getKey())) {
+                    if (q.protocol() == m.protocol() && q.hostPort() == m.hostPort()) {
+                        throw new IllegalArgumentException("host port " + m.protocol() + "/" + m.hostPort()
+                                + " is already published by endpoint " + label + " itself (as " + q
+                                + "); unpublish it first");
+                    }
+                }
+                continue;
+            }
+            for (PortMapping q : publishedOf(rec, e.getKey())) {
+                if (q.protocol() == m.protocol() && q.hostPort() == m.hostPort()) {
+                    String holder = rec.getOrDefault(K_NS, rec.getOrDefault(K_PATH, e.getKey()));
+                    String net = id.equals(rec.get(K_NET_ID)) ? "network " + name : "netkit network " + rec.get(K_NET);
+                    throw new IllegalArgumentException("host port " + m.protocol() + "/" + m.hostPort()
+                            + " is already published by endpoint " + holder + " (as " + q + ", host interface "
+                            + e.getKey() + ") of " + net + "; cannot publish it for " + label);
+                }
+            }
+        }
+    }
+
+    /** Encodes an endpoint's record, with a message about published ports if it is too long for an alias. */
+    private static String encodeEndpointRecord(Map<String, String> rec, String label) {
+        try {
+            return Alias.encode(rec);
+        } catch (IllegalArgumentException e) {
+            if (!rec.containsKey(K_PUBLISH)) {
+                throw e;
+            }
+            int count = rec.get(K_PUBLISH).split(",").length;
+            throw new IllegalArgumentException("cannot record " + count + " published port(s) for endpoint " + label
+                    + ": netkit keeps them in the host-side veth's alias, which the kernel limits to " + Alias.MAX_BYTES
+                    + " bytes (IFALIASZ), and the record would not fit (" + e.getMessage() + "); publish fewer ports"
+                    + " or use a shorter namespace name", e);
+        }
+    }
+
+    /**
+     * Applies the network's rules with the published ports of this network's endpoints in {@code records} (from the
+     * kernel, under the lock), and switches {@code net.ipv4.ip_forward} on when there are any (left on, as with
+     * masquerade).
+     */
+    private void applyRules(Map<String, Map<String, String>> records) {
+        List<Firewall.Published> published = new ArrayList<>();
+        for (Map.Entry<String, Map<String, String>> e : records.entrySet()) {
+            Map<String, String> rec = e.getValue();
+            if (!id.equals(rec.get(K_NET_ID))) {
+                continue;
+            }
+            String address;
+            try {
+                address = IpAddresses.format(IpPrefix.parse(rec.get(K_ADDRESS)).address());
+            } catch (RuntimeException damaged) {
+                continue;
+            }
+            for (PortMapping m : publishedOf(rec, e.getKey())) {
+                published.add(new Firewall.Published(m.protocol() == Protocol.TCP ? io.netkit.iptables.Protocol.TCP
+                        : io.netkit.iptables.Protocol.UDP, m.hostPort(), address, m.containerPort(),
+                        rec.getOrDefault(K_NS, e.getKey())));
+            }
+        }
+        NetNamespace hostNs = host.netns();
+        if (!published.isEmpty() && !"1".equals(hostNs.sysctl().get("net.ipv4.ip_forward").trim())) {
+            hostNs.sysctl().set("net.ipv4.ip_forward", "1");
+        }
+        Firewall.apply(hostNs, Firewall.rules(name, id, subnet, masquerade, published));
+    }
+
+    /** Re-applies the network's rules from the kernel's records (undo step of attach). */
+    private void reapplyRules(String op) {
+        try (NetworkLock.Held held = lock.acquire()) {
+            if (!held.networkDeleted()) {
+                applyRules(records(hostLinks().list()));
+            }
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------ detach
 
     /**
@@ -673,6 +890,7 @@ public final class Network implements AutoCloseable {
         String op = "detach " + endpoint.name() + " from network " + name;
         String hostIf = endpoint.hostInterface();
         boolean present = true;
+        NetkitException rulesError = null;
         try (NetworkLock.Held held = lock.acquire()) {
             if (held.networkDeleted()) {
                 present = false;
@@ -682,7 +900,11 @@ public final class Network implements AutoCloseable {
                 rec.put(K_NET_ID, id);
                 rec.put(K_DETACHED, "1");
                 String alias = Alias.encode(rec);
+                boolean hadPublished = false;
                 try {
+                    // Another process may have published ports of this endpoint: its record in the kernel says.
+                    hadPublished = hostLinks().find(hostIf).flatMap(l -> Alias.decode(l.alias()))
+                            .map(r -> id.equals(r.get(K_NET_ID)) && r.containsKey(K_PUBLISH)).orElse(false);
                     // ONE request: out of the bridge, down, record replaced, into the reap group. From here on no
                     // frame from the old address reaches the network, and the address is free.
                     // ip link set HOSTIF nomaster down group R alias "netkit:v1 net=.. nid=.. detached=1"
@@ -703,6 +925,14 @@ public final class Network implements AutoCloseable {
                 View v = (View) held.cache();
                 if (v != null) {
                     v.release(hostIf);
+                }
+                if (hadPublished) {
+                    try {
+                        applyRules(records(hostLinks().list())); // the rules without this endpoint's mappings
+                    } catch (RuntimeException e) {
+                        rulesError = new NetkitException(op, "remove the published ports' iptables rules (the endpoint is "
+                                + "detached; the next publish, unpublish or detach with ports of the network re-applies them)", e);
+                    }
                 }
             }
         } catch (RuntimeException e) {
@@ -728,6 +958,9 @@ public final class Network implements AutoCloseable {
         }
         if (present) {
             reaper.schedule();
+        }
+        if (rulesError != null) {
+            throw rulesError;
         }
     }
 

@@ -1,16 +1,20 @@
 package io.netkit.core.internal;
 
+import io.netkit.iptables.AddressType;
 import io.netkit.iptables.Backend;
 import io.netkit.iptables.CommandRunner;
 import io.netkit.iptables.ConntrackState;
+import io.netkit.iptables.ContainerNetworkRules;
 import io.netkit.iptables.Iptables;
 import io.netkit.iptables.OwnedRules;
 import io.netkit.iptables.Owner;
+import io.netkit.iptables.Protocol;
 import io.netkit.iptables.Rule;
 import io.netkit.iptables.Table;
 import io.netkit.iptables.Target;
 import io.netkit.netlink.IpPrefix;
 import io.netkit.netlink.NetNamespace;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,8 +67,32 @@ public final class Firewall {
         return Iptables.builder().runner(runner).backend(backend).build();
     }
 
-    /** The rules of one network. */
+    /**
+     * One published port of an endpoint (host port to {@code container:containerPort}); {@code endpoint} names the
+     * endpoint in messages only.
+     */
+    public record Published(Protocol protocol, int hostPort, String container, int containerPort, String endpoint) {}
+
+    /** The rules of one network without published ports. */
     public static OwnedRules rules(String bridge, String id, IpPrefix subnet, boolean masquerade) {
+        return rules(bridge, id, subnet, masquerade, List.of());
+    }
+
+    /**
+     * The rules of one network with its endpoints' published ports, in the layout of
+     * {@link io.netkit.iptables.ContainerNetworkRules} ({@code docker run -p}):
+     * <pre>
+     * *nat
+     * -A NETKIT-POST-xxxxxxxx -s C/32 -d C/32 -p tcp --dport CP -j MASQUERADE                 # hairpin
+     * -A NETKIT-DNAT-xxxxxxxx ! -i br0 -p tcp --dport HP -j DNAT --to-destination C:CP
+     * -I PREROUTING 1 -m addrtype --dst-type LOCAL -j NETKIT-DNAT-xxxxxxxx
+     * -I OUTPUT 1 ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j NETKIT-DNAT-xxxxxxxx
+     * *filter
+     * -A NETKIT-FWD-xxxxxxxx -d C/32 ! -i br0 -o br0 -p tcp --dport CP -j ACCEPT
+     * -A NETKIT-FWD-xxxxxxxx -i br0 ! -o br0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT   # without masquerade
+     * </pre>
+     */
+    public static OwnedRules rules(String bridge, String id, IpPrefix subnet, boolean masquerade, List<Published> published) {
         Owner owner = owner(bridge, id);
         String fwd = owner.chain("FWD");
         OwnedRules.Builder b = OwnedRules.builder(owner)
@@ -80,6 +108,32 @@ public final class Firewall {
                     .rule(Table.NAT, Rule.builder(post).source(subnet.toString()).notOutInterface(bridge)
                             .comment("masquerade").target(Target.masquerade()).build())
                     .hook(Table.NAT, "POSTROUTING", post);
+        }
+        if (!published.isEmpty()) {
+            String post = owner.chain(ContainerNetworkRules.POSTROUTING_TAG);
+            String dnat = owner.chain(ContainerNetworkRules.DNAT_TAG);
+            for (Published p : published) {
+                b.rule(Table.NAT, Rule.builder(post).source(p.container() + "/32").destination(p.container() + "/32")
+                        .protocol(p.protocol()).destinationPort(p.containerPort())
+                        .comment("hairpin").target(Target.masquerade()).build());
+                b.rule(Table.NAT, Rule.builder(dnat).notInInterface(bridge).protocol(p.protocol()).destinationPort(p.hostPort())
+                        .comment("publish").target(Target.dnat(p.container(), p.containerPort())).build());
+                b.rule(Table.FILTER, Rule.builder(fwd).destination(p.container() + "/32").notInInterface(bridge)
+                        .outInterface(bridge).protocol(p.protocol()).destinationPort(p.containerPort())
+                        .comment("publish").target(Target.ACCEPT).build());
+            }
+            if (!masquerade) {
+                // Replies of published connections leave through the uplink; with masquerade "outbound" accepts them.
+                b.rule(Table.FILTER, Rule.builder(fwd).inInterface(bridge).notOutInterface(bridge)
+                        .ctstate(ConntrackState.RELATED, ConntrackState.ESTABLISHED)
+                        .comment("published replies").target(Target.ACCEPT).build());
+                b.hook(Table.NAT, "POSTROUTING", post);
+            }
+            b.hook(Table.NAT, Rule.builder("PREROUTING").destinationType(AddressType.LOCAL)
+                    .target(Target.jump(dnat)).build(), true);
+            // Loopback destinations are left alone: DNAT from 127.0.0.1 to a bridge would not route.
+            b.hook(Table.NAT, Rule.builder("OUTPUT").notDestination("127.0.0.0/8")
+                    .destinationType(AddressType.LOCAL).target(Target.jump(dnat)).build(), true);
         }
         b.hook(Table.FILTER, "FORWARD", fwd);
         return b.build();
@@ -97,6 +151,16 @@ public final class Firewall {
         }
         // The owner is new (id is fresh per created network), so applyNew needs one iptables-restore and no save.
         iptables(host).applyNew(rules(bridge, id, subnet, masquerade));
+    }
+
+    /**
+     * Makes the host namespace hold exactly {@code rules} for their owner (one {@code iptables-save}, one
+     * {@code iptables-restore --noflush --wait}); for changes to an existing network, under its lock.
+     */
+    public static void apply(NetNamespace host, OwnedRules rules) {
+        // A fresh Iptables each time: it then reads the kernel's state instead of trusting what this process applied
+        // last, which another process may have replaced since.
+        iptables(host).apply(rules);
     }
 
     /** Removes every rule and chain of the network's owner from the host namespace (nothing if iptables is absent). */

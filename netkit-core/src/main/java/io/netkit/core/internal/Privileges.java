@@ -119,14 +119,23 @@ public final class Privileges {
 
     /** Throws a clear error naming the Debian package unless {@code iptables-restore} and {@code iptables-save} exist. */
     public static void requireIptables(String operation) {
-        requireIptables(operation, System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin");
+        requireIptablesFor(operation, "masquerade()");
+    }
+
+    /** As {@link #requireIptables(String)}, naming {@code feature} as what needs iptables. */
+    public static void requireIptablesFor(String operation, String feature) {
+        requireIptables(operation, feature, System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin");
     }
 
     static void requireIptables(String operation, String searchPath) {
+        requireIptables(operation, "masquerade()", searchPath);
+    }
+
+    static void requireIptables(String operation, String feature, String searchPath) {
         for (String tool : new String[] {"iptables-restore", "iptables-save"}) {
             if (findProgram(tool, searchPath) == null) {
                 throw new IllegalStateException(operation + ": '" + tool + "' was not found on PATH or in /usr/sbin; "
-                        + "masquerade() needs iptables. Install the Debian package 'iptables' (apt-get install iptables).");
+                        + feature + " needs iptables. Install the Debian package 'iptables' (apt-get install iptables).");
             }
         }
     }

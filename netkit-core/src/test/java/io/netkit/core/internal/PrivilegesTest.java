@@ -31,6 +31,15 @@ class PrivilegesTest {
     }
 
     @Test
+    void missingIptablesForPublishingNamesTheFeatureAndThePackage() {
+        assertThatThrownBy(() -> Privileges.requireIptables("publish 8080:80/tcp on endpoint c1", "publishing ports", "/nonexistent"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("publish 8080:80/tcp on endpoint c1")
+                .hasMessageContaining("publishing ports needs iptables")
+                .hasMessageContaining("Debian package 'iptables'");
+    }
+
+    @Test
     void recognisesASlaveRunNetns() {
         org.assertj.core.api.Assertions.assertThat(Privileges.isSlaveOnly(
                 "65 45 254:0 /run/netns /run/netns rw,relatime master:1")).isTrue();
