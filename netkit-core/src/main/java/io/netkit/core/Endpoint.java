@@ -281,9 +281,10 @@ public final class Endpoint {
      * Publishing a mapping this endpoint already has changes nothing. Connections that arrive from the
      * network's own bridge are not translated ({@code ! -i BRIDGE}): its containers reach each other at their own
      * addresses (docker serves that case with its userland proxy, which netkit does not have).
-     * If the endpoint's namespace vanishes without a detach (which deletes its veth and record), its rules stay until
-     * the network's next publish, unpublish or detach of an endpoint with ports re-applies the rules (or the network is
-     * deleted).
+     * Once a network has had published ports (its bridge's record says {@code pub=1}), every attach and detach on
+     * it re-applies its rules too (one {@code iptables-save} and one {@code iptables-restore}): if an endpoint's
+     * namespace vanishes without a detach (which deletes its veth and record), its rules go with the next attach,
+     * before anything can reach a new endpoint at the same address through them.
      *
      * @return the mapping
      * @throws IllegalArgumentException if a port is outside 1..65535, or the host port is already published (by an

@@ -534,8 +534,15 @@ public final class Network implements AutoCloseable {
                 undo.push("delete veth " + hostIf, () -> deleteVethNow(hostIf));
                 if (records != null) {
                     step = "publish " + publish;
+                    markPublishing(held);
                     records.put(hostIf, rec);
                     applyRules(records);
+                } else if (view.publishing) {
+                    // The new endpoint may have the address of one whose namespace vanished without a detach: rules
+                    // re-rendered from the kernel's records drop that endpoint's mappings before traffic can reach the
+                    // newcomer through them.
+                    step = "re-apply the published ports' iptables rules";
+                    applyRules(records(hostLinks().list()));
                 }
             }
 
@@ -725,6 +732,9 @@ public final class Network implements AutoCloseable {
             }
             String alias = encodeEndpointRecord(updated, ep.name());
             String oldAlias = Alias.encode(rec);
+            if (add != null) {
+                markPublishing(held);
+            }
             Links links = hostLinks();
             try {
                 links.setAlias(hostIf, alias);
@@ -748,6 +758,32 @@ public final class Network implements AutoCloseable {
                 throw new NetkitException(op, "apply the network's iptables rules", e);
             }
             return true;
+        }
+    }
+
+    /**
+     * Records on the bridge ({@code pub=1} in its alias) that this network has had published ports, so that every
+     * process's attach and detach re-apply its rules from then on (see {@link #attach(EndpointSpec)}). Under the lock.
+     */
+    private void markPublishing(NetworkLock.Held held) {
+        View cached = (View) held.cache();
+        if (cached != null && cached.publishing) {
+            return;
+        }
+        Link bridge = hostLinks().get(name);
+        Map<String, String> rec = Alias.decode(bridge.alias())
+                .filter(r -> id.equals(r.get(K_ID)))
+                .orElseThrow(() -> new NetkitException("publish on network " + name, "bridge " + name
+                        + " no longer carries network " + id));
+        if (!"1".equals(rec.get(K_PUBLISH))) {
+            Map<String, String> updated = new LinkedHashMap<>(rec);
+            updated.put(K_PUBLISH, "1");
+            hostLinks().setAlias(name, Alias.encode(updated));
+            held.changed();   // other processes re-read their view, and with it the flag
+        }
+        cached = (View) held.cache();
+        if (cached != null) {
+            cached.publishing = true;
         }
     }
 
@@ -900,11 +936,8 @@ public final class Network implements AutoCloseable {
                 rec.put(K_NET_ID, id);
                 rec.put(K_DETACHED, "1");
                 String alias = Alias.encode(rec);
-                boolean hadPublished = false;
+                boolean publishing = publishingInUse(held, op);
                 try {
-                    // Another process may have published ports of this endpoint: its record in the kernel says.
-                    hadPublished = hostLinks().find(hostIf).flatMap(l -> Alias.decode(l.alias()))
-                            .map(r -> id.equals(r.get(K_NET_ID)) && r.containsKey(K_PUBLISH)).orElse(false);
                     // ONE request: out of the bridge, down, record replaced, into the reap group. From here on no
                     // frame from the old address reaches the network, and the address is free.
                     // ip link set HOSTIF nomaster down group R alias "netkit:v1 net=.. nid=.. detached=1"
@@ -926,7 +959,7 @@ public final class Network implements AutoCloseable {
                 if (v != null) {
                     v.release(hostIf);
                 }
-                if (hadPublished) {
+                if (publishing) {
                     try {
                         applyRules(records(hostLinks().list())); // the rules without this endpoint's mappings
                     } catch (RuntimeException e) {
@@ -962,6 +995,17 @@ public final class Network implements AutoCloseable {
         if (rulesError != null) {
             throw rulesError;
         }
+    }
+
+    /** Whether this network has had published ports (the bridge's record), from the cached view if there is one. */
+    private boolean publishingInUse(NetworkLock.Held held, String op) {
+        View v = (View) held.cache();
+        if (v != null) {
+            return v.publishing;
+        }
+        Optional<Link> bridge = hostLinks().find(name);
+        return bridge.flatMap(l -> Alias.decode(l.alias()))
+                .map(r -> id.equals(r.get(K_ID)) && "1".equals(r.get(K_PUBLISH))).orElse(false);
     }
 
     /** Deletes a named namespace netkit created, if it is still the one it created. */
@@ -1165,6 +1209,7 @@ public final class Network implements AutoCloseable {
         for (Link l : links) {
             if (l.name().equals(name) && Alias.decode(l.alias()).map(r -> id.equals(r.get(K_ID))).orElse(false)) {
                 v.bridgeIndex = l.index();
+                v.publishing = Alias.decode(l.alias()).map(r -> "1".equals(r.get(K_PUBLISH))).orElse(false);
                 bridgeFound = true;
             } else if (l.group() == group) {
                 Map<String, String> rec = Alias.decode(l.alias()).orElse(null);
@@ -1229,6 +1274,8 @@ public final class Network implements AutoCloseable {
         final Map<String, Integer> byInterface = new HashMap<>();
         final Map<String, Long> inodeByInterface = new HashMap<>();
         int bridgeIndex;
+        /** The bridge's record says ports were published on this network at some time (see markPublishing). */
+        boolean publishing;
 
         View(int base, int prefixLength) {
             this.base = base;

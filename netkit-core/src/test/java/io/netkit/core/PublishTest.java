@@ -138,6 +138,42 @@ class PublishTest {
     }
 
     @Test
+    void mappingsOfAnEndpointWhoseNamespaceVanishedNeverReachTheNextHolderOfItsAddress() throws Exception {
+        try (Sandbox sb = Sandbox.create(PREFIX);
+             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").masquerade().create()) {
+            String host = sb.name("host");
+            // A namespace someone else made (netkit's own handle on a namespace it created would keep it alive).
+            Cmd.run("ip", "netns", "add", sb.name("c1"));
+            NetNamespace c1ns = NetNamespace.open(sb.name("c1"));
+            Endpoint c1 = net.attach(EndpointSpec.existing(c1ns).publish(8080, 80));
+            assertThat(c1.address()).isEqualTo(InetAddress.getByName("172.16.0.2"));
+            assertThat(Probe.iptablesSave(host)).contains("--to-destination 172.16.0.2:80");
+            assertThat(Probe.ip(host, "-d", "link", "show", "dev", "br0").get(0).get("ifalias").toString()).contains(" pub=1");
+
+            // c1's namespace goes away behind netkit's back: the kernel deletes its veth pair, and with it the record.
+            c1ns.close();
+            Cmd.run("ip", "netns", "del", sb.name("c1"));
+            for (int i = 0; i < 250 && !Probe.ip(host, "link", "show", "master", "br0").isEmpty(); i++) {
+                Thread.sleep(20);
+            }
+            assertThat(Probe.ip(host, "link", "show", "master", "br0")).as("c1's veth, gone with its namespace").isEmpty();
+            // The next container gets 172.16.0.2 and listens on port 80; publishing network: attach re-applies the
+            // rules from the kernel's records, so the old mapping no longer leads to it.
+            Endpoint c2 = net.attach(EndpointSpec.create(sb.name("c2")).address("172.16.0.2"));
+            assertThat(Probe.iptablesSave(host)).doesNotContain("DNAT").doesNotContain("--dport 8080");
+            try (ServerSocket server = listen(c2, 80)) {
+                assertThat(connects(sb.internet(), sb.uplinkAddress(), 8080)).isFalse();
+                // c2's own mapping works, and a detach without mappings leaves it alone.
+                Endpoint c3 = net.attach(sb.name("c3"));
+                c2.publish(9090, 80);
+                assertThat(reach(sb.internet(), server, sb.uplinkAddress(), 9090)).isEqualTo(sb.internetAddress());
+                c3.detach();
+                assertThat(reach(sb.internet(), server, sb.uplinkAddress(), 9090)).isEqualTo(sb.internetAddress());
+            }
+        }
+    }
+
+    @Test
     void mappingsDeclaredInTheSpecWorkWithoutMasqueradeAndGoWithDetach() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX)) {
             String host = sb.name("host");
@@ -182,7 +218,10 @@ class PublishTest {
     void anAdoptedNetworkSeesAndChangesTheMappings() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX);
              Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").masquerade().create()) {
-            Endpoint c1 = net.attach(EndpointSpec.create(sb.name("c1")).publish(8080, 80));
+            // A namespace someone else made (netkit's own handle on a namespace it created would keep it alive).
+            Cmd.run("ip", "netns", "add", sb.name("c1"));
+            NetNamespace c1ns = NetNamespace.open(sb.name("c1"));
+            Endpoint c1 = net.attach(EndpointSpec.existing(c1ns).publish(8080, 80));
             Endpoint c2 = net.attach(sb.name("c2"));
 
             Network adopted = Network.open(sb.host(), "br0");
