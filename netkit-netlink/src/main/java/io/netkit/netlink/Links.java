@@ -603,6 +603,22 @@ public final class Links {
         set("set link alias", name, 0, 0, w -> w.attrString(IFLA_IFALIAS, alias));
     }
 
+    /**
+     * Unplugs the link from its bridge in ONE request: out of the bridge, down, into link group {@code group}, alias
+     * replaced by {@code alias}. From the moment the kernel acknowledges, no frame from the link reaches the bridge.
+     * Equivalent to: {@code ip link set NAME nomaster down group G alias TEXT}.
+     *
+     * @throws LinkNotFoundException if there is no such link
+     */
+    public void unplug(String name, int group, String alias) {
+        LinkSpec.checkAlias(alias);
+        set("unplug link", name, 0, IFF_UP, w -> {
+            w.attrU32(IFLA_MASTER, 0);
+            w.attrU32(IFLA_GROUP, group);
+            w.attrString(IFLA_IFALIAS, alias);
+        });
+    }
+
     /** Puts the link into link group {@code group} (0 = default). Equivalent to: {@code ip link set NAME group G}. */
     public void setGroup(String name, int group) {
         set("set link group", name, 0, 0, w -> w.attrU32(IFLA_GROUP, group));
