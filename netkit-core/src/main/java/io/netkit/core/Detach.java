@@ -1,6 +1,7 @@
 package io.netkit.core;
 
 import io.netkit.core.Records.DetachedRecord;
+import io.netkit.core.internal.Faults;
 import io.netkit.core.internal.Names;
 import io.netkit.core.internal.NetworkLock;
 import io.netkit.netlink.LinkNotFoundException;
@@ -48,6 +49,7 @@ final class Detach {
                     }
                     present = false; // its namespace vanished and took the veth pair with it
                 }
+                Faults.point("detach:unplugged");
                 Allocations.View v = (Allocations.View) held.cache();
                 if (v != null) {
                     v.alloc.release(hostIf);
@@ -55,6 +57,7 @@ final class Detach {
                 if (endpoint.ownsNamespace()) {
                     // Still under the lock: the reaper cannot delete the record naming it before it is gone.
                     endpoint.release();
+                    EndpointHandles.releaseAll(net, hostIf); // other Endpoint objects of this process for the veth
                     Namespaces.deleteOwned(endpoint.namespaceName().orElse(null), endpoint.namespaceInode(), op);
                 }
                 if (publishing) {
@@ -89,6 +92,7 @@ final class Detach {
         } else {
             endpoint.release();
         }
+        EndpointHandles.releaseAll(net, hostIf);
         if (present) {
             net.reaper.schedule();
         }

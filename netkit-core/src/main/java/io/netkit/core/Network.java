@@ -127,10 +127,23 @@ public final class Network implements AutoCloseable {
      * Starts describing a network whose bridge is called {@code name} (1..15 bytes, as every interface name).
      * Equivalent to {@code ip link add NAME type bridge} once {@link Builder#create()} runs.
      *
-     * @throws IllegalArgumentException quoting the name if it is not a valid interface name
+     * @throws IllegalArgumentException quoting the name if it is not a valid interface name, or contains '+'
      */
     public static Builder bridge(String name) {
-        return new Builder(InterfaceNames.validate(name));
+        return new Builder(ruleSafe(InterfaceNames.validate(name), "bridge"));
+    }
+
+    /**
+     * Refuses interface names that iptables would read as a wildcard ({@code br+} matches every {@code br*}
+     * interface, Docker's {@code br-<id>} networks included): netkit's rules must name exact interfaces.
+     */
+    static String ruleSafe(String name, String what) {
+        if (name.indexOf('+') >= 0) {
+            throw new IllegalArgumentException("invalid " + what + " name \"" + name + "\": '+' makes iptables rules "
+                    + "match every interface whose name starts with \"" + name.substring(0, name.indexOf('+'))
+                    + "\"; choose a name without '+'");
+        }
+        return name;
     }
 
     /**
@@ -144,7 +157,14 @@ public final class Network implements AutoCloseable {
     public static Network open(String name) {
         InterfaceNames.validate(name);
         Host current = Host.current();
-        Optional<Link> here = current.netns().netlink().links().find(name);
+        Optional<Link> here;
+        try {
+            here = current.netns().netlink().links().find(name);
+        } catch (RuntimeException e) {
+            throw new NetkitException("open network " + name, "read the links of the current namespace (this needs "
+                    + "root or CAP_NET_ADMIN; run as root, or adopt the network with Network.open(Host, NAME) from a "
+                    + "privileged process)", e);
+        }
         if (here.isPresent() && isNetwork(here.get())) {
             return open(current, name);
         }
@@ -393,6 +413,7 @@ public final class Network implements AutoCloseable {
                     ep.release();
                 }
                 if (deleted) {
+                    EndpointHandles.releaseNetwork(this);
                     endpoints.clear();
                     Host owned = ownedHost;
                     if (owned != null) {
@@ -426,12 +447,13 @@ public final class Network implements AutoCloseable {
     void sync(KernelSnapshot snap) {
         for (Map.Entry<String, EndpointRecord> e : snap.endpoints.entrySet()) {
             EndpointRecord r = e.getValue();
-            endpoints.computeIfAbsent(e.getKey(), n -> new Endpoint(this, n, r.interfaceName(), r.address(), r.nsName(),
-                    r.nsPath(), r.inode(), r.own(), null, true));
+            endpoints.computeIfAbsent(e.getKey(), n -> EndpointHandles.register(new Endpoint(this, n, r.interfaceName(),
+                    r.address(), r.nsName(), r.nsPath(), r.inode(), r.own(), null, true)));
         }
         for (Endpoint ep : endpoints.values()) {
             if (!snap.endpoints.containsKey(ep.hostInterface())) {
                 endpoints.remove(ep.hostInterface()); // its namespace vanished, or another process detached it
+                EndpointHandles.releaseAll(this, ep.hostInterface());
                 ep.release();
             }
         }

@@ -126,6 +126,7 @@ final class Reconcile {
                 if (ep != null) {
                     ep.release();
                 }
+                EndpointHandles.releaseAll(net, a.hostInterface());
                 Intents.remove(a.file());
             } catch (RuntimeException e) {
                 errors.add(e);

@@ -163,6 +163,29 @@ public final class Firewall {
         iptables(host).apply(rules);
     }
 
+    /**
+     * The network ids ({@code BRIDGE@ID} owners) that have netkit rules in the host namespace, with the owner ids;
+     * empty if iptables is absent.
+     */
+    public static java.util.Map<String, Owner> networkOwners(NetNamespace host) {
+        java.util.Map<String, Owner> out = new java.util.TreeMap<>();
+        if (Privileges.findProgram("iptables-restore") == null) {
+            return out;
+        }
+        for (Owner o : iptables(host).owners()) {
+            int at = o.id().lastIndexOf('@');
+            if (at > 0 && o.id().substring(at + 1).matches("[0-9a-f]{8}")) {
+                out.put(o.id(), o);
+            }
+        }
+        return out;
+    }
+
+    /** Removes every rule and chain of {@code owner} from the host namespace. */
+    public static void remove(NetNamespace host, Owner owner) {
+        iptables(host).remove(owner);
+    }
+
     /** Removes every rule and chain of the network's owner from the host namespace (nothing if iptables is absent). */
     public static void remove(NetNamespace host, String bridge, String id) {
         if (Privileges.findProgram("iptables-restore") == null) {
