@@ -301,6 +301,26 @@ public final class Network implements AutoCloseable {
         return endpoints().stream().filter(e -> e.name().equals(name)).findFirst();
     }
 
+    /**
+     * Checks every endpoint's {@link Endpoint#health() health} and detaches (removes) the ones that are not configured
+     * as recorded — a half-configured endpoint is never reported as attached again. Returns the endpoints removed.
+     * {@link #open(Host, String)} already undoes attaches that a killed process left half-done; this also catches
+     * damage done later (someone flushed eth0's address, say). Equivalent to checking
+     * {@code ip -n NS addr show dev eth0} for each endpoint and {@code ip link del} of the broken ones.
+     */
+    public List<Endpoint> repair() {
+        List<Endpoint> removed = new ArrayList<>();
+        for (Endpoint ep : endpoints()) {
+            EndpointHealth h = ep.health();
+            if (!h.isHealthy()) {
+                LOG.warn("network {}: removing endpoint {}: {}", name, ep.name(), h);
+                detach(ep);
+                removed.add(ep);
+            }
+        }
+        return removed;
+    }
+
     // ------------------------------------------------------------------------------------------------ attach
 
     /**

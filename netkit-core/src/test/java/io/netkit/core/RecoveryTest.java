@@ -129,19 +129,20 @@ class RecoveryTest {
         }
     }
 
-    @Test
-    void aDetachKilledBetweenUnplugAndNamespaceDeletionIsFinished() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"detach:namespace-deleted", "detach:unplugged"})
+    void aDetachKilledAnywhereIsFinished(String point) throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX);
-             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").create()) {
+             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").masquerade().create()) {
             String ns = sb.name("c1");
-            net.attach(ns);
-            assertThat(child("detach:unplugged", "detach", sb.name() + "-host", "br0", ns)).as(lastOutput).isEqualTo(137);
-            assertThat(NetNamespace.exists(ns)).as("the killed detach left its namespace").isTrue();
+            net.attach(EndpointSpec.create(ns).publish(8080, 80));
+            assertThat(child(point, "detach", sb.name() + "-host", "br0", ns)).as(lastOutput).isEqualTo(137);
             Network adopted = Network.open(sb.host(), "br0");
             assertThat(NetNamespace.exists(ns)).as("finished: namespace").isFalse();
             assertThat(Probe.eventually(3000, () -> Probe.linkNames(sb.name() + "-host").size() == 3))
                     .as("finished: the veth is reaped").isTrue();
             assertThat(adopted.endpoints()).isEmpty();
+            assertThat(Probe.iptablesSave(sb.name() + "-host")).as("the endpoint's DNAT is gone").doesNotContain("DNAT");
             adopted.delete();
             net.delete();
             nothingLeft(sb);
