@@ -58,10 +58,19 @@ import org.slf4j.LoggerFactory;
  * kernel whenever another holder changed it.
  *
  * <h2>Teardown</h2>
- * {@link #close()} (same as {@link #delete()}) removes the bridge, every endpoint's veth pair (all in one
- * {@code ip link del group G} request: the kernel's RCU wait is paid once, not per link), the namespaces netkit
- * created for endpoints (never ones it was given) and netkit's iptables rules. It is idempotent and works the same on
- * an adopted network. {@code net.ipv4.ip_forward} is left on: other networks and the host's own routing may rely on it.
+ * {@link #close()} (same as {@link #delete()}) removes netkit's iptables rules and the namespaces netkit created for
+ * endpoints (never ones it was given), then the bridge and every endpoint's veth pair (all in one
+ * {@code ip link del group G} request: the kernel's RCU wait is paid once, not per link). In that order every
+ * leftover of a teardown that is killed half-way stays findable, and {@link #open(Host, String)} finishes it. It is
+ * idempotent and works the same on an adopted network. {@code net.ipv4.ip_forward} is left on: other networks and
+ * the host's own routing may rely on it.
+ *
+ * <h2>Crashes and tampering</h2>
+ * Every operation marks its intent before its first kernel change (the lock file's dirty mark, an attach's intent
+ * file), so a process killed at any moment leaves nothing a later {@link #open(Host, String)} cannot finish or undo;
+ * {@link Host#leftovers()} collects what networks that no longer exist left. Records read back from the kernel are
+ * untrusted: they are validated as strictly as {@link Builder#create()} and {@link #attach(EndpointSpec)} check their
+ * arguments, and a bad record is logged and ignored, never obeyed.
  *
  * <p>Instances are thread-safe; attach and detach may run concurrently from many threads, and from several
  * processes: the lock files live in {@code /run/netkit} (system property {@code netkit.lockDirectory} to move them;

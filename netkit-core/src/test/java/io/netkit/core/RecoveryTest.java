@@ -287,6 +287,30 @@ class RecoveryTest {
     }
 
     @Test
+    void healthShowsAHalfConfiguredEndpointAndRepairRemovesIt() throws Exception {
+        try (Sandbox sb = Sandbox.create(PREFIX);
+             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").create()) {
+            Endpoint ok = net.attach(sb.name("ok"));
+            Endpoint broken = net.attach(sb.name("broken"));
+            assertThat(broken.health().isHealthy()).isTrue();
+            Cmd.run("ip", "-n", sb.name("broken"), "addr", "flush", "dev", "eth0");
+            EndpointHealth h = broken.health();
+            assertThat(h.isHealthy()).isFalse();
+            assertThat(h.link()).isTrue();
+            assertThat(h.address()).isFalse();
+            assertThat(h.toString()).contains("no address");
+            Network adopted = Network.open(sb.host(), "br0");
+            assertThat(adopted.endpoints()).extracting(Endpoint::name).contains(sb.name("broken"));
+            assertThat(adopted.repair()).extracting(Endpoint::name).containsExactly(sb.name("broken"));
+            assertThat(net.endpoints()).extracting(Endpoint::name).containsExactly(sb.name("ok"));
+            assertThat(NetNamespace.exists(sb.name("broken"))).isFalse();
+            assertThat(ok.health().isHealthy()).isTrue();
+            Cmd.run("ip", "-n", sb.name("ok"), "link", "set", "eth0", "down");
+            assertThat(ok.health()).extracting(EndpointHealth::up, EndpointHealth::isHealthy).containsExactly(false, false);
+        }
+    }
+
+    @Test
     void sandboxRemoveTakesOnlyAFullSandboxName() throws Exception {
         String web = PREFIX + "-web";
         NetNamespace.create(web + "-db").close();
