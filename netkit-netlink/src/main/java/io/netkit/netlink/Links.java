@@ -480,7 +480,7 @@ public final class Links {
      * @throws LinkNotFoundException if there is none
      */
     public Link get(String name) {
-        InterfaceNames.validate(name);
+        InterfaceNames.validateExisting(name);
         try {
             return rt.socket().request("get link", name, RTM_GETLINK, 0, w -> {
                 w.ifInfoMsg(AF_UNSPEC, 0, 0, 0, 0);
@@ -493,8 +493,8 @@ public final class Links {
     }
 
     /**
-     * The interface index of the link named {@code name}, as {@code if_nametoindex(3)} finds it: one ioctl, no
-     * netlink message and no decoding (see {@link NetlinkSocket#interfaceIndex(String)}).
+     * The interface index of the link named {@code name}: one {@code RTM_GETLINK} of which only the index is read
+     * (see {@link NetlinkSocket#interfaceIndex(String)}; a miss never makes the kernel load a module).
      *
      * @throws LinkNotFoundException if there is none
      */
@@ -570,7 +570,7 @@ public final class Links {
 
     /** Makes the link a port of the bridge {@code master}. Equivalent to: {@code ip link set NAME master BR}. */
     public void setMaster(String name, String master) {
-        InterfaceNames.validate(name);
+        InterfaceNames.validateExisting(name);
         int masterIndex = index(master);
         set("set link master", name, 0, 0, w -> w.attrU32(IFLA_MASTER, masterIndex));
     }
@@ -582,7 +582,7 @@ public final class Links {
 
     /** Renames the link (it must be down). Equivalent to: {@code ip link set NAME name NEWNAME}. */
     public void rename(String name, String newName) {
-        InterfaceNames.validate(name);
+        InterfaceNames.validateExisting(name);
         InterfaceNames.validate(newName);
         int index = index(name);
         try {
@@ -624,7 +624,7 @@ public final class Links {
      * @throws LinkNotFoundException if there is none
      */
     public void delete(String name) {
-        InterfaceNames.validate(name);
+        InterfaceNames.validateExisting(name);
         try {
             rt.socket().execute("delete link", name, RTM_DELLINK, 0, w -> {
                 w.ifInfoMsg(AF_UNSPEC, 0, 0, 0, 0);
@@ -658,7 +658,7 @@ public final class Links {
     }
 
     private void set(String operation, String name, int flags, int change, Consumer<NlMsgWriter> attrs) {
-        InterfaceNames.validate(name);
+        InterfaceNames.validateExisting(name);
         try {
             rt.socket().execute(operation, name, RTM_NEWLINK, 0, w -> {
                 w.ifInfoMsg(AF_UNSPEC, 0, 0, flags, change);

@@ -14,9 +14,12 @@ import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_REQUEST;
 import static io.netkit.netlink.codec.NetlinkConstants.SOL_NETLINK;
 
 import com.sun.jna.Pointer;
+import io.netkit.netlink.codec.IfLinkConstants;
 import io.netkit.netlink.codec.MalformedMessageException;
+import io.netkit.netlink.codec.NetlinkConstants;
 import io.netkit.netlink.codec.NlMsgReader;
 import io.netkit.netlink.codec.NlMsgWriter;
+import io.netkit.netlink.codec.RtnetlinkConstants;
 import io.netkit.netlink.internal.LibC;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -146,7 +149,7 @@ public final class NetlinkSocket implements AutoCloseable {
                 LOG.debug("NETLINK_GET_STRICT_CHK not supported: errno {}", LibC.errno());
             }
             byte[] tv = new byte[16];
-            long micros = TimeUnit.NANOSECONDS.toMicros(receiveTimeout.toNanos());
+            long micros = timevalMicros(receiveTimeout);
             ByteBuffer.wrap(tv).order(ByteOrder.nativeOrder()).putLong(micros / 1_000_000).putLong(micros % 1_000_000);
             if (LibC.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_RCVTIMEO, tv, tv.length) != 0) {
                 throw new NetlinkException("set netlink receive timeout", target, LibC.errno(), null);
@@ -168,6 +171,46 @@ public final class NetlinkSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * The receive timeout in whole microseconds for {@code SO_RCVTIMEO}, rounded up: a timeout below 1 µs would
+     * otherwise become {@code timeval{0,0}}, which the kernel takes as "no timeout" (block forever).
+     */
+    static long timevalMicros(Duration timeout) {
+        long nanos;
+        try {
+            nanos = timeout.toNanos();
+        } catch (ArithmeticException e) {
+            nanos = Long.MAX_VALUE;
+        }
+        long micros = nanos / 1000 + (nanos % 1000 != 0 ? 1 : 0);
+        return Math.max(1, micros);
+    }
+
+    /** The {@code SO_RCVTIMEO} the kernel holds for this socket, in microseconds (0 = none): for tests. */
+    long kernelReceiveTimeoutMicros() {
+        byte[] tv = new byte[16];
+        int[] len = {tv.length};
+        if (LibC.getsockopt(fd, LibC.SOL_SOCKET, LibC.SO_RCVTIMEO, tv, len) != 0) {
+            throw new NetlinkException("get netlink receive timeout", null, LibC.errno(), null);
+        }
+        ByteBuffer b = ByteBuffer.wrap(tv).order(ByteOrder.nativeOrder());
+        return b.getLong(0) * 1_000_000 + b.getLong(8);
+    }
+
+    /**
+     * Takes the socket's lock for one request, refusing re-entry: a decode callback (or request body) that uses
+     * this same socket on the same thread would otherwise discard the outer request's replies as stale and reset
+     * the shared reader under it.
+     */
+    private void lockForRequest(String operation) {
+        if (lock.isHeldByCurrentThread()) {
+            throw new IllegalStateException("\"" + operation + "\" re-enters " + this + " from inside a request or"
+                    + " dump on the same thread (a decode callback or request body uses the socket it is called by):"
+                    + " collect the results first and make the nested call after the outer one returns");
+        }
+        lock.lock();
+    }
+
     private static int setInt(int fd, int level, int name, int value) {
         byte[] v = new byte[4];
         ByteBuffer.wrap(v).order(ByteOrder.nativeOrder()).putInt(value);
@@ -180,31 +223,33 @@ public final class NetlinkSocket implements AutoCloseable {
     }
 
     /**
-     * The index of the interface named {@code name} in this socket's namespace, or 0 if there is none, as
-     * {@code if_nametoindex(3)} (and so {@code ip}) finds it: one {@code SIOCGIFINDEX} ioctl on this socket, which
-     * the kernel answers from the socket's namespace without a netlink message (cheaper than {@code RTM_GETLINK}).
+     * The index of the interface named {@code name} in this socket's namespace, or 0 if there is none: one
+     * {@code RTM_GETLINK} with {@code IFLA_IFNAME}, of which only {@code ifi_index} is read. Not the
+     * {@code SIOCGIFINDEX} ioctl of {@code if_nametoindex(3)}: for a name it does not find, that ioctl makes the
+     * kernel (for a caller with CAP_NET_ADMIN) run {@code request_module("netdev-NAME")}, which can load modules
+     * such as {@code ip_gre} and so create {@code gre0} in every namespace. Needs a {@code NETLINK_ROUTE} socket.
      *
-     * @throws IllegalArgumentException if {@code name} is not a valid interface name
-     * @throws NetlinkException if the ioctl fails for another reason than a missing interface
+     * @throws IllegalArgumentException if {@code name} is not a name the kernel accepts
+     * @throws NetlinkException if the lookup fails for another reason than a missing interface
      */
     public int interfaceIndex(String name) {
-        byte[] n = InterfaceNames.validate(name).getBytes(StandardCharsets.UTF_8);
-        byte[] ifr = new byte[LibC.IFREQ_SIZE];
-        System.arraycopy(n, 0, ifr, 0, n.length);   // validated: at most 15 bytes, so the name stays NUL-terminated
-        lock.lock();
-        try {
-            checkOpen();
-            if (LibC.ioctl(fd, LibC.SIOCGIFINDEX, ifr) != 0) {
-                int errno = LibC.errno();
-                if (errno == Errno.ENODEV) {
-                    return 0;
-                }
-                throw new NetlinkException("get interface index", name, errno, null);
-            }
-        } finally {
-            lock.unlock();
+        InterfaceNames.validateExisting(name);
+        if (protocol != NetlinkConstants.NETLINK_ROUTE) {
+            throw new IllegalStateException("interfaceIndex needs a NETLINK_ROUTE socket; this is " + this);
         }
-        return ByteBuffer.wrap(ifr, LibC.IFNAMSIZ, 4).order(ByteOrder.nativeOrder()).getInt();
+        try {
+            Integer index = request("get interface index", name, RtnetlinkConstants.RTM_GETLINK, 0, w -> {
+                w.ifInfoMsg(RtnetlinkConstants.AF_UNSPEC, 0, 0, 0, 0);
+                w.attrU32(IfLinkConstants.IFLA_EXT_MASK, RtnetlinkConstants.RTEXT_FILTER_SKIP_STATS);
+                w.attrString(IfLinkConstants.IFLA_IFNAME, name);
+            }, m -> m.type() == RtnetlinkConstants.RTM_NEWLINK ? m.s32(4) : null);
+            return index == null ? 0 : index;
+        } catch (NetlinkException e) {
+            if (e.errno() == Errno.ENODEV) {
+                return 0;
+            }
+            throw e;
+        }
     }
 
     /** The netlink protocol this socket speaks. */
@@ -240,7 +285,7 @@ public final class NetlinkSocket implements AutoCloseable {
     public <T> T request(String operation, String target, int type, int flags, Consumer<NlMsgWriter> body,
                          Function<NlMsgReader, T> decodeOne) {
         Objects.requireNonNull(body, "body == null");
-        lock.lock();
+        lockForRequest(operation);
         try {
             checkOpen();
             int s = nextSeq();
@@ -295,7 +340,7 @@ public final class NetlinkSocket implements AutoCloseable {
     public <T> List<T> dump(String operation, int type, Consumer<NlMsgWriter> body, Function<NlMsgReader, T> decode) {
         Objects.requireNonNull(body, "body == null");
         Objects.requireNonNull(decode, "decode == null");
-        lock.lock();
+        lockForRequest(operation);
         try {
             checkOpen();
             for (int attempt = 1; attempt <= MAX_DUMP_ATTEMPTS; attempt++) {
@@ -441,7 +486,7 @@ public final class NetlinkSocket implements AutoCloseable {
         if (count == 0) {
             return;
         }
-        lock.lock();
+        lockForRequest("batch");
         try {
             checkOpen();
             int base = seq;
@@ -529,6 +574,16 @@ public final class NetlinkSocket implements AutoCloseable {
             send("abandoned dump", null, 0, writer.length());
             receive("abandoned dump", null);
             abandonedDump = s;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The sequence number the next request will use: lets tests count requests. */
+    int nextSeqForTest() {
+        lock.lock();
+        try {
+            return seq;
         } finally {
             lock.unlock();
         }
