@@ -82,6 +82,7 @@ public final class NetlinkSocket implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private volatile boolean closed;
     private volatile long dumpRetries;
+    private volatile String lastWarning;
 
     // Guarded by lock.
     private int seq;
@@ -308,9 +309,10 @@ public final class NetlinkSocket implements AutoCloseable {
                     if (mt == NLMSG_ERROR) {
                         int err = reader.errorCode();
                         if (err == 0) {
+                            warnIfAny(operation, target, reader);
                             return result;
                         }
-                        throw failure(operation, target, -err, reader.extAckMessage());
+                        throw failure(operation, target, -err, extAck(reader, writer, 0));
                     } else if (mt == NLMSG_DONE) {
                         return result;
                     } else if (mt == NLMSG_NOOP) {
@@ -444,7 +446,7 @@ public final class NetlinkSocket implements AutoCloseable {
                 if (mt == NLMSG_DONE || mt == NLMSG_ERROR) {
                     int err = reader.payloadLength() >= 4 ? reader.errorCode() : 0;
                     if (err < 0) {
-                        throw failure(operation, null, -err, reader.extAckMessage());
+                        throw failure(operation, null, -err, extAck(reader, writer, 0));
                     }
                     if (decodeFailure instanceof RuntimeException re) {
                         throw re;
@@ -532,8 +534,11 @@ public final class NetlinkSocket implements AutoCloseable {
                         answered[idx] = true;
                         pending--;
                         int err = reader.errorCode();
-                        if (err != 0) {
-                            failures.add(failure(operations[idx], targets[idx], -err, reader.extAckMessage()));
+                        if (err == 0) {
+                            warnIfAny(operations[idx], targets[idx], reader);
+                        } else {
+                            failures.add(failure(operations[idx], targets[idx], -err,
+                                    extAck(reader, batchWriter, offsets[idx])));
                             failedIndices.add(idx);
                         }
                     }
@@ -640,6 +645,64 @@ public final class NetlinkSocket implements AutoCloseable {
 
     private NetlinkException failure(String operation, String target, int errno, String extAck) {
         return new NetlinkException(operation, target, errno, extAck);
+    }
+
+    /**
+     * The kernel's extended ack of the error {@code r} is on, as text: {@code NLMSGERR_ATTR_MSG}, the attribute
+     * at {@code NLMSGERR_ATTR_OFFS} (looked up in the request, which starts at {@code requestStart} of
+     * {@code request}), and {@code NLMSGERR_ATTR_MISS_TYPE}/{@code MISS_NEST} (newer kernels name a missing
+     * attribute without any text). Null when the kernel sent none of these.
+     */
+    static String extAck(NlMsgReader r, NlMsgWriter request, int requestStart) {
+        String msg = r.extAckMessage();
+        long offs = r.extAckU32(NetlinkConstants.NLMSGERR_ATTR_OFFS);
+        long missType = r.extAckU32(NetlinkConstants.NLMSGERR_ATTR_MISS_TYPE);
+        long missNest = r.extAckU32(NetlinkConstants.NLMSGERR_ATTR_MISS_NEST);
+        StringBuilder sb = new StringBuilder(msg == null ? "" : msg);
+        if (offs >= 0) {
+            sb.append(sb.length() > 0 ? " " : "").append("(offending attribute: ").append(attributeAt(request,
+                    requestStart, offs)).append(')');
+        }
+        if (missType >= 0) {
+            sb.append(sb.length() > 0 ? "; " : "").append("missing attribute type ").append(missType);
+            if (missNest >= 0) {
+                sb.append(" inside ").append(attributeAt(request, requestStart, missNest));
+            }
+        }
+        return sb.length() == 0 ? null : sb.toString();
+    }
+
+    /** "type T at byte O of the request" for the attribute header at {@code offs} of the request, as far as known. */
+    private static String attributeAt(NlMsgWriter request, int requestStart, long offs) {
+        ByteBuffer b = request.rawBuffer();
+        long at = requestStart + offs;
+        if (offs >= NetlinkConstants.NLMSG_HDRLEN && at + 4 <= request.length()) {
+            int type = b.getShort((int) at + 2) & NetlinkConstants.NLA_TYPE_MASK;
+            return "type " + type + " at byte " + offs + " of the request";
+        }
+        return "byte " + offs + " of the request";
+    }
+
+    /**
+     * Logs (WARN) and keeps the warning text the kernel may attach to a successful ack ({@code NLMSGERR_ATTR_MSG}
+     * with error 0, e.g. "sch_htb: quantum of class 10001 is small").
+     */
+    private void warnIfAny(String operation, String target, NlMsgReader r) {
+        String w = r.extAckMessage();
+        if (w != null) {
+            String text = operation + (target == null ? "" : " " + target) + ": kernel warning: " + w;
+            lastWarning = text;
+            LOG.warn(text);
+        }
+    }
+
+    /**
+     * The warning the kernel sent with the most recent successful acknowledgement on this socket (the text
+     * {@code ip}/{@code tc} print as "Warning: ..."), prefixed with the operation and target, or empty if none
+     * has been sent. Warnings are also logged at WARN.
+     */
+    public java.util.Optional<String> lastWarning() {
+        return java.util.Optional.ofNullable(lastWarning);
     }
 
     private void checkOpen() {
