@@ -62,6 +62,20 @@ class HardeningKernelTest {
     }
 
     @Test
+    void eopnotsuppNamesTheMasterThatCannotTakePortsNotTheKind() {
+        rt.links().create(LinkSpec.veth("m0", "m1"));
+        assertThatThrownBy(() -> rt.links().create(LinkSpec.veth("c0", "c1").master("m0")))
+                .isInstanceOfSatisfying(NetlinkException.class, e -> {
+                    assertThat(e.errnoName()).isEqualTo("EOPNOTSUPP");
+                    assertThat(e.getMessage()).contains("master \"m0\" cannot take ports")
+                            .doesNotContain("not supported by this kernel");
+                });
+        assertThat(rt.links().find("c0")).as("nothing half-made").isEmpty();
+        assertThatThrownBy(() -> rt.links().create(LinkSpec.of("nosuchkind", "k0")))
+                .hasMessageContaining("link kind \"nosuchkind\" is not supported by this kernel");
+    }
+
+    @Test
     void percentNamesNeverReachTheKernel() {
         assertThatThrownBy(() -> rt.links().create(LinkSpec.bridge("br%d"))).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> rt.links().rename("lo", "lo%d")).isInstanceOf(IllegalArgumentException.class);
