@@ -467,24 +467,27 @@ public final class NetNamespace implements AutoCloseable {
 
     /**
      * The rtnetlink handle bound to this namespace: opened on first use (its socket is created on the
-     * namespace thread), shared and thread-safe, closed by {@link #close()}. Equivalent to {@code ip -n NAME ...}.
+     * namespace thread), shared and thread-safe, closed by {@link #close()} of this namespace handle only: its
+     * own {@link RtNetlink#close()} does nothing, and if its socket was closed directly a new one is opened here.
+     * Equivalent to {@code ip -n NAME ...}.
      */
     public RtNetlink netlink() {
         synchronized (lock) {
             checkOpen();
-            if (netlink != null) {
+            if (netlink != null && !netlink.socket().isClosed()) {
                 return netlink;
             }
         }
         // Opened without holding the lock: a task running on the namespace thread may itself call netlink().
         NetlinkSocket s = call(() -> NetlinkSocket.open(NetlinkConstants.NETLINK_ROUTE));
         synchronized (lock) {
-            if (closed || netlink != null) {
+            if (closed || (netlink != null && !netlink.socket().isClosed())) {
                 s.close();
                 checkOpen();
                 return netlink;
             }
-            netlink = new RtNetlink(s, this);
+            // first use, or someone closed the shared handle's socket itself (rt.socket().close()): a fresh one
+            netlink = new RtNetlink(s, this, true);
             return netlink;
         }
     }
@@ -524,7 +527,7 @@ public final class NetNamespace implements AutoCloseable {
         }
         try {
             if (nl != null) {
-                nl.close();
+                nl.closeOwned();
             }
         } finally {
             if (t != null) {
@@ -592,7 +595,8 @@ public final class NetNamespace implements AutoCloseable {
     }
 
     /** Whether this process has made /run/netns a shared mount point (see {@link #prepareRunDir}). */
-    private static volatile boolean runDirPrepared;
+    private static final java.util.concurrent.atomic.AtomicBoolean RUN_DIR_PREPARED =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
      * mkdir /run/netns and make it a shared mount point, as iproute2's netns_add does. iproute2 does it with
@@ -603,31 +607,51 @@ public final class NetNamespace implements AutoCloseable {
      * again.
      */
     private static void prepareRunDir(String name) {
-        if (runDirPrepared) {
-            return;   // done once per process, as the first namespace is created (iproute2 repeats it every time)
+        prepareRunDir(RUN_NETNS, RUN_DIR_PREPARED, name);
+    }
+
+    /** {@link #prepareRunDir(String)} for any directory, with its own "prepared" flag (tests use their own). */
+    static void prepareRunDir(Path dir, java.util.concurrent.atomic.AtomicBoolean prepared, String name) {
+        if (prepared.get() && stillSharedMount(dir)) {
+            return;
         }
         synchronized (RUN_DIR_LOCK) {
-            try {
-                Files.createDirectories(RUN_NETNS);
-            } catch (java.nio.file.AccessDeniedException e) {
-                throw new NetlinkException("create namespace (mkdir " + RUN_NETNS + ")", name, Errno.EACCES, null, e);
-            } catch (IOException e) {
-                throw NetlinkException.withDetail("create namespace", name, Errno.EIO, "cannot create " + RUN_NETNS + ": " + e, e);
+            prepared.set(false);
+            prepareSharedMount(dir, name);
+            prepared.set(true);
+        }
+    }
+
+    /**
+     * The cheap recheck: a non-recursive {@code MS_SHARED} on {@code dir} succeeds (and changes nothing) when it is
+     * still a shared mount point, and fails with {@code EINVAL} when someone unmounted it or {@code ENOENT} when
+     * it was removed.
+     */
+    static boolean stillSharedMount(Path dir) {
+        return LibC.mount("", dir.toString(), "none", LibC.MS_SHARED, null) == 0;
+    }
+
+    /** mkdir {@code dir} and make it a shared mount point (bind-mounting it onto itself first if it is none). */
+    static void prepareSharedMount(Path dir, String name) {
+        try {
+            Files.createDirectories(dir);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new NetlinkException("create namespace (mkdir " + dir + ")", name, Errno.EACCES, null, e);
+        } catch (IOException e) {
+            throw NetlinkException.withDetail("create namespace", name, Errno.EIO, "cannot create " + dir + ": " + e, e);
+        }
+        boolean madeMountPoint = false;
+        // Shared propagation lets a namespace mounted here later be seen in other mount namespaces.
+        while (LibC.mount("", dir.toString(), "none", LibC.MS_SHARED | LibC.MS_REC, null) != 0) {
+            int e = LibC.errno();
+            if (e != Errno.EINVAL || madeMountPoint) {
+                throw new NetlinkException("create namespace (make " + dir + " a shared mount)", name, e, null);
             }
-            boolean madeMountPoint = false;
-            // Shared propagation lets a namespace mounted here later be seen in other mount namespaces.
-            while (LibC.mount("", RUN_NETNS.toString(), "none", LibC.MS_SHARED | LibC.MS_REC, null) != 0) {
-                int e = LibC.errno();
-                if (e != Errno.EINVAL || madeMountPoint) {
-                    throw new NetlinkException("create namespace (make " + RUN_NETNS + " a shared mount)", name, e, null);
-                }
-                // EINVAL: not a mount point yet. Upgrade it by bind-mounting it onto itself, then retry.
-                if (LibC.mount(RUN_NETNS.toString(), RUN_NETNS.toString(), "none", LibC.MS_BIND | LibC.MS_REC, null) != 0) {
-                    throw new NetlinkException("create namespace (bind mount " + RUN_NETNS + ")", name, LibC.errno(), null);
-                }
-                madeMountPoint = true;
+            // EINVAL: not a mount point yet. Upgrade it by bind-mounting it onto itself, then retry.
+            if (LibC.mount(dir.toString(), dir.toString(), "none", LibC.MS_BIND | LibC.MS_REC, null) != 0) {
+                throw new NetlinkException("create namespace (bind mount " + dir + ")", name, LibC.errno(), null);
             }
-            runDirPrepared = true;
+            madeMountPoint = true;
         }
     }
 
