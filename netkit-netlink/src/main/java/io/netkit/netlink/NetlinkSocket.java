@@ -515,10 +515,22 @@ public final class NetlinkSocket implements AutoCloseable {
                     last++;
                 }
                 int chunkEnd = last < count ? offsets[last] : total;
-                sendFrom(batchWriter, chunkStart, chunkEnd - chunkStart, operations[first], targets[first]);
                 int pending = last - first;
+                try {
+                    sendFrom(batchWriter, chunkStart, chunkEnd - chunkStart, operations[first], targets[first]);
+                } catch (NetlinkException e) {
+                    throw partial(e, failures, failedIndices, answered, first, first, count);
+                }
                 while (pending > 0) {
-                    int n = receive("batch", null);
+                    int n;
+                    try {
+                        n = receive("batch", null);
+                    } catch (NetlinkException e) {
+                        // The kernel handled the whole chunk inside sendmsg: every answer that was not lost is queued
+                        // now. Drop them, so that the next request does not start on a half-read chunk.
+                        drainQueued();
+                        throw partial(e, failures, failedIndices, answered, first, last, count);
+                    }
                     reader.reset(rxBuf, 0, n);
                     while (reader.next()) {
                         int idx = reader.seq() - base;
@@ -563,6 +575,56 @@ public final class NetlinkSocket implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * The batch stopped part-way ({@code e}) while requests {@code [first, sentEnd)} of the current chunk were out:
+     * what was learned until then, as a {@link NetlinkBatchException}.
+     */
+    private static NetlinkBatchException partial(NetlinkException e, List<NetlinkException> failures,
+                                                 List<Integer> failedIndices, boolean[] answered, int first,
+                                                 int sentEnd, int count) {
+        List<Integer> applied = new ArrayList<>();
+        List<Integer> unconfirmed = new ArrayList<>();
+        List<Integer> notSent = new ArrayList<>();
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < failures.size(); i++) {
+            order.add(i);
+        }
+        order.sort((a, b) -> Integer.compare(failedIndices.get(a), failedIndices.get(b)));
+        List<NetlinkException> f = new ArrayList<>();
+        List<Integer> fi = new ArrayList<>();
+        for (int i : order) {
+            f.add(failures.get(i));
+            fi.add(failedIndices.get(i));
+        }
+        for (int i = 0; i < count; i++) {
+            if (answered[i]) {
+                if (!fi.contains(i)) {
+                    applied.add(i);
+                }
+            } else if (i < sentEnd) {
+                unconfirmed.add(i);
+            } else {
+                notSent.add(i);
+            }
+        }
+        return new NetlinkBatchException(e, f, fi, applied, unconfirmed, notSent, count);
+    }
+
+    /** Reads and discards every datagram already queued (without waiting), including a pending ENOBUFS. */
+    private void drainQueued() {
+        for (int i = 0; i < 100_000; i++) {
+            long n = LibC.recvfrom(fd, rxPointer, rxBuf.capacity(), LibC.MSG_DONTWAIT | LibC.MSG_TRUNC, null, null);
+            if (n < 0 && LibC.errno() != Errno.ENOBUFS && LibC.errno() != Errno.EINTR) {
+                return;   // EAGAIN: empty
+            }
+        }
+    }
+
+    /** Shrinks the socket's receive buffer (SO_RCVBUFFORCE): lets tests overrun it. */
+    void receiveBufferForTest(int bytes) {
+        setInt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUFFORCE, bytes);
     }
 
     /** Starts a dump and gives it up after one datagram, as a receive failure would: lets tests see the drain. */
