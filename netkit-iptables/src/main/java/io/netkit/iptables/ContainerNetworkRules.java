@@ -35,8 +35,8 @@ import java.util.Set;
  * -I PREROUTING 1 -m addrtype --dst-type LOCAL -j NETKIT-DNAT-h
  * -I OUTPUT 1 ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j NETKIT-DNAT-h
  * *filter
- * -N NETKIT-USER                         (only when absent; never flushed or deleted by netkit)
- * :NETKIT-FWD-h                          -A ... -j NETKIT-USER                             (admin first)
+ * -N NETKIT-USER                         (adminChain: only when absent; never flushed or deleted by netkit)
+ * :NETKIT-FWD-h                          -A ... -j NETKIT-USER                             (adminChain)
  *                                        -A ... -i B -o X -j DROP; -i X -o B -j DROP    (isolateFrom X)
  *                                        -A ... -d C/32 -o B -p P --dport CP -j ACCEPT  (publish)
  *                                        -A ... -o B -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
@@ -47,7 +47,7 @@ import java.util.Set;
  * The FORWARD rules accept this network's traffic even when the FORWARD policy is DROP; packets they do not
  * accept return to FORWARD unchanged.
  *
- * <p><b>Administrator chain.</b> Every network's FORWARD chain first jumps to {@value #ADMIN_CHAIN} (filter
+ * <p><b>Administrator chain.</b> With {@link Builder#adminChain()}, the network's FORWARD chain first jumps to {@value #ADMIN_CHAIN} (filter
  * table, one per host and family, like Docker's {@code DOCKER-USER}). netkit creates it empty when it is
  * absent and never flushes or deletes it: rules an administrator puts there ({@code iptables -I NETKIT-USER
  * -s 10.0.0.0/8 -j DROP}) are evaluated before netkit's accepts and isolation, and a DROP there wins. A packet
@@ -93,6 +93,7 @@ public final class ContainerNetworkRules {
         private final Family family;
         private boolean masquerade;
         private boolean forwardAccept;
+        private boolean adminChain;
         private final Set<String> isolated = new LinkedHashSet<>();
         private final List<Publish> published = new ArrayList<>();
 
@@ -126,6 +127,16 @@ public final class ContainerNetworkRules {
          */
         public Builder forwardAccept() {
             forwardAccept = true;
+            return this;
+        }
+
+        /**
+         * Makes the network's FORWARD chain jump first to the administrator's chain {@value #ADMIN_CHAIN}
+         * ({@code -A NETKIT-FWD-h -j NETKIT-USER}), which is created when absent and never flushed or deleted by
+         * netkit, so an administrator's DROP there wins over netkit's accepts (Docker's {@code DOCKER-USER}).
+         */
+        public Builder adminChain() {
+            adminChain = true;
             return this;
         }
 
@@ -223,8 +234,10 @@ public final class ContainerNetworkRules {
                         .destinationType(AddressType.LOCAL).target(Target.jump(dnat)).build(), true);
             }
             if (forwardAccept || !published.isEmpty() || !isolated.isEmpty()) {
-                b.sharedChain(Table.FILTER, ADMIN_CHAIN);
-                b.rule(Table.FILTER, Rule.builder(fwd).comment("admin first").target(Target.jump(ADMIN_CHAIN)).build());
+                if (adminChain) {
+                    b.sharedChain(Table.FILTER, ADMIN_CHAIN);
+                    b.rule(Table.FILTER, Rule.builder(fwd).comment("admin first").target(Target.jump(ADMIN_CHAIN)).build());
+                }
                 for (String other : isolated) {
                     b.rule(Table.FILTER, Rule.builder(fwd).inInterface(bridge).outInterface(other)
                             .comment("isolate").target(Target.DROP).build());

@@ -33,9 +33,7 @@ class LayoutGoldenTest {
         String payload = ContainerNetworkRules.builder(OWNER, "br0", "172.16.0.0/24").forwardAccept().build().render();
         assertThat(payload).isEqualTo("""
                 *filter
-                -N NETKIT-USER
                 :NETKIT-FWD-11c844f9 - [0:0]
-                -A NETKIT-FWD-11c844f9 -m comment --comment "netkit:mynet admin first" -j NETKIT-USER
                 -A NETKIT-FWD-11c844f9 -o br0 -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment "netkit:mynet replies" -j ACCEPT
                 -A NETKIT-FWD-11c844f9 -i br0 ! -o br0 -m comment --comment "netkit:mynet outbound" -j ACCEPT
                 -A NETKIT-FWD-11c844f9 -i br0 -o br0 -m comment --comment "netkit:mynet internal" -j ACCEPT
@@ -52,9 +50,7 @@ class LayoutGoldenTest {
                 .build().render();
         assertThat(payload).isEqualTo("""
                 *filter
-                -N NETKIT-USER
                 :NETKIT-FWD-11c844f9 - [0:0]
-                -A NETKIT-FWD-11c844f9 -m comment --comment "netkit:mynet admin first" -j NETKIT-USER
                 -A NETKIT-FWD-11c844f9 -d 172.16.0.2/32 -o br0 -p tcp -m tcp --dport 80 -m comment --comment "netkit:mynet publish" -j ACCEPT
                 -A NETKIT-FWD-11c844f9 -d 172.16.0.3/32 -o br0 -p udp -m udp --dport 53 -m comment --comment "netkit:mynet publish" -j ACCEPT
                 -I FORWARD 1 -m comment --comment "netkit:mynet" -j NETKIT-FWD-11c844f9
@@ -80,9 +76,7 @@ class LayoutGoldenTest {
         assertThat(rules.family()).isEqualTo(Family.IPV6);
         assertThat(rules.render()).isEqualTo("""
                 *filter
-                -N NETKIT-USER
                 :NETKIT-FWD-11c844f9 - [0:0]
-                -A NETKIT-FWD-11c844f9 -m comment --comment "netkit:mynet admin first" -j NETKIT-USER
                 -A NETKIT-FWD-11c844f9 -i br0 -o br1 -m comment --comment "netkit:mynet isolate" -j DROP
                 -A NETKIT-FWD-11c844f9 -i br1 -o br0 -m comment --comment "netkit:mynet isolate" -j DROP
                 -A NETKIT-FWD-11c844f9 -o br0 -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment "netkit:mynet replies" -j ACCEPT
@@ -141,8 +135,16 @@ class LayoutGoldenTest {
 
     @Test
     void adminChainIsCreatedOnlyWhenAbsentAndNeverFlushed() {
-        OwnedRules rules = ContainerNetworkRules.builder(OWNER, "br0", "172.16.0.0/24").forwardAccept().build();
+        assertThat(ContainerNetworkRules.builder(OWNER, "br0", "172.16.0.0/24").forwardAccept().build()
+                .sharedChains(Table.FILTER)).isEmpty();
+        OwnedRules rules = ContainerNetworkRules.builder(OWNER, "br0", "172.16.0.0/24").adminChain().forwardAccept().build();
         assertThat(rules.sharedChains(Table.FILTER)).containsExactly("NETKIT-USER");
+        assertThat(rules.render()).startsWith("""
+                *filter
+                -N NETKIT-USER
+                :NETKIT-FWD-11c844f9 - [0:0]
+                -A NETKIT-FWD-11c844f9 -m comment --comment "netkit:mynet admin first" -j NETKIT-USER
+                """);
         Ruleset withAdminRule = Ruleset.parse("""
                 *filter
                 :FORWARD DROP [0:0]

@@ -58,7 +58,7 @@ class RealTrafficTest {
 
             Iptables ipt = Iptables.builder().runner(host.runner()).backend(b).build();
             Owner owner = Owner.of("nkt-traffic");
-            ipt.apply(ContainerNetworkRules.builder(owner, "nkbr0", "172.16.0.0/24").masquerade().forwardAccept()
+            ipt.apply(ContainerNetworkRules.builder(owner, "nkbr0", "172.16.0.0/24").adminChain().masquerade().forwardAccept()
                     .publish(Protocol.TCP, 8080, "172.16.0.2", 80).build());
 
             assertThat(ping(c1, "203.0.113.1")).as("masquerade + forward accept").isTrue();
@@ -85,7 +85,7 @@ class RealTrafficTest {
             host.exec(b.command(Family.IPV4), "-I", ContainerNetworkRules.ADMIN_CHAIN, "-s", "172.16.0.3/32", "-j", "DROP");
             assertThat(ping(c2, "203.0.113.1")).as("admin DROP wins over netkit's accept").isFalse();
             assertThat(ping(c1, "203.0.113.1")).as("others pass").isTrue();
-            ipt.apply(ContainerNetworkRules.builder(owner, "nkbr0", "172.16.0.0/24").masquerade().forwardAccept().build());
+            ipt.apply(ContainerNetworkRules.builder(owner, "nkbr0", "172.16.0.0/24").adminChain().masquerade().forwardAccept().build());
             assertThat(ping(c2, "203.0.113.1")).as("a re-apply does not flush the admin chain").isFalse();
 
             ipt.remove(owner);
