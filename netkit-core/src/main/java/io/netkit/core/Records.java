@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * for anything else. A bad record is reported and ignored, never obeyed.
  *
  * <pre>
- * bridge:   netkit:v1 id=1a2b3c4d subnet=172.16.0.0/24 gw=172.16.0.1 masq=1 group=G reap=R mtu=0 [pub=1] [del=1]
+ * bridge:   netkit:v1 id=1a2b3c4d subnet=172.16.0.0/24 gw=172.16.0.1 masq=1 group=G reap=R mtu=0 [pub=1] [del=1] [new=1]
  * endpoint: netkit:v1 net=br0 nid=1a2b3c4d addr=172.16.0.2/24 if=eth0 ino=4026532... ns=NAME|path=/proc/.. own=1 [pub=t8080:80]
  * detached: netkit:v1 net=br0 nid=1a2b3c4d detached=1 [ns=NAME ino=.. own=1]
  * </pre>
@@ -36,6 +36,7 @@ final class Records {
     static final String K_REAP = "reap";
     static final String K_MTU = "mtu";
     static final String K_DELETING = "del";
+    static final String K_CREATING = "new";
     static final String K_NET = "net";
     static final String K_NET_ID = "nid";
     static final String K_NS = "ns";
@@ -66,16 +67,21 @@ final class Records {
 
     /**
      * A network's bridge. {@code publishing}: ports were published on the network at some time (every attach and
-     * detach then re-applies its rules); {@code deleting}: a teardown began (any later process finishes it).
+     * detach then re-applies its rules); {@code deleting}: a teardown began (any later process finishes it);
+     * {@code creating}: {@code create()} has not finished (a later process finding it so undoes it).
      */
     record BridgeRecord(String id, IpPrefix subnet, InetAddress gateway, boolean masquerade, int group, int reapGroup,
-                        int mtu, boolean publishing, boolean deleting) implements Record {
+                        int mtu, boolean publishing, boolean deleting, boolean creating) implements Record {
         BridgeRecord withPublishing() {
-            return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, true, deleting);
+            return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, true, deleting, creating);
         }
 
         BridgeRecord withDeleting() {
-            return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, true);
+            return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, true, creating);
+        }
+
+        BridgeRecord created() {
+            return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, deleting, false);
         }
 
         String encode() {
@@ -92,6 +98,9 @@ final class Records {
             }
             if (deleting) {
                 m.put(K_DELETING, "1");
+            }
+            if (creating) {
+                m.put(K_CREATING, "1");
             }
             return Alias.encode(m);
         }
@@ -209,7 +218,8 @@ final class Records {
         if (mtu != 0 && mtu < 68) {
             throw new BadRecordException("mtu " + mtu + " out of range: expected 0 or 68..65535");
         }
-        return new BridgeRecord(id, subnet, gw, masq, group, reap, mtu, flag(m, K_PUBLISH), flag(m, K_DELETING));
+        return new BridgeRecord(id, subnet, gw, masq, group, reap, mtu, flag(m, K_PUBLISH), flag(m, K_DELETING),
+                flag(m, K_CREATING));
     }
 
     static EndpointRecord parseEndpoint(Map<String, String> m) {
