@@ -247,7 +247,7 @@ public final class Leftovers {
             }
             String net = bridge + "@" + id;
             if (f.endsWith(".d")) {
-                for (Intents.Abandoned a : Intents.abandoned(p)) {
+                for (Intents.Abandoned a : Intents.abandoned(p, false)) {
                     if (a.namespace() != null && a.inode() != 0) {
                         namespace(s, a.namespace(), a.inode(), net);
                     }
