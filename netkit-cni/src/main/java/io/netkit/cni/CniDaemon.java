@@ -37,6 +37,7 @@ public final class CniDaemon implements AutoCloseable {
     public static final String DEFAULT_SOCKET = "/run/netkit/cni.sock";
     private static final byte[] MAGIC = "NKCNI1\0".getBytes(StandardCharsets.US_ASCII);
     private static final int MAX_REQUEST = 4 << 20;
+    private static final int OWN_UID = ownUid();
 
     private final UnixListener listener;
     private final CniPlugin plugin = new CniPlugin();
@@ -90,6 +91,13 @@ public final class CniDaemon implements AutoCloseable {
 
     private void serve(UnixListener.Connection c) {
         try (c) {
+            if (c.peerUid() != 0 && c.peerUid() != OWN_UID) {
+                // The socket is 0600 in a 0700 directory; this is the second lock.
+                LOG.warn("refused a request from uid {} (pid {}): only root may use the netkit CNI daemon", c.peerUid(), c.peerPid());
+                c.write(("1\n{\"cniVersion\":\"1.1.0\",\"code\":50,\"msg\":\"permission denied\",\"details\":\"only root may "
+                        + "call the netkit CNI daemon\"}\n").getBytes(StandardCharsets.US_ASCII));
+                return;
+            }
             NetNamespace callerNs;
             try {
                 // Opened while the caller waits for the answer: the pid cannot have been reused.
@@ -152,6 +160,14 @@ public final class CniDaemon implements AutoCloseable {
             i = end + 1;
         }
         return -1;
+    }
+
+    private static int ownUid() {
+        try {
+            return Integer.parseInt(java.nio.file.Files.getAttribute(Path.of("/proc/self"), "unix:uid").toString());
+        } catch (java.io.IOException | RuntimeException e) {
+            return 0;
+        }
     }
 
     /** Blocks until {@link #close()}. */

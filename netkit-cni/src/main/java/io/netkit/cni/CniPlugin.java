@@ -145,7 +145,7 @@ public final class CniPlugin implements AutoCloseable {
                             cns.close();
                         }
                     }
-                    LOG.info("DEL {} {} on {}", id, ifname, c.bridge());
+                    LOG.info("DEL {} {} on {} in {} ms", id, ifname, c.bridge(), String.format("%.1f", (System.nanoTime() - t0) / 1e6));
                     return new Response(0, "");
                 }
                 case "CHECK" -> {

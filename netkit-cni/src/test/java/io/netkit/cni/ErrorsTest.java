@@ -123,6 +123,9 @@ class ErrorsTest {
         JsonObject o = error(call(env("ADD", "x2", "/run/netns/" + sb.name("x2")), CONF), CniException.SUBNET_EXHAUSTED);
         assertThat(o.get("msg").getAsString()).contains("10.78.0.0/30");
         assertThat(o.get("details").getAsString()).contains("larger subnet");
+        Map<String, String> status = env("STATUS", "", "");
+        JsonObject st = error(call(status, CONF.replace("1.0.0", "1.1.0")), CniException.PLUGIN_NOT_AVAILABLE);
+        assertThat(st.get("msg").getAsString()).contains("no free address");
         assertThat(Proc.ok("ip", "-n", sb.name("x2"), "-o", "link")).doesNotContain("eth0");
         assertThat(hostLinks().lines().filter(l -> l.matches(".*nkc[0-9a-f]{12}.*")).count()).isEqualTo(1);
         assertThat(call(env("DEL", "x1", "/run/netns/" + sb.name("x1")), CONF).exitCode()).isZero();
@@ -134,6 +137,10 @@ class ErrorsTest {
         assertThat(bad.get("msg").getAsString()).contains("10.78.0.0/33");
         JsonObject v6 = error(call(env("ADD", "c1", "/run/netns/x"), CONF.replace("10.78.0.0/30", "fd00::/64")), 2);
         assertThat(v6.get("msg").getAsString()).contains("IPv6");
+        Map<String, String> check = env("CHECK", "c1", "/run/netns/" + sb.name("x1"));
+        NetNamespace.create(sb.name("chk")).close();
+        check.put("CNI_NETNS", "/run/netns/" + sb.name("chk"));
+        assertThat(error(call(check, CONF), 7).get("msg").getAsString()).contains("prevResult");
         JsonObject dhcp = error(call(env("ADD", "c1", "/run/netns/x"), CONF.replace("host-local", "dhcp")), 2);
         assertThat(dhcp.get("msg").getAsString()).contains("dhcp");
     }
