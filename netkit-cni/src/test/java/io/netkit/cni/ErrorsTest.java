@@ -146,6 +146,22 @@ class ErrorsTest {
     }
 
     @Test
+    void delThenAddAgainIntoTheSameNamespaceRightAway() {
+        // DEL leaves the veth pair to the bulk reaper; an immediate re-ADD (podman network disconnect + connect) must work
+        NetNamespace.create(sb.name("re")).close();
+        String conf = CONF.replace("nkebr0", "nkebr2").replace("10.78.0.0/30", "10.80.0.0/24");
+        Map<String, String> e = env("ADD", "re1", "/run/netns/" + sb.name("re"));
+        for (int round = 0; round < 3; round++) {
+            e.put("CNI_COMMAND", "ADD");
+            Proc.Result add = call(e, conf);
+            assertThat(add.exitCode()).as(add.stdout()).isZero();
+            assertThat(Proc.ok("ip", "-n", sb.name("re"), "-o", "-4", "addr", "show", "dev", "eth0")).contains("inet 10.80.0.2/24");
+            e.put("CNI_COMMAND", "DEL");
+            assertThat(call(e, conf).exitCode()).isZero();
+        }
+    }
+
+    @Test
     void versionListsTheSupportedVersions() {
         Proc.Result r = call(Map.of("CNI_COMMAND", "VERSION"), "{\"cniVersion\": \"1.0.0\"}");
         assertThat(r.exitCode()).isZero();
