@@ -75,6 +75,14 @@ class ErrorsTest {
         return o;
     }
 
+    static String contents(Path p) {
+        try {
+            return java.nio.file.Files.readString(p);
+        } catch (java.io.IOException e) {
+            return "(unreadable: " + e + ")";
+        }
+    }
+
     String hostLinks() {
         return Proc.ok("ip", "-n", sb.hostNamespace().name().orElseThrow(), "-o", "link");
     }
@@ -176,8 +184,11 @@ class ErrorsTest {
         Map<String, String> e = env("ADD", "slow1", "/run/netns/" + sb.name("slow"));
         e.put("NETKIT_CNI_SOCKET", tmp.resolve("no-daemon.sock").toString());
         e.put("NETKIT_CNI_JAR", Proc.jar().toString());
+        e.put("NETKIT_CNI_LOG", tmp.resolve("slow/cni.log").toString());
         Proc.Result r = call(e, CONF.replace("nkebr0", "nkebr1").replace("10.78.0.0/30", "10.79.0.0/24"));
         assertThat(r.exitCode()).as(r.stdout() + r.stderr()).isZero();
+        assertThat(r.stderr()).as("logs go to the file, not to stdout or stderr").isEmpty();
+        assertThat(contents(tmp.resolve("slow/cni.log"))).contains("ADD slow1 eth0 on nkebr1");
         assertThat(JsonParser.parseString(r.stdout()).getAsJsonObject().getAsJsonArray("ips").get(0).getAsJsonObject()
                 .get("address").getAsString()).isEqualTo("10.79.0.2/24");
         e.put("CNI_COMMAND", "DEL");
