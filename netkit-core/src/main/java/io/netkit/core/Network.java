@@ -2,6 +2,7 @@ package io.netkit.core;
 
 import io.netkit.core.internal.Alias;
 import io.netkit.core.internal.Firewall;
+import io.netkit.core.internal.Flows;
 import io.netkit.core.internal.Inside;
 import io.netkit.core.internal.Ipv4;
 import io.netkit.core.internal.Names;
@@ -441,6 +442,7 @@ public final class Network implements AutoCloseable {
             String nsPath;
             IpPrefix address;
             int peerIndex;
+            boolean publishingNetwork;
             try (NetworkLock.Held held = lock.acquire()) {
                 step = "allocate an address";
                 View view = view(held, op);
@@ -532,8 +534,11 @@ public final class Network implements AutoCloseable {
                 held.changed();
                 view.allocate(offset, hostIf, inode);
                 undo.push("delete veth " + hostIf, () -> deleteVethNow(hostIf));
+                publishingNetwork = records != null || view.publishing;
                 if (records != null) {
                     step = "publish " + publish;
+                    recheckHostPorts(hostIf, publish, label);
+                    hostLinks().setHairpin(hostIf, true); // container -> host address:own published port
                     markPublishing(held);
                     records.put(hostIf, rec);
                     applyRules(records);
@@ -548,6 +553,10 @@ public final class Network implements AutoCloseable {
 
             step = "configure " + ifname + " in " + label;
             configureInside(ns, create, ifname, peerIndex, address, op);
+            if (publishingNetwork) {
+                // A previous holder of the address may have vanished without a detach: its flows go now.
+                Flows.forget(host.netns(), address.address(), op);
+            }
 
             Endpoint ep = new Endpoint(this, hostIf, ifname, address, nsName, nsPath, inode, create, ns, create);
             endpoints.put(hostIf, ep);
@@ -741,9 +750,24 @@ public final class Network implements AutoCloseable {
             } catch (RuntimeException e) {
                 throw new NetkitException(op, "record the mappings on " + hostIf, e);
             }
+            if (add != null) {
+                try {
+                    recheckHostPorts(hostIf, List.of(add), ep.name());
+                } catch (IllegalArgumentException taken) {
+                    try {
+                        links.setAlias(hostIf, oldAlias);
+                    } catch (RuntimeException undo) {
+                        taken.addSuppressed(undo);
+                    }
+                    throw taken;
+                }
+            }
             records.put(hostIf, updated);
             try {
                 applyRules(records);
+                if (add != null) {
+                    links.setHairpin(hostIf, true); // container -> host address:own published port
+                }
             } catch (RuntimeException e) {
                 try {
                     links.setAlias(hostIf, oldAlias);
@@ -757,7 +781,26 @@ public final class Network implements AutoCloseable {
                 }
                 throw new NetkitException(op, "apply the network's iptables rules", e);
             }
+            if (remove != null) {
+                // Flows translated for the port keep their DNAT in conntrack (a UDP client that keeps sending never
+                // starts over): cut them, so the next packet meets the rules without the mapping.
+                Flows.cut(host.netns(), remove.protocol() == Protocol.TCP, remove.hostPort(), ep.address(), op);
+            }
             return true;
+        }
+    }
+
+    /**
+     * After this endpoint's record with {@code ports} is in the kernel: refuses (IllegalArgumentException naming the
+     * holder) if another endpoint of any netkit network on the host now holds one of the host ports. Each network
+     * checks under its own lock, so two networks may pass the first check at once; both records are in the kernel
+     * before either re-checks, so at least the later one sees the other and yields (both may yield; never both win).
+     */
+    private void recheckHostPorts(String hostIf, List<PortMapping> ports, String label) {
+        Map<String, Map<String, String>> now = records(hostLinks().list());
+        now.remove(hostIf);
+        for (PortMapping m : ports) {
+            checkHostPortFree(now, null, m, label);
         }
     }
 
@@ -972,6 +1015,8 @@ public final class Network implements AutoCloseable {
             throw new NetkitException(op, "release host interface " + hostIf, e);
         }
         endpoints.remove(hostIf);
+        // Flows to and from the address (DNAT of published ports above all) must not reach its next holder.
+        Flows.forget(host.netns(), endpoint.address(), op);
         if (endpoint.ownsNamespace()) {
             endpoint.release();
             deleteOwnedNamespace(endpoint.namespaceName().orElse(null), endpoint.namespaceInode(), op);
