@@ -165,6 +165,40 @@ class PublishFlowsTest {
     }
 
     @Test
+    void flowsOfAnEndpointWhoseNamespaceVanishedAreCutWhenItsAddressIsReused() throws Exception {
+        try (Sandbox sb = Sandbox.create(PREFIX);
+             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").masquerade().create()) {
+            // A namespace someone else made, which then vanishes behind netkit's back (no detach).
+            Cmd.run("ip", "netns", "add", sb.name("gone"));
+            io.netkit.netlink.NetNamespace goneNs = io.netkit.netlink.NetNamespace.open(sb.name("gone"));
+            Endpoint gone = net.attach(EndpointSpec.existing(goneNs).publish(Protocol.UDP, 5353, 53));
+            InetAddress address = gone.address();
+            try (DatagramSocket client = sb.internet().call(() -> new DatagramSocket(40055))) {
+                try (DatagramSocket server = gone.call(() -> new DatagramSocket(53))) {
+                    server.setSoTimeout(700);
+                    for (int i = 0; i < 3; i++) {
+                        assertThat(sendAndReceive(client, sb.uplinkAddress(), 5353, server, "hello " + i)).isTrue();
+                        byte[] r = "answer".getBytes(StandardCharsets.US_ASCII);
+                        server.send(new DatagramPacket(r, r.length, sb.internetAddress(), 40055));
+                    }
+                }
+                goneNs.close();
+                Cmd.run("ip", "netns", "del", sb.name("gone"));
+                assertThat(Probe.eventually(5000, () -> Probe.ip(sb.name("host"), "link", "show", "master", "br0").isEmpty()))
+                        .as("the vanished namespace's veth is gone").isTrue();
+                Endpoint next = net.attach(EndpointSpec.create(sb.name("next")).address(address.getHostAddress()));
+                try (DatagramSocket server = next.call(() -> new DatagramSocket(53))) {
+                    server.setSoTimeout(500);
+                    for (int i = 0; i < 3; i++) {
+                        assertThat(sendAndReceive(client, sb.uplinkAddress(), 5353, server, "for the old one " + i))
+                                .as("the vanished endpoint's flow reaching the new holder, datagram %d", i).isFalse();
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void aHostPortIsHeldByOneNetworkEvenWhenTwoPublishAtOnce() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX);
              Network a = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").create();
