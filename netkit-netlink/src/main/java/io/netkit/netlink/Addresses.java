@@ -2,6 +2,7 @@ package io.netkit.netlink;
 
 import static io.netkit.netlink.codec.IfAddrConstants.IFA_ADDRESS;
 import static io.netkit.netlink.codec.IfAddrConstants.IFA_BROADCAST;
+import static io.netkit.netlink.codec.IfAddrConstants.IFA_CACHEINFO;
 import static io.netkit.netlink.codec.IfAddrConstants.IFA_FLAGS;
 import static io.netkit.netlink.codec.IfAddrConstants.IFA_LABEL;
 import static io.netkit.netlink.codec.IfAddrConstants.IFA_LOCAL;
@@ -58,7 +59,7 @@ public final class Addresses {
     public void add(String link, IpPrefix address, AddressOptions options) {
         Objects.requireNonNull(address, "address == null");
         Objects.requireNonNull(options, "options == null");
-        InterfaceNames.validate(link);
+        InterfaceNames.validateExisting(link);
         if (options.label != null && !(options.label.equals(link) || options.label.startsWith(link + ":"))) {
             throw new IllegalArgumentException("invalid address label \"" + options.label + "\": must be \"" + link
                     + "\" or start with \"" + link + ":\"");
@@ -101,7 +102,7 @@ public final class Addresses {
      */
     public void delete(String link, IpPrefix address) {
         Objects.requireNonNull(address, "address == null");
-        InterfaceNames.validate(link);
+        InterfaceNames.validateExisting(link);
         int index = rt.links().index(link);
         rt.socket().execute("delete address", address + " dev " + link, RTM_DELADDR, 0, w -> {
             w.ifAddrMsg(address.family(), address.prefixLength(), 0, 0, index);
@@ -135,7 +136,7 @@ public final class Addresses {
 
     /** The addresses of {@code link}. Equivalent to: {@code ip addr show dev LINK}. */
     public List<Address> list(String link) {
-        InterfaceNames.validate(link);
+        InterfaceNames.validateExisting(link);
         int index = rt.links().index(link);
         List<Address> out = new ArrayList<>();
         for (Address a : rt.socket().dump("list addresses", RTM_GETADDR, w -> w.ifAddrMsg(AF_UNSPEC, 0, 0, 0, index),
@@ -169,6 +170,8 @@ public final class Addresses {
         InetAddress address = null;
         InetAddress broadcast = null;
         String label = null;
+        long valid = Address.FOREVER;
+        long preferred = Address.FOREVER;
         NlAttrReader a = m.attributes(IFADDRMSG_LEN);
         while (a.next()) {
             switch (a.type()) {
@@ -187,6 +190,14 @@ public final class Addresses {
                 case IFA_FLAGS:
                     flags = a.u32();
                     break;
+                case IFA_CACHEINFO:
+                    if (a.payloadLength() < 8) {
+                        throw new MalformedMessageException("IFA_CACHEINFO of " + a.payloadLength()
+                                + " byte(s), expected 16", a.offset());
+                    }
+                    preferred = Integer.toUnsignedLong(a.buffer().getInt(a.payloadOffset()));
+                    valid = Integer.toUnsignedLong(a.buffer().getInt(a.payloadOffset() + 4));
+                    break;
                 default:
                     break;
             }
@@ -199,7 +210,9 @@ public final class Addresses {
         if (prefixLen > max) {
             throw new MalformedMessageException("RTM_NEWADDR prefix length " + prefixLen, m.offset());
         }
-        return new Address(index, family, new IpPrefix(ip, prefixLen), broadcast, scope, flags, label);
+        InetAddress peer = local != null && address != null && !local.equals(address) ? address : null;
+        return new Address(index, family, new IpPrefix(ip, prefixLen), broadcast, scope, flags, label, peer, valid,
+                preferred);
     }
 
     static InetAddress ip(NlAttrReader a, int size) {

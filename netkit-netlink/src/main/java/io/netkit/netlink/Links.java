@@ -445,9 +445,7 @@ public final class Links {
 
     private static NetlinkException translate(NetlinkException e, LinkSpec spec) {
         if (e.errno() == Errno.EOPNOTSUPP && "create link".equals(e.operation())) {
-            return NetlinkException.withDetail("create link", e.target(), e.errno(),
-                    "link kind \"" + spec.kind() + "\" is not supported by this kernel (driver not built in and"
-                            + " module not loadable)" + (e.extAck() != null ? "; kernel says: " + e.extAck() : ""), e);
+            return NetlinkException.withDetail("create link", e.target(), e.errno(), unsupported(e.extAck(), spec), e);
         }
         if (e.errno() == Errno.EEXIST && "create link".equals(e.operation())) {
             LinkSpec.Fields f = spec.f;
@@ -456,6 +454,30 @@ public final class Links {
                     + ": delete it first or choose another name");
         }
         return notFound(e);
+    }
+
+    /**
+     * What an {@code EOPNOTSUPP} from creating {@code spec} really means. The kernel answers a kind it has no
+     * driver for with the ext-ack text "Unknown device type"; a master that cannot take ports (no
+     * {@code ndo_add_slave}: a veth, a vxlan, ...) with no text at all; a setting the driver does not implement
+     * (e.g. bridge STP in a namespace) with its own text.
+     */
+    static String unsupported(String extAck, LinkSpec spec) {
+        String kind = spec.kind();
+        String master = spec.f.masterName != null ? spec.f.masterName
+                : spec.f.masterIndex > 0 ? "#" + spec.f.masterIndex : null;
+        String said = extAck != null ? "; kernel says: " + extAck : "";
+        if (extAck != null && extAck.toLowerCase(java.util.Locale.ROOT).contains("unknown device type")
+                || extAck == null && master == null) {
+            return "link kind \"" + kind + "\" is not supported by this kernel (driver not built in and module not"
+                    + " loadable)" + said;
+        }
+        if (extAck == null) {
+            return "the master \"" + master + "\" cannot take ports (only a bridge, bond or team can be a master;"
+                    + " the \"" + kind + "\" link itself is supported): give a bridge as master";
+        }
+        return "this kernel's \"" + kind + "\" driver does not support a setting of this link" + said
+                + (master != null ? " (or the master \"" + master + "\" cannot take ports)" : "");
     }
 
     static NetlinkException notFound(NetlinkException e) {
@@ -481,7 +503,7 @@ public final class Links {
      * @throws LinkNotFoundException if there is none
      */
     public Link get(String name) {
-        InterfaceNames.validate(name);
+        InterfaceNames.validateExisting(name);
         try {
             return rt.socket().request("get link", name, RTM_GETLINK, 0, w -> {
                 w.ifInfoMsg(AF_UNSPEC, 0, 0, 0, 0);
@@ -494,8 +516,8 @@ public final class Links {
     }
 
     /**
-     * The interface index of the link named {@code name}, as {@code if_nametoindex(3)} finds it: one ioctl, no
-     * netlink message and no decoding (see {@link NetlinkSocket#interfaceIndex(String)}).
+     * The interface index of the link named {@code name}: one {@code RTM_GETLINK} of which only the index is read
+     * (see {@link NetlinkSocket#interfaceIndex(String)}; a miss never makes the kernel load a module).
      *
      * @throws LinkNotFoundException if there is none
      */
@@ -571,7 +593,7 @@ public final class Links {
 
     /** Makes the link a port of the bridge {@code master}. Equivalent to: {@code ip link set NAME master BR}. */
     public void setMaster(String name, String master) {
-        InterfaceNames.validate(name);
+        InterfaceNames.validateExisting(name);
         int masterIndex = index(master);
         set("set link master", name, 0, 0, w -> w.attrU32(IFLA_MASTER, masterIndex));
     }
@@ -583,7 +605,7 @@ public final class Links {
 
     /** Renames the link (it must be down). Equivalent to: {@code ip link set NAME name NEWNAME}. */
     public void rename(String name, String newName) {
-        InterfaceNames.validate(name);
+        InterfaceNames.validateExisting(name);
         InterfaceNames.validate(newName);
         int index = index(name);
         try {
@@ -602,6 +624,22 @@ public final class Links {
     public void setAlias(String name, String alias) {
         LinkSpec.checkAlias(alias);
         set("set link alias", name, 0, 0, w -> w.attrString(IFLA_IFALIAS, alias));
+    }
+
+    /**
+     * Unplugs the link from its bridge in ONE request: out of the bridge, down, into link group {@code group}, alias
+     * replaced by {@code alias}. From the moment the kernel acknowledges, no frame from the link reaches the bridge.
+     * Equivalent to: {@code ip link set NAME nomaster down group G alias TEXT}.
+     *
+     * @throws LinkNotFoundException if there is no such link
+     */
+    public void unplug(String name, int group, String alias) {
+        LinkSpec.checkAlias(alias);
+        set("unplug link", name, 0, IFF_UP, w -> {
+            w.attrU32(IFLA_MASTER, 0);
+            w.attrU32(IFLA_GROUP, group);
+            w.attrString(IFLA_IFALIAS, alias);
+        });
     }
 
     /**
@@ -644,7 +682,7 @@ public final class Links {
      * @throws LinkNotFoundException if there is none
      */
     public void delete(String name) {
-        InterfaceNames.validate(name);
+        InterfaceNames.validateExisting(name);
         try {
             rt.socket().execute("delete link", name, RTM_DELLINK, 0, w -> {
                 w.ifInfoMsg(AF_UNSPEC, 0, 0, 0, 0);
@@ -678,7 +716,7 @@ public final class Links {
     }
 
     private void set(String operation, String name, int flags, int change, Consumer<NlMsgWriter> attrs) {
-        InterfaceNames.validate(name);
+        InterfaceNames.validateExisting(name);
         try {
             rt.socket().execute(operation, name, RTM_NEWLINK, 0, w -> {
                 w.ifInfoMsg(AF_UNSPEC, 0, 0, flags, change);
@@ -698,6 +736,7 @@ public final class Links {
     private static final class Scratch {
         final NlAttrReader attrs = new NlAttrReader();
         final NlAttrReader info = new NlAttrReader();
+        final NlAttrReader data = new NlAttrReader();
         int[] unknown = new int[64];
         byte[] text = new byte[256];
     }
@@ -736,6 +775,7 @@ public final class Links {
         int link = 0;
         int oper = 0;
         int txq = 0;
+        LinkInfo linkInfo = null;
         int unknownCount = 0;
         int unknownBytes = 0;
         while (a.next()) {
@@ -777,10 +817,28 @@ public final class Links {
                     break;
                 case IFLA_LINKINFO:
                     NlAttrReader info = a.nested(s.info);
+                    int dataStart = -1;
+                    int dataEnd = -1;
+                    boolean more = false;
                     while (info.next()) {
                         if (info.type() == IFLA_INFO_KIND) {
                             kind = kindString(info);
+                        } else if (info.type() == IFLA_INFO_DATA && dataStart < 0) {
+                            dataStart = info.payloadOffset();
+                            dataEnd = dataStart + info.payloadLength();
+                        } else {
+                            more = true;
                         }
+                    }
+                    if (LinkInfos.typed(kind)) {
+                        linkInfo = dataStart < 0 ? LinkInfos.empty(kind)
+                                : LinkInfos.decode(kind, s.data.reset(a.buffer(), dataStart, dataEnd));
+                    } else if (dataEnd > dataStart) {
+                        more = true;
+                    }
+                    if (more) {
+                        unknownBytes += (a.payloadLength() + 7) & ~3;
+                        unknownCount = keep(s, unknownCount, a);
                     }
                     break;
                 case IFLA_STATS:
@@ -812,7 +870,7 @@ public final class Links {
             unknown = RawAttributes.wrap(raw);
         }
         return new Link(index, name, kind, flags, mtu, mac, master, alias, group, netnsId, link, OperState.of(oper),
-                txq, type, unknown);
+                txq, type, unknown, linkInfo);
     }
 
     /**

@@ -1,6 +1,9 @@
 package io.netkit.netlink;
 
 import static io.netkit.netlink.codec.NeighbourConstants.NDA_DST;
+import static io.netkit.netlink.codec.NeighbourConstants.NDA_IFINDEX;
+import static io.netkit.netlink.codec.NeighbourConstants.NDA_PORT;
+import static io.netkit.netlink.codec.NeighbourConstants.NDA_VNI;
 import static io.netkit.netlink.codec.NeighbourConstants.NDA_LLADDR;
 import static io.netkit.netlink.codec.NeighbourConstants.NDA_MASTER;
 import static io.netkit.netlink.codec.NeighbourConstants.NDA_VLAN;
@@ -64,7 +67,7 @@ public final class Neighbors {
     private void modify(String operation, String link, InetAddress ip, MacAddress mac, int flags) {
         Objects.requireNonNull(ip, "ip == null");
         Objects.requireNonNull(mac, "mac == null");
-        int index = rt.links().get(InterfaceNames.validate(link)).index();
+        int index = rt.links().get(InterfaceNames.validateExisting(link)).index();
         int family = IpAddresses.isIpv4(ip) ? AF_INET : AF_INET6;
         rt.socket().execute(operation, IpAddresses.format(ip) + " dev " + link, RTM_NEWNEIGH, flags, w -> {
             w.ndMsg(family, index, NUD_PERMANENT, 0, 0);
@@ -80,7 +83,7 @@ public final class Neighbors {
      */
     public void delete(String link, InetAddress ip) {
         Objects.requireNonNull(ip, "ip == null");
-        int index = rt.links().get(InterfaceNames.validate(link)).index();
+        int index = rt.links().get(InterfaceNames.validateExisting(link)).index();
         int family = IpAddresses.isIpv4(ip) ? AF_INET : AF_INET6;
         rt.socket().execute("delete neighbor", IpAddresses.format(ip) + " dev " + link, RTM_DELNEIGH, 0, w -> {
             w.ndMsg(family, index, 0, 0, 0);
@@ -102,7 +105,7 @@ public final class Neighbors {
 
     /** The ARP and NDP entries of {@code link}. Equivalent to: {@code ip neigh show dev LINK}. */
     public List<Neighbor> list(String link) {
-        int index = rt.links().get(InterfaceNames.validate(link)).index();
+        int index = rt.links().get(InterfaceNames.validateExisting(link)).index();
         List<Neighbor> out = new ArrayList<>();
         for (Neighbor n : list()) {
             if (n.index() == index) {
@@ -118,7 +121,7 @@ public final class Neighbors {
      */
     public void addFdb(String link, MacAddress mac) {
         Objects.requireNonNull(mac, "mac == null");
-        Link l = rt.links().get(InterfaceNames.validate(link));
+        Link l = rt.links().get(InterfaceNames.validateExisting(link));
         int flags = l.hasMaster() ? NTF_MASTER : NTF_SELF;
         fdb("add fdb entry", mac + " dev " + link, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_EXCL, l.index(), flags, mac, null);
     }
@@ -131,7 +134,7 @@ public final class Neighbors {
     public void addFdb(String link, MacAddress mac, InetAddress remote) {
         Objects.requireNonNull(mac, "mac == null");
         Objects.requireNonNull(remote, "remote == null");
-        int index = rt.links().get(InterfaceNames.validate(link)).index();
+        int index = rt.links().get(InterfaceNames.validateExisting(link)).index();
         fdb("add fdb entry", mac + " dst " + IpAddresses.format(remote) + " dev " + link, RTM_NEWNEIGH,
                 NLM_F_CREATE | NLM_F_APPEND, index, NTF_SELF, mac, remote);
     }
@@ -139,7 +142,7 @@ public final class Neighbors {
     /** Deletes an FDB entry added by {@link #addFdb(String, MacAddress)}. Equivalent to: {@code bridge fdb del MAC dev LINK master|self}. */
     public void deleteFdb(String link, MacAddress mac) {
         Objects.requireNonNull(mac, "mac == null");
-        Link l = rt.links().get(InterfaceNames.validate(link));
+        Link l = rt.links().get(InterfaceNames.validateExisting(link));
         int flags = l.hasMaster() ? NTF_MASTER : NTF_SELF;
         fdb("delete fdb entry", mac + " dev " + link, RTM_DELNEIGH, 0, l.index(), flags, mac, null);
     }
@@ -148,7 +151,7 @@ public final class Neighbors {
     public void deleteFdb(String link, MacAddress mac, InetAddress remote) {
         Objects.requireNonNull(mac, "mac == null");
         Objects.requireNonNull(remote, "remote == null");
-        int index = rt.links().get(InterfaceNames.validate(link)).index();
+        int index = rt.links().get(InterfaceNames.validateExisting(link)).index();
         fdb("delete fdb entry", mac + " dst " + IpAddresses.format(remote) + " dev " + link, RTM_DELNEIGH, 0, index,
                 NTF_SELF, mac, remote);
     }
@@ -171,7 +174,7 @@ public final class Neighbors {
 
     /** The FDB entries of {@code link} (a bridge port or vxlan device). Equivalent to: {@code bridge fdb show dev LINK}. */
     public List<Neighbor> listFdb(String link) {
-        int index = rt.links().get(InterfaceNames.validate(link)).index();
+        int index = rt.links().get(InterfaceNames.validateExisting(link)).index();
         List<Neighbor> out = new ArrayList<>();
         for (Neighbor n : listFdb()) {
             if (n.index() == index) {
@@ -198,6 +201,9 @@ public final class Neighbors {
         MacAddress mac = null;
         int vlan = 0;
         int master = 0;
+        int port = 0;
+        int vni = -1;
+        int via = 0;
         NlAttrReader a = m.attributes(NDMSG_LEN);
         while (a.next()) {
             switch (a.type()) {
@@ -217,10 +223,19 @@ public final class Neighbors {
                 case NDA_MASTER:
                     master = a.u32();
                     break;
+                case NDA_PORT:
+                    port = a.be16();
+                    break;
+                case NDA_VNI:
+                    vni = a.u32();
+                    break;
+                case NDA_IFINDEX:
+                    via = a.u32();
+                    break;
                 default:
                     break;
             }
         }
-        return new Neighbor(index, family, dst, mac, state, flags, vlan, master);
+        return new Neighbor(index, family, dst, mac, state, flags, vlan, master, port, vni, via);
     }
 }

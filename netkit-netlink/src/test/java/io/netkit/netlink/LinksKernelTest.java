@@ -207,6 +207,26 @@ class LinksKernelTest {
     }
 
     @Test
+    void unplugLeavesTheBridgeGoesDownAndChangesGroupAndAliasInOneRequest() {
+        links.create(LinkSpec.bridge("ubr0").up());
+        links.create(LinkSpec.veth("u1", "u1p").master("ubr0").group(5).alias("before").up());
+        assertThat(links.get("u1").masterIndex()).isEqualTo(links.index("ubr0"));
+
+        links.unplug("u1", 9, "after");
+
+        Link u1 = links.get("u1");
+        assertThat(u1.masterIndex()).isZero();
+        assertThat(u1.isUp()).isFalse();
+        assertThat(u1.group()).isEqualTo(9);
+        assertThat(u1.alias()).isEqualTo("after");
+        Map<String, Object> w = link(host, "u1");
+        assertThat(w.get("master")).isNull();
+        assertThat(w.get("ifalias")).isEqualTo("after");
+        assertThat(w.get("group")).isEqualTo("9");
+        assertThatThrownBy(() -> links.unplug("nosuch0", 9, "x")).isInstanceOf(LinkNotFoundException.class);
+    }
+
+    @Test
     void settersRenameAndMove() {
         NetNamespace target = namespaces.create("target");
         links.create(LinkSpec.veth("s1", "s1p"));
