@@ -30,12 +30,14 @@ final class Detach {
         String op = "detach " + endpoint.name() + " from network " + net.name;
         String hostIf = endpoint.hostInterface();
         boolean present = true;
+        boolean natted = net.masquerade;
         NetkitException rulesError = null;
         try (NetworkLock.Held held = net.allocations.acquire()) {
             if (held.networkDeleted()) {
                 present = false;
             } else {
                 boolean publishing = publishingInUse(held);
+                natted |= publishing;
                 DetachedRecord rec = new DetachedRecord(net.name, net.id, endpoint.namespaceName().orElse(null),
                         endpoint.namespaceInode(), endpoint.ownsNamespace());
                 held.changed(); // write-ahead: before the first change of the network
@@ -74,8 +76,11 @@ final class Detach {
         if (mine != null && mine != endpoint) {
             mine.release();
         }
-        // Flows to and from the address (DNAT of published ports above all) must not reach its next holder.
-        Flows.forget(net.host.netns(), endpoint.address(), op);
+        if (natted) {
+            // Flows to and from the address keep their NAT in conntrack (DNAT of published ports above all): they must
+            // not reach its next holder. Without NAT a stale entry redirects nothing, and detach stays as cheap as it was.
+            Flows.forget(net.host.netns(), endpoint.address(), op);
+        }
         if (endpoint.ownsNamespace()) {
             endpoint.release();
         } else if (present) {
