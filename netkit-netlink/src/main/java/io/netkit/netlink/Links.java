@@ -40,6 +40,7 @@ import static io.netkit.netlink.codec.RtnetlinkConstants.RTM_GETLINK;
 import static io.netkit.netlink.codec.RtnetlinkConstants.RTM_NEWLINK;
 import static io.netkit.netlink.codec.VethConstants.VETH_INFO_PEER;
 
+import io.netkit.netlink.codec.IfLinkConstants;
 import io.netkit.netlink.codec.NlAttrReader;
 import io.netkit.netlink.codec.NlMsgReader;
 import io.netkit.netlink.codec.NlMsgWriter;
@@ -623,6 +624,41 @@ public final class Links {
     public void setAlias(String name, String alias) {
         LinkSpec.checkAlias(alias);
         set("set link alias", name, 0, 0, w -> w.attrString(IFLA_IFALIAS, alias));
+    }
+
+    /**
+     * Unplugs the link from its bridge in ONE request: out of the bridge, down, into link group {@code group}, alias
+     * replaced by {@code alias}. From the moment the kernel acknowledges, no frame from the link reaches the bridge.
+     * Equivalent to: {@code ip link set NAME nomaster down group G alias TEXT}.
+     *
+     * @throws LinkNotFoundException if there is no such link
+     */
+    public void unplug(String name, int group, String alias) {
+        LinkSpec.checkAlias(alias);
+        set("unplug link", name, 0, IFF_UP, w -> {
+            w.attrU32(IFLA_MASTER, 0);
+            w.attrU32(IFLA_GROUP, group);
+            w.attrString(IFLA_IFALIAS, alias);
+        });
+    }
+
+    /**
+     * Switches hairpin mode of a bridge port on or off: with it on, the bridge may send a frame back out of the
+     * port it came in on, which a container needs to reach itself through a DNAT on the host (its own published
+     * port via a host address). Equivalent to: {@code ip link set NAME type bridge_slave hairpin on|off}
+     * ({@code bridge link set dev NAME hairpin on|off}).
+     *
+     * @throws NetlinkException (for example {@code EOPNOTSUPP}) if the link is not a bridge port
+     */
+    public void setHairpin(String name, boolean on) {
+        set("set bridge port hairpin " + (on ? "on" : "off"), name, 0, 0, w -> {
+            w.beginNested(IFLA_LINKINFO);
+            w.attrString(IfLinkConstants.IFLA_INFO_SLAVE_KIND, "bridge");
+            w.beginNested(IfLinkConstants.IFLA_INFO_SLAVE_DATA);
+            w.attrU8(IfLinkConstants.IFLA_BRPORT_MODE, on ? 1 : 0);
+            w.endNested();
+            w.endNested();
+        });
     }
 
     /** Puts the link into link group {@code group} (0 = default). Equivalent to: {@code ip link set NAME group G}. */
