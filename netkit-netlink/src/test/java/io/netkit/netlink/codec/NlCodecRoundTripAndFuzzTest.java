@@ -206,7 +206,7 @@ class NlCodecRoundTripAndFuzzTest {
     @Test
     void fuzzTruncatedAndCorruptedMessages() {
         // each input under the watchdog of io.netkit.testing.Fuzz: a hang fails with the input instead of blocking
-        io.netkit.testing.Fuzz.Result r = io.netkit.testing.Fuzz.run("codec walk", 100_000, 20261126, rnd -> {
+        io.netkit.testing.Fuzz.Result r = io.netkit.testing.Fuzz.run("codec walk", 50_000, 20261126, rnd -> {
             NlMsgWriter w = new NlMsgWriter();
             int count = rnd.nextInt(1, 4);
             for (int m = 0; m < count; m++) {
