@@ -112,6 +112,13 @@ public final class RtNetlink implements AutoCloseable {
         return RtWatch.start(this, spec, listener);
     }
 
+    /** Closes every watch started from this handle (they would otherwise outlive its namespace handle). */
+    void closeWatches() {
+        for (RtWatch w : java.util.List.copyOf(watches)) {
+            w.close();
+        }
+    }
+
     void register(RtWatch w) {
         watches.add(w);
     }
@@ -123,9 +130,7 @@ public final class RtNetlink implements AutoCloseable {
     /** Closes the socket and every watch started from this handle; idempotent. */
     @Override
     public void close() {
-        for (RtWatch w : java.util.List.copyOf(watches)) {
-            w.close();
-        }
+        closeWatches();
         socket.close();
     }
 }

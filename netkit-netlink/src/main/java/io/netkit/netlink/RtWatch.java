@@ -237,6 +237,9 @@ public final class RtWatch implements AutoCloseable {
         } catch (MalformedMessageException e) {
             LOG.warn("{}: malformed notification: {}", thread.getName(), e.getMessage());
             return false;
+        } catch (RuntimeException e) {   // a decoder defect: this watch resyncs instead of dying
+            LOG.warn("{}: notification could not be decoded", thread.getName(), e);
+            return false;
         }
     }
 
