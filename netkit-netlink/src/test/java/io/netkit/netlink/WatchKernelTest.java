@@ -154,6 +154,60 @@ class WatchKernelTest {
         }
     }
 
+    @Test
+    void aWatchStartedDuringABurstStartsWithoutAGapAndWithoutAResync() throws Exception {
+        NetNamespace ns = namespaces.create("w7");
+        String n = namespaces.name("w7");
+        StringBuilder batch = new StringBuilder();
+        for (int i = 0; i < 60; i++) {
+            batch.append("link add g").append(i).append(" type veth peer name h").append(i).append('\n');
+            batch.append("link set g").append(i).append(" mtu ").append(1300 + i).append(" up\n");
+            batch.append("link set h").append(i).append(" up\n");
+        }
+        for (int i = 0; i < 60; i += 3) {
+            batch.append("link del g").append(i).append('\n');
+        }
+        Path file = Files.createTempFile("nk-watch", ".ip");
+        Files.writeString(file, batch);
+        TreeMap<Integer, Link> view = new TreeMap<>();
+        List<Class<?>> kinds = Collections.synchronizedList(new ArrayList<>());
+        RtListener consumer = e -> {
+            kinds.add(e.getClass());
+            synchronized (view) {
+                if (e instanceof RtEvent.Snapshot s) {
+                    s.state().links().forEach(l -> view.put(l.index(), l));
+                } else if (e instanceof RtEvent.LinkEvent l) {
+                    if (l.change() == RtEvent.Change.DELETED) {
+                        view.remove(l.link().index());
+                    } else {
+                        view.put(l.link().index(), l.link());
+                    }
+                }
+            }
+        };
+        Process ip = new ProcessBuilder("ip", "-n", n, "-batch", file.toString()).redirectErrorStream(true).start();
+        try (RtWatch w = ns.netlink().links().watch(consumer)) {   // default buffer: no overrun expected
+            assertThat(ip.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(ip.exitValue()).isZero();
+            List<String> expected = ipLinks(n);
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            List<String> actual;
+            do {
+                Thread.sleep(50);
+                synchronized (view) {
+                    actual = describe(view.values(), view);
+                }
+            } while (!actual.equals(expected) && System.nanoTime() < end);
+            assertThat(actual).isEqualTo(expected);
+            assertThat(w.overruns()).as("no overrun: the snapshot and the events alone got it right").isZero();
+            assertThat(kinds.get(0)).isEqualTo(RtEvent.Snapshot.class);
+            assertThat(kinds).doesNotContain(RtEvent.Resynced.class);
+        } finally {
+            ip.destroyForcibly();
+            Files.deleteIfExists(file);
+        }
+    }
+
     /** What `ip -j link` shows, one comparable line per link. */
     private static List<String> ipLinks(String ns) {
         Map<String, Object> byName = new TreeMap<>();
