@@ -14,6 +14,7 @@ public class NetlinkBatchException extends NetlinkException {
     private final List<NetlinkException> failures;
     private final List<Integer> failedIndices;
     private final int batchSize;
+    private final List<Integer> attributeOffsets;
 
     /** The failures (non-empty, in request order), their zero-based positions in the batch, and the batch size. */
     public NetlinkBatchException(List<NetlinkException> failures, List<Integer> failedIndices, int batchSize) {
@@ -22,9 +23,42 @@ public class NetlinkBatchException extends NetlinkException {
         this.failures = List.copyOf(failures);
         this.failedIndices = List.copyOf(failedIndices);
         this.batchSize = batchSize;
+        this.attributeOffsets = null;
         for (int i = 1; i < failures.size(); i++) {
             addSuppressed(failures.get(i));
         }
+    }
+
+    /**
+     * As {@link #NetlinkBatchException(List, List, int)}, with the kernel's pointer at the offending attribute of
+     * each failed request ({@code NLMSGERR_ATTR_OFFS}: its offset from the start of that request's
+     * {@code nlmsghdr}, or -1 where the kernel gave none), parallel to the failures.
+     */
+    public NetlinkBatchException(List<NetlinkException> failures, List<Integer> failedIndices, int batchSize,
+                                 List<Integer> attributeOffsets) {
+        super(summary(failures, failedIndices, batchSize), "batch", null, failures.get(0).errno(),
+                failures.get(0).extAck(), failures.get(0), true);
+        if (attributeOffsets.size() != failures.size()) {
+            throw new IllegalArgumentException(attributeOffsets.size() + " offsets for " + failures.size() + " failures");
+        }
+        this.failures = List.copyOf(failures);
+        this.failedIndices = List.copyOf(failedIndices);
+        this.batchSize = batchSize;
+        this.attributeOffsets = List.copyOf(attributeOffsets);
+        for (int i = 1; i < failures.size(); i++) {
+            addSuppressed(failures.get(i));
+        }
+    }
+
+    /**
+     * Where the kernel pointed in each failed request ({@code NLMSGERR_ATTR_OFFS}, from the start of its
+     * {@code nlmsghdr}; -1 where it did not), parallel to {@link #failures()}; all -1 when not recorded.
+     */
+    public List<Integer> attributeOffsets() {
+        if (attributeOffsets == null) {
+            return java.util.Collections.nCopies(failures.size(), -1);
+        }
+        return attributeOffsets;
     }
 
     /** The failed requests' exceptions, in request order. */

@@ -559,6 +559,7 @@ public final class NetlinkSocket implements AutoCloseable {
             sendFrom(messages, 0, messages.length(), operations[0], targets[0]);
             List<NetlinkException> failures = new ArrayList<>();
             List<Integer> failedIndices = new ArrayList<>();
+            List<Integer> offs = new ArrayList<>();
             boolean[] answered = new boolean[count];
             boolean refused = false;
             while (pending > 0 && !refused) {
@@ -576,6 +577,7 @@ public final class NetlinkSocket implements AutoCloseable {
                     if (err != 0) {
                         failures.add(failure(operations[idx], targets[idx], -err, reader.extAckMessage()));
                         failedIndices.add(idx);
+                        offs.add(badAttributeOffset());
                         if (!wantsAck[idx]) {
                             refused = true;
                         }
@@ -594,15 +596,31 @@ public final class NetlinkSocket implements AutoCloseable {
                 java.util.Arrays.sort(order, (x, y) -> Integer.compare(failedIndices.get(x), failedIndices.get(y)));
                 List<NetlinkException> f = new ArrayList<>();
                 List<Integer> fi = new ArrayList<>();
+                List<Integer> fo = new ArrayList<>();
                 for (int i : order) {
                     f.add(failures.get(i));
                     fi.add(failedIndices.get(i));
+                    fo.add(offs.get(i));
                 }
-                throw new NetlinkBatchException(f, fi, count);
+                throw new NetlinkBatchException(f, fi, count, fo);
             }
         } finally {
             lock.unlock();
         }
+    }
+
+    /** The {@code NLMSGERR_ATTR_OFFS} of the error message under the reader, or -1. */
+    private int badAttributeOffset() {
+        try {
+            io.netkit.netlink.codec.NlAttrReader tlvs = reader.extAckAttributes();
+            if (tlvs != null && tlvs.seek(io.netkit.netlink.codec.NetlinkConstants.NLMSGERR_ATTR_OFFS)
+                    && tlvs.payloadLength() >= 4) {
+                return tlvs.u32();
+            }
+        } catch (MalformedMessageException e) {
+            LOG.debug("unreadable extended ack: {}", e.getMessage());
+        }
+        return -1;
     }
 
     /** Starts a dump and gives it up after one datagram, as a receive failure would: lets tests see the drain. */

@@ -24,20 +24,31 @@ public class NftablesException extends NetlinkException {
     private final int failedIndex;
     private final transient Object failedItem;
     private final List<String> failedChanges;
+    private final int failedExpression;
 
     /**
      * @param message the full message
      * @param first the kernel's answer to the first failed change (errno, ext-ack)
      * @param failedIndex position of the first failed change in the transaction, or -1 if the kernel refused the batch as a whole
      * @param failedItem the value of that change (a Rule, Chain, Table, NftSet), or null
+     * @param failedExpression the index of the expression of that rule the kernel pointed at, or -1
      * @param failedChanges a description of every failed change
      */
     public NftablesException(String message, NetlinkException first, int failedIndex, Object failedItem,
-                             List<String> failedChanges) {
+                             int failedExpression, List<String> failedChanges) {
         super(message, first.operation(), first.target(), first.errno(), first.extAck(), first, true);
         this.failedIndex = failedIndex;
         this.failedItem = failedItem;
+        this.failedExpression = failedExpression;
         this.failedChanges = List.copyOf(failedChanges);
+    }
+
+    /**
+     * When the failed change is a rule and the kernel pointed at one of its expressions
+     * ({@code NLMSGERR_ATTR_OFFS}), that expression's index in {@link Rule#expressions()}; else -1.
+     */
+    public int failedExpression() {
+        return failedExpression;
     }
 
     /** Zero-based position of the first failed change in the transaction, or -1 if the whole batch was refused. */

@@ -40,8 +40,13 @@ public final class Transaction {
     private final List<Change> changes = new ArrayList<>();
     private int nextSetId = 1;
     private boolean committed;
+    private long requiredGeneration = -1;
 
-    private record Change(int msg, int flags, String operation, String target, Object item, Consumer<NlMsgWriter> body) {}
+    private record Change(int msg, int flags, String operation, String target, Object item, Consumer<NlMsgWriter> body,
+                          int[] exprStarts) {}
+
+    /** Message start offsets of the last write, for mapping the kernel's attribute offsets back. */
+    private int[] writtenOffsets;
 
     Transaction(Nftables nft) {
         this.nft = nft;
@@ -89,7 +94,9 @@ public final class Transaction {
             }
         }
         String target = rule.table() + " " + rule.chain() + (rule.comment().isEmpty() ? "" : " comment \"" + rule.comment() + "\"");
-        return add(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, "add rule", target, rule, w -> NftEncoder.rule(w, rule));
+        int[] starts = new int[rule.expressions().size() + 1];
+        return add(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, "add rule", target, rule,
+                w -> NftEncoder.rule(w, rule, starts), starts);
     }
 
     /** {@code nft delete rule TABLE CHAIN handle H}: a rule listed by {@link Nftables#list(Table)}. */
@@ -132,6 +139,21 @@ public final class Transaction {
                 w -> NftEncoder.elements(w, set, copy, false));
     }
 
+    /**
+     * Makes the transaction conditional: the kernel applies it only if the ruleset generation is still
+     * {@code generation} (as read with {@link Nftables#generation()}), so a change computed from a listing cannot
+     * overwrite what another process committed meanwhile ({@code NFNL_BATCH_GENID}; {@code nft} uses the same
+     * check). If the generation moved on, {@link #commit()} fails with {@code ERESTART} and nothing is applied:
+     * list again and retry.
+     */
+    public Transaction onlyIfGeneration(long generation) {
+        if (generation < 0 || generation > 0xFFFF_FFFFL) {
+            throw new IllegalArgumentException("generation " + generation + " out of range 0..2^32-1");
+        }
+        this.requiredGeneration = generation;
+        return this;
+    }
+
     /** How many changes this transaction holds. */
     public int size() {
         return changes.size();
@@ -158,7 +180,11 @@ public final class Transaction {
     /** Writes BEGIN, the changes, END into {@code w}; fills offsets/operations/targets (count = size() + 2). */
     void write(NlMsgWriter w, int[] offsets, String[] operations, String[] targets) {
         offsets[0] = w.beginMessage(NFNL_MSG_BATCH_BEGIN, NLM_F_REQUEST, 0, 0);
-        NftEncoder.batchHeader(w);
+        if (requiredGeneration >= 0) {
+            NftEncoder.batchHeader(w, requiredGeneration);
+        } else {
+            NftEncoder.batchHeader(w);
+        }
         w.endMessage();
         operations[0] = "begin nf_tables transaction";
         for (int i = 0; i < changes.size(); i++) {
@@ -174,6 +200,7 @@ public final class Transaction {
         NftEncoder.batchHeader(w);
         w.endMessage();
         operations[end] = "end nf_tables transaction";
+        writtenOffsets = offsets;
     }
 
     /** The exception for the kernel's refusal, with failed changes mapped back to what the caller wrote. */
@@ -181,32 +208,69 @@ public final class Transaction {
         int n = changes.size();
         List<String> described = new ArrayList<>();
         int firstIndex = -1;
+        int firstExpr = -1;
         Object firstItem = null;
         NetlinkException first = null;
         for (int k = 0; k < e.failures().size(); k++) {
             int idx = e.failedIndices().get(k) - 1;
             NetlinkException f = e.failures().get(k);
-            if (first == null || (firstIndex < 0 && idx >= 0 && idx < n)) {
+            boolean change = idx >= 0 && idx < n;
+            int expr = change ? expressionAt(idx, e.attributeOffsets().get(k)) : -1;
+            if (first == null || (firstIndex < 0 && change)) {
                 first = f;
-                firstIndex = idx >= 0 && idx < n ? idx : -1;
-                firstItem = firstIndex >= 0 ? changes.get(firstIndex).item : null;
+                firstIndex = change ? idx : -1;
+                firstItem = change ? changes.get(idx).item : null;
+                firstExpr = expr;
             }
-            described.add(f.getMessage());
+            String d = f.getMessage();
+            if (expr >= 0) {
+                Rule r = (Rule) changes.get(idx).item;
+                d += "; the kernel refused expression #" + expr + " of the rule: " + r.expressions().get(expr);
+            } else if (!change && f.errno() == io.netkit.netlink.Errno.ERESTART && requiredGeneration >= 0) {
+                d += "; the ruleset generation is no longer " + requiredGeneration
+                        + " (another change was committed meanwhile): list again and retry";
+            } else if (!change) {
+                d += "; the kernel refused the transaction as a whole";
+            }
+            described.add(d);
         }
         StringBuilder sb = new StringBuilder("nf_tables transaction of ").append(n)
                 .append(" change(s) refused, nothing was changed:");
         for (String d : described) {
             sb.append("\n  ").append(d);
         }
-        return new NftablesException(sb.toString(), first, firstIndex, firstItem, described);
+        return new NftablesException(sb.toString(), first, firstIndex, firstItem, firstExpr, described);
     }
 
     private Transaction add(int msg, int flags, String operation, String target, Object item, Consumer<NlMsgWriter> body) {
+        return add(msg, flags, operation, target, item, body, null);
+    }
+
+    private Transaction add(int msg, int flags, String operation, String target, Object item, Consumer<NlMsgWriter> body,
+                            int[] exprStarts) {
         if (committed) {
             throw new IllegalStateException("transaction already committed: start a new one with Nftables.transaction()");
         }
-        changes.add(new Change(msg, flags, operation, target, item, body));
+        changes.add(new Change(msg, flags, operation, target, item, body, exprStarts));
         return this;
+    }
+
+    /**
+     * Which expression of the rule of change {@code idx} the kernel's attribute offset (from that message's start)
+     * falls in, or -1.
+     */
+    private int expressionAt(int idx, int offset) {
+        Change c = changes.get(idx);
+        if (c.exprStarts == null || offset < 0 || writtenOffsets == null) {
+            return -1;
+        }
+        int abs = writtenOffsets[idx + 1] + offset;
+        for (int k = 0; k + 1 < c.exprStarts.length; k++) {
+            if (abs >= c.exprStarts[k] && abs < c.exprStarts[k + 1]) {
+                return k;
+            }
+        }
+        return -1;
     }
 
     private static List<SetElement> checkElements(NftSet set, List<SetElement> elements, boolean withValues) {

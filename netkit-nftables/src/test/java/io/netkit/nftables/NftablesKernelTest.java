@@ -36,7 +36,11 @@ class NftablesKernelTest {
                 Rule.builder(POST).saddr(subnet).oifnameNot("br0").counter().masquerade()
                         .comment("netkit:br0 masquerade").build(),
                 Rule.builder(PRE).daddr(IpPrefix.parse("203.0.113.2/32")).dport(RuleBuilder.TCP, 8080)
-                        .dnat(InetAddress.getByName("172.16.0.2"), 80).comment("netkit:br0 publish 8080").build());
+                        .dnat(InetAddress.getByName("172.16.0.2"), 80).comment("netkit:br0 publish 8080").build(),
+                Rule.builder(POST).saddr(IpPrefix.parse("fd00:16::/64")).oifnameNot("br0").masquerade()
+                        .comment("netkit:br0 masquerade6").build(),
+                Rule.builder(PRE).daddr(IpPrefix.parse("2001:db8::2/128")).dport(RuleBuilder.UDP, 5353)
+                        .dnat(InetAddress.getByName("fd00:16::2"), 53).comment("netkit:br0 publish6 5353").build());
     }
 
     @Test
@@ -82,6 +86,8 @@ class NftablesKernelTest {
                 .contains("iifname \"br0\" oifname != \"br0\" counter packets 0 bytes 0 accept comment \"netkit:br0 outbound\"")
                 .contains("oifname \"br0\" ct state established,related counter packets 0 bytes 0 accept comment \"netkit:br0 replies\"")
                 .contains("ip saddr 172.16.0.0/24 oifname != \"br0\" counter packets 0 bytes 0 masquerade comment \"netkit:br0 masquerade\"")
-                .contains("ip daddr 203.0.113.2 tcp dport 8080 dnat ip to 172.16.0.2:80 comment \"netkit:br0 publish 8080\"");
+                .contains("ip daddr 203.0.113.2 tcp dport 8080 dnat ip to 172.16.0.2:80 comment \"netkit:br0 publish 8080\"")
+                .contains("ip6 saddr fd00:16::/64 oifname != \"br0\" masquerade comment \"netkit:br0 masquerade6\"")
+                .contains("ip6 daddr 2001:db8::2 udp dport 5353 dnat ip6 to [fd00:16::2]:53 comment \"netkit:br0 publish6 5353\"");
     }
 }

@@ -50,6 +50,9 @@ class TransactionKernelTest {
             assertThat(e.getMessage()).contains("nothing was changed").contains("#3 add rule")
                     .contains("inet netkit forward comment \"the bad one\"");
             assertThat(e.failedChanges()).hasSize(1);
+            // The kernel pointed at the jump (expression #0 of that rule), and the message shows it.
+            assertThat(e.failedExpression()).isZero();
+            assertThat(e.getMessage()).contains("expression #0 of the rule: Verdict[code=JUMP, chain=no-such-chain]");
             // Nothing changed: the same generation, and nft shows exactly what was there before.
             assertThat(nft.generation()).isEqualTo(generation);
             assertThat(Cmd.run("ip", "netns", "exec", name, "nft", "-j", "list", "ruleset")).isEqualTo(before);
@@ -58,7 +61,27 @@ class TransactionKernelTest {
     }
 
     @Test
-    void theKernelsExtAckTextReachesTheException() {
+    void aTransactionForAGenerationThatMovedOnIsRefusedWhole() {
+        NetNamespace ns = namespaces.create("genid");
+        try (Nftables nft = Nftables.open(ns); Nftables other = Nftables.open(ns)) {
+            nft.transaction().addTable(T).commit();
+            long seen = nft.generation();
+            Transaction mine = nft.transaction().onlyIfGeneration(seen).addChain(FWD);
+            other.transaction().addChain(Chain.regular(T, "theirs")).commit();   // another writer gets in first
+            NftablesException e = catchThrowableOfType(mine::commit, NftablesException.class);
+            assertThat(e).isNotNull();
+            assertThat(e.failedIndex()).isEqualTo(-1);
+            assertThat(e.errno()).isEqualTo(85);   // ERESTART
+            assertThat(e.getMessage()).contains("generation is no longer " + seen).contains("list again and retry");
+            assertThat(nft.list(T).chains()).containsExactly(Chain.regular(T, "theirs"));
+            // With the current generation it goes through.
+            nft.transaction().onlyIfGeneration(nft.generation()).addChain(FWD).commit();
+            assertThat(nft.list(T).chains()).contains(FWD);
+        }
+    }
+
+    @Test
+    void aRefusedChainIsNamedWithTheKernelsErrno() {
         NetNamespace ns = namespaces.create("extack");
         try (Nftables nft = Nftables.open(ns)) {
             // A nat chain on the forward hook: the kernel refuses it with its own explanation.

@@ -17,6 +17,8 @@ public final class NftConstants {
     public static final int NFNL_SUBSYS_NFTABLES = 10;
     public static final int NFNL_MSG_BATCH_BEGIN = 0x10;
     public static final int NFNL_MSG_BATCH_END = 0x11;
+    /** {@code enum nfnl_batch_attributes}: the generation a batch is valid for (be32). */
+    public static final int NFNL_BATCH_GENID = 1;
 
     /** The nlmsg_type of nf_tables message {@code msg}: {@code NFNL_SUBSYS_NFTABLES << 8 | msg}. */
     public static int msgType(int msg) {

@@ -30,6 +30,12 @@ public final class NftEncoder {
         w.u8(0).u8(NFNETLINK_V0).u8(NFNL_SUBSYS_NFTABLES >>> 8).u8(NFNL_SUBSYS_NFTABLES & 0xFF);
     }
 
+    /** Body of {@code NFNL_MSG_BATCH_BEGIN} valid only while the ruleset generation is {@code generation}. */
+    public static void batchHeader(NlMsgWriter w, long generation) {
+        batchHeader(w);
+        w.attrBe32(NFNL_BATCH_GENID, (int) generation);
+    }
+
     /** {@code NFT_MSG_NEWTABLE} / {@code DELTABLE}. */
     public static void table(NlMsgWriter w, Table t) {
         nfgenmsg(w, t.family().code());
@@ -76,17 +82,32 @@ public final class NftEncoder {
 
     /** {@code NFT_MSG_NEWRULE}: table, chain, expressions and the comment as user data. */
     public static void rule(NlMsgWriter w, Rule r) {
+        rule(w, r, null);
+    }
+
+    /**
+     * {@code NFT_MSG_NEWRULE}, recording in {@code exprStarts} (if not null; one slot per expression, plus one for
+     * the end of the list) the buffer offset where each expression's {@code NFTA_LIST_ELEM} starts.
+     */
+    public static void rule(NlMsgWriter w, Rule r, int[] exprStarts) {
         nfgenmsg(w, r.table().family().code());
         w.attrString(NFTA_RULE_TABLE, r.table().name());
         w.attrString(NFTA_RULE_CHAIN, r.chain());
         w.beginNested(NFTA_RULE_EXPRESSIONS, true);
+        int k = 0;
         for (Expr e : r.expressions()) {
+            if (exprStarts != null) {
+                exprStarts[k++] = w.length();
+            }
             w.beginNested(NFTA_LIST_ELEM, true);
             w.attrString(NFTA_EXPR_NAME, e.kernelName());
             w.beginNested(NFTA_EXPR_DATA, true);
             expr(w, e);
             w.endNested();
             w.endNested();
+        }
+        if (exprStarts != null) {
+            exprStarts[k] = w.length();
         }
         w.endNested();
         if (!r.comment().isEmpty()) {
