@@ -5,7 +5,6 @@
  */
 module io.netkit.nftables {
     requires transitive io.netkit.netlink;
-    requires org.slf4j;
 
     exports io.netkit.nftables;
 }

@@ -87,16 +87,23 @@ public final class Transaction {
     /** {@code nft add rule TABLE CHAIN ...}: appends the rule to its chain. */
     public Transaction addRule(Rule rule) {
         Objects.requireNonNull(rule, "rule == null");
-        for (Expr e : rule.expressions()) {
-            if (e instanceof Expr.Unknown u) {
-                throw new IllegalArgumentException("rule in " + rule.table() + " " + rule.chain() + " holds expression \""
-                        + u.name() + "\", which netkit lists but cannot write; build the rule from modelled expressions");
-            }
-        }
+        checkWritable(rule);
         String target = rule.table() + " " + rule.chain() + (rule.comment().isEmpty() ? "" : " comment \"" + rule.comment() + "\"");
         int[] starts = new int[rule.expressions().size() + 1];
         return add(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, "add rule", target, rule,
                 w -> NftEncoder.rule(w, rule, starts), starts);
+    }
+
+    /**
+     * {@code nft insert rule TABLE CHAIN ...}: puts the rule at the top of its chain, before the rules already
+     * there (rules inserted in one transaction end up in reverse order of insertion, as with {@code nft insert}).
+     */
+    public Transaction insertRule(Rule rule) {
+        Objects.requireNonNull(rule, "rule == null");
+        checkWritable(rule);
+        String target = rule.table() + " " + rule.chain() + (rule.comment().isEmpty() ? "" : " comment \"" + rule.comment() + "\"");
+        int[] starts = new int[rule.expressions().size() + 1];
+        return add(NFT_MSG_NEWRULE, NLM_F_CREATE, "insert rule", target, rule, w -> NftEncoder.rule(w, rule, starts), starts);
     }
 
     /** {@code nft delete rule TABLE CHAIN handle H}: a rule listed by {@link Nftables#list(Table)}. */
@@ -271,6 +278,15 @@ public final class Transaction {
             }
         }
         return -1;
+    }
+
+    private static void checkWritable(Rule rule) {
+        for (Expr e : rule.expressions()) {
+            if (e instanceof Expr.Unknown u) {
+                throw new IllegalArgumentException("rule in " + rule.table() + " " + rule.chain() + " holds expression \""
+                        + u.name() + "\", which netkit lists but cannot write; build the rule from modelled expressions");
+            }
+        }
     }
 
     private static List<SetElement> checkElements(NftSet set, List<SetElement> elements, boolean withValues) {

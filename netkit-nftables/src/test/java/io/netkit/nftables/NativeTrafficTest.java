@@ -38,29 +38,16 @@ class NativeTrafficTest {
     @RegisterExtension
     final TestNamespaces namespaces = new TestNamespaces();
 
-    static final InetAddress CONTAINER = IpAddresses.parse("172.16.0.2");
-    static final InetAddress UPLINK = IpAddresses.parse("203.0.113.2");
-    static final InetAddress INTERNET = IpAddresses.parse("203.0.113.1");
+    static final InetAddress CONTAINER = TrafficTopology.CONTAINER;
+    static final InetAddress UPLINK = TrafficTopology.UPLINK;
+    static final InetAddress INTERNET = TrafficTopology.INTERNET;
 
     @Test
     void masqueradeAndPublishThroughNativeRules() throws Exception {
-        NetNamespace host = namespaces.create("host");
-        NetNamespace inet = namespaces.create("inet");
-        NetNamespace c1 = namespaces.create("c1");
-        host.netlink().links().setUp("lo");
-        host.netlink().links().create(LinkSpec.bridge("br0").up());
-        host.netlink().addresses().add("br0", IpPrefix.parse("172.16.0.1/24"));
-        host.netlink().links().create(LinkSpec.veth("v1", "eth0").peerNamespace(c1).master("br0").up().peerUp());
-        c1.netlink().links().setUp("lo");
-        c1.netlink().addresses().add("eth0", IpPrefix.parse("172.16.0.2/24"));
-        c1.netlink().routes().add(RouteSpec.defaultVia(IpAddresses.parse("172.16.0.1")));
-        host.netlink().links().create(LinkSpec.veth("uplink0", "eth0").peerNamespace(inet).up().peerUp());
-        host.netlink().addresses().add("uplink0", IpPrefix.parse("203.0.113.2/24"));
-        inet.netlink().links().setUp("lo");
-        inet.netlink().addresses().add("eth0", IpPrefix.parse("203.0.113.1/24"));
-        // The internet can route to the container subnet (so only the firewall stops unpublished ports).
-        inet.netlink().routes().add(RouteSpec.to(IpPrefix.parse("172.16.0.0/24")).via(UPLINK));
-        host.sysctl().set("net.ipv4.ip_forward", "1");
+        TrafficTopology topo = new TrafficTopology(namespaces);
+        NetNamespace host = topo.host;
+        NetNamespace inet = topo.inet;
+        NetNamespace c1 = topo.c1;
 
         Table t = Table.of(Family.INET, "netkit");
         Chain fwd = Chain.base(t, "forward", Chain.Type.FILTER, Hook.FORWARD, 0, Chain.Policy.DROP);
@@ -83,19 +70,14 @@ class NativeTrafficTest {
                     .commit();
 
             // Masquerade: the internet server sees the host's uplink address, not the container's.
-            assertThat(peerSeenByServer(inet, INTERNET, 9000, c1, INTERNET, 9000)).isEqualTo(UPLINK);
+            assertThat(TrafficTopology.peerSeenByServer(inet, INTERNET, 9000, c1, INTERNET, 9000)).isEqualTo(UPLINK);
 
             // Publish: the internet reaches the container at the uplink's 8080; the container sees the real client.
-            assertThat(peerSeenByServer(c1, CONTAINER, 80, inet, UPLINK, 8080)).isEqualTo(INTERNET);
+            assertThat(TrafficTopology.peerSeenByServer(c1, CONTAINER, 80, inet, UPLINK, 8080)).isEqualTo(INTERNET);
 
             // An unpublished port of the container is dropped by the forward policy, although routable.
-            try (ServerSocket s81 = c1.call(() -> listen(CONTAINER, 81))) {
-                assertThatThrownBy(() -> inet.call(() -> {
-                    try (Socket s = new Socket()) {
-                        s.connect(new InetSocketAddress(CONTAINER, 81), 700);
-                    }
-                    return null;
-                })).hasRootCauseInstanceOf(java.net.SocketTimeoutException.class);
+            try (ServerSocket s81 = c1.call(() -> TrafficTopology.listen(CONTAINER, 81))) {
+                assertThat(TrafficTopology.connectTimesOut(inet, CONTAINER, 81)).isTrue();
             }
             // The counters prove which rules the packets took.
             TableContents c = nft.list(t);
@@ -107,42 +89,5 @@ class NativeTrafficTest {
     private static long counterPackets(Rule r) {
         return r.expressions().stream().filter(e -> e instanceof Expr.Counter).map(e -> ((Expr.Counter) e).packets())
                 .findFirst().orElseThrow();
-    }
-
-    private static ServerSocket listen(InetAddress address, int port) throws IOException {
-        ServerSocket s = new ServerSocket();
-        s.setReuseAddress(true);
-        s.bind(new InetSocketAddress(address, port));
-        s.setSoTimeout(10_000);
-        return s;
-    }
-
-    /** Starts a server in {@code serverNs}, connects from {@code clientNs}; returns the client address the server saw. */
-    private static InetAddress peerSeenByServer(NetNamespace serverNs, InetAddress listenOn, int port,
-                                                NetNamespace clientNs, InetAddress connectTo, int connectPort) throws Exception {
-        try (ServerSocket server = serverNs.call(() -> listen(listenOn, port))) {
-            CompletableFuture<InetAddress> seen = CompletableFuture.supplyAsync(() -> {
-                try (Socket s = server.accept()) {
-                    InputStream in = s.getInputStream();
-                    byte[] buf = in.readNBytes(5);
-                    OutputStream out = s.getOutputStream();
-                    out.write(buf);
-                    out.flush();
-                    return s.getInetAddress();
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            });
-            String echoed = clientNs.call(() -> {
-                try (Socket s = new Socket()) {
-                    s.connect(new InetSocketAddress(connectTo, connectPort), 5000);
-                    s.setSoTimeout(5000);
-                    s.getOutputStream().write("hello".getBytes(StandardCharsets.US_ASCII));
-                    return new String(s.getInputStream().readNBytes(5), StandardCharsets.US_ASCII);
-                }
-            });
-            assertThat(echoed).isEqualTo("hello");
-            return seen.get(10, java.util.concurrent.TimeUnit.SECONDS);
-        }
     }
 }

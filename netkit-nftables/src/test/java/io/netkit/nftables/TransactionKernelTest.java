@@ -98,6 +98,21 @@ class TransactionKernelTest {
     }
 
     @Test
+    void insertPutsARuleFirstAndListedRulesKeepTheKernelsOrder() {
+        NetNamespace ns = namespaces.create("order");
+        try (Nftables nft = Nftables.open(ns)) {
+            Rule a = Rule.builder(FWD).iifname("a0").accept().comment("a").build();
+            Rule b = Rule.builder(FWD).iifname("b0").accept().comment("b").build();
+            Rule admin = Rule.builder(FWD).iifname("adm0").drop().comment("admin first").build();
+            nft.transaction().addTable(T).addChain(FWD).addRule(a).addRule(b).commit();
+            nft.transaction().insertRule(admin).commit();
+            assertThat(nft.list(T).rules("forward").stream().map(Rule::comment)).containsExactly("admin first", "a", "b");
+            assertThatThrownBy(() -> nft.transaction().addRule(new Rule(T, "forward",
+                    List.of(new Expr.Unknown("log", "")), "", 0))).hasMessageContaining("cannot write");
+        }
+    }
+
+    @Test
     void badArgumentsAreRefusedBeforeAnythingIsSent() {
         assertThatThrownBy(() -> Rule.builder(FWD).iifname("this-name-is-too-long").accept())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("this-name-is-too-long");
