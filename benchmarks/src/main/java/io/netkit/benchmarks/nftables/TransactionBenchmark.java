@@ -10,9 +10,12 @@ import io.netkit.nftables.Chain;
 import io.netkit.nftables.CtState;
 import io.netkit.nftables.Family;
 import io.netkit.nftables.Hook;
+import io.netkit.nftables.NftSet;
 import io.netkit.nftables.Nftables;
 import io.netkit.nftables.Rule;
 import io.netkit.nftables.RuleBuilder;
+import io.netkit.nftables.SetElement;
+import io.netkit.nftables.SetType;
 import io.netkit.nftables.Table;
 import io.netkit.nftables.Transaction;
 import java.util.ArrayList;
@@ -42,6 +45,9 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  *       {@code nftFirewall} ({@code ip netns exec H nft -f FILE} with the same ruleset) vs
  *       {@code restoreFirewall} ({@code ip netns exec H iptables-restore --noflush FILE} with the iptables
  *       equivalent: 2 owned chains, 2 hook jumps, 5 rules);</li>
+ *   <li>publishing one more port where DNAT is one map rule ({@code dnat ip to tcp dport map @published-tcp}):
+ *       {@code netkitPublish} (one element in one transaction) vs {@code nftPublish} ({@code nft add element}) vs
+ *       {@code restorePublish} ({@code iptables-restore --noflush} of one DNAT rule);</li>
  *   <li>1000 rules ({@code ip saddr 10.X.Y.0/24 tcp dport N counter accept comment "rule N"}) in one transaction:
  *       {@code netkit1000} vs {@code nft1000} ({@code nft -f} of the same rules).</li>
  * </ul>
@@ -58,7 +64,9 @@ public class TransactionBenchmark {
     static final Chain PRE = Chain.base(T, "prerouting", Chain.Type.NAT, Hook.PREROUTING, -100, Chain.Policy.ACCEPT);
     static final Chain NET = Chain.regular(T, "fwd-br0");
     static final Chain MANY = Chain.regular(T, "many");
+    static final NftSet PUBLISHED = NftSet.map(T, "published-tcp", SetType.INET_SERVICE, SetType.IPV4_ADDR_SERVICE);
     static final int RULES = 1000;
+    static final java.net.InetAddress DNAT_TARGET = IpAddresses.parse("172.16.0.2");
 
     BenchNamespaces spaces;
     WorkDir work;
@@ -71,6 +79,9 @@ public class TransactionBenchmark {
     String nftManyFile;
     String restoreFile;
     String restoreCleanFile;
+    int port = 10000;
+    String publishNft;
+    String publishRestoreFile;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -140,8 +151,22 @@ public class TransactionBenchmark {
         if (nft.exists(T)) {
             nft.transaction().deleteTable(T).commit();
         }
-        if (params.getBenchmark().endsWith("restoreFirewall")) {
+        if (params.getBenchmark().endsWith("restoreFirewall") || params.getBenchmark().endsWith("restorePublish")) {
             Proc.run("ip", "netns", "exec", host, "iptables-restore", restoreCleanFile);
+        }
+        String b = params.getBenchmark();
+        if (b.contains("Publish")) {
+            port++;
+            if (b.endsWith("netkitPublish") || b.endsWith("nftPublish")) {
+                nft.transaction().addTable(T).addChain(PRE).addSet(PUBLISHED)
+                        .addRule(Rule.builder(PRE).daddr(IpPrefix.parse("203.0.113.2/32"))
+                                .dnatIpv4PortMap(RuleBuilder.TCP, PUBLISHED.name()).comment("netkit:br0 published").build())
+                        .commit();
+            }
+            publishNft = "add element inet nkbench published-tcp { " + port + " : 172.16.0.2 . 80 }";
+            publishRestoreFile = work.writeString("publish.v4", "*nat\n-A PREROUTING -d 203.0.113.2/32 -p tcp --dport "
+                    + port + " -m comment --comment \"netkit:br0 publish " + port
+                    + "\" -j DNAT --to-destination 172.16.0.2:80\nCOMMIT\n").toString();
         }
         try {
             // The kernel frees a deleted table's objects after an RCU grace period, in a work item that the next
@@ -189,6 +214,36 @@ public class TransactionBenchmark {
     @Measurement(iterations = 20)
     public void restoreFirewall() {
         Proc.run("ip", "netns", "exec", host, "iptables-restore", "--noflush", "--wait", restoreFile);
+    }
+
+    /**
+     * netkit: publishing one more port of a network whose DNAT is one map rule — one element in one transaction
+     * (the firewall part of an attach with a published port).
+     */
+    @Benchmark
+    @BenchmarkMode(Mode.SingleShotTime)
+    @Warmup(iterations = 100)
+    @Measurement(iterations = 50)
+    public void netkitPublish() {
+        nft.transaction().addElements(PUBLISHED, List.of(SetElement.portToIpv4(port, DNAT_TARGET, 80))).commit();
+    }
+
+    /** Yardstick: {@code nft add element ...} of the same element. */
+    @Benchmark
+    @BenchmarkMode(Mode.SingleShotTime)
+    @Warmup(iterations = 5)
+    @Measurement(iterations = 20)
+    public void nftPublish() {
+        Proc.run("ip", "netns", "exec", host, "nft", publishNft);
+    }
+
+    /** Yardstick: {@code iptables-restore --noflush} of one DNAT rule for the port. */
+    @Benchmark
+    @BenchmarkMode(Mode.SingleShotTime)
+    @Warmup(iterations = 5)
+    @Measurement(iterations = 20)
+    public void restorePublish() {
+        Proc.run("ip", "netns", "exec", host, "iptables-restore", "--noflush", "--wait", publishRestoreFile);
     }
 
     /** netkit: 1000 rules (with the table and chain) in one transaction. */
