@@ -64,6 +64,16 @@ public final class Transaction {
         return add(NFT_MSG_DELTABLE, 0, "delete table", table.toString(), table, w -> NftEncoder.tableRef(w, table));
     }
 
+    /**
+     * {@code nft destroy table FAMILY NAME}: deletes the table and everything in it, and is no error when it does
+     * not exist (for idempotent teardown). Needs Linux 6.3 or later ({@code NFT_MSG_DESTROYTABLE}); older kernels
+     * refuse the transaction with {@code EINVAL}.
+     */
+    public Transaction destroyTable(Table table) {
+        Objects.requireNonNull(table, "table == null");
+        return add(NFT_MSG_DESTROYTABLE, 0, "destroy table", table.toString(), table, w -> NftEncoder.tableRef(w, table));
+    }
+
     /** {@code nft add chain TABLE NAME [{ type ... hook ... priority ...; policy ...; }]} (no error if it exists). */
     public Transaction addChain(Chain chain) {
         Objects.requireNonNull(chain, "chain == null");
@@ -75,6 +85,35 @@ public final class Transaction {
         Objects.requireNonNull(chain, "chain == null");
         return add(NFT_MSG_DELCHAIN, 0, "delete chain", chain.toString(), chain,
                 w -> NftEncoder.chainRef(w, chain.table(), chain.name(), false));
+    }
+
+    /**
+     * {@code nft destroy chain TABLE NAME}: as {@link #deleteChain} but no error when the chain does not exist.
+     * Needs Linux 6.3 or later ({@code NFT_MSG_DESTROYCHAIN}).
+     */
+    public Transaction destroyChain(Chain chain) {
+        Objects.requireNonNull(chain, "chain == null");
+        return add(NFT_MSG_DESTROYCHAIN, 0, "destroy chain", chain.toString(), chain,
+                w -> NftEncoder.chainRef(w, chain.table(), chain.name(), false));
+    }
+
+    /**
+     * Makes {@code chain} hold exactly {@code rules}, in order, within this transaction: adds the chain if missing,
+     * flushes it and adds the rules ({@code nft add chain ...; flush chain ...; add rule ...}). Readers of the
+     * ruleset never see the chain half-written: the whole transaction commits at once.
+     */
+    public Transaction replaceChain(Chain chain, List<Rule> rules) {
+        Objects.requireNonNull(chain, "chain == null");
+        List<Rule> copy = List.copyOf(Objects.requireNonNull(rules, "rules == null"));
+        for (Rule r : copy) {
+            if (!r.table().equals(chain.table()) || !r.chain().equals(chain.name())) {
+                throw new IllegalArgumentException("rule for " + r.table() + " " + r.chain() + " given to replace chain " + chain);
+            }
+        }
+        addChain(chain);
+        flushChain(chain);
+        copy.forEach(this::addRule);
+        return this;
     }
 
     /** {@code nft flush chain TABLE NAME}: removes the chain's rules. */

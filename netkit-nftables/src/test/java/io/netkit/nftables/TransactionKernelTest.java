@@ -113,6 +113,33 @@ class TransactionKernelTest {
     }
 
     @Test
+    void replaceChainRewritesItWholeAndDestroyIsIdempotent() {
+        NetNamespace ns = namespaces.create("replace");
+        try (Nftables nft = Nftables.open(ns)) {
+            Chain net = Chain.regular(T, "fwd-br0");
+            nft.transaction().addTable(T).addChain(FWD)
+                    .replaceChain(net, List.of(Rule.builder(net).iifname("br0").accept().comment("old").build()))
+                    .addRule(Rule.builder(FWD).jump("fwd-br0").build()).commit();
+            long g = nft.generation();
+            List<Rule> fresh = List.of(Rule.builder(net).iifname("br0").oifname("br0").accept().comment("new 1").build(),
+                    Rule.builder(net).oifname("br0").ctState(CtState.ESTABLISHED).accept().comment("new 2").build());
+            nft.transaction().replaceChain(net, fresh).commit();
+            assertThat(nft.generation()).isEqualTo(g + 1);
+            assertThat(nft.list(T).rules("fwd-br0").stream().map(Rule::normalized).toList()).containsExactlyElementsOf(fresh);
+            assertThat(nft.list(T).rules("forward")).hasSize(1);   // other chains untouched
+            assertThatThrownBy(() -> nft.transaction().replaceChain(net, List.of(Rule.builder(FWD).accept().build())))
+                    .hasMessageContaining("given to replace chain inet netkit fwd-br0");
+
+            nft.transaction().destroyChain(Chain.regular(T, "never-made")).commit();   // no error: nothing to destroy
+            nft.transaction().destroyTable(T).commit();
+            nft.transaction().destroyTable(T).commit();                                // twice: still no error
+            assertThat(nft.tables()).doesNotContain(T);
+            assertThatThrownBy(() -> nft.transaction().deleteTable(T).commit())
+                    .isInstanceOf(NftablesException.class).hasMessageContaining("ENOENT");
+        }
+    }
+
+    @Test
     void badArgumentsAreRefusedBeforeAnythingIsSent() {
         assertThatThrownBy(() -> Rule.builder(FWD).iifname("this-name-is-too-long").accept())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("this-name-is-too-long");

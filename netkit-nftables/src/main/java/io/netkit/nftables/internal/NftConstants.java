@@ -43,6 +43,9 @@ public final class NftConstants {
     public static final int NFT_MSG_DELSETELEM = 14;
     public static final int NFT_MSG_NEWGEN = 15;
     public static final int NFT_MSG_GETGEN = 16;
+    /** Linux 6.3+: delete, and no error if it does not exist ({@code nft destroy ...}). */
+    public static final int NFT_MSG_DESTROYTABLE = 26;
+    public static final int NFT_MSG_DESTROYCHAIN = 27;
 
     // netfilter.h
     public static final int NF_DROP = 0;
