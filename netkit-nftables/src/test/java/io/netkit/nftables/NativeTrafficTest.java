@@ -86,6 +86,32 @@ class NativeTrafficTest {
         }
     }
 
+    @Test
+    void ipv6MasqueradeAndPublishThroughNativeRules() throws Exception {
+        TrafficTopology topo = new TrafficTopology(namespaces).withIpv6();
+        Table t = Table.of(Family.INET, "netkit");
+        Chain fwd = Chain.base(t, "forward", Chain.Type.FILTER, Hook.FORWARD, 0, Chain.Policy.DROP);
+        Chain post = Chain.base(t, "postrouting", Chain.Type.NAT, Hook.POSTROUTING, 100, Chain.Policy.ACCEPT);
+        Chain pre = Chain.base(t, "prerouting", Chain.Type.NAT, Hook.PREROUTING, -100, Chain.Policy.ACCEPT);
+        try (Nftables nft = Nftables.open(topo.host)) {
+            nft.transaction().addTable(t).addChain(fwd).addChain(post).addChain(pre)
+                    .addRule(Rule.builder(fwd).iifname("br0").oifnameNot("br0").accept().comment("netkit:br0 outbound").build())
+                    .addRule(Rule.builder(fwd).oifname("br0").ctState(CtState.ESTABLISHED, CtState.RELATED).accept()
+                            .comment("netkit:br0 replies").build())
+                    .addRule(Rule.builder(fwd).oifname("br0").daddr(IpPrefix.host(TrafficTopology.CONTAINER6))
+                            .dport(RuleBuilder.TCP, 80).accept().comment("netkit:br0 published6 80").build())
+                    .addRule(Rule.builder(post).saddr(IpPrefix.parse("fd00:16::/64")).oifnameNot("br0").masquerade()
+                            .comment("netkit:br0 masquerade6").build())
+                    .addRule(Rule.builder(pre).daddr(IpPrefix.host(TrafficTopology.UPLINK6)).dport(RuleBuilder.TCP, 8080)
+                            .dnat(TrafficTopology.CONTAINER6, 80).comment("netkit:br0 publish6 8080").build())
+                    .commit();
+            assertThat(TrafficTopology.peerSeenByServer(topo.inet, TrafficTopology.INTERNET6, 9200, topo.c1,
+                    TrafficTopology.INTERNET6, 9200)).isEqualTo(TrafficTopology.UPLINK6);
+            assertThat(TrafficTopology.peerSeenByServer(topo.c1, TrafficTopology.CONTAINER6, 80, topo.inet,
+                    TrafficTopology.UPLINK6, 8080)).isEqualTo(TrafficTopology.INTERNET6);
+        }
+    }
+
     private static long counterPackets(Rule r) {
         return r.expressions().stream().filter(e -> e instanceof Expr.Counter).map(e -> ((Expr.Counter) e).packets())
                 .findFirst().orElseThrow();

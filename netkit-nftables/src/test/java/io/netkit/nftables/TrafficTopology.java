@@ -31,6 +31,10 @@ final class TrafficTopology {
     static final InetAddress UPLINK = IpAddresses.parse("203.0.113.2");
     static final InetAddress INTERNET = IpAddresses.parse("203.0.113.1");
 
+    static final InetAddress CONTAINER6 = IpAddresses.parse("fd00:16::2");
+    static final InetAddress UPLINK6 = IpAddresses.parse("2001:db8::2");
+    static final InetAddress INTERNET6 = IpAddresses.parse("2001:db8::1");
+
     final NetNamespace host;
     final NetNamespace inet;
     final NetNamespace c1;
@@ -53,6 +57,19 @@ final class TrafficTopology {
         // The internet can route to the container subnet (so only the firewall stops unpublished ports).
         inet.netlink().routes().add(RouteSpec.to(IpPrefix.parse("172.16.0.0/24")).via(UPLINK));
         host.sysctl().set("net.ipv4.ip_forward", "1");
+    }
+
+    /** Adds the IPv6 side: fd00:16::/64 behind br0, 2001:db8::/64 on the uplink, forwarding on in the host. */
+    TrafficTopology withIpv6() {
+        io.netkit.netlink.AddressOptions nodad = io.netkit.netlink.AddressOptions.defaults().noDad();
+        host.netlink().addresses().add("br0", IpPrefix.parse("fd00:16::1/64"), nodad);
+        c1.netlink().addresses().add("eth0", IpPrefix.parse("fd00:16::2/64"), nodad);
+        c1.netlink().routes().add(RouteSpec.defaultVia(IpAddresses.parse("fd00:16::1")));
+        host.netlink().addresses().add("uplink0", IpPrefix.parse("2001:db8::2/64"), nodad);
+        inet.netlink().addresses().add("eth0", IpPrefix.parse("2001:db8::1/64"), nodad);
+        inet.netlink().routes().add(RouteSpec.to(IpPrefix.parse("fd00:16::/64")).via(UPLINK6));
+        host.sysctl().set("net.ipv6.conf.all.forwarding", "1");
+        return this;
     }
 
     static ServerSocket listen(InetAddress address, int port) throws IOException {
