@@ -3,7 +3,9 @@ package io.netkit.nftables;
 import static io.netkit.netlink.codec.NetlinkConstants.NETLINK_NETFILTER;
 import static io.netkit.nftables.internal.NftConstants.*;
 
+import io.netkit.netlink.Errno;
 import io.netkit.netlink.NetNamespace;
+import io.netkit.netlink.NetlinkException;
 import io.netkit.netlink.NetlinkBatchException;
 import io.netkit.netlink.NetlinkSocket;
 import io.netkit.netlink.codec.NlMsgWriter;
@@ -102,8 +104,17 @@ public final class Nftables implements AutoCloseable {
             }
         }
         List<NftSet> sets = new ArrayList<>();
-        for (NftSet s : socket.dump("list sets of " + table, msgType(NFT_MSG_GETSET),
-                w -> { NftEncoder.nfgenmsg(w, fam); w.attrString(NFTA_SET_TABLE, table.name()); }, NftDecoder::set)) {
+        List<NftSet> dumped;
+        try {
+            dumped = socket.dump("list sets of " + table, msgType(NFT_MSG_GETSET),
+                    w -> { NftEncoder.nfgenmsg(w, fam); w.attrString(NFTA_SET_TABLE, table.name()); }, NftDecoder::set);
+        } catch (NetlinkException e) {
+            if (e.errno() != Errno.ENOENT) {
+                throw e;
+            }
+            dumped = List.of();   // the set dump names a missing table with ENOENT; the others list nothing
+        }
+        for (NftSet s : dumped) {
             if (s.table().equals(table)) {
                 sets.add(s);
             }
@@ -111,7 +122,11 @@ public final class Nftables implements AutoCloseable {
         return new TableContents(table, chains, rules, sets);
     }
 
-    /** The elements of {@code set}: {@code nft list set FAMILY TABLE NAME}. */
+    /**
+     * The elements of {@code set}: {@code nft list set FAMILY TABLE NAME}.
+     *
+     * @throws NetlinkException with {@code ENOENT} if the set (or its table) does not exist
+     */
     public List<SetElement> elements(NftSet set) {
         Objects.requireNonNull(set, "set == null");
         checkOpen();

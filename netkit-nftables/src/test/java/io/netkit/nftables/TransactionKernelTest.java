@@ -134,6 +134,10 @@ class TransactionKernelTest {
             nft.transaction().destroyTable(T).commit();
             nft.transaction().destroyTable(T).commit();                                // twice: still no error
             assertThat(nft.tables()).doesNotContain(T);
+            TableContents gone = nft.list(T);   // a table that does not exist lists empty
+            assertThat(gone.chains()).isEmpty();
+            assertThat(gone.rules()).isEmpty();
+            assertThat(gone.sets()).isEmpty();
             assertThatThrownBy(() -> nft.transaction().deleteTable(T).commit())
                     .isInstanceOf(NftablesException.class).hasMessageContaining("ENOENT");
         }
