@@ -115,6 +115,7 @@ public final class Network implements AutoCloseable {
     private static final String K_OWN = "own";
     private static final String K_DETACHED = "detached";
     private static final String K_PUBLISH = "pub";
+    private static final String K_MASQUERADE_EXCEPT = "nomasq";
 
     private final Host host;
     private final String name;
@@ -122,6 +123,7 @@ public final class Network implements AutoCloseable {
     private final IpPrefix subnet;
     private final InetAddress gateway;
     private final boolean masquerade;
+    private final IpPrefix masqueradeExcept; // destinations left un-NATed (an overlay's cluster CIDR), or null
     private final int group;
     private final int reapGroup;
     private final int mtu;
@@ -133,13 +135,14 @@ public final class Network implements AutoCloseable {
     private volatile Host ownedHost; // a Host handle open(String) opened for this network, released by delete()
 
     private Network(Host host, String name, String id, IpPrefix subnet, InetAddress gateway, boolean masquerade,
-                    int group, int reapGroup, int mtu) {
+                    IpPrefix masqueradeExcept, int group, int reapGroup, int mtu) {
         this.host = host;
         this.name = name;
         this.id = id;
         this.subnet = subnet;
         this.gateway = gateway;
         this.masquerade = masquerade;
+        this.masqueradeExcept = masqueradeExcept;
         this.group = group;
         this.reapGroup = reapGroup;
         this.mtu = mtu;
@@ -236,7 +239,9 @@ public final class Network implements AutoCloseable {
         try {
             IpPrefix subnet = IpPrefix.parse(rec.get(K_SUBNET));
             net = new Network(host, name, rec.get(K_ID), subnet, IpAddresses.parse(rec.get(K_GATEWAY)),
-                    "1".equals(rec.get(K_MASQUERADE)), Integer.parseInt(rec.get(K_GROUP)),
+                    "1".equals(rec.get(K_MASQUERADE)),
+                    rec.containsKey(K_MASQUERADE_EXCEPT) ? IpPrefix.parse(rec.get(K_MASQUERADE_EXCEPT)) : null,
+                    Integer.parseInt(rec.get(K_GROUP)),
                     Integer.parseInt(rec.get(K_REAP)), Integer.parseInt(rec.getOrDefault(K_MTU, "0")));
         } catch (RuntimeException e) {
             throw new NetkitException(op, "netkit record on " + name + " is damaged: \"" + bridge.alias() + "\" (" + e.getMessage() + ")");
@@ -289,6 +294,14 @@ public final class Network implements AutoCloseable {
     /** Whether the network masquerades (NATs) its subnet's traffic leaving through other interfaces of the host. */
     public boolean masquerading() {
         return masquerade;
+    }
+
+    /**
+     * The destinations the network's masquerade leaves alone ({@link Builder#masqueradeExcept(String)}), e.g. an
+     * overlay's cluster CIDR; empty when every destination outside the bridge is masqueraded (or none is).
+     */
+    public Optional<IpPrefix> masqueradeExcept() {
+        return Optional.ofNullable(masqueradeExcept);
     }
 
     /** The MTU given at creation, or 0 if the kernel's default applies. */
@@ -894,7 +907,7 @@ public final class Network implements AutoCloseable {
         if (!published.isEmpty() && !"1".equals(hostNs.sysctl().get("net.ipv4.ip_forward").trim())) {
             hostNs.sysctl().set("net.ipv4.ip_forward", "1");
         }
-        Firewall.apply(hostNs, Firewall.rules(name, id, subnet, masquerade, published));
+        Firewall.apply(hostNs, Firewall.rules(name, id, subnet, masquerade, masqueradeExcept, published));
     }
 
     /** Re-applies the network's rules from the kernel's records (undo step of attach). */
@@ -1333,6 +1346,7 @@ public final class Network implements AutoCloseable {
         private IpPrefix subnet;
         private InetAddress gateway;
         private boolean masquerade;
+        private IpPrefix masqueradeExcept;
         private int mtu;
         private MacAddress mac;
 
@@ -1408,6 +1422,31 @@ public final class Network implements AutoCloseable {
             return this;
         }
 
+        /**
+         * {@link #masquerade()}, except for traffic to {@code destination} (an IPv4 CIDR such as an overlay's cluster
+         * CIDR "10.244.0.0/16"), which keeps its source address: flannel's {@code ipMasq}. The rule becomes
+         * {@code iptables -t nat -A POSTROUTING -s SUBNET ! -d DESTINATION ! -o BRIDGE -j MASQUERADE}.
+         *
+         * @throws IllegalArgumentException quoting the text if it is not an IPv4 CIDR with zero host bits
+         */
+        public Builder masqueradeExcept(String destination) {
+            Objects.requireNonNull(destination, "destination == null");
+            IpPrefix p;
+            try {
+                p = IpPrefix.parse(destination);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("invalid masquerade exception \"" + destination
+                        + "\": expected an IPv4 CIDR like 10.244.0.0/16 (" + e.getMessage() + ")", e);
+            }
+            if (!p.isIpv4() || !p.network().equals(p)) {
+                throw new IllegalArgumentException("invalid masquerade exception \"" + destination
+                        + "\": expected an IPv4 CIDR with zero host bits, like 10.244.0.0/16");
+            }
+            this.masquerade = true;
+            this.masqueradeExcept = p;
+            return this;
+        }
+
         /** The MTU of the bridge and of every endpoint's veth pair (default: the kernel's, 1500). */
         public Builder mtu(int mtu) {
             if (mtu < 68 || mtu > 65535) {
@@ -1453,7 +1492,7 @@ public final class Network implements AutoCloseable {
                 Privileges.requireIptables(op);
             }
             try {
-                Firewall.rules(name, "00000000", subnet, masquerade); // refuses what iptables cannot carry, before any change
+                Firewall.rules(name, "00000000", subnet, masquerade, masqueradeExcept, List.of()); // refuses what iptables cannot carry, before any change
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(op + ": " + e.getMessage(), e);
             }
@@ -1483,6 +1522,9 @@ public final class Network implements AutoCloseable {
                 rec.put(K_SUBNET, subnet.toString());
                 rec.put(K_GATEWAY, IpAddresses.format(gw));
                 rec.put(K_MASQUERADE, masquerade ? "1" : "0");
+                if (masqueradeExcept != null) {
+                    rec.put(K_MASQUERADE_EXCEPT, masqueradeExcept.toString());
+                }
                 rec.put(K_GROUP, Integer.toString(g));
                 rec.put(K_REAP, Integer.toString(r));
                 rec.put(K_MTU, Integer.toString(mtu));
@@ -1503,7 +1545,7 @@ public final class Network implements AutoCloseable {
                 rt.addresses().add(name, gwPrefix);
 
                 step = "install iptables rules";
-                Firewall.install(hostNs, name, id, subnet, masquerade);
+                Firewall.install(hostNs, name, id, subnet, masquerade, masqueradeExcept);
                 undo.push("remove iptables rules", () -> Firewall.remove(hostNs, name, id));
 
                 if (masquerade) {
@@ -1514,7 +1556,7 @@ public final class Network implements AutoCloseable {
                         undo.push("restore net.ipv4.ip_forward=" + before, () -> hostNs.sysctl().set("net.ipv4.ip_forward", before));
                     }
                 }
-                Network net = new Network(host, name, id, subnet, gw, masquerade, g, r, mtu);
+                Network net = new Network(host, name, id, subnet, gw, masquerade, masqueradeExcept, g, r, mtu);
                 undo.commit();
                 return net;
             } catch (IllegalArgumentException | SecurityException e) {
