@@ -15,15 +15,15 @@ import java.util.List;
  * 203.0.113.1 standing in for the internet (the lab has no route to any container subnet, so only NATed traffic
  * comes back). Nothing outside these namespaces is touched; {@link #close()} deletes them all.
  */
-final class OverlayLab implements AutoCloseable {
-    static final String INTERNET = "203.0.113.1";
-    static final String LAB_ADDRESS = "192.168.50.254";
+public final class OverlayLab implements AutoCloseable {
+    public static final String INTERNET = "203.0.113.1";
+    public static final String LAB_ADDRESS = "192.168.50.254";
 
-    final String prefix;
-    final NetNamespace lab;
+    public final String prefix;
+    public final NetNamespace lab;
     private final List<NetNamespace> hosts = new ArrayList<>();
 
-    OverlayLab(String prefix) {
+    public OverlayLab(String prefix) {
         this.prefix = prefix;
         this.lab = NetNamespace.create(prefix + "-lab");
         try {
@@ -38,7 +38,7 @@ final class OverlayLab implements AutoCloseable {
     }
 
     /** Host {@code n} (1..250): namespace PREFIX-hN with eth0 = 192.168.50.N/24 on the lab's underlay bridge. */
-    synchronized NetNamespace host(int n) {
+    public synchronized NetNamespace host(int n) {
         String name = prefix + "-h" + n;
         NetNamespace h = NetNamespace.create(name);
         hosts.add(h);
@@ -52,11 +52,11 @@ final class OverlayLab implements AutoCloseable {
         return h;
     }
 
-    static String underlay(int n) {
+    public static String underlay(int n) {
         return "192.168.50." + n;
     }
 
-    static InetAddress internet() {
+    public static InetAddress internet() {
         return IpAddresses.parse(INTERNET);
     }
 
