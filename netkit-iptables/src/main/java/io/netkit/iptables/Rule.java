@@ -282,7 +282,10 @@ public final class Rule {
             return this;
         }
 
-        /** {@code -i NAME}: the interface a packet came in on ({@code br+} matches every name starting "br"). */
+        /**
+         * {@code -i NAME}: the interface a packet came in on, an exact name (a trailing '+', iptables' wildcard,
+         * is refused with a pointer to {@link #inInterfacePrefix}).
+         */
         public Builder inInterface(String name) {
             in = new Part.Base("-i", false, Token.plain(Validation.interfaceName("in interface", name)));
             return this;
@@ -303,6 +306,30 @@ public final class Rule {
         /** {@code ! -o NAME}. */
         public Builder notOutInterface(String name) {
             out = new Part.Base("-o", true, Token.plain(Validation.interfaceName("out interface", name)));
+            return this;
+        }
+
+        /** {@code -i PREFIX+}: every interface whose name starts with {@code prefix} (iptables' wildcard). */
+        public Builder inInterfacePrefix(String prefix) {
+            in = new Part.Base("-i", false, Token.plain(Validation.interfacePrefix("in interface prefix", prefix)));
+            return this;
+        }
+
+        /** {@code ! -i PREFIX+}. */
+        public Builder notInInterfacePrefix(String prefix) {
+            in = new Part.Base("-i", true, Token.plain(Validation.interfacePrefix("in interface prefix", prefix)));
+            return this;
+        }
+
+        /** {@code -o PREFIX+}: every interface whose name starts with {@code prefix} (iptables' wildcard). */
+        public Builder outInterfacePrefix(String prefix) {
+            out = new Part.Base("-o", false, Token.plain(Validation.interfacePrefix("out interface prefix", prefix)));
+            return this;
+        }
+
+        /** {@code ! -o PREFIX+}. */
+        public Builder notOutInterfacePrefix(String prefix) {
+            out = new Part.Base("-o", true, Token.plain(Validation.interfacePrefix("out interface prefix", prefix)));
             return this;
         }
 

@@ -1,5 +1,6 @@
 package io.netkit.iptables;
 
+import io.netkit.iptables.internal.Tokenizer;
 import io.netkit.iptables.internal.Validation;
 
 import java.util.ArrayList;
@@ -20,7 +21,8 @@ import java.util.Set;
  * rs.render()                                      // the same rules again, without the '#' lines
  * }</pre>
  * Words the parser does not interpret are kept as written, so {@code Ruleset.parse(x).render()} reproduces
- * every {@code *table}, {@code :chain}, {@code -A} and {@code COMMIT} line of {@code x}.
+ * every {@code *table}, {@code :chain}, {@code -A} and {@code COMMIT} line of {@code x}; lines it cannot read
+ * at all are kept as {@link Unreadable} text (see {@link #parse}).
  */
 public final class Ruleset {
     private final List<TableRules> tables;
@@ -41,45 +43,115 @@ public final class Ruleset {
 
     /**
      * Parses {@code iptables-save} (or {@code ip6tables-save}) output. Blank and {@code #} lines are skipped.
-     * IllegalArgumentException naming the line number and quoting the line for anything else that is not a
-     * table header, chain declaration, rule or COMMIT.
+     *
+     * <p>Lines netkit cannot read are kept as {@link Unreadable} text instead of failing the whole dump, so
+     * that one foreign rule cannot stop apply, remove and diff on a host: a rule whose comment holds a raw
+     * newline (iptables-save prints it unescaped, so the rule spans several lines; those lines are joined
+     * until the quote closes), a rule with control characters, a line the rule parser refuses, a malformed
+     * chain declaration, and a block of a table this version does not know. Only netkit's own chains and
+     * commented rules need to be understood, and netkit's rules never contain such text. Unreadable text is
+     * never copied into a restore payload.
+     *
+     * <p>IllegalArgumentException naming the line only for a dump that is cut short or out of shape (a line
+     * outside any table, a table without COMMIT): such output cannot be trusted to show netkit's own rules.
      */
     public static Ruleset parse(String saveOutput) {
         Objects.requireNonNull(saveOutput, "saveOutput == null");
         List<TableRules> out = new ArrayList<>();
         String tableName = null;
+        boolean knownTable = false;
         List<Chain> chains = null;
         List<Rule> rules = null;
+        List<Unreadable> unreadable = null;
         String[] lines = saveOutput.split("\n", -1);
         for (int n = 0; n < lines.length; n++) {
             String line = lines[n].strip();
             if (line.isEmpty() || line.startsWith("#")) continue;
-            try {
-                if (line.startsWith("*")) {
-                    if (tableName != null) throw new IllegalArgumentException("table *" + tableName + " lacks COMMIT");
-                    tableName = line.substring(1);
-                    Table.of(tableName);
-                    chains = new ArrayList<>();
-                    rules = new ArrayList<>();
-                } else if (tableName == null) {
-                    throw new IllegalArgumentException("expected a table header (*filter, *nat, ...)");
-                } else if (line.startsWith(":")) {
-                    String[] w = line.substring(1).split("\\s+");
-                    if (w.length < 2) throw new IllegalArgumentException("chain declaration needs a name and a policy");
-                    chains.add(new Chain(w[0], w[1], w.length > 2 ? w[2] : null));
-                } else if (line.equals("COMMIT")) {
-                    out.add(new TableRules(Table.of(tableName), chains, rules));
-                    tableName = null;
-                } else {
-                    rules.add(Rule.parse(line));
+            if (line.startsWith("*")) {
+                if (tableName != null) {
+                    throw new IllegalArgumentException("iptables-save line " + (n + 1) + ": table *" + tableName
+                            + " lacks COMMIT [" + Validation.printable(lines[n]) + "]");
                 }
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("iptables-save line " + (n + 1) + ": " + e.getMessage()
-                        + " [" + Validation.printable(lines[n]) + "]", e);
+                tableName = line.substring(1);
+                knownTable = isKnownTable(tableName);
+                chains = new ArrayList<>();
+                rules = new ArrayList<>();
+                unreadable = new ArrayList<>();
+            } else if (tableName == null) {
+                throw new IllegalArgumentException("iptables-save line " + (n + 1)
+                        + ": expected a table header (*filter, *nat, ...) [" + Validation.printable(lines[n]) + "]");
+            } else if (line.equals("COMMIT")) {
+                if (knownTable) {
+                    out.add(new TableRules(Table.of(tableName), chains, rules, unreadable));
+                }
+                tableName = null;
+            } else if (!knownTable) {
+                // The block of a table this version does not know: nothing of netkit's can be in it.
+                continue;
+            } else if (line.startsWith(":")) {
+                String[] w = line.substring(1).split("\\s+");
+                if (w.length < 2 || w[0].isEmpty()) {
+                    unreadable.add(new Unreadable(n + 1, line, null, "chain declaration needs a name and a policy"));
+                } else {
+                    chains.add(new Chain(w[0], w[1], w.length > 2 ? w[2] : null));
+                }
+            } else {
+                int first = n;
+                String text = line;
+                if (Tokenizer.hasOpenQuote(text)) {
+                    // iptables-save prints a newline inside a quoted comment raw: the rule goes on below.
+                    int k = n + 1;
+                    StringBuilder joined = new StringBuilder(lines[n]);
+                    while (k < lines.length && Tokenizer.hasOpenQuote(joined.toString())) {
+                        joined.append('\n').append(lines[k]);
+                        k++;
+                    }
+                    if (!Tokenizer.hasOpenQuote(joined.toString())) {
+                        text = joined.toString().strip();
+                        n = k - 1;
+                    }
+                }
+                String reason = unreadableReason(text);
+                if (reason == null) {
+                    try {
+                        rules.add(Rule.parse(text));
+                        continue;
+                    } catch (IllegalArgumentException e) {
+                        reason = e.getMessage();
+                    }
+                }
+                unreadable.add(new Unreadable(first + 1, text, chainOf(text), reason));
             }
         }
         if (tableName != null) throw new IllegalArgumentException("iptables-save output ends inside table *" + tableName + " (no COMMIT)");
         return new Ruleset(out);
+    }
+
+    private static boolean isKnownTable(String name) {
+        for (Table t : Table.values()) if (t.tableName().equals(name)) return true;
+        return false;
+    }
+
+    /** Why a rule line is kept as text before even trying to parse it, or null. */
+    private static String unreadableReason(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\n') return "the rule spans several lines (a newline inside a quoted value)";
+            if (c < 0x20 && c != '\t' || c == 0x7f) return "the rule contains a control character";
+        }
+        return null;
+    }
+
+    /** The chain named after {@code -A} in a rule line, or null when the line does not read that way. */
+    private static String chainOf(String text) {
+        String[] w = text.split("[ \t]+", 4);
+        int i = w.length > 0 && w[0].startsWith("[") ? 1 : 0;
+        if (w.length > i + 1 && (w[i].equals("-A") || w[i].equals("--append"))) {
+            String c = w[i + 1];
+            for (int k = 0; k < c.length(); k++) if (c.charAt(k) == '"' || c.charAt(k) < 0x20) return null;
+            return c;
+        }
+        return null;
     }
 
     /** The table blocks in file order. */
@@ -173,17 +245,45 @@ public final class Ruleset {
         }
     }
 
+    /**
+     * A line (or, for a rule whose quoted comment holds a newline, several joined lines) of an
+     * {@code iptables-save} dump that netkit does not read, kept as text. It is never put into a payload.
+     *
+     * @param line   the 1-based line number where it starts
+     * @param text   the text as printed (joined lines keep their newlines)
+     * @param chain  the chain after {@code -A}, when the text begins that way; null otherwise
+     * @param reason why it was not read
+     */
+    public record Unreadable(int line, String text, String chain, String reason) {
+        public Unreadable {
+            Objects.requireNonNull(text, "text == null");
+            Objects.requireNonNull(reason, "reason == null");
+        }
+    }
+
     /** One {@code *TABLE ... COMMIT} block. */
     public static final class TableRules {
         private final Table table;
         private final List<Chain> chains;
         private final List<Rule> rules;
+        private final List<Unreadable> unreadable;
 
         /** A table block with these chain declarations and rules (in order). */
         public TableRules(Table table, List<Chain> chains, List<Rule> rules) {
+            this(table, chains, rules, List.of());
+        }
+
+        /** A table block with these chain declarations, rules and lines netkit does not read (in order). */
+        public TableRules(Table table, List<Chain> chains, List<Rule> rules, List<Unreadable> unreadable) {
             this.table = Objects.requireNonNull(table, "table == null");
             this.chains = List.copyOf(chains);
             this.rules = List.copyOf(rules);
+            this.unreadable = List.copyOf(unreadable);
+        }
+
+        /** The lines of this block that netkit keeps as text only (see {@link Ruleset#parse}). */
+        public List<Unreadable> unreadable() {
+            return unreadable;
         }
 
         /** The table. */
@@ -214,11 +314,15 @@ public final class Ruleset {
             return out;
         }
 
-        /** {@code *table}, the declarations, the rules, {@code COMMIT}, one per line. */
+        /**
+         * {@code *table}, the declarations, the rules, the unreadable lines as printed (after the rules),
+         * {@code COMMIT}, one per line.
+         */
         public String render() {
             StringBuilder sb = new StringBuilder("*").append(table.tableName()).append('\n');
             for (Chain c : chains) sb.append(c.render()).append('\n');
             for (Rule r : rules) sb.append(r.render()).append('\n');
+            for (Unreadable u : unreadable) sb.append(u.text()).append('\n');
             return sb.append("COMMIT\n").toString();
         }
 

@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class EdgeValuesRealTest {
     private static final String[] COMMENTS = {"a # b", "x;y|z&w", "$(reboot) ${HOME}", "a  two  blanks", "trailing ",
         " leading", "a--j", "100% <ok> {}", "~!@^*()_+=[]:,./?", "#start", "x".repeat(200)};
-    private static final String[] INTERFACES = {"eth0.100", "veth@if3", "a_b-c", "br+", "x", "123456789012345"};
+    private static final String[] INTERFACES = {"eth0.100", "veth@if3", "a_b-c", "br.x", "x", "123456789012345"};
 
     @ParameterizedTest
     @EnumSource(Backend.class)
@@ -38,6 +38,7 @@ class EdgeValuesRealTest {
             for (String i : INTERFACES) {
                 rules.add(Rule.builder(chain).inInterface(i).notOutInterface(i).target(Target.RETURN).build());
             }
+            rules.add(Rule.builder(chain).inInterfacePrefix("br").notOutInterfacePrefix("veth").target(Target.RETURN).build());
             rules.add(Rule.builder(chain).protocol(Protocol.TCP).sourcePort(0).destinationPort(65535)
                     .target(Target.DROP).build());
             rules.add(Rule.builder(chain).protocol(Protocol.UDP).destinationPorts(1, 65535).source("0.0.0.0/0")

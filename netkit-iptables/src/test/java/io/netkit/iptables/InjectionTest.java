@@ -2,6 +2,7 @@ package io.netkit.iptables;
 
 import org.junit.jupiter.api.Test;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Values that could smuggle an option or a payload line into iptables-restore are refused, with a clear message. */
@@ -120,5 +121,43 @@ class InjectionTest {
                 .match("limit", "--limit", "5/sec").build();
         Target.of("REJECT", "--reject-with", "tcp-reset");
         Target.of("MARK", "--set-xmark", "0x1/0xffffffff");
+    }
+
+    @Test
+    void singleDashTokensWithDigitsAreRefusedBecauseRestoreSilentlyDropsTheRule() {
+        // "-64" reads as -6 -4: iptables-restore (IPv4) then skips the rule as "IPv6 only" without an error.
+        for (String t : new String[] {"-64", "-46", "-1", "-0x1"}) {
+            assertThatThrownBy(() -> Rule.builder("INPUT").match("mark", "--mark", t))
+                    .as(t).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("\"" + t + "\"").hasMessageContaining("single-dash option");
+            assertThatThrownBy(() -> Target.of("LOG", "--log-prefix", t)).as(t)
+                    .hasMessageContaining("single-dash option");
+        }
+        Rule.builder("INPUT").match("mark", "--mark", "64").build();
+    }
+
+    @Test
+    void interfaceNamesInRulesAreExactAndWildcardsHaveTheirOwnMethods() {
+        // Issue 9 defect 4: a bridge called "br+" made "-i br+"/"! -o br+" cover every br* interface.
+        assertThatThrownBy(() -> Rule.builder("FORWARD").inInterface("br+"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("in interface \"br+\" ends in '+'")
+                .hasMessageContaining("wildcard").hasMessageContaining("InterfacePrefix(\"br\")");
+        assertThatThrownBy(() -> Rule.builder("FORWARD").notOutInterface("docker+"))
+                .hasMessageContaining("out interface \"docker+\"");
+        assertThatThrownBy(() -> ContainerNetworkRules.builder(Owner.of("n"), "br+", "10.1.0.0/24"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bridge \"br+\" ends in '+'");
+        assertThatThrownBy(() -> ContainerNetworkRules.builder(Owner.of("n"), "br0", "10.1.0.0/24").isolateFrom("br-+"))
+                .hasMessageContaining("other bridge \"br-+\"");
+        assertThatThrownBy(() -> Rule.builder("FORWARD").outInterfacePrefix(""))
+                .hasMessageContaining("would match every interface");
+        assertThatThrownBy(() -> Rule.builder("FORWARD").outInterfacePrefix("br+"))
+                .hasMessageContaining("ends in '+'");
+        assertThatThrownBy(() -> Rule.builder("FORWARD").outInterfacePrefix("123456789012345"))
+                .hasMessageContaining("IFNAMSIZ");
+        assertThat(Rule.builder("FORWARD").inInterfacePrefix("br").notOutInterfacePrefix("veth").target(Target.ACCEPT)
+                .build().render()).isEqualTo("-A FORWARD -i br+ ! -o veth+ -j ACCEPT");
+        // parsed rules keep whatever iptables-save printed
+        assertThat(Rule.parse("-A FORWARD -o br+ -j ACCEPT").outInterface().get().value()).isEqualTo("br+");
     }
 }

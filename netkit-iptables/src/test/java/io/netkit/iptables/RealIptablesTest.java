@@ -86,7 +86,7 @@ class RealIptablesTest {
             OwnedRules rules = OwnedRules.builder(OWNER)
                     .chain(Table.FILTER, f2)
                     .rule(Table.FILTER, Rule.builder(f).notSource("10.1.2.3").destination("10.9.0.0/16").notInInterface("eth0")
-                            .outInterface("br+").protocol(Protocol.TCP).sourcePorts(1024, 65535).destinationPort(443)
+                            .outInterfacePrefix("br").protocol(Protocol.TCP).sourcePorts(1024, 65535).destinationPort(443)
                             .comment("all the base matches").target(Target.ACCEPT).build())
                     .rule(Table.FILTER, Rule.builder(f).protocol(Protocol.UDP).destinationPorts(53, 54)
                             .ctstate(ConntrackState.NEW, ConntrackState.INVALID, ConntrackState.DNAT).target(Target.DROP).build())

@@ -40,7 +40,7 @@ class RuleTest {
     void matchesRenderInFixedOrder() {
         Rule r = Rule.builder("FORWARD").comment("c1").target(Target.ACCEPT).match("mark", "--mark", "0x1/0x1")
                 .ctstate(ConntrackState.ESTABLISHED, ConntrackState.RELATED).notDestinationType(AddressType.LOCAL)
-                .sourceType(AddressType.UNICAST).outInterface("br+").inInterface("veth1").build();
+                .sourceType(AddressType.UNICAST).outInterfacePrefix("br").inInterface("veth1").build();
         assertThat(r.render()).isEqualTo("-A FORWARD -i veth1 -o br+ -m conntrack --ctstate RELATED,ESTABLISHED "
                 + "-m addrtype --src-type UNICAST ! --dst-type LOCAL -m mark --mark 0x1/0x1 -m comment --comment c1 -j ACCEPT");
     }

@@ -2,6 +2,7 @@ package io.netkit.netlink;
 
 import static io.netkit.netlink.codec.IfAddrConstants.IFA_ADDRESS;
 import static io.netkit.netlink.codec.IfAddrConstants.IFA_BROADCAST;
+import static io.netkit.netlink.codec.IfAddrConstants.IFA_CACHEINFO;
 import static io.netkit.netlink.codec.IfAddrConstants.IFA_FLAGS;
 import static io.netkit.netlink.codec.IfAddrConstants.IFA_LABEL;
 import static io.netkit.netlink.codec.IfAddrConstants.IFA_LOCAL;
@@ -169,6 +170,8 @@ public final class Addresses {
         InetAddress address = null;
         InetAddress broadcast = null;
         String label = null;
+        long valid = Address.FOREVER;
+        long preferred = Address.FOREVER;
         NlAttrReader a = m.attributes(IFADDRMSG_LEN);
         while (a.next()) {
             switch (a.type()) {
@@ -187,6 +190,14 @@ public final class Addresses {
                 case IFA_FLAGS:
                     flags = a.u32();
                     break;
+                case IFA_CACHEINFO:
+                    if (a.payloadLength() < 8) {
+                        throw new MalformedMessageException("IFA_CACHEINFO of " + a.payloadLength()
+                                + " byte(s), expected 16", a.offset());
+                    }
+                    preferred = Integer.toUnsignedLong(a.buffer().getInt(a.payloadOffset()));
+                    valid = Integer.toUnsignedLong(a.buffer().getInt(a.payloadOffset() + 4));
+                    break;
                 default:
                     break;
             }
@@ -199,7 +210,9 @@ public final class Addresses {
         if (prefixLen > max) {
             throw new MalformedMessageException("RTM_NEWADDR prefix length " + prefixLen, m.offset());
         }
-        return new Address(index, family, new IpPrefix(ip, prefixLen), broadcast, scope, flags, label);
+        InetAddress peer = local != null && address != null && !local.equals(address) ? address : null;
+        return new Address(index, family, new IpPrefix(ip, prefixLen), broadcast, scope, flags, label, peer, valid,
+                preferred);
     }
 
     static InetAddress ip(NlAttrReader a, int size) {

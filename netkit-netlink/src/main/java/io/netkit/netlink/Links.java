@@ -678,6 +678,7 @@ public final class Links {
     private static final class Scratch {
         final NlAttrReader attrs = new NlAttrReader();
         final NlAttrReader info = new NlAttrReader();
+        final NlAttrReader data = new NlAttrReader();
         int[] unknown = new int[64];
         byte[] text = new byte[256];
     }
@@ -716,6 +717,7 @@ public final class Links {
         int link = 0;
         int oper = 0;
         int txq = 0;
+        LinkInfo linkInfo = null;
         int unknownCount = 0;
         int unknownBytes = 0;
         while (a.next()) {
@@ -757,10 +759,28 @@ public final class Links {
                     break;
                 case IFLA_LINKINFO:
                     NlAttrReader info = a.nested(s.info);
+                    int dataStart = -1;
+                    int dataEnd = -1;
+                    boolean more = false;
                     while (info.next()) {
                         if (info.type() == IFLA_INFO_KIND) {
                             kind = kindString(info);
+                        } else if (info.type() == IFLA_INFO_DATA && dataStart < 0) {
+                            dataStart = info.payloadOffset();
+                            dataEnd = dataStart + info.payloadLength();
+                        } else {
+                            more = true;
                         }
+                    }
+                    if (LinkInfos.typed(kind)) {
+                        linkInfo = dataStart < 0 ? LinkInfos.empty(kind)
+                                : LinkInfos.decode(kind, s.data.reset(a.buffer(), dataStart, dataEnd));
+                    } else if (dataEnd > dataStart) {
+                        more = true;
+                    }
+                    if (more) {
+                        unknownBytes += (a.payloadLength() + 7) & ~3;
+                        unknownCount = keep(s, unknownCount, a);
                     }
                     break;
                 case IFLA_STATS:
@@ -792,7 +812,7 @@ public final class Links {
             unknown = RawAttributes.wrap(raw);
         }
         return new Link(index, name, kind, flags, mtu, mac, master, alias, group, netnsId, link, OperState.of(oper),
-                txq, type, unknown);
+                txq, type, unknown, linkInfo);
     }
 
     /**

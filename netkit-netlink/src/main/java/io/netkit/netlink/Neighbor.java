@@ -16,9 +16,14 @@ import java.net.InetAddress;
  * @param flags {@code ndm_flags}: {@code NTF_SELF} (0x02), {@code NTF_MASTER} (0x04), ...
  * @param vlan {@code NDA_VLAN}, 0 for none
  * @param masterIndex {@code NDA_MASTER} (the bridge of an FDB entry), 0 for none
+ * @param port {@code NDA_PORT}: the UDP port of a vxlan FDB entry's remote VTEP ({@code port}), 0 for the
+ *     device's own port
+ * @param vni {@code NDA_VNI}: the VNI of a vxlan FDB entry ({@code vni}), -1 for the device's own VNI
+ * @param viaIndex {@code NDA_IFINDEX}: the interface a vxlan FDB entry's remote is reached through
+ *     ({@code via DEV}, {@code viaIf} in {@code bridge -j fdb}), 0 for none
  */
 public record Neighbor(int index, int family, InetAddress address, MacAddress mac, int state, int flags, int vlan,
-                       int masterIndex) {
+                       int masterIndex, int port, int vni, int viaIndex) {
     /** {@code NUD_INCOMPLETE} from {@code include/uapi/linux/neighbour.h}. */
     public static final int NUD_INCOMPLETE = 0x01;
     /** {@code NUD_REACHABLE}. */
@@ -35,6 +40,12 @@ public record Neighbor(int index, int family, InetAddress address, MacAddress ma
     public static final int NTF_MASTER = 0x04;
     /** {@code AF_BRIDGE}. */
     public static final int AF_BRIDGE = 7;
+
+    /** An entry without vxlan details (no port, VNI or via-interface). */
+    public Neighbor(int index, int family, InetAddress address, MacAddress mac, int state, int flags, int vlan,
+                    int masterIndex) {
+        this(index, family, address, mac, state, flags, vlan, masterIndex, 0, -1, 0);
+    }
 
     /** True for a bridge FDB entry. */
     public boolean isFdb() {

@@ -1,6 +1,9 @@
 package io.netkit.netlink;
 
 import static io.netkit.netlink.codec.NeighbourConstants.NDA_DST;
+import static io.netkit.netlink.codec.NeighbourConstants.NDA_IFINDEX;
+import static io.netkit.netlink.codec.NeighbourConstants.NDA_PORT;
+import static io.netkit.netlink.codec.NeighbourConstants.NDA_VNI;
 import static io.netkit.netlink.codec.NeighbourConstants.NDA_LLADDR;
 import static io.netkit.netlink.codec.NeighbourConstants.NDA_MASTER;
 import static io.netkit.netlink.codec.NeighbourConstants.NDA_VLAN;
@@ -198,6 +201,9 @@ public final class Neighbors {
         MacAddress mac = null;
         int vlan = 0;
         int master = 0;
+        int port = 0;
+        int vni = -1;
+        int via = 0;
         NlAttrReader a = m.attributes(NDMSG_LEN);
         while (a.next()) {
             switch (a.type()) {
@@ -217,10 +223,19 @@ public final class Neighbors {
                 case NDA_MASTER:
                     master = a.u32();
                     break;
+                case NDA_PORT:
+                    port = a.be16();
+                    break;
+                case NDA_VNI:
+                    vni = a.u32();
+                    break;
+                case NDA_IFINDEX:
+                    via = a.u32();
+                    break;
                 default:
                     break;
             }
         }
-        return new Neighbor(index, family, dst, mac, state, flags, vlan, master);
+        return new Neighbor(index, family, dst, mac, state, flags, vlan, master, port, vni, via);
     }
 }

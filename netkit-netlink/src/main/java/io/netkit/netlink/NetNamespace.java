@@ -643,13 +643,17 @@ public final class NetNamespace implements AutoCloseable {
         return nsFd;
     }
 
-    /** The inode of the namespace behind {@code fd} ({@code fstat}), which is that of {@code file}. */
+    /**
+     * The inode of the namespace behind {@code fd}, which is that of {@code file}: {@code stat} of
+     * {@code /proc/self/fd/N} follows the magic link to the nsfs inode (no {@code fstat} binding, which glibc
+     * exports only since 2.33).
+     */
     private static long inodeOf(int fd, Path file) {
-        byte[] st = new byte[LibC.STAT_SIZE];
-        if (LibC.fstat(fd, st) == 0) {
-            return java.nio.ByteBuffer.wrap(st).order(java.nio.ByteOrder.nativeOrder()).getLong(LibC.STAT_INO_OFFSET);
+        try {
+            return ((Number) Files.getAttribute(Path.of("/proc/self/fd/" + fd), "unix:ino")).longValue();
+        } catch (IOException | RuntimeException e) {
+            return inodeOf(file);
         }
-        return inodeOf(file);
     }
 
     private static long inodeOf(Path file) {

@@ -61,6 +61,9 @@ public final class Netlink {
             while (root.getCause() != null) {
                 root = root.getCause();
             }
+            if (root instanceof UnsupportedOperationException) {
+                return new UnsupportedOperationException(root.getMessage(), e);   // an architecture netkit does not know
+            }
             return new UnsupportedOperationException("JNA cannot load its native library or libc (check jna.tmpdir"
                     + " and that the temp directory is writable and not noexec): " + root, e);
         }

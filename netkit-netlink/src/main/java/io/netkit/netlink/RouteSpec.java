@@ -1,6 +1,8 @@
 package io.netkit.netlink;
 
 import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -11,6 +13,8 @@ import java.util.Objects;
  * RouteSpec.defaultVia(IpAddresses.parse("172.16.0.1"));                       // ip route add default via 172.16.0.1
  * RouteSpec.to(IpPrefix.parse("10.1.0.0/16")).via(gw).table(100).metric(20);  // ... table 100 metric 20
  * RouteSpec.to(IpPrefix.parse("10.2.0.0/24")).device("br0");                  // ip route add 10.2.0.0/24 dev br0
+ * RouteSpec.to(IpPrefix.parse("10.9.0.0/24")).nextHop(a, "eth0", 2).nextHop(b, "eth1", 1);
+ *     // ip route add 10.9.0.0/24 nexthop via A dev eth0 weight 2 nexthop via B dev eth1 weight 1
  * }</pre>
  */
 public final class RouteSpec {
@@ -24,9 +28,13 @@ public final class RouteSpec {
     final int type;
     final int protocol;
     final boolean onLink;
+    final List<Hop> nextHops;
+
+    /** One {@code nexthop via GW [dev DEV] [weight W] [onlink]} of a multipath route. */
+    record Hop(InetAddress gateway, String device, int weight, boolean onLink) {}
 
     private RouteSpec(IpPrefix destination, InetAddress gateway, String device, int table, long metric,
-                      InetAddress source, int scope, int type, int protocol, boolean onLink) {
+                      InetAddress source, int scope, int type, int protocol, boolean onLink, List<Hop> nextHops) {
         this.destination = destination;
         this.gateway = gateway;
         this.device = device;
@@ -37,6 +45,7 @@ public final class RouteSpec {
         this.type = type;
         this.protocol = protocol;
         this.onLink = onLink;
+        this.nextHops = nextHops;
     }
 
     /**
@@ -50,7 +59,7 @@ public final class RouteSpec {
                     + "\": host bits are set (did you mean " + destination.network() + "?)");
         }
         return new RouteSpec(destination, null, null, Route.TABLE_MAIN, -1, null, -1, Route.TYPE_UNICAST,
-                Route.PROTOCOL_BOOT, false);
+                Route.PROTOCOL_BOOT, false, List.of());
     }
 
     /** The default route via {@code gateway}. Equivalent to: {@code ip route add default via GATEWAY}. */
@@ -61,12 +70,14 @@ public final class RouteSpec {
 
     private RouteSpec copy(InetAddress gateway, String device, int table, long metric, InetAddress source, int scope,
                            int type, int protocol, boolean onLink) {
-        return new RouteSpec(destination, gateway, device, table, metric, source, scope, type, protocol, onLink);
+        return new RouteSpec(destination, gateway, device, table, metric, source, scope, type, protocol, onLink,
+                nextHops);
     }
 
     /** The next hop. Equivalent to: {@code ... via GATEWAY}. */
     public RouteSpec via(InetAddress gateway) {
         Objects.requireNonNull(gateway, "gateway == null");
+        noHops("via");
         if (IpAddresses.isIpv4(gateway) != destination.isIpv4()) {
             throw new IllegalArgumentException("gateway " + IpAddresses.format(gateway) + " is not of the family of "
                     + destination);
@@ -77,6 +88,7 @@ public final class RouteSpec {
     /** The output device. Equivalent to: {@code ... dev NAME}. */
     public RouteSpec device(String name) {
         InterfaceNames.validate(name);
+        noHops("device");
         return copy(gateway, name, table, metric, source, scope, type, protocol, onLink);
     }
 
@@ -88,12 +100,52 @@ public final class RouteSpec {
         return copy(gateway, device, table, metric, source, scope, type, protocol, onLink);
     }
 
-    /** The metric ({@code RTA_PRIORITY}). Equivalent to: {@code ... metric M}. */
+    /**
+     * The metric ({@code RTA_PRIORITY}), an unsigned 32-bit value: {@code metric(-1)} is {@code metric 4294967295},
+     * so that {@link Route#priority()} read back can be written back. Equivalent to: {@code ... metric M}.
+     */
     public RouteSpec metric(int metric) {
-        if (metric < 0) {
-            throw new IllegalArgumentException("metric must not be negative: " + metric);
+        return metric(Integer.toUnsignedLong(metric));
+    }
+
+    /** The metric 0..4294967295 ({@code RTA_PRIORITY}, as {@link Route#metric()} returns it). Equivalent to: {@code ... metric M}. */
+    public RouteSpec metric(long metric) {
+        if (metric < 0 || metric > 0xFFFFFFFFL) {
+            throw new IllegalArgumentException("metric out of range: " + metric + " (expected 0..4294967295)");
         }
         return copy(gateway, device, table, metric, source, scope, type, protocol, onLink);
+    }
+
+    /**
+     * Adds a next hop, making this a multipath route ({@code RTA_MULTIPATH}); give either a gateway or a device
+     * or both, and a weight 1..256. A multipath route has no {@link #via} or {@link #device} of its own.
+     * Equivalent to: {@code ... nexthop via GATEWAY dev DEVICE weight WEIGHT}.
+     *
+     * @param gateway the gateway, or null for a device-only hop
+     * @param device the output device, or null to let the kernel find it from the gateway
+     */
+    public RouteSpec nextHop(InetAddress gateway, String device, int weight) {
+        if (gateway == null && device == null) {
+            throw new IllegalArgumentException("next hop needs a gateway or a device (both null) for " + destination);
+        }
+        if (gateway != null && IpAddresses.isIpv4(gateway) != destination.isIpv4()) {
+            throw new IllegalArgumentException("next hop gateway " + IpAddresses.format(gateway)
+                    + " is not of the family of " + destination);
+        }
+        if (device != null) {
+            InterfaceNames.validate(device);
+        }
+        if (weight < 1 || weight > 256) {
+            throw new IllegalArgumentException("next hop weight out of range: " + weight + " (expected 1..256)");
+        }
+        if (this.gateway != null || this.device != null) {
+            throw new IllegalArgumentException("a multipath route has no via/dev of its own: " + this
+                    + " (give every hop with nextHop)");
+        }
+        List<Hop> hops = new ArrayList<>(nextHops);
+        hops.add(new Hop(gateway, device, weight, false));
+        return new RouteSpec(destination, null, null, table, metric, source, scope, type, protocol, onLink,
+                List.copyOf(hops));
     }
 
     /** The preferred source address ({@code RTA_PREFSRC}). Equivalent to: {@code ... src IP}. */
@@ -141,6 +193,13 @@ public final class RouteSpec {
         return copy(gateway, device, table, metric, source, scope, type, protocol, true);
     }
 
+    private void noHops(String option) {
+        if (!nextHops.isEmpty()) {
+            throw new IllegalArgumentException(option + " on the multipath route " + this
+                    + ": give the gateway and device of each hop with nextHop instead");
+        }
+    }
+
     /** The destination. */
     public IpPrefix destination() {
         return destination;
@@ -153,7 +212,7 @@ public final class RouteSpec {
         if (type != Route.TYPE_UNICAST) {
             return type == Route.TYPE_LOCAL ? Route.SCOPE_HOST : Route.SCOPE_UNIVERSE;
         }
-        return gateway == null ? Route.SCOPE_LINK : Route.SCOPE_UNIVERSE;
+        return gateway == null && nextHops.isEmpty() ? Route.SCOPE_LINK : Route.SCOPE_UNIVERSE;
     }
 
     @Override
@@ -168,6 +227,16 @@ public final class RouteSpec {
         }
         if (device != null) {
             sb.append(" dev ").append(device);
+        }
+        for (Hop h : nextHops) {
+            sb.append(" nexthop");
+            if (h.gateway() != null) {
+                sb.append(" via ").append(IpAddresses.format(h.gateway()));
+            }
+            if (h.device() != null) {
+                sb.append(" dev ").append(h.device());
+            }
+            sb.append(" weight ").append(h.weight());
         }
         if (table != Route.TABLE_MAIN) {
             sb.append(" table ").append(Integer.toUnsignedString(table));

@@ -8,6 +8,8 @@ import static io.netkit.netlink.codec.RtnetlinkConstants.AF_INET6;
 import static io.netkit.netlink.codec.RtnetlinkConstants.AF_UNSPEC;
 import static io.netkit.netlink.codec.RtnetlinkConstants.RTA_DST;
 import static io.netkit.netlink.codec.RtnetlinkConstants.RTA_GATEWAY;
+import static io.netkit.netlink.codec.RtnetlinkConstants.RTA_MULTIPATH;
+import static io.netkit.netlink.codec.RtnetlinkConstants.RTA_PREF;
 import static io.netkit.netlink.codec.RtnetlinkConstants.RTA_OIF;
 import static io.netkit.netlink.codec.RtnetlinkConstants.RTA_PREFSRC;
 import static io.netkit.netlink.codec.RtnetlinkConstants.RTA_PRIORITY;
@@ -77,6 +79,11 @@ public final class Routes {
     private void modify(String operation, RouteSpec r, int type, int flags) {
         Objects.requireNonNull(r, "route == null");
         int oif = r.device != null ? rt.links().get(r.device).index() : 0;
+        int[] hopIndexes = new int[r.nextHops.size()];
+        for (int i = 0; i < hopIndexes.length; i++) {
+            String dev = r.nextHops.get(i).device();
+            hopIndexes[i] = dev != null ? rt.links().get(dev).index() : 0;
+        }
         boolean delete = type == RTM_DELROUTE;
         int scope = delete ? (r.scope >= 0 ? r.scope : RT_SCOPE_NOWHERE) : r.effectiveScope();
         int rtType = delete && r.type == Route.TYPE_UNICAST ? 0 : r.type;
@@ -95,6 +102,18 @@ public final class Routes {
             }
             if (oif != 0) {
                 w.attrU32(RTA_OIF, oif);
+            }
+            if (!r.nextHops.isEmpty()) {
+                w.beginNested(RTA_MULTIPATH);
+                for (int i = 0; i < r.nextHops.size(); i++) {
+                    RouteSpec.Hop h = r.nextHops.get(i);
+                    w.beginNextHop(h.onLink() ? RTNH_F_ONLINK : 0, h.weight() - 1, hopIndexes[i]);
+                    if (h.gateway() != null) {
+                        w.attrBytes(RTA_GATEWAY, h.gateway().getAddress());
+                    }
+                    w.endNested();
+                }
+                w.endNested();
             }
             if (r.metric >= 0) {
                 w.attrU32(RTA_PRIORITY, (int) r.metric);
@@ -147,6 +166,7 @@ public final class Routes {
             return null;
         }
         int dstLen = m.u8(1);
+        int tos = m.u8(3);
         int table = m.u8(4);
         int protocol = m.u8(5);
         int scope = m.u8(6);
@@ -160,6 +180,8 @@ public final class Routes {
         InetAddress prefsrc = null;
         int oif = 0;
         int priority = 0;
+        int pref = -1;
+        List<NextHop> hops = List.of();
         NlAttrReader a = m.attributes(RTMSG_LEN);
         while (a.next()) {
             switch (a.type()) {
@@ -181,6 +203,12 @@ public final class Routes {
                 case RTA_TABLE:
                     table = a.u32();
                     break;
+                case RTA_PREF:
+                    pref = a.u8();
+                    break;
+                case RTA_MULTIPATH:
+                    hops = nextHops(a, size);
+                    break;
                 default:
                     break;
             }
@@ -189,6 +217,34 @@ public final class Routes {
             dst = IpAddresses.of(new byte[size]);
         }
         return new Route(family, new IpPrefix(dst, dstLen), gateway, oif, table, protocol, scope, type, priority,
-                prefsrc);
+                prefsrc, tos, flags, pref, hops);
+    }
+
+    /** The {@code struct rtnexthop}s of an {@code RTA_MULTIPATH} attribute, each with its own attributes. */
+    private static List<NextHop> nextHops(NlAttrReader a, int size) {
+        java.nio.ByteBuffer buf = a.buffer();
+        int pos = a.payloadOffset();
+        int end = pos + a.payloadLength();
+        List<NextHop> out = new ArrayList<>(2);
+        while (end - pos >= 8) {
+            int len = buf.getShort(pos) & 0xFFFF;
+            if (len < 8 || len > end - pos) {
+                throw new MalformedMessageException("rtnexthop length " + len + " with " + (end - pos)
+                        + " byte(s) left", pos);
+            }
+            int flags = buf.get(pos + 2) & 0xFF;
+            int hops = buf.get(pos + 3) & 0xFF;
+            int ifindex = buf.getInt(pos + 4);
+            InetAddress gw = null;
+            NlAttrReader inner = new NlAttrReader(buf, pos + 8, pos + len);
+            while (inner.next()) {
+                if (inner.type() == RTA_GATEWAY) {
+                    gw = Addresses.ip(inner, size);
+                }
+            }
+            out.add(new NextHop(gw, ifindex, hops + 1, flags));
+            pos += (len + 3) & ~3;
+        }
+        return out;
     }
 }

@@ -46,7 +46,7 @@ public final class Sysctl {
         Path p = pathOf(key);
         return ns.call(() -> {
             try {
-                String s = new String(Files.readAllBytes(p), StandardCharsets.UTF_8);
+                String s = new String(readOnce(p), StandardCharsets.UTF_8);
                 return s.endsWith("\n") ? s.substring(0, s.length() - 1) : s;
             } catch (NoSuchFileException e) {
                 throw NetlinkException.withDetail("sysctl get", key, Errno.ENOENT, "no such key (" + p + ")", e);
@@ -57,6 +57,32 @@ public final class Sysctl {
             }
         });
     }
+
+    /**
+     * Reads a procfs file with ONE read from offset 0 into a buffer large enough for any sysctl value. procfs
+     * reports size 0, and the integer handlers ({@code proc_dointvec}) return EOF for a read at any offset but 0:
+     * {@code Files.readAllBytes} read one byte and then hit that EOF ("6" for 64). Values longer than the buffer
+     * (none of the net.* keys) are refused rather than cut.
+     */
+    static byte[] readOnce(Path p) throws IOException {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(p,
+                java.nio.file.StandardOpenOption.READ)) {
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(READ_BUFFER);
+            int n = ch.read(buf, 0);
+            if (n < 0) {
+                return new byte[0];
+            }
+            if (n == READ_BUFFER) {
+                throw new IOException(p + " holds more than " + READ_BUFFER + " bytes; not a net.* sysctl value");
+            }
+            byte[] out = new byte[n];
+            buf.flip().get(out);
+            return out;
+        }
+    }
+
+    /** Larger than any value of the kernel's net.* sysctls (the longest are lists of a few hundred bytes). */
+    private static final int READ_BUFFER = 64 * 1024;
 
     /**
      * Writes a key.

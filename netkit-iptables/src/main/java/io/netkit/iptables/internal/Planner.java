@@ -98,6 +98,10 @@ public final class Planner {
                     for (Rule r : e.getValue()) missing.add(new Diff.Entry(table, r.render()));
                     continue;
                 }
+                // Text netkit cannot read inside its own chain was put there by someone else: report it.
+                for (Ruleset.Unreadable u : now.unreadable()) {
+                    if (chain.equals(u.chain())) unexpected.add(new Diff.Entry(table, Validation.printable(u.text())));
+                }
                 List<Rule> want = e.getValue();
                 List<Rule> have = now.rules(chain);
                 if (want.equals(have)) continue;
@@ -129,6 +133,9 @@ public final class Planner {
                 if (owner.ownsChain(c.name()) && !chains.containsKey(c.name())) {
                     unexpected.add(new Diff.Entry(table, ":" + c.name() + " - [0:0]"));
                     for (Rule r : now.rules(c.name())) unexpected.add(new Diff.Entry(table, r.render()));
+                    for (Ruleset.Unreadable u : now.unreadable()) {
+                        if (c.name().equals(u.chain())) unexpected.add(new Diff.Entry(table, Validation.printable(u.text())));
+                    }
                 }
             }
         }

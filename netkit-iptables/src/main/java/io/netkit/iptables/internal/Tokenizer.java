@@ -33,4 +33,15 @@ public final class Tokenizer {
         }
         return out;
     }
+
+    /** Whether {@code text} ends inside a double-quoted word (as iptables-restore reads quotes). */
+    public static boolean hasOpenQuote(String text) {
+        boolean quoted = false;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '"') quoted = !quoted;
+            else if (quoted && c == '\\') i++;
+        }
+        return quoted;
+    }
 }

@@ -40,7 +40,41 @@ public final class Validation {
     /** Extension options that abbreviate a base option but are matched exactly when their module is loaded. */
     private static final Set<String> EXACT_EXTENSION_OPTIONS = Set.of("--set", "--pol", "--proto");
 
+    /**
+     * An exact interface name as a rule matches it ({@code -i br0}). A trailing '+' is refused: iptables
+     * reads {@code br+} as a wildcard for every interface whose name starts with "br" (Docker's
+     * {@code br-<id>} networks included), so a bridge called "br+" would widen a rule to foreign interfaces.
+     * Wildcards are spelled separately, through {@link #interfacePrefix}.
+     */
     public static String interfaceName(String what, String name) {
+        String n = anyInterfaceName(what, name);
+        if (n.endsWith("+")) {
+            throw new IllegalArgumentException(what + " \"" + printable(n) + "\" ends in '+', which iptables reads"
+                    + " as a wildcard for every interface whose name starts with \"" + n.substring(0, n.length() - 1)
+                    + "\": give an exact interface name, or use the builder's *InterfacePrefix(\""
+                    + n.substring(0, n.length() - 1) + "\") method when a wildcard is meant");
+        }
+        return n;
+    }
+
+    /**
+     * The wildcard {@code PREFIX+} for an interface name prefix ("br" gives {@code br+}, matching every
+     * interface whose name starts with "br"); the prefix is 1..14 bytes of the characters an exact name allows.
+     */
+    public static String interfacePrefix(String what, String prefix) {
+        requireNonNull(what, prefix);
+        if (prefix.isEmpty()) {
+            throw new IllegalArgumentException(what + " must not be empty: \"+\" would match every interface;"
+                    + " leave the interface match out instead");
+        }
+        if (prefix.getBytes(StandardCharsets.UTF_8).length > MAX_INTERFACE_NAME - 1) {
+            throw new IllegalArgumentException(what + " \"" + printable(prefix) + "\" is longer than "
+                    + (MAX_INTERFACE_NAME - 1) + " bytes: with the '+' it must fit IFNAMSIZ");
+        }
+        return interfaceName(what, prefix) + "+";
+    }
+
+    private static String anyInterfaceName(String what, String name) {
         requireNonNull(what, name);
         int bytes = name.getBytes(StandardCharsets.UTF_8).length;
         if (name.isEmpty() || bytes > MAX_INTERFACE_NAME) {
@@ -146,10 +180,13 @@ public final class Validation {
                     }
                 }
             }
-        } else if (token.length() > 1 && token.charAt(0) == '-' && !Character.isDigit(token.charAt(1))) {
-            throw new IllegalArgumentException(what + " \"" + token + "\" is a single-dash option (such as -j or"
-                    + " -jACCEPT, which getopt reads as -j ACCEPT); extensions take --long options, and their values"
-                    + " must not start with '-'");
+        } else if (token.length() > 1 && token.charAt(0) == '-') {
+            // Digits too: getopt reads "-64" as the options -6 -4, and iptables-restore then drops the rule
+            // without a word (it is "for the other family").
+            throw new IllegalArgumentException(what + " \"" + token + "\" is a single-dash option (such as -j,"
+                    + " -jACCEPT, which getopt reads as -j ACCEPT, or -64, read as -6 -4 so that iptables-restore"
+                    + " silently drops the rule); extensions take --long options, and their values must not start"
+                    + " with '-'");
         }
         return token;
     }

@@ -121,6 +121,7 @@ public final class IfLinkConstants {
     public static final int IFLA_BR_FDB_FLUSH = 21;
     public static final int IFLA_BR_MCAST_ROUTER = 22;
     public static final int IFLA_BR_MCAST_SNOOPING = 23;
+    public static final int IFLA_BR_VLAN_DEFAULT_PVID = 39;
 
     // Bridge port (IFLA_PROTINFO / IFLA_INFO_SLAVE_DATA of a bridge port)
     public static final int IFLA_BRPORT_UNSPEC = 0;
@@ -168,6 +169,29 @@ public final class IfLinkConstants {
     public static final int IFLA_VXLAN_GROUP6 = 16;
     public static final int IFLA_VXLAN_LOCAL6 = 17;
     public static final int IFLA_VXLAN_UDP_CSUM = 18;
+    public static final int IFLA_VXLAN_UDP_ZERO_CSUM6_TX = 19;
+    public static final int IFLA_VXLAN_UDP_ZERO_CSUM6_RX = 20;
+    public static final int IFLA_VXLAN_REMCSUM_TX = 21;
+    public static final int IFLA_VXLAN_REMCSUM_RX = 22;
+    public static final int IFLA_VXLAN_GBP = 23;
+    public static final int IFLA_VXLAN_REMCSUM_NOPARTIAL = 24;
+    public static final int IFLA_VXLAN_COLLECT_METADATA = 25;
+    public static final int IFLA_VXLAN_LABEL = 26;
+    public static final int IFLA_VXLAN_GPE = 27;
+    public static final int IFLA_VXLAN_TTL_INHERIT = 28;
+    public static final int IFLA_VXLAN_DF = 29;
+
+    // Tun (IFLA_INFO_DATA of kind "tun", include/uapi/linux/if_tun.h and if_link.h)
+    public static final int IFLA_TUN_UNSPEC = 0;
+    public static final int IFLA_TUN_OWNER = 1;
+    public static final int IFLA_TUN_GROUP = 2;
+    public static final int IFLA_TUN_TYPE = 3;
+    public static final int IFLA_TUN_PI = 4;
+    public static final int IFLA_TUN_VNET_HDR = 5;
+    public static final int IFLA_TUN_PERSIST = 6;
+    public static final int IFLA_TUN_MULTI_QUEUE = 7;
+    public static final int IFLA_TUN_NUM_QUEUES = 8;
+    public static final int IFLA_TUN_NUM_DISABLED_QUEUES = 9;
 
     // Device flags (if.h, enum net_device_flags)
     public static final int IFF_UP = 1;

@@ -186,6 +186,7 @@ public final class NlMsgWriter {
 
     /** Appends {@code len} raw bytes of {@code v} from {@code off} (raw payload; no alignment). */
     public NlMsgWriter bytes(byte[] v, int off, int len) {
+        java.util.Objects.checkFromIndexSize(off, len, v.length);
         ensure(len);
         buf.put(v, off, len);
         return this;
@@ -193,6 +194,9 @@ public final class NlMsgWriter {
 
     /** Writes {@code n} zero bytes. */
     public NlMsgWriter zeros(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("zeros: negative count " + n);
+        }
         ensure(n);
         for (int i = 0; i < n; i++) {
             buf.put((byte) 0);
@@ -324,6 +328,7 @@ public final class NlMsgWriter {
 
     /** An attribute holding {@code len} bytes of {@code v} from {@code off}, padded to 4. */
     public NlMsgWriter attrBytes(int type, byte[] v, int off, int len) {
+        java.util.Objects.checkFromIndexSize(off, len, v.length);
         attrHeader(type, len);
         buf.put(v, off, len);
         return padAttr();
@@ -350,6 +355,23 @@ public final class NlMsgWriter {
         return this;
     }
 
+    /**
+     * Starts one {@code struct rtnexthop} (8 bytes: length, flags, hops, ifindex) inside an {@code RTA_MULTIPATH}
+     * nest; its attributes (e.g. {@code RTA_GATEWAY}) follow, and {@link #endNested()} patches its length.
+     * {@code hops} is the weight minus one, as {@code ip route ... nexthop ... weight W} sends it.
+     */
+    public NlMsgWriter beginNextHop(int flags, int hops, int ifindex) {
+        if (depth == MAX_DEPTH) {
+            throw new IllegalStateException("attributes nested deeper than " + MAX_DEPTH);
+        }
+        checkInMessage();
+        alignPosition();
+        ensure(8);
+        nestStack[depth++] = buf.position();
+        buf.putShort((short) 0).put((byte) flags).put((byte) hops).putInt(ifindex);
+        return this;
+    }
+
     /** Ends the innermost nested attribute, patching its length (which includes its padded content). */
     public NlMsgWriter endNested() {
         if (depth == 0) {
@@ -369,10 +391,12 @@ public final class NlMsgWriter {
 
     private void attrHeader(int type, int payloadLen) {
         checkInMessage();
-        int len = NLA_HDRLEN + payloadLen;
-        if (len > 0xFFFF) {
-            throw new IllegalArgumentException("attribute " + type + " longer than 65535 bytes: " + len);
+        // compare the payload itself: NLA_HDRLEN + payloadLen would overflow to a negative length for huge values
+        if (payloadLen < 0 || payloadLen > 0xFFFF - NLA_HDRLEN) {
+            throw new IllegalArgumentException("attribute " + type + " payload of " + payloadLen
+                    + " byte(s): expected 0.." + (0xFFFF - NLA_HDRLEN) + " (an attribute is at most 65535 bytes)");
         }
+        int len = NLA_HDRLEN + payloadLen;
         alignPosition();
         ensure(NetlinkConstants.align(len));
         buf.putShort((short) len).putShort((short) type);
@@ -406,6 +430,9 @@ public final class NlMsgWriter {
         }
         int needed = buf.position() + n;
         int cap = buf.capacity();
+        if (n < 0 || needed < 0) {
+            throw new IllegalArgumentException("cannot grow the buffer by " + n + " byte(s) past " + buf.position());
+        }
         while (cap < needed) {
             cap = Math.multiplyExact(cap, 2);
         }

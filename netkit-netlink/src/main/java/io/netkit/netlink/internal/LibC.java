@@ -10,10 +10,65 @@ import com.sun.jna.Pointer;
  * failing call, on the same thread, before any other native call.
  *
  * <p>Assumes 64-bit Linux (LP64): {@code size_t}/{@code ssize_t}/{@code unsigned long} map to Java
- * {@code long}. Not part of the public API.
+ * {@code long}; struct layouts ({@code ifreq}, {@code timeval}) and syscall numbers are those of x86_64 and
+ * aarch64. Loading this class anywhere else fails at once with an {@link UnsupportedOperationException} that
+ * says so, instead of misreading structs later. Not part of the public API.
+ *
+ * <p>Portability: only functions that glibc 2.28 (RHEL 8, Debian 10) already exports are bound, because one
+ * missing symbol fails the whole registration: {@code gettid} (glibc 2.30) is {@code syscall(SYS_gettid)},
+ * {@code fstat} (2.33) is replaced by {@code stat} of {@code /proc/self/fd/N} in Java, and {@code pidfd_open}
+ * (no glibc wrapper before 2.36) is {@code syscall(SYS_pidfd_open)}, whose {@code ENOSYS} on kernels before 5.3
+ * callers treat as "feature absent". {@code LibCSymbolVersionTest} checks every bound name against this
+ * machine's libc symbol versions.
  */
 public final class LibC {
     private LibC() {}
+
+    /** The architectures whose layouts and syscall numbers this class knows. */
+    public enum Arch {
+        /** x86_64 ({@code os.arch} "amd64" or "x86_64"). */
+        X86_64(186, 434),
+        /** aarch64 (the generic syscall table, {@code include/uapi/asm-generic/unistd.h}). */
+        AARCH64(178, 434);
+
+        /** {@code SYS_gettid}. */
+        public final long sysGettid;
+        /** {@code SYS_pidfd_open} (the same number on every architecture since Linux 5.3). */
+        public final long sysPidfdOpen;
+
+        Arch(long sysGettid, long sysPidfdOpen) {
+            this.sysGettid = sysGettid;
+            this.sysPidfdOpen = sysPidfdOpen;
+        }
+
+        /** The architecture of {@code os.arch}, or null when netkit does not know its layouts. */
+        public static Arch of(String osArch) {
+            switch (osArch) {
+                case "amd64":
+                case "x86_64":
+                    return X86_64;
+                case "aarch64":
+                case "arm64":
+                    return AARCH64;
+                default:
+                    return null;
+            }
+        }
+    }
+
+    /** This machine's architecture (checked when the class loads). */
+    public static final Arch ARCH = checkedArch(System.getProperty("os.arch", ""),
+            System.getProperty("sun.arch.data.model", "64"));
+
+    static Arch checkedArch(String osArch, String dataModel) {
+        Arch a = Arch.of(osArch);
+        if (a == null || !"64".equals(dataModel)) {
+            throw new UnsupportedOperationException("netkit's native layer supports Linux on x86_64 and aarch64 only;"
+                    + " this JVM runs on os.arch=" + osArch + " (" + dataModel + "-bit), whose struct layouts and"
+                    + " syscall numbers netkit does not know: run on x86_64 or aarch64");
+        }
+        return a;
+    }
 
     static {
         Native.register(NativeLibrary.getInstance("c"));
@@ -84,14 +139,6 @@ public final class LibC {
 
     public static native long write(int fd, byte[] buf, long count);
 
-    /** {@code fstat} (exported by glibc 2.33 and later) into a {@code struct stat} buffer. */
-    public static native int fstat(int fd, byte[] statbuf);
-
-    /** {@code sizeof(struct stat)} on x86_64 (144) and aarch64 (128), rounded up to the larger. */
-    public static final int STAT_SIZE = 144;
-    /** Offset of {@code st_ino} in {@code struct stat} on x86_64 and aarch64 (after the 8-byte {@code st_dev}). */
-    public static final int STAT_INO_OFFSET = 8;
-
     // <sys/ioctl.h>: ioctl(int fd, unsigned long request, ...)
     /** {@code ioctl} with a pointer to a buffer (e.g. a {@code struct ifreq}), copied in and back out. */
     public static native int ioctl(int fd, long request, byte[] argp);
@@ -106,7 +153,25 @@ public final class LibC {
     /** {@code ioctl} with an integer argument (e.g. {@code TUNSETPERSIST 1}). */
     public static native int ioctl(int fd, long request, long arg);
 
-    public static native int gettid();
+    /** {@code long syscall(long number, ...)} without arguments (glibc 2.2.5). */
+    public static native long syscall(long number);
+
+    /** {@code syscall} with two integer arguments. */
+    public static native long syscall(long number, long arg1, long arg2);
+
+    /** The calling thread's id: {@code syscall(SYS_gettid)} (the {@code gettid} wrapper needs glibc 2.30). */
+    public static int gettid() {
+        return (int) syscall(ARCH.sysGettid);
+    }
+
+    /**
+     * {@code pidfd_open(pid, 0)} through {@code syscall} (Linux 5.3+): a file descriptor that refers to the
+     * process itself, not to whichever process later reuses its id; -1 with {@link #errno()} {@code ENOSYS} on
+     * older kernels.
+     */
+    public static int pidfdOpen(int pid) {
+        return (int) syscall(ARCH.sysPidfdOpen, pid, 0);
+    }
 
     public static native int geteuid();
 
