@@ -43,7 +43,8 @@ public final class ClusterMember implements AutoCloseable {
 
     private final String cluster;
     private final ClusterNetwork.Builder settings;
-    private final Client client;
+    private final java.util.function.Supplier<Client> clients;
+    private volatile Client client;
     private final SubnetLeases leases;
     private final Overlay overlay;
     private final MacAddress mac;
@@ -57,10 +58,13 @@ public final class ClusterMember implements AutoCloseable {
     private int generation;
     private long lastResync;
 
-    private ClusterMember(ClusterNetwork.Builder b, Client client, SubnetLeases leases, Overlay overlay, MacAddress mac,
-                          long leaseId) {
+    private int failures; // keep-alives that did not reach the store in a row (agent thread only)
+
+    private ClusterMember(ClusterNetwork.Builder b, java.util.function.Supplier<Client> clients, Client client,
+                          SubnetLeases leases, Overlay overlay, MacAddress mac, long leaseId) {
         this.cluster = b.name;
         this.settings = b;
+        this.clients = clients;
         this.client = client;
         this.leases = leases;
         this.overlay = overlay;
@@ -74,11 +78,24 @@ public final class ClusterMember implements AutoCloseable {
         });
     }
 
-    static ClusterMember join(ClusterNetwork.Builder b, Client client, MacAddress mac) {
+    static ClusterMember join(ClusterNetwork.Builder b, java.util.function.Supplier<Client> clients, MacAddress mac) {
+        Client[] holder = {clients.get()};
+        try {
+            return join(b, clients, holder, mac);
+        } catch (RuntimeException | Error e) {
+            holder[0].close();
+            throw e;
+        }
+    }
+
+    private static ClusterMember join(ClusterNetwork.Builder b, java.util.function.Supplier<Client> clients, Client[] holder,
+                                      MacAddress mac) {
+        Client client = holder[0];
         SubnetLeases leases = new SubnetLeases(client, b.name, b.cidr, b.subnetLength, b.requestTimeout);
         IpPrefix preferred = existingSubnet(b).orElse(null);
         long deadline = System.nanoTime() + b.joinTimeout.toNanos();
         SubnetLeases.Leased leased;
+        int failed = 0;
         while (true) {
             try {
                 leases.ensureConfig(b.vni, b.port);
@@ -90,6 +107,12 @@ public final class ClusterMember implements AutoCloseable {
                             + b.joinTimeout.toSeconds() + " s (" + e.getMessage() + "); check that etcd runs and is reachable", e);
                 }
                 LOG.info("join cluster {}: store unreachable, retrying: {}", b.name, e.getMessage());
+                if (++failed % 4 == 0) {
+                    client.close();
+                    client = clients.get();
+                    holder[0] = client;
+                    leases.use(client);
+                }
                 sleep(500);
             }
         }
@@ -101,7 +124,7 @@ public final class ClusterMember implements AutoCloseable {
             revokeQuietly(client, leased.leaseId(), e);
             throw e;
         }
-        ClusterMember m = new ClusterMember(b, client, leases, ov, mac, leased.leaseId());
+        ClusterMember m = new ClusterMember(b, clients, client, leases, ov, mac, leased.leaseId());
         try {
             m.start();
         } catch (RuntimeException e) {
@@ -130,9 +153,21 @@ public final class ClusterMember implements AutoCloseable {
             return null;
         });
         long period = Math.max(500, settings.leaseTtl.toMillis() / 3);
-        agent.scheduleWithFixedDelay(this::keepAlive, period, period, TimeUnit.MILLISECONDS);
+        agent.scheduleWithFixedDelay(guard("keep-alive", this::keepAlive), period, period, TimeUnit.MILLISECONDS);
         long tick = Math.min(settings.resyncInterval.toMillis(), 1000);
-        agent.scheduleWithFixedDelay(this::tick, tick, tick, TimeUnit.MILLISECONDS);
+        agent.scheduleWithFixedDelay(guard("resync", this::tick), tick, tick, TimeUnit.MILLISECONDS);
+    }
+
+    /** A periodic task that survives its own failures (a scheduled task that throws is never run again). */
+    private Runnable guard(String what, Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException | Error e) {
+                needResync = true;
+                LOG.warn("cluster {}: {} failed: {}", cluster, what, e.toString());
+            }
+        };
     }
 
     // ------------------------------------------------------------------------------------------------ accessors
@@ -195,6 +230,7 @@ public final class ClusterMember implements AutoCloseable {
                 relet("the store reports lease " + Long.toHexString(leaseId) + " expired");
                 return;
             }
+            failures = 0;
             if (!storeReachable) {
                 LOG.info("cluster {}: store reachable again; resyncing", cluster);
                 storeReachable = true;
@@ -211,6 +247,28 @@ public final class ClusterMember implements AutoCloseable {
             }
             storeReachable = false;
             needResync = true;
+            if (++failures % 3 == 0) {
+                reconnect();
+            }
+        }
+    }
+
+    /** Replaces the etcd client by a new one (its channel connects at once instead of after a long backoff). */
+    private void reconnect() {
+        LOG.debug("cluster {}: new etcd client", cluster);
+        Client old = client;
+        Watch.Watcher w = watcher;
+        watcher = null;
+        generation++;
+        client = clients.get();
+        leases.use(client);
+        try {
+            if (w != null) {
+                w.close();
+            }
+            old.close();
+        } catch (RuntimeException e) {
+            LOG.debug("cluster {}: closing the old etcd client: {}", cluster, e.toString());
         }
     }
 
@@ -236,6 +294,10 @@ public final class ClusterMember implements AutoCloseable {
 
     private void tick() {
         if (closed) {
+            return;
+        }
+        if (!storeReachable) {
+            keepAlive(); // probe every tick while cut off, so the agent notices the store's return quickly
             return;
         }
         boolean due = System.nanoTime() - lastResync > settings.resyncInterval.toNanos();

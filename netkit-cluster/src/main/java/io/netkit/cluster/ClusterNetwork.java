@@ -214,14 +214,16 @@ public final class ClusterNetwork {
             }
             requireUnderlay(op);
             MacAddress mac = existingMac().orElseGet(MacAddress::random);
-            Client client = Client.builder().endpoints(endpoints.toArray(URI[]::new))
+            return ClusterMember.join(this, this::client, mac);
+        }
+
+        /**
+         * A new etcd client. Members make a fresh one when the store stays unreachable: a new gRPC channel connects
+         * at once, where the old one would wait out its reconnect backoff (up to two minutes).
+         */
+        Client client() {
+            return Client.builder().endpoints(endpoints.toArray(URI[]::new))
                     .connectTimeout(requestTimeout).waitForReady(false).build();
-            try {
-                return ClusterMember.join(this, client, mac);
-            } catch (RuntimeException | Error e) {
-                client.close();
-                throw e;
-            }
         }
 
         private void requireUnderlay(String op) {

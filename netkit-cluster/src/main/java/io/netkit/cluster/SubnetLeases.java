@@ -48,7 +48,7 @@ final class SubnetLeases {
         }
     }
 
-    private final Client client;
+    private volatile Client client;
     private final String cluster;
     private final IpPrefix cidr;
     private final int subnetLength;
@@ -60,6 +60,11 @@ final class SubnetLeases {
         this.cidr = cidr;
         this.subnetLength = subnetLength;
         this.timeout = timeout;
+    }
+
+    /** Uses {@code client} from now on (a new one after the old lost its connection). */
+    void use(Client client) {
+        this.client = client;
     }
 
     static ByteSequence bytes(String s) {

@@ -639,6 +639,11 @@ public final class Overlay implements AutoCloseable {
                         + (found.isEmpty() ? "not made by netkit" : "netkit record " + found) + "; wanted " + rec
                         + "): close that overlay or delete the link (ip link del " + device + ") first");
             }
+            if (l.info() instanceof io.netkit.netlink.VxlanInfo vx && (vx.id() != vni || vx.port() != port
+                    || !underlay.equals(vx.local()) || vx.learning())) {
+                throw new IllegalArgumentException(op + ": the existing device " + device + " carries this overlay's record but "
+                        + "the kernel reports " + vx + ": delete it (ip link del " + device + ") and create the overlay again");
+            }
             if (vtepMac != null && !vtepMac.equals(l.mac())) {
                 throw new IllegalArgumentException(op + ": the existing device " + device + " has MAC " + l.mac()
                         + ", not the requested " + vtepMac);
