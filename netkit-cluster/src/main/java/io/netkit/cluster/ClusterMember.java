@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A host's membership in a {@link ClusterNetwork}: its leased subnet, its {@link Overlay}, and the agent that keeps
- * both in step with the store. One thread per member keeps the lease alive (every third of its TTL), applies the
+ * both in step with the store. One thread per member keeps the lease alive (every quarter of its TTL), applies the
  * watch's events to the data plane, and compares the whole store with the kernel after a reconnect and every
  * resync interval. While the store is unreachable the data plane stays as it is; when it is back, the member
  * resyncs, and takes a new lease for the same subnet if its lease ran out meanwhile.
@@ -40,6 +40,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClusterMember implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterMember.class);
+    /** How long a keep-alive may take while the store is known to be unreachable. */
+    private static final java.time.Duration PROBE_TIMEOUT = java.time.Duration.ofSeconds(1);
+    /**
+     * While cut off, a new etcd client at most this often: a fresh gRPC channel connects at once, where the old one
+     * waits out its exponential reconnect backoff (up to two minutes).
+     */
+    private static final java.time.Duration RECONNECT_EVERY = java.time.Duration.ofSeconds(2);
 
     private final String cluster;
     private final ClusterNetwork.Builder settings;
@@ -58,7 +65,7 @@ public final class ClusterMember implements AutoCloseable {
     private int generation;
     private long lastResync;
 
-    private int failures; // keep-alives that did not reach the store in a row (agent thread only)
+    private long lastReconnect = System.nanoTime(); // agent thread only
 
     private ClusterMember(ClusterNetwork.Builder b, java.util.function.Supplier<Client> clients, Client client,
                           SubnetLeases leases, Overlay overlay, MacAddress mac, long leaseId) {
@@ -152,7 +159,7 @@ public final class ClusterMember implements AutoCloseable {
             resync();
             return null;
         });
-        long period = Math.max(500, settings.leaseTtl.toMillis() / 3);
+        long period = Math.max(500, settings.leaseTtl.toMillis() / 4);
         agent.scheduleWithFixedDelay(guard("keep-alive", this::keepAlive), period, period, TimeUnit.MILLISECONDS);
         long tick = Math.min(settings.resyncInterval.toMillis(), 1000);
         agent.scheduleWithFixedDelay(guard("resync", this::tick), tick, tick, TimeUnit.MILLISECONDS);
@@ -224,13 +231,13 @@ public final class ClusterMember implements AutoCloseable {
             return;
         }
         try {
+            // While cut off, probe with a short timeout so that the store's return is noticed within seconds.
             LeaseKeepAliveResponse r = leases.await("keep lease " + Long.toHexString(leaseId) + " alive",
-                    client.getLeaseClient().keepAliveOnce(leaseId));
+                    client.getLeaseClient().keepAliveOnce(leaseId), storeReachable ? settings.requestTimeout : PROBE_TIMEOUT);
             if (r.getTTL() <= 0) {
                 relet("the store reports lease " + Long.toHexString(leaseId) + " expired");
                 return;
             }
-            failures = 0;
             if (!storeReachable) {
                 LOG.info("cluster {}: store reachable again; resyncing", cluster);
                 storeReachable = true;
@@ -247,7 +254,7 @@ public final class ClusterMember implements AutoCloseable {
             }
             storeReachable = false;
             needResync = true;
-            if (++failures % 3 == 0) {
+            if (System.nanoTime() - lastReconnect > RECONNECT_EVERY.toNanos()) {
                 reconnect();
             }
         }
@@ -256,6 +263,7 @@ public final class ClusterMember implements AutoCloseable {
     /** Replaces the etcd client by a new one (its channel connects at once instead of after a long backoff). */
     private void reconnect() {
         LOG.debug("cluster {}: new etcd client", cluster);
+        lastReconnect = System.nanoTime();
         Client old = client;
         Watch.Watcher w = watcher;
         watcher = null;

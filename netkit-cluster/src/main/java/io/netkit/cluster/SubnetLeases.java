@@ -72,6 +72,10 @@ final class SubnetLeases {
     }
 
     <T> T await(String what, CompletableFuture<T> f) {
+        return await(what, f, timeout);
+    }
+
+    <T> T await(String what, CompletableFuture<T> f, Duration timeout) {
         try {
             return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {

@@ -59,6 +59,9 @@ class ClusterNetworkTest {
     static void threeHostsJoin() throws Exception {
         rootBefore = rootState();
         logs = Files.createDirectories(Path.of("target", "cluster-logs"));
+        try (java.util.stream.Stream<Path> old = Files.list(logs)) {
+            old.forEach(p -> p.toFile().delete()); // each run's logs only
+        }
         lab = new OverlayLab(PREFIX);
         etcd = Etcd.start(lab.lab, OverlayLab.LAB_ADDRESS, logs.resolve("etcd.log"));
         for (int h = 1; h <= 3; h++) {
@@ -197,15 +200,14 @@ class ClusterNetworkTest {
             assertThat(witnessed(ns)).contains(p5);
             assertThat(traces(ns, p5)).as("entries for host 5 in host %d, none duplicated", h).hasSize(3);
         }
-        long killedAt = System.nanoTime();
         again.kill();
         AGENTS.remove(5);
+        // kill -9 revokes nothing: the entry lives on until the lease runs out (at most TTL after the last keep-alive)
+        assertThat(traces(PREFIX + "-h1", p5)).as("host 5 right after its agent was killed").hasSize(3);
         for (int h = 1; h <= 3; h++) {
             String ns = PREFIX + "-h" + h;
             assertThat(eventually(TTL + 12, () -> traces(ns, p5).isEmpty())).as("host %d dropped the dead host", h).isTrue();
         }
-        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt)).as("not before the lease ran out")
-                .isGreaterThanOrEqualTo(TTL * 1000L - 1000);
         // its leftovers in host 5 (bridge, device, container) go with the namespace
     }
 
