@@ -59,7 +59,7 @@ public final class Addresses {
     public void add(String link, IpPrefix address, AddressOptions options) {
         Objects.requireNonNull(address, "address == null");
         Objects.requireNonNull(options, "options == null");
-        InterfaceNames.validate(link);
+        InterfaceNames.validateExisting(link);
         if (options.label != null && !(options.label.equals(link) || options.label.startsWith(link + ":"))) {
             throw new IllegalArgumentException("invalid address label \"" + options.label + "\": must be \"" + link
                     + "\" or start with \"" + link + ":\"");
@@ -102,7 +102,7 @@ public final class Addresses {
      */
     public void delete(String link, IpPrefix address) {
         Objects.requireNonNull(address, "address == null");
-        InterfaceNames.validate(link);
+        InterfaceNames.validateExisting(link);
         int index = rt.links().index(link);
         rt.socket().execute("delete address", address + " dev " + link, RTM_DELADDR, 0, w -> {
             w.ifAddrMsg(address.family(), address.prefixLength(), 0, 0, index);
@@ -136,7 +136,7 @@ public final class Addresses {
 
     /** The addresses of {@code link}. Equivalent to: {@code ip addr show dev LINK}. */
     public List<Address> list(String link) {
-        InterfaceNames.validate(link);
+        InterfaceNames.validateExisting(link);
         int index = rt.links().index(link);
         List<Address> out = new ArrayList<>();
         for (Address a : rt.socket().dump("list addresses", RTM_GETADDR, w -> w.ifAddrMsg(AF_UNSPEC, 0, 0, 0, index),

@@ -41,7 +41,7 @@ public final class Arp {
      *         (ENETDOWN if the interface is down)
      */
     public static void announce(String ifname, Inet4Address address) {
-        InterfaceNames.validate(ifname);
+        InterfaceNames.validateExisting(ifname);
         Objects.requireNonNull(address, "address == null");
         String target = ifname + " " + address.getHostAddress();
         // Protocol 0: the socket only sends, so the kernel hands it no received frames.

@@ -283,13 +283,13 @@ public final class Errno {
 
     /** The symbolic name, e.g. {@code "EEXIST"} for 17, or {@code "E<n>"} for a number not in the table. */
     public static String name(int errno) {
-        int e = Math.abs(errno);
-        return e < NAMES.length && NAMES[e] != null ? NAMES[e] : "E" + e;
+        long e = Math.abs((long) errno);   // Math.abs(Integer.MIN_VALUE) is negative
+        return e < NAMES.length && NAMES[(int) e] != null ? NAMES[(int) e] : "E" + e;
     }
 
     /** The C library's description, e.g. {@code "File exists"} for 17, or {@code "Unknown error <n>"}. */
     public static String text(int errno) {
-        int e = Math.abs(errno);
-        return e < TEXTS.length && TEXTS[e] != null ? TEXTS[e] : "Unknown error " + e;
+        long e = Math.abs((long) errno);   // Math.abs(Integer.MIN_VALUE) is negative
+        return e < TEXTS.length && TEXTS[(int) e] != null ? TEXTS[(int) e] : "Unknown error " + e;
     }
 }

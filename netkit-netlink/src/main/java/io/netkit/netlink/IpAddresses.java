@@ -104,6 +104,23 @@ public final class IpAddresses {
         return sb.toString();
     }
 
+    /**
+     * The value of an ASCII hex digit ({@code 0-9a-fA-F}), else -1. {@link Character#digit(char, int)} also takes
+     * fullwidth and other scripts' digits ({@code "\uFF10"}, {@code "\u0661"}), which no tool writes in addresses.
+     */
+    static int hexDigit(char c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        if (c >= 'A' && c <= 'F') {
+            return c - 'A' + 10;
+        }
+        return -1;
+    }
+
     private static byte[] parse4(String s, int from, int to) {
         byte[] out = new byte[4];
         int part = 0;
@@ -155,8 +172,8 @@ public final class IpAddresses {
             }
             int start = i;
             int value = 0;
-            while (i < n && Character.digit(s.charAt(i), 16) >= 0 && i - start < 5) {
-                value = (value << 4) | Character.digit(s.charAt(i), 16);
+            while (i < n && hexDigit(s.charAt(i)) >= 0 && i - start < 5) {
+                value = (value << 4) | hexDigit(s.charAt(i));
                 i++;
             }
             if (i < n && s.charAt(i) == '.') {

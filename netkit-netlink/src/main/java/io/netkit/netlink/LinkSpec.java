@@ -136,7 +136,7 @@ public final class LinkSpec {
      */
     public static LinkSpec macvlan(String name, String parent, MacvlanMode mode) {
         LinkSpec s = of0("macvlan", name);
-        s.f.parent = InterfaceNames.validate(parent);
+        s.f.parent = InterfaceNames.validateExisting(parent);
         s.f.macvlanMode = Objects.requireNonNull(mode, "mode == null");
         return s;
     }
@@ -168,7 +168,7 @@ public final class LinkSpec {
             throw new IllegalArgumentException("vlan id out of range for \"" + name + "\": " + id + " (expected 0..4094)");
         }
         LinkSpec s = of0("vlan", name);
-        s.f.parent = InterfaceNames.validate(parent);
+        s.f.parent = InterfaceNames.validateExisting(parent);
         s.f.vlanId = id;
         return s;
     }
@@ -253,7 +253,7 @@ public final class LinkSpec {
 
     /** Makes the new link a port of the bridge {@code master}. Equivalent to: {@code ip link add ... master BR}. */
     public LinkSpec master(String master) {
-        InterfaceNames.validate(master);
+        InterfaceNames.validateExisting(master);
         return with(x -> {
             x.masterName = master;
             x.masterIndex = 0;
@@ -383,7 +383,7 @@ public final class LinkSpec {
 
     /** The underlay device of a vxlan link. Equivalent to: {@code ... type vxlan ... dev DEVICE}. */
     public LinkSpec device(String device) {
-        InterfaceNames.validate(device);
+        InterfaceNames.validateExisting(device);
         require("device", "vxlan");
         return with(x -> x.device = device);
     }

@@ -40,6 +40,7 @@ import static io.netkit.netlink.codec.RtnetlinkConstants.RTM_GETLINK;
 import static io.netkit.netlink.codec.RtnetlinkConstants.RTM_NEWLINK;
 import static io.netkit.netlink.codec.VethConstants.VETH_INFO_PEER;
 
+import io.netkit.netlink.codec.IfLinkConstants;
 import io.netkit.netlink.codec.NlAttrReader;
 import io.netkit.netlink.codec.NlMsgReader;
 import io.netkit.netlink.codec.NlMsgWriter;
@@ -444,9 +445,7 @@ public final class Links {
 
     private static NetlinkException translate(NetlinkException e, LinkSpec spec) {
         if (e.errno() == Errno.EOPNOTSUPP && "create link".equals(e.operation())) {
-            return NetlinkException.withDetail("create link", e.target(), e.errno(),
-                    "link kind \"" + spec.kind() + "\" is not supported by this kernel (driver not built in and"
-                            + " module not loadable)" + (e.extAck() != null ? "; kernel says: " + e.extAck() : ""), e);
+            return NetlinkException.withDetail("create link", e.target(), e.errno(), unsupported(e.extAck(), spec), e);
         }
         if (e.errno() == Errno.EEXIST && "create link".equals(e.operation())) {
             LinkSpec.Fields f = spec.f;
@@ -455,6 +454,30 @@ public final class Links {
                     + ": delete it first or choose another name");
         }
         return notFound(e);
+    }
+
+    /**
+     * What an {@code EOPNOTSUPP} from creating {@code spec} really means. The kernel answers a kind it has no
+     * driver for with the ext-ack text "Unknown device type"; a master that cannot take ports (no
+     * {@code ndo_add_slave}: a veth, a vxlan, ...) with no text at all; a setting the driver does not implement
+     * (e.g. bridge STP in a namespace) with its own text.
+     */
+    static String unsupported(String extAck, LinkSpec spec) {
+        String kind = spec.kind();
+        String master = spec.f.masterName != null ? spec.f.masterName
+                : spec.f.masterIndex > 0 ? "#" + spec.f.masterIndex : null;
+        String said = extAck != null ? "; kernel says: " + extAck : "";
+        if (extAck != null && extAck.toLowerCase(java.util.Locale.ROOT).contains("unknown device type")
+                || extAck == null && master == null) {
+            return "link kind \"" + kind + "\" is not supported by this kernel (driver not built in and module not"
+                    + " loadable)" + said;
+        }
+        if (extAck == null) {
+            return "the master \"" + master + "\" cannot take ports (only a bridge, bond or team can be a master;"
+                    + " the \"" + kind + "\" link itself is supported): give a bridge as master";
+        }
+        return "this kernel's \"" + kind + "\" driver does not support a setting of this link" + said
+                + (master != null ? " (or the master \"" + master + "\" cannot take ports)" : "");
     }
 
     static NetlinkException notFound(NetlinkException e) {
@@ -480,7 +503,7 @@ public final class Links {
      * @throws LinkNotFoundException if there is none
      */
     public Link get(String name) {
-        InterfaceNames.validate(name);
+        InterfaceNames.validateExisting(name);
         try {
             return rt.socket().request("get link", name, RTM_GETLINK, 0, w -> {
                 w.ifInfoMsg(AF_UNSPEC, 0, 0, 0, 0);
@@ -493,8 +516,8 @@ public final class Links {
     }
 
     /**
-     * The interface index of the link named {@code name}, as {@code if_nametoindex(3)} finds it: one ioctl, no
-     * netlink message and no decoding (see {@link NetlinkSocket#interfaceIndex(String)}).
+     * The interface index of the link named {@code name}: one {@code RTM_GETLINK} of which only the index is read
+     * (see {@link NetlinkSocket#interfaceIndex(String)}; a miss never makes the kernel load a module).
      *
      * @throws LinkNotFoundException if there is none
      */
@@ -570,7 +593,7 @@ public final class Links {
 
     /** Makes the link a port of the bridge {@code master}. Equivalent to: {@code ip link set NAME master BR}. */
     public void setMaster(String name, String master) {
-        InterfaceNames.validate(name);
+        InterfaceNames.validateExisting(name);
         int masterIndex = index(master);
         set("set link master", name, 0, 0, w -> w.attrU32(IFLA_MASTER, masterIndex));
     }
@@ -582,7 +605,7 @@ public final class Links {
 
     /** Renames the link (it must be down). Equivalent to: {@code ip link set NAME name NEWNAME}. */
     public void rename(String name, String newName) {
-        InterfaceNames.validate(name);
+        InterfaceNames.validateExisting(name);
         InterfaceNames.validate(newName);
         int index = index(name);
         try {
@@ -601,6 +624,41 @@ public final class Links {
     public void setAlias(String name, String alias) {
         LinkSpec.checkAlias(alias);
         set("set link alias", name, 0, 0, w -> w.attrString(IFLA_IFALIAS, alias));
+    }
+
+    /**
+     * Unplugs the link from its bridge in ONE request: out of the bridge, down, into link group {@code group}, alias
+     * replaced by {@code alias}. From the moment the kernel acknowledges, no frame from the link reaches the bridge.
+     * Equivalent to: {@code ip link set NAME nomaster down group G alias TEXT}.
+     *
+     * @throws LinkNotFoundException if there is no such link
+     */
+    public void unplug(String name, int group, String alias) {
+        LinkSpec.checkAlias(alias);
+        set("unplug link", name, 0, IFF_UP, w -> {
+            w.attrU32(IFLA_MASTER, 0);
+            w.attrU32(IFLA_GROUP, group);
+            w.attrString(IFLA_IFALIAS, alias);
+        });
+    }
+
+    /**
+     * Switches hairpin mode of a bridge port on or off: with it on, the bridge may send a frame back out of the
+     * port it came in on, which a container needs to reach itself through a DNAT on the host (its own published
+     * port via a host address). Equivalent to: {@code ip link set NAME type bridge_slave hairpin on|off}
+     * ({@code bridge link set dev NAME hairpin on|off}).
+     *
+     * @throws NetlinkException (for example {@code EOPNOTSUPP}) if the link is not a bridge port
+     */
+    public void setHairpin(String name, boolean on) {
+        set("set bridge port hairpin " + (on ? "on" : "off"), name, 0, 0, w -> {
+            w.beginNested(IFLA_LINKINFO);
+            w.attrString(IfLinkConstants.IFLA_INFO_SLAVE_KIND, "bridge");
+            w.beginNested(IfLinkConstants.IFLA_INFO_SLAVE_DATA);
+            w.attrU8(IfLinkConstants.IFLA_BRPORT_MODE, on ? 1 : 0);
+            w.endNested();
+            w.endNested();
+        });
     }
 
     /** Puts the link into link group {@code group} (0 = default). Equivalent to: {@code ip link set NAME group G}. */
@@ -624,7 +682,7 @@ public final class Links {
      * @throws LinkNotFoundException if there is none
      */
     public void delete(String name) {
-        InterfaceNames.validate(name);
+        InterfaceNames.validateExisting(name);
         try {
             rt.socket().execute("delete link", name, RTM_DELLINK, 0, w -> {
                 w.ifInfoMsg(AF_UNSPEC, 0, 0, 0, 0);
@@ -658,7 +716,7 @@ public final class Links {
     }
 
     private void set(String operation, String name, int flags, int change, Consumer<NlMsgWriter> attrs) {
-        InterfaceNames.validate(name);
+        InterfaceNames.validateExisting(name);
         try {
             rt.socket().execute(operation, name, RTM_NEWLINK, 0, w -> {
                 w.ifInfoMsg(AF_UNSPEC, 0, 0, flags, change);

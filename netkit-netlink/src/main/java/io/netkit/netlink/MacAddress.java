@@ -35,8 +35,8 @@ public record MacAddress(long value) {
         }
         long v = 0;
         for (int i = 0; i < 6; i++) {
-            int hi = Character.digit(text.charAt(3 * i), 16);
-            int lo = Character.digit(text.charAt(3 * i + 1), 16);
+            int hi = IpAddresses.hexDigit(text.charAt(3 * i));
+            int lo = IpAddresses.hexDigit(text.charAt(3 * i + 1));
             if (hi < 0 || lo < 0 || (i < 5 && text.charAt(3 * i + 2) != ':')) {
                 throw invalid(text);
             }

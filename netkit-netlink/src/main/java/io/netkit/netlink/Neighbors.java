@@ -67,7 +67,7 @@ public final class Neighbors {
     private void modify(String operation, String link, InetAddress ip, MacAddress mac, int flags) {
         Objects.requireNonNull(ip, "ip == null");
         Objects.requireNonNull(mac, "mac == null");
-        int index = rt.links().get(InterfaceNames.validate(link)).index();
+        int index = rt.links().get(InterfaceNames.validateExisting(link)).index();
         int family = IpAddresses.isIpv4(ip) ? AF_INET : AF_INET6;
         rt.socket().execute(operation, IpAddresses.format(ip) + " dev " + link, RTM_NEWNEIGH, flags, w -> {
             w.ndMsg(family, index, NUD_PERMANENT, 0, 0);
@@ -83,7 +83,7 @@ public final class Neighbors {
      */
     public void delete(String link, InetAddress ip) {
         Objects.requireNonNull(ip, "ip == null");
-        int index = rt.links().get(InterfaceNames.validate(link)).index();
+        int index = rt.links().get(InterfaceNames.validateExisting(link)).index();
         int family = IpAddresses.isIpv4(ip) ? AF_INET : AF_INET6;
         rt.socket().execute("delete neighbor", IpAddresses.format(ip) + " dev " + link, RTM_DELNEIGH, 0, w -> {
             w.ndMsg(family, index, 0, 0, 0);
@@ -105,7 +105,7 @@ public final class Neighbors {
 
     /** The ARP and NDP entries of {@code link}. Equivalent to: {@code ip neigh show dev LINK}. */
     public List<Neighbor> list(String link) {
-        int index = rt.links().get(InterfaceNames.validate(link)).index();
+        int index = rt.links().get(InterfaceNames.validateExisting(link)).index();
         List<Neighbor> out = new ArrayList<>();
         for (Neighbor n : list()) {
             if (n.index() == index) {
@@ -121,7 +121,7 @@ public final class Neighbors {
      */
     public void addFdb(String link, MacAddress mac) {
         Objects.requireNonNull(mac, "mac == null");
-        Link l = rt.links().get(InterfaceNames.validate(link));
+        Link l = rt.links().get(InterfaceNames.validateExisting(link));
         int flags = l.hasMaster() ? NTF_MASTER : NTF_SELF;
         fdb("add fdb entry", mac + " dev " + link, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_EXCL, l.index(), flags, mac, null);
     }
@@ -134,7 +134,7 @@ public final class Neighbors {
     public void addFdb(String link, MacAddress mac, InetAddress remote) {
         Objects.requireNonNull(mac, "mac == null");
         Objects.requireNonNull(remote, "remote == null");
-        int index = rt.links().get(InterfaceNames.validate(link)).index();
+        int index = rt.links().get(InterfaceNames.validateExisting(link)).index();
         fdb("add fdb entry", mac + " dst " + IpAddresses.format(remote) + " dev " + link, RTM_NEWNEIGH,
                 NLM_F_CREATE | NLM_F_APPEND, index, NTF_SELF, mac, remote);
     }
@@ -142,7 +142,7 @@ public final class Neighbors {
     /** Deletes an FDB entry added by {@link #addFdb(String, MacAddress)}. Equivalent to: {@code bridge fdb del MAC dev LINK master|self}. */
     public void deleteFdb(String link, MacAddress mac) {
         Objects.requireNonNull(mac, "mac == null");
-        Link l = rt.links().get(InterfaceNames.validate(link));
+        Link l = rt.links().get(InterfaceNames.validateExisting(link));
         int flags = l.hasMaster() ? NTF_MASTER : NTF_SELF;
         fdb("delete fdb entry", mac + " dev " + link, RTM_DELNEIGH, 0, l.index(), flags, mac, null);
     }
@@ -151,7 +151,7 @@ public final class Neighbors {
     public void deleteFdb(String link, MacAddress mac, InetAddress remote) {
         Objects.requireNonNull(mac, "mac == null");
         Objects.requireNonNull(remote, "remote == null");
-        int index = rt.links().get(InterfaceNames.validate(link)).index();
+        int index = rt.links().get(InterfaceNames.validateExisting(link)).index();
         fdb("delete fdb entry", mac + " dst " + IpAddresses.format(remote) + " dev " + link, RTM_DELNEIGH, 0, index,
                 NTF_SELF, mac, remote);
     }
@@ -174,7 +174,7 @@ public final class Neighbors {
 
     /** The FDB entries of {@code link} (a bridge port or vxlan device). Equivalent to: {@code bridge fdb show dev LINK}. */
     public List<Neighbor> listFdb(String link) {
-        int index = rt.links().get(InterfaceNames.validate(link)).index();
+        int index = rt.links().get(InterfaceNames.validateExisting(link)).index();
         List<Neighbor> out = new ArrayList<>();
         for (Neighbor n : listFdb()) {
             if (n.index() == index) {

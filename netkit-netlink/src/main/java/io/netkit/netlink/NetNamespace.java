@@ -72,6 +72,10 @@ public final class NetNamespace implements AutoCloseable {
     private RtNetlink netlink;        // guarded by lock
     private Sysctl sysctl;            // guarded by lock
     private volatile boolean closed;
+    private final Resources resources;
+    private final java.lang.ref.Cleaner.Cleanable cleanable;
+
+    private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
 
     private NetNamespace(String name, Path path, int fd, long inode, NamespaceThread thread, boolean shared) {
         this.name = name;
@@ -80,6 +84,48 @@ public final class NetNamespace implements AutoCloseable {
         this.inode = inode;
         this.thread = thread;
         this.shared = shared;
+        this.resources = new Resources(fd, name != null ? name : path.toString(), thread);
+        this.cleanable = shared ? null : CLEANER.register(this, resources);
+    }
+
+    /**
+     * What a handle holds outside the Java heap: its namespace file descriptor, its platform thread and its netlink
+     * socket. Released by {@link #close()}, or, for a handle that became unreachable without being closed, by the
+     * {@link java.lang.ref.Cleaner} (which logs the leak): otherwise the thread, the fd and so the namespace itself
+     * would live as long as the JVM. Holds no reference to the handle.
+     */
+    private static final class Resources implements Runnable {
+        private final int fd;
+        private final String label;
+        volatile NamespaceThread thread;
+        volatile NetlinkSocket socket;
+        volatile boolean closedExplicitly;
+
+        Resources(int fd, String label, NamespaceThread thread) {
+            this.fd = fd;
+            this.label = label;
+            this.thread = thread;
+        }
+
+        @Override
+        public void run() {
+            if (!closedExplicitly) {
+                LOG.warn("a NetNamespace handle for {} was never closed: releasing its thread, netlink socket and"
+                        + " file descriptor now (close handles with try-with-resources)", label);
+            }
+            NetlinkSocket s = socket;
+            NamespaceThread t = thread;
+            try {
+                if (s != null) {
+                    s.close();
+                }
+            } finally {
+                if (t != null) {
+                    t.stop();
+                }
+                LibC.close(fd);
+            }
+        }
     }
 
     // ---- creating, opening, listing, deleting ----
@@ -162,7 +208,14 @@ public final class NetNamespace implements AutoCloseable {
                         throw new NetlinkException("create namespace (bind mount " + self + ")", name, LibC.errno(), null);
                     }
                     int nsFd = openFd("create namespace", file);
-                    made[0] = new NetNamespace(name, file, nsFd, inodeOf(nsFd, file), NamespaceThread.current(), false);
+                    long ino;
+                    try {
+                        ino = inodeOf(nsFd, file);
+                    } catch (RuntimeException | Error e) {
+                        LibC.close(nsFd);
+                        throw e;
+                    }
+                    made[0] = new NetNamespace(name, file, nsFd, ino, NamespaceThread.current(), false);
                     if (setup != null) {
                         setup.accept(made[0]);
                     }
@@ -183,11 +236,13 @@ public final class NetNamespace implements AutoCloseable {
         claimed.complete(true);
         // Runs on the namespace thread as it finishes (or on the caller if that was quicker).
         return started.handle((thread, failure) -> {
+            NetNamespace m = made[0];
+            made[0] = null;   // the thread's first task holds the array: it must not keep the handle reachable
             if (failure == null) {
-                return made[0];
+                return m;
             }
-            if (made[0] != null) {
-                made[0].close();   // its socket, thread (already ending) and fd
+            if (m != null) {
+                m.close();   // its socket, thread (already ending) and fd
             }
             LibC.umount2(file.toString(), LibC.MNT_DETACH);
             removeFile(file, failure);
@@ -216,7 +271,7 @@ public final class NetNamespace implements AutoCloseable {
         validateName(name);
         Path file = RUN_NETNS.resolve(name);
         int nsFd = openFd("open namespace", file);
-        return new NetNamespace(name, file, nsFd, inodeOf(nsFd, file), null, false);
+        return adopt(name, file, nsFd);
     }
 
     /**
@@ -228,21 +283,70 @@ public final class NetNamespace implements AutoCloseable {
         Objects.requireNonNull(path, "path == null");
         int nsFd = openFd("open namespace", path);
         String n = path.getParent() != null && path.getParent().equals(RUN_NETNS) ? path.getFileName().toString() : null;
-        return new NetNamespace(n, path, nsFd, inodeOf(nsFd, path), null, false);
+        return adopt(n, path, nsFd);
     }
+
+    /** A handle on the open namespace file {@code nsFd}; closes it on every error (not a network namespace, ...). */
+    private static NetNamespace adopt(String name, Path path, int nsFd) {
+        try {
+            int type = LibC.ioctl(nsFd, NS_GET_NSTYPE, 0L);
+            if (type != LibC.CLONE_NEWNET) {
+                int e = type < 0 ? LibC.errno() : Errno.EINVAL;
+                throw NetlinkException.withDetail("open namespace", path.toString(), e, "not a network namespace file: "
+                        + path + (type < 0 ? " (not a namespace at all)" : " (a namespace of another type)")
+                        + "; give /run/netns/NAME, /proc/PID/ns/net or a bind mount of one", null);
+            }
+            return new NetNamespace(name, path, nsFd, inodeOf(nsFd, path), null, false);
+        } catch (RuntimeException | Error e) {
+            LibC.close(nsFd);
+            throw e;
+        }
+    }
+
+    /** {@code NS_GET_NSTYPE = _IO(0xb7, 0x3)} from {@code include/uapi/linux/nsfs.h} (Linux 4.11). */
+    private static final long NS_GET_NSTYPE = 0xb703L;
 
     /**
      * Opens the network namespace of process {@code pid} ({@code /proc/PID/ns/net}); the handle keeps the
      * namespace alive even after the process exits. Equivalent to {@code ip netns exec}'s target in
      * {@code nsenter --net=/proc/PID/ns/net}.
      *
-     * @throws NamespaceNotFoundException if there is no such process
+     * <p>Pid reuse: on Linux 5.3 and later netkit first takes a pidfd of the process ({@code pidfd_open}), then
+     * opens its namespace file, then checks through the pidfd that this same process is still alive
+     * ({@code pidfd_send_signal} with signal 0): had it exited and its pid been reused by another process
+     * in between, that other process's namespace is not returned ({@link NamespaceNotFoundException}). Only a
+     * reuse before the call itself (the caller's pid being stale already) cannot be told apart. On older kernels
+     * ({@code ENOSYS}) the namespace file is opened without that check.
+     *
+     * @throws NamespaceNotFoundException if there is no such process (or it exited while being opened)
      */
     public static NetNamespace ofPid(long pid) {
-        if (pid <= 0) {
-            throw new IllegalArgumentException("pid must be positive: " + pid);
+        if (pid <= 0 || pid > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("pid out of range: " + pid + " (expected 1.." + Integer.MAX_VALUE + ")");
         }
-        return openPath(Path.of("/proc/" + pid + "/ns/net"));
+        Path file = Path.of("/proc/" + pid + "/ns/net");
+        int pidfd = LibC.pidfdOpen((int) pid);
+        if (pidfd < 0) {
+            int e = LibC.errno();
+            if (e == Errno.ESRCH) {
+                throw new NamespaceNotFoundException("open namespace of process", String.valueOf(pid), e);
+            }
+            if (e != Errno.ENOSYS) {
+                throw new NetlinkException("open namespace of process (pidfd_open)", String.valueOf(pid), e, null);
+            }
+            return openPath(file);   // kernel before 5.3: no pidfd
+        }
+        try {
+            NetNamespace ns = openPath(file);
+            if (LibC.pidfdSendSignal(pidfd, 0) != 0) {
+                int e = LibC.errno();
+                ns.close();
+                throw new NamespaceNotFoundException("open namespace of process", pid + " (exited while being opened)", e);
+            }
+            return ns;
+        } finally {
+            LibC.close(pidfd);
+        }
     }
 
     /**
@@ -467,24 +571,28 @@ public final class NetNamespace implements AutoCloseable {
 
     /**
      * The rtnetlink handle bound to this namespace: opened on first use (its socket is created on the
-     * namespace thread), shared and thread-safe, closed by {@link #close()}. Equivalent to {@code ip -n NAME ...}.
+     * namespace thread), shared and thread-safe, closed by {@link #close()} of this namespace handle only: its
+     * own {@link RtNetlink#close()} does nothing, and if its socket was closed directly a new one is opened here.
+     * Equivalent to {@code ip -n NAME ...}.
      */
     public RtNetlink netlink() {
         synchronized (lock) {
             checkOpen();
-            if (netlink != null) {
+            if (netlink != null && !netlink.socket().isClosed()) {
                 return netlink;
             }
         }
         // Opened without holding the lock: a task running on the namespace thread may itself call netlink().
         NetlinkSocket s = call(() -> NetlinkSocket.open(NetlinkConstants.NETLINK_ROUTE));
         synchronized (lock) {
-            if (closed || netlink != null) {
+            if (closed || (netlink != null && !netlink.socket().isClosed())) {
                 s.close();
                 checkOpen();
                 return netlink;
             }
-            netlink = new RtNetlink(s, this);
+            // first use, or someone closed the shared handle's socket itself (rt.socket().close()): a fresh one
+            netlink = new RtNetlink(s, this, true);
+            resources.socket = s;
             return netlink;
         }
     }
@@ -510,28 +618,16 @@ public final class NetNamespace implements AutoCloseable {
         if (shared || closed) {
             return;
         }
-        RtNetlink nl;
-        NamespaceThread t;
         synchronized (lock) {
             if (closed) {
                 return;
             }
             closed = true;
-            nl = netlink;
-            t = thread;
             netlink = null;
             thread = null;
         }
-        try {
-            if (nl != null) {
-                nl.close();
-            }
-        } finally {
-            if (t != null) {
-                t.stop();
-            }
-            LibC.close(fd);
-        }
+        resources.closedExplicitly = true;
+        cleanable.clean();   // closes the socket, stops the thread, closes the fd (once)
     }
 
     /** Whether {@link #close()} was called (never true for {@link #current()}). */
@@ -551,16 +647,19 @@ public final class NetNamespace implements AutoCloseable {
             checkOpen();
             if (thread == null) {
                 String label = name != null ? name : String.valueOf(inode);
+                int nsFd = fd;
+                Path p = path;   // locals: the thread must not keep the handle reachable (see Resources)
                 thread = NamespaceThread.start("netkit-netns-" + label, () -> {
-                    if (LibC.setns(fd, LibC.CLONE_NEWNET) != 0) {
+                    if (LibC.setns(nsFd, LibC.CLONE_NEWNET) != 0) {
                         int e = LibC.errno();
-                        String detail = e == Errno.EINVAL ? "not a network namespace: " + path : null;
+                        String detail = e == Errno.EINVAL ? "not a network namespace: " + p : null;
                         if (detail != null) {
                             throw NetlinkException.withDetail("enter namespace", label, e, detail, null);
                         }
                         throw new NetlinkException("enter namespace", label, e, null);
                     }
                 });
+                resources.thread = thread;
             }
             return thread;
         }
@@ -592,7 +691,8 @@ public final class NetNamespace implements AutoCloseable {
     }
 
     /** Whether this process has made /run/netns a shared mount point (see {@link #prepareRunDir}). */
-    private static volatile boolean runDirPrepared;
+    private static final java.util.concurrent.atomic.AtomicBoolean RUN_DIR_PREPARED =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
      * mkdir /run/netns and make it a shared mount point, as iproute2's netns_add does. iproute2 does it with
@@ -603,31 +703,51 @@ public final class NetNamespace implements AutoCloseable {
      * again.
      */
     private static void prepareRunDir(String name) {
-        if (runDirPrepared) {
-            return;   // done once per process, as the first namespace is created (iproute2 repeats it every time)
+        prepareRunDir(RUN_NETNS, RUN_DIR_PREPARED, name);
+    }
+
+    /** {@link #prepareRunDir(String)} for any directory, with its own "prepared" flag (tests use their own). */
+    static void prepareRunDir(Path dir, java.util.concurrent.atomic.AtomicBoolean prepared, String name) {
+        if (prepared.get() && stillSharedMount(dir)) {
+            return;
         }
         synchronized (RUN_DIR_LOCK) {
-            try {
-                Files.createDirectories(RUN_NETNS);
-            } catch (java.nio.file.AccessDeniedException e) {
-                throw new NetlinkException("create namespace (mkdir " + RUN_NETNS + ")", name, Errno.EACCES, null, e);
-            } catch (IOException e) {
-                throw NetlinkException.withDetail("create namespace", name, Errno.EIO, "cannot create " + RUN_NETNS + ": " + e, e);
+            prepared.set(false);
+            prepareSharedMount(dir, name);
+            prepared.set(true);
+        }
+    }
+
+    /**
+     * The cheap recheck: a non-recursive {@code MS_SHARED} on {@code dir} succeeds (and changes nothing) when it is
+     * still a shared mount point, and fails with {@code EINVAL} when someone unmounted it or {@code ENOENT} when
+     * it was removed.
+     */
+    static boolean stillSharedMount(Path dir) {
+        return LibC.mount("", dir.toString(), "none", LibC.MS_SHARED, null) == 0;
+    }
+
+    /** mkdir {@code dir} and make it a shared mount point (bind-mounting it onto itself first if it is none). */
+    static void prepareSharedMount(Path dir, String name) {
+        try {
+            Files.createDirectories(dir);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new NetlinkException("create namespace (mkdir " + dir + ")", name, Errno.EACCES, null, e);
+        } catch (IOException e) {
+            throw NetlinkException.withDetail("create namespace", name, Errno.EIO, "cannot create " + dir + ": " + e, e);
+        }
+        boolean madeMountPoint = false;
+        // Shared propagation lets a namespace mounted here later be seen in other mount namespaces.
+        while (LibC.mount("", dir.toString(), "none", LibC.MS_SHARED | LibC.MS_REC, null) != 0) {
+            int e = LibC.errno();
+            if (e != Errno.EINVAL || madeMountPoint) {
+                throw new NetlinkException("create namespace (make " + dir + " a shared mount)", name, e, null);
             }
-            boolean madeMountPoint = false;
-            // Shared propagation lets a namespace mounted here later be seen in other mount namespaces.
-            while (LibC.mount("", RUN_NETNS.toString(), "none", LibC.MS_SHARED | LibC.MS_REC, null) != 0) {
-                int e = LibC.errno();
-                if (e != Errno.EINVAL || madeMountPoint) {
-                    throw new NetlinkException("create namespace (make " + RUN_NETNS + " a shared mount)", name, e, null);
-                }
-                // EINVAL: not a mount point yet. Upgrade it by bind-mounting it onto itself, then retry.
-                if (LibC.mount(RUN_NETNS.toString(), RUN_NETNS.toString(), "none", LibC.MS_BIND | LibC.MS_REC, null) != 0) {
-                    throw new NetlinkException("create namespace (bind mount " + RUN_NETNS + ")", name, LibC.errno(), null);
-                }
-                madeMountPoint = true;
+            // EINVAL: not a mount point yet. Upgrade it by bind-mounting it onto itself, then retry.
+            if (LibC.mount(dir.toString(), dir.toString(), "none", LibC.MS_BIND | LibC.MS_REC, null) != 0) {
+                throw new NetlinkException("create namespace (bind mount " + dir + ")", name, LibC.errno(), null);
             }
-            runDirPrepared = true;
+            madeMountPoint = true;
         }
     }
 

@@ -14,6 +14,10 @@ public class NetlinkBatchException extends NetlinkException {
     private final List<NetlinkException> failures;
     private final List<Integer> failedIndices;
     private final int batchSize;
+    private final List<Integer> appliedIndices;
+    private final List<Integer> unconfirmedIndices;
+    private final List<Integer> notSentIndices;
+    private final NetlinkException receiveFailure;
 
     /** The failures (non-empty, in request order), their zero-based positions in the batch, and the batch size. */
     public NetlinkBatchException(List<NetlinkException> failures, List<Integer> failedIndices, int batchSize) {
@@ -22,9 +26,100 @@ public class NetlinkBatchException extends NetlinkException {
         this.failures = List.copyOf(failures);
         this.failedIndices = List.copyOf(failedIndices);
         this.batchSize = batchSize;
+        java.util.List<Integer> applied = new java.util.ArrayList<>();
+        for (int i = 0; i < batchSize; i++) {
+            if (!failedIndices.contains(i)) {
+                applied.add(i);
+            }
+        }
+        this.appliedIndices = List.copyOf(applied);
+        this.unconfirmedIndices = List.of();
+        this.notSentIndices = List.of();
+        this.receiveFailure = null;
         for (int i = 1; i < failures.size(); i++) {
             addSuppressed(failures.get(i));
         }
+    }
+
+    /**
+     * A batch whose sending or receiving failed part-way ({@code cause}: a receive timeout, a receive buffer
+     * overrun, ...): what was learned until then is kept. Requests the kernel acknowledged were applied
+     * ({@code applied}) or refused ({@code failures}); requests sent but not acknowledged may or may not have been
+     * applied ({@code unconfirmed}: read the state back); requests never sent were not applied ({@code notSent}).
+     */
+    public NetlinkBatchException(NetlinkException cause, List<NetlinkException> failures, List<Integer> failedIndices,
+                                 List<Integer> applied, List<Integer> unconfirmed, List<Integer> notSent, int batchSize) {
+        super(summary(cause, failures, failedIndices, applied, unconfirmed, notSent, batchSize), "batch", null,
+                cause.errno(), cause.extAck(), cause, true);
+        this.failures = List.copyOf(failures);
+        this.failedIndices = List.copyOf(failedIndices);
+        this.batchSize = batchSize;
+        this.appliedIndices = List.copyOf(applied);
+        this.unconfirmedIndices = List.copyOf(unconfirmed);
+        this.notSentIndices = List.copyOf(notSent);
+        this.receiveFailure = cause;
+        for (NetlinkException f : failures) {
+            addSuppressed(f);
+        }
+    }
+
+    /** Zero-based positions of the requests the kernel acknowledged as applied. */
+    public List<Integer> appliedIndices() {
+        return appliedIndices;
+    }
+
+    /**
+     * Positions of requests that were sent but whose acknowledgement never arrived because sending or receiving
+     * failed part-way ({@link #receiveFailure()}): they may or may not have been applied. Empty when every
+     * request was answered.
+     */
+    public List<Integer> unconfirmedIndices() {
+        return unconfirmedIndices;
+    }
+
+    /** Positions of requests never sent because the batch stopped part-way: not applied. */
+    public List<Integer> notSentIndices() {
+        return notSentIndices;
+    }
+
+    /** The send or receive failure that stopped the batch part-way, or null when every request was answered. */
+    public NetlinkException receiveFailure() {
+        return receiveFailure;
+    }
+
+    private static String summary(NetlinkException cause, List<NetlinkException> failures, List<Integer> indices,
+                                  List<Integer> applied, List<Integer> unconfirmed, List<Integer> notSent, int size) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("batch of ").append(size).append(" request(s) stopped part-way: ").append(cause.getMessage())
+                .append("\n  applied (acknowledged): ").append(applied.size())
+                .append(", refused: ").append(failures.size())
+                .append(", unconfirmed (sent, no answer; read the state back): ").append(ranges(unconfirmed))
+                .append(", not sent: ").append(ranges(notSent));
+        for (int i = 0; i < Math.min(failures.size(), 10); i++) {
+            sb.append("\n  [").append(indices.get(i)).append("] ").append(failures.get(i).getMessage());
+        }
+        return sb.toString();
+    }
+
+    /** "none", or the positions as ranges: "[3..9, 12]". */
+    private static String ranges(List<Integer> idx) {
+        if (idx.isEmpty()) {
+            return "none";
+        }
+        StringBuilder sb = new StringBuilder("[");
+        int i = 0;
+        while (i < idx.size()) {
+            int j = i;
+            while (j + 1 < idx.size() && idx.get(j + 1) == idx.get(j) + 1) {
+                j++;
+            }
+            sb.append(i > 0 ? ", " : "").append(idx.get(i));
+            if (j > i) {
+                sb.append("..").append(idx.get(j));
+            }
+            i = j + 1;
+        }
+        return sb.append(']').toString();
     }
 
     /** The failed requests' exceptions, in request order. */

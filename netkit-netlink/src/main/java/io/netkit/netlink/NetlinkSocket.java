@@ -14,9 +14,12 @@ import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_REQUEST;
 import static io.netkit.netlink.codec.NetlinkConstants.SOL_NETLINK;
 
 import com.sun.jna.Pointer;
+import io.netkit.netlink.codec.IfLinkConstants;
 import io.netkit.netlink.codec.MalformedMessageException;
+import io.netkit.netlink.codec.NetlinkConstants;
 import io.netkit.netlink.codec.NlMsgReader;
 import io.netkit.netlink.codec.NlMsgWriter;
+import io.netkit.netlink.codec.RtnetlinkConstants;
 import io.netkit.netlink.internal.LibC;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -79,6 +82,7 @@ public final class NetlinkSocket implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private volatile boolean closed;
     private volatile long dumpRetries;
+    private volatile String lastWarning;
 
     // Guarded by lock.
     private int seq;
@@ -146,7 +150,7 @@ public final class NetlinkSocket implements AutoCloseable {
                 LOG.debug("NETLINK_GET_STRICT_CHK not supported: errno {}", LibC.errno());
             }
             byte[] tv = new byte[16];
-            long micros = TimeUnit.NANOSECONDS.toMicros(receiveTimeout.toNanos());
+            long micros = timevalMicros(receiveTimeout);
             ByteBuffer.wrap(tv).order(ByteOrder.nativeOrder()).putLong(micros / 1_000_000).putLong(micros % 1_000_000);
             if (LibC.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_RCVTIMEO, tv, tv.length) != 0) {
                 throw new NetlinkException("set netlink receive timeout", target, LibC.errno(), null);
@@ -168,6 +172,46 @@ public final class NetlinkSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * The receive timeout in whole microseconds for {@code SO_RCVTIMEO}, rounded up: a timeout below 1 µs would
+     * otherwise become {@code timeval{0,0}}, which the kernel takes as "no timeout" (block forever).
+     */
+    static long timevalMicros(Duration timeout) {
+        long nanos;
+        try {
+            nanos = timeout.toNanos();
+        } catch (ArithmeticException e) {
+            nanos = Long.MAX_VALUE;
+        }
+        long micros = nanos / 1000 + (nanos % 1000 != 0 ? 1 : 0);
+        return Math.max(1, micros);
+    }
+
+    /** The {@code SO_RCVTIMEO} the kernel holds for this socket, in microseconds (0 = none): for tests. */
+    long kernelReceiveTimeoutMicros() {
+        byte[] tv = new byte[16];
+        int[] len = {tv.length};
+        if (LibC.getsockopt(fd, LibC.SOL_SOCKET, LibC.SO_RCVTIMEO, tv, len) != 0) {
+            throw new NetlinkException("get netlink receive timeout", null, LibC.errno(), null);
+        }
+        ByteBuffer b = ByteBuffer.wrap(tv).order(ByteOrder.nativeOrder());
+        return b.getLong(0) * 1_000_000 + b.getLong(8);
+    }
+
+    /**
+     * Takes the socket's lock for one request, refusing re-entry: a decode callback (or request body) that uses
+     * this same socket on the same thread would otherwise discard the outer request's replies as stale and reset
+     * the shared reader under it.
+     */
+    private void lockForRequest(String operation) {
+        if (lock.isHeldByCurrentThread()) {
+            throw new IllegalStateException("\"" + operation + "\" re-enters " + this + " from inside a request or"
+                    + " dump on the same thread (a decode callback or request body uses the socket it is called by):"
+                    + " collect the results first and make the nested call after the outer one returns");
+        }
+        lock.lock();
+    }
+
     private static int setInt(int fd, int level, int name, int value) {
         byte[] v = new byte[4];
         ByteBuffer.wrap(v).order(ByteOrder.nativeOrder()).putInt(value);
@@ -180,31 +224,33 @@ public final class NetlinkSocket implements AutoCloseable {
     }
 
     /**
-     * The index of the interface named {@code name} in this socket's namespace, or 0 if there is none, as
-     * {@code if_nametoindex(3)} (and so {@code ip}) finds it: one {@code SIOCGIFINDEX} ioctl on this socket, which
-     * the kernel answers from the socket's namespace without a netlink message (cheaper than {@code RTM_GETLINK}).
+     * The index of the interface named {@code name} in this socket's namespace, or 0 if there is none: one
+     * {@code RTM_GETLINK} with {@code IFLA_IFNAME}, of which only {@code ifi_index} is read. Not the
+     * {@code SIOCGIFINDEX} ioctl of {@code if_nametoindex(3)}: for a name it does not find, that ioctl makes the
+     * kernel (for a caller with CAP_NET_ADMIN) run {@code request_module("netdev-NAME")}, which can load modules
+     * such as {@code ip_gre} and so create {@code gre0} in every namespace. Needs a {@code NETLINK_ROUTE} socket.
      *
-     * @throws IllegalArgumentException if {@code name} is not a valid interface name
-     * @throws NetlinkException if the ioctl fails for another reason than a missing interface
+     * @throws IllegalArgumentException if {@code name} is not a name the kernel accepts
+     * @throws NetlinkException if the lookup fails for another reason than a missing interface
      */
     public int interfaceIndex(String name) {
-        byte[] n = InterfaceNames.validate(name).getBytes(StandardCharsets.UTF_8);
-        byte[] ifr = new byte[LibC.IFREQ_SIZE];
-        System.arraycopy(n, 0, ifr, 0, n.length);   // validated: at most 15 bytes, so the name stays NUL-terminated
-        lock.lock();
-        try {
-            checkOpen();
-            if (LibC.ioctl(fd, LibC.SIOCGIFINDEX, ifr) != 0) {
-                int errno = LibC.errno();
-                if (errno == Errno.ENODEV) {
-                    return 0;
-                }
-                throw new NetlinkException("get interface index", name, errno, null);
-            }
-        } finally {
-            lock.unlock();
+        InterfaceNames.validateExisting(name);
+        if (protocol != NetlinkConstants.NETLINK_ROUTE) {
+            throw new IllegalStateException("interfaceIndex needs a NETLINK_ROUTE socket; this is " + this);
         }
-        return ByteBuffer.wrap(ifr, LibC.IFNAMSIZ, 4).order(ByteOrder.nativeOrder()).getInt();
+        try {
+            Integer index = request("get interface index", name, RtnetlinkConstants.RTM_GETLINK, 0, w -> {
+                w.ifInfoMsg(RtnetlinkConstants.AF_UNSPEC, 0, 0, 0, 0);
+                w.attrU32(IfLinkConstants.IFLA_EXT_MASK, RtnetlinkConstants.RTEXT_FILTER_SKIP_STATS);
+                w.attrString(IfLinkConstants.IFLA_IFNAME, name);
+            }, m -> m.type() == RtnetlinkConstants.RTM_NEWLINK ? m.s32(4) : null);
+            return index == null ? 0 : index;
+        } catch (NetlinkException e) {
+            if (e.errno() == Errno.ENODEV) {
+                return 0;
+            }
+            throw e;
+        }
     }
 
     /** The netlink protocol this socket speaks. */
@@ -240,7 +286,7 @@ public final class NetlinkSocket implements AutoCloseable {
     public <T> T request(String operation, String target, int type, int flags, Consumer<NlMsgWriter> body,
                          Function<NlMsgReader, T> decodeOne) {
         Objects.requireNonNull(body, "body == null");
-        lock.lock();
+        lockForRequest(operation);
         try {
             checkOpen();
             int s = nextSeq();
@@ -263,9 +309,10 @@ public final class NetlinkSocket implements AutoCloseable {
                     if (mt == NLMSG_ERROR) {
                         int err = reader.errorCode();
                         if (err == 0) {
+                            warnIfAny(operation, target, reader);
                             return result;
                         }
-                        throw failure(operation, target, -err, reader.extAckMessage());
+                        throw failure(operation, target, -err, extAck(reader, writer, 0));
                     } else if (mt == NLMSG_DONE) {
                         return result;
                     } else if (mt == NLMSG_NOOP) {
@@ -295,7 +342,7 @@ public final class NetlinkSocket implements AutoCloseable {
     public <T> List<T> dump(String operation, int type, Consumer<NlMsgWriter> body, Function<NlMsgReader, T> decode) {
         Objects.requireNonNull(body, "body == null");
         Objects.requireNonNull(decode, "decode == null");
-        lock.lock();
+        lockForRequest(operation);
         try {
             checkOpen();
             for (int attempt = 1; attempt <= MAX_DUMP_ATTEMPTS; attempt++) {
@@ -399,7 +446,7 @@ public final class NetlinkSocket implements AutoCloseable {
                 if (mt == NLMSG_DONE || mt == NLMSG_ERROR) {
                     int err = reader.payloadLength() >= 4 ? reader.errorCode() : 0;
                     if (err < 0) {
-                        throw failure(operation, null, -err, reader.extAckMessage());
+                        throw failure(operation, null, -err, extAck(reader, writer, 0));
                     }
                     if (decodeFailure instanceof RuntimeException re) {
                         throw re;
@@ -441,7 +488,7 @@ public final class NetlinkSocket implements AutoCloseable {
         if (count == 0) {
             return;
         }
-        lock.lock();
+        lockForRequest("batch");
         try {
             checkOpen();
             int base = seq;
@@ -468,10 +515,22 @@ public final class NetlinkSocket implements AutoCloseable {
                     last++;
                 }
                 int chunkEnd = last < count ? offsets[last] : total;
-                sendFrom(batchWriter, chunkStart, chunkEnd - chunkStart, operations[first], targets[first]);
                 int pending = last - first;
+                try {
+                    sendFrom(batchWriter, chunkStart, chunkEnd - chunkStart, operations[first], targets[first]);
+                } catch (NetlinkException e) {
+                    throw partial(e, failures, failedIndices, answered, first, first, count);
+                }
                 while (pending > 0) {
-                    int n = receive("batch", null);
+                    int n;
+                    try {
+                        n = receive("batch", null);
+                    } catch (NetlinkException e) {
+                        // The kernel handled the whole chunk inside sendmsg: every answer that was not lost is queued
+                        // now. Drop them, so that the next request does not start on a half-read chunk.
+                        drainQueued();
+                        throw partial(e, failures, failedIndices, answered, first, last, count);
+                    }
                     reader.reset(rxBuf, 0, n);
                     while (reader.next()) {
                         int idx = reader.seq() - base;
@@ -487,8 +546,11 @@ public final class NetlinkSocket implements AutoCloseable {
                         answered[idx] = true;
                         pending--;
                         int err = reader.errorCode();
-                        if (err != 0) {
-                            failures.add(failure(operations[idx], targets[idx], -err, reader.extAckMessage()));
+                        if (err == 0) {
+                            warnIfAny(operations[idx], targets[idx], reader);
+                        } else {
+                            failures.add(failure(operations[idx], targets[idx], -err,
+                                    extAck(reader, batchWriter, offsets[idx])));
                             failedIndices.add(idx);
                         }
                     }
@@ -515,6 +577,56 @@ public final class NetlinkSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * The batch stopped part-way ({@code e}) while requests {@code [first, sentEnd)} of the current chunk were out:
+     * what was learned until then, as a {@link NetlinkBatchException}.
+     */
+    private static NetlinkBatchException partial(NetlinkException e, List<NetlinkException> failures,
+                                                 List<Integer> failedIndices, boolean[] answered, int first,
+                                                 int sentEnd, int count) {
+        List<Integer> applied = new ArrayList<>();
+        List<Integer> unconfirmed = new ArrayList<>();
+        List<Integer> notSent = new ArrayList<>();
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < failures.size(); i++) {
+            order.add(i);
+        }
+        order.sort((a, b) -> Integer.compare(failedIndices.get(a), failedIndices.get(b)));
+        List<NetlinkException> f = new ArrayList<>();
+        List<Integer> fi = new ArrayList<>();
+        for (int i : order) {
+            f.add(failures.get(i));
+            fi.add(failedIndices.get(i));
+        }
+        for (int i = 0; i < count; i++) {
+            if (answered[i]) {
+                if (!fi.contains(i)) {
+                    applied.add(i);
+                }
+            } else if (i < sentEnd) {
+                unconfirmed.add(i);
+            } else {
+                notSent.add(i);
+            }
+        }
+        return new NetlinkBatchException(e, f, fi, applied, unconfirmed, notSent, count);
+    }
+
+    /** Reads and discards every datagram already queued (without waiting), including a pending ENOBUFS. */
+    private void drainQueued() {
+        for (int i = 0; i < 100_000; i++) {
+            long n = LibC.recvfrom(fd, rxPointer, rxBuf.capacity(), LibC.MSG_DONTWAIT | LibC.MSG_TRUNC, null, null);
+            if (n < 0 && LibC.errno() != Errno.ENOBUFS && LibC.errno() != Errno.EINTR) {
+                return;   // EAGAIN: empty
+            }
+        }
+    }
+
+    /** Shrinks the socket's receive buffer (SO_RCVBUFFORCE): lets tests overrun it. */
+    void receiveBufferForTest(int bytes) {
+        setInt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUFFORCE, bytes);
+    }
+
     /** Starts a dump and gives it up after one datagram, as a receive failure would: lets tests see the drain. */
     void abandonDumpForTest(int type, Consumer<NlMsgWriter> body) {
         lock.lock();
@@ -529,6 +641,16 @@ public final class NetlinkSocket implements AutoCloseable {
             send("abandoned dump", null, 0, writer.length());
             receive("abandoned dump", null);
             abandonedDump = s;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The sequence number the next request will use: lets tests count requests. */
+    int nextSeqForTest() {
+        lock.lock();
+        try {
+            return seq;
         } finally {
             lock.unlock();
         }
@@ -585,6 +707,64 @@ public final class NetlinkSocket implements AutoCloseable {
 
     private NetlinkException failure(String operation, String target, int errno, String extAck) {
         return new NetlinkException(operation, target, errno, extAck);
+    }
+
+    /**
+     * The kernel's extended ack of the error {@code r} is on, as text: {@code NLMSGERR_ATTR_MSG}, the attribute
+     * at {@code NLMSGERR_ATTR_OFFS} (looked up in the request, which starts at {@code requestStart} of
+     * {@code request}), and {@code NLMSGERR_ATTR_MISS_TYPE}/{@code MISS_NEST} (newer kernels name a missing
+     * attribute without any text). Null when the kernel sent none of these.
+     */
+    static String extAck(NlMsgReader r, NlMsgWriter request, int requestStart) {
+        String msg = r.extAckMessage();
+        long offs = r.extAckU32(NetlinkConstants.NLMSGERR_ATTR_OFFS);
+        long missType = r.extAckU32(NetlinkConstants.NLMSGERR_ATTR_MISS_TYPE);
+        long missNest = r.extAckU32(NetlinkConstants.NLMSGERR_ATTR_MISS_NEST);
+        StringBuilder sb = new StringBuilder(msg == null ? "" : msg);
+        if (offs >= 0) {
+            sb.append(sb.length() > 0 ? " " : "").append("(offending attribute: ").append(attributeAt(request,
+                    requestStart, offs)).append(')');
+        }
+        if (missType >= 0) {
+            sb.append(sb.length() > 0 ? "; " : "").append("missing attribute type ").append(missType);
+            if (missNest >= 0) {
+                sb.append(" inside ").append(attributeAt(request, requestStart, missNest));
+            }
+        }
+        return sb.length() == 0 ? null : sb.toString();
+    }
+
+    /** "type T at byte O of the request" for the attribute header at {@code offs} of the request, as far as known. */
+    private static String attributeAt(NlMsgWriter request, int requestStart, long offs) {
+        ByteBuffer b = request.rawBuffer();
+        long at = requestStart + offs;
+        if (offs >= NetlinkConstants.NLMSG_HDRLEN && at + 4 <= request.length()) {
+            int type = b.getShort((int) at + 2) & NetlinkConstants.NLA_TYPE_MASK;
+            return "type " + type + " at byte " + offs + " of the request";
+        }
+        return "byte " + offs + " of the request";
+    }
+
+    /**
+     * Logs (WARN) and keeps the warning text the kernel may attach to a successful ack ({@code NLMSGERR_ATTR_MSG}
+     * with error 0, e.g. "sch_htb: quantum of class 10001 is small").
+     */
+    private void warnIfAny(String operation, String target, NlMsgReader r) {
+        String w = r.extAckMessage();
+        if (w != null) {
+            String text = operation + (target == null ? "" : " " + target) + ": kernel warning: " + w;
+            lastWarning = text;
+            LOG.warn(text);
+        }
+    }
+
+    /**
+     * The warning the kernel sent with the most recent successful acknowledgement on this socket (the text
+     * {@code ip}/{@code tc} print as "Warning: ..."), prefixed with the operation and target, or empty if none
+     * has been sent. Warnings are also logged at WARN.
+     */
+    public java.util.Optional<String> lastWarning() {
+        return java.util.Optional.ofNullable(lastWarning);
     }
 
     private void checkOpen() {

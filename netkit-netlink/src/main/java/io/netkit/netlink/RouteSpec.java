@@ -87,7 +87,7 @@ public final class RouteSpec {
 
     /** The output device. Equivalent to: {@code ... dev NAME}. */
     public RouteSpec device(String name) {
-        InterfaceNames.validate(name);
+        InterfaceNames.validateExisting(name);
         noHops("device");
         return copy(gateway, name, table, metric, source, scope, type, protocol, onLink);
     }
@@ -133,7 +133,7 @@ public final class RouteSpec {
                     + " is not of the family of " + destination);
         }
         if (device != null) {
-            InterfaceNames.validate(device);
+            InterfaceNames.validateExisting(device);
         }
         if (weight < 1 || weight > 256) {
             throw new IllegalArgumentException("next hop weight out of range: " + weight + " (expected 1..256)");

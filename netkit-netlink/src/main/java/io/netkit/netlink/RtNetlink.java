@@ -10,7 +10,7 @@ import java.util.Objects;
  *
  * <pre>{@code
  * try (NetNamespace ns = NetNamespace.create("demo")) {
- *     RtNetlink rt = ns.netlink();                        // owned by ns, closed with it
+ *     RtNetlink rt = ns.netlink();                        // owned by ns, closed with it (rt.close() does nothing)
  *     rt.links().setUp("lo");                             // ip -n demo link set lo up
  *     rt.addresses().list("lo");                          // [Address[... prefix=127.0.0.1/8 ...], ...]
  * }
@@ -24,10 +24,18 @@ public final class RtNetlink implements AutoCloseable {
     private final Routes routes = new Routes(this);
     private final Neighbors neighbors = new Neighbors(this);
 
+    private final boolean shared;
+
     /** A handle over {@code socket}, which was opened inside {@code namespace} (null: the calling thread's). */
     RtNetlink(NetlinkSocket socket, NetNamespace namespace) {
+        this(socket, namespace, false);
+    }
+
+    /** A handle; {@code shared} ones belong to their {@link NetNamespace} and ignore {@link #close()}. */
+    RtNetlink(NetlinkSocket socket, NetNamespace namespace, boolean shared) {
         this.socket = Objects.requireNonNull(socket, "socket == null");
         this.namespace = namespace;
+        this.shared = shared;
     }
 
     /**
@@ -68,9 +76,26 @@ public final class RtNetlink implements AutoCloseable {
         return namespace;
     }
 
-    /** Closes the socket; idempotent. */
+    /**
+     * Closes the socket of a handle the caller owns ({@link #open()}); idempotent. On the shared handle of a
+     * namespace ({@link NetNamespace#netlink()}) it does nothing: that handle belongs to the namespace handle and
+     * is closed with it, so {@code try (var rt = ns.netlink()) { ... }} cannot break later {@code ns.netlink()}
+     * calls.
+     */
     @Override
     public void close() {
+        if (!shared) {
+            socket.close();
+        }
+    }
+
+    /** Whether this is a namespace's shared handle (whose {@link #close()} does nothing). */
+    public boolean isShared() {
+        return shared;
+    }
+
+    /** Closes the socket whoever owns it: for the namespace handle that owns a shared one. */
+    void closeOwned() {
         socket.close();
     }
 }

@@ -17,6 +17,11 @@ final class TunTap {
     static final short IFF_TUN = 0x0001;
     static final short IFF_TAP = 0x0002;
     static final short IFF_NO_PI = 0x1000;
+    /**
+     * {@code IFF_TUN_EXCL}: fail with {@code EBUSY} instead of attaching when a device of that name exists
+     * already (another process's persistent tap, or one made between netkit's existence check and this call).
+     */
+    static final short IFF_TUN_EXCL = (short) 0x8000;
     /** {@code sizeof(struct ifreq)} on 64-bit Linux: 16-byte name plus a 24-byte union. */
     static final int IFREQ_SIZE = 40;
 
@@ -35,10 +40,16 @@ final class TunTap {
             byte[] ifr = new byte[IFREQ_SIZE];
             byte[] n = name.getBytes(StandardCharsets.UTF_8);
             System.arraycopy(n, 0, ifr, 0, n.length);
-            short flags = (short) ((tap ? IFF_TAP : IFF_TUN) | IFF_NO_PI);
+            short flags = (short) ((tap ? IFF_TAP : IFF_TUN) | IFF_NO_PI | IFF_TUN_EXCL);
             java.nio.ByteBuffer.wrap(ifr).order(java.nio.ByteOrder.nativeOrder()).putShort(16, flags);
             if (LibC.ioctl(fd, TUNSETIFF, ifr) < 0) {
-                throw new NetlinkException(operation, name + " (TUNSETIFF)", LibC.errno(), null);
+                int errno = LibC.errno();
+                if (errno == Errno.EBUSY) {
+                    throw NetlinkException.withDetail(operation, name + " (TUNSETIFF)", errno, "a device named \""
+                            + name + "\" exists already; netkit does not attach to it: choose another name or delete"
+                            + " it first", null);
+                }
+                throw new NetlinkException(operation, name + " (TUNSETIFF)", errno, null);
             }
             if (LibC.ioctl(fd, TUNSETPERSIST, 1L) < 0) {
                 throw new NetlinkException(operation, name + " (TUNSETPERSIST)", LibC.errno(), null);

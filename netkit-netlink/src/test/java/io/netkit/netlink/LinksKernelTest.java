@@ -34,6 +34,26 @@ class LinksKernelTest {
     }
 
     @Test
+    void hairpinModeOfABridgePortIsSwitchedAsIpShowsIt() {
+        links.create(LinkSpec.bridge("br0").up());
+        links.create(LinkSpec.veth("hp0", "hp1").master("br0").up());
+        assertThat(hairpin()).isEqualTo(false);
+        links.setHairpin("hp0", true);
+        assertThat(hairpin()).isEqualTo(true);
+        links.setHairpin("hp0", false);
+        assertThat(hairpin()).isEqualTo(false);
+        assertThatThrownBy(() -> links.setHairpin("hp1", true)).isInstanceOf(NetlinkException.class)
+                .hasMessageContaining("hp1");
+        assertThatThrownBy(() -> links.setHairpin("nosuch0", true)).isInstanceOf(LinkNotFoundException.class);
+    }
+
+    @SuppressWarnings("unchecked")
+    private Object hairpin() {
+        Map<String, Object> l = IpWitness.ip(host, "link", "show", "hp0").get(0);
+        return ((Map<String, Object>) ((Map<String, Object>) l.get("linkinfo")).get("info_slave_data")).get("hairpin");
+    }
+
+    @Test
     void vethWithPeerCreatedDirectlyInAnotherNamespace() {
         NetNamespace c1 = namespaces.create("c1");
         MacAddress peerMac = MacAddress.parse("02:42:ac:10:00:02");
@@ -184,6 +204,26 @@ class LinksKernelTest {
         assertThat(links.get(x1.index())).isEqualTo(x1);
         assertThat(links.list()).contains(x1);
         assertThat(links.get("x2").linkNetnsId()).isGreaterThanOrEqualTo(0);
+    }
+
+    @Test
+    void unplugLeavesTheBridgeGoesDownAndChangesGroupAndAliasInOneRequest() {
+        links.create(LinkSpec.bridge("ubr0").up());
+        links.create(LinkSpec.veth("u1", "u1p").master("ubr0").group(5).alias("before").up());
+        assertThat(links.get("u1").masterIndex()).isEqualTo(links.index("ubr0"));
+
+        links.unplug("u1", 9, "after");
+
+        Link u1 = links.get("u1");
+        assertThat(u1.masterIndex()).isZero();
+        assertThat(u1.isUp()).isFalse();
+        assertThat(u1.group()).isEqualTo(9);
+        assertThat(u1.alias()).isEqualTo("after");
+        Map<String, Object> w = link(host, "u1");
+        assertThat(w.get("master")).isNull();
+        assertThat(w.get("ifalias")).isEqualTo("after");
+        assertThat(w.get("group")).isEqualTo("9");
+        assertThatThrownBy(() -> links.unplug("nosuch0", 9, "x")).isInstanceOf(LinkNotFoundException.class);
     }
 
     @Test

@@ -15,15 +15,22 @@ import java.util.concurrent.locks.ReentrantLock;
  * Serializes allocation on one network across threads (a {@link ReentrantLock}) and across processes (a
  * {@link FileLock} on {@code /run/netkit/<host-netns-inode>-<bridge>-<network-id>.lock}).
  *
- * <p>The lock file holds a generation counter (8 bytes) that every holder who changed the network's allocations
+ * <p>The lock file holds a generation counter (8 bytes) that every holder who changes the network's allocations
  * increments. A process whose cached view was read at the current generation may trust it without asking the
  * kernel again; otherwise it re-reads the kernel's link table. {@link #DELETED} marks a network that was torn down.
+ *
+ * <p>Write-ahead: {@link Held#changed()} is called BEFORE the holder's first kernel change, and writes the next
+ * generation with the {@link #DIRTY} bit at once (one 8-byte {@code pwrite}); {@link Held#close()} writes it clean.
+ * A holder killed in between leaves the dirty mark: every other process's cache is stale by generation, and the next
+ * holder sees {@link Held#foundDirty()} and reconciles the network from the kernel before it trusts anything.
  *
  * <p>Not for use outside netkit.
  */
 public final class NetworkLock {
     /** Generation written when the network is deleted. */
     public static final long DELETED = Long.MIN_VALUE;
+    /** Bit set in the generation while a holder is changing the network (write-ahead mark). */
+    public static final long DIRTY = 1L << 62;
 
     private static final ConcurrentHashMap<String, NetworkLock> LOCKS = new ConcurrentHashMap<>();
 
@@ -48,7 +55,7 @@ public final class NetworkLock {
         return LOCKS.computeIfAbsent(key, k -> new NetworkLock(k, directory().resolve(k + ".lock")));
     }
 
-    static Path directory() {
+    public static Path directory() {
         return Path.of(System.getProperty("netkit.lockDirectory", "/run/netkit"));
     }
 
@@ -74,7 +81,18 @@ public final class NetworkLock {
                 }
             }
             FileLock fileLock = channel.lock();
-            return new Held(fileLock, readGeneration());
+            long generation = readGeneration();
+            if (generation == DELETED) {
+                // Deleted by another process (which unlinked the file): release the channel and forget the lock.
+                fileLock.release();
+                channel.close();
+                channel = null;
+                gone = true;
+                cache = null;
+                LOCKS.remove(key, this);
+                return new Held(null, DELETED);
+            }
+            return new Held(fileLock, generation);
         } catch (IOException e) {
             local.unlock();
             throw new UncheckedIOException("lock " + file + ": " + e, e);
@@ -123,9 +141,14 @@ public final class NetworkLock {
             return generation == DELETED;
         }
 
+        /** Whether a holder was killed while changing the network (the write-ahead mark was found). */
+        public boolean foundDirty() {
+            return generation != DELETED && (generation & DIRTY) != 0;
+        }
+
         /** The cached view if it is still current, else {@code null}. */
         public Object cache() {
-            return generation != DELETED && cachedGeneration == current() ? cache : null;
+            return generation != DELETED && !foundDirty() && cachedGeneration == current() ? cache : null;
         }
 
         /** Stores a view read from the kernel under this lock (and kept up to date by this holder). */
@@ -135,12 +158,19 @@ public final class NetworkLock {
         }
 
         /**
-         * Records that this holder changed the allocations, so other holders re-read the kernel. A cached view stays
-         * valid for this process only if the holder updated it too, which it must do before releasing the lock.
+         * Announces that this holder is about to change the network, BEFORE its first kernel change: writes the next
+         * generation with the dirty mark to the file at once, so other holders re-read the kernel even if this
+         * process dies before {@link #close()}. A cached view stays valid for this process only if the holder updates
+         * it too, which it must do before releasing the lock.
          */
         public void changed() {
-            if (!changed) {
+            if (!changed && fileLock != null) {
                 boolean cacheCurrent = cachedGeneration == generation;
+                try {
+                    writeGeneration(next() | DIRTY);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("mark " + file + " dirty: " + e, e);
+                }
                 changed = true;
                 if (cacheCurrent) {
                     cachedGeneration = current();
@@ -148,8 +178,20 @@ public final class NetworkLock {
             }
         }
 
+        /** Clears a dirty mark found at acquire once the network has been reconciled (nothing else changed). */
+        public void reconciled() {
+            if (foundDirty()) {
+                cachedGeneration = -1;
+                changed();
+            }
+        }
+
+        private long next() {
+            return (generation & ~DIRTY) + 1;
+        }
+
         private long current() {
-            return changed ? generation + 1 : generation;
+            return changed ? next() : generation;
         }
 
         /** Marks the network deleted and removes the lock file; the lock is released on close. */
@@ -179,7 +221,7 @@ public final class NetworkLock {
                     cache = null;
                     cachedGeneration = -1;
                 } else if (changed) {
-                    writeGeneration(generation + 1);
+                    writeGeneration(next());
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException("update " + file + ": " + e, e);

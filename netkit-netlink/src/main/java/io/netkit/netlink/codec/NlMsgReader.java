@@ -233,6 +233,19 @@ public final class NlMsgReader {
     }
 
     /**
+     * A 32-bit extended-ack attribute ({@code NLMSGERR_ATTR_OFFS}, {@code NLMSGERR_ATTR_MISS_TYPE},
+     * {@code NLMSGERR_ATTR_MISS_NEST}) of an {@code NLMSG_ERROR} or {@code NLMSG_DONE} message as an unsigned
+     * value, or -1 if it carries none.
+     */
+    public long extAckU32(int attrType) {
+        NlAttrReader tlvs = extAckAttributes();
+        if (tlvs != null && tlvs.seek(attrType) && tlvs.payloadLength() >= 4) {
+            return Integer.toUnsignedLong(tlvs.u32());
+        }
+        return -1;
+    }
+
+    /**
      * The extended-ack attributes ({@code NLMSGERR_ATTR_*}) of an {@code NLMSG_ERROR} or {@code NLMSG_DONE}
      * message, or null without {@code NLM_F_ACK_TLVS}.
      */

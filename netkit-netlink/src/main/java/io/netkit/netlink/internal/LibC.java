@@ -27,18 +27,21 @@ public final class LibC {
     /** The architectures whose layouts and syscall numbers this class knows. */
     public enum Arch {
         /** x86_64 ({@code os.arch} "amd64" or "x86_64"). */
-        X86_64(186, 434),
+        X86_64(186, 434, 424),
         /** aarch64 (the generic syscall table, {@code include/uapi/asm-generic/unistd.h}). */
-        AARCH64(178, 434);
+        AARCH64(178, 434, 424);
 
         /** {@code SYS_gettid}. */
         public final long sysGettid;
         /** {@code SYS_pidfd_open} (the same number on every architecture since Linux 5.3). */
         public final long sysPidfdOpen;
+        /** {@code SYS_pidfd_send_signal} (Linux 5.1, the same number on every architecture). */
+        public final long sysPidfdSendSignal;
 
-        Arch(long sysGettid, long sysPidfdOpen) {
+        Arch(long sysGettid, long sysPidfdOpen, long sysPidfdSendSignal) {
             this.sysGettid = sysGettid;
             this.sysPidfdOpen = sysPidfdOpen;
+            this.sysPidfdSendSignal = sysPidfdSendSignal;
         }
 
         /** The architecture of {@code os.arch}, or null when netkit does not know its layouts. */
@@ -159,6 +162,9 @@ public final class LibC {
     /** {@code syscall} with two integer arguments. */
     public static native long syscall(long number, long arg1, long arg2);
 
+    /** {@code syscall} with four integer (or pointer) arguments. */
+    public static native long syscall(long number, long arg1, long arg2, long arg3, long arg4);
+
     /** The calling thread's id: {@code syscall(SYS_gettid)} (the {@code gettid} wrapper needs glibc 2.30). */
     public static int gettid() {
         return (int) syscall(ARCH.sysGettid);
@@ -171,6 +177,14 @@ public final class LibC {
      */
     public static int pidfdOpen(int pid) {
         return (int) syscall(ARCH.sysPidfdOpen, pid, 0);
+    }
+
+    /**
+     * {@code pidfd_send_signal(pidfd, sig, NULL, 0)} through {@code syscall}: with signal 0, whether the process
+     * behind the pidfd is still alive (0) or has exited ({@code ESRCH}).
+     */
+    public static int pidfdSendSignal(int pidfd, int sig) {
+        return (int) syscall(ARCH.sysPidfdSendSignal, pidfd, sig, 0, 0);
     }
 
     public static native int geteuid();

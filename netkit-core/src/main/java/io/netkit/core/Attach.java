@@ -1,0 +1,375 @@
+package io.netkit.core;
+
+import io.netkit.core.Records.EndpointRecord;
+import io.netkit.core.internal.Inside;
+import io.netkit.core.internal.Ipv4;
+import io.netkit.core.internal.Names;
+import io.netkit.core.internal.NetworkLock;
+import io.netkit.core.internal.Privileges;
+import io.netkit.core.internal.Undo;
+import io.netkit.netlink.Arp;
+import io.netkit.netlink.IpAddresses;
+import io.netkit.netlink.IpPrefix;
+import io.netkit.netlink.Link;
+import io.netkit.netlink.LinkNotFoundException;
+import io.netkit.netlink.LinkSpec;
+import io.netkit.netlink.NetNamespace;
+import io.netkit.netlink.NetlinkException;
+import io.netkit.netlink.RtNetlink;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Attach as a transaction of undoable steps (see {@link Network#attach(String)} for the {@code ip} equivalent). Each
+ * completed step pushes its undo; a failure runs them newest first, so nothing is left half-made. Against a kill
+ * (where no undo runs), every step is findable from the kernel by a later process: an intent file names the
+ * endpoint before its first change ({@link Intents}), the lock's write-ahead mark precedes the veth, and the veth is
+ * created in the network's link group with a host name of netkit's own shape ({@code nkv...}).
+ */
+final class Attach {
+    private static final Logger LOG = LoggerFactory.getLogger(Attach.class);
+    /** Host-side veth names are 32 random bits: on a collision, a new name is drawn this many times. */
+    private static final int NAME_ATTEMPTS = 4;
+
+    private final Network net;
+
+    Attach(Network net) {
+        this.net = net;
+    }
+
+    Endpoint attach(EndpointSpec spec) {
+        boolean create = spec.createName() != null;
+        String label = create ? spec.createName() : describe(spec.existing());
+        String op = "attach " + label + " to network " + net.name;
+        net.checkNotDeleted(op);
+        Privileges.requireNetAdmin(op, create);
+        if (create) {
+            Privileges.warnIfPrivateMountNamespace();
+        }
+        int fixed = -1;
+        if (spec.address() != null) {
+            fixed = offsetOf(spec.address());
+        }
+        List<PortMapping> publish = spec.published();
+        if (!publish.isEmpty()) {
+            Privileges.requireIptablesFor(op, "publishing ports");
+        }
+        int linkMtu = spec.mtu() != 0 ? spec.mtu() : net.mtu;
+        String ifname = spec.interfaceName();
+        boolean generatedName = spec.hostInterface() == null;
+        String hostIf = generatedName ? Network.HOST_VETH_PREFIX + Names.hex(8) : spec.hostInterface();
+
+        Undo undo = new Undo(op);
+        String step = "prepare";
+        Intents.Intent intent = null;
+        try {
+            step = "record the intent";
+            intent = net.intents.begin(hostIf, create ? spec.createName() : null);
+            Intents.Intent held = intent;
+            undo.push("remove the intent record", held::end);
+            CompletableFuture<NetNamespace> pending = null;
+            if (create) {
+                String nsName = spec.createName();
+                step = "create namespace " + nsName;
+                try {
+                    // EEXIST (O_CREAT|O_EXCL on /run/netns/NAME) is thrown here; the namespace itself is made on a
+                    // new namespace thread (on another CPU) while this thread takes the lock and picks the address.
+                    // As its first task, that thread switches IPv6 DAD off for the interfaces to come (eth0 inherits
+                    // the default).
+                    pending = NetNamespace.createAsync(nsName, n -> {
+                        try {
+                            held.confirm(n.inode()); // from now on the intent proves the namespace is netkit's
+                            trySet(n, "net.ipv6.conf.default.accept_dad", "0");
+                            // The namespace's netlink socket is opened as this thread's next task, while the caller
+                            // creates the veth pair (which needs only the namespace's file descriptor).
+                            n.submit(n::netlink);
+                        } catch (RuntimeException e) {
+                            throw new StepFailure("set sysctl defaults in namespace " + nsName, e);
+                        }
+                    });
+                } catch (NetlinkException e) {
+                    if ("EEXIST".equals(e.errnoName())) {
+                        held.namespaceExisted();
+                        throw new IllegalArgumentException("namespace \"" + nsName + "\" already exists; attach an existing "
+                                + "namespace with attach(NetNamespace.open(\"" + nsName + "\"))", e);
+                    }
+                    throw e;
+                }
+                CompletableFuture<NetNamespace> creating = pending;
+                undo.push("delete namespace " + nsName, () -> {
+                    NetNamespace made;
+                    try {
+                        made = creating.join();
+                    } catch (RuntimeException failed) {
+                        return;   // the creation failed and removed what it had made
+                    }
+                    long ino = made.inode();
+                    made.close();
+                    Namespaces.deleteOwned(nsName, ino, op);
+                });
+            } else if (spec.existing().inode() == net.host.netns().inode()) {
+                throw new IllegalArgumentException(label + " is the host namespace of network " + net.name
+                        + " itself; attach a container's namespace");
+            } else if (spec.existing().inode() == Namespaces.initInode()) {
+                throw new IllegalArgumentException(label + " is the machine's own network namespace; netkit never "
+                        + "attaches it: attach a container's namespace");
+            }
+
+            NetNamespace ns;
+            IpPrefix address;
+            int peerIndex;
+            EndpointRecord rec;
+            try (NetworkLock.Held lock = net.allocations.acquire()) {
+                step = "allocate an address";
+                Allocations.View view = net.allocations.view(lock, op);
+                if (pending != null) {
+                    step = "create namespace " + spec.createName();
+                    ns = awaitNamespace(pending);
+                    step = "allocate an address";
+                } else {
+                    ns = spec.existing();
+                }
+                long inode = ns.inode();
+                String nsName = ns.name().orElse(null);
+                String nsPath = nsName == null ? ns.path().toString() : null;
+                KernelSnapshot snap = null;
+                if (view.alloc.holderOf(inode) != null || (fixed < 0 && view.alloc.firstFree() < 0)
+                        || (fixed >= 0 && view.alloc.isUsed(fixed)) || !publish.isEmpty() || view.publishing) {
+                    // The cached view may be stale: namespaces that vanished took their veths (and records) with them,
+                    // and the kernel reuses a dead namespace's inode. Ask the kernel before refusing.
+                    snap = KernelSnapshot.of(net, net.hostLinks().list());
+                    view = net.allocations.read(lock, snap, op);
+                }
+                String other = view.alloc.holderOf(inode);
+                if (other != null) {
+                    throw new IllegalArgumentException("namespace " + label + " (inode " + inode
+                            + ") is already attached to network " + net.name + " (host interface " + other
+                            + "); detach it first, or attach another namespace");
+                }
+                int offset = fixed >= 0 ? fixed : view.alloc.firstFree();
+                if (offset < 0) {
+                    throw new SubnetExhaustedException(op, "subnet " + net.subnet + " of network " + net.name
+                            + " is exhausted: all " + view.alloc.capacity() + " usable addresses are allocated; detach "
+                            + "endpoints or create a network with a larger subnet");
+                }
+                if (fixed >= 0 && view.alloc.isUsed(fixed)) {
+                    throw new IllegalArgumentException("address " + spec.address().getHostAddress()
+                            + " is already allocated in network " + net.name + "; choose another address, or leave it "
+                            + "out to get the next free one");
+                }
+                address = IpPrefix.of(Ipv4.fromInt(view.alloc.base() + offset), net.subnet.prefixLength());
+
+                if (!publish.isEmpty()) {
+                    step = "check the published ports";
+                    for (PortMapping m : publish) {
+                        net.publishing.checkHostPortFree(snap.allEndpoints, null, m, label);
+                    }
+                }
+                rec = new EndpointRecord(net.name, net.id, address, ifname, inode, nsName, nsPath, create, publish);
+                String alias = rec.encode(label);
+                if (!publish.isEmpty()) {
+                    // Runs after the veth's deletion (undo is last-in first-out): the rules without this endpoint.
+                    undo.push("re-apply the network's iptables rules", net.publishing::reapply);
+                }
+
+                lock.changed(); // write-ahead: before the first change of the network
+                Link hostSide = null;
+                for (int attempt = 1; hostSide == null; attempt++) {
+                    step = "create veth pair " + hostIf + " <-> " + label + ":" + ifname;
+                    LinkSpec veth = LinkSpec.veth(hostIf, ifname).peerNamespace(ns).master(view.bridgeIndex)
+                            .group(net.group).up().alias(alias);
+                    if (linkMtu > 0) {
+                        veth = veth.mtu(linkMtu).peerMtu(linkMtu);
+                    }
+                    if (spec.mac() != null) {
+                        veth = veth.peerMac(spec.mac());
+                    }
+                    try {
+                        hostSide = net.hostLinks().create(veth);
+                    } catch (NetlinkException e) {
+                        if (!"EEXIST".equals(e.errnoName())) {
+                            throw e;
+                        }
+                        boolean hostTaken = net.hostLinks().find(hostIf).isPresent();
+                        if (hostTaken && generatedName && attempt < NAME_ATTEMPTS) {
+                            String next = Network.HOST_VETH_PREFIX + Names.hex(8);
+                            LOG.debug("{}: host interface name {} is taken; trying {}", op, hostIf, next);
+                            hostIf = next;
+                            intent.rename(hostIf);
+                            continue;
+                        }
+                        throw new NetkitException(op, step, hostTaken
+                                ? "host interface name " + hostIf + " is taken on " + net.host + "; choose another with "
+                                        + "EndpointSpec.hostInterface (" + e.getMessage() + ")"
+                                : "an interface named " + ifname + " already exists in " + label
+                                        + "; choose another name with EndpointSpec.interfaceName (" + e.getMessage() + ")", e);
+                    }
+                }
+                peerIndex = hostSide.linkIndex();
+                view.alloc.allocate(offset, hostIf, inode);
+                String made = hostIf;
+                undo.push("delete veth " + made, () -> deleteVethNow(made));
+                if (!publish.isEmpty()) {
+                    step = "publish " + publish;
+                    net.publishing.markPublishing(lock, snap);
+                    Map<String, EndpointRecord> records = snap.endpoints;
+                    records.put(hostIf, rec);
+                    net.publishing.apply(records);
+                } else if (view.publishing) {
+                    // The new endpoint may have the address of one whose namespace vanished without a detach: rules
+                    // re-rendered from the kernel's records drop that endpoint's mappings before traffic can reach the
+                    // newcomer through them.
+                    step = "re-apply the published ports' iptables rules";
+                    net.publishing.reapply(snap);
+                }
+            }
+
+            step = "configure " + ifname + " in " + label;
+            configureInside(ns, create, ifname, peerIndex, address);
+
+            Endpoint ep = new Endpoint(net, hostIf, ifname, address, rec.nsName(), rec.nsPath(), rec.inode(), create, ns, create);
+            net.endpoints.put(hostIf, ep);
+            undo.commit();
+            intent.end();
+            announce(ns, ifname, address);
+            return ep;
+        } catch (StepFailure f) {
+            undo.rollback(f.getCause());
+            throw new NetkitException(op, f.step, f.getCause());
+        } catch (IllegalArgumentException | SecurityException | NetkitException e) {
+            undo.rollback(e);
+            throw e;
+        } catch (RuntimeException | Error e) {
+            undo.rollback(e);
+            throw new NetkitException(op, step, e);
+        }
+    }
+
+    /**
+     * Container side: sysctls (the CNI bridge plugin's defaults: {@code arp_notify=1}, IPv6 DAD off), then address
+     * with broadcast, eth0 and lo up, default route, in one batch.
+     */
+    private void configureInside(NetNamespace ns, boolean ownNamespace, String ifname, int ifindex, IpPrefix address) {
+        if (!ownNamespace) {
+            // In a namespace of netkit's own, eth0 inherited accept_dad=0 from the default set at creation.
+            step("set net.ipv6.conf." + ifname + ".accept_dad=0", () -> ns.call(() -> {
+                trySet(ns, "net/ipv6/conf/" + ifname + "/accept_dad", "0");
+                return null;
+            }));
+        }
+        RtNetlink rt = ns.netlink();
+        int index = ifindex > 0 ? ifindex : rt.links().index(ifname);
+        try {
+            Inside.configure(rt, index, ifname, address, net.gateway);
+        } catch (Inside.StepException e) {
+            throw new StepFailure(e.step(), (RuntimeException) e.getCause());
+        }
+    }
+
+    /**
+     * Gratuitous ARP for the new address, sent from the container's namespace thread after attach returned: whoever
+     * still holds the MAC of an earlier endpoint with this address (the gateway, other containers) updates it now
+     * instead of losing traffic until the entry expires. It reaches every port of the bridge, which is why it does
+     * not run on the caller's thread; if it fails, those neighbours learn the new MAC when their entry expires.
+     */
+    private static void announce(NetNamespace ns, String ifname, IpPrefix address) {
+        try {
+            ns.submit(() -> {
+                Arp.announce(ifname, (Inet4Address) address.address());
+                return null;
+            }).whenComplete((ok, e) -> {
+                if (e != null) {
+                    LOG.debug("gratuitous ARP for {} on {} in {} not sent: {}", address, ifname, ns, e.toString());
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.debug("gratuitous ARP for {} on {} in {} not sent: {}", address, ifname, ns, e.toString());
+        }
+    }
+
+    /** The created namespace, or the creation's own failure (a StepFailure from the setup, a NetlinkException). */
+    private static NetNamespace awaitNamespace(CompletableFuture<NetNamespace> pending) {
+        try {
+            return pending.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof java.util.concurrent.CompletionException && c.getCause() != null) {
+                c = c.getCause();
+            }
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            throw e;
+        }
+    }
+
+    /** Sets a sysctl that may not exist (IPv6 disabled): then there is nothing to switch off. */
+    private static void trySet(NetNamespace ns, String key, String value) {
+        try {
+            ns.sysctl().set(key, value);
+        } catch (RuntimeException e) {
+            LOG.debug("sysctl {} not set in {}: {}", key, ns, e.toString());
+        }
+    }
+
+    private static void step(String step, Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            throw new StepFailure(step, e);
+        }
+    }
+
+    /** Carries the name of a failed step to the catch in attach. */
+    private static final class StepFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final String step;
+
+        StepFailure(String step, RuntimeException cause) {
+            super(cause.getMessage(), cause, false, false);
+            this.step = step;
+        }
+    }
+
+    private void deleteVethNow(String hostIf) {
+        try (NetworkLock.Held held = net.allocations.lock.acquire()) {
+            held.changed();
+            try {
+                net.hostLinks().delete(hostIf);
+            } catch (LinkNotFoundException gone) {
+                // already gone with its namespace
+            }
+            Allocations.View v = (Allocations.View) held.cache();
+            if (v != null) {
+                v.alloc.release(hostIf);
+            }
+        }
+    }
+
+    private int offsetOf(InetAddress address) {
+        if (!(address instanceof Inet4Address) || !net.subnet.contains(address)) {
+            throw new IllegalArgumentException("address " + IpAddresses.format(address) + " is outside subnet " + net.subnet
+                    + " of network " + net.name + "; choose an address inside it, or leave it out to get the next free one");
+        }
+        int off = Ipv4.toInt(address) - Ipv4.toInt(net.subnet.address());
+        int size = 1 << (32 - net.subnet.prefixLength());
+        if (off == 0 || off == size - 1 || address.equals(net.gateway)) {
+            throw new IllegalArgumentException("address " + IpAddresses.format(address) + " is reserved in network " + net.name
+                    + " (" + (off == 0 ? "network address" : off == size - 1 ? "broadcast address" : "gateway")
+                    + "); choose another address inside " + net.subnet + ", or leave it out to get the next free one");
+        }
+        return off;
+    }
+
+    private static String describe(NetNamespace ns) {
+        return ns.name().map(n -> "namespace " + n).orElse("namespace " + ns.path());
+    }
+}

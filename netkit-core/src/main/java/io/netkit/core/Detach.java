@@ -1,0 +1,123 @@
+package io.netkit.core;
+
+import io.netkit.core.Records.DetachedRecord;
+import io.netkit.core.internal.Names;
+import io.netkit.core.internal.NetworkLock;
+import io.netkit.netlink.LinkNotFoundException;
+import io.netkit.netlink.Links;
+import io.netkit.netlink.NetNamespace;
+import io.netkit.netlink.NetlinkException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Detach (see {@link Network#detach(Endpoint)}), in an order where every leftover stays findable: the host-side veth
+ * is unplugged and its record replaced by a detached record in ONE request (the address is free from then on, and
+ * the record still names a namespace netkit created), then that namespace is deleted, and the veth is deleted later
+ * in bulk by the {@link io.netkit.core.internal.Reaper} (or by the network's teardown, or by any later process).
+ */
+final class Detach {
+    private static final Logger LOG = LoggerFactory.getLogger(Detach.class);
+
+    private final Network net;
+
+    Detach(Network net) {
+        this.net = net;
+    }
+
+    void detach(Endpoint endpoint) {
+        String op = "detach " + endpoint.name() + " from network " + net.name;
+        String hostIf = endpoint.hostInterface();
+        boolean present = true;
+        NetkitException rulesError = null;
+        try (NetworkLock.Held held = net.allocations.acquire()) {
+            if (held.networkDeleted()) {
+                present = false;
+            } else {
+                boolean publishing = publishingInUse(held);
+                DetachedRecord rec = new DetachedRecord(net.name, net.id, endpoint.namespaceName().orElse(null),
+                        endpoint.namespaceInode(), endpoint.ownsNamespace());
+                held.changed(); // write-ahead: before the first change of the network
+                try {
+                    // ONE request: out of the bridge, down, record replaced, into the reap group. From here on no
+                    // frame from the old address reaches the network, and the address is free.
+                    net.hostLinks().unplug(hostIf, net.reapGroup, rec.encode());
+                } catch (NetlinkException e) {
+                    if (!(e instanceof LinkNotFoundException) && !"ENODEV".equals(e.errnoName())) {
+                        throw e;
+                    }
+                    present = false; // its namespace vanished and took the veth pair with it
+                }
+                Allocations.View v = (Allocations.View) held.cache();
+                if (v != null) {
+                    v.alloc.release(hostIf);
+                }
+                if (endpoint.ownsNamespace()) {
+                    // Still under the lock: the reaper cannot delete the record naming it before it is gone.
+                    endpoint.release();
+                    Namespaces.deleteOwned(endpoint.namespaceName().orElse(null), endpoint.namespaceInode(), op);
+                }
+                if (publishing) {
+                    try {
+                        net.publishing.reapply(KernelSnapshot.of(net, net.hostLinks().list())); // without this endpoint's mappings
+                    } catch (RuntimeException e) {
+                        rulesError = new NetkitException(op, "remove the published ports' iptables rules (the endpoint is "
+                                + "detached; the next publish, unpublish or detach with ports of the network re-applies them)", e);
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            throw new NetkitException(op, "release host interface " + hostIf, e);
+        }
+        Endpoint mine = net.endpoints.remove(hostIf);
+        if (mine != null && mine != endpoint) {
+            mine.release();
+        }
+        if (endpoint.ownsNamespace()) {
+            endpoint.release();
+        } else if (present) {
+            try {
+                NetNamespace ns = endpoint.namespace();
+                Links inside = ns.netlink().links();
+                inside.setDown(endpoint.interfaceName());
+                inside.rename(endpoint.interfaceName(), "nkr" + Names.hex(8));
+            } catch (RuntimeException e) {
+                LOG.debug("{}: could not park {} inside the namespace: {}", op, endpoint.interfaceName(), e.toString());
+            } finally {
+                endpoint.release();
+            }
+        } else {
+            endpoint.release();
+        }
+        if (present) {
+            net.reaper.schedule();
+        }
+        if (rulesError != null) {
+            throw rulesError;
+        }
+    }
+
+    /** Whether this network has had published ports (the bridge's record), from the cached view if there is one. */
+    private boolean publishingInUse(NetworkLock.Held held) {
+        Allocations.View v = (Allocations.View) held.cache();
+        if (v != null) {
+            return v.publishing;
+        }
+        return net.hostLinks().find(net.name).flatMap(KernelSnapshot::bridgeRecord)
+                .map(r -> r.id().equals(net.id) && r.publishing()).orElse(false);
+    }
+
+    /** Runs on the reaper thread: deletes every detached veth of this network in one request. */
+    void reap() {
+        if (net.isDeleted()) {
+            return;
+        }
+        try {
+            net.hostLinks().deleteGroup(net.reapGroup);
+        } catch (NetlinkException e) {
+            if (!"ENODEV".equals(e.errnoName())) {
+                throw e;
+            }
+        }
+    }
+}

@@ -1,0 +1,193 @@
+package io.netkit.core;
+
+import io.netkit.core.Records.BadRecordException;
+import io.netkit.core.Records.BridgeRecord;
+import io.netkit.core.Records.DetachedRecord;
+import io.netkit.core.Records.EndpointRecord;
+import io.netkit.core.Records.Record;
+import io.netkit.core.internal.Ipv4;
+import io.netkit.netlink.Link;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What one link dump of the host ({@code ip -d link show}) says about one network: its bridge, the records of its
+ * attached endpoints and of its detached veths, links in its link groups that carry no valid record of it, and the
+ * endpoint records of every netkit network on the host (for host-port checks). Every record is parsed by
+ * {@link Records#parse} and checked against the network (address inside the subnet, not reserved, link in the right
+ * group, namespace not the host's own); a bad record is logged with the link's name, listed in {@link #problems}
+ * and otherwise ignored.
+ */
+final class KernelSnapshot {
+    private static final Logger LOG = LoggerFactory.getLogger(KernelSnapshot.class);
+
+    final List<Link> links;
+    /** The bridge if it still carries this network's record, else {@code null}. */
+    final Link bridge;
+    final BridgeRecord bridgeRecord;
+    /** This network's attached endpoints, by host interface. */
+    final Map<String, EndpointRecord> endpoints = new LinkedHashMap<>();
+    /** This network's detached veths, by host interface. */
+    final Map<String, DetachedRecord> detached = new LinkedHashMap<>();
+    /**
+     * Veths named {@code nkv...} in the network's link or reap group without a valid record of it: half-made by an
+     * attach that was killed between creating the veth and recording it (netkit's own, by name, kind and group).
+     */
+    final List<Link> strays = new ArrayList<>();
+    /** Other links in the network's link or reap group: not netkit's; never deleted, group deletion avoided. */
+    final List<Link> foreign = new ArrayList<>();
+    /** Valid endpoint records of every netkit network on the host, by host interface. */
+    final Map<String, EndpointRecord> allEndpoints = new LinkedHashMap<>();
+    /** Bad records and foreign links found, one line each (link name: reason). */
+    final List<String> problems = new ArrayList<>();
+
+    private KernelSnapshot(List<Link> links, Link bridge, BridgeRecord bridgeRecord) {
+        this.links = links;
+        this.bridge = bridge;
+        this.bridgeRecord = bridgeRecord;
+    }
+
+    /** Reads {@code links} for network {@code net}. */
+    static KernelSnapshot of(Network net, List<Link> links) {
+        Link bridge = null;
+        BridgeRecord br = null;
+        for (Link l : links) {
+            if (l.name().equals(net.name) && "bridge".equals(l.kind())) {
+                Optional<BridgeRecord> r = bridgeRecord(l);
+                if (r.isPresent() && r.get().id().equals(net.id)) {
+                    bridge = l;
+                    br = r.get();
+                }
+            }
+        }
+        KernelSnapshot s = new KernelSnapshot(links, bridge, br);
+        long hostInode = net.host.netns().inode();
+        for (Link l : links) {
+            if (l == bridge) {
+                continue;
+            }
+            Record rec;
+            try {
+                rec = Records.parse(l.alias()).orElse(null);
+            } catch (BadRecordException e) {
+                if (l.group() == net.group || l.group() == net.reapGroup) {
+                    s.problem(net, l, e.getMessage());
+                    s.stray(l);
+                }
+                continue;
+            }
+            if (rec instanceof EndpointRecord e) {
+                String bad = checkNamespace(e, hostInode);
+                if (bad == null) {
+                    s.allEndpoints.put(l.name(), e);
+                }
+                if (!e.networkId().equals(net.id)) {
+                    if (l.group() == net.group || l.group() == net.reapGroup) {
+                        s.problem(net, l, "an endpoint of network " + e.network() + " (" + e.networkId() + ") in this network's link group");
+                        s.foreign.add(l);
+                    }
+                    continue;
+                }
+                if (bad == null) {
+                    bad = checkEndpoint(net, l, e);
+                }
+                if (bad != null) {
+                    s.problem(net, l, bad);
+                    s.allEndpoints.remove(l.name());
+                    if (l.group() == net.group || l.group() == net.reapGroup) {
+                        s.stray(l);
+                    }
+                    continue;
+                }
+                s.endpoints.put(l.name(), e);
+            } else if (rec instanceof DetachedRecord d && d.networkId().equals(net.id)) {
+                if (l.group() != net.reapGroup && l.group() != net.group) {
+                    s.problem(net, l, "a detached record of this network outside its link groups");
+                    continue;
+                }
+                if (d.own() && d.inode() == hostInode) {
+                    s.problem(net, l, "a detached record naming the host's own namespace");
+                    s.stray(l);
+                    continue;
+                }
+                s.detached.put(l.name(), d);
+            } else if (l.group() == net.group || l.group() == net.reapGroup) {
+                if (rec != null) {
+                    s.problem(net, l, "a record of another network in this network's link group");
+                    s.foreign.add(l);
+                } else {
+                    s.stray(l);
+                }
+            }
+        }
+        return s;
+    }
+
+    /** The valid bridge record of {@code l}, empty if there is none (a bad one is logged). */
+    static Optional<BridgeRecord> bridgeRecord(Link l) {
+        try {
+            return Records.parse(l.alias()).filter(r -> r instanceof BridgeRecord).map(r -> (BridgeRecord) r);
+        } catch (BadRecordException e) {
+            LOG.warn("link {}: ignoring a bad netkit network record \"{}\": {}", l.name(), l.alias(), e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** What is wrong with endpoint record {@code e} on link {@code l} of {@code net}, or {@code null}. */
+    private static String checkEndpoint(Network net, Link l, EndpointRecord e) {
+        if (!e.network().equals(net.name)) {
+            return "names network " + e.network() + " with this network's id";
+        }
+        if (l.group() != net.group) {
+            return "not in the network's link group " + net.group;
+        }
+        if (!"veth".equals(l.kind())) {
+            return "an endpoint record on a " + l.kind() + " link, not a veth";
+        }
+        if (e.address().prefixLength() != net.subnet.prefixLength() || !net.subnet.contains(e.address().address())) {
+            return "address " + e.address() + " is not inside subnet " + net.subnet;
+        }
+        int off = Ipv4.toInt(e.address().address()) - Ipv4.toInt(net.subnet.address());
+        int size = 1 << (32 - net.subnet.prefixLength());
+        if (off == 0 || off == size - 1 || e.address().address().equals(net.gateway)) {
+            return "address " + e.address() + " is reserved (network, broadcast or gateway)";
+        }
+        return null;
+    }
+
+    /** Refuses records that name the host's own namespace or the machine's. */
+    static String checkNamespace(EndpointRecord e, long hostInode) {
+        if (e.inode() == hostInode) {
+            return "names the host's own namespace (inode " + hostInode + ")";
+        }
+        long init = Namespaces.initInode();
+        if (init != 0 && e.inode() == init) {
+            return "names the machine's own namespace (inode " + init + ")";
+        }
+        return null;
+    }
+
+    private void problem(Network net, Link l, String what) {
+        String line = l.name() + ": " + what;
+        problems.add(line);
+        LOG.warn("network {}: ignoring link {} (alias \"{}\"): {}", net.name, l.name(), l.alias(), what);
+    }
+
+    private void stray(Link l) {
+        if ("veth".equals(l.kind()) && l.name().startsWith(Network.HOST_VETH_PREFIX)) {
+            strays.add(l);
+        } else {
+            foreign.add(l);
+        }
+    }
+
+    /** Whether link group {@code group} holds only this network's links (so one group deletion is safe). */
+    boolean groupHoldsOnlyOurs(int group) {
+        return foreign.stream().noneMatch(l -> l.group() == group);
+    }
+}

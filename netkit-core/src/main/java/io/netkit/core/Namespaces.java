@@ -1,0 +1,76 @@
+package io.netkit.core;
+
+import io.netkit.netlink.NamespaceNotFoundException;
+import io.netkit.netlink.NetNamespace;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Named namespaces netkit created for endpoints: deleting them only when they are provably the ones it made. */
+final class Namespaces {
+    private static final Logger LOG = LoggerFactory.getLogger(Namespaces.class);
+    private static volatile long initInode = -1;
+
+    private Namespaces() {}
+
+    /** The inode of the machine's own network namespace ({@code /proc/1/ns/net}), 0 if it cannot be read. */
+    static long initInode() {
+        long v = initInode;
+        if (v < 0) {
+            v = inodeOf(Path.of("/proc/1/ns/net"));
+            initInode = v;
+        }
+        return v;
+    }
+
+    /** The inode of {@code path} (following links), 0 if it does not exist or cannot be read. */
+    static long inodeOf(Path path) {
+        try {
+            Object ino = Files.getAttribute(path, "unix:ino");
+            return ino instanceof Long l ? l : 0;
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return 0;
+        }
+    }
+
+    /** The inode of {@code /run/netns/NAME}, 0 if there is none. */
+    static long inodeOf(String nsName) {
+        return inodeOf(NetNamespace.RUN_NETNS.resolve(nsName));
+    }
+
+    /**
+     * Deletes the named namespace netkit created ({@code ip netns del NAME}) if it is still the one it created: its
+     * inode must be {@code inode} (required: without it, nothing is deleted). Returns whether it was deleted.
+     */
+    static boolean deleteOwned(String nsName, long inode, String op) {
+        if (nsName == null) {
+            return false;
+        }
+        try {
+            Records.namespaceName(nsName);
+        } catch (IllegalArgumentException e) {
+            LOG.warn("{}: refusing to delete namespace \"{}\": {}", op, nsName, e.getMessage());
+            return false;
+        }
+        long ino = inodeOf(nsName);
+        if (ino == 0) {
+            return false; // already gone
+        }
+        if (inode == 0 || ino != inode) {
+            LOG.warn("{}: namespace {} is not the one netkit created (inode {} != {}); left alone", op, nsName, ino, inode);
+            return false;
+        }
+        if (ino == initInode()) {
+            LOG.warn("{}: namespace {} is the machine's own network namespace; left alone", op, nsName);
+            return false;
+        }
+        try {
+            NetNamespace.delete(nsName);
+            return true;
+        } catch (NamespaceNotFoundException gone) {
+            return false; // deleted meanwhile
+        }
+    }
+}

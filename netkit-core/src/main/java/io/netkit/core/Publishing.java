@@ -1,0 +1,194 @@
+package io.netkit.core;
+
+import io.netkit.core.Records.BridgeRecord;
+import io.netkit.core.Records.EndpointRecord;
+import io.netkit.core.internal.Firewall;
+import io.netkit.core.internal.NetworkLock;
+import io.netkit.core.internal.Privileges;
+import io.netkit.netlink.IpAddresses;
+import io.netkit.netlink.Link;
+import io.netkit.netlink.Links;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Port publishing ({@code docker run -p}) of one network: the mappings live in each endpoint's record
+ * ({@code pub=t8080:80}); every change rewrites the record and re-applies the network's rules, rendered from the
+ * records the kernel holds, under the network's lock. See {@link Endpoint#publish(Protocol, int, int)}.
+ */
+final class Publishing {
+    private final Network net;
+
+    Publishing(Network net) {
+        this.net = net;
+    }
+
+    /**
+     * Adds {@code add} to, or removes the host port of {@code remove} from, the endpoint's published ports: under the
+     * network's lock, reads every endpoint's record from the kernel, rewrites this endpoint's record and re-applies the
+     * network's rules from the records. Returns whether anything changed.
+     */
+    boolean change(Endpoint ep, PortMapping add, PortMapping remove) {
+        String op = add != null ? "publish " + add + " on endpoint " + ep.name() + " of network " + net.name
+                : "unpublish " + remove.protocol() + "/" + remove.hostPort() + " on endpoint " + ep.name() + " of network " + net.name;
+        net.checkNotDeleted(op);
+        if (!ep.isAttached()) {
+            throw new IllegalStateException(op + ": " + ep + " is detached");
+        }
+        Privileges.requireIptablesFor(op, "publishing ports");
+        String hostIf = ep.hostInterface();
+        try (NetworkLock.Held held = net.allocations.acquire()) {
+            if (held.networkDeleted()) {
+                throw new NetkitException(op, "network " + net.name + " has been deleted");
+            }
+            KernelSnapshot snap = KernelSnapshot.of(net, net.hostLinks().list());
+            Map<String, EndpointRecord> records = snap.allEndpoints;
+            EndpointRecord rec = snap.endpoints.get(hostIf);
+            if (rec == null) {
+                throw new IllegalStateException(op + ": " + ep + " is no longer attached (its host interface " + hostIf
+                        + " is gone or detached)");
+            }
+            List<PortMapping> current = rec.published();
+            List<PortMapping> next = new ArrayList<>(current);
+            if (add != null) {
+                if (current.contains(add)) {
+                    return false;
+                }
+                checkHostPortFree(records, hostIf, add, ep.name());
+                next.add(add);
+            } else if (!next.removeIf(m -> m.protocol() == remove.protocol() && m.hostPort() == remove.hostPort())) {
+                return false;
+            }
+            EndpointRecord updated = rec.withPublished(next);
+            String alias = updated.encode(ep.name());
+            String oldAlias = rec.encode(ep.name());
+            held.changed();
+            if (add != null) {
+                markPublishing(held, snap);
+            }
+            Links links = net.hostLinks();
+            try {
+                links.setAlias(hostIf, alias);
+            } catch (RuntimeException e) {
+                throw new NetkitException(op, "record the mappings on " + hostIf, e);
+            }
+            records.put(hostIf, updated);
+            try {
+                apply(records);
+            } catch (RuntimeException e) {
+                try {
+                    links.setAlias(hostIf, oldAlias);
+                    records.put(hostIf, rec);
+                    apply(records);
+                } catch (RuntimeException undo) {
+                    e.addSuppressed(undo);
+                }
+                if (e instanceof IllegalStateException) {
+                    throw e; // iptables missing, with the package to install
+                }
+                throw new NetkitException(op, "apply the network's iptables rules", e);
+            }
+            return true;
+        }
+    }
+
+    /**
+     * Records on the bridge ({@code pub=1} in its alias) that this network has had published ports, so that every
+     * process's attach and detach re-apply its rules from then on. Under the lock, after {@code held.changed()}.
+     */
+    void markPublishing(NetworkLock.Held held, KernelSnapshot snap) {
+        Allocations.View cached = (Allocations.View) held.cache();
+        if (cached != null && cached.publishing) {
+            return;
+        }
+        BridgeRecord br = snap != null ? snap.bridgeRecord
+                : net.hostLinks().find(net.name).flatMap(KernelSnapshot::bridgeRecord).filter(r -> r.id().equals(net.id)).orElse(null);
+        if (br == null) {
+            throw new NetkitException("publish on network " + net.name, "bridge " + net.name + " no longer carries network " + net.id);
+        }
+        if (!br.publishing()) {
+            net.hostLinks().setAlias(net.name, br.withPublishing().encode());
+        }
+        cached = (Allocations.View) held.cache();
+        if (cached != null) {
+            cached.publishing = true;
+        }
+    }
+
+    /** The endpoint's published ports as recorded in the kernel (empty once detached). */
+    List<PortMapping> published(Endpoint ep) {
+        if (!ep.isAttached()) {
+            return List.of();
+        }
+        Optional<Link> l;
+        try {
+            l = net.hostLinks().find(ep.hostInterface());
+        } catch (RuntimeException e) {
+            throw new NetkitException("read published ports of endpoint " + ep.name(), "get link " + ep.hostInterface(), e);
+        }
+        if (l.isEmpty()) {
+            return List.of();
+        }
+        KernelSnapshot snap = KernelSnapshot.of(net, List.of(l.get()));
+        EndpointRecord r = snap.endpoints.get(ep.hostInterface());
+        return r == null ? List.of() : r.published();
+    }
+
+    /** Refuses {@code m} if another endpoint (of any netkit network on the host) publishes its host port. */
+    void checkHostPortFree(Map<String, EndpointRecord> records, String hostIf, PortMapping m, String label) {
+        for (Map.Entry<String, EndpointRecord> e : records.entrySet()) {
+            EndpointRecord rec = e.getValue();
+            for (PortMapping q : rec.published()) {
+                if (q.protocol() != m.protocol() || q.hostPort() != m.hostPort()) {
+                    continue;
+                }
+                if (e.getKey().equals(hostIf)) {
+                    throw new IllegalArgumentException("host port " + m.protocol() + "/" + m.hostPort()
+                            + " is already published by endpoint " + label + " itself (as " + q + "); unpublish it first");
+                }
+                String other = rec.networkId().equals(net.id) ? "network " + net.name : "netkit network " + rec.network();
+                throw new IllegalArgumentException("host port " + m.protocol() + "/" + m.hostPort()
+                        + " is already published by endpoint " + rec.holder() + " (as " + q + ", host interface "
+                        + e.getKey() + ") of " + other + "; cannot publish it for " + label
+                        + ": choose another host port, or unpublish it there first");
+            }
+        }
+    }
+
+    /**
+     * Applies the network's rules with the published ports of this network's endpoints in {@code records} (from the
+     * kernel, validated, under the lock).
+     */
+    void apply(Map<String, EndpointRecord> records) {
+        List<Firewall.Published> published = new ArrayList<>();
+        for (Map.Entry<String, EndpointRecord> e : records.entrySet()) {
+            EndpointRecord rec = e.getValue();
+            if (!rec.networkId().equals(net.id)) {
+                continue;
+            }
+            String address = IpAddresses.format(rec.address().address());
+            for (PortMapping m : rec.published()) {
+                published.add(new Firewall.Published(m.protocol() == Protocol.TCP ? io.netkit.iptables.Protocol.TCP
+                        : io.netkit.iptables.Protocol.UDP, m.hostPort(), address, m.containerPort(),
+                        rec.nsName() != null ? rec.nsName() : e.getKey()));
+            }
+        }
+        net.forwarding.apply(published);
+    }
+
+    /** Re-applies the network's rules from the kernel's records (under the lock). */
+    void reapply(KernelSnapshot snap) {
+        apply(snap.endpoints);
+    }
+
+    /** Re-applies the network's rules from the kernel's records, taking the lock (undo step of attach). */
+    void reapply() {
+        try (NetworkLock.Held held = net.allocations.lock.acquire()) {
+            if (!held.networkDeleted()) {
+                reapply(KernelSnapshot.of(net, net.hostLinks().list()));
+            }
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package io.netkit.core;
+
+import io.netkit.core.Records.DetachedRecord;
+import io.netkit.core.Records.EndpointRecord;
+import io.netkit.core.internal.Firewall;
+import io.netkit.core.internal.NetworkLock;
+import io.netkit.netlink.Link;
+import io.netkit.netlink.LinkNotFoundException;
+import io.netkit.netlink.Links;
+import io.netkit.netlink.NetlinkException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A network's teardown, in an order where every leftover stays findable from the kernel, so that any later process
+ * can resume it ({@link Network#open} finishes it, {@link Network#delete()} runs it again):
+ * <ol>
+ * <li>the bridge's record gets {@code del=1} (intent: the network is going away);</li>
+ * <li>netkit's iptables rules are removed, and alongside, the namespaces netkit created for endpoints (named by the
+ *     endpoint and detached records, and by abandoned intents) — the records that name them still exist;</li>
+ * <li>then the links: every endpoint's veth and the bridge with its record, in one {@code ip link del group G};</li>
+ * <li>last, the lock file and intent directory.</li>
+ * </ol>
+ * Links in the network's groups that are not netkit's (a foreign link someone moved there) are never deleted: the
+ * group deletion is then replaced by deleting netkit's links one by one.
+ */
+final class Teardown {
+    private static final Logger LOG = LoggerFactory.getLogger(Teardown.class);
+
+    private final Network net;
+
+    Teardown(Network net) {
+        this.net = net;
+    }
+
+    /** Tears the network down under {@code held}; collects failures in {@code errors} (everything else is still done). */
+    void run(String op, NetworkLock.Held held, List<Throwable> errors) {
+        Links links = net.hostLinks();
+        KernelSnapshot s = KernelSnapshot.of(net, links.list());
+        held.changed();
+        if (s.bridge == null) {
+            LOG.info("{}: the bridge is already gone; removing what is left", op);
+        } else if (!s.bridgeRecord.deleting()) {
+            try {
+                links.setAlias(net.name, s.bridgeRecord.withDeleting().encode());
+            } catch (RuntimeException e) {
+                errors.add(e);
+            }
+        }
+        for (Endpoint ep : net.endpoints.values()) {
+            ep.release(); // a namespace handle kept open would keep the namespace alive
+        }
+        List<String[]> owned = new ArrayList<>(); // name, inode
+        for (EndpointRecord r : s.endpoints.values()) {
+            if (r.own()) {
+                owned.add(new String[] {r.nsName(), Long.toString(r.inode())});
+            }
+        }
+        for (DetachedRecord r : s.detached.values()) {
+            if (r.own()) {
+                owned.add(new String[] {r.nsName(), Long.toString(r.inode())});
+            }
+        }
+        long t0 = System.nanoTime();
+        // The iptables tools run as processes (tens of ms): let them work while the namespaces are unmounted.
+        CompletableFuture<Void> rules = CompletableFuture.runAsync(net.forwarding::remove, Firewall.executor());
+        for (String[] o : owned) {
+            try {
+                Namespaces.deleteOwned(o[0], Long.parseLong(o[1]), op);
+            } catch (RuntimeException e) {
+                errors.add(e);
+            }
+        }
+        net.reconcile.undoAbandonedAttaches(s, op, errors);
+        try {
+            rules.join();
+        } catch (CompletionException e) {
+            errors.add(e.getCause());
+        }
+        long t1 = System.nanoTime();
+        if (!errors.isEmpty()) {
+            return; // keep the records (and so the way back to what is left) for a later attempt
+        }
+        deleteLinks(s, op, errors);
+        LOG.debug("{}: {} links; rules and {} namespaces removed in {} ms, links in {} ms", op, s.links.size(),
+                owned.size(), (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
+        if (errors.isEmpty()) {
+            net.intents.removeAll();
+        }
+    }
+
+    /** Deletes the bridge and every veth of the network: one group deletion when the groups hold only netkit's links. */
+    private void deleteLinks(KernelSnapshot s, String op, List<Throwable> errors) {
+        Links links = net.hostLinks();
+        List<Link> ours = new ArrayList<>();
+        for (Link l : s.links) {
+            if (l == s.bridge || s.endpoints.containsKey(l.name()) || s.detached.containsKey(l.name()) || s.strays.contains(l)) {
+                ours.add(l);
+            }
+        }
+        if (s.groupHoldsOnlyOurs(net.group) && s.groupHoldsOnlyOurs(net.reapGroup)) {
+            for (Link l : ours) {
+                if (l.group() == net.reapGroup) {
+                    try {
+                        links.setGroup(l.name(), net.group); // so that one request deletes them all
+                    } catch (LinkNotFoundException gone) {
+                        // reaped meanwhile
+                    } catch (RuntimeException e) {
+                        errors.add(e);
+                    }
+                }
+            }
+            try {
+                links.deleteGroup(net.group); // bridge + all host-side veths (and so their peers) at once
+            } catch (NetlinkException e) {
+                if (!"ENODEV".equals(e.errnoName())) {
+                    errors.add(e);
+                }
+            }
+            return;
+        }
+        LOG.warn("{}: the network's link groups hold links netkit did not make ({}); deleting netkit's links one by one",
+                op, s.foreign.stream().map(Link::name).toList());
+        List<Link> ordered = new ArrayList<>(ours);
+        Collections.reverse(ordered); // veths before the bridge (the bridge, with its record, last)
+        ordered.sort((a, b) -> Boolean.compare(a == s.bridge, b == s.bridge));
+        for (Link l : ordered) {
+            try {
+                links.delete(l.name());
+            } catch (LinkNotFoundException gone) {
+                // gone with its namespace
+            } catch (RuntimeException e) {
+                errors.add(e);
+            }
+        }
+    }
+}
