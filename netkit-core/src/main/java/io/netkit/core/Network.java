@@ -92,6 +92,7 @@ public final class Network implements AutoCloseable {
     final IpPrefix subnet;
     final InetAddress gateway;
     final boolean masquerade;
+    final IpPrefix masqueradeExcept; // destinations left un-NATed (an overlay's cluster CIDR), or null
     final int group;
     final int reapGroup;
     final int mtu;
@@ -116,6 +117,7 @@ public final class Network implements AutoCloseable {
         this.subnet = rec.subnet();
         this.gateway = rec.gateway();
         this.masquerade = rec.masquerade();
+        this.masqueradeExcept = rec.masqueradeExcept();
         this.group = rec.group();
         this.reapGroup = rec.reapGroup();
         this.mtu = rec.mtu();
@@ -266,6 +268,14 @@ public final class Network implements AutoCloseable {
     /** Whether the network masquerades (NATs) its subnet's traffic leaving through other interfaces of the host. */
     public boolean masquerading() {
         return masquerade;
+    }
+
+    /**
+     * The destinations the network's masquerade leaves alone ({@link Builder#masqueradeExcept(String)}), e.g. an
+     * overlay's cluster CIDR; empty when every destination outside the bridge is masqueraded (or none is).
+     */
+    public Optional<IpPrefix> masqueradeExcept() {
+        return Optional.ofNullable(masqueradeExcept);
     }
 
     /** The MTU given at creation, or 0 if the kernel's default applies. */
@@ -510,6 +520,7 @@ public final class Network implements AutoCloseable {
         private IpPrefix subnet;
         private InetAddress gateway;
         private boolean masquerade;
+        private IpPrefix masqueradeExcept;
         private int mtu;
         private MacAddress mac;
 
@@ -578,6 +589,31 @@ public final class Network implements AutoCloseable {
             return this;
         }
 
+        /**
+         * {@link #masquerade()}, except for traffic to {@code destination} (an IPv4 CIDR such as an overlay's cluster
+         * CIDR "10.244.0.0/16"), which keeps its source address: flannel's {@code ipMasq}. The rule becomes
+         * {@code iptables -t nat -A POSTROUTING -s SUBNET ! -d DESTINATION ! -o BRIDGE -j MASQUERADE}.
+         *
+         * @throws IllegalArgumentException quoting the text if it is not an IPv4 CIDR with zero host bits
+         */
+        public Builder masqueradeExcept(String destination) {
+            Objects.requireNonNull(destination, "destination == null");
+            IpPrefix p;
+            try {
+                p = IpPrefix.parse(destination);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("invalid masquerade exception \"" + destination
+                        + "\": expected an IPv4 CIDR like 10.244.0.0/16 (" + e.getMessage() + ")", e);
+            }
+            if (!p.isIpv4() || !p.network().equals(p)) {
+                throw new IllegalArgumentException("invalid masquerade exception \"" + destination
+                        + "\": expected an IPv4 CIDR with zero host bits, like 10.244.0.0/16");
+            }
+            this.masquerade = true;
+            this.masqueradeExcept = p;
+            return this;
+        }
+
         /** The MTU of the bridge and of every endpoint's veth pair (default: the kernel's, 1500). */
         public Builder mtu(int mtu) {
             if (mtu < 68 || mtu > 65535) {
@@ -604,7 +640,7 @@ public final class Network implements AutoCloseable {
          * @throws NetkitException naming the failed step
          */
         public Network create() {
-            return NetworkCreation.create(host, name, subnet, gateway, masquerade, mtu, mac);
+            return NetworkCreation.create(host, name, subnet, gateway, masquerade, masqueradeExcept, mtu, mac);
         }
     }
 }
