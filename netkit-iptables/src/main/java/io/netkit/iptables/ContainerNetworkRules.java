@@ -28,14 +28,17 @@ import java.util.Set;
  * <pre>
  * *nat
  * :NETKIT-POST-h                         -A ... -s S ! -o B -j MASQUERADE              (masquerade)
- *                                        -A ... -s C/32 -d C/32 -p P --dport CP -j MASQUERADE (hairpin, publish)
- * :NETKIT-DNAT-h                         -A ... [-d H] ! -i B -p P --dport HP -j DNAT --to-destination C:CP
+ *                                        -A ... -s S -d C/32 -p P --dport CP -m conntrack --ctstate DNAT
+ *                                               -j MASQUERADE                          (hairpin, publish)
+ * :NETKIT-DNAT-h                         -A ... [-d H] -p P --dport HP -j DNAT --to-destination C:CP
  * -I POSTROUTING 1 -j NETKIT-POST-h
  * -I PREROUTING 1 -m addrtype --dst-type LOCAL -j NETKIT-DNAT-h
  * -I OUTPUT 1 ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j NETKIT-DNAT-h
  * *filter
- * :NETKIT-FWD-h                          -A ... -i B -o X -j DROP; -i X -o B -j DROP    (isolateFrom X)
- *                                        -A ... -d C/32 ! -i B -o B -p P --dport CP -j ACCEPT (publish)
+ * -N NETKIT-USER                         (adminChain: only when absent; never flushed or deleted by netkit)
+ * :NETKIT-FWD-h                          -A ... -j NETKIT-USER                             (adminChain)
+ *                                        -A ... -i B -o X -j DROP; -i X -o B -j DROP    (isolateFrom X)
+ *                                        -A ... -d C/32 -o B -p P --dport CP -j ACCEPT  (publish)
  *                                        -A ... -o B -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
  *                                        -A ... -i B ! -o B -j ACCEPT
  *                                        -A ... -i B -o B -j ACCEPT  (br_netfilter sends bridged frames through FORWARD)
@@ -43,6 +46,21 @@ import java.util.Set;
  * </pre>
  * The FORWARD rules accept this network's traffic even when the FORWARD policy is DROP; packets they do not
  * accept return to FORWARD unchanged.
+ *
+ * <p><b>Administrator chain.</b> With {@link Builder#adminChain()}, the network's FORWARD chain first jumps to {@value #ADMIN_CHAIN} (filter
+ * table, one per host and family, like Docker's {@code DOCKER-USER}). netkit creates it empty when it is
+ * absent and never flushes or deletes it: rules an administrator puts there ({@code iptables -I NETKIT-USER
+ * -s 10.0.0.0/8 -j DROP}) are evaluated before netkit's accepts and isolation, and a DROP there wins. A packet
+ * that returns from it (or runs off its end) goes on to netkit's rules.
+ *
+ * <p><b>Hairpin.</b> The DNAT matches also on the bridge itself, so a container reaching a host address and
+ * published port reaches the published container (itself or a neighbour); the hairpin masquerade makes the
+ * answer come back through the host. The bridge ports need {@code hairpin_mode} for a container to reach
+ * itself (that is the caller's part). Host-local clients reach published ports on the host's addresses through
+ * the OUTPUT DNAT; loopback destinations ({@code 127.0.0.1:HP}) are not published.
+ *
+ * <p><b>Host ports.</b> {@link #publishedPorts(Ruleset)} reads back which host ports every network holds
+ * (from the DNAT rules), so a caller can reserve a host port host-wide.
  */
 public final class ContainerNetworkRules {
     /** Chain tag of the nat POSTROUTING chain. */
@@ -51,6 +69,11 @@ public final class ContainerNetworkRules {
     public static final String DNAT_TAG = "DNAT";
     /** Chain tag of the filter FORWARD chain. */
     public static final String FORWARD_TAG = "FWD";
+    /**
+     * The administrator's chain in the filter table, evaluated first by every network's FORWARD chain; created
+     * when absent, never flushed or deleted by netkit (Docker's {@code DOCKER-USER}).
+     */
+    public static final String ADMIN_CHAIN = "NETKIT-USER";
 
     private ContainerNetworkRules() {}
 
@@ -70,6 +93,7 @@ public final class ContainerNetworkRules {
         private final Family family;
         private boolean masquerade;
         private boolean forwardAccept;
+        private boolean adminChain;
         private final Set<String> isolated = new LinkedHashSet<>();
         private final List<Publish> published = new ArrayList<>();
 
@@ -103,6 +127,16 @@ public final class ContainerNetworkRules {
          */
         public Builder forwardAccept() {
             forwardAccept = true;
+            return this;
+        }
+
+        /**
+         * Makes the network's FORWARD chain jump first to the administrator's chain {@value #ADMIN_CHAIN}
+         * ({@code -A NETKIT-FWD-h -j NETKIT-USER}), which is created when absent and never flushed or deleted by
+         * netkit, so an administrator's DROP there wins over netkit's accepts (Docker's {@code DOCKER-USER}).
+         */
+        public Builder adminChain() {
+            adminChain = true;
             return this;
         }
 
@@ -154,6 +188,15 @@ public final class ContainerNetworkRules {
             return this;
         }
 
+        /** The host ports this layout publishes, in the order added (the {@link #build built} rules hold them). */
+        public List<PublishedPort> publishedPorts() {
+            List<PublishedPort> out = new ArrayList<>();
+            for (Publish p : published) {
+                out.add(new PublishedPort(owner, p.protocol, p.hostAddress, p.hostPort, p.container, p.containerPort));
+            }
+            return out;
+        }
+
         /** The network's complete rules; apply them as a whole (a re-apply replaces the previous set). */
         public OwnedRules build() {
             OwnedRules.Builder b = OwnedRules.builder(owner).family(family);
@@ -168,17 +211,20 @@ public final class ContainerNetworkRules {
                             .comment("masquerade").target(Target.masquerade()).build());
                 }
                 for (Publish p : published) {
-                    b.rule(Table.NAT, Rule.builder(post).source(p.container + host).destination(p.container + host)
-                            .protocol(p.protocol).destinationPort(p.containerPort)
+                    // A container reaching a published port through a host address (itself or a neighbour):
+                    // without a new source the answer would go straight back over the bridge and be dropped.
+                    b.rule(Table.NAT, Rule.builder(post).source(subnet).destination(p.container + host)
+                            .protocol(p.protocol).destinationPort(p.containerPort).ctstate(ConntrackState.DNAT)
                             .comment("hairpin").target(Target.masquerade()).build());
                 }
                 b.hook(Table.NAT, "POSTROUTING", post);
             }
             if (!published.isEmpty()) {
                 for (Publish p : published) {
+                    // No "! -i BRIDGE": containers of this network reach published ports through host addresses.
                     Rule.Builder r = Rule.builder(dnat);
                     if (p.hostAddress != null) r.destination(p.hostAddress);
-                    b.rule(Table.NAT, r.notInInterface(bridge).protocol(p.protocol).destinationPort(p.hostPort)
+                    b.rule(Table.NAT, r.protocol(p.protocol).destinationPort(p.hostPort)
                             .comment("publish").target(Target.dnat(p.container, p.containerPort)).build());
                 }
                 b.hook(Table.NAT, Rule.builder("PREROUTING").destinationType(AddressType.LOCAL)
@@ -188,6 +234,10 @@ public final class ContainerNetworkRules {
                         .destinationType(AddressType.LOCAL).target(Target.jump(dnat)).build(), true);
             }
             if (forwardAccept || !published.isEmpty() || !isolated.isEmpty()) {
+                if (adminChain) {
+                    b.sharedChain(Table.FILTER, ADMIN_CHAIN);
+                    b.rule(Table.FILTER, Rule.builder(fwd).comment("admin first").target(Target.jump(ADMIN_CHAIN)).build());
+                }
                 for (String other : isolated) {
                     b.rule(Table.FILTER, Rule.builder(fwd).inInterface(bridge).outInterface(other)
                             .comment("isolate").target(Target.DROP).build());
@@ -195,7 +245,7 @@ public final class ContainerNetworkRules {
                             .comment("isolate").target(Target.DROP).build());
                 }
                 for (Publish p : published) {
-                    b.rule(Table.FILTER, Rule.builder(fwd).destination(p.container + host).notInInterface(bridge)
+                    b.rule(Table.FILTER, Rule.builder(fwd).destination(p.container + host)
                             .outInterface(bridge).protocol(p.protocol).destinationPort(p.containerPort)
                             .comment("publish").target(Target.ACCEPT).build());
                 }
@@ -211,6 +261,96 @@ public final class ContainerNetworkRules {
                 b.hook(Table.FILTER, "FORWARD", fwd);
             }
             return b.build();
+        }
+    }
+
+    /**
+     * The host ports every network holds in {@code rules} (an {@code iptables-save} of the nat table), read from
+     * the DNAT rules of netkit's {@code NETKIT-DNAT-*} chains that carry a {@code "netkit:OWNER publish"}
+     * comment, in file order. Rules that do not read as a publish rule are skipped. This is the host-wide view a
+     * caller checks before publishing: a port held by another owner is taken.
+     */
+    public static List<PublishedPort> publishedPorts(Ruleset rules) {
+        Objects.requireNonNull(rules, "rules == null");
+        List<PublishedPort> out = new ArrayList<>();
+        Ruleset.TableRules nat = rules.table(Table.NAT).orElse(null);
+        if (nat == null) return out;
+        for (Rule r : nat.rules()) {
+            Owner o = r.owner().orElse(null);
+            if (o == null || !r.chain().equals(o.chain(DNAT_TAG))) continue;
+            if (!r.comment().map(c -> c.endsWith(" publish")).orElse(false)) continue;
+            PublishedPort p = readPublish(o, r);
+            if (p != null) out.add(p);
+        }
+        return out;
+    }
+
+    private static PublishedPort readPublish(Owner owner, Rule r) {
+        Target t = r.target().orElse(null);
+        if (t == null || !t.name().equals("DNAT")) return null;
+        List<String> args = t.args();
+        int at = args.indexOf("--to-destination");
+        if (at < 0 || at + 1 >= args.size()) return null;
+        String to = args.get(at + 1);
+        int colon = to.lastIndexOf(':');
+        String container;
+        int containerPort;
+        try {
+            if (to.startsWith("[")) {               // [fd00::2]:80
+                int close = to.indexOf(']');
+                container = to.substring(1, close);
+                containerPort = Integer.parseInt(to.substring(close + 2));
+            } else {
+                container = to.substring(0, colon);
+                containerPort = Integer.parseInt(to.substring(colon + 1));
+            }
+        } catch (RuntimeException e) {
+            return null;
+        }
+        Protocol protocol = null;
+        String proto = r.protocol().filter(op -> !op.negated()).map(Rule.Operand::value).orElse(null);
+        for (Protocol p : Protocol.values()) if (p.protocolName().equals(proto)) protocol = p;
+        String dport = r.destinationPort().orElse(null);
+        if (protocol == null || dport == null || !dport.matches("[0-9]{1,5}")) return null;
+        String hostAddress = r.destination().filter(op -> !op.negated()).map(Rule.Operand::value)
+                .map(v -> v.replaceFirst("/(32|128)$", "")).orElse(null);
+        int hostPort = Integer.parseInt(dport);
+        if (hostPort > 65535 || containerPort < 0 || containerPort > 65535) return null;
+        return new PublishedPort(owner, protocol, hostAddress, hostPort, container, containerPort);
+    }
+
+    /**
+     * A host port held by a network: {@code protocol hostAddress:hostPort -> container:containerPort}.
+     *
+     * @param owner the network's owner
+     * @param protocol TCP, UDP or SCTP
+     * @param hostAddress the host address the port is published on, or null for every local address
+     * @param hostPort the host port
+     * @param container the container address the port leads to
+     * @param containerPort the container port
+     */
+    public record PublishedPort(Owner owner, Protocol protocol, String hostAddress, int hostPort, String container,
+                                int containerPort) {
+        public PublishedPort {
+            Objects.requireNonNull(owner, "owner == null");
+            Objects.requireNonNull(protocol, "protocol == null");
+            Objects.requireNonNull(container, "container == null");
+        }
+
+        /**
+         * Whether {@code other} would catch packets this one catches: the same protocol and host port, and host
+         * addresses that overlap (equal, or either one on every local address).
+         */
+        public boolean conflictsWith(PublishedPort other) {
+            return protocol == other.protocol && hostPort == other.hostPort
+                    && (hostAddress == null || other.hostAddress == null || hostAddress.equals(other.hostAddress));
+        }
+
+        /** {@code tcp 0.0.0.0:8080 -> 172.16.0.2:80 (netkit:mynet)}. */
+        @Override
+        public String toString() {
+            return protocol + " " + (hostAddress == null ? "*" : hostAddress) + ":" + hostPort + " -> " + container + ":"
+                    + containerPort + " (" + owner.comment() + ")";
         }
     }
 

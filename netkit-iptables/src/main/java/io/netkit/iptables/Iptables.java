@@ -174,7 +174,9 @@ public final class Iptables {
             try {
                 tools.restore(payload);
             } catch (RestoreException e) {
-                if (e.lineNumber() > 0 && !chainExisted(rules, e)) {
+                // With shared chains (created only when absent, so not in this payload) a failure may mean one
+                // of them is missing: the full apply below creates it.
+                if (e.lineNumber() > 0 && !chainExisted(rules, e) && !rules.hasSharedChains()) {
                     undoCommitted(rules, e);
                     throw e;
                 }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -41,6 +42,7 @@ public final class OwnedRules {
     private final Family family;
     private final Map<Table, Map<String, List<Rule>>> chains;
     private final Map<Table, List<Hook>> hooks;
+    private final Map<Table, Set<String>> shared;
 
     private OwnedRules(Builder b) {
         this.owner = b.owner;
@@ -55,6 +57,9 @@ public final class OwnedRules {
         Map<Table, List<Hook>> h = new EnumMap<>(Table.class);
         b.hooks.forEach((t, l) -> h.put(t, List.copyOf(l)));
         this.hooks = Collections.unmodifiableMap(h);
+        Map<Table, Set<String>> sh = new EnumMap<>(Table.class);
+        b.shared.forEach((t, l) -> sh.put(t, Collections.unmodifiableSet(new LinkedHashSet<>(l))));
+        this.shared = Collections.unmodifiableMap(sh);
     }
 
     /** A builder for {@code owner}'s rules (IPv4 unless {@link Builder#family} says otherwise). */
@@ -90,6 +95,19 @@ public final class OwnedRules {
         return chains.getOrDefault(table, Map.of());
     }
 
+    /**
+     * The shared chains of {@code table} that these rules jump to (see {@link Builder#sharedChain}): created when
+     * absent, never flushed, never deleted.
+     */
+    public Set<String> sharedChains(Table table) {
+        return shared.getOrDefault(table, Set.of());
+    }
+
+    /** Whether any table has {@link #sharedChains shared chains}. */
+    public boolean hasSharedChains() {
+        return !shared.isEmpty();
+    }
+
     /** The hooks (jump rules in built-in chains) of {@code table}, in the order they should appear. */
     public List<Hook> hooks(Table table) {
         return hooks.getOrDefault(table, List.of());
@@ -106,7 +124,8 @@ public final class OwnedRules {
     @Override
     public boolean equals(Object o) {
         return o instanceof OwnedRules && ((OwnedRules) o).owner.equals(owner) && ((OwnedRules) o).family == family
-                && ((OwnedRules) o).chains.equals(chains) && ((OwnedRules) o).hooks.equals(hooks);
+                && ((OwnedRules) o).chains.equals(chains) && ((OwnedRules) o).hooks.equals(hooks)
+                && ((OwnedRules) o).shared.equals(shared);
     }
 
     @Override
@@ -139,6 +158,7 @@ public final class OwnedRules {
         private Family family = Family.IPV4;
         private final Map<Table, Map<String, List<Rule>>> chains = new EnumMap<>(Table.class);
         private final Map<Table, List<Hook>> hooks = new EnumMap<>(Table.class);
+        private final Map<Table, Set<String>> shared = new EnumMap<>(Table.class);
 
         private Builder(Owner owner) {
             this.owner = Objects.requireNonNull(owner, "owner == null");
@@ -159,6 +179,25 @@ public final class OwnedRules {
             Objects.requireNonNull(table, "table == null");
             requireOwned(chain);
             chains.computeIfAbsent(table, t -> new LinkedHashMap<>()).computeIfAbsent(chain, c -> new ArrayList<>());
+            return this;
+        }
+
+        /**
+         * Declares a chain that belongs to no owner but that this owner's rules may jump to, such as the
+         * administrator's {@code NETKIT-USER} chain: an apply creates it ({@code iptables -t TABLE -N CHAIN}) when
+         * it is absent, and netkit never flushes, refills or deletes it, so rules others put there stay.
+         */
+        public Builder sharedChain(Table table, String chain) {
+            Objects.requireNonNull(table, "table == null");
+            Validation.chainName("shared chain", chain);
+            if (table.isBuiltin(chain)) {
+                throw new IllegalArgumentException("shared chain \"" + chain + "\" is a built-in chain of " + table);
+            }
+            if (chain.matches(Owner.CHAIN_PREFIX + ".+-[0-9a-f]{8}")) {
+                throw new IllegalArgumentException("shared chain \"" + chain + "\" is named like an owned chain"
+                        + " (NETKIT-TAG-HASH): choose a name that no owner's chain can have");
+            }
+            shared.computeIfAbsent(table, t -> new LinkedHashSet<>()).add(chain);
             return this;
         }
 
@@ -210,7 +249,8 @@ public final class OwnedRules {
                 for (List<Rule> rules : m.values()) {
                     for (Rule r : rules) {
                         Target t = r.target().orElse(null);
-                        if (t != null && t.name().startsWith(Owner.CHAIN_PREFIX) && !owner.ownsChain(t.name())) {
+                        if (t != null && t.name().startsWith(Owner.CHAIN_PREFIX) && !owner.ownsChain(t.name())
+                                && !shared.getOrDefault(tableOf(r), Set.of()).contains(t.name())) {
                             throw new IllegalArgumentException("rule " + r + " jumps to " + t.name()
                                     + ", a netkit chain of another owner");
                         }
@@ -218,6 +258,14 @@ public final class OwnedRules {
                 }
             }
             return new OwnedRules(this);
+        }
+
+        private Table tableOf(Rule r) {
+            for (Map.Entry<Table, Map<String, List<Rule>>> e : chains.entrySet()) {
+                List<Rule> l = e.getValue().get(r.chain());
+                if (l != null && l.contains(r)) return e.getKey();
+            }
+            return null;
         }
 
         private void requireOwned(String chain) {

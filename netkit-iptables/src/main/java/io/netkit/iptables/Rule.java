@@ -135,6 +135,26 @@ public final class Rule {
         return base("-p");
     }
 
+    /**
+     * The value of {@code --dport} (or {@code --destination-port}) of the rule's {@code -m tcp/udp/sctp} match
+     * as printed ({@code "8080"} or a range {@code "5000:5010"}), if it has one and it is not negated.
+     */
+    public Optional<String> destinationPort() {
+        for (Part p : parts) {
+            if (p instanceof Part.Match m && (m.module().equals("tcp") || m.module().equals("udp") || m.module().equals("sctp"))) {
+                List<Token> a = m.args();
+                for (int k = 0; k + 1 < a.size(); k++) {
+                    String w = a.get(k).value();
+                    if ((w.equals("--dport") || w.equals("--destination-port"))
+                            && !(k > 0 && a.get(k - 1).value().equals("!"))) {
+                        return Optional.of(a.get(k + 1).value());
+                    }
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
     private Optional<Operand> base(String option) {
         for (Part p : parts) {
             if (p instanceof Part.Base && ((Part.Base) p).shortOption().equals(option)) {

@@ -58,7 +58,7 @@ class RealTrafficTest {
 
             Iptables ipt = Iptables.builder().runner(host.runner()).backend(b).build();
             Owner owner = Owner.of("nkt-traffic");
-            ipt.apply(ContainerNetworkRules.builder(owner, "nkbr0", "172.16.0.0/24").masquerade().forwardAccept()
+            ipt.apply(ContainerNetworkRules.builder(owner, "nkbr0", "172.16.0.0/24").adminChain().masquerade().forwardAccept()
                     .publish(Protocol.TCP, 8080, "172.16.0.2", 80).build());
 
             assertThat(ping(c1, "203.0.113.1")).as("masquerade + forward accept").isTrue();
@@ -68,18 +68,46 @@ class RealTrafficTest {
                     "--bind", "172.16.0.2").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             try {
                 assertThat(fetch(inet, "http://203.0.113.2:8080/")).as("published port from outside").isTrue();
+                // hairpin (issue 9 defect 8): a neighbour through the host address, then the container itself
+                // (a frame back out of the port it came in on needs hairpin_mode on that bridge port)
+                assertThat(fetch(c2, "http://203.0.113.2:8080/")).as("neighbour -> host address:published port").isTrue();
+                assertThat(fetch(c2, "http://172.16.0.1:8080/")).as("neighbour -> gateway:published port").isTrue();
+                host.exec("ip", "link", "set", "vc2", "type", "bridge_slave", "hairpin", "on");
+                assertThat(fetch(c1, "http://203.0.113.2:8080/")).as("container -> its own published port").isTrue();
+                // host-local clients on the host's own address (loopback destinations are not published)
+                assertThat(fetch(host, "http://203.0.113.2:8080/")).as("host -> its own address").isTrue();
+                assertThat(fetchOnce(host, "http://127.0.0.1:8080/")).as("127.0.0.1").isFalse();
             } finally {
                 server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
 
+            // defect 10: the administrator's chain is evaluated before netkit's accepts, and a DROP there wins
+            host.exec(b.command(Family.IPV4), "-I", ContainerNetworkRules.ADMIN_CHAIN, "-s", "172.16.0.3/32", "-j", "DROP");
+            assertThat(ping(c2, "203.0.113.1")).as("admin DROP wins over netkit's accept").isFalse();
+            assertThat(ping(c1, "203.0.113.1")).as("others pass").isTrue();
+            ipt.apply(ContainerNetworkRules.builder(owner, "nkbr0", "172.16.0.0/24").adminChain().masquerade().forwardAccept().build());
+            assertThat(ping(c2, "203.0.113.1")).as("a re-apply does not flush the admin chain").isFalse();
+
             ipt.remove(owner);
             assertThat(ping(c1, "203.0.113.1")).as("removed again").isFalse();
+            assertThat(host.exec(b.saveCommand(Family.IPV4), "-t", "filter"))
+                    .as("the admin chain and its rule outlive the network")
+                    .contains("-A NETKIT-USER -s 172.16.0.3/32 -j DROP");
         }
     }
 
     private static boolean ping(TestNamespace from, String to) {
         try {
             from.exec("ping", "-c", "1", "-W", "1", to);
+            return true;
+        } catch (IllegalStateException e) {
+            return false;
+        }
+    }
+
+    private static boolean fetchOnce(TestNamespace from, String url) {
+        try {
+            from.exec("curl", "-s", "-o", "/dev/null", "--max-time", "2", url);
             return true;
         } catch (IllegalStateException e) {
             return false;

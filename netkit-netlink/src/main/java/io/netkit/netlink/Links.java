@@ -40,6 +40,7 @@ import static io.netkit.netlink.codec.RtnetlinkConstants.RTM_GETLINK;
 import static io.netkit.netlink.codec.RtnetlinkConstants.RTM_NEWLINK;
 import static io.netkit.netlink.codec.VethConstants.VETH_INFO_PEER;
 
+import io.netkit.netlink.codec.IfLinkConstants;
 import io.netkit.netlink.codec.NlAttrReader;
 import io.netkit.netlink.codec.NlMsgReader;
 import io.netkit.netlink.codec.NlMsgWriter;
@@ -72,6 +73,15 @@ public final class Links {
 
     Links(RtNetlink rt) {
         this.rt = rt;
+    }
+
+    /**
+     * Watches this namespace's links: a snapshot, then every change as an {@link RtEvent.LinkEvent}, with a
+     * {@link RtEvent.Resynced} after an overrun. Shorthand for {@code watch(WatchSpec.of(RtTopic.LINKS), listener)};
+     * see {@link RtNetlink#watch(WatchSpec, RtListener)}. Equivalent to: {@code ip monitor link}.
+     */
+    public RtWatch watch(RtListener listener) {
+        return rt.watch(WatchSpec.of(RtTopic.LINKS), listener);
     }
 
     // ---------------------------------------------------------------- create
@@ -638,6 +648,25 @@ public final class Links {
             w.attrU32(IFLA_MASTER, 0);
             w.attrU32(IFLA_GROUP, group);
             w.attrString(IFLA_IFALIAS, alias);
+        });
+    }
+
+    /**
+     * Switches hairpin mode of a bridge port on or off: with it on, the bridge may send a frame back out of the
+     * port it came in on, which a container needs to reach itself through a DNAT on the host (its own published
+     * port via a host address). Equivalent to: {@code ip link set NAME type bridge_slave hairpin on|off}
+     * ({@code bridge link set dev NAME hairpin on|off}).
+     *
+     * @throws NetlinkException (for example {@code EOPNOTSUPP}) if the link is not a bridge port
+     */
+    public void setHairpin(String name, boolean on) {
+        set("set bridge port hairpin " + (on ? "on" : "off"), name, 0, 0, w -> {
+            w.beginNested(IFLA_LINKINFO);
+            w.attrString(IfLinkConstants.IFLA_INFO_SLAVE_KIND, "bridge");
+            w.beginNested(IfLinkConstants.IFLA_INFO_SLAVE_DATA);
+            w.attrU8(IfLinkConstants.IFLA_BRPORT_MODE, on ? 1 : 0);
+            w.endNested();
+            w.endNested();
         });
     }
 

@@ -34,6 +34,26 @@ class LinksKernelTest {
     }
 
     @Test
+    void hairpinModeOfABridgePortIsSwitchedAsIpShowsIt() {
+        links.create(LinkSpec.bridge("br0").up());
+        links.create(LinkSpec.veth("hp0", "hp1").master("br0").up());
+        assertThat(hairpin()).isEqualTo(false);
+        links.setHairpin("hp0", true);
+        assertThat(hairpin()).isEqualTo(true);
+        links.setHairpin("hp0", false);
+        assertThat(hairpin()).isEqualTo(false);
+        assertThatThrownBy(() -> links.setHairpin("hp1", true)).isInstanceOf(NetlinkException.class)
+                .hasMessageContaining("hp1");
+        assertThatThrownBy(() -> links.setHairpin("nosuch0", true)).isInstanceOf(LinkNotFoundException.class);
+    }
+
+    @SuppressWarnings("unchecked")
+    private Object hairpin() {
+        Map<String, Object> l = IpWitness.ip(host, "link", "show", "hp0").get(0);
+        return ((Map<String, Object>) ((Map<String, Object>) l.get("linkinfo")).get("info_slave_data")).get("hairpin");
+    }
+
+    @Test
     void vethWithPeerCreatedDirectlyInAnotherNamespace() {
         NetNamespace c1 = namespaces.create("c1");
         MacAddress peerMac = MacAddress.parse("02:42:ac:10:00:02");

@@ -39,6 +39,11 @@ public final class Planner {
             List<OwnedRules.Hook> hooks = desired.hooks(table);
             List<String> lines = new ArrayList<>();
 
+            // Shared chains are created when absent and otherwise left exactly as they are (never declared with
+            // ':', which would flush them).
+            for (String chain : desired.sharedChains(table)) {
+                if (now.chain(chain).isEmpty()) lines.add("-N " + chain);
+            }
             for (String chain : chains.keySet()) lines.add(":" + chain + " - [0:0]");
             for (List<Rule> rules : chains.values()) for (Rule r : rules) lines.add(r.render());
 
@@ -91,6 +96,9 @@ public final class Planner {
         for (Table table : tables) {
             Ruleset.TableRules now = current.table(table).orElse(new Ruleset.TableRules(table, List.of(), List.of()));
             Map<String, List<Rule>> chains = desired.chains(table);
+            for (String chain : desired.sharedChains(table)) {
+                if (now.chain(chain).isEmpty()) missing.add(new Diff.Entry(table, ":" + chain + " - [0:0]"));
+            }
             for (Map.Entry<String, List<Rule>> e : chains.entrySet()) {
                 String chain = e.getKey();
                 if (now.chain(chain).isEmpty()) {

@@ -63,7 +63,9 @@ public final class ToolCalls {
             restore(payload);
         } catch (RestoreException e) {
             String l = e.line();
-            if (!(l.startsWith("-D ") || l.startsWith("-X ") || l.startsWith("-F ") || l.equals("COMMIT"))) throw e;
+            // -N: a shared chain another process created between our read and our restore.
+            if (!(l.startsWith("-D ") || l.startsWith("-X ") || l.startsWith("-F ") || l.startsWith("-N ")
+                    || l.equals("COMMIT"))) throw e;
             LOG.debug("restore failed on \"{}\", re-reading state and retrying once: {}", l, e.toolMessage());
             String again = plan.get();
             if (!again.isEmpty()) restore(again);
