@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Bad input through the real path (thin client, socket, daemon) from a sandbox host: each gets the spec's error code, a
- * message an operator can act on, a non-zero exit code, and leaves nothing half-made. Also VERSION, and the slow path
+ * message an operator can act on, a non-zero exit code, and leaves nothing half-made. Also VERSION, runtimeConfig ips/mac,
+ * DEL then ADD again, and the slow path
  * (no daemon: the client runs target/netkit-cni.jar in-process) and its message when even that is impossible.
  */
 @Privileged
@@ -167,6 +168,24 @@ class ErrorsTest {
             e.put("CNI_COMMAND", "DEL");
             assertThat(call(e, conf).exitCode()).isZero();
         }
+    }
+
+    @Test
+    void runtimeConfigIpsAndMacAreHonouredAndAnAllocatedIpIsRefused() {
+        NetNamespace.create(sb.name("rc1")).close();
+        NetNamespace.create(sb.name("rc2")).close();
+        String conf = CONF.replace("nkebr0", "nkebr3").replace("10.78.0.0/30", "10.81.0.0/24")
+                .replace("\"isGateway\": true,", "\"isGateway\": true, \"runtimeConfig\": {\"ips\": [\"10.81.0.77/24\"], "
+                        + "\"mac\": \"02:42:0a:51:00:4d\"},");
+        Proc.Result r = call(env("ADD", "rc1", "/run/netns/" + sb.name("rc1")), conf);
+        assertThat(r.exitCode()).as(r.stdout()).isZero();
+        assertThat(Proc.ok("ip", "-n", sb.name("rc1"), "-o", "-4", "addr", "show", "dev", "eth0")).contains("inet 10.81.0.77/24");
+        assertThat(Proc.ok("ip", "-n", sb.name("rc1"), "-o", "link", "show", "eth0")).contains("link/ether 02:42:0a:51:00:4d");
+        // the same address for another container: refused, nothing made
+        JsonObject o = error(call(env("ADD", "rc2", "/run/netns/" + sb.name("rc2")), conf), 7);
+        assertThat(o.get("msg").getAsString()).contains("10.81.0.77").contains("already allocated");
+        assertThat(Proc.ok("ip", "-n", sb.name("rc2"), "-o", "link")).doesNotContain("eth0");
+        assertThat(call(env("DEL", "rc1", "/run/netns/" + sb.name("rc1")), conf).exitCode()).isZero();
     }
 
     @Test
