@@ -58,10 +58,19 @@ import org.slf4j.LoggerFactory;
  * kernel whenever another holder changed it.
  *
  * <h2>Teardown</h2>
- * {@link #close()} (same as {@link #delete()}) removes the bridge, every endpoint's veth pair (all in one
- * {@code ip link del group G} request: the kernel's RCU wait is paid once, not per link), the namespaces netkit
- * created for endpoints (never ones it was given) and netkit's iptables rules. It is idempotent and works the same on
- * an adopted network. {@code net.ipv4.ip_forward} is left on: other networks and the host's own routing may rely on it.
+ * {@link #close()} (same as {@link #delete()}) removes netkit's iptables rules and the namespaces netkit created for
+ * endpoints (never ones it was given), then the bridge and every endpoint's veth pair (all in one
+ * {@code ip link del group G} request: the kernel's RCU wait is paid once, not per link). In that order every
+ * leftover of a teardown that is killed half-way stays findable, and {@link #open(Host, String)} finishes it. It is
+ * idempotent and works the same on an adopted network. {@code net.ipv4.ip_forward} is left on: other networks and
+ * the host's own routing may rely on it.
+ *
+ * <h2>Crashes and tampering</h2>
+ * Every operation marks its intent before its first kernel change (the lock file's dirty mark, an attach's intent
+ * file), so a process killed at any moment leaves nothing a later {@link #open(Host, String)} cannot finish or undo;
+ * {@link Host#leftovers()} collects what networks that no longer exist left. Records read back from the kernel are
+ * untrusted: they are validated as strictly as {@link Builder#create()} and {@link #attach(EndpointSpec)} check their
+ * arguments, and a bad record is logged and ignored, never obeyed.
  *
  * <p>Instances are thread-safe; attach and detach may run concurrently from many threads, and from several
  * processes: the lock files live in {@code /run/netkit} (system property {@code netkit.lockDirectory} to move them;
@@ -129,10 +138,23 @@ public final class Network implements AutoCloseable {
      * Starts describing a network whose bridge is called {@code name} (1..15 bytes, as every interface name).
      * Equivalent to {@code ip link add NAME type bridge} once {@link Builder#create()} runs.
      *
-     * @throws IllegalArgumentException quoting the name if it is not a valid interface name
+     * @throws IllegalArgumentException quoting the name if it is not a valid interface name, or contains '+'
      */
     public static Builder bridge(String name) {
-        return new Builder(InterfaceNames.validate(name));
+        return new Builder(ruleSafe(InterfaceNames.validate(name), "bridge"));
+    }
+
+    /**
+     * Refuses interface names that iptables would read as a wildcard ({@code br+} matches every {@code br*}
+     * interface, Docker's {@code br-<id>} networks included): netkit's rules must name exact interfaces.
+     */
+    static String ruleSafe(String name, String what) {
+        if (name.indexOf('+') >= 0) {
+            throw new IllegalArgumentException("invalid " + what + " name \"" + name + "\": '+' makes iptables rules "
+                    + "match every interface whose name starts with \"" + name.substring(0, name.indexOf('+'))
+                    + "\"; choose a name without '+'");
+        }
+        return name;
     }
 
     /**
@@ -146,7 +168,14 @@ public final class Network implements AutoCloseable {
     public static Network open(String name) {
         InterfaceNames.validate(name);
         Host current = Host.current();
-        Optional<Link> here = current.netns().netlink().links().find(name);
+        Optional<Link> here;
+        try {
+            here = current.netns().netlink().links().find(name);
+        } catch (RuntimeException e) {
+            throw new NetkitException("open network " + name, "read the links of the current namespace (this needs "
+                    + "root or CAP_NET_ADMIN; run as root, or adopt the network with Network.open(Host, NAME) from a "
+                    + "privileged process)", e);
+        }
         if (here.isPresent() && isNetwork(here.get())) {
             return open(current, name);
         }
@@ -291,6 +320,26 @@ public final class Network implements AutoCloseable {
         return endpoints().stream().filter(e -> e.name().equals(name)).findFirst();
     }
 
+    /**
+     * Checks every endpoint's {@link Endpoint#health() health} and detaches (removes) the ones that are not configured
+     * as recorded — a half-configured endpoint is never reported as attached again. Returns the endpoints removed.
+     * {@link #open(Host, String)} already undoes attaches that a killed process left half-done; this also catches
+     * damage done later (someone flushed eth0's address, say). Equivalent to checking
+     * {@code ip -n NS addr show dev eth0} for each endpoint and {@code ip link del} of the broken ones.
+     */
+    public List<Endpoint> repair() {
+        List<Endpoint> removed = new ArrayList<>();
+        for (Endpoint ep : endpoints()) {
+            EndpointHealth h = ep.health();
+            if (!h.isHealthy()) {
+                LOG.warn("network {}: removing endpoint {}: {}", name, ep.name(), h);
+                detach(ep);
+                removed.add(ep);
+            }
+        }
+        return removed;
+    }
+
     // ------------------------------------------------------------------------------------------------ attach
 
     /**
@@ -403,6 +452,7 @@ public final class Network implements AutoCloseable {
                     ep.release();
                 }
                 if (deleted) {
+                    EndpointHandles.releaseNetwork(this);
                     endpoints.clear();
                     Host owned = ownedHost;
                     if (owned != null) {
@@ -436,12 +486,13 @@ public final class Network implements AutoCloseable {
     void sync(KernelSnapshot snap) {
         for (Map.Entry<String, EndpointRecord> e : snap.endpoints.entrySet()) {
             EndpointRecord r = e.getValue();
-            endpoints.computeIfAbsent(e.getKey(), n -> new Endpoint(this, n, r.interfaceName(), r.address(), r.nsName(),
-                    r.nsPath(), r.inode(), r.own(), null, true));
+            endpoints.computeIfAbsent(e.getKey(), n -> EndpointHandles.register(new Endpoint(this, n, r.interfaceName(),
+                    r.address(), r.nsName(), r.nsPath(), r.inode(), r.own(), null, true)));
         }
         for (Endpoint ep : endpoints.values()) {
             if (!snap.endpoints.containsKey(ep.hostInterface())) {
                 endpoints.remove(ep.hostInterface()); // its namespace vanished, or another process detached it
+                EndpointHandles.releaseAll(this, ep.hostInterface());
                 ep.release();
             }
         }
