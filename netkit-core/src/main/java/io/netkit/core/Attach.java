@@ -1,6 +1,7 @@
 package io.netkit.core;
 
 import io.netkit.core.Records.EndpointRecord;
+import io.netkit.core.internal.Faults;
 import io.netkit.core.internal.Inside;
 import io.netkit.core.internal.Flows;
 import io.netkit.core.internal.Ipv4;
@@ -36,6 +37,8 @@ final class Attach {
     private static final Logger LOG = LoggerFactory.getLogger(Attach.class);
     /** Host-side veth names are 32 random bits: on a collision, a new name is drawn this many times. */
     private static final int NAME_ATTEMPTS = 4;
+    /** Draws host-side veth names; replaced only by tests (to force a collision). */
+    static volatile java.util.function.Supplier<String> hostNames = () -> Network.HOST_VETH_PREFIX + Names.hex(8);
 
     private final Network net;
 
@@ -63,7 +66,7 @@ final class Attach {
         int linkMtu = spec.mtu() != 0 ? spec.mtu() : net.mtu;
         String ifname = spec.interfaceName();
         boolean generatedName = spec.hostInterface() == null;
-        String hostIf = generatedName ? Network.HOST_VETH_PREFIX + Names.hex(8) : spec.hostInterface();
+        String hostIf = generatedName ? hostNames.get() : spec.hostInterface();
 
         Undo undo = new Undo(op);
         String step = "prepare";
@@ -132,6 +135,7 @@ final class Attach {
                 if (pending != null) {
                     step = "create namespace " + spec.createName();
                     ns = awaitNamespace(pending);
+                    Faults.point("attach:namespace-created");
                     step = "allocate an address";
                 } else {
                     ns = spec.existing();
@@ -199,7 +203,7 @@ final class Attach {
                         }
                         boolean hostTaken = net.hostLinks().find(hostIf).isPresent();
                         if (hostTaken && generatedName && attempt < NAME_ATTEMPTS) {
-                            String next = Network.HOST_VETH_PREFIX + Names.hex(8);
+                            String next = hostNames.get();
                             LOG.debug("{}: host interface name {} is taken; trying {}", op, hostIf, next);
                             hostIf = next;
                             intent.rename(hostIf);
@@ -213,6 +217,7 @@ final class Attach {
                     }
                 }
                 peerIndex = hostSide.linkIndex();
+                Faults.point("attach:veth-created");
                 view.alloc.allocate(offset, hostIf, inode);
                 String made = hostIf;
                 undo.push("delete veth " + made, () -> deleteVethNow(made));
@@ -236,12 +241,14 @@ final class Attach {
 
             step = "configure " + ifname + " in " + label;
             configureInside(ns, create, ifname, peerIndex, address);
+            Faults.point("attach:configured");
             if (publishingNetwork) {
                 // A previous holder of the address may have vanished without a detach: its flows go now.
                 Flows.forget(net.host.netns(), address.address(), op);
             }
 
-            Endpoint ep = new Endpoint(net, hostIf, ifname, address, rec.nsName(), rec.nsPath(), rec.inode(), create, ns, create);
+            Endpoint ep = EndpointHandles.register(
+                    new Endpoint(net, hostIf, ifname, address, rec.nsName(), rec.nsPath(), rec.inode(), create, ns, create));
             net.endpoints.put(hostIf, ep);
             undo.commit();
             intent.end();

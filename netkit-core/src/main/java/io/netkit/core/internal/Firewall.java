@@ -80,7 +80,7 @@ public final class Firewall {
 
     /** The rules of one network without published ports. */
     public static OwnedRules rules(String bridge, String id, IpPrefix subnet, boolean masquerade) {
-        return rules(bridge, id, subnet, masquerade, List.of());
+        return rules(bridge, id, subnet, masquerade, null, List.of());
     }
 
     /**
@@ -98,6 +98,16 @@ public final class Firewall {
      * </pre>
      */
     public static OwnedRules rules(String bridge, String id, IpPrefix subnet, boolean masquerade, List<Published> published) {
+        return rules(bridge, id, subnet, masquerade, null, published);
+    }
+
+    /**
+     * As {@link #rules(String, String, IpPrefix, boolean, List)}; with {@code masqueradeExcept} (an overlay's cluster
+     * CIDR, or null) the masquerade rule leaves traffic to those destinations alone:
+     * {@code -A NETKIT-POST-xxxxxxxx -s 10.244.1.0/24 ! -d 10.244.0.0/16 ! -o br0 -j MASQUERADE}.
+     */
+    public static OwnedRules rules(String bridge, String id, IpPrefix subnet, boolean masquerade, IpPrefix masqueradeExcept,
+                                   List<Published> published) {
         Owner owner = owner(bridge, id);
         String fwd = owner.chain("FWD");
         OwnedRules.Builder b = OwnedRules.builder(owner)
@@ -115,8 +125,7 @@ public final class Firewall {
                     .rule(Table.FILTER, Rule.builder(fwd).outInterface(bridge)
                             .ctstate(ConntrackState.RELATED, ConntrackState.ESTABLISHED)
                             .comment("replies").target(Target.ACCEPT).build())
-                    .rule(Table.NAT, Rule.builder(post).source(subnet.toString()).notOutInterface(bridge)
-                            .comment("masquerade").target(Target.masquerade()).build())
+                    .rule(Table.NAT, masqueradeRule(post, subnet, masqueradeExcept, bridge))
                     .hook(Table.NAT, "POSTROUTING", post);
         }
         if (!published.isEmpty()) {
@@ -152,11 +161,20 @@ public final class Firewall {
         return b.build();
     }
 
+    private static Rule masqueradeRule(String chain, IpPrefix subnet, IpPrefix except, String bridge) {
+        Rule.Builder r = Rule.builder(chain).source(subnet.toString());
+        if (except != null) {
+            r.notDestination(except.toString());
+        }
+        return r.notOutInterface(bridge).comment("masquerade").target(Target.masquerade()).build();
+    }
+
     /**
      * Installs the network's rules in the host namespace. Without masquerade and without iptables installed, there
      * is nothing netkit must have: a warning is logged and bridged traffic depends on the host's FORWARD policy.
      */
-    public static void install(NetNamespace host, String bridge, String id, IpPrefix subnet, boolean masquerade) {
+    public static void install(NetNamespace host, String bridge, String id, IpPrefix subnet, boolean masquerade,
+                               IpPrefix masqueradeExcept) {
         if (!masquerade && Privileges.findProgram("iptables-restore") == null) {
             LOG.warn("network {}: iptables is not installed (Debian package 'iptables'); no FORWARD accept rule for "
                     + "bridged traffic, so a FORWARD policy of DROP would cut it", bridge);
@@ -165,7 +183,7 @@ public final class Firewall {
         // The owner is new (id is fresh per created network), so applyNew needs one iptables-restore and no save -
         // once the shared admin chain is known to exist in this host namespace (applyNew does not create it).
         Iptables ipt = iptables(host);
-        OwnedRules rules = rules(bridge, id, subnet, masquerade);
+        OwnedRules rules = rules(bridge, id, subnet, masquerade, masqueradeExcept, List.of());
         if (ADMIN_CHAIN_SEEN.contains(host.inode())) {
             ipt.applyNew(rules);
         } else {
@@ -182,6 +200,29 @@ public final class Firewall {
         // A fresh Iptables each time: it then reads the kernel's state instead of trusting what this process applied
         // last, which another process may have replaced since.
         iptables(host).apply(rules);
+    }
+
+    /**
+     * The network ids ({@code BRIDGE@ID} owners) that have netkit rules in the host namespace, with the owner ids;
+     * empty if iptables is absent.
+     */
+    public static java.util.Map<String, Owner> networkOwners(NetNamespace host) {
+        java.util.Map<String, Owner> out = new java.util.TreeMap<>();
+        if (Privileges.findProgram("iptables-restore") == null) {
+            return out;
+        }
+        for (Owner o : iptables(host).owners()) {
+            int at = o.id().lastIndexOf('@');
+            if (at > 0 && o.id().substring(at + 1).matches("[0-9a-f]{8}")) {
+                out.put(o.id(), o);
+            }
+        }
+        return out;
+    }
+
+    /** Removes every rule and chain of {@code owner} from the host namespace. */
+    public static void remove(NetNamespace host, Owner owner) {
+        iptables(host).remove(owner);
     }
 
     /** Removes every rule and chain of the network's owner from the host namespace (nothing if iptables is absent). */
