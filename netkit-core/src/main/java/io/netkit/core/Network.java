@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * sysctl -w net.ipv4.ip_forward=1                                                       # masquerade()
  * iptables -t nat -A POSTROUTING -s 172.16.0.0/24 ! -o br0 -j MASQUERADE                # masquerade()
  * ip netns add c1; ip link add nkv.. type veth peer name eth0 netns c1; ...             # attach("c1")
- * iptables -t nat -A NETKIT-DNAT-.. ! -i br0 -p tcp --dport 8080 -j DNAT --to-destination 172.16.0.2:80
+ * iptables -t nat -A NETKIT-DNAT-.. -p tcp --dport 8080 -j DNAT --to-destination 172.16.0.2:80
  *                                                                       # c1.publish(8080, 80): docker run -p 8080:80
  * ip link del group G; ip netns del c1                                                  # close()
  * </pre>
@@ -398,7 +398,9 @@ public final class Network implements AutoCloseable {
      * Detaches {@code endpoint}: its address is free again at once; the veth pair is deleted in the background
      * (in bulk with other detached ones) and at the latest by {@link #delete()}; a namespace netkit created is deleted.
      * For a namespace netkit was given, its interface is taken down and renamed out of the way first, so the same
-     * namespace can be attached again right away. Equivalent to {@code ip link del HOSTVETH} (+ {@code ip netns del NAME}).
+     * namespace can be attached again right away. On a network with NAT (masquerade or published ports) the host's
+     * conntrack entries naming the address are deleted, so no old flow reaches the address's next holder.
+     * Equivalent to {@code ip link del HOSTVETH} (+ {@code ip netns del NAME}; {@code conntrack -D -d ADDRESS ...}).
      * Idempotent.
      */
     public void detach(Endpoint endpoint) {
