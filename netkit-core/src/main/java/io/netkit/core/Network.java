@@ -523,6 +523,7 @@ public final class Network implements AutoCloseable {
         private InetAddress gateway;
         private boolean masquerade;
         private IpPrefix masqueradeExcept;
+        private boolean localhost;
         private int mtu;
         private MacAddress mac;
 
@@ -616,6 +617,19 @@ public final class Network implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Published ports of this network also answer host-local clients on {@code 127.0.0.1:HOSTPORT} (as Docker
+         * does without its userland proxy): {@code sysctl -w net.ipv4.conf.BRIDGE.route_localnet=1
+         * net.ipv4.ip_forward=1}, the OUTPUT DNAT also for loopback destinations, and
+         * {@code iptables -t nat -A POSTROUTING -s 127.0.0.0/8 -o BRIDGE -j MASQUERADE}. Off by default:
+         * {@code route_localnet} lets the bridge carry packets with loopback addresses. The kernel keeps the choice
+         * (the bridge's {@code route_localnet}), so {@link Network#open} keeps it too.
+         */
+        public Builder publishOnLocalhost() {
+            this.localhost = true;
+            return this;
+        }
+
         /** The MTU of the bridge and of every endpoint's veth pair (default: the kernel's, 1500). */
         public Builder mtu(int mtu) {
             if (mtu < 68 || mtu > 65535) {
@@ -642,7 +656,21 @@ public final class Network implements AutoCloseable {
          * @throws NetkitException naming the failed step
          */
         public Network create() {
-            return NetworkCreation.create(host, name, subnet, gateway, masquerade, masqueradeExcept, mtu, mac);
+            Network net = NetworkCreation.create(host, name, subnet, gateway, masquerade, masqueradeExcept, mtu, mac);
+            if (localhost) {
+                try {
+                    ForwardingPolicy.enableLocalhost(net.host.netns(), name);
+                } catch (RuntimeException e) {
+                    try {
+                        net.close();
+                    } catch (RuntimeException undo) {
+                        e.addSuppressed(undo);
+                    }
+                    throw new NetkitException("create network " + name, "set net.ipv4.conf." + name
+                            + ".route_localnet=1 (publishOnLocalhost)", e);
+                }
+            }
+            return net;
         }
     }
 }
