@@ -110,6 +110,17 @@ public final class Firewall {
      */
     public static OwnedRules rules(String bridge, String id, IpPrefix subnet, boolean masquerade, IpPrefix masqueradeExcept,
                                    List<Published> published) {
+        return rules(bridge, id, subnet, masquerade, masqueradeExcept, published, false);
+    }
+
+    /**
+     * As {@link #rules(String, String, IpPrefix, boolean, IpPrefix, List)}; with {@code localhost}, published ports also
+     * answer {@code 127.0.0.1:HOSTPORT} on the host: the OUTPUT jump keeps loopback destinations and
+     * {@code -s 127.0.0.0/8 -o BRIDGE -j MASQUERADE} gives them a source the container can answer (the bridge needs
+     * {@code route_localnet=1}).
+     */
+    public static OwnedRules rules(String bridge, String id, IpPrefix subnet, boolean masquerade, IpPrefix masqueradeExcept,
+                                   List<Published> published, boolean localhost) {
         Owner owner = owner(bridge, id);
         String fwd = owner.chain("FWD");
         OwnedRules.Builder b = OwnedRules.builder(owner)
@@ -152,6 +163,10 @@ public final class Firewall {
                         .outInterface(bridge).protocol(p.protocol()).destinationPort(p.containerPort())
                         .comment("publish").target(Target.ACCEPT).build());
             }
+            if (localhost) {
+                b.rule(Table.NAT, Rule.builder(post).source("127.0.0.0/8").outInterface(bridge)
+                        .comment("localhost").target(Target.masquerade()).build());
+            }
             if (!masquerade) {
                 // Replies of published connections leave through the uplink; with masquerade "outbound" accepts them.
                 b.rule(Table.FILTER, Rule.builder(fwd).inInterface(bridge).notOutInterface(bridge)
@@ -161,9 +176,13 @@ public final class Firewall {
             }
             b.hook(Table.NAT, Rule.builder("PREROUTING").destinationType(AddressType.LOCAL)
                     .target(Target.jump(dnat)).build(), true);
-            // Loopback destinations are left alone: DNAT from 127.0.0.1 to a bridge would not route.
-            b.hook(Table.NAT, Rule.builder("OUTPUT").notDestination("127.0.0.0/8")
-                    .destinationType(AddressType.LOCAL).target(Target.jump(dnat)).build(), true);
+            // Loopback destinations are left alone unless asked: DNAT from 127.0.0.1 to a bridge routes only with
+            // route_localnet on the bridge.
+            Rule.Builder out = Rule.builder("OUTPUT");
+            if (!localhost) {
+                out.notDestination("127.0.0.0/8");
+            }
+            b.hook(Table.NAT, out.destinationType(AddressType.LOCAL).target(Target.jump(dnat)).build(), true);
         }
         b.hook(Table.FILTER, "FORWARD", fwd);
         return b.build();
