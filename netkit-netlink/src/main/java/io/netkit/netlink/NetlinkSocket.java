@@ -637,9 +637,10 @@ public final class NetlinkSocket implements AutoCloseable {
                     }
                     int err = reader.errorCode();
                     if (err != 0) {
-                        failures.add(failure(operations[idx], targets[idx], -err, reader.extAckMessage()));
+                        failures.add(failure(operations[idx], targets[idx], -err, extAck(reader, messages, offsets[idx])));
                         failedIndices.add(idx);
-                        offs.add(badAttributeOffset());
+                        long off = reader.extAckU32(io.netkit.netlink.codec.NetlinkConstants.NLMSGERR_ATTR_OFFS);
+                        offs.add(off >= 0 && off <= Integer.MAX_VALUE ? (int) off : -1);
                         if (!wantsAck[idx]) {
                             refused = true;
                         }
@@ -669,20 +670,6 @@ public final class NetlinkSocket implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-    }
-
-    /** The {@code NLMSGERR_ATTR_OFFS} of the error message under the reader, or -1. */
-    private int badAttributeOffset() {
-        try {
-            io.netkit.netlink.codec.NlAttrReader tlvs = reader.extAckAttributes();
-            if (tlvs != null && tlvs.seek(io.netkit.netlink.codec.NetlinkConstants.NLMSGERR_ATTR_OFFS)
-                    && tlvs.payloadLength() >= 4) {
-                return tlvs.u32();
-            }
-        } catch (MalformedMessageException e) {
-            LOG.debug("unreadable extended ack: {}", e.getMessage());
-        }
-        return -1;
     }
 
     /**
