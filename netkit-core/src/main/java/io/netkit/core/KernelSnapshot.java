@@ -157,6 +157,13 @@ final class KernelSnapshot {
         if (off == 0 || off == size - 1 || e.address().address().equals(net.gateway)) {
             return "address " + e.address() + " is reserved (network, broadcast or gateway)";
         }
+        if (e.own()) {
+            long ino = Namespaces.inodeOf(e.nsName());
+            if (ino != 0 && ino != e.inode()) {
+                return "claims namespace " + e.nsName() + " as netkit's, but that namespace has inode " + ino + ", not "
+                        + e.inode();
+            }
+        }
         return null;
     }
 

@@ -26,8 +26,8 @@ import java.util.Map;
 final class NetworkCreation {
     private NetworkCreation() {}
 
-    static Network create(Host host, String name, IpPrefix subnet, InetAddress gateway, boolean masquerade, int mtu,
-                          MacAddress mac) {
+    static Network create(Host host, String name, IpPrefix subnet, InetAddress gateway, boolean masquerade,
+                          IpPrefix masqueradeExcept, int mtu, MacAddress mac) {
         String op = "create network " + name + " on " + host;
         if (subnet == null) {
             throw new IllegalArgumentException(op + ": no subnet given; call subnet(\"172.16.0.0/24\") or similar");
@@ -42,7 +42,7 @@ final class NetworkCreation {
             Privileges.requireIptables(op);
         }
         try {
-            ForwardingPolicy.check(name, masquerade, subnet); // refuses what iptables cannot carry, before any change
+            ForwardingPolicy.check(name, masquerade, masqueradeExcept, subnet); // refuses what iptables cannot carry, before any change
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(op + ": " + e.getMessage(), e);
         }
@@ -67,7 +67,8 @@ final class NetworkCreation {
             }
             checkOverlap(op, subnet, rt, links);
 
-            BridgeRecord rec = new BridgeRecord(Names.hex(8), subnet, gw, masquerade, g, r, mtu, false, false);
+            BridgeRecord rec = new BridgeRecord(Names.hex(8), subnet, gw, masquerade, g, r, mtu, false, false,
+                    masqueradeExcept);
             step = "create bridge " + name;
             LinkSpec spec = LinkSpec.bridge(name).mac(mac != null ? mac : MacAddress.random()).group(g).up()
                     .alias(rec.encode());
@@ -85,7 +86,7 @@ final class NetworkCreation {
             rt.addresses().add(name, gwPrefix);
 
             step = "install iptables rules";
-            ForwardingPolicy.install(hostNs, name, rec.id(), subnet, masquerade);
+            ForwardingPolicy.install(hostNs, name, rec.id(), subnet, masquerade, masqueradeExcept);
             undo.push("remove iptables rules", () -> io.netkit.core.internal.Firewall.remove(hostNs, name, rec.id()));
 
             if (masquerade) {

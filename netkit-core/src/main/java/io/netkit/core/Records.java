@@ -46,6 +46,7 @@ final class Records {
     static final String K_OWN = "own";
     static final String K_DETACHED = "detached";
     static final String K_PUBLISH = "pub";
+    static final String K_MASQUERADE_EXCEPT = "nomasq";
 
     private static final Pattern ID = Pattern.compile("[0-9a-f]{8}");
     private static final Pattern DECIMAL = Pattern.compile("[0-9]{1,19}");
@@ -69,13 +70,13 @@ final class Records {
      * detach then re-applies its rules); {@code deleting}: a teardown began (any later process finishes it).
      */
     record BridgeRecord(String id, IpPrefix subnet, InetAddress gateway, boolean masquerade, int group, int reapGroup,
-                        int mtu, boolean publishing, boolean deleting) implements Record {
+                        int mtu, boolean publishing, boolean deleting, IpPrefix masqueradeExcept) implements Record {
         BridgeRecord withPublishing() {
-            return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, true, deleting);
+            return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, true, deleting, masqueradeExcept);
         }
 
         BridgeRecord withDeleting() {
-            return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, true);
+            return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, true, masqueradeExcept);
         }
 
         String encode() {
@@ -87,6 +88,9 @@ final class Records {
             m.put(K_GROUP, Integer.toString(group));
             m.put(K_REAP, Integer.toString(reapGroup));
             m.put(K_MTU, Integer.toString(mtu));
+            if (masqueradeExcept != null) {
+                m.put(K_MASQUERADE_EXCEPT, masqueradeExcept.toString());
+            }
             if (publishing) {
                 m.put(K_PUBLISH, "1");
             }
@@ -209,7 +213,8 @@ final class Records {
         if (mtu != 0 && mtu < 68) {
             throw new BadRecordException("mtu " + mtu + " out of range: expected 0 or 68..65535");
         }
-        return new BridgeRecord(id, subnet, gw, masq, group, reap, mtu, flag(m, K_PUBLISH), flag(m, K_DELETING));
+        IpPrefix except = m.containsKey(K_MASQUERADE_EXCEPT) ? subnet(m.get(K_MASQUERADE_EXCEPT)) : null;
+        return new BridgeRecord(id, subnet, gw, masq, group, reap, mtu, flag(m, K_PUBLISH), flag(m, K_DELETING), except);
     }
 
     static EndpointRecord parseEndpoint(Map<String, String> m) {
