@@ -592,7 +592,9 @@ public final class Network implements AutoCloseable {
         /**
          * {@link #masquerade()}, except for traffic to {@code destination} (an IPv4 CIDR such as an overlay's cluster
          * CIDR "10.244.0.0/16"), which keeps its source address: flannel's {@code ipMasq}. The rule becomes
-         * {@code iptables -t nat -A POSTROUTING -s SUBNET ! -d DESTINATION ! -o BRIDGE -j MASQUERADE}.
+         * {@code iptables -t nat -A POSTROUTING -s SUBNET ! -d DESTINATION ! -o BRIDGE -j MASQUERADE}, and connections
+         * from there into the bridge are accepted also where the FORWARD policy is DROP
+         * ({@code iptables -A FORWARD -s DESTINATION ! -i BRIDGE -o BRIDGE -j ACCEPT}).
          *
          * @throws IllegalArgumentException quoting the text if it is not an IPv4 CIDR with zero host bits
          */

@@ -103,8 +103,10 @@ public final class Firewall {
 
     /**
      * As {@link #rules(String, String, IpPrefix, boolean, List)}; with {@code masqueradeExcept} (an overlay's cluster
-     * CIDR, or null) the masquerade rule leaves traffic to those destinations alone:
-     * {@code -A NETKIT-POST-xxxxxxxx -s 10.244.1.0/24 ! -d 10.244.0.0/16 ! -o br0 -j MASQUERADE}.
+     * CIDR, or null) the masquerade rule leaves traffic to those destinations alone, and connections from there into
+     * the bridge are accepted:
+     * {@code -A NETKIT-POST-xxxxxxxx -s 10.244.1.0/24 ! -d 10.244.0.0/16 ! -o br0 -j MASQUERADE},
+     * {@code -A NETKIT-FWD-xxxxxxxx -s 10.244.0.0/16 ! -i br0 -o br0 -j ACCEPT}.
      */
     public static OwnedRules rules(String bridge, String id, IpPrefix subnet, boolean masquerade, IpPrefix masqueradeExcept,
                                    List<Published> published) {
@@ -127,6 +129,12 @@ public final class Firewall {
                             .comment("replies").target(Target.ACCEPT).build())
                     .rule(Table.NAT, masqueradeRule(post, subnet, masqueradeExcept, bridge))
                     .hook(Table.NAT, "POSTROUTING", post);
+        }
+        if (masqueradeExcept != null) {
+            // The rest of the flat network (an overlay's other hosts) opens connections to the containers un-NATed:
+            // accept them even where the FORWARD policy is DROP, as flannel's FORWARD rules do.
+            b.rule(Table.FILTER, Rule.builder(fwd).source(masqueradeExcept.toString()).notInInterface(bridge)
+                    .outInterface(bridge).comment("flat network").target(Target.ACCEPT).build());
         }
         if (!published.isEmpty()) {
             String post = owner.chain(ContainerNetworkRules.POSTROUTING_TAG);
