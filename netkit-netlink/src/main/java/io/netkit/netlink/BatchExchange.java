@@ -88,11 +88,7 @@ final class BatchExchange {
         }
         if (!failures.isEmpty()) {
             // Report in request order regardless of ack order.
-            List<Integer> order = new ArrayList<>();
-            for (int i = 0; i < failures.size(); i++) {
-                order.add(i);
-            }
-            order.sort((a, b) -> Integer.compare(failedIndices.get(a), failedIndices.get(b)));
+            List<Integer> order = requestOrder(failedIndices);
             List<NetlinkException> f = new ArrayList<>();
             List<Integer> fi = new ArrayList<>();
             for (int i : order) {
@@ -151,11 +147,7 @@ final class BatchExchange {
             }
         }
         if (!failures.isEmpty()) {
-            Integer[] order = new Integer[failures.size()];
-            for (int i = 0; i < order.length; i++) {
-                order[i] = i;
-            }
-            java.util.Arrays.sort(order, (x, y) -> Integer.compare(failedIndices.get(x), failedIndices.get(y)));
+            List<Integer> order = requestOrder(failedIndices);
             List<NetlinkException> f = new ArrayList<>();
             List<Integer> fi = new ArrayList<>();
             List<Integer> fo = new ArrayList<>();
@@ -178,11 +170,7 @@ final class BatchExchange {
         List<Integer> applied = new ArrayList<>();
         List<Integer> unconfirmed = new ArrayList<>();
         List<Integer> notSent = new ArrayList<>();
-        List<Integer> order = new ArrayList<>();
-        for (int i = 0; i < failures.size(); i++) {
-            order.add(i);
-        }
-        order.sort((a, b) -> Integer.compare(failedIndices.get(a), failedIndices.get(b)));
+        List<Integer> order = requestOrder(failedIndices);
         List<NetlinkException> f = new ArrayList<>();
         List<Integer> fi = new ArrayList<>();
         for (int i : order) {
@@ -201,5 +189,18 @@ final class BatchExchange {
             }
         }
         return new NetlinkBatchException(e, f, fi, applied, unconfirmed, notSent, count);
+    }
+
+    /**
+     * The positions in {@code failedIndices} (parallel to the list of failures) sorted by request index, ties kept
+     * in arrival order: failures are reported in request order regardless of the order of the acks.
+     */
+    private static List<Integer> requestOrder(List<Integer> failedIndices) {
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < failedIndices.size(); i++) {
+            order.add(i);
+        }
+        order.sort((a, b) -> Integer.compare(failedIndices.get(a), failedIndices.get(b)));
+        return order;
     }
 }
