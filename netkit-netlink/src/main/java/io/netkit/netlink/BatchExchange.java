@@ -8,6 +8,7 @@ import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_ACK;
 
 import io.netkit.netlink.codec.NlMsgReader;
 import io.netkit.netlink.codec.NlMsgWriter;
+import io.netkit.netlink.internal.LibC;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,7 +58,7 @@ final class BatchExchange {
                 } catch (NetlinkException e) {
                     // The kernel handled the whole chunk inside sendmsg: every answer that was not lost is queued
                     // now. Drop them, so that the next request does not start on a half-read chunk.
-                    socket.drainQueued();
+                    drainQueued(socket);
                     throw partial(e, failures, failedIndices, answered, first, last, count);
                 }
                 reader.reset(socket.rxBuf, 0, n);
@@ -202,5 +203,15 @@ final class BatchExchange {
         }
         order.sort((a, b) -> Integer.compare(failedIndices.get(a), failedIndices.get(b)));
         return order;
+    }
+
+    /** Reads and discards every datagram already queued (without waiting), including a pending ENOBUFS. */
+    private static void drainQueued(NetlinkSocket socket) {
+        for (int i = 0; i < 100_000; i++) {
+            long n = LibC.recvfrom(socket.fd, socket.rxPointer, socket.rxBuf.capacity(), LibC.MSG_DONTWAIT | LibC.MSG_TRUNC, null, null);
+            if (n < 0 && LibC.errno() != Errno.ENOBUFS && LibC.errno() != Errno.EINTR) {
+                return;   // EAGAIN: empty
+            }
+        }
     }
 }

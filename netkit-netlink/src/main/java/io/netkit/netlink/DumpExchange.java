@@ -9,12 +9,16 @@ import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_DUMP;
 import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_DUMP_INTR;
 import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_REQUEST;
 
+import io.netkit.netlink.codec.MalformedMessageException;
 import io.netkit.netlink.codec.NlMsgReader;
+import io.netkit.netlink.internal.LibC;
 import io.netkit.netlink.codec.NlMsgWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One dump on a {@link NetlinkSocket} ({@code NLM_F_DUMP}): the request, then the receive loop up to
@@ -22,6 +26,8 @@ import java.util.function.Function;
  * interrupted dump stay there.
  */
 final class DumpExchange {
+    private static final Logger LOG = LoggerFactory.getLogger(NetlinkSocket.class);
+
     private DumpExchange() {
     }
 
@@ -100,6 +106,48 @@ final class DumpExchange {
                         decodeFailure = e;
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * Reads what is left of an abandoned dump without waiting: the kernel produces a dump's next chunk while the
+     * previous one is received, so an empty queue means the dump has ended.
+     */
+    static void drainAbandoned(NetlinkSocket socket) {
+        NlMsgReader reader = socket.reader;
+        int s = socket.abandonedDump;
+        if (s == 0) {
+            return;
+        }
+        socket.abandonedDump = 0;
+        for (int datagrams = 0; datagrams < 1_000_000; datagrams++) {
+            long size = LibC.recvfrom(socket.fd, socket.rxPointer, 0, LibC.MSG_PEEK | LibC.MSG_TRUNC | LibC.MSG_DONTWAIT, null, null);
+            if (size < 0) {
+                if (LibC.errno() == Errno.EINTR) {
+                    continue;
+                }
+                return;   // EAGAIN: nothing queued, the dump is over
+            }
+            if (size > socket.rxBuf.capacity()) {
+                socket.allocateRx((int) Math.min(Integer.MAX_VALUE - 8, Math.max(size, 2L * socket.rxBuf.capacity())));
+            }
+            long n = LibC.recvfrom(socket.fd, socket.rxPointer, socket.rxBuf.capacity(), LibC.MSG_DONTWAIT, null, null);
+            if (n < 0) {
+                if (LibC.errno() == Errno.EINTR) {
+                    continue;
+                }
+                return;
+            }
+            try {
+                reader.reset(socket.rxBuf, 0, (int) Math.min(n, socket.rxBuf.capacity()));
+                while (reader.next()) {
+                    if (reader.seq() == s && (reader.type() == NLMSG_DONE || reader.type() == NLMSG_ERROR)) {
+                        return;
+                    }
+                }
+            } catch (MalformedMessageException e) {
+                LOG.debug("malformed datagram while draining an abandoned dump: {}", e.getMessage());
             }
         }
     }

@@ -67,7 +67,7 @@ public final class NetlinkSocket implements AutoCloseable {
     private static final int SOCKADDR_NL_LEN = 12;
 
     private final int protocol;
-    private final int fd;
+    final int fd;
     private final int portId;
     private final Duration receiveTimeout;
     private final ReentrantLock lock = new ReentrantLock();
@@ -83,7 +83,7 @@ public final class NetlinkSocket implements AutoCloseable {
     private ByteBuffer txOwner;
     private Pointer txPointer;
     ByteBuffer rxBuf;
-    private Pointer rxPointer;
+    Pointer rxPointer;
     final NlMsgReader reader = new NlMsgReader();
     private final NlMsgReader replyView = new NlMsgReader();
     private final byte[] kernelAddr = new byte[SOCKADDR_NL_LEN];
@@ -306,47 +306,6 @@ public final class NetlinkSocket implements AutoCloseable {
     }
 
     /**
-     * Reads what is left of an abandoned dump without waiting: the kernel produces a dump's next chunk while the
-     * previous one is received, so an empty queue means the dump has ended.
-     */
-    void drainAbandonedDump() {
-        int s = abandonedDump;
-        if (s == 0) {
-            return;
-        }
-        abandonedDump = 0;
-        for (int datagrams = 0; datagrams < 1_000_000; datagrams++) {
-            long size = LibC.recvfrom(fd, rxPointer, 0, LibC.MSG_PEEK | LibC.MSG_TRUNC | LibC.MSG_DONTWAIT, null, null);
-            if (size < 0) {
-                if (LibC.errno() == Errno.EINTR) {
-                    continue;
-                }
-                return;   // EAGAIN: nothing queued, the dump is over
-            }
-            if (size > rxBuf.capacity()) {
-                allocateRx((int) Math.min(Integer.MAX_VALUE - 8, Math.max(size, 2L * rxBuf.capacity())));
-            }
-            long n = LibC.recvfrom(fd, rxPointer, rxBuf.capacity(), LibC.MSG_DONTWAIT, null, null);
-            if (n < 0) {
-                if (LibC.errno() == Errno.EINTR) {
-                    continue;
-                }
-                return;
-            }
-            try {
-                reader.reset(rxBuf, 0, (int) Math.min(n, rxBuf.capacity()));
-                while (reader.next()) {
-                    if (reader.seq() == s && (reader.type() == NLMSG_DONE || reader.type() == NLMSG_ERROR)) {
-                        return;
-                    }
-                }
-            } catch (MalformedMessageException e) {
-                LOG.debug("malformed datagram while draining an abandoned dump: {}", e.getMessage());
-            }
-        }
-    }
-
-    /**
      * A new, empty batch of change requests for this socket. See {@link NetlinkBatch}.
      */
     public NetlinkBatch batch() {
@@ -399,16 +358,6 @@ public final class NetlinkSocket implements AutoCloseable {
             BatchExchange.oneDatagram(this, messages, offsets, operations, targets, count, base);
         } finally {
             lock.unlock();
-        }
-    }
-
-    /** Reads and discards every datagram already queued (without waiting), including a pending ENOBUFS. */
-    void drainQueued() {
-        for (int i = 0; i < 100_000; i++) {
-            long n = LibC.recvfrom(fd, rxPointer, rxBuf.capacity(), LibC.MSG_DONTWAIT | LibC.MSG_TRUNC, null, null);
-            if (n < 0 && LibC.errno() != Errno.ENOBUFS && LibC.errno() != Errno.EINTR) {
-                return;   // EAGAIN: empty
-            }
         }
     }
 
@@ -559,6 +508,11 @@ public final class NetlinkSocket implements AutoCloseable {
         return replyView;
     }
 
+    /** Reads what is left of an abandoned dump, if any (see {@link DumpExchange#drainAbandoned}). */
+    void drainAbandonedDump() {
+        DumpExchange.drainAbandoned(this);
+    }
+
     void skipStale(int expected) {
         if (LOG.isDebugEnabled()) {
             LOG.debug("discarding netlink message type {} seq {} (expecting {}): reply to an abandoned request",
@@ -650,7 +604,7 @@ public final class NetlinkSocket implements AutoCloseable {
         return new NetlinkException(operation, target, e, null);
     }
 
-    private void allocateRx(int capacity) {
+    void allocateRx(int capacity) {
         rxBuf = ByteBuffer.allocateDirect(capacity).order(ByteOrder.nativeOrder());
         rxPointer = LibC.pointer(rxBuf);
     }
