@@ -3,6 +3,7 @@ package io.netkit.core;
 import io.netkit.core.Records.EndpointRecord;
 import io.netkit.core.internal.Faults;
 import io.netkit.core.internal.Inside;
+import io.netkit.core.internal.Flows;
 import io.netkit.core.internal.Ipv4;
 import io.netkit.core.internal.Names;
 import io.netkit.core.internal.NetworkLock;
@@ -126,6 +127,7 @@ final class Attach {
             NetNamespace ns;
             IpPrefix address;
             int peerIndex;
+            boolean publishingNetwork = false;
             EndpointRecord rec;
             try (NetworkLock.Held lock = net.allocations.acquire()) {
                 step = "allocate an address";
@@ -227,8 +229,11 @@ final class Attach {
                 view.alloc.allocate(offset, hostIf, inode);
                 String made = hostIf;
                 undo.push("delete veth " + made, () -> deleteVethNow(made));
+                publishingNetwork = !publish.isEmpty() || view.publishing;
                 if (!publish.isEmpty()) {
                     step = "publish " + publish;
+                    net.publishing.recheckHostPorts(hostIf, publish, label);
+                    net.hostLinks().setHairpin(hostIf, true); // container -> host address:its own published port
                     net.publishing.markPublishing(lock, snap);
                     Map<String, EndpointRecord> records = snap.endpoints;
                     records.put(hostIf, rec);
@@ -245,6 +250,10 @@ final class Attach {
             step = "configure " + ifname + " in " + label;
             configureInside(ns, create, ifname, peerIndex, address);
             Faults.point("attach:configured");
+            if (publishingNetwork) {
+                // A previous holder of the address may have vanished without a detach: its flows go now.
+                Flows.forget(net.host.netns(), address.address(), op);
+            }
 
             Endpoint ep = EndpointHandles.register(
                     new Endpoint(net, hostIf, ifname, address, rec.nsName(), rec.nsPath(), rec.inode(), create, ns, create));

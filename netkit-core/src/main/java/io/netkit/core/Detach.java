@@ -2,6 +2,7 @@ package io.netkit.core;
 
 import io.netkit.core.Records.DetachedRecord;
 import io.netkit.core.internal.Faults;
+import io.netkit.core.internal.Flows;
 import io.netkit.core.internal.Names;
 import io.netkit.core.internal.NetworkLock;
 import io.netkit.netlink.LinkNotFoundException;
@@ -30,12 +31,14 @@ final class Detach {
         String op = "detach " + endpoint.name() + " from network " + net.name;
         String hostIf = endpoint.hostInterface();
         boolean present = true;
+        boolean natted = net.masquerade;
         NetkitException rulesError = null;
         try (NetworkLock.Held held = net.allocations.acquire()) {
             if (held.networkDeleted()) {
                 present = false;
             } else {
                 boolean publishing = publishingInUse(held);
+                natted |= publishing;
                 DetachedRecord rec = new DetachedRecord(net.name, net.id, endpoint.namespaceName().orElse(null),
                         endpoint.namespaceInode(), endpoint.ownsNamespace());
                 held.changed(); // write-ahead: before the first change of the network
@@ -90,6 +93,11 @@ final class Detach {
         Endpoint mine = net.endpoints.remove(hostIf);
         if (mine != null && mine != endpoint) {
             mine.release();
+        }
+        if (natted) {
+            // Flows to and from the address keep their NAT in conntrack (DNAT of published ports above all): they must
+            // not reach its next holder. Without NAT a stale entry redirects nothing, and detach stays as cheap as it was.
+            Flows.forget(net.host.netns(), endpoint.address(), op);
         }
         if (endpoint.ownsNamespace()) {
             endpoint.release();

@@ -22,8 +22,9 @@ final class ForwardingPolicy {
     }
 
     /** The rules of {@code name}'s network (without published ports), checked before any kernel change. */
-    static void check(String name, boolean masquerade, io.netkit.netlink.IpPrefix subnet) {
-        Firewall.rules(name, "00000000", subnet, masquerade);
+    static void check(String name, boolean masquerade, io.netkit.netlink.IpPrefix masqueradeExcept,
+                      io.netkit.netlink.IpPrefix subnet) {
+        Firewall.rules(name, "00000000", subnet, masquerade, masqueradeExcept, List.of());
     }
 
     /** Switches {@code net.ipv4.ip_forward} on in {@code hostNs}; returns the value before, or {@code null} if it was on. */
@@ -37,8 +38,9 @@ final class ForwardingPolicy {
     }
 
     /** Installs a new network's rules (one {@code iptables-restore}). */
-    static void install(NetNamespace hostNs, String name, String id, io.netkit.netlink.IpPrefix subnet, boolean masquerade) {
-        Firewall.install(hostNs, name, id, subnet, masquerade);
+    static void install(NetNamespace hostNs, String name, String id, io.netkit.netlink.IpPrefix subnet, boolean masquerade,
+                        io.netkit.netlink.IpPrefix masqueradeExcept) {
+        Firewall.install(hostNs, name, id, subnet, masquerade, masqueradeExcept);
     }
 
     /**
@@ -47,10 +49,32 @@ final class ForwardingPolicy {
      */
     void apply(List<Firewall.Published> published) {
         NetNamespace hostNs = net.host.netns();
+        boolean localhost = false;
         if (!published.isEmpty()) {
             enableForwarding(hostNs);
+            localhost = localhostEnabled(hostNs, net.name);
         }
-        Firewall.apply(hostNs, Firewall.rules(net.name, net.id, net.subnet, net.masquerade, published));
+        Firewall.apply(hostNs, Firewall.rules(net.name, net.id, net.subnet, net.masquerade, net.masqueradeExcept, published,
+                localhost));
+    }
+
+    /**
+     * Lets published ports answer {@code 127.0.0.1:HOSTPORT} on the host ({@link Network.Builder#publishOnLocalhost()}):
+     * {@code sysctl -w net.ipv4.conf.BRIDGE.route_localnet=1 net.ipv4.ip_forward=1}. The kernel keeps the choice (the
+     * bridge's {@code route_localnet}), so every process that adopts the network renders the same rules.
+     */
+    static void enableLocalhost(NetNamespace hostNs, String bridge) {
+        enableForwarding(hostNs);
+        hostNs.sysctl().set("net.ipv4.conf." + bridge + ".route_localnet", "1");
+    }
+
+    /** Whether the bridge's {@code route_localnet} is on: the network publishes on localhost too. */
+    static boolean localhostEnabled(NetNamespace hostNs, String bridge) {
+        try {
+            return "1".equals(hostNs.sysctl().get("net.ipv4.conf." + bridge + ".route_localnet").trim());
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /** Removes every rule and chain of this network (nothing if iptables is absent). */

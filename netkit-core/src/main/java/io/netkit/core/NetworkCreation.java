@@ -28,8 +28,8 @@ import java.util.Map;
 final class NetworkCreation {
     private NetworkCreation() {}
 
-    static Network create(Host host, String name, IpPrefix subnet, InetAddress gateway, boolean masquerade, int mtu,
-                          MacAddress mac) {
+    static Network create(Host host, String name, IpPrefix subnet, InetAddress gateway, boolean masquerade,
+                          IpPrefix masqueradeExcept, int mtu, MacAddress mac) {
         String op = "create network " + name + " on " + host;
         if (subnet == null) {
             throw new IllegalArgumentException(op + ": no subnet given; call subnet(\"172.16.0.0/24\") or similar");
@@ -44,7 +44,7 @@ final class NetworkCreation {
             Privileges.requireIptables(op);
         }
         try {
-            ForwardingPolicy.check(name, masquerade, subnet); // refuses what iptables cannot carry, before any change
+            ForwardingPolicy.check(name, masquerade, masqueradeExcept, subnet); // refuses what iptables cannot carry, before any change
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(op + ": " + e.getMessage(), e);
         }
@@ -71,7 +71,8 @@ final class NetworkCreation {
             }
             checkOverlap(op, subnet, rt, links);
 
-            BridgeRecord rec = new BridgeRecord(Names.hex(8), subnet, gw, masquerade, g, r, mtu, false, false, true);
+            BridgeRecord rec = new BridgeRecord(Names.hex(8), subnet, gw, masquerade, g, r, mtu, false, false,
+                    masqueradeExcept, true);
             // Held until the network is complete: a process adopting it meanwhile waits; if this process dies, the
             // adopter finds new=1 in the record and removes what was made.
             lock = NetworkLock.of(hostNs.inode(), name, rec.id()).acquire();
@@ -92,7 +93,7 @@ final class NetworkCreation {
             rt.addresses().add(name, gwPrefix);
 
             step = "install iptables rules";
-            ForwardingPolicy.install(hostNs, name, rec.id(), subnet, masquerade);
+            ForwardingPolicy.install(hostNs, name, rec.id(), subnet, masquerade, masqueradeExcept);
             undo.push("remove iptables rules", () -> io.netkit.core.internal.Firewall.remove(hostNs, name, rec.id()));
 
             if (masquerade) {

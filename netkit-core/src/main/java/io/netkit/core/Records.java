@@ -47,6 +47,7 @@ final class Records {
     static final String K_OWN = "own";
     static final String K_DETACHED = "detached";
     static final String K_PUBLISH = "pub";
+    static final String K_MASQUERADE_EXCEPT = "nomasq";
 
     private static final Pattern ID = Pattern.compile("[0-9a-f]{8}");
     private static final Pattern DECIMAL = Pattern.compile("[0-9]{1,19}");
@@ -71,17 +72,21 @@ final class Records {
      * {@code creating}: {@code create()} has not finished (a later process finding it so undoes it).
      */
     record BridgeRecord(String id, IpPrefix subnet, InetAddress gateway, boolean masquerade, int group, int reapGroup,
-                        int mtu, boolean publishing, boolean deleting, boolean creating) implements Record {
+                        int mtu, boolean publishing, boolean deleting, IpPrefix masqueradeExcept, boolean creating)
+            implements Record {
         BridgeRecord withPublishing() {
-            return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, true, deleting, creating);
+            return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, true, deleting, masqueradeExcept,
+                    creating);
         }
 
         BridgeRecord withDeleting() {
-            return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, true, creating);
+            return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, true, masqueradeExcept,
+                    creating);
         }
 
         BridgeRecord created() {
-            return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, deleting, false);
+            return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, deleting,
+                    masqueradeExcept, false);
         }
 
         String encode() {
@@ -93,6 +98,9 @@ final class Records {
             m.put(K_GROUP, Integer.toString(group));
             m.put(K_REAP, Integer.toString(reapGroup));
             m.put(K_MTU, Integer.toString(mtu));
+            if (masqueradeExcept != null) {
+                m.put(K_MASQUERADE_EXCEPT, masqueradeExcept.toString());
+            }
             if (publishing) {
                 m.put(K_PUBLISH, "1");
             }
@@ -218,7 +226,8 @@ final class Records {
         if (mtu != 0 && mtu < 68) {
             throw new BadRecordException("mtu " + mtu + " out of range: expected 0 or 68..65535");
         }
-        return new BridgeRecord(id, subnet, gw, masq, group, reap, mtu, flag(m, K_PUBLISH), flag(m, K_DELETING),
+        IpPrefix except = m.containsKey(K_MASQUERADE_EXCEPT) ? subnet(m.get(K_MASQUERADE_EXCEPT)) : null;
+        return new BridgeRecord(id, subnet, gw, masq, group, reap, mtu, flag(m, K_PUBLISH), flag(m, K_DELETING), except,
                 flag(m, K_CREATING));
     }
 

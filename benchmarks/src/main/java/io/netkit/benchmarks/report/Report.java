@@ -158,6 +158,10 @@ public final class Report {
                     "both: 100 links measured, ×10"),
             new Row("dump 1000 links, decoded into Link values", "LinkDumpBenchmark.netkitList", 1,
                     "`ip -o link show` process", "LinkDumpBenchmark.ipOLinkShow", 1, "stdout to /dev/null"),
+            new Row("list 1000 conntrack entries (ctnetlink dump, decoded)", "ConntrackBenchmark.netkitList", 1,
+                    "`conntrack -L` process", "ConntrackBenchmark.conntrackL", 1, "via `ip netns exec`; stdout to /dev/null"),
+            new Row("delete the entry of one port among 1000 conntrack entries", "ConntrackDeleteBenchmark.netkitDelete", 1,
+                    "`conntrack -D -p udp --orig-port-dst P`", "ConntrackDeleteBenchmark.conntrackD", 1, "via `ip netns exec`"),
             new Row("add 1000 IPv4 addresses, one request at a time", "AddressAddBenchmark.netkitOneByOne", 1,
                     "`ip -batch` (1000 addresses)", "AddressAddBenchmark.ipBatch", 1, ""),
             new Row("add 1000 IPv4 addresses, one request at a time", "AddressAddBenchmark.netkitOneByOne", 1,
@@ -189,7 +193,21 @@ public final class Report {
                     "ApplyBenchmark.restoreNoflush1000", 1, "netkit runs `iptables-save` + `iptables-restore`"),
             new Row("re-apply 1000 firewall rules (owned chain rewritten whole)", "ApplyBenchmark.netkitReapply1000", 1,
                     "`iptables-restore --noflush` from a shell", "ApplyBenchmark.restoreReapply1000", 1,
-                    "same payload"));
+                    "same payload"),
+            new Row("native nftables: a masquerading network's firewall (table, 4 chains, 6 rules), one transaction",
+                    "TransactionBenchmark.netkitFirewall", 1, "`nft -f` of the same ruleset",
+                    "TransactionBenchmark.nftFirewall", 1, "yardstick includes `ip netns exec`"),
+            new Row("native nftables: a masquerading network's firewall (table, 4 chains, 6 rules), one transaction",
+                    "TransactionBenchmark.netkitFirewall", 1, "`iptables-restore --noflush` of the iptables equivalent",
+                    "TransactionBenchmark.restoreFirewall", 1, "yardstick includes `ip netns exec`"),
+            new Row("native nftables: publish one more port (one element of the DNAT map), one transaction",
+                    "TransactionBenchmark.netkitPublish", 1, "`nft add element`", "TransactionBenchmark.nftPublish", 1,
+                    "yardstick includes `ip netns exec`"),
+            new Row("native nftables: publish one more port (one element of the DNAT map), one transaction",
+                    "TransactionBenchmark.netkitPublish", 1, "`iptables-restore --noflush` of one DNAT rule",
+                    "TransactionBenchmark.restorePublish", 1, "yardstick includes `ip netns exec`"),
+            new Row("native nftables: 1000 rules in one transaction", "TransactionBenchmark.netkit1000", 1,
+                    "`nft -f` of the same rules", "TransactionBenchmark.nft1000", 1, ""));
 
     // ---------------------------------------------------------------------------------------------------------
     // Rendering

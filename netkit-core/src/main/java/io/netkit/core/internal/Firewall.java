@@ -26,6 +26,8 @@ import org.slf4j.LoggerFactory;
  * <p>For network {@code br0} with subnet {@code 172.16.0.0/24} the owner {@code br0@ID} holds:
  * <pre>
  * *filter
+ * -N NETKIT-USER                                                                      # once per host; never flushed
+ * -A NETKIT-FWD-xxxxxxxx -j NETKIT-USER                                               # the administrator's rules first
  * -A NETKIT-FWD-xxxxxxxx -i br0 -o br0 -j ACCEPT                                      # bridged traffic (br_netfilter)
  * -A NETKIT-FWD-xxxxxxxx -i br0 ! -o br0 -j ACCEPT                                    # masquerade only
  * -A NETKIT-FWD-xxxxxxxx -o br0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT  # masquerade only
@@ -47,6 +49,9 @@ public final class Firewall {
         t.setDaemon(true);
         return t;
     });
+
+    /** Host namespace inodes where this process saw the admin chain made (applyNew falls back to apply if gone). */
+    private static final java.util.Set<Long> ADMIN_CHAIN_SEEN = ConcurrentHashMap.newKeySet();
 
     private Firewall() {}
 
@@ -75,7 +80,7 @@ public final class Firewall {
 
     /** The rules of one network without published ports. */
     public static OwnedRules rules(String bridge, String id, IpPrefix subnet, boolean masquerade) {
-        return rules(bridge, id, subnet, masquerade, List.of());
+        return rules(bridge, id, subnet, masquerade, null, List.of());
     }
 
     /**
@@ -83,19 +88,47 @@ public final class Firewall {
      * {@link io.netkit.iptables.ContainerNetworkRules} ({@code docker run -p}):
      * <pre>
      * *nat
-     * -A NETKIT-POST-xxxxxxxx -s C/32 -d C/32 -p tcp --dport CP -j MASQUERADE                 # hairpin
-     * -A NETKIT-DNAT-xxxxxxxx ! -i br0 -p tcp --dport HP -j DNAT --to-destination C:CP
+     * -A NETKIT-POST-xxxxxxxx -s SUBNET -d C/32 -p tcp --dport CP -m conntrack --ctstate DNAT -j MASQUERADE  # hairpin
+     * -A NETKIT-DNAT-xxxxxxxx -p tcp --dport HP -j DNAT --to-destination C:CP
      * -I PREROUTING 1 -m addrtype --dst-type LOCAL -j NETKIT-DNAT-xxxxxxxx
      * -I OUTPUT 1 ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j NETKIT-DNAT-xxxxxxxx
      * *filter
-     * -A NETKIT-FWD-xxxxxxxx -d C/32 ! -i br0 -o br0 -p tcp --dport CP -j ACCEPT
+     * -A NETKIT-FWD-xxxxxxxx -d C/32 -o br0 -p tcp --dport CP -j ACCEPT
      * -A NETKIT-FWD-xxxxxxxx -i br0 ! -o br0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT   # without masquerade
      * </pre>
      */
     public static OwnedRules rules(String bridge, String id, IpPrefix subnet, boolean masquerade, List<Published> published) {
+        return rules(bridge, id, subnet, masquerade, null, published);
+    }
+
+    /**
+     * As {@link #rules(String, String, IpPrefix, boolean, List)}; with {@code masqueradeExcept} (an overlay's cluster
+     * CIDR, or null) the masquerade rule leaves traffic to those destinations alone, and connections from there into
+     * the bridge are accepted:
+     * {@code -A NETKIT-POST-xxxxxxxx -s 10.244.1.0/24 ! -d 10.244.0.0/16 ! -o br0 -j MASQUERADE},
+     * {@code -A NETKIT-FWD-xxxxxxxx -s 10.244.0.0/16 ! -i br0 -o br0 -j ACCEPT}.
+     */
+    public static OwnedRules rules(String bridge, String id, IpPrefix subnet, boolean masquerade, IpPrefix masqueradeExcept,
+                                   List<Published> published) {
+        return rules(bridge, id, subnet, masquerade, masqueradeExcept, published, false);
+    }
+
+    /**
+     * As {@link #rules(String, String, IpPrefix, boolean, IpPrefix, List)}; with {@code localhost}, published ports also
+     * answer {@code 127.0.0.1:HOSTPORT} on the host: the OUTPUT jump keeps loopback destinations and
+     * {@code -s 127.0.0.0/8 -o BRIDGE -j MASQUERADE} gives them a source the container can answer (the bridge needs
+     * {@code route_localnet=1}).
+     */
+    public static OwnedRules rules(String bridge, String id, IpPrefix subnet, boolean masquerade, IpPrefix masqueradeExcept,
+                                   List<Published> published, boolean localhost) {
         Owner owner = owner(bridge, id);
         String fwd = owner.chain("FWD");
         OwnedRules.Builder b = OwnedRules.builder(owner)
+                // The administrator's chain (Docker's DOCKER-USER): created when absent, never flushed or deleted by
+                // netkit, evaluated before any accept of any network, so a DROP there wins.
+                .sharedChain(Table.FILTER, ContainerNetworkRules.ADMIN_CHAIN)
+                .rule(Table.FILTER, Rule.builder(fwd).comment("admin first")
+                        .target(Target.jump(ContainerNetworkRules.ADMIN_CHAIN)).build())
                 .rule(Table.FILTER, Rule.builder(fwd).inInterface(bridge).outInterface(bridge)
                         .comment("bridged").target(Target.ACCEPT).build());
         if (masquerade) {
@@ -105,22 +138,34 @@ public final class Firewall {
                     .rule(Table.FILTER, Rule.builder(fwd).outInterface(bridge)
                             .ctstate(ConntrackState.RELATED, ConntrackState.ESTABLISHED)
                             .comment("replies").target(Target.ACCEPT).build())
-                    .rule(Table.NAT, Rule.builder(post).source(subnet.toString()).notOutInterface(bridge)
-                            .comment("masquerade").target(Target.masquerade()).build())
+                    .rule(Table.NAT, masqueradeRule(post, subnet, masqueradeExcept, bridge))
                     .hook(Table.NAT, "POSTROUTING", post);
+        }
+        if (masqueradeExcept != null) {
+            // The rest of the flat network (an overlay's other hosts) opens connections to the containers un-NATed:
+            // accept them even where the FORWARD policy is DROP, as flannel's FORWARD rules do.
+            b.rule(Table.FILTER, Rule.builder(fwd).source(masqueradeExcept.toString()).notInInterface(bridge)
+                    .outInterface(bridge).comment("flat network").target(Target.ACCEPT).build());
         }
         if (!published.isEmpty()) {
             String post = owner.chain(ContainerNetworkRules.POSTROUTING_TAG);
             String dnat = owner.chain(ContainerNetworkRules.DNAT_TAG);
             for (Published p : published) {
-                b.rule(Table.NAT, Rule.builder(post).source(p.container() + "/32").destination(p.container() + "/32")
-                        .protocol(p.protocol()).destinationPort(p.containerPort())
+                // Hairpin: a container of the network reaching a published port through a host address (itself or a
+                // neighbour) gets the bridge's address as source, so the answer comes back through the host.
+                b.rule(Table.NAT, Rule.builder(post).source(subnet.toString()).destination(p.container() + "/32")
+                        .protocol(p.protocol()).destinationPort(p.containerPort()).ctstate(ConntrackState.DNAT)
                         .comment("hairpin").target(Target.masquerade()).build());
-                b.rule(Table.NAT, Rule.builder(dnat).notInInterface(bridge).protocol(p.protocol()).destinationPort(p.hostPort())
+                // No "! -i BRIDGE": the DNAT applies to the network's own containers too (hairpin).
+                b.rule(Table.NAT, Rule.builder(dnat).protocol(p.protocol()).destinationPort(p.hostPort())
                         .comment("publish").target(Target.dnat(p.container(), p.containerPort())).build());
-                b.rule(Table.FILTER, Rule.builder(fwd).destination(p.container() + "/32").notInInterface(bridge)
+                b.rule(Table.FILTER, Rule.builder(fwd).destination(p.container() + "/32")
                         .outInterface(bridge).protocol(p.protocol()).destinationPort(p.containerPort())
                         .comment("publish").target(Target.ACCEPT).build());
+            }
+            if (localhost) {
+                b.rule(Table.NAT, Rule.builder(post).source("127.0.0.0/8").outInterface(bridge)
+                        .comment("localhost").target(Target.masquerade()).build());
             }
             if (!masquerade) {
                 // Replies of published connections leave through the uplink; with masquerade "outbound" accepts them.
@@ -131,26 +176,47 @@ public final class Firewall {
             }
             b.hook(Table.NAT, Rule.builder("PREROUTING").destinationType(AddressType.LOCAL)
                     .target(Target.jump(dnat)).build(), true);
-            // Loopback destinations are left alone: DNAT from 127.0.0.1 to a bridge would not route.
-            b.hook(Table.NAT, Rule.builder("OUTPUT").notDestination("127.0.0.0/8")
-                    .destinationType(AddressType.LOCAL).target(Target.jump(dnat)).build(), true);
+            // Loopback destinations are left alone unless asked: DNAT from 127.0.0.1 to a bridge routes only with
+            // route_localnet on the bridge.
+            Rule.Builder out = Rule.builder("OUTPUT");
+            if (!localhost) {
+                out.notDestination("127.0.0.0/8");
+            }
+            b.hook(Table.NAT, out.destinationType(AddressType.LOCAL).target(Target.jump(dnat)).build(), true);
         }
         b.hook(Table.FILTER, "FORWARD", fwd);
         return b.build();
+    }
+
+    private static Rule masqueradeRule(String chain, IpPrefix subnet, IpPrefix except, String bridge) {
+        Rule.Builder r = Rule.builder(chain).source(subnet.toString());
+        if (except != null) {
+            r.notDestination(except.toString());
+        }
+        return r.notOutInterface(bridge).comment("masquerade").target(Target.masquerade()).build();
     }
 
     /**
      * Installs the network's rules in the host namespace. Without masquerade and without iptables installed, there
      * is nothing netkit must have: a warning is logged and bridged traffic depends on the host's FORWARD policy.
      */
-    public static void install(NetNamespace host, String bridge, String id, IpPrefix subnet, boolean masquerade) {
+    public static void install(NetNamespace host, String bridge, String id, IpPrefix subnet, boolean masquerade,
+                               IpPrefix masqueradeExcept) {
         if (!masquerade && Privileges.findProgram("iptables-restore") == null) {
             LOG.warn("network {}: iptables is not installed (Debian package 'iptables'); no FORWARD accept rule for "
                     + "bridged traffic, so a FORWARD policy of DROP would cut it", bridge);
             return;
         }
-        // The owner is new (id is fresh per created network), so applyNew needs one iptables-restore and no save.
-        iptables(host).applyNew(rules(bridge, id, subnet, masquerade));
+        // The owner is new (id is fresh per created network), so applyNew needs one iptables-restore and no save -
+        // once the shared admin chain is known to exist in this host namespace (applyNew does not create it).
+        Iptables ipt = iptables(host);
+        OwnedRules rules = rules(bridge, id, subnet, masquerade, masqueradeExcept, List.of());
+        if (ADMIN_CHAIN_SEEN.contains(host.inode())) {
+            ipt.applyNew(rules);
+        } else {
+            ipt.apply(rules);
+            ADMIN_CHAIN_SEEN.add(host.inode());
+        }
     }
 
     /**
