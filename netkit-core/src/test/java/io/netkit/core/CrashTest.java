@@ -50,6 +50,11 @@ class CrashTest {
         Probe.assertNothingLeft(PREFIX, rootBefore);
     }
 
+    @org.junit.jupiter.api.BeforeEach
+    void snapshotFiles() throws java.io.IOException {
+        RecoveryTest.filesBefore = RecoveryTest.allLockFiles();
+    }
+
     private static Process start(String... args) throws Exception {
         List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", System.getProperty("java.class.path"),

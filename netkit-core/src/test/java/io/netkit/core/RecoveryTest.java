@@ -77,19 +77,33 @@ class RecoveryTest {
         assertThat(rules).as("rules").doesNotContain("netkit:").doesNotContain("NETKIT-");
         assertThat(lockFiles(sb)).as("lock and intent files").isEmpty();
         // (Lock files of other suites' vanished namespaces can carry a reused inode: only this suite's bridge counts.)
+        java.util.Set<String> before = filesBefore;
         assertThat(sb.host().leftovers().list()).as("leftovers")
-                .filteredOn(l -> l.kind() != Leftover.Kind.FILE || l.name().contains("-br0-")).isEmpty();
+                .filteredOn(l -> l.kind() != Leftover.Kind.FILE || !before.contains(l.name())).isEmpty();
+    }
+
+    /** Files in the lock directory when the test began: stale ones of other runs on this shared machine can carry a reused inode. */
+    static volatile java.util.Set<String> filesBefore = java.util.Set.of();
+
+    @org.junit.jupiter.api.BeforeEach
+    void snapshotFiles() throws IOException {
+        filesBefore = allLockFiles();
+    }
+
+    static java.util.Set<String> allLockFiles() throws IOException {
+        Path dir = NetworkLock.directory();
+        if (!Files.isDirectory(dir)) {
+            return java.util.Set.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toSet());
+        }
     }
 
     static List<String> lockFiles(Sandbox sb) throws IOException {
-        Path dir = NetworkLock.directory();
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
         String prefix = sb.hostNamespace().inode() + "-";
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).filter(f -> f.startsWith(prefix) && f.contains("-br0-")).toList();
-        }
+        java.util.Set<String> before = filesBefore;
+        return allLockFiles().stream().filter(f -> f.startsWith(prefix) && !before.contains(f)).toList();
     }
 
     @Test
