@@ -2,6 +2,8 @@ package io.netkit.core;
 
 import io.netkit.core.Records.EndpointRecord;
 import io.netkit.core.internal.Ipv4;
+import io.netkit.core.internal.Ipv6;
+import io.netkit.core.internal.Ipv6Allocator;
 import io.netkit.core.internal.NetworkLock;
 import io.netkit.core.internal.SubnetAllocator;
 import io.netkit.netlink.Link;
@@ -19,12 +21,23 @@ final class Allocations {
     /** Which addresses are allocated and which namespaces attached; the bridge's index and publishing flag. */
     static final class View {
         final SubnetAllocator alloc;
+        /** The IPv6 addresses of a dual-stack network, else {@code null}. */
+        final Ipv6Allocator alloc6;
         int bridgeIndex;
         /** The bridge's record says ports were published on this network at some time. */
         boolean publishing;
 
-        View(SubnetAllocator alloc) {
+        View(SubnetAllocator alloc, Ipv6Allocator alloc6) {
             this.alloc = alloc;
+            this.alloc6 = alloc6;
+        }
+
+        /** Frees what {@code hostIf} held in both families. */
+        void release(String hostIf) {
+            alloc.release(hostIf);
+            if (alloc6 != null) {
+                alloc6.release(hostIf);
+            }
         }
     }
 
@@ -86,12 +99,17 @@ final class Allocations {
                     + "; the network was deleted");
         }
         View v = new View(new SubnetAllocator(Ipv4.toInt(net.subnet.address()), net.subnet.prefixLength(),
-                Ipv4.toInt(net.gateway) - Ipv4.toInt(net.subnet.address())));
+                Ipv4.toInt(net.gateway) - Ipv4.toInt(net.subnet.address())),
+                net.v6 == null ? null : new Ipv6Allocator(net.v6.subnet().prefixLength(),
+                        Ipv6.offset(net.v6.subnet(), net.v6.gateway())));
         v.bridgeIndex = s.bridge.index();
         v.publishing = s.bridgeRecord.publishing();
         for (Map.Entry<String, EndpointRecord> e : s.endpoints.entrySet()) {
             EndpointRecord r = e.getValue();
             v.alloc.allocate(Ipv4.toInt(r.address().address()) - v.alloc.base(), e.getKey(), r.inode());
+            if (v.alloc6 != null && r.address6() != null) {
+                v.alloc6.allocate(Ipv6.offset(net.v6.subnet(), r.address6()), e.getKey());
+            }
         }
         return v;
     }

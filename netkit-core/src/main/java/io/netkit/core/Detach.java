@@ -50,7 +50,7 @@ final class Detach {
                 }
                 Allocations.View v = (Allocations.View) held.cache();
                 if (v != null) {
-                    v.alloc.release(hostIf);
+                    v.release(hostIf);
                 }
                 if (endpoint.ownsNamespace()) {
                     // Still under the lock: the reaper cannot delete the record naming it before it is gone.

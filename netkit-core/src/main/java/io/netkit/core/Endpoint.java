@@ -40,9 +40,18 @@ public final class Endpoint {
     private final boolean closeHandle;    // whether netkit opened the handle (and must close it)
     private volatile NetNamespace handle;
     private volatile boolean attached = true;
+    private final IpPrefix prefix6;       // the IPv6 address on a dual-stack network, else null
 
     Endpoint(Network network, String hostInterface, String interfaceName, IpPrefix prefix, String namespaceName,
              String namespacePath, long namespaceInode, boolean ownsNamespace, NetNamespace handle, boolean closeHandle) {
+        this(network, hostInterface, interfaceName, prefix, namespaceName, namespacePath, namespaceInode, ownsNamespace,
+                handle, closeHandle, null);
+    }
+
+    Endpoint(Network network, String hostInterface, String interfaceName, IpPrefix prefix, String namespaceName,
+             String namespacePath, long namespaceInode, boolean ownsNamespace, NetNamespace handle, boolean closeHandle,
+             IpPrefix prefix6) {
+        this.prefix6 = prefix6;
         this.network = network;
         this.hostInterface = hostInterface;
         this.interfaceName = interfaceName;
@@ -68,6 +77,19 @@ public final class Endpoint {
     /** The address with the subnet's prefix length as configured on the interface, e.g. {@code 172.16.0.2/24}. */
     public IpPrefix prefix() {
         return prefix;
+    }
+
+    /**
+     * The endpoint's IPv6 address on a dual-stack network, e.g. {@code fd00:16::2} (empty on an IPv4-only network).
+     * Equivalent to {@code ip -6 -n NS addr show dev eth0 scope global}.
+     */
+    public Optional<InetAddress> address6() {
+        return Optional.ofNullable(prefix6).map(IpPrefix::address);
+    }
+
+    /** The IPv6 address with the IPv6 subnet's prefix length, e.g. {@code fd00:16::2/64} (empty on an IPv4-only network). */
+    public Optional<IpPrefix> prefix6() {
+        return Optional.ofNullable(prefix6);
     }
 
     /** The default gateway configured inside the namespace (the network's gateway). */
@@ -350,7 +372,7 @@ public final class Endpoint {
 
     @Override
     public String toString() {
-        return "Endpoint[" + name() + " " + prefix + " " + interfaceName + ", host side " + hostInterface
+        return "Endpoint[" + name() + " " + prefix + (prefix6 != null ? " " + prefix6 : "") + " " + interfaceName + ", host side " + hostInterface
                 + " on " + network.name() + (isAttached() ? "" : ", detached") + "]";
     }
 }

@@ -6,6 +6,8 @@ import io.netkit.core.Records.DetachedRecord;
 import io.netkit.core.Records.EndpointRecord;
 import io.netkit.core.Records.Record;
 import io.netkit.core.internal.Ipv4;
+import io.netkit.core.internal.Ipv6;
+import io.netkit.netlink.IpAddresses;
 import io.netkit.netlink.Link;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -156,6 +158,17 @@ final class KernelSnapshot {
         int size = 1 << (32 - net.subnet.prefixLength());
         if (off == 0 || off == size - 1 || e.address().address().equals(net.gateway)) {
             return "address " + e.address() + " is reserved (network, broadcast or gateway)";
+        }
+        if (e.address6() != null) {
+            if (net.v6 == null) {
+                return "IPv6 address " + IpAddresses.format(e.address6()) + " on an IPv4-only network";
+            }
+            if (!net.v6.subnet().contains(e.address6())) {
+                return "IPv6 address " + IpAddresses.format(e.address6()) + " is not inside subnet " + net.v6.subnet();
+            }
+            if (e.address6().equals(net.v6.gateway()) || Ipv6.offset(net.v6.subnet(), e.address6()).signum() == 0) {
+                return "IPv6 address " + IpAddresses.format(e.address6()) + " is reserved (subnet-router anycast or gateway)";
+            }
         }
         return null;
     }

@@ -2,16 +2,20 @@ package io.netkit.core;
 
 import io.netkit.core.Records.BridgeRecord;
 import io.netkit.core.internal.Ipv4;
+import io.netkit.core.internal.Ipv6;
 import io.netkit.core.internal.Names;
 import io.netkit.core.internal.Privileges;
 import io.netkit.core.internal.Undo;
 import io.netkit.netlink.Address;
+import io.netkit.netlink.AddressOptions;
+import io.netkit.netlink.IpAddresses;
 import io.netkit.netlink.IpPrefix;
 import io.netkit.netlink.Link;
 import io.netkit.netlink.LinkSpec;
 import io.netkit.netlink.MacAddress;
 import io.netkit.netlink.NetNamespace;
 import io.netkit.netlink.RtNetlink;
+import java.math.BigInteger;
 import java.net.InetAddress;
 import java.util.Collection;
 import java.util.HashMap;
@@ -26,11 +30,38 @@ import java.util.Map;
 final class NetworkCreation {
     private NetworkCreation() {}
 
+    /**
+     * The IPv6 side of a network being created, or {@code null} without an IPv6 subnet: the gateway defaults to the
+     * subnet's first address, NAT66 to {@code masquerade} for a unique local subnet.
+     */
+    static Records.Ipv6Config ipv6(String name, IpPrefix subnet6, InetAddress gateway6, boolean masquerade, Boolean masquerade6) {
+        String op = "create network " + name;
+        if (subnet6 == null) {
+            if (gateway6 != null) {
+                throw new IllegalArgumentException(op + ": IPv6 gateway " + IpAddresses.format(gateway6) + " given without "
+                        + "an IPv6 subnet; add subnet(\"fd00:16::/64\") or similar, or leave the IPv6 gateway out");
+            }
+            if (Boolean.TRUE.equals(masquerade6)) {
+                throw new IllegalArgumentException(op + ": masquerade6(true) without an IPv6 subnet; add subnet(\"fd00:16::/64\") "
+                        + "or similar");
+            }
+            return null;
+        }
+        InetAddress gw6 = gateway6 != null ? gateway6 : Ipv6.at(subnet6, BigInteger.ONE);
+        String problem = Ipv6.gatewayProblem(subnet6, gw6);
+        if (problem != null) {
+            throw new IllegalArgumentException(op + ": " + problem);
+        }
+        boolean nat = masquerade6 != null ? masquerade6 : masquerade && Ipv6.isUniqueLocal(subnet6);
+        return new Records.Ipv6Config(subnet6, gw6, nat);
+    }
+
     static Network create(Host host, String name, IpPrefix subnet, InetAddress gateway, boolean masquerade, int mtu,
-                          MacAddress mac) {
+                          MacAddress mac, Records.Ipv6Config v6) {
         String op = "create network " + name + " on " + host;
         if (subnet == null) {
-            throw new IllegalArgumentException(op + ": no subnet given; call subnet(\"172.16.0.0/24\") or similar");
+            throw new IllegalArgumentException(op + ": no IPv4 subnet given; call subnet(\"172.16.0.0/24\") or similar"
+                    + (v6 != null ? " besides subnet(\"" + v6.subnet() + "\") (IPv6-only networks are not supported yet)" : ""));
         }
         InetAddress gw = gateway != null ? gateway : Ipv4.fromInt(Ipv4.toInt(subnet.address()) + 1);
         String gwProblem = Records.gatewayProblem(subnet, gw);
@@ -40,6 +71,10 @@ final class NetworkCreation {
         Privileges.requireNetAdmin(op, false);
         if (masquerade) {
             Privileges.requireIptables(op);
+        }
+        boolean forward6 = v6 != null && (masquerade || v6.masquerade());
+        if (forward6) {
+            Privileges.requireIp6tables(op);
         }
         try {
             ForwardingPolicy.check(name, masquerade, subnet); // refuses what iptables cannot carry, before any change
@@ -66,8 +101,11 @@ final class NetworkCreation {
                 }
             }
             checkOverlap(op, subnet, rt, links);
+            if (v6 != null) {
+                checkOverlap6(op, v6.subnet(), rt, links);
+            }
 
-            BridgeRecord rec = new BridgeRecord(Names.hex(8), subnet, gw, masquerade, g, r, mtu, false, false);
+            BridgeRecord rec = new BridgeRecord(Names.hex(8), subnet, gw, masquerade, g, r, mtu, false, false, v6);
             step = "create bridge " + name;
             LinkSpec spec = LinkSpec.bridge(name).mac(mac != null ? mac : MacAddress.random()).group(g).up()
                     .alias(rec.encode());
@@ -83,10 +121,39 @@ final class NetworkCreation {
             IpPrefix gwPrefix = IpPrefix.of(gw, subnet.prefixLength());
             step = "add address " + gwPrefix + " to " + name;
             rt.addresses().add(name, gwPrefix);
+            if (v6 != null) {
+                // nodad: usable at once (a tentative gateway would drop the endpoints' first packets for a second).
+                IpPrefix gw6 = IpPrefix.of(v6.gateway(), v6.subnet().prefixLength());
+                step = "add address " + gw6 + " to " + name;
+                rt.addresses().add(name, gw6, AddressOptions.defaults().noDad());
+                // The IPv6 counterpart of learning a new endpoint's MAC from its gratuitous ARP: a neighbour entry from
+                // the endpoint's unsolicited neighbour advertisement (kernel 5.19+; older kernels lack the knob and
+                // resolve the endpoint on first use). Without it, the first packet forwarded to a fresh endpoint
+                // (a published port) waits for neighbour discovery.
+                step = "set net.ipv6.conf." + name + ".accept_untracked_na=2";
+                try {
+                    hostNs.sysctl().setInterface("ipv6", name, "accept_untracked_na", "2");
+                } catch (RuntimeException e) {
+                    org.slf4j.LoggerFactory.getLogger(NetworkCreation.class).debug("{}: {} not set: {}", op, step, e.toString());
+                }
+            }
 
             step = "install iptables rules";
             ForwardingPolicy.install(hostNs, name, rec.id(), subnet, masquerade);
             undo.push("remove iptables rules", () -> io.netkit.core.internal.Firewall.remove(hostNs, name, rec.id()));
+            if (v6 != null) {
+                step = "install ip6tables rules";
+                ForwardingPolicy.install6(hostNs, name, rec.id(), v6, masquerade);
+                undo.push("remove ip6tables rules", () -> io.netkit.core.internal.Firewall.remove6(hostNs, name, rec.id()));
+            }
+            if (forward6) {
+                step = "enable net.ipv6.conf.all.forwarding";
+                String before = ForwardingPolicy.enableForwarding6(hostNs);
+                if (before != null) {
+                    undo.push("restore net.ipv6.conf.all.forwarding=" + before,
+                            () -> hostNs.sysctl().set("net.ipv6.conf.all.forwarding", before));
+                }
+            }
 
             if (masquerade) {
                 step = "enable net.ipv4.ip_forward";
@@ -104,6 +171,23 @@ final class NetworkCreation {
         } catch (RuntimeException | Error e) {
             undo.rollback(e);
             throw new NetkitException(op, step, e);
+        }
+    }
+
+    private static void checkOverlap6(String op, IpPrefix subnet6, RtNetlink rt, List<Link> links) {
+        Map<Integer, String> names = new HashMap<>();
+        for (Link l : links) {
+            names.put(l.index(), l.name());
+        }
+        for (Address a : rt.addresses().list()) {
+            IpPrefix p = a.prefix();
+            if (p.isIpv4() || p.address().isLinkLocalAddress() || p.address().isLoopbackAddress()) {
+                continue;
+            }
+            if (Ipv6.overlaps(subnet6.address(), subnet6.prefixLength(), p.address(), p.prefixLength())) {
+                throw new IllegalArgumentException(op + ": IPv6 subnet " + subnet6 + " overlaps " + p + " on "
+                        + names.getOrDefault(a.index(), "#" + a.index()) + " (choose another IPv6 subnet)");
+            }
         }
     }
 

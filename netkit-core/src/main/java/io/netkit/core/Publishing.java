@@ -163,6 +163,7 @@ final class Publishing {
      */
     void apply(Map<String, EndpointRecord> records) {
         List<Firewall.Published> published = new ArrayList<>();
+        List<Firewall.Published> published6 = new ArrayList<>();
         for (Map.Entry<String, EndpointRecord> e : records.entrySet()) {
             EndpointRecord rec = e.getValue();
             if (!rec.networkId().equals(net.id)) {
@@ -173,9 +174,15 @@ final class Publishing {
                 published.add(new Firewall.Published(m.protocol() == Protocol.TCP ? io.netkit.iptables.Protocol.TCP
                         : io.netkit.iptables.Protocol.UDP, m.hostPort(), address, m.containerPort(),
                         rec.nsName() != null ? rec.nsName() : e.getKey()));
+                if (rec.address6() != null && net.v6 != null) {
+                    // As Docker: a published port is reachable on the host's IPv6 addresses too.
+                    published6.add(new Firewall.Published(m.protocol() == Protocol.TCP ? io.netkit.iptables.Protocol.TCP
+                            : io.netkit.iptables.Protocol.UDP, m.hostPort(), IpAddresses.format(rec.address6()),
+                            m.containerPort(), rec.nsName() != null ? rec.nsName() : e.getKey()));
+                }
             }
         }
-        net.forwarding.apply(published);
+        net.forwarding.apply(published, published6);
     }
 
     /** Re-applies the network's rules from the kernel's records (under the lock). */

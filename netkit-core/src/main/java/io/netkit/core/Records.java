@@ -2,10 +2,12 @@ package io.netkit.core;
 
 import io.netkit.core.internal.Alias;
 import io.netkit.core.internal.Ipv4;
+import io.netkit.core.internal.Ipv6;
 import io.netkit.netlink.InterfaceNames;
 import io.netkit.netlink.IpAddresses;
 import io.netkit.netlink.IpPrefix;
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,6 +48,11 @@ final class Records {
     static final String K_OWN = "own";
     static final String K_DETACHED = "detached";
     static final String K_PUBLISH = "pub";
+    /** IPv6 (dual stack): the bridge's IPv6 subnet, gateway and NAT66 flag; an endpoint's IPv6 address. */
+    static final String K_SUBNET6 = "subnet6";
+    static final String K_GATEWAY6 = "gw6";
+    static final String K_MASQUERADE6 = "masq6";
+    static final String K_ADDRESS6 = "a6";
 
     private static final Pattern ID = Pattern.compile("[0-9a-f]{8}");
     private static final Pattern DECIMAL = Pattern.compile("[0-9]{1,19}");
@@ -69,13 +76,18 @@ final class Records {
      * detach then re-applies its rules); {@code deleting}: a teardown began (any later process finishes it).
      */
     record BridgeRecord(String id, IpPrefix subnet, InetAddress gateway, boolean masquerade, int group, int reapGroup,
-                        int mtu, boolean publishing, boolean deleting) implements Record {
+                        int mtu, boolean publishing, boolean deleting, Ipv6Config v6) implements Record {
+        BridgeRecord(String id, IpPrefix subnet, InetAddress gateway, boolean masquerade, int group, int reapGroup,
+                     int mtu, boolean publishing, boolean deleting) {
+            this(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, deleting, null);
+        }
+
         BridgeRecord withPublishing() {
-            return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, true, deleting);
+            return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, true, deleting, v6);
         }
 
         BridgeRecord withDeleting() {
-            return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, true);
+            return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, true, v6);
         }
 
         String encode() {
@@ -87,6 +99,11 @@ final class Records {
             m.put(K_GROUP, Integer.toString(group));
             m.put(K_REAP, Integer.toString(reapGroup));
             m.put(K_MTU, Integer.toString(mtu));
+            if (v6 != null) {
+                m.put(K_SUBNET6, v6.subnet().toString());
+                m.put(K_GATEWAY6, IpAddresses.format(v6.gateway()));
+                m.put(K_MASQUERADE6, v6.masquerade() ? "1" : "0");
+            }
             if (publishing) {
                 m.put(K_PUBLISH, "1");
             }
@@ -98,13 +115,26 @@ final class Records {
     }
 
     /**
+     * A network's IPv6 side (dual stack): subnet, gateway on the bridge, and whether it masquerades (NAT66). Its keys
+     * are {@code subnet6=}, {@code gw6=}, {@code masq6=} in the bridge's record.
+     */
+    record Ipv6Config(IpPrefix subnet, InetAddress gateway, boolean masquerade) {}
+
+    /**
      * An attached endpoint, on its host-side veth. Exactly one of {@code nsName} and {@code nsPath} is set; an endpoint
      * whose namespace netkit created ({@code own}) has a name.
      */
     record EndpointRecord(String network, String networkId, IpPrefix address, String interfaceName, long inode,
-                          String nsName, String nsPath, boolean own, List<PortMapping> published) implements Record {
+                          String nsName, String nsPath, boolean own, List<PortMapping> published, InetAddress address6)
+            implements Record {
+        EndpointRecord(String network, String networkId, IpPrefix address, String interfaceName, long inode,
+                       String nsName, String nsPath, boolean own, List<PortMapping> published) {
+            this(network, networkId, address, interfaceName, inode, nsName, nsPath, own, published, null);
+        }
+
         EndpointRecord withPublished(List<PortMapping> mappings) {
-            return new EndpointRecord(network, networkId, address, interfaceName, inode, nsName, nsPath, own, List.copyOf(mappings));
+            return new EndpointRecord(network, networkId, address, interfaceName, inode, nsName, nsPath, own,
+                    List.copyOf(mappings), address6);
         }
 
         /** The namespace's name, else its path. */
@@ -118,6 +148,10 @@ final class Records {
             m.put(K_NET, network);
             m.put(K_NET_ID, networkId);
             m.put(K_ADDRESS, address.toString());
+            if (address6 != null) {
+                // Without the prefix length (the network's): the record has 255 bytes for everything.
+                m.put(K_ADDRESS6, IpAddresses.format(address6));
+            }
             m.put(K_IFNAME, interfaceName);
             m.put(K_INODE, Long.toString(inode));
             if (nsName != null) {
@@ -209,7 +243,21 @@ final class Records {
         if (mtu != 0 && mtu < 68) {
             throw new BadRecordException("mtu " + mtu + " out of range: expected 0 or 68..65535");
         }
-        return new BridgeRecord(id, subnet, gw, masq, group, reap, mtu, flag(m, K_PUBLISH), flag(m, K_DELETING));
+        Ipv6Config v6 = null;
+        if (m.containsKey(K_SUBNET6) || m.containsKey(K_GATEWAY6)) {
+            IpPrefix s6 = prefix6(required(m, K_SUBNET6), K_SUBNET6);
+            String p6 = Ipv6.subnetProblem(s6);
+            if (p6 != null) {
+                throw new BadRecordException(K_SUBNET6 + "=" + s6 + ": " + p6);
+            }
+            InetAddress gw6 = address6(required(m, K_GATEWAY6), K_GATEWAY6);
+            String g6 = Ipv6.gatewayProblem(s6, gw6);
+            if (g6 != null) {
+                throw new BadRecordException(g6);
+            }
+            v6 = new Ipv6Config(s6, gw6, flag(m, K_MASQUERADE6));
+        }
+        return new BridgeRecord(id, subnet, gw, masq, group, reap, mtu, flag(m, K_PUBLISH), flag(m, K_DELETING), v6);
     }
 
     static EndpointRecord parseEndpoint(Map<String, String> m) {
@@ -241,7 +289,8 @@ final class Records {
         } catch (RuntimeException e) {
             throw new BadRecordException(K_PUBLISH + "=" + m.get(K_PUBLISH) + ": " + e.getMessage());
         }
-        return new EndpointRecord(net, nid, addr, ifname, ino, ns, path, own, pub);
+        InetAddress a6 = m.containsKey(K_ADDRESS6) ? address6(m.get(K_ADDRESS6), K_ADDRESS6) : null;
+        return new EndpointRecord(net, nid, addr, ifname, ino, ns, path, own, pub, a6);
     }
 
     static DetachedRecord parseDetached(Map<String, String> m) {
@@ -334,6 +383,34 @@ final class Records {
             InetAddress a = IpAddresses.parse(v);
             if (!(a instanceof Inet4Address)) {
                 throw new BadRecordException(key + "=" + v + ": not IPv4");
+            }
+            return a;
+        } catch (BadRecordException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new BadRecordException(key + "=" + v + ": " + e.getMessage());
+        }
+    }
+
+    private static IpPrefix prefix6(String v, String key) {
+        try {
+            IpPrefix p = IpPrefix.parse(v);
+            if (p.isIpv4()) {
+                throw new BadRecordException(key + "=" + v + ": not IPv6");
+            }
+            return p;
+        } catch (BadRecordException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new BadRecordException(key + "=" + v + ": " + e.getMessage());
+        }
+    }
+
+    private static InetAddress address6(String v, String key) {
+        try {
+            InetAddress a = IpAddresses.parse(v);
+            if (!(a instanceof Inet6Address)) {
+                throw new BadRecordException(key + "=" + v + ": not IPv6");
             }
             return a;
         } catch (BadRecordException e) {

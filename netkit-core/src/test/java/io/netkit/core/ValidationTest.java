@@ -38,8 +38,11 @@ class ValidationTest {
     void tooSmallAndIpv6() {
         assertThatThrownBy(() -> Network.bridge("br0").subnet("172.16.0.0/31"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("8..30");
-        assertThatThrownBy(() -> Network.bridge("br0").subnet("fd00::/64"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("IPv4");
+        // An IPv6 subnet alone: accepted by the builder (dual stack), refused at create without an IPv4 subnet.
+        assertThatThrownBy(() -> Network.bridge("br0").subnet("fd00::/64").create())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("IPv4").hasMessageContaining("fd00::/64");
+        assertThatThrownBy(() -> Network.bridge("br0").subnet("fd00::/130"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fd00::/130");
     }
 
     @Test

@@ -5,6 +5,7 @@ import io.netkit.iptables.Backend;
 import io.netkit.iptables.CommandRunner;
 import io.netkit.iptables.ConntrackState;
 import io.netkit.iptables.ContainerNetworkRules;
+import io.netkit.iptables.Family;
 import io.netkit.iptables.Iptables;
 import io.netkit.iptables.OwnedRules;
 import io.netkit.iptables.Owner;
@@ -62,9 +63,18 @@ public final class Firewall {
     }
 
     static Iptables iptables(NetNamespace host) {
+        return iptables(host, Family.IPV4);
+    }
+
+    /**
+     * The tools of {@code family} in {@code host}. IPv6 uses the backend detected for IPv4 (ip6tables-nft with
+     * iptables-nft, ip6tables-legacy with iptables-legacy), as the Debian alternatives switch both together: rules of
+     * one network then live in one backend for both families.
+     */
+    static Iptables iptables(NetNamespace host, Family family) {
         CommandRunner runner = CommandRunner.starting(host::start);
         Backend backend = BACKENDS.computeIfAbsent(host.inode(), k -> Iptables.detectBackend(runner));
-        return Iptables.builder().runner(runner).backend(backend).build();
+        return Iptables.builder().runner(runner).backend(backend).family(family).build();
     }
 
     /**
@@ -93,9 +103,24 @@ public final class Firewall {
      * </pre>
      */
     public static OwnedRules rules(String bridge, String id, IpPrefix subnet, boolean masquerade, List<Published> published) {
+        return rules(bridge, id, subnet, masquerade, masquerade, published);
+    }
+
+    /**
+     * As {@link #rules(String, String, IpPrefix, boolean, List)} for either family (the subnet's): {@code forward}
+     * installs the outbound and reply accepts, {@code nat} the MASQUERADE rule. An IPv6 network's rules are the same
+     * layout through ip6tables ({@code /128} hosts, {@code ::1} instead of {@code 127.0.0.0/8}); a global IPv6 subnet
+     * can be forwarded without NAT66.
+     */
+    public static OwnedRules rules(String bridge, String id, IpPrefix subnet, boolean forward, boolean nat,
+                                   List<Published> published) {
+        boolean v4 = subnet.isIpv4();
+        String host = v4 ? "/32" : "/128";
+        boolean masquerade = forward;
+        boolean postHooked = false;
         Owner owner = owner(bridge, id);
         String fwd = owner.chain("FWD");
-        OwnedRules.Builder b = OwnedRules.builder(owner)
+        OwnedRules.Builder b = OwnedRules.builder(owner).family(v4 ? Family.IPV4 : Family.IPV6)
                 .rule(Table.FILTER, Rule.builder(fwd).inInterface(bridge).outInterface(bridge)
                         .comment("bridged").target(Target.ACCEPT).build());
         if (masquerade) {
@@ -104,21 +129,24 @@ public final class Firewall {
                             .comment("outbound").target(Target.ACCEPT).build())
                     .rule(Table.FILTER, Rule.builder(fwd).outInterface(bridge)
                             .ctstate(ConntrackState.RELATED, ConntrackState.ESTABLISHED)
-                            .comment("replies").target(Target.ACCEPT).build())
-                    .rule(Table.NAT, Rule.builder(post).source(subnet.toString()).notOutInterface(bridge)
-                            .comment("masquerade").target(Target.masquerade()).build())
-                    .hook(Table.NAT, "POSTROUTING", post);
+                            .comment("replies").target(Target.ACCEPT).build());
+            if (nat) {
+                b.rule(Table.NAT, Rule.builder(post).source(subnet.toString()).notOutInterface(bridge)
+                        .comment("masquerade").target(Target.masquerade()).build());
+                b.hook(Table.NAT, "POSTROUTING", post);
+                postHooked = true;
+            }
         }
         if (!published.isEmpty()) {
             String post = owner.chain(ContainerNetworkRules.POSTROUTING_TAG);
             String dnat = owner.chain(ContainerNetworkRules.DNAT_TAG);
             for (Published p : published) {
-                b.rule(Table.NAT, Rule.builder(post).source(p.container() + "/32").destination(p.container() + "/32")
+                b.rule(Table.NAT, Rule.builder(post).source(p.container() + host).destination(p.container() + host)
                         .protocol(p.protocol()).destinationPort(p.containerPort())
                         .comment("hairpin").target(Target.masquerade()).build());
                 b.rule(Table.NAT, Rule.builder(dnat).notInInterface(bridge).protocol(p.protocol()).destinationPort(p.hostPort())
                         .comment("publish").target(Target.dnat(p.container(), p.containerPort())).build());
-                b.rule(Table.FILTER, Rule.builder(fwd).destination(p.container() + "/32").notInInterface(bridge)
+                b.rule(Table.FILTER, Rule.builder(fwd).destination(p.container() + host).notInInterface(bridge)
                         .outInterface(bridge).protocol(p.protocol()).destinationPort(p.containerPort())
                         .comment("publish").target(Target.ACCEPT).build());
             }
@@ -127,12 +155,14 @@ public final class Firewall {
                 b.rule(Table.FILTER, Rule.builder(fwd).inInterface(bridge).notOutInterface(bridge)
                         .ctstate(ConntrackState.RELATED, ConntrackState.ESTABLISHED)
                         .comment("published replies").target(Target.ACCEPT).build());
+            }
+            if (!postHooked) {
                 b.hook(Table.NAT, "POSTROUTING", post);
             }
             b.hook(Table.NAT, Rule.builder("PREROUTING").destinationType(AddressType.LOCAL)
                     .target(Target.jump(dnat)).build(), true);
             // Loopback destinations are left alone: DNAT from 127.0.0.1 to a bridge would not route.
-            b.hook(Table.NAT, Rule.builder("OUTPUT").notDestination("127.0.0.0/8")
+            b.hook(Table.NAT, Rule.builder("OUTPUT").notDestination(v4 ? "127.0.0.0/8" : "::1/128")
                     .destinationType(AddressType.LOCAL).target(Target.jump(dnat)).build(), true);
         }
         b.hook(Table.FILTER, "FORWARD", fwd);
@@ -154,13 +184,26 @@ public final class Firewall {
     }
 
     /**
+     * Installs the IPv6 rules of a dual-stack network (ip6tables-restore): FORWARD accepts, with {@code forward} the
+     * outbound and reply accepts, with {@code nat} NAT66.
+     */
+    public static void install6(NetNamespace host, String bridge, String id, IpPrefix subnet6, boolean forward, boolean nat) {
+        if (!forward && !nat && Privileges.findProgram("ip6tables-restore") == null) {
+            LOG.warn("network {}: ip6tables is not installed (Debian package 'iptables'); no IPv6 FORWARD accept rule "
+                    + "for bridged traffic", bridge);
+            return;
+        }
+        iptables(host, Family.IPV6).applyNew(rules(bridge, id, subnet6, forward, nat, List.of()));
+    }
+
+    /**
      * Makes the host namespace hold exactly {@code rules} for their owner (one {@code iptables-save}, one
      * {@code iptables-restore --noflush --wait}); for changes to an existing network, under its lock.
      */
     public static void apply(NetNamespace host, OwnedRules rules) {
         // A fresh Iptables each time: it then reads the kernel's state instead of trusting what this process applied
         // last, which another process may have replaced since.
-        iptables(host).apply(rules);
+        iptables(host, rules.family()).apply(rules);
     }
 
     /** Removes every rule and chain of the network's owner from the host namespace (nothing if iptables is absent). */
@@ -169,5 +212,13 @@ public final class Firewall {
             return;
         }
         iptables(host).remove(owner(bridge, id));
+    }
+
+    /** Removes every IPv6 rule and chain of the network's owner (nothing if ip6tables is absent). */
+    public static void remove6(NetNamespace host, String bridge, String id) {
+        if (Privileges.findProgram("ip6tables-restore") == null) {
+            return;
+        }
+        iptables(host, Family.IPV6).remove(owner(bridge, id));
     }
 }

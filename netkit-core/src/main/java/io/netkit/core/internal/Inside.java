@@ -9,6 +9,7 @@ import static io.netkit.netlink.codec.IfLinkConstants.IPV4_DEVCONF_ARP_NOTIFY;
 import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_CREATE;
 import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_EXCL;
 import static io.netkit.netlink.codec.RtnetlinkConstants.AF_INET;
+import static io.netkit.netlink.codec.RtnetlinkConstants.AF_INET6;
 import static io.netkit.netlink.codec.RtnetlinkConstants.AF_UNSPEC;
 import static io.netkit.netlink.codec.RtnetlinkConstants.RTA_GATEWAY;
 import static io.netkit.netlink.codec.RtnetlinkConstants.RTA_OIF;
@@ -38,6 +39,8 @@ import java.net.InetAddress;
  * ip -n NS addr add 172.16.0.2/24 brd 172.16.0.255 dev eth0
  * ip -n NS link set lo up
  * ip -n NS route add default via 172.16.0.1 dev eth0
+ * ip -n NS addr add fd00:16::2/64 dev eth0 nodad                 (dual stack: usable at once, never tentative)
+ * ip -n NS -6 route add default via fd00:16::1 dev eth0
  * </pre>
  * Not for use outside netkit.
  */
@@ -68,6 +71,16 @@ public final class Inside {
      * @throws StepException naming the first request that failed
      */
     public static void configure(RtNetlink rt, int ifindex, String ifname, IpPrefix address, InetAddress gateway) {
+        configure(rt, ifindex, ifname, address, gateway, null, null);
+    }
+
+    /**
+     * As {@link #configure(RtNetlink, int, String, IpPrefix, InetAddress)}, plus (when {@code address6} is not
+     * {@code null}) the IPv6 address with {@code IFA_F_NODAD} and the IPv6 default route via {@code gateway6}, in
+     * the same batch.
+     */
+    public static void configure(RtNetlink rt, int ifindex, String ifname, IpPrefix address, InetAddress gateway,
+                                 IpPrefix address6, InetAddress gateway6) {
         byte[] local = address.address().getAddress();
         byte[] broadcast = address.broadcast().getAddress();
         byte[] gw = gateway.getAddress();
@@ -98,6 +111,21 @@ public final class Inside {
             w.attrBytes(RTA_GATEWAY, gw);
             w.attrU32(RTA_OIF, ifindex);
         });
+        if (address6 != null) {
+            byte[] local6 = address6.address().getAddress();
+            byte[] gw6 = gateway6.getAddress();
+            batch.add("add address " + address6 + " to " + ifname + " (nodad)", ifname, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, w -> {
+                w.ifAddrMsg(AF_INET6, address6.prefixLength(), io.netkit.netlink.Address.IFA_F_NODAD, RT_SCOPE_UNIVERSE, ifindex);
+                w.attrBytes(IFA_LOCAL, local6);
+                w.attrBytes(IFA_ADDRESS, local6);
+            });
+            batch.add("add IPv6 default route via " + IpAddresses.format(gateway6) + " dev " + ifname, "default",
+                    RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, w -> {
+                        w.rtMsg(AF_INET6, 0, 0, 0, RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RTN_UNICAST, 0);
+                        w.attrBytes(RTA_GATEWAY, gw6);
+                        w.attrU32(RTA_OIF, ifindex);
+                    });
+        }
         try {
             batch.execute();
         } catch (NetlinkBatchException e) {
