@@ -48,6 +48,10 @@ final class Adoption {
                     + e.getMessage() + "); it is ignored. If the network is yours, remove its leftovers with "
                     + "ip link del " + name);
         }
+        if (name.indexOf('+') >= 0) {
+            throw new NetkitException(op, "bridge " + name + " has '+' in its name, which iptables reads as a wildcard; "
+                    + "netkit refuses to manage it (remove it with ip link del " + name + ")");
+        }
         for (Link l : links) {
             if (l != bridge && (l.group() == rec.group() || l.group() == rec.reapGroup())
                     && KernelSnapshot.bridgeRecord(l).isPresent()) {

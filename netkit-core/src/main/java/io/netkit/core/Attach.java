@@ -1,7 +1,9 @@
 package io.netkit.core;
 
 import io.netkit.core.Records.EndpointRecord;
+import io.netkit.core.internal.Faults;
 import io.netkit.core.internal.Inside;
+import io.netkit.core.internal.Flows;
 import io.netkit.core.internal.Ipv4;
 import io.netkit.core.internal.Ipv6;
 import io.netkit.core.internal.Names;
@@ -39,6 +41,8 @@ final class Attach {
     private static final Logger LOG = LoggerFactory.getLogger(Attach.class);
     /** Host-side veth names are 32 random bits: on a collision, a new name is drawn this many times. */
     private static final int NAME_ATTEMPTS = 4;
+    /** Draws host-side veth names; replaced only by tests (to force a collision). */
+    static volatile java.util.function.Supplier<String> hostNames = () -> Network.HOST_VETH_PREFIX + Names.hex(8);
 
     private final Network net;
 
@@ -67,7 +71,7 @@ final class Attach {
         int linkMtu = spec.mtu() != 0 ? spec.mtu() : net.mtu;
         String ifname = spec.interfaceName();
         boolean generatedName = spec.hostInterface() == null;
-        String hostIf = generatedName ? Network.HOST_VETH_PREFIX + Names.hex(8) : spec.hostInterface();
+        String hostIf = generatedName ? hostNames.get() : spec.hostInterface();
 
         Undo undo = new Undo(op);
         String step = "prepare";
@@ -129,6 +133,7 @@ final class Attach {
             IpPrefix address;
             IpPrefix address6 = null;
             int peerIndex;
+            boolean publishingNetwork = false;
             EndpointRecord rec;
             try (NetworkLock.Held lock = net.allocations.acquire()) {
                 step = "allocate an address";
@@ -136,6 +141,7 @@ final class Attach {
                 if (pending != null) {
                     step = "create namespace " + spec.createName();
                     ns = awaitNamespace(pending);
+                    Faults.point("attach:namespace-created");
                     step = "allocate an address";
                 } else {
                     ns = spec.existing();
@@ -219,7 +225,7 @@ final class Attach {
                         }
                         boolean hostTaken = net.hostLinks().find(hostIf).isPresent();
                         if (hostTaken && generatedName && attempt < NAME_ATTEMPTS) {
-                            String next = Network.HOST_VETH_PREFIX + Names.hex(8);
+                            String next = hostNames.get();
                             LOG.debug("{}: host interface name {} is taken; trying {}", op, hostIf, next);
                             hostIf = next;
                             intent.rename(hostIf);
@@ -233,14 +239,18 @@ final class Attach {
                     }
                 }
                 peerIndex = hostSide.linkIndex();
+                Faults.point("attach:veth-created");
                 view.alloc.allocate(offset, hostIf, inode);
                 if (offset6 != null) {
                     view.alloc6.allocate(offset6, hostIf);
                 }
                 String made = hostIf;
                 undo.push("delete veth " + made, () -> deleteVethNow(made));
+                publishingNetwork = !publish.isEmpty() || view.publishing;
                 if (!publish.isEmpty()) {
                     step = "publish " + publish;
+                    net.publishing.recheckHostPorts(hostIf, publish, label);
+                    net.hostLinks().setHairpin(hostIf, true); // container -> host address:its own published port
                     net.publishing.markPublishing(lock, snap);
                     Map<String, EndpointRecord> records = snap.endpoints;
                     records.put(hostIf, rec);
@@ -256,9 +266,18 @@ final class Attach {
 
             step = "configure " + ifname + " in " + label;
             configureInside(ns, create, ifname, peerIndex, address, address6);
+            Faults.point("attach:configured");
+            if (publishingNetwork) {
+                // A previous holder of the address may have vanished without a detach: its flows go now.
+                Flows.forget(net.host.netns(), address.address(), op);
+                if (address6 != null) {
+                    Flows.forget(net.host.netns(), address6.address(), op);
+                }
+            }
 
-            Endpoint ep = new Endpoint(net, hostIf, ifname, address, rec.nsName(), rec.nsPath(), rec.inode(), create, ns,
-                    create, address6);
+            Endpoint ep = EndpointHandles.register(
+                    new Endpoint(net, hostIf, ifname, address, rec.nsName(), rec.nsPath(), rec.inode(), create, ns, create,
+                            address6));
             net.endpoints.put(hostIf, ep);
             undo.commit();
             intent.end();

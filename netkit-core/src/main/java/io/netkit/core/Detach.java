@@ -1,6 +1,8 @@
 package io.netkit.core;
 
 import io.netkit.core.Records.DetachedRecord;
+import io.netkit.core.internal.Faults;
+import io.netkit.core.internal.Flows;
 import io.netkit.core.internal.Names;
 import io.netkit.core.internal.NetworkLock;
 import io.netkit.netlink.LinkNotFoundException;
@@ -11,10 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Detach (see {@link Network#detach(Endpoint)}), in an order where every leftover stays findable: the host-side veth
- * is unplugged and its record replaced by a detached record in ONE request (the address is free from then on, and
- * the record still names a namespace netkit created), then that namespace is deleted, and the veth is deleted later
- * in bulk by the {@link io.netkit.core.internal.Reaper} (or by the network's teardown, or by any later process).
+ * Detach (see {@link Network#detach(Endpoint)}), in an order where every leftover stays findable: a namespace netkit
+ * created is deleted first (while the endpoint's record names it), then the host-side veth is unplugged and its
+ * record replaced by a detached record in ONE request (the address is free from then on), and the veth is deleted
+ * later in bulk by the {@link io.netkit.core.internal.Reaper} (or by the network's teardown, or any later process).
  */
 final class Detach {
     private static final Logger LOG = LoggerFactory.getLogger(Detach.class);
@@ -29,15 +31,27 @@ final class Detach {
         String op = "detach " + endpoint.name() + " from network " + net.name;
         String hostIf = endpoint.hostInterface();
         boolean present = true;
+        boolean natted = net.masquerade;
         NetkitException rulesError = null;
         try (NetworkLock.Held held = net.allocations.acquire()) {
             if (held.networkDeleted()) {
                 present = false;
             } else {
                 boolean publishing = publishingInUse(held);
+                natted |= publishing;
                 DetachedRecord rec = new DetachedRecord(net.name, net.id, endpoint.namespaceName().orElse(null),
                         endpoint.namespaceInode(), endpoint.ownsNamespace());
                 held.changed(); // write-ahead: before the first change of the network
+                if (endpoint.ownsNamespace()) {
+                    // First the namespace netkit created, while the endpoint's record still names it: killed after
+                    // this, the veth goes with the namespace (or carries a record naming a namespace that is gone,
+                    // which open() and repair() remove). Never the other way round: the reaper could delete a
+                    // detached record before the namespace it names, and the namespace would be lost.
+                    endpoint.release();
+                    EndpointHandles.releaseAll(net, hostIf); // other Endpoint objects of this process for the veth
+                    Namespaces.deleteOwned(endpoint.namespaceName().orElse(null), endpoint.namespaceInode(), op);
+                    Faults.point("detach:namespace-deleted");
+                }
                 try {
                     // ONE request: out of the bridge, down, record replaced, into the reap group. From here on no
                     // frame from the old address reaches the network, and the address is free.
@@ -48,14 +62,10 @@ final class Detach {
                     }
                     present = false; // its namespace vanished and took the veth pair with it
                 }
+                Faults.point("detach:unplugged");
                 Allocations.View v = (Allocations.View) held.cache();
                 if (v != null) {
                     v.release(hostIf);
-                }
-                if (endpoint.ownsNamespace()) {
-                    // Still under the lock: the reaper cannot delete the record naming it before it is gone.
-                    endpoint.release();
-                    Namespaces.deleteOwned(endpoint.namespaceName().orElse(null), endpoint.namespaceInode(), op);
                 }
                 if (publishing) {
                     try {
@@ -73,6 +83,11 @@ final class Detach {
         if (mine != null && mine != endpoint) {
             mine.release();
         }
+        if (natted) {
+            // Flows to and from the address keep their NAT in conntrack (DNAT of published ports above all): they must
+            // not reach its next holder. Without NAT a stale entry redirects nothing, and detach stays as cheap as it was.
+            Flows.forget(net.host.netns(), endpoint.address(), op);
+        }
         if (endpoint.ownsNamespace()) {
             endpoint.release();
         } else if (present) {
@@ -89,6 +104,7 @@ final class Detach {
         } else {
             endpoint.release();
         }
+        EndpointHandles.releaseAll(net, hostIf);
         if (present) {
             net.reaper.schedule();
         }

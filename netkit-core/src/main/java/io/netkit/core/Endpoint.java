@@ -344,6 +344,35 @@ public final class Endpoint {
         return network.published(this);
     }
 
+    /**
+     * Whether the endpoint is configured as recorded: its interface exists, is up, carries {@link #prefix()}, and the
+     * namespace's default route goes via the gateway on it. Read from the kernel on each call, like
+     * {@code ip -n NS addr show dev eth0; ip -n NS route show default}.
+     */
+    public EndpointHealth health() {
+        NetNamespace ns;
+        try {
+            ns = namespace();
+        } catch (RuntimeException e) {
+            return new EndpointHealth(false, false, false, false, false);
+        }
+        try {
+            io.netkit.netlink.RtNetlink rt = ns.netlink();
+            java.util.Optional<io.netkit.netlink.Link> link = rt.links().find(interfaceName);
+            if (link.isEmpty()) {
+                return new EndpointHealth(true, false, false, false, false);
+            }
+            int index = link.get().index();
+            boolean up = link.get().isUp();
+            boolean address = rt.addresses().list().stream().anyMatch(a -> a.index() == index && a.prefix().equals(prefix));
+            boolean route = rt.routes().list().stream().anyMatch(r -> r.isDefault() && r.outputIndex() == index
+                    && network.gateway().equals(r.gateway()));
+            return new EndpointHealth(true, true, up, address, route);
+        } catch (RuntimeException e) {
+            return new EndpointHealth(true, false, false, false, false);
+        }
+    }
+
     /** Detaches this endpoint from its network; same as {@code network().detach(this)}. */
     public void detach() {
         network.detach(this);

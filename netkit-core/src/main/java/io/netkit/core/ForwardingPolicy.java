@@ -36,8 +36,9 @@ final class ForwardingPolicy {
     }
 
     /** The rules of {@code name}'s network (without published ports), checked before any kernel change. */
-    static void check(String name, boolean masquerade, io.netkit.netlink.IpPrefix subnet) {
-        Firewall.rules(name, "00000000", subnet, masquerade);
+    static void check(String name, boolean masquerade, io.netkit.netlink.IpPrefix masqueradeExcept,
+                      io.netkit.netlink.IpPrefix subnet) {
+        Firewall.rules(name, "00000000", subnet, masquerade, masqueradeExcept, List.of());
     }
 
     /** Switches {@code net.ipv4.ip_forward} on in {@code hostNs}; returns the value before, or {@code null} if it was on. */
@@ -84,8 +85,9 @@ final class ForwardingPolicy {
     }
 
     /** Installs a new network's rules (one {@code iptables-restore}). */
-    static void install(NetNamespace hostNs, String name, String id, io.netkit.netlink.IpPrefix subnet, boolean masquerade) {
-        Firewall.install(hostNs, name, id, subnet, masquerade);
+    static void install(NetNamespace hostNs, String name, String id, io.netkit.netlink.IpPrefix subnet, boolean masquerade,
+                        io.netkit.netlink.IpPrefix masqueradeExcept) {
+        Firewall.install(hostNs, name, id, subnet, masquerade, masqueradeExcept);
     }
 
     /**
@@ -105,7 +107,7 @@ final class ForwardingPolicy {
         if (!published.isEmpty()) {
             enableForwarding(hostNs);
         }
-        Firewall.apply(hostNs, Firewall.rules(net.name, net.id, net.subnet, net.masquerade, published));
+        Firewall.apply(hostNs, Firewall.rules(net.name, net.id, net.subnet, net.masquerade, net.masqueradeExcept, published));
         if (net.v6 != null) {
             if (!published6.isEmpty()) {
                 enableForwarding6(hostNs);
@@ -113,7 +115,7 @@ final class ForwardingPolicy {
             boolean forward = net.masquerade || net.v6.masquerade();
             if (forward || !published6.isEmpty() || io.netkit.core.internal.Privileges.findProgram("ip6tables-restore") != null) {
                 Firewall.apply(hostNs, Firewall.rules(net.name, net.id, net.v6.subnet(), forward, net.v6.masquerade(),
-                        published6));
+                        null, published6));
             }
         }
     }

@@ -70,6 +70,14 @@ public final class Host implements AutoCloseable {
         return Network.list(this);
     }
 
+    /**
+     * The host-wide sweep: what netkit made on this host whose network no longer exists (iptables rules, veths,
+     * namespaces, lock files), to list and to remove. See {@link Leftovers}.
+     */
+    public Leftovers leftovers() {
+        return new Leftovers(this);
+    }
+
     /** Releases the namespace handle if {@link #namespace(String)} opened it; idempotent. */
     @Override
     public void close() {

@@ -170,6 +170,13 @@ final class KernelSnapshot {
                 return "IPv6 address " + IpAddresses.format(e.address6()) + " is reserved (subnet-router anycast or gateway)";
             }
         }
+        if (e.own()) {
+            long ino = Namespaces.inodeOf(e.nsName());
+            if (ino != 0 && ino != e.inode()) {
+                return "claims namespace " + e.nsName() + " as netkit's, but that namespace has inode " + ino + ", not "
+                        + e.inode();
+            }
+        }
         return null;
     }
 

@@ -58,10 +58,19 @@ import org.slf4j.LoggerFactory;
  * kernel whenever another holder changed it.
  *
  * <h2>Teardown</h2>
- * {@link #close()} (same as {@link #delete()}) removes the bridge, every endpoint's veth pair (all in one
- * {@code ip link del group G} request: the kernel's RCU wait is paid once, not per link), the namespaces netkit
- * created for endpoints (never ones it was given) and netkit's iptables rules. It is idempotent and works the same on
- * an adopted network. {@code net.ipv4.ip_forward} is left on: other networks and the host's own routing may rely on it.
+ * {@link #close()} (same as {@link #delete()}) removes netkit's iptables rules and the namespaces netkit created for
+ * endpoints (never ones it was given), then the bridge and every endpoint's veth pair (all in one
+ * {@code ip link del group G} request: the kernel's RCU wait is paid once, not per link). In that order every
+ * leftover of a teardown that is killed half-way stays findable, and {@link #open(Host, String)} finishes it. It is
+ * idempotent and works the same on an adopted network. {@code net.ipv4.ip_forward} is left on: other networks and
+ * the host's own routing may rely on it.
+ *
+ * <h2>Crashes and tampering</h2>
+ * Every operation marks its intent before its first kernel change (the lock file's dirty mark, an attach's intent
+ * file), so a process killed at any moment leaves nothing a later {@link #open(Host, String)} cannot finish or undo;
+ * {@link Host#leftovers()} collects what networks that no longer exist left. Records read back from the kernel are
+ * untrusted: they are validated as strictly as {@link Builder#create()} and {@link #attach(EndpointSpec)} check their
+ * arguments, and a bad record is logged and ignored, never obeyed.
  *
  * <p>Instances are thread-safe; attach and detach may run concurrently from many threads, and from several
  * processes: the lock files live in {@code /run/netkit} (system property {@code netkit.lockDirectory} to move them;
@@ -83,6 +92,7 @@ public final class Network implements AutoCloseable {
     final IpPrefix subnet;
     final InetAddress gateway;
     final boolean masquerade;
+    final IpPrefix masqueradeExcept; // destinations left un-NATed (an overlay's cluster CIDR), or null
     /** The IPv6 side of a dual-stack network (subnet, gateway, NAT66), or {@code null} for an IPv4-only one. */
     final Records.Ipv6Config v6;
     final int group;
@@ -109,6 +119,7 @@ public final class Network implements AutoCloseable {
         this.subnet = rec.subnet();
         this.gateway = rec.gateway();
         this.masquerade = rec.masquerade();
+        this.masqueradeExcept = rec.masqueradeExcept();
         this.v6 = rec.v6();
         this.group = rec.group();
         this.reapGroup = rec.reapGroup();
@@ -130,10 +141,23 @@ public final class Network implements AutoCloseable {
      * Starts describing a network whose bridge is called {@code name} (1..15 bytes, as every interface name).
      * Equivalent to {@code ip link add NAME type bridge} once {@link Builder#create()} runs.
      *
-     * @throws IllegalArgumentException quoting the name if it is not a valid interface name
+     * @throws IllegalArgumentException quoting the name if it is not a valid interface name, or contains '+'
      */
     public static Builder bridge(String name) {
-        return new Builder(InterfaceNames.validate(name));
+        return new Builder(ruleSafe(InterfaceNames.validate(name), "bridge"));
+    }
+
+    /**
+     * Refuses interface names that iptables would read as a wildcard ({@code br+} matches every {@code br*}
+     * interface, Docker's {@code br-<id>} networks included): netkit's rules must name exact interfaces.
+     */
+    static String ruleSafe(String name, String what) {
+        if (name.indexOf('+') >= 0) {
+            throw new IllegalArgumentException("invalid " + what + " name \"" + name + "\": '+' makes iptables rules "
+                    + "match every interface whose name starts with \"" + name.substring(0, name.indexOf('+'))
+                    + "\"; choose a name without '+'");
+        }
+        return name;
     }
 
     /**
@@ -147,7 +171,14 @@ public final class Network implements AutoCloseable {
     public static Network open(String name) {
         InterfaceNames.validate(name);
         Host current = Host.current();
-        Optional<Link> here = current.netns().netlink().links().find(name);
+        Optional<Link> here;
+        try {
+            here = current.netns().netlink().links().find(name);
+        } catch (RuntimeException e) {
+            throw new NetkitException("open network " + name, "read the links of the current namespace (this needs "
+                    + "root or CAP_NET_ADMIN; run as root, or adopt the network with Network.open(Host, NAME) from a "
+                    + "privileged process)", e);
+        }
         if (here.isPresent() && isNetwork(here.get())) {
             return open(current, name);
         }
@@ -260,6 +291,14 @@ public final class Network implements AutoCloseable {
         return masquerade;
     }
 
+    /**
+     * The destinations the network's masquerade leaves alone ({@link Builder#masqueradeExcept(String)}), e.g. an
+     * overlay's cluster CIDR; empty when every destination outside the bridge is masqueraded (or none is).
+     */
+    public Optional<IpPrefix> masqueradeExcept() {
+        return Optional.ofNullable(masqueradeExcept);
+    }
+
     /** The MTU given at creation, or 0 if the kernel's default applies. */
     public int mtu() {
         return mtu;
@@ -300,6 +339,26 @@ public final class Network implements AutoCloseable {
     /** The attached endpoint whose namespace has the {@code ip netns} name {@code name} (or host interface {@code name}). */
     public Optional<Endpoint> endpoint(String name) {
         return endpoints().stream().filter(e -> e.name().equals(name)).findFirst();
+    }
+
+    /**
+     * Checks every endpoint's {@link Endpoint#health() health} and detaches (removes) the ones that are not configured
+     * as recorded — a half-configured endpoint is never reported as attached again. Returns the endpoints removed.
+     * {@link #open(Host, String)} already undoes attaches that a killed process left half-done; this also catches
+     * damage done later (someone flushed eth0's address, say). Equivalent to checking
+     * {@code ip -n NS addr show dev eth0} for each endpoint and {@code ip link del} of the broken ones.
+     */
+    public List<Endpoint> repair() {
+        List<Endpoint> removed = new ArrayList<>();
+        for (Endpoint ep : endpoints()) {
+            EndpointHealth h = ep.health();
+            if (!h.isHealthy()) {
+                LOG.warn("network {}: removing endpoint {}: {}", name, ep.name(), h);
+                detach(ep);
+                removed.add(ep);
+            }
+        }
+        return removed;
     }
 
     // ------------------------------------------------------------------------------------------------ attach
@@ -414,6 +473,7 @@ public final class Network implements AutoCloseable {
                     ep.release();
                 }
                 if (deleted) {
+                    EndpointHandles.releaseNetwork(this);
                     endpoints.clear();
                     Host owned = ownedHost;
                     if (owned != null) {
@@ -447,12 +507,13 @@ public final class Network implements AutoCloseable {
     void sync(KernelSnapshot snap) {
         for (Map.Entry<String, EndpointRecord> e : snap.endpoints.entrySet()) {
             EndpointRecord r = e.getValue();
-            endpoints.computeIfAbsent(e.getKey(), n -> new Endpoint(this, n, r.interfaceName(), r.address(), r.nsName(),
-                    r.nsPath(), r.inode(), r.own(), null, true, prefix6(r)));
+            endpoints.computeIfAbsent(e.getKey(), n -> EndpointHandles.register(new Endpoint(this, n, r.interfaceName(),
+                    r.address(), r.nsName(), r.nsPath(), r.inode(), r.own(), null, true, prefix6(r))));
         }
         for (Endpoint ep : endpoints.values()) {
             if (!snap.endpoints.containsKey(ep.hostInterface())) {
                 endpoints.remove(ep.hostInterface()); // its namespace vanished, or another process detached it
+                EndpointHandles.releaseAll(this, ep.hostInterface());
                 ep.release();
             }
         }
@@ -500,6 +561,7 @@ public final class Network implements AutoCloseable {
         private InetAddress gateway6;
         private Boolean masquerade6; // null: NAT66 with masquerade() for a unique local subnet, not for a global one
         private boolean masquerade;
+        private IpPrefix masqueradeExcept;
         private int mtu;
         private MacAddress mac;
 
@@ -601,6 +663,31 @@ public final class Network implements AutoCloseable {
             return this;
         }
 
+        /**
+         * {@link #masquerade()}, except for traffic to {@code destination} (an IPv4 CIDR such as an overlay's cluster
+         * CIDR "10.244.0.0/16"), which keeps its source address: flannel's {@code ipMasq}. The rule becomes
+         * {@code iptables -t nat -A POSTROUTING -s SUBNET ! -d DESTINATION ! -o BRIDGE -j MASQUERADE}.
+         *
+         * @throws IllegalArgumentException quoting the text if it is not an IPv4 CIDR with zero host bits
+         */
+        public Builder masqueradeExcept(String destination) {
+            Objects.requireNonNull(destination, "destination == null");
+            IpPrefix p;
+            try {
+                p = IpPrefix.parse(destination);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("invalid masquerade exception \"" + destination
+                        + "\": expected an IPv4 CIDR like 10.244.0.0/16 (" + e.getMessage() + ")", e);
+            }
+            if (!p.isIpv4() || !p.network().equals(p)) {
+                throw new IllegalArgumentException("invalid masquerade exception \"" + destination
+                        + "\": expected an IPv4 CIDR with zero host bits, like 10.244.0.0/16");
+            }
+            this.masquerade = true;
+            this.masqueradeExcept = p;
+            return this;
+        }
+
         /** The MTU of the bridge and of every endpoint's veth pair (default: the kernel's, 1500). */
         public Builder mtu(int mtu) {
             if (mtu < 68 || mtu > 65535) {
@@ -628,7 +715,7 @@ public final class Network implements AutoCloseable {
          */
         public Network create() {
             Records.Ipv6Config v6 = NetworkCreation.ipv6(name, subnet6, gateway6, masquerade, masquerade6);
-            return NetworkCreation.create(host, name, subnet, gateway, masquerade, mtu, mac, v6);
+            return NetworkCreation.create(host, name, subnet, gateway, masquerade, masqueradeExcept, mtu, mac, v6);
         }
     }
 }

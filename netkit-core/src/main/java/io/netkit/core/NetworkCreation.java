@@ -56,8 +56,8 @@ final class NetworkCreation {
         return new Records.Ipv6Config(subnet6, gw6, nat);
     }
 
-    static Network create(Host host, String name, IpPrefix subnet, InetAddress gateway, boolean masquerade, int mtu,
-                          MacAddress mac, Records.Ipv6Config v6) {
+    static Network create(Host host, String name, IpPrefix subnet, InetAddress gateway, boolean masquerade,
+                          IpPrefix masqueradeExcept, int mtu, MacAddress mac, Records.Ipv6Config v6) {
         String op = "create network " + name + " on " + host;
         if (subnet == null) {
             throw new IllegalArgumentException(op + ": no IPv4 subnet given; call subnet(\"172.16.0.0/24\") or similar"
@@ -77,7 +77,7 @@ final class NetworkCreation {
             Privileges.requireIp6tables(op);
         }
         try {
-            ForwardingPolicy.check(name, masquerade, subnet); // refuses what iptables cannot carry, before any change
+            ForwardingPolicy.check(name, masquerade, masqueradeExcept, subnet); // refuses what iptables cannot carry, before any change
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(op + ": " + e.getMessage(), e);
         }
@@ -105,7 +105,8 @@ final class NetworkCreation {
                 checkOverlap6(op, v6.subnet(), rt, links);
             }
 
-            BridgeRecord rec = new BridgeRecord(Names.hex(8), subnet, gw, masquerade, g, r, mtu, false, false, v6);
+            BridgeRecord rec = new BridgeRecord(Names.hex(8), subnet, gw, masquerade, g, r, mtu, false, false,
+                    masqueradeExcept, v6);
             step = "create bridge " + name;
             LinkSpec spec = LinkSpec.bridge(name).mac(mac != null ? mac : MacAddress.random()).group(g).up()
                     .alias(rec.encode());
@@ -139,7 +140,7 @@ final class NetworkCreation {
             }
 
             step = "install iptables rules";
-            ForwardingPolicy.install(hostNs, name, rec.id(), subnet, masquerade);
+            ForwardingPolicy.install(hostNs, name, rec.id(), subnet, masquerade, masqueradeExcept);
             undo.push("remove iptables rules", () -> io.netkit.core.internal.Firewall.remove(hostNs, name, rec.id()));
             if (v6 != null) {
                 step = "install ip6tables rules";

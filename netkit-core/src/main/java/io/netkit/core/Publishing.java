@@ -3,6 +3,7 @@ package io.netkit.core;
 import io.netkit.core.Records.BridgeRecord;
 import io.netkit.core.Records.EndpointRecord;
 import io.netkit.core.internal.Firewall;
+import io.netkit.core.internal.Flows;
 import io.netkit.core.internal.NetworkLock;
 import io.netkit.core.internal.Privileges;
 import io.netkit.netlink.IpAddresses;
@@ -74,9 +75,24 @@ final class Publishing {
             } catch (RuntimeException e) {
                 throw new NetkitException(op, "record the mappings on " + hostIf, e);
             }
+            if (add != null) {
+                try {
+                    recheckHostPorts(hostIf, List.of(add), ep.name());
+                } catch (IllegalArgumentException taken) {
+                    try {
+                        links.setAlias(hostIf, oldAlias);
+                    } catch (RuntimeException undo) {
+                        taken.addSuppressed(undo);
+                    }
+                    throw taken;
+                }
+            }
             records.put(hostIf, updated);
             try {
                 apply(records);
+                if (add != null) {
+                    links.setHairpin(hostIf, true); // container -> host address:its own published port
+                }
             } catch (RuntimeException e) {
                 try {
                     links.setAlias(hostIf, oldAlias);
@@ -90,7 +106,26 @@ final class Publishing {
                 }
                 throw new NetkitException(op, "apply the network's iptables rules", e);
             }
+            if (remove != null) {
+                // Flows translated for the port keep their DNAT in conntrack (a UDP client that keeps sending never
+                // starts over): cut them, so the next packet meets the rules without the mapping.
+                Flows.cut(net.host.netns(), remove.protocol() == Protocol.TCP, remove.hostPort(), ep.address(), op);
+            }
             return true;
+        }
+    }
+
+    /**
+     * After this endpoint's record with {@code ports} is in the kernel: refuses (IllegalArgumentException naming the
+     * holder) if another endpoint of any netkit network on the host now holds one of the host ports. Each network
+     * checks under its own lock, so two networks may pass the first check at once; both records are in the kernel
+     * before either re-checks, so at least the later one sees the other and yields (both may yield; never both win).
+     */
+    void recheckHostPorts(String hostIf, List<PortMapping> ports, String label) {
+        Map<String, EndpointRecord> now = new java.util.LinkedHashMap<>(KernelSnapshot.of(net, net.hostLinks().list()).allEndpoints);
+        now.remove(hostIf);
+        for (PortMapping m : ports) {
+            checkHostPortFree(now, null, m, label);
         }
     }
 

@@ -71,6 +71,18 @@ final class Reconcile {
             LOG.info("{}: removing veth {} that carries no valid record (a half-made attach)", op, l.name());
             deleteLink(l.name(), errors);
         }
+        for (java.util.Map.Entry<String, EndpointRecord> e : s.endpoints.entrySet()) {
+            EndpointRecord r = e.getValue();
+            if (r.own() && Namespaces.inodeOf(r.nsName()) == 0) {
+                // A detach killed after deleting the namespace (kept alive by some handle, the veth stayed).
+                if (!changing) {
+                    held.changed();
+                    changing = true;
+                }
+                LOG.info("{}: removing veth {} of endpoint {}, whose namespace is gone", op, e.getKey(), r.nsName());
+                deleteLink(e.getKey(), errors);
+            }
+        }
         List<Intents.Abandoned> abandoned = net.intents.abandoned();
         if (!abandoned.isEmpty() && !changing) {
             held.changed();
@@ -89,6 +101,18 @@ final class Reconcile {
                 } catch (RuntimeException e) {
                     errors.add(e);
                 }
+            }
+        }
+        if (s.bridgeRecord != null && s.bridgeRecord.publishing() && (changing || held.foundDirty())) {
+            // A killed attach, detach or publish may have left rules for an address no record holds any more.
+            if (!changing) {
+                held.changed();
+                changing = true;
+            }
+            try {
+                net.publishing.reapply(KernelSnapshot.of(net, net.hostLinks().list()));
+            } catch (RuntimeException e) {
+                errors.add(e);
             }
         }
         if (!changing) {
@@ -126,6 +150,7 @@ final class Reconcile {
                 if (ep != null) {
                     ep.release();
                 }
+                EndpointHandles.releaseAll(net, a.hostInterface());
                 Intents.remove(a.file());
             } catch (RuntimeException e) {
                 errors.add(e);

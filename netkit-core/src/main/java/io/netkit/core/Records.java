@@ -48,6 +48,7 @@ final class Records {
     static final String K_OWN = "own";
     static final String K_DETACHED = "detached";
     static final String K_PUBLISH = "pub";
+    static final String K_MASQUERADE_EXCEPT = "nomasq";
     /** IPv6 (dual stack): the bridge's IPv6 subnet, gateway and NAT66 flag; an endpoint's IPv6 address. */
     static final String K_SUBNET6 = "subnet6";
     static final String K_GATEWAY6 = "gw6";
@@ -76,18 +77,19 @@ final class Records {
      * detach then re-applies its rules); {@code deleting}: a teardown began (any later process finishes it).
      */
     record BridgeRecord(String id, IpPrefix subnet, InetAddress gateway, boolean masquerade, int group, int reapGroup,
-                        int mtu, boolean publishing, boolean deleting, Ipv6Config v6) implements Record {
+                        int mtu, boolean publishing, boolean deleting, IpPrefix masqueradeExcept, Ipv6Config v6)
+            implements Record {
         BridgeRecord(String id, IpPrefix subnet, InetAddress gateway, boolean masquerade, int group, int reapGroup,
-                     int mtu, boolean publishing, boolean deleting) {
-            this(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, deleting, null);
+                     int mtu, boolean publishing, boolean deleting, IpPrefix masqueradeExcept) {
+            this(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, deleting, masqueradeExcept, null);
         }
 
         BridgeRecord withPublishing() {
-            return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, true, deleting, v6);
+            return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, true, deleting, masqueradeExcept, v6);
         }
 
         BridgeRecord withDeleting() {
-            return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, true, v6);
+            return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, true, masqueradeExcept, v6);
         }
 
         String encode() {
@@ -99,6 +101,9 @@ final class Records {
             m.put(K_GROUP, Integer.toString(group));
             m.put(K_REAP, Integer.toString(reapGroup));
             m.put(K_MTU, Integer.toString(mtu));
+            if (masqueradeExcept != null) {
+                m.put(K_MASQUERADE_EXCEPT, masqueradeExcept.toString());
+            }
             if (v6 != null) {
                 m.put(K_SUBNET6, v6.subnet().toString());
                 m.put(K_GATEWAY6, IpAddresses.format(v6.gateway()));
@@ -257,7 +262,8 @@ final class Records {
             }
             v6 = new Ipv6Config(s6, gw6, flag(m, K_MASQUERADE6));
         }
-        return new BridgeRecord(id, subnet, gw, masq, group, reap, mtu, flag(m, K_PUBLISH), flag(m, K_DELETING), v6);
+        IpPrefix except = m.containsKey(K_MASQUERADE_EXCEPT) ? subnet(m.get(K_MASQUERADE_EXCEPT)) : null;
+        return new BridgeRecord(id, subnet, gw, masq, group, reap, mtu, flag(m, K_PUBLISH), flag(m, K_DELETING), except, v6);
     }
 
     static EndpointRecord parseEndpoint(Map<String, String> m) {

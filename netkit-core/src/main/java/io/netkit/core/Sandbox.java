@@ -234,12 +234,17 @@ public final class Sandbox implements AutoCloseable {
 
     /**
      * Removes the sandbox called {@code name} (for example one kept by an earlier run): its networks, the namespaces
-     * named {@code NAME-*}. Returns whether anything was found.
+     * named {@code NAME-*}. Returns whether anything was found. Only a full sandbox name ({@code PREFIX-xxxxxx}, as
+     * {@link #name()} and {@link #list()} give it) is accepted, so a prefix such as {@code "web"} can never take other
+     * namespaces ({@code web-db}, ...) with it.
+     *
+     * @throws IllegalArgumentException if {@code name} is not of a sandbox's shape
      */
     public static boolean remove(String name) {
         Objects.requireNonNull(name, "name == null");
-        if (!name.matches("[A-Za-z0-9_][A-Za-z0-9_-]{0,40}")) {
-            throw new IllegalArgumentException("invalid sandbox name \"" + name + "\"");
+        if (!name.matches("[A-Za-z0-9_][A-Za-z0-9_-]{0,19}-[0-9a-f]{6}")) {
+            throw new IllegalArgumentException("invalid sandbox name \"" + name + "\": expected a full sandbox name "
+                    + "PREFIX-xxxxxx (6 hex digits) as Sandbox.list() gives it; nothing was removed");
         }
         return remove(name, null, null);
     }

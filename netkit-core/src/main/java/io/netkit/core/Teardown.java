@@ -2,6 +2,7 @@ package io.netkit.core;
 
 import io.netkit.core.Records.DetachedRecord;
 import io.netkit.core.Records.EndpointRecord;
+import io.netkit.core.internal.Faults;
 import io.netkit.core.internal.Firewall;
 import io.netkit.core.internal.NetworkLock;
 import io.netkit.netlink.Link;
@@ -52,9 +53,11 @@ final class Teardown {
                 errors.add(e);
             }
         }
+        Faults.point("teardown:marked");
         for (Endpoint ep : net.endpoints.values()) {
             ep.release(); // a namespace handle kept open would keep the namespace alive
         }
+        EndpointHandles.releaseNetwork(net); // and so would one of another Network object of this process
         List<String[]> owned = new ArrayList<>(); // name, inode
         for (EndpointRecord r : s.endpoints.values()) {
             if (r.own()) {
@@ -83,6 +86,7 @@ final class Teardown {
             errors.add(e.getCause());
         }
         long t1 = System.nanoTime();
+        Faults.point("teardown:rules-and-namespaces-removed");
         if (!errors.isEmpty()) {
             return; // keep the records (and so the way back to what is left) for a later attempt
         }

@@ -173,6 +173,10 @@ class DualStackTest {
                 assertThat(r6).isEqualTo(sb.internetAddress6());
                 // and the same port on IPv4, as Docker maps both families.
                 assertThat(reach(sb.internet(), server, sb.uplinkAddress(), 8080)).isNotNull();
+                // Hairpin: a neighbour container through the host's IPv6 address reaches it too, answered through the
+                // host (the source it sees is the IPv6 gateway, as the IPv4 hairpin shows the bridge's address).
+                Endpoint client = net.attach(sb.name("client"));
+                assertThat(reach(client.namespace(), server, sb.uplinkAddress6(), 8080)).isEqualTo(net.gateway6().orElseThrow());
             }
             String rules = ip6tablesSave(sb.host().netns().name().orElseThrow());
             assertThat(rules).contains("--to-destination [fd00:16::2]:80");

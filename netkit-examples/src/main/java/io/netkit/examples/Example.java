@@ -3,12 +3,15 @@ package io.netkit.examples;
 import java.util.Locale;
 import java.util.Optional;
 
-/** The three programs of the walkthrough, in the order the walkthrough builds them up. */
+/** The three programs of the walkthrough, in the order the walkthrough builds them up, and the overlay across hosts. */
 public enum Example {
     VETH("veth", "two namespaces joined by a veth pair", "two namespaces joined by a veth pair; a TCP round trip and a ping between them", false),
     BRIDGE("bridge", "three containers on one bridge", "a bridge with three containers; each reaches every other and the bridge (host) address", false),
     NAT("nat", "containers reach the internet through NAT (masquerade)", "the default: the bridge network with masquerade(); a container reaches a server in the\n"
-            + "           \"internet\" namespace, and the server sees the host's uplink address (the NAT)", true);
+            + "           \"internet\" namespace, and the server sees the host's uplink address (the NAT)", true),
+    OVERLAY("overlay", "containers on several hosts in one VXLAN overlay, coordinated through etcd",
+            "three simulated hosts join an overlay through etcd (run in the sandbox); containers on\n"
+            + "           different hosts talk with their own addresses; a host that leaves vanishes from the others", true);
 
     /** The example run when none is named on the command line. */
     public static final Example DEFAULT = NAT;

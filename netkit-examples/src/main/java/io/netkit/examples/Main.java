@@ -126,6 +126,7 @@ public final class Main {
             case VETH -> VethExample::run;
             case BRIDGE -> BridgeExample::run;
             case NAT -> NatExample::run;
+            case OVERLAY -> OverlayExample::run;
         };
     }
 

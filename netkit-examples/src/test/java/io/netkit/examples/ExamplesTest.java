@@ -169,6 +169,19 @@ class ExamplesTest {
         assertNothingLeft();
     }
 
+    @Test
+    void overlayContainersOnDifferentHostsKeepTheirAddressesAndALeavingHostVanishes() {
+        DemoResult r = run(Example.OVERLAY, false);
+
+        assertPassed(r);
+        List<DemoResult.Check> tcp = r.checks().stream().filter(c -> c.claim().startsWith("TCP ")).toList();
+        assertThat(tcp).hasSize(6);   // 3 hosts x 2 containers on other hosts
+        assertThat(r.checks()).anyMatch(c -> c.claim().contains("forgot"));
+        assertThat(r.checks()).anyMatch(c -> c.claim().startsWith("nothing left"));
+        assertThat(output).contains("vxlan id 1", "nolearning", "onlink");
+        assertNothingLeft();
+    }
+
     private DemoResult run(Example example, boolean keep) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         DemoResult r = Main.runExample(Options.of(example, names.prefix()).withKeep(keep),

@@ -43,6 +43,15 @@ public final class Addresses {
     }
 
     /**
+     * Watches this namespace's addresses: a snapshot, then every change as an {@link RtEvent.AddressEvent}, with a
+     * {@link RtEvent.Resynced} after an overrun. Shorthand for {@code watch(WatchSpec.of(RtTopic.ADDRESSES), listener)};
+     * see {@link RtNetlink#watch(WatchSpec, RtListener)}. Equivalent to: {@code ip monitor address}.
+     */
+    public RtWatch watch(RtListener listener) {
+        return rt.watch(WatchSpec.of(RtTopic.ADDRESSES), listener);
+    }
+
+    /**
      * Adds {@code address} to {@code link}; an IPv4 address up to /30 gets its broadcast address.
      * Equivalent to: {@code ip addr add ADDRESS brd + dev LINK} (IPv6: {@code ip addr add ADDRESS dev LINK}).
      *

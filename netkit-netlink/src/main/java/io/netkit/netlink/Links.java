@@ -75,6 +75,15 @@ public final class Links {
         this.rt = rt;
     }
 
+    /**
+     * Watches this namespace's links: a snapshot, then every change as an {@link RtEvent.LinkEvent}, with a
+     * {@link RtEvent.Resynced} after an overrun. Shorthand for {@code watch(WatchSpec.of(RtTopic.LINKS), listener)};
+     * see {@link RtNetlink#watch(WatchSpec, RtListener)}. Equivalent to: {@code ip monitor link}.
+     */
+    public RtWatch watch(RtListener listener) {
+        return rt.watch(WatchSpec.of(RtTopic.LINKS), listener);
+    }
+
     // ---------------------------------------------------------------- create
 
     /**

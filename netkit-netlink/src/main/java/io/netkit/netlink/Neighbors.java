@@ -50,6 +50,15 @@ public final class Neighbors {
     }
 
     /**
+     * Watches this namespace's neighbors: a snapshot, then every change as an {@link RtEvent.NeighborEvent}, with a
+     * {@link RtEvent.Resynced} after an overrun. Shorthand for {@code watch(WatchSpec.of(RtTopic.NEIGHBORS), listener)};
+     * see {@link RtNetlink#watch(WatchSpec, RtListener)}. Equivalent to: {@code ip monitor neigh}.
+     */
+    public RtWatch watch(RtListener listener) {
+        return rt.watch(WatchSpec.of(RtTopic.NEIGHBORS), listener);
+    }
+
+    /**
      * Adds a permanent ARP (IPv4) or NDP (IPv6) entry.
      * Equivalent to: {@code ip neigh add IP lladdr MAC dev LINK nud permanent}.
      *

@@ -609,7 +609,8 @@ public final class NetNamespace implements AutoCloseable {
     }
 
     /**
-     * Releases the handle: closes its netlink handle, stops its thread and closes its file descriptor.
+     * Releases the handle: closes its netlink handle and the event watches started from it, stops its thread and
+     * closes its file descriptor.
      * Idempotent. Does not delete a named namespace (see {@link #delete(String)}). On {@link #current()} it
      * does nothing.
      */
@@ -618,13 +619,18 @@ public final class NetNamespace implements AutoCloseable {
         if (shared || closed) {
             return;
         }
+        RtNetlink nl;
         synchronized (lock) {
             if (closed) {
                 return;
             }
             closed = true;
+            nl = netlink;
             netlink = null;
             thread = null;
+        }
+        if (nl != null) {
+            nl.closeWatches();   // event watches (RtWatch) started from this namespace's handle
         }
         resources.closedExplicitly = true;
         cleanable.clean();   // closes the socket, stops the thread, closes the fd (once)

@@ -18,11 +18,31 @@ public class NetlinkBatchException extends NetlinkException {
     private final List<Integer> unconfirmedIndices;
     private final List<Integer> notSentIndices;
     private final NetlinkException receiveFailure;
+    private final List<Integer> attributeOffsets;
 
     /** The failures (non-empty, in request order), their zero-based positions in the batch, and the batch size. */
     public NetlinkBatchException(List<NetlinkException> failures, List<Integer> failedIndices, int batchSize) {
+        this(failures, failedIndices, batchSize, null, false);
+    }
+
+    /**
+     * As {@link #NetlinkBatchException(List, List, int)}, with the kernel's pointer at the offending attribute of
+     * each failed request ({@code NLMSGERR_ATTR_OFFS}: its offset from the start of that request's
+     * {@code nlmsghdr}, or -1 where the kernel gave none), parallel to the failures.
+     */
+    public NetlinkBatchException(List<NetlinkException> failures, List<Integer> failedIndices, int batchSize,
+                                 List<Integer> attributeOffsets) {
+        this(failures, failedIndices, batchSize, java.util.Objects.requireNonNull(attributeOffsets, "attributeOffsets == null"),
+                true);
+    }
+
+    private NetlinkBatchException(List<NetlinkException> failures, List<Integer> failedIndices, int batchSize,
+                                  List<Integer> attributeOffsets, boolean withOffsets) {
         super(summary(failures, failedIndices, batchSize), "batch", null, failures.get(0).errno(),
                 failures.get(0).extAck(), failures.get(0), true);
+        if (withOffsets && attributeOffsets.size() != failures.size()) {
+            throw new IllegalArgumentException(attributeOffsets.size() + " offsets for " + failures.size() + " failures");
+        }
         this.failures = List.copyOf(failures);
         this.failedIndices = List.copyOf(failedIndices);
         this.batchSize = batchSize;
@@ -36,6 +56,7 @@ public class NetlinkBatchException extends NetlinkException {
         this.unconfirmedIndices = List.of();
         this.notSentIndices = List.of();
         this.receiveFailure = null;
+        this.attributeOffsets = withOffsets ? List.copyOf(attributeOffsets) : null;
         for (int i = 1; i < failures.size(); i++) {
             addSuppressed(failures.get(i));
         }
@@ -58,9 +79,21 @@ public class NetlinkBatchException extends NetlinkException {
         this.unconfirmedIndices = List.copyOf(unconfirmed);
         this.notSentIndices = List.copyOf(notSent);
         this.receiveFailure = cause;
+        this.attributeOffsets = null;
         for (NetlinkException f : failures) {
             addSuppressed(f);
         }
+    }
+
+    /**
+     * Where the kernel pointed in each failed request ({@code NLMSGERR_ATTR_OFFS}, from the start of its
+     * {@code nlmsghdr}; -1 where it did not), parallel to {@link #failures()}; all -1 when not recorded.
+     */
+    public List<Integer> attributeOffsets() {
+        if (attributeOffsets == null) {
+            return java.util.Collections.nCopies(failures.size(), -1);
+        }
+        return attributeOffsets;
     }
 
     /** Zero-based positions of the requests the kernel acknowledged as applied. */

@@ -139,7 +139,10 @@ public final class NetlinkSocket implements AutoCloseable {
             if (setInt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUFFORCE, 4 * SOCKBUF_SIZE) != 0) {
                 setInt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUF, SOCKBUF_SIZE);
             }
-            setInt(fd, LibC.SOL_SOCKET, LibC.SO_SNDBUF, SOCKBUF_SIZE);
+            // A netfilter batch must travel in ONE datagram, which the kernel refuses beyond the send buffer.
+            if (setInt(fd, LibC.SOL_SOCKET, LibC.SO_SNDBUFFORCE, 4 * SOCKBUF_SIZE) != 0) {
+                setInt(fd, LibC.SOL_SOCKET, LibC.SO_SNDBUF, SOCKBUF_SIZE);
+            }
             if (setInt(fd, SOL_NETLINK, NETLINK_EXT_ACK, 1) != 0) {
                 LOG.debug("NETLINK_EXT_ACK not supported: errno {}", LibC.errno());
             }
@@ -575,6 +578,111 @@ public final class NetlinkSocket implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Sends {@code count} complete messages, already written to {@code messages} (message {@code i} starts at
+     * {@code offsets[i]}), in ONE {@code sendmsg}, numbering them with consecutive sequence numbers; then waits
+     * until every message flagged {@code NLM_F_ACK} is answered, or until the kernel answers a message that was
+     * not flagged (it refused the datagram as a whole). This is the transport of an nfnetlink batch
+     * ({@code NFNL_MSG_BATCH_BEGIN}, requests, {@code NFNL_MSG_BATCH_END}), which the kernel applies as one
+     * transaction only when it arrives in one datagram, and which it acknowledges only after commit or abort.
+     * Unlike {@link #batch()}, nothing is split into several datagrams.
+     *
+     * @param operations what each message attempts, for error messages (parallel to offsets)
+     * @param targets the object of each message, for error messages (entries may be null)
+     * @throws NetlinkBatchException listing every message the kernel answered with an error, by index
+     * @throws NetlinkException if the datagram cannot be sent (e.g. {@code EMSGSIZE} beyond the send buffer)
+     */
+    public void executeDatagram(NlMsgWriter messages, int[] offsets, String[] operations, String[] targets, int count) {
+        Objects.requireNonNull(messages, "messages == null");
+        if (count <= 0 || offsets.length < count || operations.length < count || targets.length < count) {
+            throw new IllegalArgumentException("count " + count + " does not fit offsets/operations/targets");
+        }
+        lock.lock();
+        try {
+            checkOpen();
+            drainAbandonedDump();
+            int base = seq;
+            seq += count;
+            if (seq <= 0) {
+                seq = 1;
+            }
+            ByteBuffer b = messages.rawBuffer();
+            boolean[] wantsAck = new boolean[count];
+            int pending = 0;
+            for (int i = 0; i < count; i++) {
+                messages.patchSeq(offsets[i], base + i);
+                wantsAck[i] = (b.getShort(offsets[i] + 6) & NLM_F_ACK) != 0;
+                if (wantsAck[i]) {
+                    pending++;
+                }
+            }
+            sendFrom(messages, 0, messages.length(), operations[0], targets[0]);
+            List<NetlinkException> failures = new ArrayList<>();
+            List<Integer> failedIndices = new ArrayList<>();
+            List<Integer> offs = new ArrayList<>();
+            boolean[] answered = new boolean[count];
+            boolean refused = false;
+            while (pending > 0 && !refused) {
+                int n = receive(operations[0], targets[0]);
+                reader.reset(rxBuf, 0, n);
+                while (reader.next()) {
+                    int idx = reader.seq() - base;
+                    if (idx < 0 || idx >= count || reader.type() != NLMSG_ERROR) {
+                        if (idx < 0 || idx >= count) {
+                            skipStale(base);
+                        }
+                        continue;
+                    }
+                    int err = reader.errorCode();
+                    if (err != 0) {
+                        failures.add(failure(operations[idx], targets[idx], -err, reader.extAckMessage()));
+                        failedIndices.add(idx);
+                        offs.add(badAttributeOffset());
+                        if (!wantsAck[idx]) {
+                            refused = true;
+                        }
+                    }
+                    if (wantsAck[idx] && !answered[idx]) {
+                        answered[idx] = true;
+                        pending--;
+                    }
+                }
+            }
+            if (!failures.isEmpty()) {
+                Integer[] order = new Integer[failures.size()];
+                for (int i = 0; i < order.length; i++) {
+                    order[i] = i;
+                }
+                java.util.Arrays.sort(order, (x, y) -> Integer.compare(failedIndices.get(x), failedIndices.get(y)));
+                List<NetlinkException> f = new ArrayList<>();
+                List<Integer> fi = new ArrayList<>();
+                List<Integer> fo = new ArrayList<>();
+                for (int i : order) {
+                    f.add(failures.get(i));
+                    fi.add(failedIndices.get(i));
+                    fo.add(offs.get(i));
+                }
+                throw new NetlinkBatchException(f, fi, count, fo);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The {@code NLMSGERR_ATTR_OFFS} of the error message under the reader, or -1. */
+    private int badAttributeOffset() {
+        try {
+            io.netkit.netlink.codec.NlAttrReader tlvs = reader.extAckAttributes();
+            if (tlvs != null && tlvs.seek(io.netkit.netlink.codec.NetlinkConstants.NLMSGERR_ATTR_OFFS)
+                    && tlvs.payloadLength() >= 4) {
+                return tlvs.u32();
+            }
+        } catch (MalformedMessageException e) {
+            LOG.debug("unreadable extended ack: {}", e.getMessage());
+        }
+        return -1;
     }
 
     /**

@@ -52,6 +52,15 @@ public final class Routes {
     }
 
     /**
+     * Watches this namespace's routes: a snapshot, then every change as an {@link RtEvent.RouteEvent}, with a
+     * {@link RtEvent.Resynced} after an overrun. Shorthand for {@code watch(WatchSpec.of(RtTopic.ROUTES), listener)};
+     * see {@link RtNetlink#watch(WatchSpec, RtListener)}. Equivalent to: {@code ip monitor route}.
+     */
+    public RtWatch watch(RtListener listener) {
+        return rt.watch(WatchSpec.of(RtTopic.ROUTES), listener);
+    }
+
+    /**
      * Adds a route. Equivalent to: {@code ip route add DEST [via GW] [dev DEV] [table T] [metric M] [src S]}.
      *
      * @throws NetlinkException with {@code EEXIST} if the same route exists, {@code ENETUNREACH} if the gateway

@@ -23,6 +23,7 @@ public final class RtNetlink implements AutoCloseable {
     private final Addresses addresses = new Addresses(this);
     private final Routes routes = new Routes(this);
     private final Neighbors neighbors = new Neighbors(this);
+    private final java.util.Set<RtWatch> watches = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final boolean shared;
 
@@ -77,14 +78,73 @@ public final class RtNetlink implements AutoCloseable {
     }
 
     /**
+     * Decodes every rtnetlink message in {@code buffer} (from its position to its limit: one reply, a whole dump
+     * buffer or an event datagram, in native byte order) into its typed value, in order. Messages netkit has no
+     * value for come back as {@link RtMessage.Other}. The buffer's position is not changed.
+     *
+     * <p>What {@code ip monitor} does with each message it reads, as a Java call.
+     *
+     * @throws io.netkit.netlink.codec.MalformedMessageException if a message or attribute is malformed (the only
+     *     exception malformed input can cause; nothing is returned for a buffer that holds one)
+     */
+    public static java.util.List<RtMessage> decode(java.nio.ByteBuffer buffer) {
+        return RtMessages.decodeAll(buffer);
+    }
+
+    /**
+     * Decodes the one message {@code message} is positioned on (e.g. inside a {@link NetlinkSocket#dump} callback).
+     *
+     * @throws io.netkit.netlink.codec.MalformedMessageException if it is malformed
+     */
+    public static RtMessage decode(io.netkit.netlink.codec.NlMsgReader message) {
+        java.util.Objects.requireNonNull(message, "message == null");
+        return RtMessages.decode(message);
+    }
+
+    /**
+     * Starts watching kernel notifications of this handle's namespace: {@code ip monitor} for the topics of
+     * {@code spec}. Returns once the starting state was read; events then arrive on the watch's own thread. See
+     * {@link RtWatch} for ordering, the consistent start and overrun handling.
+     *
+     * <pre>{@code
+     * try (RtWatch w = ns.netlink().watch(WatchSpec.of(RtTopic.LINKS, RtTopic.ROUTES), e -> System.out.println(e))) {
+     *     ...                                  // Snapshot[...], LinkEvent[change=NEW, link=Link[... name=veth1 ...]], ...
+     * }
+     * }</pre>
+     *
+     * <p>Equivalent to: {@code ip -n NS monitor link route} (after {@code ip -n NS link show; ip -n NS route show table all}).
+     *
+     * @throws NetlinkException if the socket cannot join the groups or the first dump fails
+     */
+    public RtWatch watch(WatchSpec spec, RtListener listener) {
+        return RtWatch.start(this, spec, listener);
+    }
+
+    /** Closes every watch started from this handle (they would otherwise outlive its namespace handle). */
+    void closeWatches() {
+        for (RtWatch w : java.util.List.copyOf(watches)) {
+            w.close();
+        }
+    }
+
+    void register(RtWatch w) {
+        watches.add(w);
+    }
+
+    void unregister(RtWatch w) {
+        watches.remove(w);
+    }
+
+    /**
      * Closes the socket of a handle the caller owns ({@link #open()}); idempotent. On the shared handle of a
      * namespace ({@link NetNamespace#netlink()}) it does nothing: that handle belongs to the namespace handle and
      * is closed with it, so {@code try (var rt = ns.netlink()) { ... }} cannot break later {@code ns.netlink()}
-     * calls.
+     * calls. Closing an owned handle also closes the watches started from it.
      */
     @Override
     public void close() {
         if (!shared) {
+            closeWatches();
             socket.close();
         }
     }
@@ -94,8 +154,9 @@ public final class RtNetlink implements AutoCloseable {
         return shared;
     }
 
-    /** Closes the socket whoever owns it: for the namespace handle that owns a shared one. */
+    /** Closes the socket and the watches whoever owns them: for the namespace handle that owns a shared one. */
     void closeOwned() {
+        closeWatches();
         socket.close();
     }
 }

@@ -3,7 +3,12 @@ package io.netkit.netlink;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.netkit.netlink.codec.MalformedMessageException;
+import io.netkit.netlink.codec.NlMsgReader;
 import io.netkit.netlink.codec.NlMsgWriter;
+import io.netkit.netlink.codec.RtnetlinkConstants;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -81,5 +86,37 @@ class HardeningTest {
         assertThat(NetlinkSocket.timevalMicros(Duration.ofNanos(1001))).isEqualTo(2);
         assertThat(NetlinkSocket.timevalMicros(Duration.ofSeconds(30))).isEqualTo(30_000_000);
         assertThat(NetlinkSocket.timevalMicros(Duration.ofSeconds(Long.MAX_VALUE))).isPositive();
+    }
+
+    @Test
+    void multipathDecodesItsHopsAndRefusesBadHopLengths() {
+        NlMsgWriter w = new NlMsgWriter();
+        w.beginMessage(RtnetlinkConstants.RTM_NEWROUTE, 0, 1, 0);
+        w.rtMsg(2, 24, 0, 0, 254, 3, 0, 1, 0);
+        w.attrBytes(RtnetlinkConstants.RTA_DST, new byte[] {10, 9, 0, 0});
+        w.attrU32(RtnetlinkConstants.RTA_PRIORITY, -1);
+        w.beginNested(RtnetlinkConstants.RTA_MULTIPATH);
+        w.beginNextHop(0, 1, 3).attrBytes(RtnetlinkConstants.RTA_GATEWAY, new byte[] {10, 1, 0, 2}).endNested();
+        w.beginNextHop(4, 0, 4).endNested();
+        w.endNested();
+        w.endMessage();
+        byte[] msg = w.toByteArray();
+        Route r = Routes.decode(reader(msg));
+        assertThat(r.nextHops()).containsExactly(new NextHop(IpAddresses.parse("10.1.0.2"), 3, 2, 0),
+                new NextHop(null, 4, 1, 4));
+        assertThat(r.gateway()).isNull();
+        assertThat(r.metric()).isEqualTo(4294967295L);
+        // the first hop's rtnh_len (at 16 + 12 + 8 + 8 + 4 = 48) made longer than the attribute
+        ByteBuffer.wrap(msg).order(ByteOrder.nativeOrder()).putShort(48, (short) 200);
+        assertThatThrownBy(() -> Routes.decode(reader(msg))).isInstanceOf(MalformedMessageException.class)
+                .hasMessageContaining("rtnexthop length 200");
+        ByteBuffer.wrap(msg).order(ByteOrder.nativeOrder()).putShort(48, (short) 3);
+        assertThatThrownBy(() -> Routes.decode(reader(msg))).isInstanceOf(MalformedMessageException.class);
+    }
+
+    private static NlMsgReader reader(byte[] b) {
+        NlMsgReader r = new NlMsgReader(ByteBuffer.wrap(b).order(ByteOrder.nativeOrder()));
+        assertThat(r.next()).isTrue();
+        return r;
     }
 }

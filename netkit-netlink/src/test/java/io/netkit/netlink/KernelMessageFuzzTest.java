@@ -17,10 +17,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import io.netkit.testing.Privileged;
 import io.netkit.testing.TestNamespaces;
@@ -45,15 +41,14 @@ class KernelMessageFuzzTest {
     void corruptedKernelMessagesOnlyEverFailWithMalformedMessageException() throws Exception {
         List<byte[]> seeds = captureSeeds();
         assertThat(seeds.size()).isGreaterThan(20);
-        ExecutorService ex = Executors.newSingleThreadExecutor();
-        try {
-            Future<long[]> f = ex.submit(() -> fuzz(seeds, 60_000));
-            long[] r = f.get(60, TimeUnit.SECONDS);   // a hang is a failure, not a stuck build
-            assertThat(r[0]).as("decoded").isPositive();
-            assertThat(r[1]).as("malformed").isPositive();
-        } finally {
-            ex.shutdownNow();
-        }
+        // each input under the watchdog of io.netkit.testing.Fuzz: a hang fails with the input, never blocks the build
+        long[] decoded = {0};
+        io.netkit.testing.Fuzz.Result r = io.netkit.testing.Fuzz.run("live kernel messages", 60_000, 0x5eed,
+                rnd -> mutate(seeds, rnd), b -> {
+                    decoded[0] += decodeAll(b);
+                }, e -> e instanceof MalformedMessageException);
+        assertThat(decoded[0]).as("decoded").isPositive();
+        assertThat(r.rejected()).as("malformed").isPositive();
     }
 
     @Test
@@ -106,58 +101,66 @@ class KernelMessageFuzzTest {
         return seeds;
     }
 
-    private static long[] fuzz(List<byte[]> seeds, int rounds) {
-        SplittableRandom rnd = new SplittableRandom(0x5eed);
+    private static byte[] mutate(List<byte[]> seeds, SplittableRandom rnd) {
+        byte[] b = seeds.get(rnd.nextInt(seeds.size())).clone();
+        switch (rnd.nextInt(6)) {
+            case 0 -> {                                    // flip a few bytes after the header
+                for (int k = rnd.nextInt(1, 6); k > 0; k--) {
+                    b[16 + rnd.nextInt(b.length - 16)] ^= (byte) rnd.nextInt(1, 256);
+                }
+            }
+            case 1 -> {                                    // a 16-bit field (nla_len/type) rewritten
+                int p = 16 + (rnd.nextInt(b.length - 17) & ~1);
+                int v = rnd.nextInt(4) == 0 ? 0 : rnd.nextInt(0, 0x10000);
+                b[p] = (byte) v;
+                b[p + 1] = (byte) (v >>> 8);
+            }
+            case 2 -> b = Arrays.copyOf(b, rnd.nextInt(16, b.length + 1));          // truncated
+            case 3 -> {                                    // nlmsg_len lies (shorter or huge)
+                int len = rnd.nextBoolean() ? rnd.nextInt(0, b.length + 64) : rnd.nextInt();
+                ByteBuffer.wrap(b).order(ByteOrder.nativeOrder()).putInt(0, len);
+            }
+            case 4 -> {                                    // family byte / prefix length corrupted
+                b[16] = (byte) rnd.nextInt(256);
+                b[17] = (byte) rnd.nextInt(256);
+            }
+            default -> { }                                 // valid
+        }
+        // fix nlmsg_len to the (possibly truncated) size half the time, so decoders see the damage
+        if (rnd.nextBoolean()) {
+            ByteBuffer.wrap(b).order(ByteOrder.nativeOrder()).putInt(0, b.length);
+        }
+        return b;
+    }
+
+    /** Every public decoder over the input; only MalformedMessageException may escape. */
+    private static long decodeAll(byte[] b) {
+        ByteBuffer buf = ByteBuffer.allocateDirect(b.length).order(ByteOrder.nativeOrder());
+        buf.put(b).flip();
         long decoded = 0;
-        long malformed = 0;
-        for (int round = 0; round < rounds; round++) {
-            byte[] b = seeds.get(rnd.nextInt(seeds.size())).clone();
-            switch (rnd.nextInt(6)) {
-                case 0 -> {                                    // flip a few bytes after the header
-                    for (int k = rnd.nextInt(1, 6); k > 0; k--) {
-                        b[16 + rnd.nextInt(b.length - 16)] ^= (byte) rnd.nextInt(1, 256);
-                    }
+        MalformedMessageException malformed = null;
+        for (Function<NlMsgReader, ?> d : DECODERS) {
+            try {
+                NlMsgReader r = new NlMsgReader(buf);
+                while (r.next()) {
+                    d.apply(r);
+                    decoded++;
+                    walk(r);
                 }
-                case 1 -> {                                    // a 16-bit field (nla_len/type) rewritten
-                    int p = 16 + (rnd.nextInt(b.length - 17) & ~1);
-                    int v = rnd.nextInt(4) == 0 ? 0 : rnd.nextInt(0, 0x10000);
-                    b[p] = (byte) v;
-                    b[p + 1] = (byte) (v >>> 8);
-                }
-                case 2 -> b = Arrays.copyOf(b, rnd.nextInt(16, b.length + 1));          // truncated
-                case 3 -> {                                    // nlmsg_len lies (shorter or huge)
-                    int len = rnd.nextBoolean() ? rnd.nextInt(0, b.length + 64) : rnd.nextInt();
-                    ByteBuffer.wrap(b).order(ByteOrder.nativeOrder()).putInt(0, len);
-                }
-                case 4 -> {                                    // family byte / prefix length corrupted
-                    b[16] = (byte) rnd.nextInt(256);
-                    b[17] = (byte) rnd.nextInt(256);
-                }
-                default -> { }                                 // valid
-            }
-            // fix nlmsg_len to the (possibly truncated) size half the time, so decoders see the damage
-            if (rnd.nextBoolean()) {
-                ByteBuffer.wrap(b).order(ByteOrder.nativeOrder()).putInt(0, b.length);
-            }
-            ByteBuffer buf = ByteBuffer.allocateDirect(b.length).order(ByteOrder.nativeOrder());
-            buf.put(b).flip();
-            for (Function<NlMsgReader, ?> d : DECODERS) {
-                try {
-                    NlMsgReader r = new NlMsgReader(buf);
-                    while (r.next()) {
-                        d.apply(r);
-                        decoded++;
-                        walk(r);
-                    }
-                } catch (MalformedMessageException e) {
-                    malformed++;
-                    assertThat(e.offset()).isBetween(0, b.length);
-                } catch (RuntimeException | Error e) {
-                    throw new AssertionError("unexpected " + e + " for input " + Arrays.toString(b), e);
-                }
+            } catch (MalformedMessageException e) {
+                assertThat(e.offset()).isBetween(0, b.length);
+                malformed = e;
             }
         }
-        return new long[] {decoded, malformed};
+        try {
+            RtNetlink.decode(buf);
+        } catch (MalformedMessageException e) {
+            malformed = e;
+        }
+        if (malformed != null && decoded == 0) {
+            throw malformed;
+        }
+        return decoded;
     }
 
     private static void walk(NlMsgReader r) {

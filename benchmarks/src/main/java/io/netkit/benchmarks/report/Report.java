@@ -189,7 +189,21 @@ public final class Report {
                     "ApplyBenchmark.restoreNoflush1000", 1, "netkit runs `iptables-save` + `iptables-restore`"),
             new Row("re-apply 1000 firewall rules (owned chain rewritten whole)", "ApplyBenchmark.netkitReapply1000", 1,
                     "`iptables-restore --noflush` from a shell", "ApplyBenchmark.restoreReapply1000", 1,
-                    "same payload"));
+                    "same payload"),
+            new Row("native nftables: a masquerading network's firewall (table, 4 chains, 6 rules), one transaction",
+                    "TransactionBenchmark.netkitFirewall", 1, "`nft -f` of the same ruleset",
+                    "TransactionBenchmark.nftFirewall", 1, "yardstick includes `ip netns exec`"),
+            new Row("native nftables: a masquerading network's firewall (table, 4 chains, 6 rules), one transaction",
+                    "TransactionBenchmark.netkitFirewall", 1, "`iptables-restore --noflush` of the iptables equivalent",
+                    "TransactionBenchmark.restoreFirewall", 1, "yardstick includes `ip netns exec`"),
+            new Row("native nftables: publish one more port (one element of the DNAT map), one transaction",
+                    "TransactionBenchmark.netkitPublish", 1, "`nft add element`", "TransactionBenchmark.nftPublish", 1,
+                    "yardstick includes `ip netns exec`"),
+            new Row("native nftables: publish one more port (one element of the DNAT map), one transaction",
+                    "TransactionBenchmark.netkitPublish", 1, "`iptables-restore --noflush` of one DNAT rule",
+                    "TransactionBenchmark.restorePublish", 1, "yardstick includes `ip netns exec`"),
+            new Row("native nftables: 1000 rules in one transaction", "TransactionBenchmark.netkit1000", 1,
+                    "`nft -f` of the same rules", "TransactionBenchmark.nft1000", 1, ""));
 
     // ---------------------------------------------------------------------------------------------------------
     // Rendering

@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
  * <p>For network {@code br0} with subnet {@code 172.16.0.0/24} the owner {@code br0@ID} holds:
  * <pre>
  * *filter
+ * -N NETKIT-USER                                                                      # once per host; never flushed
+ * -A NETKIT-FWD-xxxxxxxx -j NETKIT-USER                                               # the administrator's rules first
  * -A NETKIT-FWD-xxxxxxxx -i br0 -o br0 -j ACCEPT                                      # bridged traffic (br_netfilter)
  * -A NETKIT-FWD-xxxxxxxx -i br0 ! -o br0 -j ACCEPT                                    # masquerade only
  * -A NETKIT-FWD-xxxxxxxx -o br0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT  # masquerade only
@@ -48,6 +50,9 @@ public final class Firewall {
         t.setDaemon(true);
         return t;
     });
+
+    /** Host namespace inodes where this process saw the admin chain made (applyNew falls back to apply if gone). */
+    private static final java.util.Set<Long> ADMIN_CHAIN_SEEN = ConcurrentHashMap.newKeySet();
 
     private Firewall() {}
 
@@ -85,7 +90,7 @@ public final class Firewall {
 
     /** The rules of one network without published ports. */
     public static OwnedRules rules(String bridge, String id, IpPrefix subnet, boolean masquerade) {
-        return rules(bridge, id, subnet, masquerade, List.of());
+        return rules(bridge, id, subnet, masquerade, null, List.of());
     }
 
     /**
@@ -93,34 +98,50 @@ public final class Firewall {
      * {@link io.netkit.iptables.ContainerNetworkRules} ({@code docker run -p}):
      * <pre>
      * *nat
-     * -A NETKIT-POST-xxxxxxxx -s C/32 -d C/32 -p tcp --dport CP -j MASQUERADE                 # hairpin
-     * -A NETKIT-DNAT-xxxxxxxx ! -i br0 -p tcp --dport HP -j DNAT --to-destination C:CP
+     * -A NETKIT-POST-xxxxxxxx -s SUBNET -d C/32 -p tcp --dport CP -m conntrack --ctstate DNAT -j MASQUERADE  # hairpin
+     * -A NETKIT-DNAT-xxxxxxxx -p tcp --dport HP -j DNAT --to-destination C:CP
      * -I PREROUTING 1 -m addrtype --dst-type LOCAL -j NETKIT-DNAT-xxxxxxxx
      * -I OUTPUT 1 ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j NETKIT-DNAT-xxxxxxxx
      * *filter
-     * -A NETKIT-FWD-xxxxxxxx -d C/32 ! -i br0 -o br0 -p tcp --dport CP -j ACCEPT
+     * -A NETKIT-FWD-xxxxxxxx -d C/32 -o br0 -p tcp --dport CP -j ACCEPT
      * -A NETKIT-FWD-xxxxxxxx -i br0 ! -o br0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT   # without masquerade
      * </pre>
      */
     public static OwnedRules rules(String bridge, String id, IpPrefix subnet, boolean masquerade, List<Published> published) {
-        return rules(bridge, id, subnet, masquerade, masquerade, published);
+        return rules(bridge, id, subnet, masquerade, null, published);
     }
 
     /**
-     * As {@link #rules(String, String, IpPrefix, boolean, List)} for either family (the subnet's): {@code forward}
-     * installs the outbound and reply accepts, {@code nat} the MASQUERADE rule. An IPv6 network's rules are the same
-     * layout through ip6tables ({@code /128} hosts, {@code ::1} instead of {@code 127.0.0.0/8}); a global IPv6 subnet
+     * As {@link #rules(String, String, IpPrefix, boolean, List)}; with {@code masqueradeExcept} (an overlay's cluster
+     * CIDR, or null) the masquerade rule leaves traffic to those destinations alone:
+     * {@code -A NETKIT-POST-xxxxxxxx -s 10.244.1.0/24 ! -d 10.244.0.0/16 ! -o br0 -j MASQUERADE}.
+     */
+    public static OwnedRules rules(String bridge, String id, IpPrefix subnet, boolean masquerade, IpPrefix masqueradeExcept,
+                                   List<Published> published) {
+        return rules(bridge, id, subnet, masquerade, masquerade, masqueradeExcept, published);
+    }
+
+    /**
+     * The rules of either family (the subnet's): {@code forward} installs the outbound and reply accepts, {@code nat}
+     * the MASQUERADE rule. An IPv6 network's rules are the same layout through ip6tables ({@code /128} hosts,
+     * {@code ::1} instead of {@code 127.0.0.0/8}, the administrator's chain in ip6tables too); a global IPv6 subnet
      * can be forwarded without NAT66.
      */
     public static OwnedRules rules(String bridge, String id, IpPrefix subnet, boolean forward, boolean nat,
-                                   List<Published> published) {
+                                   IpPrefix masqueradeExcept, List<Published> published) {
         boolean v4 = subnet.isIpv4();
         String host = v4 ? "/32" : "/128";
         boolean masquerade = forward;
         boolean postHooked = false;
+        IpPrefix except = masqueradeExcept != null && masqueradeExcept.isIpv4() == v4 ? masqueradeExcept : null;
         Owner owner = owner(bridge, id);
         String fwd = owner.chain("FWD");
         OwnedRules.Builder b = OwnedRules.builder(owner).family(v4 ? Family.IPV4 : Family.IPV6)
+                // The administrator's chain (Docker's DOCKER-USER): created when absent, never flushed or deleted by
+                // netkit, evaluated before any accept of any network, so a DROP there wins.
+                .sharedChain(Table.FILTER, ContainerNetworkRules.ADMIN_CHAIN)
+                .rule(Table.FILTER, Rule.builder(fwd).comment("admin first")
+                        .target(Target.jump(ContainerNetworkRules.ADMIN_CHAIN)).build())
                 .rule(Table.FILTER, Rule.builder(fwd).inInterface(bridge).outInterface(bridge)
                         .comment("bridged").target(Target.ACCEPT).build());
         if (masquerade) {
@@ -131,9 +152,7 @@ public final class Firewall {
                             .ctstate(ConntrackState.RELATED, ConntrackState.ESTABLISHED)
                             .comment("replies").target(Target.ACCEPT).build());
             if (nat) {
-                b.rule(Table.NAT, Rule.builder(post).source(subnet.toString()).notOutInterface(bridge)
-                        .comment("masquerade").target(Target.masquerade()).build());
-                b.hook(Table.NAT, "POSTROUTING", post);
+                b.rule(Table.NAT, masqueradeRule(post, subnet, except, bridge)).hook(Table.NAT, "POSTROUTING", post);
                 postHooked = true;
             }
         }
@@ -141,12 +160,15 @@ public final class Firewall {
             String post = owner.chain(ContainerNetworkRules.POSTROUTING_TAG);
             String dnat = owner.chain(ContainerNetworkRules.DNAT_TAG);
             for (Published p : published) {
-                b.rule(Table.NAT, Rule.builder(post).source(p.container() + host).destination(p.container() + host)
-                        .protocol(p.protocol()).destinationPort(p.containerPort())
+                // Hairpin: a container of the network reaching a published port through a host address (itself or a
+                // neighbour) gets the bridge's address as source, so the answer comes back through the host.
+                b.rule(Table.NAT, Rule.builder(post).source(subnet.toString()).destination(p.container() + host)
+                        .protocol(p.protocol()).destinationPort(p.containerPort()).ctstate(ConntrackState.DNAT)
                         .comment("hairpin").target(Target.masquerade()).build());
-                b.rule(Table.NAT, Rule.builder(dnat).notInInterface(bridge).protocol(p.protocol()).destinationPort(p.hostPort())
+                // No "! -i BRIDGE": the DNAT applies to the network's own containers too (hairpin).
+                b.rule(Table.NAT, Rule.builder(dnat).protocol(p.protocol()).destinationPort(p.hostPort())
                         .comment("publish").target(Target.dnat(p.container(), p.containerPort())).build());
-                b.rule(Table.FILTER, Rule.builder(fwd).destination(p.container() + host).notInInterface(bridge)
+                b.rule(Table.FILTER, Rule.builder(fwd).destination(p.container() + host)
                         .outInterface(bridge).protocol(p.protocol()).destinationPort(p.containerPort())
                         .comment("publish").target(Target.ACCEPT).build());
             }
@@ -169,31 +191,35 @@ public final class Firewall {
         return b.build();
     }
 
+    private static Rule masqueradeRule(String chain, IpPrefix subnet, IpPrefix except, String bridge) {
+        Rule.Builder r = Rule.builder(chain).source(subnet.toString());
+        if (except != null) {
+            r.notDestination(except.toString());
+        }
+        return r.notOutInterface(bridge).comment("masquerade").target(Target.masquerade()).build();
+    }
+
     /**
      * Installs the network's rules in the host namespace. Without masquerade and without iptables installed, there
      * is nothing netkit must have: a warning is logged and bridged traffic depends on the host's FORWARD policy.
      */
-    public static void install(NetNamespace host, String bridge, String id, IpPrefix subnet, boolean masquerade) {
+    public static void install(NetNamespace host, String bridge, String id, IpPrefix subnet, boolean masquerade,
+                               IpPrefix masqueradeExcept) {
         if (!masquerade && Privileges.findProgram("iptables-restore") == null) {
             LOG.warn("network {}: iptables is not installed (Debian package 'iptables'); no FORWARD accept rule for "
                     + "bridged traffic, so a FORWARD policy of DROP would cut it", bridge);
             return;
         }
-        // The owner is new (id is fresh per created network), so applyNew needs one iptables-restore and no save.
-        iptables(host).applyNew(rules(bridge, id, subnet, masquerade));
-    }
-
-    /**
-     * Installs the IPv6 rules of a dual-stack network (ip6tables-restore): FORWARD accepts, with {@code forward} the
-     * outbound and reply accepts, with {@code nat} NAT66.
-     */
-    public static void install6(NetNamespace host, String bridge, String id, IpPrefix subnet6, boolean forward, boolean nat) {
-        if (!forward && !nat && Privileges.findProgram("ip6tables-restore") == null) {
-            LOG.warn("network {}: ip6tables is not installed (Debian package 'iptables'); no IPv6 FORWARD accept rule "
-                    + "for bridged traffic", bridge);
-            return;
+        // The owner is new (id is fresh per created network), so applyNew needs one iptables-restore and no save -
+        // once the shared admin chain is known to exist in this host namespace (applyNew does not create it).
+        Iptables ipt = iptables(host);
+        OwnedRules rules = rules(bridge, id, subnet, masquerade, masqueradeExcept, List.of());
+        if (ADMIN_CHAIN_SEEN.contains(host.inode())) {
+            ipt.applyNew(rules);
+        } else {
+            ipt.apply(rules);
+            ADMIN_CHAIN_SEEN.add(host.inode());
         }
-        iptables(host, Family.IPV6).applyNew(rules(bridge, id, subnet6, forward, nat, List.of()));
     }
 
     /**
@@ -206,12 +232,18 @@ public final class Firewall {
         iptables(host, rules.family()).apply(rules);
     }
 
-    /** Removes every rule and chain of the network's owner from the host namespace (nothing if iptables is absent). */
-    public static void remove(NetNamespace host, String bridge, String id) {
-        if (Privileges.findProgram("iptables-restore") == null) {
+    /**
+     * Installs the IPv6 rules of a dual-stack network (ip6tables-save + ip6tables-restore, which also creates the
+     * administrator's chain in ip6tables when absent): FORWARD accepts, with {@code forward} the outbound and reply
+     * accepts, with {@code nat} NAT66.
+     */
+    public static void install6(NetNamespace host, String bridge, String id, IpPrefix subnet6, boolean forward, boolean nat) {
+        if (!forward && !nat && Privileges.findProgram("ip6tables-restore") == null) {
+            LOG.warn("network {}: ip6tables is not installed (Debian package 'iptables'); no IPv6 FORWARD accept rule "
+                    + "for bridged traffic", bridge);
             return;
         }
-        iptables(host).remove(owner(bridge, id));
+        iptables(host, Family.IPV6).apply(rules(bridge, id, subnet6, forward, nat, null, List.of()));
     }
 
     /** Removes every IPv6 rule and chain of the network's owner (nothing if ip6tables is absent). */
@@ -220,5 +252,36 @@ public final class Firewall {
             return;
         }
         iptables(host, Family.IPV6).remove(owner(bridge, id));
+    }
+
+    /**
+     * The network ids ({@code BRIDGE@ID} owners) that have netkit rules in the host namespace, with the owner ids;
+     * empty if iptables is absent.
+     */
+    public static java.util.Map<String, Owner> networkOwners(NetNamespace host) {
+        java.util.Map<String, Owner> out = new java.util.TreeMap<>();
+        if (Privileges.findProgram("iptables-restore") == null) {
+            return out;
+        }
+        for (Owner o : iptables(host).owners()) {
+            int at = o.id().lastIndexOf('@');
+            if (at > 0 && o.id().substring(at + 1).matches("[0-9a-f]{8}")) {
+                out.put(o.id(), o);
+            }
+        }
+        return out;
+    }
+
+    /** Removes every rule and chain of {@code owner} from the host namespace. */
+    public static void remove(NetNamespace host, Owner owner) {
+        iptables(host).remove(owner);
+    }
+
+    /** Removes every rule and chain of the network's owner from the host namespace (nothing if iptables is absent). */
+    public static void remove(NetNamespace host, String bridge, String id) {
+        if (Privileges.findProgram("iptables-restore") == null) {
+            return;
+        }
+        iptables(host).remove(owner(bridge, id));
     }
 }

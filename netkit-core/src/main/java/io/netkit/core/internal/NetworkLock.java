@@ -55,6 +55,13 @@ public final class NetworkLock {
         return LOCKS.computeIfAbsent(key, k -> new NetworkLock(k, directory().resolve(k + ".lock")));
     }
 
+    /** Whether this process holds the lock file named {@code fileName} open (its network is in use here). */
+    public static boolean heldHere(String fileName) {
+        String key = fileName.endsWith(".lock") ? fileName.substring(0, fileName.length() - 5)
+                : fileName.endsWith(".d") ? fileName.substring(0, fileName.length() - 2) : fileName;
+        return LOCKS.containsKey(key);
+    }
+
     public static Path directory() {
         return Path.of(System.getProperty("netkit.lockDirectory", "/run/netkit"));
     }

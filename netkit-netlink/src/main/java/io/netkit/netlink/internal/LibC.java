@@ -130,6 +130,24 @@ public final class LibC {
 
     public static native int close(int fd);
 
+    // Unix domain stream sockets (<sys/socket.h>, <sys/un.h>): the CNI daemon's listener (UnixListener).
+    public static final int AF_UNIX = 1;
+    public static final int SOCK_STREAM = 1;
+    /** {@code SO_PEERCRED} from {@code <asm-generic/socket.h>}: {@code struct ucred {pid_t pid; uid_t uid; gid_t gid;}}. */
+    public static final int SO_PEERCRED = 17;
+    public static final int SHUT_WR = 1;
+    public static final int SHUT_RDWR = 2;
+    /** {@code sizeof(struct sockaddr_un)}: a 2-byte family and a 108-byte path. */
+    public static final int SOCKADDR_UN_SIZE = 110;
+
+    public static native int listen(int fd, int backlog);
+
+    public static native int accept4(int fd, byte[] addr, int[] addrlen, int flags);
+
+    public static native int shutdown(int fd, int how);
+
+    public static native long read(int fd, byte[] buf, long count);
+
     public static native int setns(int fd, int nstype);
 
     public static native int unshare(int flags);

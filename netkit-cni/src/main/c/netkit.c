@@ -1,0 +1,172 @@
+/*
+ * netkit: the CNI plugin executable (type "netkit"), a thin client of the netkit CNI daemon.
+ *
+ * It forwards the CNI_* environment and stdin to the daemon's Unix socket and prints the daemon's answer with the
+ * daemon's exit code. The daemon identifies this process with SO_PEERCRED and acts in this process's network
+ * namespace. Wire format (netkit-cni's CniDaemon):
+ *   request:  "NKCNI1" NUL, then "KEY=VALUE" NUL for each CNI_* variable, then NUL, then stdin until EOF (SHUT_WR)
+ *   response: the exit code in decimal, "\n", then the plugin's stdout until EOF
+ *
+ * When no daemon answers, it runs the request in-process instead (slow path): exec java -jar netkit-cni.jar with
+ * stdin and the environment untouched. Environment: NETKIT_CNI_SOCKET (default /run/netkit/cni.sock),
+ * NETKIT_CNI_JAR (default: netkit-cni.jar beside this executable, then /usr/lib/netkit/netkit-cni.jar),
+ * NETKIT_JAVA (default: java on PATH, then /usr/bin/java).
+ *
+ * Built static by the Maven build (gcc -static): a CNI bin dir can hold it as is, on any Linux of the same
+ * architecture, without a JVM start per call.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define DEFAULT_SOCKET "/run/netkit/cni.sock"
+#define SYSTEM_JAR "/usr/lib/netkit/netkit-cni.jar"
+
+static int write_all(int fd, const void *buf, size_t len) {
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        p += n;
+        len -= (size_t) n;
+    }
+    return 0;
+}
+
+/* Prints a CNI error object (cniVersion 1.0.0 is understood by every libcni that reads errors) and exits 1. */
+static void fail(int code, const char *msg, const char *details) {
+    const char *cmd = getenv("CNI_COMMAND");
+    if (cmd != NULL && strcmp(cmd, "STATUS") == 0) code = 50;
+    printf("{\"cniVersion\":\"1.0.0\",\"code\":%d,\"msg\":\"%s\",\"details\":\"%s\"}\n", code, msg, details);
+    fflush(stdout);
+    exit(1);
+}
+
+static int file_exists(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Slow path: no daemon. Runs the request in this process's place with java -jar (stdin/env untouched). */
+static void run_in_process(const char *sock, int connect_errno) {
+    char jar[PATH_MAX + 32];
+    const char *env_jar = getenv("NETKIT_CNI_JAR");
+    jar[0] = 0;
+    if (env_jar != NULL && env_jar[0] != 0) {
+        snprintf(jar, sizeof jar, "%s", env_jar);
+    } else {
+        char self[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+        if (n > 0) {
+            self[n] = 0;
+            char *slash = strrchr(self, '/');
+            if (slash != NULL) {
+                *slash = 0;
+                snprintf(jar, sizeof jar, "%s/netkit-cni.jar", self);
+            }
+        }
+        if (jar[0] == 0 || !file_exists(jar)) snprintf(jar, sizeof jar, "%s", SYSTEM_JAR);
+    }
+    char details[PATH_MAX * 2 + 512];
+    if (!file_exists(jar)) {
+        snprintf(details, sizeof details,
+                 "no daemon at %s (%s) and no %s for the in-process fallback; start the daemon: "
+                 "java -jar /usr/lib/netkit/netkit-cni.jar daemon (or set NETKIT_CNI_JAR)",
+                 sock, strerror(connect_errno), jar);
+        fail(11, "netkit CNI daemon is not running", details);
+    }
+    const char *java = getenv("NETKIT_JAVA");
+    char *argv[] = {(char *) "java", (char *) "-XX:TieredStopAtLevel=1", (char *) "-XX:+UseSerialGC",
+                    (char *) "-Xshare:auto", (char *) "-jar", jar, NULL};
+    if (java != NULL && java[0] != 0) {
+        execv(java, argv);
+    } else {
+        execvp("java", argv);
+        execv("/usr/bin/java", argv);
+    }
+    snprintf(details, sizeof details,
+             "no daemon at %s and java could not be started (%s); install a JDK 17+ or start the daemon: "
+             "java -jar %s daemon", sock, strerror(errno), jar);
+    fail(11, "netkit CNI daemon is not running", details);
+}
+
+int main(void) {
+    const char *sock = getenv("NETKIT_CNI_SOCKET");
+    if (sock == NULL || sock[0] == 0) sock = DEFAULT_SOCKET;
+    struct sockaddr_un addr;
+    memset(&addr, 0, sizeof addr);
+    addr.sun_family = AF_UNIX;
+    if (strlen(sock) >= sizeof addr.sun_path) fail(4, "NETKIT_CNI_SOCKET is too long", "at most 107 bytes");
+    strcpy(addr.sun_path, sock);
+
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) fail(5, "cannot create a Unix socket", strerror(errno));
+    if (connect(fd, (struct sockaddr *) &addr, sizeof addr) < 0) {
+        int e = errno;
+        close(fd);
+        run_in_process(sock, e);
+    }
+
+    /* Request: magic, CNI_* environment, terminator, stdin. */
+    if (write_all(fd, "NKCNI1", 7) < 0) fail(5, "cannot write to the netkit daemon", strerror(errno));
+    for (char **e = environ; *e != NULL; e++) {
+        if (strncmp(*e, "CNI_", 4) == 0) {
+            if (write_all(fd, *e, strlen(*e) + 1) < 0) fail(5, "cannot write to the netkit daemon", strerror(errno));
+        }
+    }
+    if (write_all(fd, "", 1) < 0) fail(5, "cannot write to the netkit daemon", strerror(errno));
+    char buf[65536];
+    for (;;) {
+        ssize_t n = read(0, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            fail(5, "cannot read stdin", strerror(errno));
+        }
+        if (n == 0) break;
+        if (write_all(fd, buf, (size_t) n) < 0) fail(5, "cannot write to the netkit daemon", strerror(errno));
+    }
+    shutdown(fd, SHUT_WR);
+
+    /* Response: exit code line, then stdout. */
+    int code = -1;
+    int got_code = 0;
+    char line[16];
+    size_t line_len = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            fail(5, "cannot read the netkit daemon's answer", strerror(errno));
+        }
+        if (n == 0) break;
+        size_t off = 0;
+        while (!got_code && off < (size_t) n) {
+            char c = buf[off++];
+            if (c == '\n') {
+                line[line_len] = 0;
+                code = atoi(line);
+                got_code = 1;
+            } else if (line_len + 1 < sizeof line) {
+                line[line_len++] = c;
+            }
+        }
+        if (got_code && off < (size_t) n) {
+            if (write_all(1, buf + off, (size_t) n - off) < 0) return 1;
+        }
+    }
+    close(fd);
+    if (!got_code) fail(11, "the netkit daemon closed the connection without an answer", "see the daemon's log file");
+    return code;
+}

@@ -1,0 +1,177 @@
+package io.netkit.cni;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.netkit.core.Sandbox;
+import io.netkit.netlink.NetNamespace;
+import io.netkit.testing.Privileged;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Bad input through the real path (thin client, socket, daemon) from a sandbox host: each gets the spec's error code, a
+ * message an operator can act on, a non-zero exit code, and leaves nothing half-made. Also VERSION, and the slow path
+ * (no daemon: the client runs target/netkit-cni.jar in-process) and its message when even that is impossible.
+ */
+@Privileged
+class ErrorsTest {
+    static final String CONF = """
+            {"cniVersion": "1.0.0", "name": "errs", "type": "netkit", "bridge": "nkebr0", "isGateway": true,
+             "ipam": {"type": "host-local", "subnet": "10.78.0.0/30"}}
+            """;
+
+    @TempDir
+    static Path tmp;
+    static Sandbox sb;
+    static CniDaemon daemon;
+
+    @BeforeAll
+    static void start() {
+        sb = Sandbox.create("nkcnie");
+        daemon = CniDaemon.start(tmp.resolve("cni.sock"));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (daemon != null) {
+            daemon.close();
+        }
+        if (sb != null) {
+            sb.close();
+        }
+    }
+
+    static Proc.Result call(Map<String, String> env, String stdin) {
+        Map<String, String> e = new HashMap<>(env);
+        e.putIfAbsent("NETKIT_CNI_SOCKET", daemon.socket().toString());
+        e.putIfAbsent("NETKIT_CNI_LOG", tmp.resolve("plugin.log").toString());
+        return Proc.run(e, stdin, 60, List.of("ip", "netns", "exec", sb.hostNamespace().name().orElseThrow(),
+                Proc.client().toString()));
+    }
+
+    static Map<String, String> env(String cmd, String id, String netns) {
+        Map<String, String> e = new HashMap<>();
+        e.put("CNI_COMMAND", cmd);
+        e.put("CNI_CONTAINERID", id);
+        e.put("CNI_NETNS", netns);
+        e.put("CNI_IFNAME", "eth0");
+        e.put("CNI_PATH", "/usr/lib/cni");
+        return e;
+    }
+
+    static JsonObject error(Proc.Result r, int code) {
+        assertThat(r.exitCode()).as(r.stdout()).isNotZero();
+        JsonObject o = JsonParser.parseString(r.stdout()).getAsJsonObject();
+        assertThat(o.get("code").getAsInt()).as(r.stdout()).isEqualTo(code);
+        assertThat(o.get("msg").getAsString()).isNotBlank();
+        return o;
+    }
+
+    String hostLinks() {
+        return Proc.ok("ip", "-n", sb.hostNamespace().name().orElseThrow(), "-o", "link");
+    }
+
+    @Test
+    void malformedJsonIsCode6AndNamesThePosition() {
+        JsonObject o = error(call(env("ADD", "m1", "/run/netns/whatever"), "{\"cniVersion\": \"1.0.0\", \"name\": "), 6);
+        assertThat(o.get("msg").getAsString()).isEqualTo("failed to decode network configuration");
+        assertThat(o.get("details").getAsString()).contains("malformed JSON").contains("line 1");
+    }
+
+    @Test
+    void unknownCniVersionIsCode1AndListsTheSupportedOnes() {
+        JsonObject o = error(call(env("ADD", "v1", "/run/netns/whatever"), CONF.replace("1.0.0", "9.9.9")), 1);
+        assertThat(o.get("details").getAsString()).contains("\"9.9.9\"").contains("1.0.0").contains("1.1.0");
+    }
+
+    @Test
+    void missingEnvironmentIsCode4AndNamesTheVariable() {
+        Map<String, String> e = env("ADD", "e1", "/run/netns/x");
+        e.remove("CNI_CONTAINERID");
+        JsonObject o = error(call(e, CONF.replace("nkebr0", "nkebr9")), 4);
+        assertThat(o.get("msg").getAsString()).contains("CNI_CONTAINERID");
+        Map<String, String> noCmd = env("ADD", "e1", "/run/netns/x");
+        noCmd.remove("CNI_COMMAND");
+        assertThat(error(call(noCmd, CONF.replace("nkebr0", "nkebr9")), 4).get("msg").getAsString()).contains("CNI_COMMAND");
+        assertThat(hostLinks()).doesNotContain("nkebr9");
+    }
+
+    @Test
+    void nonExistentNetnsIsCode3AndNothingIsMade() {
+        JsonObject o = error(call(env("ADD", "n1", "/run/netns/nkcnie-does-not-exist"), CONF.replace("nkebr0", "nkebr8")), 3);
+        assertThat(o.get("msg").getAsString()).contains("/run/netns/nkcnie-does-not-exist").contains("does not exist");
+        assertThat(hostLinks()).doesNotContain("nkebr8").doesNotContain(io.netkit.cni.internal.Attachments.hostInterface("n1", "eth0"));
+        // DEL of a container whose namespace is gone succeeds (idempotent)
+        assertThat(call(env("DEL", "n1", "/run/netns/nkcnie-does-not-exist"), CONF).exitCode()).isZero();
+    }
+
+    @Test
+    void exhaustedSubnetIsCode101AndLeavesNoVeth() {
+        // a /30 has one address beside the gateway
+        NetNamespace.create(sb.name("x1")).close();
+        NetNamespace.create(sb.name("x2")).close();
+        Proc.Result first = call(env("ADD", "x1", "/run/netns/" + sb.name("x1")), CONF);
+        assertThat(first.exitCode()).as(first.stdout()).isZero();
+        JsonObject o = error(call(env("ADD", "x2", "/run/netns/" + sb.name("x2")), CONF), CniException.SUBNET_EXHAUSTED);
+        assertThat(o.get("msg").getAsString()).contains("10.78.0.0/30");
+        assertThat(o.get("details").getAsString()).contains("larger subnet");
+        Map<String, String> status = env("STATUS", "", "");
+        JsonObject st = error(call(status, CONF.replace("1.0.0", "1.1.0")), CniException.PLUGIN_NOT_AVAILABLE);
+        assertThat(st.get("msg").getAsString()).contains("no free address");
+        assertThat(Proc.ok("ip", "-n", sb.name("x2"), "-o", "link")).doesNotContain("eth0");
+        assertThat(hostLinks().lines().filter(l -> l.matches(".*nkc[0-9a-f]{12}.*")).count()).isEqualTo(1);
+        assertThat(call(env("DEL", "x1", "/run/netns/" + sb.name("x1")), CONF).exitCode()).isZero();
+    }
+
+    @Test
+    void invalidAndUnsupportedConfigurationsAreCodes7And2() {
+        JsonObject bad = error(call(env("ADD", "c1", "/run/netns/x"), CONF.replace("10.78.0.0/30", "10.78.0.0/33")), 7);
+        assertThat(bad.get("msg").getAsString()).contains("10.78.0.0/33");
+        JsonObject v6 = error(call(env("ADD", "c1", "/run/netns/x"), CONF.replace("10.78.0.0/30", "fd00::/64")), 2);
+        assertThat(v6.get("msg").getAsString()).contains("IPv6");
+        Map<String, String> check = env("CHECK", "c1", "/run/netns/" + sb.name("x1"));
+        NetNamespace.create(sb.name("chk")).close();
+        check.put("CNI_NETNS", "/run/netns/" + sb.name("chk"));
+        assertThat(error(call(check, CONF), 7).get("msg").getAsString()).contains("prevResult");
+        JsonObject dhcp = error(call(env("ADD", "c1", "/run/netns/x"), CONF.replace("host-local", "dhcp")), 2);
+        assertThat(dhcp.get("msg").getAsString()).contains("dhcp");
+    }
+
+    @Test
+    void versionListsTheSupportedVersions() {
+        Proc.Result r = call(Map.of("CNI_COMMAND", "VERSION"), "{\"cniVersion\": \"1.0.0\"}");
+        assertThat(r.exitCode()).isZero();
+        JsonObject o = JsonParser.parseString(r.stdout()).getAsJsonObject();
+        assertThat(o.get("cniVersion").getAsString()).isEqualTo("1.0.0");
+        assertThat(o.getAsJsonArray("supportedVersions").toString()).isEqualTo("[\"0.3.0\",\"0.3.1\",\"0.4.0\",\"1.0.0\",\"1.1.0\"]");
+    }
+
+    @Test
+    void withoutDaemonTheClientRunsTheJarInProcessOrSaysWhatToStart() {
+        NetNamespace.create(sb.name("slow")).close();
+        Map<String, String> e = env("ADD", "slow1", "/run/netns/" + sb.name("slow"));
+        e.put("NETKIT_CNI_SOCKET", tmp.resolve("no-daemon.sock").toString());
+        e.put("NETKIT_CNI_JAR", Proc.jar().toString());
+        Proc.Result r = call(e, CONF.replace("nkebr0", "nkebr1").replace("10.78.0.0/30", "10.79.0.0/24"));
+        assertThat(r.exitCode()).as(r.stdout() + r.stderr()).isZero();
+        assertThat(JsonParser.parseString(r.stdout()).getAsJsonObject().getAsJsonArray("ips").get(0).getAsJsonObject()
+                .get("address").getAsString()).isEqualTo("10.79.0.2/24");
+        e.put("CNI_COMMAND", "DEL");
+        assertThat(call(e, CONF.replace("nkebr0", "nkebr1").replace("10.78.0.0/30", "10.79.0.0/24")).exitCode()).isZero();
+        // the slow path deletes the veth pair before it exits (no background reaper in a one-shot process)
+        assertThat(hostLinks()).doesNotContainPattern("nkc[0-9a-f]{12}");
+
+        e.put("NETKIT_CNI_JAR", tmp.resolve("missing.jar").toString());
+        JsonObject o = error(call(e, CONF), CniException.TRY_AGAIN_LATER);
+        assertThat(o.get("msg").getAsString()).isEqualTo("netkit CNI daemon is not running");
+        assertThat(o.get("details").getAsString()).contains("no-daemon.sock").contains("java -jar").contains("daemon");
+    }
+}

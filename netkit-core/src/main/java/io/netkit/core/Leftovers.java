@@ -1,0 +1,259 @@
+package io.netkit.core;
+
+import io.netkit.core.Records.BridgeRecord;
+import io.netkit.core.Records.DetachedRecord;
+import io.netkit.core.Records.EndpointRecord;
+import io.netkit.core.Records.Record;
+import io.netkit.core.internal.Firewall;
+import io.netkit.core.internal.NetworkLock;
+import io.netkit.iptables.Owner;
+import io.netkit.netlink.Link;
+import io.netkit.netlink.LinkNotFoundException;
+import io.netkit.netlink.NetNamespace;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The host-wide sweep: finds what netkit made on a {@link Host} whose network no longer exists — netkit's iptables
+ * rules, host-side veths with netkit records, the namespaces netkit created for their endpoints, lock files and intent
+ * directories — and removes them on request. Real users need it after a crash-looping process. It is safe by
+ * construction: only things carrying netkit's marks (a valid record in an alias, a {@code netkit:BRIDGE@ID} rule
+ * comment, a file in netkit's lock directory, a namespace whose inode a record or intent names) are ever listed, and
+ * only those whose network id no bridge on the host carries.
+ *
+ * <pre>{@code
+ * Leftovers leftovers = Host.current().leftovers();
+ * leftovers.list().forEach(System.out::println);   // RULES br0@1a2b3c4d (br0@1a2b3c4d): no bridge carries network 1a2b3c4d
+ * leftovers.collect();                             // removes them: rules, then namespaces, then links, then files
+ * }</pre>
+ */
+public final class Leftovers {
+    private static final Logger LOG = LoggerFactory.getLogger(Leftovers.class);
+
+    private final Host host;
+
+    Leftovers(Host host) {
+        this.host = host;
+    }
+
+    /** What netkit left on the host, without changing anything. */
+    public List<Leftover> list() {
+        return scan().items;
+    }
+
+    /**
+     * Removes everything {@link #list()} finds, in an order where what is left stays findable (rules, then
+     * namespaces, then links, then files), and returns what it removed.
+     *
+     * @throws NetkitException if something could not be removed (everything else still is; run it again)
+     */
+    public List<Leftover> collect() {
+        Scan s = scan();
+        List<Throwable> errors = new ArrayList<>();
+        List<Leftover> removed = new ArrayList<>();
+        NetNamespace hostNs = host.netns();
+        for (Leftover l : s.items) {
+            if (l.kind() == Leftover.Kind.NETWORK) {
+                try {
+                    Network.open(host, l.name()).delete();
+                } catch (NetkitException finished) {
+                    // open finishes an interrupted teardown and says so
+                } catch (RuntimeException e) {
+                    errors.add(e);
+                    continue;
+                }
+                removed.add(l);
+            }
+        }
+        for (Leftover l : s.items) {
+            if (l.kind() == Leftover.Kind.RULES) {
+                try {
+                    Firewall.remove(hostNs, s.owners.get(l.name()));
+                    removed.add(l);
+                } catch (RuntimeException e) {
+                    errors.add(e);
+                }
+            }
+        }
+        for (Leftover l : s.items) {
+            if (l.kind() == Leftover.Kind.NAMESPACE) {
+                try {
+                    if (Namespaces.deleteOwned(l.name(), s.namespaceInodes.get(l.name()), "collect leftovers")) {
+                        removed.add(l);
+                    }
+                } catch (RuntimeException e) {
+                    errors.add(e);
+                }
+            }
+        }
+        for (Leftover l : s.items) {
+            if (l.kind() == Leftover.Kind.LINK) {
+                try {
+                    hostNs.netlink().links().delete(l.name());
+                    removed.add(l);
+                } catch (LinkNotFoundException gone) {
+                    removed.add(l); // went with its namespace
+                } catch (RuntimeException e) {
+                    errors.add(e);
+                }
+            }
+        }
+        for (Leftover l : s.items) {
+            if (l.kind() == Leftover.Kind.FILE) {
+                try {
+                    deleteTree(NetworkLock.directory().resolve(l.name()));
+                    removed.add(l);
+                } catch (IOException | RuntimeException e) {
+                    errors.add(e);
+                }
+            }
+        }
+        try {
+            Files.deleteIfExists(NetworkLock.directory());
+        } catch (IOException ignored) {
+            // not empty: other networks' files
+        }
+        if (!errors.isEmpty()) {
+            NetkitException ex = new NetkitException("collect leftovers on " + host, "incomplete (run it again)", errors.get(0));
+            errors.stream().skip(1).forEach(ex::addSuppressed);
+            throw ex;
+        }
+        return removed;
+    }
+
+    private static final class Scan {
+        final List<Leftover> items = new ArrayList<>();
+        final Map<String, Owner> owners = new HashMap<>();
+        final Map<String, Long> namespaceInodes = new HashMap<>();
+    }
+
+    private Scan scan() {
+        Scan s = new Scan();
+        NetNamespace hostNs = host.netns();
+        long hostInode = hostNs.inode();
+        List<Link> links = hostNs.netlink().links().list();
+        Set<String> alive = new HashSet<>();
+        for (Link l : links) {
+            if ("bridge".equals(l.kind())) {
+                KernelSnapshot.bridgeRecord(l).ifPresent(r -> {
+                    if (r.deleting()) {
+                        s.items.add(new Leftover(Leftover.Kind.NETWORK, l.name(), l.name() + "@" + r.id(),
+                                "its teardown was interrupted (bridge record del=1)"));
+                    }
+                    alive.add(r.id());
+                });
+            }
+        }
+        for (Link l : links) {
+            Record rec;
+            try {
+                rec = Records.parse(l.alias()).orElse(null);
+            } catch (Records.BadRecordException e) {
+                continue; // not proven to be netkit's
+            }
+            if (rec instanceof EndpointRecord e && !alive.contains(e.networkId())
+                    && KernelSnapshot.checkNamespace(e, hostInode) == null) {
+                String net = e.network() + "@" + e.networkId();
+                s.items.add(new Leftover(Leftover.Kind.LINK, l.name(), net, "no bridge carries network " + e.networkId()));
+                if (e.own()) {
+                    namespace(s, e.nsName(), e.inode(), net);
+                }
+            } else if (rec instanceof DetachedRecord d && !alive.contains(d.networkId())) {
+                String net = d.network() + "@" + d.networkId();
+                s.items.add(new Leftover(Leftover.Kind.LINK, l.name(), net, "detached, and no bridge carries network " + d.networkId()));
+                if (d.own() && d.inode() != hostInode) {
+                    namespace(s, d.nsName(), d.inode(), net);
+                }
+            } else if (rec instanceof BridgeRecord) {
+                continue;
+            }
+        }
+        try {
+            for (Map.Entry<String, Owner> o : Firewall.networkOwners(hostNs).entrySet()) {
+                String id = o.getKey().substring(o.getKey().lastIndexOf('@') + 1);
+                if (!alive.contains(id)) {
+                    s.owners.put(o.getKey(), o.getValue());
+                    s.items.add(new Leftover(Leftover.Kind.RULES, o.getKey(), o.getKey(), "no bridge carries network " + id));
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("leftovers on {}: cannot read iptables rules: {}", host, e.toString());
+        }
+        files(s, hostInode, alive);
+        return s;
+    }
+
+    private static void namespace(Scan s, String name, long inode, String net) {
+        if (name != null && Namespaces.inodeOf(name) == inode && inode != Namespaces.initInode()
+                && !s.namespaceInodes.containsKey(name)) {
+            s.namespaceInodes.put(name, inode);
+            s.items.add(new Leftover(Leftover.Kind.NAMESPACE, name, net, "created by netkit for an endpoint of a network that no longer exists"));
+        }
+    }
+
+    /** Lock files and intent directories of this host's networks that no longer exist (and their intents' namespaces). */
+    private static void files(Scan s, long hostInode, Set<String> alive) {
+        Path dir = NetworkLock.directory();
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        List<Path> entries;
+        try (Stream<Path> st = Files.list(dir)) {
+            entries = st.toList();
+        } catch (IOException e) {
+            return;
+        }
+        String prefix = hostInode + "-";
+        for (Path p : entries) {
+            String f = p.getFileName().toString();
+            if (!f.startsWith(prefix) || !(f.endsWith(".lock") || f.endsWith(".d"))) {
+                continue;
+            }
+            String base = f.substring(0, f.lastIndexOf('.'));
+            int dash = base.lastIndexOf('-');
+            if (dash < prefix.length()) {
+                continue;
+            }
+            String id = base.substring(dash + 1);
+            String bridge = base.substring(prefix.length(), dash);
+            if (!id.matches("[0-9a-f]{8}") || alive.contains(id) || NetworkLock.heldHere(f)) {
+                continue;
+            }
+            String net = bridge + "@" + id;
+            if (f.endsWith(".d")) {
+                for (Intents.Abandoned a : Intents.abandoned(p)) {
+                    if (a.namespace() != null && a.inode() != 0) {
+                        namespace(s, a.namespace(), a.inode(), net);
+                    }
+                }
+            }
+            s.items.add(new Leftover(Leftover.Kind.FILE, f, net, "no bridge carries network " + id));
+        }
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (Files.isDirectory(p)) {
+            try (Stream<Path> st = Files.list(p)) {
+                for (Path c : st.toList()) {
+                    Files.deleteIfExists(c);
+                }
+            }
+        }
+        Files.deleteIfExists(p);
+    }
+
+    @Override
+    public String toString() {
+        return "Leftovers[" + host + "]";
+    }
+}

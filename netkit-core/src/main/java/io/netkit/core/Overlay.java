@@ -1,0 +1,682 @@
+package io.netkit.core;
+
+import io.netkit.core.internal.Alias;
+import io.netkit.core.internal.Privileges;
+import io.netkit.core.internal.Undo;
+import io.netkit.netlink.Address;
+import io.netkit.netlink.IpAddresses;
+import io.netkit.netlink.IpPrefix;
+import io.netkit.netlink.Link;
+import io.netkit.netlink.LinkSpec;
+import io.netkit.netlink.MacAddress;
+import io.netkit.netlink.NetNamespace;
+import io.netkit.netlink.Neighbor;
+import io.netkit.netlink.NetlinkException;
+import io.netkit.netlink.Route;
+import io.netkit.netlink.RouteSpec;
+import io.netkit.netlink.RtNetlink;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * One host's part of a VXLAN overlay: containers on different hosts in one flat network, as flannel's VXLAN
+ * backend builds it. The host owns one subnet of the cluster CIDR, on a netkit {@link Network} bridge as usual; one
+ * VXLAN device (learning off) carries the traffic to other hosts, and each remote host is three kernel entries on it.
+ * A control plane (netkit-cluster over etcd, or the caller's own) tells every host about the others with
+ * {@link #addPeer} and {@link #removePeer}; nothing here needs a store.
+ *
+ * <pre>{@code
+ * try (Overlay ov = Overlay.vxlan("nkvx0").on(host).vni(1).underlay("192.168.50.1")
+ *         .cidr("10.244.0.0/16").subnet("10.244.1.0/24").bridge("nkov0").create()) {
+ *     ov.mtu();                    // 1450: the underlay link's 1500 - 50 (IPv4 + UDP + VXLAN + inner Ethernet)
+ *     ov.addPeer(OverlayPeer.of("10.244.2.0/24", "192.168.50.2", "0a:58:0a:f4:02:00"));
+ *     Endpoint c1 = ov.attach("c1");   // 10.244.1.2, reaches 10.244.2.x with its own source address
+ * }
+ * }</pre>
+ *
+ * <p>In {@code ip} terms:
+ * <pre>
+ * (Network.bridge("nkov0").subnet("10.244.1.0/24").mtu(1450).masqueradeExcept("10.244.0.0/16"))
+ * iptables -t nat -A POSTROUTING -s 10.244.1.0/24 ! -d 10.244.0.0/16 ! -o nkov0 -j MASQUERADE   # ipMasq
+ * ip link add nkvx0 type vxlan id 1 dstport 4789 local 192.168.50.1 dev eth0 nolearning
+ * ip link set nkvx0 mtu 1450 address MAC up; ip addr add 10.244.1.0/32 dev nkvx0
+ * # per remote host (addPeer)
+ * ip neigh replace 10.244.2.0 lladdr 0a:58:0a:f4:02:00 dev nkvx0 nud permanent
+ * bridge fdb append 0a:58:0a:f4:02:00 dev nkvx0 dst 192.168.50.2 self permanent
+ * ip route replace 10.244.2.0/24 via 10.244.2.0 dev nkvx0 onlink
+ * </pre>
+ *
+ * <p>The kernel is the source of truth: the device carries a netkit record in its alias, {@link #peers()} reads
+ * the routes, neighbours and FDB entries back, and {@link Builder#create()} adopts the device and bridge an earlier
+ * process left (same settings), keeping the VTEP MAC the other hosts know. Thread-safe.
+ */
+public final class Overlay implements AutoCloseable {
+    /** IPv4 (20) + UDP (8) + VXLAN (8) + inner Ethernet (14): what an IPv4 underlay takes from the MTU. */
+    public static final int IPV4_OVERHEAD = 50;
+    /** The IANA VXLAN port, the default. */
+    public static final int DEFAULT_PORT = 4789;
+
+    private static final String K_KIND = "overlay";
+    private static final String K_VNI = "vni";
+    private static final String K_PORT = "port";
+    private static final String K_LOCAL = "local";
+    private static final String K_CIDR = "cidr";
+    private static final String K_SUBNET = "subnet";
+    private static final String K_BRIDGE = "bridge";
+
+    private final Host host;
+    private final String device;
+    private final int vni;
+    private final int port;
+    private final InetAddress underlay;
+    private final IpPrefix cidr;
+    private final IpPrefix subnet;
+    private final int mtu;
+    private final MacAddress vtepMac;
+    private final Network network;
+    private final boolean adopted;
+    private volatile boolean closed;
+
+    private Overlay(Host host, String device, int vni, int port, InetAddress underlay, IpPrefix cidr, IpPrefix subnet,
+                    int mtu, MacAddress vtepMac, Network network, boolean adopted) {
+        this.host = host;
+        this.device = device;
+        this.vni = vni;
+        this.port = port;
+        this.underlay = underlay;
+        this.cidr = cidr;
+        this.subnet = subnet;
+        this.mtu = mtu;
+        this.vtepMac = vtepMac;
+        this.network = network;
+        this.adopted = adopted;
+    }
+
+    /**
+     * Starts describing the overlay whose VXLAN device is called {@code device} (1..15 bytes).
+     * Equivalent to {@code ip link add DEVICE type vxlan ...} once {@link Builder#create()} runs.
+     */
+    public static Builder vxlan(String device) {
+        return new Builder(io.netkit.netlink.InterfaceNames.validate(device));
+    }
+
+    // ------------------------------------------------------------------------------------------------ accessors
+
+    /** The host (namespace) the overlay's device and bridge live in. */
+    public Host host() {
+        return host;
+    }
+
+    /** The VXLAN device's name. */
+    public String device() {
+        return device;
+    }
+
+    /** The VXLAN network identifier ({@code id}). */
+    public int vni() {
+        return vni;
+    }
+
+    /** The UDP port VXLAN packets are sent to and received on ({@code dstport}). */
+    public int port() {
+        return port;
+    }
+
+    /** This host's underlay address ({@code local}): where the other hosts send its VXLAN packets. */
+    public InetAddress underlay() {
+        return underlay;
+    }
+
+    /** The cluster CIDR all hosts' subnets are part of; traffic within it is not masqueraded. */
+    public IpPrefix cidr() {
+        return cidr;
+    }
+
+    /** This host's container subnet (on {@link #network()}'s bridge). */
+    public IpPrefix subnet() {
+        return subnet;
+    }
+
+    /** The MTU of the VXLAN device, the bridge and the containers' links: the underlay link's MTU minus 50. */
+    public int mtu() {
+        return mtu;
+    }
+
+    /** The VXLAN device's MAC address, which the other hosts put in their neighbour and FDB entries. */
+    public MacAddress vtepMac() {
+        return vtepMac;
+    }
+
+    /** This host as the others must see it: what a control plane publishes for {@link #addPeer} elsewhere. */
+    public OverlayPeer self() {
+        return new OverlayPeer(subnet, underlay, vtepMac);
+    }
+
+    /** The host's container network (the bridge with this host's subnet). */
+    public Network network() {
+        return network;
+    }
+
+    /** Whether {@link Builder#create()} found this overlay's device and bridge in place (an earlier process made them). */
+    public boolean adopted() {
+        return adopted;
+    }
+
+    /** Attaches a container to this host's subnet; see {@link Network#attach(String)}. */
+    public Endpoint attach(String namespace) {
+        return network.attach(namespace);
+    }
+
+    /** Attaches a container as {@code spec} says; see {@link Network#attach(EndpointSpec)}. */
+    public Endpoint attach(EndpointSpec spec) {
+        return network.attach(spec);
+    }
+
+    // ------------------------------------------------------------------------------------------------ peers
+
+    /**
+     * Programs the way to remote host {@code peer}, or brings it up to date (a new underlay address or VTEP MAC);
+     * calling it again with the same peer changes nothing. Equivalent to:
+     * <pre>
+     * ip neigh replace VTEP lladdr MAC dev DEVICE nud permanent
+     * bridge fdb append MAC dev DEVICE dst UNDERLAY self permanent     (stale entries of the peer deleted)
+     * ip route replace SUBNET via VTEP dev DEVICE onlink
+     * </pre>
+     *
+     * @throws IllegalArgumentException if the peer's subnet is outside the cluster CIDR, overlaps this host's, or its
+     *     underlay address is this host's own
+     */
+    public synchronized void addPeer(OverlayPeer peer) {
+        Objects.requireNonNull(peer, "peer == null");
+        String op = "add overlay peer " + peer + " on " + device;
+        checkOpen(op);
+        checkPeer(op, peer);
+        RtNetlink rt = host.netns().netlink();
+        String step = "read the kernel's entries";
+        try {
+            Map<MacAddress, List<InetAddress>> fdb = fdb(rt);
+            Optional<Neighbor> before = rt.neighbors().list(device).stream()
+                    .filter(n -> peer.vtepAddress().equals(n.address())).findFirst();
+            step = "ip neigh replace " + IpAddresses.format(peer.vtepAddress()) + " lladdr " + peer.vtepMac();
+            rt.neighbors().replace(device, peer.vtepAddress(), peer.vtepMac());
+            if (before.isPresent() && before.get().mac() != null && !before.get().mac().equals(peer.vtepMac())) {
+                // The host came back with another VTEP MAC: its old forwarding entries point nowhere now.
+                for (InetAddress dst : fdb.getOrDefault(before.get().mac(), List.of())) {
+                    step = "bridge fdb del " + before.get().mac() + " dst " + IpAddresses.format(dst);
+                    deleteFdbQuietly(rt, before.get().mac(), dst);
+                }
+            }
+            boolean present = false;
+            for (InetAddress dst : fdb.getOrDefault(peer.vtepMac(), List.of())) {
+                if (dst.equals(peer.underlay())) {
+                    present = true;
+                } else {
+                    step = "bridge fdb del " + peer.vtepMac() + " dst " + IpAddresses.format(dst);
+                    deleteFdbQuietly(rt, peer.vtepMac(), dst);
+                }
+            }
+            if (!present) {
+                step = "bridge fdb append " + peer.vtepMac() + " dst " + IpAddresses.format(peer.underlay());
+                rt.neighbors().addFdb(device, peer.vtepMac(), peer.underlay());
+            }
+            step = "ip route replace " + peer.subnet() + " via " + IpAddresses.format(peer.vtepAddress()) + " onlink";
+            rt.routes().replace(RouteSpec.to(peer.subnet()).via(peer.vtepAddress()).device(device).onLink());
+        } catch (RuntimeException e) {
+            throw new NetkitException(op, step, e);
+        }
+    }
+
+    /**
+     * Removes everything {@link #addPeer} made for the host owning {@code subnet}: its route, neighbour entry and
+     * FDB entries. Removing a peer that is not there changes nothing. Equivalent to:
+     * {@code ip route del SUBNET dev DEVICE; ip neigh del VTEP dev DEVICE; bridge fdb del MAC dev DEVICE dst UNDERLAY self}.
+     *
+     * @return whether there was anything to remove
+     */
+    public synchronized boolean removePeer(IpPrefix subnet) {
+        Objects.requireNonNull(subnet, "subnet == null");
+        String op = "remove overlay peer " + subnet + " from " + device;
+        checkOpen(op);
+        RtNetlink rt = host.netns().netlink();
+        String step = "read the kernel's entries";
+        boolean changed = false;
+        try {
+            int index = rt.links().get(device).index();
+            for (Route r : rt.routes().list()) {
+                if (r.outputIndex() == index && r.destination().equals(subnet)) {
+                    step = "ip route del " + subnet + " dev " + device;
+                    ignoreMissing(() -> rt.routes().delete(RouteSpec.to(subnet).device(device)));
+                    changed = true;
+                }
+            }
+            InetAddress vtep = subnet.address();
+            Map<MacAddress, List<InetAddress>> fdb = fdb(rt);
+            for (Neighbor n : rt.neighbors().list(device)) {
+                if (vtep.equals(n.address())) {
+                    step = "ip neigh del " + IpAddresses.format(vtep) + " dev " + device;
+                    ignoreMissing(() -> rt.neighbors().delete(device, vtep));
+                    changed = true;
+                    if (n.mac() != null && !sharedMac(rt, n.mac(), vtep)) {
+                        for (InetAddress dst : fdb.getOrDefault(n.mac(), List.of())) {
+                            step = "bridge fdb del " + n.mac() + " dst " + IpAddresses.format(dst);
+                            deleteFdbQuietly(rt, n.mac(), dst);
+                        }
+                    }
+                }
+            }
+            return changed;
+        } catch (RuntimeException e) {
+            throw new NetkitException(op, step, e);
+        }
+    }
+
+    /** As {@link #removePeer(IpPrefix)} for {@code peer}'s subnet. */
+    public boolean removePeer(OverlayPeer peer) {
+        return removePeer(Objects.requireNonNull(peer, "peer == null").subnet());
+    }
+
+    /**
+     * Makes the remote hosts exactly {@code peers}: adds or updates each, removes every other one this device has
+     * (a control plane's resync after it lost track, e.g. after a reconnect to its store).
+     */
+    public synchronized void sync(Collection<OverlayPeer> peers) {
+        Objects.requireNonNull(peers, "peers == null");
+        Set<IpPrefix> wanted = peers.stream().map(OverlayPeer::subnet).collect(Collectors.toSet());
+        for (OverlayPeer p : peers()) {
+            if (!wanted.contains(p.subnet())) {
+                removePeer(p.subnet());
+            }
+        }
+        for (IpPrefix stale : routedSubnets()) {
+            if (!wanted.contains(stale)) {
+                removePeer(stale);
+            }
+        }
+        for (OverlayPeer p : peers) {
+            addPeer(p);
+        }
+    }
+
+    /**
+     * The remote hosts as the kernel has them on the device: for every route {@code SUBNET via VTEP dev DEVICE},
+     * the neighbour entry of {@code VTEP} and the FDB entry of its MAC ({@code ip route}, {@code ip neigh},
+     * {@code bridge fdb} of the device). A peer whose entries are incomplete is left out. Sorted by subnet.
+     */
+    public List<OverlayPeer> peers() {
+        RtNetlink rt = host.netns().netlink();
+        int index = rt.links().get(device).index();
+        Map<InetAddress, MacAddress> neigh = new HashMap<>();
+        for (Neighbor n : rt.neighbors().list(device)) {
+            if (n.address() != null && n.mac() != null) {
+                neigh.put(n.address(), n.mac());
+            }
+        }
+        Map<MacAddress, List<InetAddress>> fdb = fdb(rt);
+        TreeMap<String, OverlayPeer> out = new TreeMap<>();
+        for (Route r : rt.routes().list()) {
+            if (r.outputIndex() != index || r.gateway() == null || !r.destination().isIpv4()) {
+                continue;
+            }
+            MacAddress mac = neigh.get(r.gateway());
+            List<InetAddress> dst = mac == null ? List.of() : fdb.getOrDefault(mac, List.of());
+            if (dst.size() == 1) {
+                String key = String.format("%08x", io.netkit.core.internal.Ipv4.toInt(r.destination().address()));
+                out.put(key, new OverlayPeer(r.destination(), dst.get(0), mac));
+            }
+        }
+        return List.copyOf(out.values());
+    }
+
+    private List<IpPrefix> routedSubnets() {
+        RtNetlink rt = host.netns().netlink();
+        int index = rt.links().get(device).index();
+        List<IpPrefix> out = new ArrayList<>();
+        for (Route r : rt.routes().list()) {
+            if (r.outputIndex() == index && r.gateway() != null) {
+                out.add(r.destination());
+            }
+        }
+        return out;
+    }
+
+    private Map<MacAddress, List<InetAddress>> fdb(RtNetlink rt) {
+        Map<MacAddress, List<InetAddress>> out = new LinkedHashMap<>();
+        for (Neighbor n : rt.neighbors().listFdb(device)) {
+            if (n.mac() != null && n.address() != null) {
+                out.computeIfAbsent(n.mac(), k -> new ArrayList<>()).add(n.address());
+            }
+        }
+        return out;
+    }
+
+    private boolean sharedMac(RtNetlink rt, MacAddress mac, InetAddress except) {
+        return rt.neighbors().list(device).stream().anyMatch(n -> mac.equals(n.mac()) && !except.equals(n.address()));
+    }
+
+    private void deleteFdbQuietly(RtNetlink rt, MacAddress mac, InetAddress dst) {
+        ignoreMissing(() -> rt.neighbors().deleteFdb(device, mac, dst));
+    }
+
+    private static void ignoreMissing(Runnable r) {
+        try {
+            r.run();
+        } catch (NetlinkException e) {
+            if (e.errno() != io.netkit.netlink.Errno.ENOENT && e.errno() != io.netkit.netlink.Errno.ESRCH) {
+                throw e;
+            }
+        }
+    }
+
+    private void checkPeer(String op, OverlayPeer peer) {
+        IpPrefix s = peer.subnet();
+        if (s.prefixLength() < cidr.prefixLength() || !cidr.contains(s.address())) {
+            throw new IllegalArgumentException(op + ": subnet " + s + " is outside the cluster CIDR " + cidr);
+        }
+        if (s.contains(subnet.address()) || subnet.contains(s.address())) {
+            throw new IllegalArgumentException(op + ": subnet " + s + " overlaps this host's own subnet " + subnet);
+        }
+        if (peer.underlay().equals(underlay)) {
+            throw new IllegalArgumentException(op + ": underlay address " + IpAddresses.format(underlay)
+                    + " is this host's own");
+        }
+    }
+
+    private void checkOpen(String op) {
+        if (closed) {
+            throw new IllegalStateException(op + ": the overlay is closed");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ close
+
+    /**
+     * Removes this host's part of the overlay: the VXLAN device (its routes, neighbour and FDB entries go with it),
+     * then the network ({@link Network#close()}: containers, bridge, rules). Idempotent. Equivalent to
+     * {@code ip link del DEVICE} and the network's teardown.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        RuntimeException failure = null;
+        try {
+            if (host.netns().netlink().links().find(device).isPresent()) {
+                host.netns().netlink().links().delete(device);
+            }
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        try {
+            network.close();
+        } catch (RuntimeException e) {
+            if (failure == null) {
+                failure = e;
+            } else {
+                failure.addSuppressed(e);
+            }
+        }
+        if (failure != null) {
+            throw new NetkitException("close overlay " + device + " on " + host, "remove device and network", failure);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Overlay[" + device + " vni " + vni + " " + subnet + " of " + cidr + " at " + IpAddresses.format(underlay)
+                + " mtu " + mtu + "]";
+    }
+
+    // ------------------------------------------------------------------------------------------------ builder
+
+    /**
+     * Describes one host's overlay before {@link #create()}: {@link #underlay}, {@link #cidr} and {@link #subnet} are
+     * required.
+     */
+    public static final class Builder {
+        private final String device;
+        private Host host = Host.current();
+        private int vni = 1;
+        private int port = DEFAULT_PORT;
+        private InetAddress underlay;
+        private IpPrefix cidr;
+        private IpPrefix subnet;
+        private String bridge;
+        private MacAddress vtepMac;
+        private boolean masquerade = true;
+
+        private Builder(String device) {
+            this.device = device;
+        }
+
+        /** The host (namespace) to build on; {@link Host#current()} by default. */
+        public Builder on(Host host) {
+            this.host = Objects.requireNonNull(host, "host == null");
+            return this;
+        }
+
+        /** The VXLAN network identifier, 0..16777215 (default 1, as flannel). Equivalent to {@code ... id VNI}. */
+        public Builder vni(int vni) {
+            if (vni < 0 || vni > 0xffffff) {
+                throw new IllegalArgumentException("vni " + vni + " out of range: expected 0..16777215");
+            }
+            this.vni = vni;
+            return this;
+        }
+
+        /** The UDP port (default 4789; flannel uses the kernel's 8472). Equivalent to {@code ... dstport PORT}. */
+        public Builder port(int port) {
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("port " + port + " out of range: expected 1..65535");
+            }
+            this.port = port;
+            return this;
+        }
+
+        /**
+         * This host's underlay address, which a link of the host must hold (its MTU sets the overlay's).
+         * Equivalent to {@code ... local ADDRESS dev LINK}.
+         */
+        public Builder underlay(String address) {
+            return underlay(IpAddresses.parse(Objects.requireNonNull(address, "underlay == null")));
+        }
+
+        /** See {@link #underlay(String)}. */
+        public Builder underlay(InetAddress address) {
+            Objects.requireNonNull(address, "underlay == null");
+            if (!(address instanceof java.net.Inet4Address)) {
+                throw new IllegalArgumentException("underlay address " + IpAddresses.format(address)
+                        + ": only an IPv4 underlay is supported so far");
+            }
+            this.underlay = address;
+            return this;
+        }
+
+        /** The cluster CIDR, e.g. "10.244.0.0/16": every host's subnet lies in it. */
+        public Builder cidr(String cidr) {
+            this.cidr = prefix("cluster CIDR", cidr, "10.244.0.0/16");
+            return this;
+        }
+
+        /** This host's container subnet inside the cluster CIDR, e.g. "10.244.1.0/24". */
+        public Builder subnet(String subnet) {
+            this.subnet = prefix("subnet", subnet, "10.244.1.0/24");
+            return this;
+        }
+
+        /** See {@link #subnet(String)}. */
+        public Builder subnet(IpPrefix subnet) {
+            return subnet(Objects.requireNonNull(subnet, "subnet == null").toString());
+        }
+
+        /** The name of the host's container bridge (default: the device's name with "br" in front, cut to 15 bytes). */
+        public Builder bridge(String name) {
+            this.bridge = io.netkit.netlink.InterfaceNames.validate(name);
+            return this;
+        }
+
+        /** The VXLAN device's MAC (default: the adopted device's, or a random locally administered one). */
+        public Builder vtepMac(MacAddress mac) {
+            this.vtepMac = Objects.requireNonNull(mac, "vtepMac == null");
+            return this;
+        }
+
+        /**
+         * Whether containers' traffic leaving the cluster CIDR is masqueraded behind the host's address (default
+         * true, flannel's {@code ipMasq}); traffic between containers of the overlay keeps its source address either
+         * way. Without it, only {@code net.ipv4.ip_forward=1} is set.
+         */
+        public Builder masquerade(boolean masquerade) {
+            this.masquerade = masquerade;
+            return this;
+        }
+
+        private static IpPrefix prefix(String what, String text, String example) {
+            Objects.requireNonNull(text, what + " == null");
+            IpPrefix p;
+            try {
+                p = IpPrefix.parse(text);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("invalid " + what + " \"" + text + "\": expected an IPv4 CIDR like "
+                        + example + " (" + e.getMessage() + ")", e);
+            }
+            if (!p.isIpv4() || !p.network().equals(p)) {
+                throw new IllegalArgumentException("invalid " + what + " \"" + text + "\": expected an IPv4 CIDR with "
+                        + "zero host bits, like " + example);
+            }
+            return p;
+        }
+
+        /**
+         * Builds this host's overlay, or adopts the one an earlier process left with the same settings: the network
+         * (bridge, subnet, masquerade except the cluster CIDR), the VXLAN device with the VTEP address
+         * (the subnet's network address /32) on it. All or nothing.
+         *
+         * @throws IllegalArgumentException for a missing or inconsistent setting, an underlay address no link of the
+         *     host holds, or a device of that name with other settings
+         * @throws NetkitException naming the failed step
+         */
+        public Overlay create() {
+            String op = "create overlay " + device + " on " + host;
+            if (underlay == null || cidr == null || subnet == null) {
+                throw new IllegalArgumentException(op + ": " + (underlay == null ? "no underlay address given; call underlay(\"192.168.50.1\")"
+                        : cidr == null ? "no cluster CIDR given; call cidr(\"10.244.0.0/16\")"
+                        : "no subnet given; call subnet(\"10.244.1.0/24\")"));
+            }
+            if (subnet.prefixLength() < cidr.prefixLength() || !cidr.contains(subnet.address())) {
+                throw new IllegalArgumentException(op + ": subnet " + subnet + " is outside the cluster CIDR " + cidr);
+            }
+            String br = bridge != null ? bridge : ("br" + device).substring(0, Math.min(15, device.length() + 2));
+            Privileges.requireNetAdmin(op, false);
+            NetNamespace ns = host.netns();
+            RtNetlink rt = ns.netlink();
+            List<Link> links = rt.links().list();
+            Link under = underlayLink(op, rt, links);
+            int mtu = under.mtu() - IPV4_OVERHEAD;
+
+            Map<String, String> rec = new LinkedHashMap<>();
+            rec.put(K_KIND, "vxlan");
+            rec.put(K_VNI, Integer.toString(vni));
+            rec.put(K_PORT, Integer.toString(port));
+            rec.put(K_LOCAL, IpAddresses.format(underlay));
+            rec.put(K_CIDR, cidr.toString());
+            rec.put(K_SUBNET, subnet.toString());
+            rec.put(K_BRIDGE, br);
+
+            Optional<Link> existing = links.stream().filter(l -> l.name().equals(device)).findFirst();
+            if (existing.isPresent()) {
+                return adopt(op, existing.get(), rec, br, mtu);
+            }
+            Undo undo = new Undo(op);
+            String step = "create network " + br;
+            try {
+                Network.Builder nb = Network.bridge(br).on(host).subnet(subnet).mtu(mtu);
+                if (masquerade) {
+                    nb.masqueradeExcept(cidr.toString());
+                }
+                Network net = nb.create();
+                undo.push("close network " + br, net::close);
+                if (!masquerade && !"1".equals(ns.sysctl().get("net.ipv4.ip_forward").trim())) {
+                    step = "enable net.ipv4.ip_forward";
+                    ns.sysctl().set("net.ipv4.ip_forward", "1");
+                }
+                MacAddress mac = vtepMac != null ? vtepMac : MacAddress.random();
+                step = "create vxlan " + device;
+                rt.links().create(LinkSpec.vxlan(device, vni).port(port).local(underlay).device(under.name())
+                        .learning(false).mtu(mtu).mac(mac).alias(Alias.encode(rec)));
+                undo.push("delete vxlan " + device, () -> rt.links().delete(device));
+                step = "add address " + subnet.address().getHostAddress() + "/32 to " + device;
+                rt.addresses().add(device, IpPrefix.host(subnet.address()));
+                step = "set " + device + " up";
+                rt.links().setUp(device);
+                Overlay ov = new Overlay(host, device, vni, port, underlay, cidr, subnet, mtu, mac, net, false);
+                undo.commit();
+                return ov;
+            } catch (IllegalArgumentException e) {
+                undo.rollback(e);
+                throw new IllegalArgumentException(op + ": " + e.getMessage(), e);
+            } catch (RuntimeException | Error e) {
+                undo.rollback(e);
+                throw new NetkitException(op, step, e);
+            }
+        }
+
+        private Overlay adopt(String op, Link l, Map<String, String> rec, String br, int mtu) {
+            Map<String, String> found = Alias.decode(l.alias()).orElse(Map.of());
+            if (!"vxlan".equals(l.kind()) || !rec.equals(found)) {
+                throw new IllegalArgumentException(op + ": a link named " + device + " exists with other settings ("
+                        + (found.isEmpty() ? "not made by netkit" : "netkit record " + found) + "; wanted " + rec
+                        + "): close that overlay or delete the link (ip link del " + device + ") first");
+            }
+            if (l.info() instanceof io.netkit.netlink.VxlanInfo vx && (vx.id() != vni || vx.port() != port
+                    || !underlay.equals(vx.local()) || vx.learning())) {
+                throw new IllegalArgumentException(op + ": the existing device " + device + " carries this overlay's record but "
+                        + "the kernel reports " + vx + ": delete it (ip link del " + device + ") and create the overlay again");
+            }
+            if (vtepMac != null && !vtepMac.equals(l.mac())) {
+                throw new IllegalArgumentException(op + ": the existing device " + device + " has MAC " + l.mac()
+                        + ", not the requested " + vtepMac);
+            }
+            Network net = Network.open(host, br);
+            if (!net.subnet().equals(subnet)) {
+                throw new IllegalArgumentException(op + ": the existing bridge " + br + " has subnet " + net.subnet()
+                        + ", not " + subnet);
+            }
+            RtNetlink rt = host.netns().netlink();
+            IpPrefix vtep = IpPrefix.host(subnet.address());
+            List<Address> addrs = rt.addresses().list(device);
+            if (addrs.stream().noneMatch(a -> a.prefix().equals(vtep))) {
+                rt.addresses().add(device, vtep);
+            }
+            if (!l.isUp()) {
+                rt.links().setUp(device);
+            }
+            return new Overlay(host, device, vni, port, underlay, cidr, subnet, l.mtu(), l.mac(), net, true);
+        }
+
+        private Link underlayLink(String op, RtNetlink rt, List<Link> links) {
+            for (Address a : rt.addresses().list()) {
+                if (a.prefix().address().equals(underlay)) {
+                    for (Link l : links) {
+                        if (l.index() == a.index()) {
+                            return l;
+                        }
+                    }
+                }
+            }
+            throw new IllegalArgumentException(op + ": no link on " + host + " holds the underlay address "
+                    + IpAddresses.format(underlay) + " (give the address of the link that connects the hosts)");
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package io.netkit.core.internal;
+
+import io.netkit.netlink.Conntrack;
+import io.netkit.netlink.ConntrackFilter;
+import io.netkit.netlink.ConntrackTuple;
+import io.netkit.netlink.NetNamespace;
+import java.net.InetAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Cuts live flows whose NAT decision no longer holds, in the host namespace's conntrack table over ctnetlink: after
+ * a port is unpublished, an endpoint detached or an address handed out again, a flow's conntrack entry would keep
+ * its old DNAT (UDP above all: a client that keeps sending never starts a new connection), and could reach the next
+ * holder of the address. Deleting the entries makes the next packet meet the current rules. CNI's portmap plugin
+ * and kube-proxy do the same with {@code conntrack -D}. Not for use outside netkit.
+ */
+public final class Flows {
+    private static final Logger LOG = LoggerFactory.getLogger(Flows.class);
+
+    private Flows() {}
+
+    /**
+     * Deletes every entry in which {@code address} appears (original or reply, source or destination): the flows of
+     * an endpoint that is gone, or of the previous holder of an address. Returns how many were deleted; a failure is
+     * logged, never thrown (the rules are already right; only old flows survive). Equivalent to
+     * {@code conntrack -D -s ADDR; conntrack -D -d ADDR; conntrack -D -r ADDR; conntrack -D -q ADDR} in the host.
+     */
+    public static int forget(NetNamespace host, InetAddress address, String op) {
+        return delete(host, ConntrackFilter.all().involving(address), op);
+    }
+
+    /**
+     * Deletes the entries of the published port {@code protocol hostPort -> container}: flows that were translated
+     * to the container for that host port. Equivalent to
+     * {@code conntrack -D -p PROTO --orig-port-dst HOSTPORT -r CONTAINER} in the host.
+     */
+    public static int cut(NetNamespace host, boolean tcp, int hostPort, InetAddress container, String op) {
+        return delete(host, ConntrackFilter.all().protocol(tcp ? ConntrackTuple.TCP : ConntrackTuple.UDP)
+                .originalDestinationPort(hostPort).replySource(container), op);
+    }
+
+    private static int delete(NetNamespace host, ConntrackFilter filter, String op) {
+        try (Conntrack ct = Conntrack.open(host)) {
+            int n = ct.delete(filter);
+            if (n > 0) {
+                LOG.debug("{}: deleted {} conntrack entr{} ({})", op, n, n == 1 ? "y" : "ies", filter);
+            }
+            return n;
+        } catch (RuntimeException e) {
+            LOG.warn("{}: could not delete the conntrack entries ({}) in the host namespace, so flows started before"
+                    + " may keep their old translation until they time out: {}", op, filter, e.toString());
+            return 0;
+        }
+    }
+}

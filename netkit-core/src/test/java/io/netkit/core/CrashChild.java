@@ -1,0 +1,106 @@
+package io.netkit.core;
+
+import io.netkit.core.Records.EndpointRecord;
+import io.netkit.core.internal.NetworkLock;
+import io.netkit.netlink.IpPrefix;
+import io.netkit.netlink.LinkSpec;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * The second process of the crash tests ({@link RecoveryTest}, {@link CrashTest}). Run with
+ * {@code -Dnetkit.test.haltAt=POINT} it halts at that crash point (see {@code internal.Faults}). Modes:
+ * <pre>
+ * half-attach HOST BRIDGE VICTIM-NS ADDRESS   holds the lock, marks it, creates a recorded veth, halts (no close)
+ * attach HOST BRIDGE NS                       attaches NS
+ * detach HOST BRIDGE NS                       detaches the endpoint of NS
+ * delete HOST BRIDGE                          deletes the network
+ * threads HOST BRIDGE PREFIX N                prints "ready", waits for a line, attaches PREFIX-0.. from N threads
+ * loop HOST BRIDGE PREFIX SEED                attaches, detaches, publishes and unpublishes at random, forever
+ * </pre>
+ */
+public final class CrashChild {
+    private CrashChild() {}
+
+    public static void main(String[] args) throws Exception {
+        try (Host host = Host.namespace(args[1])) {
+            Network net = Network.open(host, args[2]);
+            switch (args[0]) {
+                case "half-attach" -> halfAttach(net, args[3], args[4]);
+                case "attach" -> System.out.println(net.attach(args[3]).address().getHostAddress());
+                case "detach" -> net.endpoint(args[3]).orElseThrow().detach();
+                case "delete" -> net.delete();
+                case "threads" -> threads(net, args[3], Integer.parseInt(args[4]));
+                case "loop" -> loop(net, args[3], Long.parseLong(args[4]));
+                default -> throw new IllegalArgumentException(args[0]);
+            }
+        }
+        System.out.flush();
+        System.exit(0);
+    }
+
+    /** Defect 1's window: the lock is held, the network changed, and the process dies before releasing the lock. */
+    private static void halfAttach(Network net, String victim, String address) {
+        NetworkLock.Held held = net.allocations.acquire();
+        held.changed();
+        EndpointRecord r = new EndpointRecord(net.name, net.id, IpPrefix.parse(address), "eth0",
+                Namespaces.inodeOf(victim), victim, null, false, List.of());
+        net.hostLinks().create(LinkSpec.veth("nkvhalf0001", "nkvhalfpeer").master(net.name).group(net.group)
+                .alias(r.encode(victim)));
+        Runtime.getRuntime().halt(137);
+    }
+
+    private static void threads(Network net, String prefix, int n) throws Exception {
+        System.out.println("ready");
+        System.out.flush();
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        List<Future<Endpoint>> fs = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String name = prefix + "-" + i;
+            fs.add(pool.submit(() -> net.attach(name)));
+        }
+        for (Future<Endpoint> f : fs) {
+            Endpoint e = f.get();
+            System.out.println(e.name() + " " + e.address().getHostAddress());
+        }
+        pool.shutdown();
+    }
+
+    private static void loop(Network net, String prefix, long seed) {
+        Random rnd = new Random(seed);
+        List<Endpoint> mine = new ArrayList<>();
+        for (int i = 0; ; i++) {
+            int op = rnd.nextInt(10);
+            try {
+                if (mine.size() < 3 || (op < 5 && mine.size() < 8)) {
+                    EndpointSpec spec = EndpointSpec.create(prefix + "-" + i);
+                    if (rnd.nextInt(3) == 0) {
+                        spec = spec.publish(20000 + i % 20000, 80);
+                    }
+                    mine.add(net.attach(spec));
+                } else if (op < 8) {
+                    mine.remove(rnd.nextInt(mine.size())).detach();
+                } else if (op < 9) {
+                    mine.get(rnd.nextInt(mine.size())).publish(40000 + i % 20000, 8080);
+                } else {
+                    Endpoint e = mine.get(rnd.nextInt(mine.size()));
+                    for (PortMapping m : e.published()) {
+                        e.unpublish(m.protocol(), m.hostPort());
+                    }
+                }
+                System.out.println("step " + i);
+                System.out.flush();
+            } catch (IllegalArgumentException e) {
+                System.out.println("refused " + i + ": " + e.getMessage()); // a host port already taken, say
+            }
+        }
+    }
+}
