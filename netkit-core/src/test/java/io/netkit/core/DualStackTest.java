@@ -227,6 +227,27 @@ class DualStackTest {
         }
     }
 
+    @Test
+    void tamperedIpv6RecordsAreRefusedNeverObeyed() throws Exception {
+        try (Sandbox sb = Sandbox.create(PREFIX);
+             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").subnet("fd00:16::/64").create()) {
+            String hostNs = sb.host().netns().name().orElseThrow();
+            Endpoint c1 = net.attach(sb.name("c1"));
+            String alias = (String) Probe.ip(hostNs, "link", "show", c1.hostInterface()).get(0).get("ifalias");
+            // An IPv6 address outside the network's IPv6 subnet: the record is ignored (logged), not obeyed.
+            Cmd.run("ip", "-n", hostNs, "link", "set", c1.hostInterface(), "alias", alias.replace("a6=fd00:16::2", "a6=2001:db8::1"));
+            assertThat(Network.open(sb.host(), "br0").endpoints()).isEmpty();
+            // and the next endpoint gets fd00:16::2 again: the tampered claim did not hold the address.
+            assertThat(net.attach(sb.name("c2")).address6().map(IpAddresses::format)).hasValue("fd00:16::2");
+            // A bridge record claiming an IPv6 subnet netkit would never create: adoption refuses it, naming the field.
+            String bridgeAlias = (String) Probe.ip(hostNs, "link", "show", "br0").get(0).get("ifalias");
+            Cmd.run("ip", "-n", hostNs, "link", "set", "br0", "alias", bridgeAlias.replace("subnet6=fd00:16::/64", "subnet6=::/0"));
+            assertThatThrownBy(() -> Network.open(sb.host(), "br0")).isInstanceOf(NetkitException.class)
+                    .hasMessageContaining("subnet6=::/0");
+            Cmd.run("ip", "-n", hostNs, "link", "set", "br0", "alias", bridgeAlias);
+        }
+    }
+
     static String neighbourMac(String ns, String address) {
         for (Map<String, Object> n : Probe.ip(ns, "-6", "neigh", "show", "dev", "br0")) {
             if (address.equals(n.get("dst"))) {
