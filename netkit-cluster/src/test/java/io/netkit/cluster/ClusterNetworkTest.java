@@ -239,6 +239,25 @@ class ClusterNetworkTest {
 
     @Test
     @Order(6)
+    void twoAgentsStartedAtTheSameMomentGetDistinctSubnets() throws Exception {
+        Agent a7 = startAgent(7);
+        Agent a8 = startAgent(8);
+        a7.joined(60);
+        a8.joined(60);
+        assertThat(a7.subnet).isNotEqualTo(a8.subnet);
+        Set<String> all = new HashSet<>();
+        for (Agent a : AGENTS.values()) {
+            all.add(a.subnet);
+        }
+        assertThat(all).as("every live host's subnet").hasSize(AGENTS.size());
+        a7.leave();
+        a8.leave();
+        AGENTS.remove(7);
+        AGENTS.remove(8);
+    }
+
+    @Test
+    @Order(7)
     void twoHostsJoiningAtOnceNeverShareASubnetAndAFullCidrSaysSo() throws Exception {
         int rounds = Integer.getInteger("netkit.cluster.raceRounds", 50);
         List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),

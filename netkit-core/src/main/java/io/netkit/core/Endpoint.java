@@ -291,18 +291,21 @@ public final class Endpoint {
      * this endpoint, as {@code docker run -p HOSTPORT:CONTAINERPORT[/udp]}. In the host namespace:
      * <pre>
      * sysctl -w net.ipv4.ip_forward=1
-     * iptables -t nat -A NETKIT-DNAT-.. ! -i BRIDGE -p tcp --dport HOSTPORT -j DNAT --to-destination ADDRESS:CONTAINERPORT
+     * iptables -t nat -A NETKIT-DNAT-.. -p tcp --dport HOSTPORT -j DNAT --to-destination ADDRESS:CONTAINERPORT
      * iptables -t nat -I PREROUTING 1 -m addrtype --dst-type LOCAL -j NETKIT-DNAT-..
      * iptables -t nat -I OUTPUT 1 ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j NETKIT-DNAT-..
-     * iptables -A NETKIT-FWD-.. -d ADDRESS/32 ! -i BRIDGE -o BRIDGE -p tcp --dport CONTAINERPORT -j ACCEPT
-     * iptables -t nat -A NETKIT-POST-.. -s ADDRESS/32 -d ADDRESS/32 -p tcp --dport CONTAINERPORT -j MASQUERADE  # hairpin
+     * iptables -A NETKIT-FWD-.. -d ADDRESS/32 -o BRIDGE -p tcp --dport CONTAINERPORT -j ACCEPT
+     * iptables -t nat -A NETKIT-POST-.. -s SUBNET -d ADDRESS/32 -p tcp --dport CONTAINERPORT -m conntrack --ctstate DNAT -j MASQUERADE  # hairpin
+     * ip link set HOSTVETH type bridge_slave hairpin on                                             # hairpin to itself
      * </pre>
      * The mapping is recorded in the host-side veth's alias ({@code pub=t8080:80}), so {@link Network#open(String)}
      * sees it, and the network's rules are re-applied whole (one {@code iptables-save} and one
      * {@code iptables-restore --noflush --wait}) under the network's lock, from the mappings the kernel holds.
-     * Publishing a mapping this endpoint already has changes nothing. Connections that arrive from the
-     * network's own bridge are not translated ({@code ! -i BRIDGE}): its containers reach each other at their own
-     * addresses (docker serves that case with its userland proxy, which netkit does not have).
+     * Publishing a mapping this endpoint already has changes nothing. Containers of the network reach the port
+     * through a host address too, this one and its neighbours (hairpin: the DNAT also matches on the bridge, the
+     * hairpin masquerade brings the answer back through the host, and the endpoint's bridge port gets
+     * {@code hairpin_mode}); host-local clients reach it on the host's addresses, not on {@code 127.0.0.1}.
+     * The host port is reserved host-wide: two networks publishing it at once never both get it.
      * Once a network has had published ports (its bridge's record says {@code pub=1}), every attach and detach on
      * it re-applies its rules too (one {@code iptables-save} and one {@code iptables-restore}): if an endpoint's
      * namespace vanishes without a detach (which deletes its veth and record), its rules go with the next attach,
@@ -325,7 +328,9 @@ public final class Endpoint {
     /**
      * Removes the mapping of {@code hostPort} ({@code protocol}), as {@code docker port} would no longer list it:
      * the record in the alias is updated and the network's rules re-applied without the mapping's DNAT, FORWARD and
-     * hairpin rules. New connections to the host port fail from then on (established ones keep their conntrack entry).
+     * hairpin rules, and the conntrack entries of flows translated for the port are deleted ({@code conntrack -D -p
+     * PROTO --orig-port-dst HOSTPORT -r ADDRESS}, over ctnetlink): from then on no packet reaches the container through
+     * the host port, also not from a UDP client that keeps sending on an old flow.
      *
      * @return whether this endpoint had published the port
      * @throws IllegalArgumentException if the port is outside 1..65535

@@ -104,10 +104,13 @@ final class ForwardingPolicy {
      */
     void apply(List<Firewall.Published> published, List<Firewall.Published> published6) {
         NetNamespace hostNs = net.host.netns();
+        boolean localhost = false;
         if (!published.isEmpty()) {
             enableForwarding(hostNs);
+            localhost = localhostEnabled(hostNs, net.name);
         }
-        Firewall.apply(hostNs, Firewall.rules(net.name, net.id, net.subnet, net.masquerade, net.masqueradeExcept, published));
+        Firewall.apply(hostNs, Firewall.rules(net.name, net.id, net.subnet, net.masquerade, net.masqueradeExcept, published,
+                localhost));
         if (net.v6 != null) {
             if (!published6.isEmpty()) {
                 enableForwarding6(hostNs);
@@ -115,8 +118,27 @@ final class ForwardingPolicy {
             boolean forward = net.masquerade || net.v6.masquerade();
             if (forward || !published6.isEmpty() || io.netkit.core.internal.Privileges.findProgram("ip6tables-restore") != null) {
                 Firewall.apply(hostNs, Firewall.rules(net.name, net.id, net.v6.subnet(), forward, net.v6.masquerade(),
-                        null, published6));
+                        null, published6, false));
             }
+        }
+    }
+
+    /**
+     * Lets published ports answer {@code 127.0.0.1:HOSTPORT} on the host ({@link Network.Builder#publishOnLocalhost()}):
+     * {@code sysctl -w net.ipv4.conf.BRIDGE.route_localnet=1 net.ipv4.ip_forward=1}. The kernel keeps the choice (the
+     * bridge's {@code route_localnet}), so every process that adopts the network renders the same rules.
+     */
+    static void enableLocalhost(NetNamespace hostNs, String bridge) {
+        enableForwarding(hostNs);
+        hostNs.sysctl().set("net.ipv4.conf." + bridge + ".route_localnet", "1");
+    }
+
+    /** Whether the bridge's {@code route_localnet} is on: the network publishes on localhost too. */
+    static boolean localhostEnabled(NetNamespace hostNs, String bridge) {
+        try {
+            return "1".equals(hostNs.sysctl().get("net.ipv4.conf." + bridge + ".route_localnet").trim());
+        } catch (RuntimeException e) {
+            return false;
         }
     }
 

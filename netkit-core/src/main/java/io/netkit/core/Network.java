@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * sysctl -w net.ipv4.ip_forward=1                                                       # masquerade()
  * iptables -t nat -A POSTROUTING -s 172.16.0.0/24 ! -o br0 -j MASQUERADE                # masquerade()
  * ip netns add c1; ip link add nkv.. type veth peer name eth0 netns c1; ...             # attach("c1")
- * iptables -t nat -A NETKIT-DNAT-.. ! -i br0 -p tcp --dport 8080 -j DNAT --to-destination 172.16.0.2:80
+ * iptables -t nat -A NETKIT-DNAT-.. -p tcp --dport 8080 -j DNAT --to-destination 172.16.0.2:80
  *                                                                       # c1.publish(8080, 80): docker run -p 8080:80
  * ip link del group G; ip netns del c1                                                  # close()
  * </pre>
@@ -419,7 +419,9 @@ public final class Network implements AutoCloseable {
      * Detaches {@code endpoint}: its address is free again at once; the veth pair is deleted in the background
      * (in bulk with other detached ones) and at the latest by {@link #delete()}; a namespace netkit created is deleted.
      * For a namespace netkit was given, its interface is taken down and renamed out of the way first, so the same
-     * namespace can be attached again right away. Equivalent to {@code ip link del HOSTVETH} (+ {@code ip netns del NAME}).
+     * namespace can be attached again right away. On a network with NAT (masquerade or published ports) the host's
+     * conntrack entries naming the address are deleted, so no old flow reaches the address's next holder.
+     * Equivalent to {@code ip link del HOSTVETH} (+ {@code ip netns del NAME}; {@code conntrack -D -d ADDRESS ...}).
      * Idempotent.
      */
     public void detach(Endpoint endpoint) {
@@ -562,6 +564,7 @@ public final class Network implements AutoCloseable {
         private Boolean masquerade6; // null: NAT66 with masquerade() for a unique local subnet, not for a global one
         private boolean masquerade;
         private IpPrefix masqueradeExcept;
+        private boolean localhost;
         private int mtu;
         private MacAddress mac;
 
@@ -666,7 +669,9 @@ public final class Network implements AutoCloseable {
         /**
          * {@link #masquerade()}, except for traffic to {@code destination} (an IPv4 CIDR such as an overlay's cluster
          * CIDR "10.244.0.0/16"), which keeps its source address: flannel's {@code ipMasq}. The rule becomes
-         * {@code iptables -t nat -A POSTROUTING -s SUBNET ! -d DESTINATION ! -o BRIDGE -j MASQUERADE}.
+         * {@code iptables -t nat -A POSTROUTING -s SUBNET ! -d DESTINATION ! -o BRIDGE -j MASQUERADE}, and connections
+         * from there into the bridge are accepted also where the FORWARD policy is DROP
+         * ({@code iptables -A FORWARD -s DESTINATION ! -i BRIDGE -o BRIDGE -j ACCEPT}).
          *
          * @throws IllegalArgumentException quoting the text if it is not an IPv4 CIDR with zero host bits
          */
@@ -685,6 +690,19 @@ public final class Network implements AutoCloseable {
             }
             this.masquerade = true;
             this.masqueradeExcept = p;
+            return this;
+        }
+
+        /**
+         * Published ports of this network also answer host-local clients on {@code 127.0.0.1:HOSTPORT} (as Docker
+         * does without its userland proxy): {@code sysctl -w net.ipv4.conf.BRIDGE.route_localnet=1
+         * net.ipv4.ip_forward=1}, the OUTPUT DNAT also for loopback destinations, and
+         * {@code iptables -t nat -A POSTROUTING -s 127.0.0.0/8 -o BRIDGE -j MASQUERADE}. Off by default:
+         * {@code route_localnet} lets the bridge carry packets with loopback addresses. The kernel keeps the choice
+         * (the bridge's {@code route_localnet}), so {@link Network#open} keeps it too.
+         */
+        public Builder publishOnLocalhost() {
+            this.localhost = true;
             return this;
         }
 
@@ -715,7 +733,21 @@ public final class Network implements AutoCloseable {
          */
         public Network create() {
             Records.Ipv6Config v6 = NetworkCreation.ipv6(name, subnet6, gateway6, masquerade, masquerade6);
-            return NetworkCreation.create(host, name, subnet, gateway, masquerade, masqueradeExcept, mtu, mac, v6);
+            Network net = NetworkCreation.create(host, name, subnet, gateway, masquerade, masqueradeExcept, mtu, mac, v6);
+            if (localhost) {
+                try {
+                    ForwardingPolicy.enableLocalhost(net.host.netns(), name);
+                } catch (RuntimeException e) {
+                    try {
+                        net.close();
+                    } catch (RuntimeException undo) {
+                        e.addSuppressed(undo);
+                    }
+                    throw new NetkitException("create network " + name, "set net.ipv4.conf." + name
+                            + ".route_localnet=1 (publishOnLocalhost)", e);
+                }
+            }
+            return net;
         }
     }
 }

@@ -9,9 +9,9 @@ import java.util.Objects;
  * the endpoint, as {@code docker run -p HOSTPORT:CONTAINERPORT[/udp]} does. In iptables terms (host namespace):
  *
  * <pre>
- * iptables -t nat -A NETKIT-DNAT-.. ! -i BRIDGE -p tcp --dport HOSTPORT -j DNAT --to-destination CONTAINER:CONTAINERPORT
- * iptables -t filter -A NETKIT-FWD-.. -d CONTAINER/32 ! -i BRIDGE -o BRIDGE -p tcp --dport CONTAINERPORT -j ACCEPT
- * iptables -t nat -A NETKIT-POST-.. -s CONTAINER/32 -d CONTAINER/32 -p tcp --dport CONTAINERPORT -j MASQUERADE
+ * iptables -t nat -A NETKIT-DNAT-.. -p tcp --dport HOSTPORT -j DNAT --to-destination CONTAINER:CONTAINERPORT
+ * iptables -t filter -A NETKIT-FWD-.. -d CONTAINER/32 -o BRIDGE -p tcp --dport CONTAINERPORT -j ACCEPT
+ * iptables -t nat -A NETKIT-POST-.. -s SUBNET -d CONTAINER/32 -p tcp --dport CONTAINERPORT -m conntrack --ctstate DNAT -j MASQUERADE
  * </pre>
  *
  * (the DNAT chain is reached from PREROUTING and OUTPUT for {@code --dst-type LOCAL}). Immutable;

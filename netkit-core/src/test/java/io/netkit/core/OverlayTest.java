@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The VXLAN overlay's data plane with peers supplied by the test (no store): three simulated hosts on one underlay
- * bridge, two containers each, real TCP across hosts, and {@code ip}/{@code bridge} as witnesses.
+ * bridge (FORWARD policy DROP, as where Docker runs), two containers each, real TCP across hosts, and
+ * {@code ip}/{@code bridge}/{@code iptables-save} as witnesses.
  */
 @Privileged
 class OverlayTest {
@@ -40,6 +41,8 @@ class OverlayTest {
         lab = new OverlayLab(PREFIX);
         for (int h = 1; h <= 3; h++) {
             NetNamespace ns = lab.host(h);
+            // As on a host where Docker runs: nothing is forwarded unless a rule accepts it.
+            Cmd.run("ip", "netns", "exec", ns.name().orElseThrow(), "iptables", "-P", "FORWARD", "DROP");
             OV[h] = Overlay.vxlan(DEV).on(Host.of(ns)).vni(42).port(4789).underlay(OverlayLab.underlay(h))
                     .cidr(CIDR).subnet("10.244." + h + ".0/24").bridge("nkov0").create();
         }
@@ -90,7 +93,8 @@ class OverlayTest {
                     .isEqualTo(IpAddresses.parse(OverlayLab.underlay(h)));
         }
         String rules = Probe.iptablesSave(PREFIX + "-h1");
-        assertThat(rules).contains("-s 10.244.1.0/24 ! -d 10.244.0.0/16 ! -o nkov0").contains("-j MASQUERADE");
+        assertThat(rules).contains("-s 10.244.1.0/24 ! -d 10.244.0.0/16 ! -o nkov0").contains("-j MASQUERADE")
+                .contains("-s 10.244.0.0/16 ! -i nkov0 -o nkov0").contains(":FORWARD DROP");
         assertThat(OV[1].network().masqueradeExcept()).contains(IpPrefix.parse(CIDR));
         assertThat(Network.open(OV[1].host(), "nkov0").masqueradeExcept()).as("read back from the bridge's record")
                 .contains(IpPrefix.parse(CIDR));

@@ -76,6 +76,40 @@ class PublishFlowsTest {
     }
 
     @Test
+    void localhostReachesPublishedPortsOnlyWhenTheNetworkAsks() throws Exception {
+        try (Sandbox sb = Sandbox.create(PREFIX)) {
+            String host = sb.name("host");
+            Cmd.run("ip", "-n", host, "link", "set", "lo", "up");
+            InetAddress localhost = InetAddress.getByName("127.0.0.1");
+            try (Network plain = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").masquerade().create()) {
+                Endpoint web = plain.attach(EndpointSpec.create(sb.name("web")).publish(8080, 80));
+                try (ServerSocket server = PublishTest.listen(web, 80)) {
+                    assertThat(PublishTest.reach(sb.hostNamespace(), server, sb.uplinkAddress(), 8080)).isNotNull();
+                    assertThat(PublishTest.connects(sb.hostNamespace(), localhost, 8080)).as("127.0.0.1 without opt-in").isFalse();
+                }
+                assertThat(Probe.sysctl(host, "net/ipv4/conf/br0/route_localnet")).isEqualTo("0");
+            }
+            try (Network net = Network.bridge("br1").on(sb.host()).subnet("172.17.0.0/24").publishOnLocalhost().create()) {
+                assertThat(Probe.sysctl(host, "net/ipv4/conf/br1/route_localnet")).isEqualTo("1");
+                Endpoint web = net.attach(EndpointSpec.create(sb.name("web1")).publish(8080, 80));
+                try (ServerSocket server = PublishTest.listen(web, 80)) {
+                    assertThat(PublishTest.reach(sb.hostNamespace(), server, localhost, 8080)).as("127.0.0.1:8080").isNotNull();
+                    assertThat(PublishTest.reach(sb.internet(), server, sb.uplinkAddress(), 8080)).isEqualTo(sb.internetAddress());
+                }
+                assertThat(Probe.iptablesSave(host)).containsPattern("-A NETKIT-POST-\\w+ -s 127.0.0.0/8 -o br1 .*-j MASQUERADE")
+                        .containsPattern("-A OUTPUT -m addrtype --dst-type LOCAL .*-j NETKIT-DNAT-");
+                // a process that adopts the network keeps the choice (it lives in the kernel: route_localnet)
+                Network adopted = Network.open(sb.host(), "br1");
+                Endpoint web2 = adopted.attach(EndpointSpec.create(sb.name("web2")).publish(9090, 90));
+                try (ServerSocket server = PublishTest.listen(web2, 90)) {
+                    assertThat(PublishTest.reach(sb.hostNamespace(), server, localhost, 9090)).as("127.0.0.1:9090").isNotNull();
+                }
+                web2.detach();
+            }
+        }
+    }
+
+    @Test
     void aDropInTheAdministratorsChainWinsOverNetkitsAccepts() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX)) {
             String host = sb.name("host");

@@ -30,10 +30,11 @@ import java.util.Set;
  * :NETKIT-POST-h                         -A ... -s S ! -o B -j MASQUERADE              (masquerade)
  *                                        -A ... -s S -d C/32 -p P --dport CP -m conntrack --ctstate DNAT
  *                                               -j MASQUERADE                          (hairpin, publish)
+ *                                        -A ... -s 127.0.0.0/8 -o B -j MASQUERADE      (localhost, publish)
  * :NETKIT-DNAT-h                         -A ... [-d H] -p P --dport HP -j DNAT --to-destination C:CP
  * -I POSTROUTING 1 -j NETKIT-POST-h
  * -I PREROUTING 1 -m addrtype --dst-type LOCAL -j NETKIT-DNAT-h
- * -I OUTPUT 1 ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j NETKIT-DNAT-h
+ * -I OUTPUT 1 ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j NETKIT-DNAT-h   (without "! -d" with localhost)
  * *filter
  * -N NETKIT-USER                         (adminChain: only when absent; never flushed or deleted by netkit)
  * :NETKIT-FWD-h                          -A ... -j NETKIT-USER                             (adminChain)
@@ -57,7 +58,8 @@ import java.util.Set;
  * published port reaches the published container (itself or a neighbour); the hairpin masquerade makes the
  * answer come back through the host. The bridge ports need {@code hairpin_mode} for a container to reach
  * itself (that is the caller's part). Host-local clients reach published ports on the host's addresses through
- * the OUTPUT DNAT; loopback destinations ({@code 127.0.0.1:HP}) are not published.
+ * the OUTPUT DNAT; {@code 127.0.0.1:HP} only with {@link Builder#localhost()}, which needs {@code route_localnet=1}
+ * on the bridge and IP forwarding on (the caller's part).
  *
  * <p><b>Host ports.</b> {@link #publishedPorts(Ruleset)} reads back which host ports every network holds
  * (from the DNAT rules), so a caller can reserve a host port host-wide.
@@ -94,6 +96,7 @@ public final class ContainerNetworkRules {
         private boolean masquerade;
         private boolean forwardAccept;
         private boolean adminChain;
+        private boolean localhost;
         private final Set<String> isolated = new LinkedHashSet<>();
         private final List<Publish> published = new ArrayList<>();
 
@@ -137,6 +140,22 @@ public final class ContainerNetworkRules {
          */
         public Builder adminChain() {
             adminChain = true;
+            return this;
+        }
+
+        /**
+         * Published ports also answer host-local clients on {@code 127.0.0.1:HOSTPORT}: the OUTPUT jump no longer
+         * leaves loopback destinations alone, and {@code -s 127.0.0.0/8 -o BRIDGE -j MASQUERADE} gives the packets a
+         * source the container can answer. The kernel routes such packets only with
+         * {@code sysctl net.ipv4.conf.BRIDGE.route_localnet=1} and {@code net.ipv4.ip_forward=1}, which the caller
+         * sets. IPv4 only (IPv6 has no {@code route_localnet}): IllegalStateException for an IPv6 subnet.
+         */
+        public Builder localhost() {
+            if (family != Family.IPV4) {
+                throw new IllegalStateException("publishing on localhost needs IPv4 (route_localnet); subnet " + subnet
+                        + " is IPv6: publish on the host's other addresses instead");
+            }
+            localhost = true;
             return this;
         }
 
@@ -217,6 +236,10 @@ public final class ContainerNetworkRules {
                             .protocol(p.protocol).destinationPort(p.containerPort).ctstate(ConntrackState.DNAT)
                             .comment("hairpin").target(Target.masquerade()).build());
                 }
+                if (localhost && !published.isEmpty()) {
+                    b.rule(Table.NAT, Rule.builder(post).source("127.0.0.0/8").outInterface(bridge)
+                            .comment("localhost").target(Target.masquerade()).build());
+                }
                 b.hook(Table.NAT, "POSTROUTING", post);
             }
             if (!published.isEmpty()) {
@@ -229,9 +252,11 @@ public final class ContainerNetworkRules {
                 }
                 b.hook(Table.NAT, Rule.builder("PREROUTING").destinationType(AddressType.LOCAL)
                         .target(Target.jump(dnat)).build(), true);
-                // Loopback destinations are left alone: DNAT from 127.0.0.1 to a bridge would not route.
-                b.hook(Table.NAT, Rule.builder("OUTPUT").notDestination(family == Family.IPV4 ? "127.0.0.0/8" : "::1/128")
-                        .destinationType(AddressType.LOCAL).target(Target.jump(dnat)).build(), true);
+                Rule.Builder out = Rule.builder("OUTPUT");
+                // Loopback destinations are left alone unless asked: DNAT from 127.0.0.1 to a bridge routes only with
+                // route_localnet.
+                if (!localhost) out.notDestination(family == Family.IPV4 ? "127.0.0.0/8" : "::1/128");
+                b.hook(Table.NAT, out.destinationType(AddressType.LOCAL).target(Target.jump(dnat)).build(), true);
             }
             if (forwardAccept || !published.isEmpty() || !isolated.isEmpty()) {
                 if (adminChain) {

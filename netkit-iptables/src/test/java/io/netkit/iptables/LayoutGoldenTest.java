@@ -134,6 +134,19 @@ class LayoutGoldenTest {
     }
 
     @Test
+    void localhostPublishingDropsTheLoopbackExclusionAndMasqueradesLoopbackSources() {
+        String payload = ContainerNetworkRules.builder(OWNER, "br0", "172.16.0.0/24").localhost()
+                .publish(Protocol.TCP, 8080, "172.16.0.2", 80).build().render();
+        assertThat(payload).contains("""
+                -A NETKIT-POST-11c844f9 -s 127.0.0.0/8 -o br0 -m comment --comment "netkit:mynet localhost" -j MASQUERADE
+                """).contains("""
+                -I OUTPUT 1 -m addrtype --dst-type LOCAL -m comment --comment "netkit:mynet" -j NETKIT-DNAT-11c844f9
+                """).doesNotContain("! -d 127.0.0.0/8");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ContainerNetworkRules.builder(OWNER, "br0", "fd00::/64")
+                .localhost()).hasMessageContaining("IPv4").hasMessageContaining("fd00::/64");
+    }
+
+    @Test
     void adminChainIsCreatedOnlyWhenAbsentAndNeverFlushed() {
         assertThat(ContainerNetworkRules.builder(OWNER, "br0", "172.16.0.0/24").forwardAccept().build()
                 .sharedChains(Table.FILTER)).isEmpty();

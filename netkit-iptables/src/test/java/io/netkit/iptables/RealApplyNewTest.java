@@ -296,4 +296,25 @@ class RealApplyNewTest {
             System.out.printf("%s: 1000 rules of a new owner applied (one restore) in %d us%n", b, micros);
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void sharedAdminChainIsMadeWhenAbsentAndNeverFlushedByApplyNewOrApply(Backend b) {
+        try (TestNamespace ns = TestNamespace.create("shared")) {
+            Iptables ipt = Iptables.builder().runner(ns.runner()).backend(b).build();
+            Owner first = newOwner();
+            // applyNew does not create shared chains: with NETKIT-USER absent it falls back to a full apply
+            ipt.applyNew(ContainerNetworkRules.builder(first, "br0", "10.1.0.0/24").adminChain().forwardAccept().build());
+            assertThat(save(ns, b)).contains(":NETKIT-USER - [0:0]").contains("-j NETKIT-USER");
+            ns.exec(b.command(Family.IPV4), "-A", "NETKIT-USER", "-s", "10.9.0.0/16", "-j", "DROP");
+            Owner second = newOwner();
+            ipt.applyNew(ContainerNetworkRules.builder(second, "br1", "10.2.0.0/24").adminChain().forwardAccept().build());
+            ipt.apply(ContainerNetworkRules.builder(first, "br0", "10.1.0.0/24").adminChain().masquerade().forwardAccept().build());
+            ipt.remove(first);
+            ipt.remove(second);
+            String after = save(ns, b);
+            assertThat(after).contains(":NETKIT-USER - [0:0]").contains("-A NETKIT-USER -s 10.9.0.0/16 -j DROP")
+                    .doesNotContain("netkit:");
+        }
+    }
 }

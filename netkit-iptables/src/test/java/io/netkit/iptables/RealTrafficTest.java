@@ -74,9 +74,14 @@ class RealTrafficTest {
                 assertThat(fetch(c2, "http://172.16.0.1:8080/")).as("neighbour -> gateway:published port").isTrue();
                 host.exec("ip", "link", "set", "vc2", "type", "bridge_slave", "hairpin", "on");
                 assertThat(fetch(c1, "http://203.0.113.2:8080/")).as("container -> its own published port").isTrue();
-                // host-local clients on the host's own address (loopback destinations are not published)
+                // host-local clients: the host address always; 127.0.0.1 only with localhost() + route_localnet
                 assertThat(fetch(host, "http://203.0.113.2:8080/")).as("host -> its own address").isTrue();
-                assertThat(fetchOnce(host, "http://127.0.0.1:8080/")).as("127.0.0.1").isFalse();
+                host.exec("ip", "link", "set", "lo", "up");
+                assertThat(fetchOnce(host, "http://127.0.0.1:8080/")).as("127.0.0.1 without localhost()").isFalse();
+                host.exec("sysctl", "-q", "-w", "net.ipv4.conf.nkbr0.route_localnet=1");
+                ipt.apply(ContainerNetworkRules.builder(owner, "nkbr0", "172.16.0.0/24").adminChain().masquerade()
+                        .forwardAccept().localhost().publish(Protocol.TCP, 8080, "172.16.0.2", 80).build());
+                assertThat(fetch(host, "http://127.0.0.1:8080/")).as("127.0.0.1 with localhost()").isTrue();
             } finally {
                 server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }

@@ -583,11 +583,14 @@ public final class NetlinkSocket implements AutoCloseable {
     /**
      * Sends {@code count} complete messages, already written to {@code messages} (message {@code i} starts at
      * {@code offsets[i]}), in ONE {@code sendmsg}, numbering them with consecutive sequence numbers; then waits
-     * until every message flagged {@code NLM_F_ACK} is answered, or until the kernel answers a message that was
+     * until every message flagged {@code NLM_F_ACK} is answered, collecting the errors the kernel reports for any
+     * message (flagged or not) meanwhile, or until it answers the first message with an error while that one was
      * not flagged (it refused the datagram as a whole). This is the transport of an nfnetlink batch
      * ({@code NFNL_MSG_BATCH_BEGIN}, requests, {@code NFNL_MSG_BATCH_END}), which the kernel applies as one
-     * transaction only when it arrives in one datagram, and which it acknowledges only after commit or abort.
-     * Unlike {@link #batch()}, nothing is split into several datagrams.
+     * transaction only when it arrives in one datagram, and answers only after commit or abort: every error in
+     * message order, then the acks of flagged messages, so flagging just the last request is enough to learn the
+     * outcome (and keeps thousands of acks out of the receive buffer). Unlike {@link #batch()}, nothing is split
+     * into several datagrams.
      *
      * @param operations what each message attempts, for error messages (parallel to offsets)
      * @param targets the object of each message, for error messages (entries may be null)
@@ -637,11 +640,12 @@ public final class NetlinkSocket implements AutoCloseable {
                     }
                     int err = reader.errorCode();
                     if (err != 0) {
-                        failures.add(failure(operations[idx], targets[idx], -err, reader.extAckMessage()));
+                        failures.add(failure(operations[idx], targets[idx], -err, extAck(reader, messages, offsets[idx])));
                         failedIndices.add(idx);
-                        offs.add(badAttributeOffset());
-                        if (!wantsAck[idx]) {
-                            refused = true;
+                        long off = reader.extAckU32(io.netkit.netlink.codec.NetlinkConstants.NLMSGERR_ATTR_OFFS);
+                        offs.add(off >= 0 && off <= Integer.MAX_VALUE ? (int) off : -1);
+                        if (idx == 0 && !wantsAck[0]) {
+                            refused = true;   // the header of the datagram (a batch begin) refused: nothing follows
                         }
                     }
                     if (wantsAck[idx] && !answered[idx]) {
@@ -669,20 +673,6 @@ public final class NetlinkSocket implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-    }
-
-    /** The {@code NLMSGERR_ATTR_OFFS} of the error message under the reader, or -1. */
-    private int badAttributeOffset() {
-        try {
-            io.netkit.netlink.codec.NlAttrReader tlvs = reader.extAckAttributes();
-            if (tlvs != null && tlvs.seek(io.netkit.netlink.codec.NetlinkConstants.NLMSGERR_ATTR_OFFS)
-                    && tlvs.payloadLength() >= 4) {
-                return tlvs.u32();
-            }
-        } catch (MalformedMessageException e) {
-            LOG.debug("unreadable extended ack: {}", e.getMessage());
-        }
-        return -1;
     }
 
     /**

@@ -31,7 +31,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * line by line and records the MTU of the link's line — the same change, measured the same way. {@code changeOnly}
  * is the change request alone: subtract it from both to get the delivery part.
  */
-@BenchmarkMode(Mode.AverageTime)
+@BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 2)

@@ -35,7 +35,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * Beside it: netkit's plain {@code links().list()} (the dump alone) and what a shell consumer of {@code ip monitor}
  * would do to recover, one {@code ip -o link show} process.
  */
-@BenchmarkMode(Mode.AverageTime)
+@BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 2)

@@ -113,27 +113,41 @@ public final class Firewall {
 
     /**
      * As {@link #rules(String, String, IpPrefix, boolean, List)}; with {@code masqueradeExcept} (an overlay's cluster
-     * CIDR, or null) the masquerade rule leaves traffic to those destinations alone:
-     * {@code -A NETKIT-POST-xxxxxxxx -s 10.244.1.0/24 ! -d 10.244.0.0/16 ! -o br0 -j MASQUERADE}.
+     * CIDR, or null) the masquerade rule leaves traffic to those destinations alone, and connections from there into
+     * the bridge are accepted:
+     * {@code -A NETKIT-POST-xxxxxxxx -s 10.244.1.0/24 ! -d 10.244.0.0/16 ! -o br0 -j MASQUERADE},
+     * {@code -A NETKIT-FWD-xxxxxxxx -s 10.244.0.0/16 ! -i br0 -o br0 -j ACCEPT}.
      */
     public static OwnedRules rules(String bridge, String id, IpPrefix subnet, boolean masquerade, IpPrefix masqueradeExcept,
                                    List<Published> published) {
-        return rules(bridge, id, subnet, masquerade, masquerade, masqueradeExcept, published);
+        return rules(bridge, id, subnet, masquerade, masqueradeExcept, published, false);
+    }
+
+    /**
+     * As {@link #rules(String, String, IpPrefix, boolean, IpPrefix, List)}; with {@code localhost}, published ports also
+     * answer {@code 127.0.0.1:HOSTPORT} on the host: the OUTPUT jump keeps loopback destinations and
+     * {@code -s 127.0.0.0/8 -o BRIDGE -j MASQUERADE} gives them a source the container can answer (the bridge needs
+     * {@code route_localnet=1}).
+     */
+    public static OwnedRules rules(String bridge, String id, IpPrefix subnet, boolean masquerade, IpPrefix masqueradeExcept,
+                                   List<Published> published, boolean localhost) {
+        return rules(bridge, id, subnet, masquerade, masquerade, masqueradeExcept, published, localhost);
     }
 
     /**
      * The rules of either family (the subnet's): {@code forward} installs the outbound and reply accepts, {@code nat}
      * the MASQUERADE rule. An IPv6 network's rules are the same layout through ip6tables ({@code /128} hosts,
-     * {@code ::1} instead of {@code 127.0.0.0/8}, the administrator's chain in ip6tables too); a global IPv6 subnet
-     * can be forwarded without NAT66.
+     * {@code ::1} instead of {@code 127.0.0.0/8}, the administrator's chain in ip6tables too, no localhost
+     * publishing: IPv6 has no {@code route_localnet}); a global IPv6 subnet can be forwarded without NAT66.
      */
     public static OwnedRules rules(String bridge, String id, IpPrefix subnet, boolean forward, boolean nat,
-                                   IpPrefix masqueradeExcept, List<Published> published) {
+                                   IpPrefix masqueradeExcept, List<Published> published, boolean localhost) {
         boolean v4 = subnet.isIpv4();
         String host = v4 ? "/32" : "/128";
         boolean masquerade = forward;
         boolean postHooked = false;
         IpPrefix except = masqueradeExcept != null && masqueradeExcept.isIpv4() == v4 ? masqueradeExcept : null;
+        localhost = localhost && v4;
         Owner owner = owner(bridge, id);
         String fwd = owner.chain("FWD");
         OwnedRules.Builder b = OwnedRules.builder(owner).family(v4 ? Family.IPV4 : Family.IPV6)
@@ -156,6 +170,12 @@ public final class Firewall {
                 postHooked = true;
             }
         }
+        if (except != null) {
+            // The rest of the flat network (an overlay's other hosts) opens connections to the containers un-NATed:
+            // accept them even where the FORWARD policy is DROP, as flannel's FORWARD rules do.
+            b.rule(Table.FILTER, Rule.builder(fwd).source(except.toString()).notInInterface(bridge)
+                    .outInterface(bridge).comment("flat network").target(Target.ACCEPT).build());
+        }
         if (!published.isEmpty()) {
             String post = owner.chain(ContainerNetworkRules.POSTROUTING_TAG);
             String dnat = owner.chain(ContainerNetworkRules.DNAT_TAG);
@@ -172,6 +192,10 @@ public final class Firewall {
                         .outInterface(bridge).protocol(p.protocol()).destinationPort(p.containerPort())
                         .comment("publish").target(Target.ACCEPT).build());
             }
+            if (localhost) {
+                b.rule(Table.NAT, Rule.builder(post).source("127.0.0.0/8").outInterface(bridge)
+                        .comment("localhost").target(Target.masquerade()).build());
+            }
             if (!masquerade) {
                 // Replies of published connections leave through the uplink; with masquerade "outbound" accepts them.
                 b.rule(Table.FILTER, Rule.builder(fwd).inInterface(bridge).notOutInterface(bridge)
@@ -183,9 +207,13 @@ public final class Firewall {
             }
             b.hook(Table.NAT, Rule.builder("PREROUTING").destinationType(AddressType.LOCAL)
                     .target(Target.jump(dnat)).build(), true);
-            // Loopback destinations are left alone: DNAT from 127.0.0.1 to a bridge would not route.
-            b.hook(Table.NAT, Rule.builder("OUTPUT").notDestination(v4 ? "127.0.0.0/8" : "::1/128")
-                    .destinationType(AddressType.LOCAL).target(Target.jump(dnat)).build(), true);
+            // Loopback destinations are left alone unless asked: DNAT from 127.0.0.1 to a bridge routes only with
+            // route_localnet on the bridge.
+            Rule.Builder out = Rule.builder("OUTPUT");
+            if (!localhost) {
+                out.notDestination(v4 ? "127.0.0.0/8" : "::1/128");
+            }
+            b.hook(Table.NAT, out.destinationType(AddressType.LOCAL).target(Target.jump(dnat)).build(), true);
         }
         b.hook(Table.FILTER, "FORWARD", fwd);
         return b.build();
@@ -243,7 +271,7 @@ public final class Firewall {
                     + "for bridged traffic", bridge);
             return;
         }
-        iptables(host, Family.IPV6).apply(rules(bridge, id, subnet6, forward, nat, null, List.of()));
+        iptables(host, Family.IPV6).apply(rules(bridge, id, subnet6, forward, nat, null, List.of(), false));
     }
 
     /** Removes every IPv6 rule and chain of the network's owner (nothing if ip6tables is absent). */
