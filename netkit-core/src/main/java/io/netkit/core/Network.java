@@ -562,6 +562,7 @@ public final class Network implements AutoCloseable {
         private IpPrefix subnet6;
         private InetAddress gateway6;
         private Boolean masquerade6; // null: NAT66 with masquerade() for a unique local subnet, not for a global one
+        private boolean publish6 = true;
         private boolean masquerade;
         private IpPrefix masqueradeExcept;
         private boolean localhost;
@@ -656,6 +657,16 @@ public final class Network implements AutoCloseable {
         }
 
         /**
+         * Whether a dual-stack network's published ports are mapped on the host's IPv6 addresses too (default: yes,
+         * as Docker maps {@code -p 8080:80} on both families). {@code false} maps them on IPv4 only, as
+         * {@code docker run -p 0.0.0.0:8080:80} does; recorded in the bridge's record ({@code pub6=0}).
+         */
+        public Builder publishIpv6(boolean on) {
+            this.publish6 = on;
+            return this;
+        }
+
+        /**
          * Lets the network reach the host's other networks through NAT, as
          * {@code sysctl -w net.ipv4.ip_forward=1} and
          * {@code iptables -t nat -A POSTROUTING -s SUBNET ! -o BRIDGE -j MASQUERADE} plus FORWARD accept rules
@@ -732,7 +743,7 @@ public final class Network implements AutoCloseable {
          * @throws NetkitException naming the failed step
          */
         public Network create() {
-            Records.Ipv6Config v6 = NetworkCreation.ipv6(name, subnet6, gateway6, masquerade, masquerade6);
+            Records.Ipv6Config v6 = NetworkCreation.ipv6(name, subnet6, gateway6, masquerade, masquerade6, publish6);
             Network net = NetworkCreation.create(host, name, subnet, gateway, masquerade, masqueradeExcept, mtu, mac, v6);
             if (localhost) {
                 try {

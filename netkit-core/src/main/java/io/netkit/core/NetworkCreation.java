@@ -34,7 +34,8 @@ final class NetworkCreation {
      * The IPv6 side of a network being created, or {@code null} without an IPv6 subnet: the gateway defaults to the
      * subnet's first address, NAT66 to {@code masquerade} for a unique local subnet.
      */
-    static Records.Ipv6Config ipv6(String name, IpPrefix subnet6, InetAddress gateway6, boolean masquerade, Boolean masquerade6) {
+    static Records.Ipv6Config ipv6(String name, IpPrefix subnet6, InetAddress gateway6, boolean masquerade, Boolean masquerade6,
+                                   boolean publish6) {
         String op = "create network " + name;
         if (subnet6 == null) {
             if (gateway6 != null) {
@@ -53,7 +54,7 @@ final class NetworkCreation {
             throw new IllegalArgumentException(op + ": " + problem);
         }
         boolean nat = masquerade6 != null ? masquerade6 : masquerade && Ipv6.isUniqueLocal(subnet6);
-        return new Records.Ipv6Config(subnet6, gw6, nat);
+        return new Records.Ipv6Config(subnet6, gw6, nat, publish6);
     }
 
     static Network create(Host host, String name, IpPrefix subnet, InetAddress gateway, boolean masquerade,

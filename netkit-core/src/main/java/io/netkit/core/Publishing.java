@@ -209,7 +209,7 @@ final class Publishing {
                 published.add(new Firewall.Published(m.protocol() == Protocol.TCP ? io.netkit.iptables.Protocol.TCP
                         : io.netkit.iptables.Protocol.UDP, m.hostPort(), address, m.containerPort(),
                         rec.nsName() != null ? rec.nsName() : e.getKey()));
-                if (rec.address6() != null && net.v6 != null) {
+                if (rec.address6() != null && net.v6 != null && net.v6.publish()) {
                     // As Docker: a published port is reachable on the host's IPv6 addresses too.
                     published6.add(new Firewall.Published(m.protocol() == Protocol.TCP ? io.netkit.iptables.Protocol.TCP
                             : io.netkit.iptables.Protocol.UDP, m.hostPort(), IpAddresses.format(rec.address6()),

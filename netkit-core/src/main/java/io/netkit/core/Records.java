@@ -54,6 +54,8 @@ final class Records {
     static final String K_GATEWAY6 = "gw6";
     static final String K_MASQUERADE6 = "masq6";
     static final String K_ADDRESS6 = "a6";
+    /** {@code pub6=0}: published ports are mapped on the host's IPv4 addresses only. */
+    static final String K_PUBLISH6 = "pub6";
 
     private static final Pattern ID = Pattern.compile("[0-9a-f]{8}");
     private static final Pattern DECIMAL = Pattern.compile("[0-9]{1,19}");
@@ -108,6 +110,9 @@ final class Records {
                 m.put(K_SUBNET6, v6.subnet().toString());
                 m.put(K_GATEWAY6, IpAddresses.format(v6.gateway()));
                 m.put(K_MASQUERADE6, v6.masquerade() ? "1" : "0");
+                if (!v6.publish()) {
+                    m.put(K_PUBLISH6, "0");
+                }
             }
             if (publishing) {
                 m.put(K_PUBLISH, "1");
@@ -123,7 +128,11 @@ final class Records {
      * A network's IPv6 side (dual stack): subnet, gateway on the bridge, and whether it masquerades (NAT66). Its keys
      * are {@code subnet6=}, {@code gw6=}, {@code masq6=} in the bridge's record.
      */
-    record Ipv6Config(IpPrefix subnet, InetAddress gateway, boolean masquerade) {}
+    record Ipv6Config(IpPrefix subnet, InetAddress gateway, boolean masquerade, boolean publish) {
+        Ipv6Config(IpPrefix subnet, InetAddress gateway, boolean masquerade) {
+            this(subnet, gateway, masquerade, true);
+        }
+    }
 
     /**
      * An attached endpoint, on its host-side veth. Exactly one of {@code nsName} and {@code nsPath} is set; an endpoint
@@ -260,7 +269,7 @@ final class Records {
             if (g6 != null) {
                 throw new BadRecordException(g6);
             }
-            v6 = new Ipv6Config(s6, gw6, flag(m, K_MASQUERADE6));
+            v6 = new Ipv6Config(s6, gw6, flag(m, K_MASQUERADE6), !m.containsKey(K_PUBLISH6) || flag(m, K_PUBLISH6));
         }
         IpPrefix except = m.containsKey(K_MASQUERADE_EXCEPT) ? subnet(m.get(K_MASQUERADE_EXCEPT)) : null;
         return new BridgeRecord(id, subnet, gw, masq, group, reap, mtu, flag(m, K_PUBLISH), flag(m, K_DELETING), except, v6);

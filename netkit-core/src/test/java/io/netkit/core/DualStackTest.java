@@ -186,6 +186,24 @@ class DualStackTest {
     }
 
     @Test
+    void publishIpv6FalseMapsTheHostPortOnIpv4Only() throws Exception {
+        try (Sandbox sb = Sandbox.create(PREFIX);
+             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").subnet("fd00:16::/64")
+                     .masquerade().publishIpv6(false).create()) {
+            Endpoint web = net.attach(EndpointSpec.create(sb.name("web")).publish(8080, 80));
+            try (ServerSocket server = listen(web.namespace(), IpAddresses.parse("::"), 80)) {
+                assertThat(reach(sb.internet(), server, sb.uplinkAddress(), 8080)).isEqualTo(sb.internetAddress());
+                assertThat(reach(sb.internet(), server, sb.uplinkAddress6(), 8080)).isNull();
+            }
+            assertThat(ip6tablesSave(sb.host().netns().name().orElseThrow())).doesNotContain("DNAT");
+            // The choice is in the kernel: an adopting process renders the same rules.
+            assertThat(Network.open(sb.host(), "br0").endpoints()).hasSize(1);
+            assertThat((String) Probe.ip(sb.host().netns().name().orElseThrow(), "link", "show", "br0").get(0).get("ifalias"))
+                    .contains("pub6=0");
+        }
+    }
+
+    @Test
     void theLargestRealisticEndpointRecordFits() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX);
              Network net = Network.bridge("br-0123456789a").on(sb.host()).subnet("172.16.0.0/16")
