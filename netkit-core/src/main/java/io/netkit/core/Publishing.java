@@ -110,6 +110,10 @@ final class Publishing {
                 // Flows translated for the port keep their DNAT in conntrack (a UDP client that keeps sending never
                 // starts over): cut them, so the next packet meets the rules without the mapping.
                 Flows.cut(net.host.netns(), remove.protocol() == Protocol.TCP, remove.hostPort(), ep.address(), op);
+                if (net.v6 != null && net.v6.publish()) {
+                    ep.address6().ifPresent(a6 -> Flows.cut(net.host.netns(), remove.protocol() == Protocol.TCP,
+                            remove.hostPort(), a6, op));
+                }
             }
             return true;
         }

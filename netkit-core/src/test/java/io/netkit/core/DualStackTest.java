@@ -204,6 +204,36 @@ class DualStackTest {
     }
 
     @Test
+    void unpublishCutsTheIpv6UdpFlowInConntrack() throws Exception {
+        try (Sandbox sb = Sandbox.create(PREFIX);
+             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").subnet("fd00:16::/64")
+                     .masquerade().create()) {
+            String hostNs = sb.host().netns().name().orElseThrow();
+            Endpoint dns = net.attach(EndpointSpec.create(sb.name("dns")).publish(Protocol.UDP, 5353, 53));
+            try (java.net.DatagramSocket server = dns.call(() -> new java.net.DatagramSocket(
+                    new InetSocketAddress(IpAddresses.parse("::"), 53)))) {
+                server.setSoTimeout(3000);
+                sb.internet().run(() -> {
+                    try (java.net.DatagramSocket c = new java.net.DatagramSocket()) {
+                        byte[] m = "q".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                        c.send(new java.net.DatagramPacket(m, m.length, new InetSocketAddress(sb.uplinkAddress6(), 5353)));
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                java.net.DatagramPacket got = new java.net.DatagramPacket(new byte[16], 16);
+                server.receive(got);
+                assertThat(got.getAddress()).isEqualTo(sb.internetAddress6());
+            }
+            assertThat(Cmd.result("ip", "netns", "exec", hostNs, "conntrack", "-L", "-f", "ipv6").stdout())
+                    .contains("dport=5353").contains("src=fd00:16::2");
+            dns.unpublish(Protocol.UDP, 5353);
+            assertThat(Cmd.result("ip", "netns", "exec", hostNs, "conntrack", "-L", "-f", "ipv6").stdout())
+                    .doesNotContain("dport=5353");
+        }
+    }
+
+    @Test
     void theLargestRealisticEndpointRecordFits() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX);
              Network net = Network.bridge("br-0123456789a").on(sb.host()).subnet("172.16.0.0/16")
