@@ -150,32 +150,33 @@ final class Attach {
                 String nsName = ns.name().orElse(null);
                 String nsPath = nsName == null ? ns.path().toString() : null;
                 KernelSnapshot snap = null;
-                if (view.alloc.holderOf(inode) != null || (fixed < 0 && view.alloc.firstFree() < 0)
-                        || (fixed >= 0 && view.alloc.isUsed(fixed)) || !publish.isEmpty() || view.publishing
+                if (view.holderOf(inode) != null
+                        || (view.alloc != null && ((fixed < 0 && view.alloc.firstFree() < 0) || (fixed >= 0 && view.alloc.isUsed(fixed))))
+                        || !publish.isEmpty() || view.publishing
                         || (view.alloc6 != null && (fixed6 == null ? view.alloc6.firstFree() == null : view.alloc6.isUsed(fixed6)))) {
                     // The cached view may be stale: namespaces that vanished took their veths (and records) with them,
                     // and the kernel reuses a dead namespace's inode. Ask the kernel before refusing.
                     snap = KernelSnapshot.of(net, net.hostLinks().list());
                     view = net.allocations.read(lock, snap, op);
                 }
-                String other = view.alloc.holderOf(inode);
+                String other = view.holderOf(inode);
                 if (other != null) {
                     throw new IllegalArgumentException("namespace " + label + " (inode " + inode
                             + ") is already attached to network " + net.name + " (host interface " + other
                             + "); detach it first, or attach another namespace");
                 }
-                int offset = fixed >= 0 ? fixed : view.alloc.firstFree();
-                if (offset < 0) {
+                int offset = view.alloc == null ? -1 : fixed >= 0 ? fixed : view.alloc.firstFree();
+                if (view.alloc != null && offset < 0) {
                     throw new SubnetExhaustedException(op, "subnet " + net.subnet + " of network " + net.name
                             + " is exhausted: all " + view.alloc.capacity() + " usable addresses are allocated; detach "
                             + "endpoints or create a network with a larger subnet");
                 }
-                if (fixed >= 0 && view.alloc.isUsed(fixed)) {
+                if (view.alloc != null && fixed >= 0 && view.alloc.isUsed(fixed)) {
                     throw new IllegalArgumentException("address " + spec.address().getHostAddress()
                             + " is already allocated in network " + net.name + "; choose another address, or leave it "
                             + "out to get the next free one");
                 }
-                address = IpPrefix.of(Ipv4.fromInt(view.alloc.base() + offset), net.subnet.prefixLength());
+                address = view.alloc == null ? null : IpPrefix.of(Ipv4.fromInt(view.alloc.base() + offset), net.subnet.prefixLength());
                 BigInteger offset6 = null;
                 if (view.alloc6 != null) {
                     offset6 = fixed6 != null ? fixed6 : view.alloc6.firstFree();
@@ -240,9 +241,11 @@ final class Attach {
                 }
                 peerIndex = hostSide.linkIndex();
                 Faults.point("attach:veth-created");
-                view.alloc.allocate(offset, hostIf, inode);
+                if (view.alloc != null) {
+                    view.alloc.allocate(offset, hostIf, inode);
+                }
                 if (offset6 != null) {
-                    view.alloc6.allocate(offset6, hostIf);
+                    view.alloc6.allocate(offset6, hostIf, view.alloc == null ? inode : 0);
                 }
                 String made = hostIf;
                 undo.push("delete veth " + made, () -> deleteVethNow(made));
@@ -269,7 +272,9 @@ final class Attach {
             Faults.point("attach:configured");
             if (publishingNetwork) {
                 // A previous holder of the address may have vanished without a detach: its flows go now.
-                Flows.forget(net.host.netns(), address.address(), op);
+                if (address != null) {
+                    Flows.forget(net.host.netns(), address.address(), op);
+                }
                 if (address6 != null) {
                     Flows.forget(net.host.netns(), address6.address(), op);
                 }
@@ -326,7 +331,9 @@ final class Attach {
     private static void announce(NetNamespace ns, String ifname, IpPrefix address, IpPrefix address6) {
         try {
             ns.submit(() -> {
-                Arp.announce(ifname, (Inet4Address) address.address());
+                if (address != null) {
+                    Arp.announce(ifname, (Inet4Address) address.address());
+                }
                 if (address6 != null) {
                     // The IPv6 counterpart: an unsolicited neighbour advertisement (RFC 4861 7.2.6) to all nodes.
                     NeighborAdvertisement.announce(ifname, (Inet6Address) address6.address());
@@ -339,6 +346,25 @@ final class Attach {
             });
         } catch (RuntimeException e) {
             LOG.debug("gratuitous ARP for {} on {} in {} not sent: {}", address, ifname, ns, e.toString());
+        }
+        if (address6 != null) {
+            // The first advertisement can be lost: right after eth0 goes up, the kernel attaches the device's queueing
+            // discipline asynchronously (linkwatch), and what is sent before is dropped. RFC 4861 (7.2.6) allows up to
+            // MAX_NEIGHBOR_ADVERTISEMENT = 3 unsolicited advertisements: two more follow, 250 ms apart.
+            for (int i = 1; i <= 2; i++) {
+                java.util.concurrent.CompletableFuture.runAsync(() -> {
+                    try {
+                        if (!ns.isClosed()) {
+                            ns.submit(() -> {
+                                NeighborAdvertisement.announce(ifname, (Inet6Address) address6.address());
+                                return null;
+                            });
+                        }
+                    } catch (RuntimeException e) {
+                        LOG.debug("neighbour advertisement for {} on {} in {} not repeated: {}", address6, ifname, ns, e.toString());
+                    }
+                }, java.util.concurrent.CompletableFuture.delayedExecutor(250L * i, java.util.concurrent.TimeUnit.MILLISECONDS));
+            }
         }
     }
 
@@ -405,6 +431,11 @@ final class Attach {
     }
 
     private int offsetOf(InetAddress address) {
+        if (net.subnet == null) {
+            throw new IllegalArgumentException("IPv4 address " + IpAddresses.format(address) + " given, but network " + net.name
+                    + " is IPv6-only (subnet " + net.v6.subnet() + "); give an IPv6 address, or create the network with an "
+                    + "IPv4 subnet too");
+        }
         if (!(address instanceof Inet4Address) || !net.subnet.contains(address)) {
             throw new IllegalArgumentException("address " + IpAddresses.format(address) + " is outside subnet " + net.subnet
                     + " of network " + net.name + "; choose an address inside it, or leave it out to get the next free one");

@@ -69,14 +69,17 @@ public final class Endpoint {
         return namespaceName != null ? namespaceName : hostInterface;
     }
 
-    /** The endpoint's IPv4 address, e.g. {@code 172.16.0.2}. */
+    /** The endpoint's IPv4 address, e.g. {@code 172.16.0.2}; on an IPv6-only network its IPv6 address. */
     public InetAddress address() {
-        return prefix.address();
+        return prefix != null ? prefix.address() : prefix6.address();
     }
 
-    /** The address with the subnet's prefix length as configured on the interface, e.g. {@code 172.16.0.2/24}. */
+    /**
+     * The address with the subnet's prefix length as configured on the interface, e.g. {@code 172.16.0.2/24}; on an
+     * IPv6-only network the IPv6 one.
+     */
     public IpPrefix prefix() {
-        return prefix;
+        return prefix != null ? prefix : prefix6;
     }
 
     /**
@@ -94,7 +97,7 @@ public final class Endpoint {
 
     /** The default gateway configured inside the namespace (the network's gateway). */
     public InetAddress gateway() {
-        return network.gateway();
+        return network.gateway() != null ? network.gateway() : network.gateway6().orElse(null);
     }
 
     /** The network this endpoint is attached to. */
@@ -369,9 +372,9 @@ public final class Endpoint {
             }
             int index = link.get().index();
             boolean up = link.get().isUp();
-            boolean address = rt.addresses().list().stream().anyMatch(a -> a.index() == index && a.prefix().equals(prefix));
+            boolean address = rt.addresses().list().stream().anyMatch(a -> a.index() == index && a.prefix().equals(prefix()));
             boolean route = rt.routes().list().stream().anyMatch(r -> r.isDefault() && r.outputIndex() == index
-                    && network.gateway().equals(r.gateway()));
+                    && gateway().equals(r.gateway()));
             return new EndpointHealth(true, true, up, address, route);
         } catch (RuntimeException e) {
             return new EndpointHealth(true, false, false, false, false);

@@ -109,8 +109,10 @@ final class ForwardingPolicy {
             enableForwarding(hostNs);
             localhost = localhostEnabled(hostNs, net.name);
         }
-        Firewall.apply(hostNs, Firewall.rules(net.name, net.id, net.subnet, net.masquerade, net.masqueradeExcept, published,
-                localhost));
+        if (net.subnet != null) { // not on an IPv6-only network
+            Firewall.apply(hostNs, Firewall.rules(net.name, net.id, net.subnet, net.masquerade, net.masqueradeExcept,
+                    published, localhost));
+        }
         if (net.v6 != null) {
             if (!published6.isEmpty()) {
                 enableForwarding6(hostNs);

@@ -151,13 +151,21 @@ final class KernelSnapshot {
         if (!"veth".equals(l.kind())) {
             return "an endpoint record on a " + l.kind() + " link, not a veth";
         }
-        if (e.address().prefixLength() != net.subnet.prefixLength() || !net.subnet.contains(e.address().address())) {
-            return "address " + e.address() + " is not inside subnet " + net.subnet;
+        if ((e.address() == null) != (net.subnet == null)) {
+            return net.subnet == null ? "an IPv4 address on an IPv6-only network" : "no IPv4 address (addr=)";
         }
-        int off = Ipv4.toInt(e.address().address()) - Ipv4.toInt(net.subnet.address());
-        int size = 1 << (32 - net.subnet.prefixLength());
-        if (off == 0 || off == size - 1 || e.address().address().equals(net.gateway)) {
-            return "address " + e.address() + " is reserved (network, broadcast or gateway)";
+        if (net.subnet == null && e.address6() == null) {
+            return "no IPv6 address (a6=) on an IPv6-only network";
+        }
+        if (e.address() != null) {
+            if (e.address().prefixLength() != net.subnet.prefixLength() || !net.subnet.contains(e.address().address())) {
+                return "address " + e.address() + " is not inside subnet " + net.subnet;
+            }
+            int off = Ipv4.toInt(e.address().address()) - Ipv4.toInt(net.subnet.address());
+            int size = 1 << (32 - net.subnet.prefixLength());
+            if (off == 0 || off == size - 1 || e.address().address().equals(net.gateway)) {
+                return "address " + e.address() + " is reserved (network, broadcast or gateway)";
+            }
         }
         if (e.address6() != null) {
             if (net.v6 == null) {

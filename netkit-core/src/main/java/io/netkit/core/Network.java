@@ -258,12 +258,15 @@ public final class Network implements AutoCloseable {
         return host;
     }
 
-    /** The subnet, e.g. {@code 172.16.0.0/24}. */
+    /** The IPv4 subnet, e.g. {@code 172.16.0.0/24}; {@code null} on an IPv6-only network (see {@link #subnet6()}). */
     public IpPrefix subnet() {
         return subnet;
     }
 
-    /** The gateway address, configured on the bridge (by default the subnet's first address, e.g. {@code 172.16.0.1}). */
+    /**
+     * The gateway address, configured on the bridge (by default the subnet's first address, e.g. {@code 172.16.0.1});
+     * {@code null} on an IPv6-only network (see {@link #gateway6()}).
+     */
     public InetAddress gateway() {
         return gateway;
     }
@@ -332,7 +335,7 @@ public final class Network implements AutoCloseable {
             sync(snap);
         }
         List<Endpoint> out = new ArrayList<>(endpoints.values());
-        out.sort((a, b) -> Integer.compareUnsigned(Ipv4.toInt(a.address()), Ipv4.toInt(b.address())));
+        out.sort((a, b) -> java.util.Arrays.compareUnsigned(a.address().getAddress(), b.address().getAddress()));
         return out;
     }
 
@@ -528,7 +531,8 @@ public final class Network implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "Network[" + name + " " + subnet + " gw " + IpAddresses.format(gateway) + (masquerade ? " masquerade" : "")
+        return "Network[" + name + (subnet == null ? "" : " " + subnet + " gw " + IpAddresses.format(gateway))
+                + (masquerade ? " masquerade" : "")
                 + (v6 == null ? "" : " " + v6.subnet() + " gw " + IpAddresses.format(v6.gateway())
                         + (v6.masquerade() ? " masquerade6" : ""))
                 + " on " + host.name() + (deleted ? ", deleted" : "") + "]";
@@ -552,7 +556,9 @@ public final class Network implements AutoCloseable {
      * plugin's list of ranges do. One method for both families (rather than a separate {@code ipv6Subnet}) is chosen
      * because the family is in the text already: the call reads like the {@code docker} and CNI configuration it
      * replaces, and {@link #gateway(String)} and {@link EndpointSpec#address(String)} work the same way (the address's
-     * family picks the subnet). Calling it twice with the same family replaces the earlier subnet of that family.
+     * family picks the subnet). Calling it twice with the same family replaces the earlier subnet of that family. An
+     * IPv6 subnet alone makes an IPv6-only network: endpoints get only an IPv6 address ({@link Endpoint#address()}
+     * is then the IPv6 one), and there are no IPv4 rules, routes or {@code ip_forward}.
      */
     public static final class Builder {
         private final String name;

@@ -60,17 +60,25 @@ final class NetworkCreation {
     static Network create(Host host, String name, IpPrefix subnet, InetAddress gateway, boolean masquerade,
                           IpPrefix masqueradeExcept, int mtu, MacAddress mac, Records.Ipv6Config v6) {
         String op = "create network " + name + " on " + host;
-        if (subnet == null) {
-            throw new IllegalArgumentException(op + ": no IPv4 subnet given; call subnet(\"172.16.0.0/24\") or similar"
-                    + (v6 != null ? " besides subnet(\"" + v6.subnet() + "\") (IPv6-only networks are not supported yet)" : ""));
+        if (subnet == null && v6 == null) {
+            throw new IllegalArgumentException(op + ": no subnet given; call subnet(\"172.16.0.0/24\") and/or "
+                    + "subnet(\"fd00:16::/64\") or similar");
         }
-        InetAddress gw = gateway != null ? gateway : Ipv4.fromInt(Ipv4.toInt(subnet.address()) + 1);
-        String gwProblem = Records.gatewayProblem(subnet, gw);
+        if (subnet == null && gateway != null) {
+            throw new IllegalArgumentException(op + ": IPv4 gateway " + IpAddresses.format(gateway) + " given for an "
+                    + "IPv6-only network; add an IPv4 subnet, or leave the IPv4 gateway out");
+        }
+        if (subnet == null && masqueradeExcept != null) {
+            throw new IllegalArgumentException(op + ": masqueradeExcept is IPv4 and the network is IPv6-only");
+        }
+        // An IPv6-only network (subnet == null) has no IPv4 gateway, address, rules or ip_forward.
+        InetAddress gw = subnet == null ? null : gateway != null ? gateway : Ipv4.fromInt(Ipv4.toInt(subnet.address()) + 1);
+        String gwProblem = subnet == null ? null : Records.gatewayProblem(subnet, gw);
         if (gwProblem != null) {
             throw new IllegalArgumentException(op + ": " + gwProblem);
         }
         Privileges.requireNetAdmin(op, false);
-        if (masquerade) {
+        if (masquerade && subnet != null) {
             Privileges.requireIptables(op);
         }
         boolean forward6 = v6 != null && (masquerade || v6.masquerade());
@@ -78,7 +86,7 @@ final class NetworkCreation {
             Privileges.requireIp6tables(op);
         }
         try {
-            ForwardingPolicy.check(name, masquerade, masqueradeExcept, subnet); // refuses what iptables cannot carry, before any change
+            ForwardingPolicy.check(name, masquerade, masqueradeExcept, subnet != null ? subnet : v6.subnet()); // refuses what iptables cannot carry, before any change
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(op + ": " + e.getMessage(), e);
         }
@@ -101,7 +109,9 @@ final class NetworkCreation {
                                     : "; choose another name"));
                 }
             }
-            checkOverlap(op, subnet, rt, links);
+            if (subnet != null) {
+                checkOverlap(op, subnet, rt, links);
+            }
             if (v6 != null) {
                 checkOverlap6(op, v6.subnet(), rt, links);
             }
@@ -120,9 +130,11 @@ final class NetworkCreation {
                 rt.links().setMtu(name, mtu);
             }
 
-            IpPrefix gwPrefix = IpPrefix.of(gw, subnet.prefixLength());
-            step = "add address " + gwPrefix + " to " + name;
-            rt.addresses().add(name, gwPrefix);
+            if (subnet != null) {
+                IpPrefix gwPrefix = IpPrefix.of(gw, subnet.prefixLength());
+                step = "add address " + gwPrefix + " to " + name;
+                rt.addresses().add(name, gwPrefix);
+            }
             if (v6 != null) {
                 // nodad: usable at once (a tentative gateway would drop the endpoints' first packets for a second).
                 IpPrefix gw6 = IpPrefix.of(v6.gateway(), v6.subnet().prefixLength());
@@ -140,9 +152,11 @@ final class NetworkCreation {
                 }
             }
 
-            step = "install iptables rules";
-            ForwardingPolicy.install(hostNs, name, rec.id(), subnet, masquerade, masqueradeExcept);
-            undo.push("remove iptables rules", () -> io.netkit.core.internal.Firewall.remove(hostNs, name, rec.id()));
+            if (subnet != null) {
+                step = "install iptables rules";
+                ForwardingPolicy.install(hostNs, name, rec.id(), subnet, masquerade, masqueradeExcept);
+                undo.push("remove iptables rules", () -> io.netkit.core.internal.Firewall.remove(hostNs, name, rec.id()));
+            }
             if (v6 != null) {
                 step = "install ip6tables rules";
                 ForwardingPolicy.install6(hostNs, name, rec.id(), v6, masquerade);
@@ -157,7 +171,7 @@ final class NetworkCreation {
                 }
             }
 
-            if (masquerade) {
+            if (masquerade && subnet != null) {
                 step = "enable net.ipv4.ip_forward";
                 String before = ForwardingPolicy.enableForwarding(hostNs);
                 if (before != null) {

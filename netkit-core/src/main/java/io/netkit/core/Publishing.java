@@ -109,7 +109,9 @@ final class Publishing {
             if (remove != null) {
                 // Flows translated for the port keep their DNAT in conntrack (a UDP client that keeps sending never
                 // starts over): cut them, so the next packet meets the rules without the mapping.
-                Flows.cut(net.host.netns(), remove.protocol() == Protocol.TCP, remove.hostPort(), ep.address(), op);
+                if (net.subnet != null) {
+                    Flows.cut(net.host.netns(), remove.protocol() == Protocol.TCP, remove.hostPort(), ep.address(), op);
+                }
                 if (net.v6 != null && net.v6.publish()) {
                     ep.address6().ifPresent(a6 -> Flows.cut(net.host.netns(), remove.protocol() == Protocol.TCP,
                             remove.hostPort(), a6, op));
@@ -208,11 +210,13 @@ final class Publishing {
             if (!rec.networkId().equals(net.id)) {
                 continue;
             }
-            String address = IpAddresses.format(rec.address().address());
+            String address = rec.address() == null ? null : IpAddresses.format(rec.address().address());
             for (PortMapping m : rec.published()) {
-                published.add(new Firewall.Published(m.protocol() == Protocol.TCP ? io.netkit.iptables.Protocol.TCP
-                        : io.netkit.iptables.Protocol.UDP, m.hostPort(), address, m.containerPort(),
-                        rec.nsName() != null ? rec.nsName() : e.getKey()));
+                if (address != null) {
+                    published.add(new Firewall.Published(m.protocol() == Protocol.TCP ? io.netkit.iptables.Protocol.TCP
+                            : io.netkit.iptables.Protocol.UDP, m.hostPort(), address, m.containerPort(),
+                            rec.nsName() != null ? rec.nsName() : e.getKey()));
+                }
                 if (rec.address6() != null && net.v6 != null && net.v6.publish()) {
                     // As Docker: a published port is reachable on the host's IPv6 addresses too.
                     published6.add(new Firewall.Published(m.protocol() == Protocol.TCP ? io.netkit.iptables.Protocol.TCP

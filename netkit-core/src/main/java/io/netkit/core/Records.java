@@ -97,8 +97,10 @@ final class Records {
         String encode() {
             Map<String, String> m = new LinkedHashMap<>();
             m.put(K_ID, id);
-            m.put(K_SUBNET, subnet.toString());
-            m.put(K_GATEWAY, IpAddresses.format(gateway));
+            if (subnet != null) { // null on an IPv6-only network
+                m.put(K_SUBNET, subnet.toString());
+                m.put(K_GATEWAY, IpAddresses.format(gateway));
+            }
             m.put(K_MASQUERADE, masquerade ? "1" : "0");
             m.put(K_GROUP, Integer.toString(group));
             m.put(K_REAP, Integer.toString(reapGroup));
@@ -161,7 +163,9 @@ final class Records {
             Map<String, String> m = new LinkedHashMap<>();
             m.put(K_NET, network);
             m.put(K_NET_ID, networkId);
-            m.put(K_ADDRESS, address.toString());
+            if (address != null) { // null on an IPv6-only network
+                m.put(K_ADDRESS, address.toString());
+            }
             if (address6 != null) {
                 // Without the prefix length (the network's): the record has 255 bytes for everything.
                 m.put(K_ADDRESS6, IpAddresses.format(address6));
@@ -241,9 +245,11 @@ final class Records {
 
     static BridgeRecord parseBridge(Map<String, String> m) {
         String id = id(m, K_ID);
-        IpPrefix subnet = subnet(required(m, K_SUBNET));
-        InetAddress gw = address(required(m, K_GATEWAY), K_GATEWAY);
-        String gwProblem = gatewayProblem(subnet, gw);
+        // An IPv6-only network has no IPv4 subnet (and no gateway); every other network has both.
+        boolean ipv6Only = !m.containsKey(K_SUBNET) && !m.containsKey(K_GATEWAY) && m.containsKey(K_SUBNET6);
+        IpPrefix subnet = ipv6Only ? null : subnet(required(m, K_SUBNET));
+        InetAddress gw = ipv6Only ? null : address(required(m, K_GATEWAY), K_GATEWAY);
+        String gwProblem = ipv6Only ? null : gatewayProblem(subnet, gw);
         if (gwProblem != null) {
             throw new BadRecordException(gwProblem);
         }
@@ -278,8 +284,9 @@ final class Records {
     static EndpointRecord parseEndpoint(Map<String, String> m) {
         String net = ifname(m, K_NET);
         String nid = id(m, K_NET_ID);
-        IpPrefix addr = prefix(required(m, K_ADDRESS), K_ADDRESS);
-        if (addr.prefixLength() < 8 || addr.prefixLength() > 30) {
+        // An endpoint of an IPv6-only network has only a6= (checked against its network by KernelSnapshot).
+        IpPrefix addr = !m.containsKey(K_ADDRESS) && m.containsKey(K_ADDRESS6) ? null : prefix(required(m, K_ADDRESS), K_ADDRESS);
+        if (addr != null && (addr.prefixLength() < 8 || addr.prefixLength() > 30)) {
             throw new BadRecordException(K_ADDRESS + "=" + addr + ": prefix length must be 8..30");
         }
         String ifname = m.containsKey(K_IFNAME) ? ifname(m, K_IFNAME) : "eth0";

@@ -234,6 +234,45 @@ class DualStackTest {
     }
 
     @Test
+    void ipv6OnlyNetworkReachesTheInternetThroughNat66AndIsAdoptedAndRemoved() throws Exception {
+        try (Sandbox sb = Sandbox.create(PREFIX)) {
+            String hostNs = sb.host().netns().name().orElseThrow();
+            Network net = Network.bridge("br6").on(sb.host()).subnet("fd00:60::/64").masquerade().create();
+            assertThat(net.subnet()).isNull();
+            assertThat(net.subnet6().map(Object::toString)).hasValue("fd00:60::/64");
+            Endpoint c1 = net.attach(sb.name("c1"));
+            Endpoint c2 = net.attach(EndpointSpec.create(sb.name("c2")).address("fd00:60::20"));
+            assertThat(c1.address()).isEqualTo(IpAddresses.parse("fd00:60::2"));
+            assertThat(c1.address6()).hasValue(c1.address());
+            try (ServerSocket server = listen(sb.internet(), sb.internetAddress6(), 8090)) {
+                assertThat(reach(c1.namespace(), server, sb.internetAddress6(), 8090)).isEqualTo(sb.uplinkAddress6());
+            }
+            try (ServerSocket s2 = listen(c2.namespace(), c2.address(), 7003)) {
+                assertThat(reach(c1.namespace(), s2, c2.address(), 7003)).isEqualTo(c1.address());
+            }
+            // No IPv4 at all: no address in the container or on the bridge, no iptables rules, ip_forward untouched.
+            assertThat(Probe.ip(sb.name("c1"), "-4", "addr", "show", "dev", "eth0")).allSatisfy(l ->
+                    assertThat((List<?>) l.get("addr_info")).isEmpty());
+            assertThat(Probe.ip(hostNs, "-4", "addr", "show", "dev", "br6")).allSatisfy(l ->
+                    assertThat((List<?>) l.get("addr_info")).isEmpty());
+            assertThat(Probe.iptablesSave(hostNs)).doesNotContain("netkit:");
+            assertThat(Probe.sysctl(hostNs, "net/ipv4/ip_forward")).isEqualTo("0");
+            assertThat(ip6tablesSave(hostNs)).contains("-s fd00:60::/64 ! -o br6");
+            // A fixed IPv4 address is the wrong family here.
+            assertThatThrownBy(() -> net.attach(EndpointSpec.create(sb.name("c3")).address("172.16.0.9")))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("IPv6-only");
+            Network adopted = Network.open(sb.host(), "br6");
+            assertThat(adopted.subnet()).isNull();
+            assertThat(adopted.endpoints()).extracting(e -> IpAddresses.format(e.address()))
+                    .containsExactly("fd00:60::2", "fd00:60::20");
+            adopted.delete();
+            assertThat(Probe.linkNames(hostNs)).containsOnly("lo", Sandbox.UPLINK);
+            assertThat(ip6tablesSave(hostNs)).doesNotContain("netkit:");
+            assertThat(NetNamespace.list()).doesNotContain(sb.name("c1"), sb.name("c2"), sb.name("c3"));
+        }
+    }
+
+    @Test
     void theLargestRealisticEndpointRecordFits() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX);
              Network net = Network.bridge("br-0123456789a").on(sb.host()).subnet("172.16.0.0/16")
@@ -270,7 +309,9 @@ class DualStackTest {
             String newMac = (String) Probe.ip(sb.name("c2"), "link", "show", "eth0").get(0).get("address");
             assertThat(newMac).isNotEqualTo(oldMac);
             // Without any traffic from c2, its unsolicited neighbour advertisement replaced the gateway's entry.
-            assertThat(Probe.eventually(3000, () -> newMac.equals(neighbourMac(hostNs, "fd00:16::7")))).isTrue();
+            boolean updated = Probe.eventually(3000, () -> newMac.equals(neighbourMac(hostNs, "fd00:16::7")));
+            assertThat(updated).as("new MAC %s; ip -6 neigh: %s", newMac, updated ? "" : Cmd.run("ip", "-n", hostNs, "-6", "neigh"))
+                    .isTrue();
             assertThat(c2.isAttached()).isTrue();
         }
     }

@@ -81,14 +81,15 @@ public final class Inside {
      */
     public static void configure(RtNetlink rt, int ifindex, String ifname, IpPrefix address, InetAddress gateway,
                                  IpPrefix address6, InetAddress gateway6) {
-        byte[] local = address.address().getAddress();
-        byte[] broadcast = address.broadcast().getAddress();
-        byte[] gw = gateway.getAddress();
+        // address and gateway are null on an IPv6-only network
+        byte[] local = address == null ? null : address.address().getAddress();
+        byte[] broadcast = address == null ? null : address.broadcast().getAddress();
+        byte[] gw = gateway == null ? null : gateway.getAddress();
         String notifyStep = "set net.ipv4.conf." + ifname + ".arp_notify=1";
         String addStep = "add address " + address + " to " + ifname;
         String upStep = "bring up " + ifname;
         String loStep = "bring up lo";
-        String routeStep = "add default route via " + IpAddresses.format(gateway) + " dev " + ifname;
+        String routeStep = "add default route via " + (gateway == null ? "-" : IpAddresses.format(gateway)) + " dev " + ifname;
         NetlinkBatch batch = rt.socket().batch();
         batch.add(notifyStep, ifname, RTM_NEWLINK, 0, w -> {
             w.ifInfoMsg(AF_UNSPEC, 0, ifindex, 0, 0);
@@ -99,18 +100,22 @@ public final class Inside {
         // it and start IPv6 at once, and the announcement floods every port of the bridge within this request.
         // netkit announces the address itself afterwards, off the caller's thread (see Network.attach).
         batch.add(upStep, ifname, RTM_NEWLINK, 0, w -> w.ifInfoMsg(AF_UNSPEC, 0, ifindex, Link.IFF_UP, Link.IFF_UP));
-        batch.add(addStep, ifname, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, w -> {
-            w.ifAddrMsg(AF_INET, address.prefixLength(), 0, RT_SCOPE_UNIVERSE, ifindex);
-            w.attrBytes(IFA_LOCAL, local);
-            w.attrBytes(IFA_ADDRESS, local);
-            w.attrBytes(IFA_BROADCAST, broadcast);
-        });
+        if (address != null) {
+            batch.add(addStep, ifname, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, w -> {
+                w.ifAddrMsg(AF_INET, address.prefixLength(), 0, RT_SCOPE_UNIVERSE, ifindex);
+                w.attrBytes(IFA_LOCAL, local);
+                w.attrBytes(IFA_ADDRESS, local);
+                w.attrBytes(IFA_BROADCAST, broadcast);
+            });
+        }
         batch.add(loStep, "lo", RTM_NEWLINK, 0, w -> w.ifInfoMsg(AF_UNSPEC, 0, LOOPBACK_IFINDEX, Link.IFF_UP, Link.IFF_UP));
-        batch.add(routeStep, "default", RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, w -> {
-            w.rtMsg(AF_INET, 0, 0, 0, RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RTN_UNICAST, 0);
-            w.attrBytes(RTA_GATEWAY, gw);
-            w.attrU32(RTA_OIF, ifindex);
-        });
+        if (address != null) {
+            batch.add(routeStep, "default", RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, w -> {
+                w.rtMsg(AF_INET, 0, 0, 0, RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RTN_UNICAST, 0);
+                w.attrBytes(RTA_GATEWAY, gw);
+                w.attrU32(RTA_OIF, ifindex);
+            });
+        }
         if (address6 != null) {
             byte[] local6 = address6.address().getAddress();
             byte[] gw6 = gateway6.getAddress();

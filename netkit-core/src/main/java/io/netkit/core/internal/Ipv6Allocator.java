@@ -16,6 +16,8 @@ public final class Ipv6Allocator {
     private final BigInteger size;
     private final TreeSet<BigInteger> used = new TreeSet<>();
     private final Map<String, BigInteger> byInterface = new HashMap<>();
+    private final Map<Long, String> inodes = new HashMap<>();
+    private final Map<String, Long> inodeByInterface = new HashMap<>();
 
     /**
      * @param prefixLength  {@link Ipv6#MIN_PREFIX}..{@link Ipv6#MAX_PREFIX}
@@ -53,6 +55,20 @@ public final class Ipv6Allocator {
         return used.contains(offset);
     }
 
+    /** The host interface of the endpoint holding namespace {@code inode} (as given to the 3-argument allocate), or null. */
+    public String holderOf(long inode) {
+        return inodes.get(inode);
+    }
+
+    /** Records that {@code hostIf} (namespace {@code inode}) holds {@code offset}: an IPv6-only network's bookkeeping. */
+    public void allocate(BigInteger offset, String hostIf, long inode) {
+        allocate(offset, hostIf);
+        if (inode != 0) {
+            inodes.put(inode, hostIf);
+            inodeByInterface.put(hostIf, inode);
+        }
+    }
+
     /** Records that {@code hostIf} holds {@code offset}. */
     public void allocate(BigInteger offset, String hostIf) {
         if (!inRange(offset)) {
@@ -67,6 +83,10 @@ public final class Ipv6Allocator {
         BigInteger off = byInterface.remove(hostIf);
         if (off != null && !byInterface.containsValue(off)) {
             used.remove(off);
+        }
+        Long ino = inodeByInterface.remove(hostIf);
+        if (ino != null) {
+            inodes.remove(ino, hostIf);
         }
     }
 }
