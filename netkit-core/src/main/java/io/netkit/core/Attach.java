@@ -222,6 +222,14 @@ final class Attach {
                         hostSide = net.hostLinks().create(veth);
                     } catch (NetlinkException e) {
                         if (!"EEXIST".equals(e.errnoName())) {
+                            // The create may have succeeded and a follow-up (the record) failed: remove the veth
+                            // if it is there, in the network's group, under this name (then it is this attach's).
+                            String made = hostIf;
+                            try {
+                                net.hostLinks().find(made).filter(l -> l.group() == net.group).ifPresent(l -> net.hostLinks().delete(made));
+                            } catch (RuntimeException cleanup) {
+                                e.addSuppressed(cleanup);
+                            }
                             throw e;
                         }
                         boolean hostTaken = net.hostLinks().find(hostIf).isPresent();

@@ -180,7 +180,7 @@ final class KernelSnapshot {
         }
         if (e.own()) {
             long ino = Namespaces.inodeOf(e.nsName());
-            if (ino != 0 && ino != e.inode()) {
+            if (ino != 0 && ino != e.inode() && Namespaces.isNamespace(io.netkit.netlink.NetNamespace.RUN_NETNS.resolve(e.nsName()))) {
                 return "claims namespace " + e.nsName() + " as netkit's, but that namespace has inode " + ino + ", not "
                         + e.inode();
             }

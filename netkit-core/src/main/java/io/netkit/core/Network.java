@@ -125,7 +125,7 @@ public final class Network implements AutoCloseable {
         this.reapGroup = rec.reapGroup();
         this.mtu = rec.mtu();
         this.allocations = new Allocations(this);
-        this.intents = new Intents(allocations.lock.file());
+        this.intents = Intents.of(allocations.lock.file());
         this.forwarding = new ForwardingPolicy(this);
         this.publishing = new Publishing(this);
         this.reconcile = new Reconcile(this);
@@ -479,6 +479,7 @@ public final class Network implements AutoCloseable {
                 }
                 if (deleted) {
                     EndpointHandles.releaseNetwork(this);
+                    intents.removeAll(); // closes this process's intent slots (also when another process deleted it)
                     endpoints.clear();
                     Host owned = ownedHost;
                     if (owned != null) {

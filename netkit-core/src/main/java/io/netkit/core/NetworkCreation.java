@@ -3,7 +3,9 @@ package io.netkit.core;
 import io.netkit.core.Records.BridgeRecord;
 import io.netkit.core.internal.Ipv4;
 import io.netkit.core.internal.Ipv6;
+import io.netkit.core.internal.Faults;
 import io.netkit.core.internal.Names;
+import io.netkit.core.internal.NetworkLock;
 import io.netkit.core.internal.Privileges;
 import io.netkit.core.internal.Undo;
 import io.netkit.netlink.Address;
@@ -93,6 +95,8 @@ final class NetworkCreation {
         NetNamespace hostNs = host.netns();
         RtNetlink rt = hostNs.netlink();
         Undo undo = new Undo(op);
+        NetworkLock.Held lock = null;
+        boolean failed = false;
         String step = "inspect the host";
         try {
             List<Link> links = rt.links().list();
@@ -117,7 +121,10 @@ final class NetworkCreation {
             }
 
             BridgeRecord rec = new BridgeRecord(Names.hex(8), subnet, gw, masquerade, g, r, mtu, false, false,
-                    masqueradeExcept, v6);
+                    masqueradeExcept, true, v6);
+            // Held until the network is complete: a process adopting it meanwhile waits; if this process dies, the
+            // adopter finds new=1 in the record and removes what was made.
+            lock = NetworkLock.of(hostNs.inode(), name, rec.id()).acquire();
             step = "create bridge " + name;
             LinkSpec spec = LinkSpec.bridge(name).mac(mac != null ? mac : MacAddress.random()).group(g).up()
                     .alias(rec.encode());
@@ -178,15 +185,27 @@ final class NetworkCreation {
                     undo.push("restore net.ipv4.ip_forward=" + before, () -> hostNs.sysctl().set("net.ipv4.ip_forward", before));
                 }
             }
-            Network net = new Network(host, name, rec);
+            Faults.point("create:rules-installed");
+            step = "record the network as complete";
+            rt.links().setAlias(name, rec.created().encode());
+            Network net = new Network(host, name, rec.created());
             undo.commit();
             return net;
         } catch (IllegalArgumentException | SecurityException e) {
             undo.rollback(e);
+            failed = true;
             throw e;
         } catch (RuntimeException | Error e) {
             undo.rollback(e);
+            failed = true;
             throw new NetkitException(op, step, e);
+        } finally {
+            if (lock != null) {
+                if (failed) {
+                    lock.markDeleted(); // nothing is left: release the lock file too
+                }
+                lock.close();
+            }
         }
     }
 

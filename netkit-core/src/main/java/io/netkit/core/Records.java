@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * for anything else. A bad record is reported and ignored, never obeyed.
  *
  * <pre>
- * bridge:   netkit:v1 id=1a2b3c4d subnet=172.16.0.0/24 gw=172.16.0.1 masq=1 group=G reap=R mtu=0 [pub=1] [del=1]
+ * bridge:   netkit:v1 id=1a2b3c4d subnet=172.16.0.0/24 gw=172.16.0.1 masq=1 group=G reap=R mtu=0 [pub=1] [del=1] [new=1]
  * endpoint: netkit:v1 net=br0 nid=1a2b3c4d addr=172.16.0.2/24 if=eth0 ino=4026532... ns=NAME|path=/proc/.. own=1 [pub=t8080:80]
  * detached: netkit:v1 net=br0 nid=1a2b3c4d detached=1 [ns=NAME ino=.. own=1]
  * </pre>
@@ -38,6 +38,7 @@ final class Records {
     static final String K_REAP = "reap";
     static final String K_MTU = "mtu";
     static final String K_DELETING = "del";
+    static final String K_CREATING = "new";
     static final String K_NET = "net";
     static final String K_NET_ID = "nid";
     static final String K_NS = "ns";
@@ -76,22 +77,30 @@ final class Records {
 
     /**
      * A network's bridge. {@code publishing}: ports were published on the network at some time (every attach and
-     * detach then re-applies its rules); {@code deleting}: a teardown began (any later process finishes it).
+     * detach then re-applies its rules); {@code deleting}: a teardown began (any later process finishes it);
+     * {@code creating}: {@code create()} has not finished (a later process finding it so undoes it).
      */
     record BridgeRecord(String id, IpPrefix subnet, InetAddress gateway, boolean masquerade, int group, int reapGroup,
-                        int mtu, boolean publishing, boolean deleting, IpPrefix masqueradeExcept, Ipv6Config v6)
-            implements Record {
+                        int mtu, boolean publishing, boolean deleting, IpPrefix masqueradeExcept, boolean creating,
+                        Ipv6Config v6) implements Record {
         BridgeRecord(String id, IpPrefix subnet, InetAddress gateway, boolean masquerade, int group, int reapGroup,
-                     int mtu, boolean publishing, boolean deleting, IpPrefix masqueradeExcept) {
-            this(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, deleting, masqueradeExcept, null);
+                     int mtu, boolean publishing, boolean deleting, IpPrefix masqueradeExcept, boolean creating) {
+            this(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, deleting, masqueradeExcept, creating, null);
         }
 
         BridgeRecord withPublishing() {
-            return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, true, deleting, masqueradeExcept, v6);
+            return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, true, deleting, masqueradeExcept,
+                    creating, v6);
         }
 
         BridgeRecord withDeleting() {
-            return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, true, masqueradeExcept, v6);
+            return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, true, masqueradeExcept,
+                    creating, v6);
+        }
+
+        BridgeRecord created() {
+            return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, deleting,
+                    masqueradeExcept, false, v6);
         }
 
         String encode() {
@@ -121,6 +130,9 @@ final class Records {
             }
             if (deleting) {
                 m.put(K_DELETING, "1");
+            }
+            if (creating) {
+                m.put(K_CREATING, "1");
             }
             return Alias.encode(m);
         }
@@ -278,7 +290,8 @@ final class Records {
             v6 = new Ipv6Config(s6, gw6, flag(m, K_MASQUERADE6), !m.containsKey(K_PUBLISH6) || flag(m, K_PUBLISH6));
         }
         IpPrefix except = m.containsKey(K_MASQUERADE_EXCEPT) ? subnet(m.get(K_MASQUERADE_EXCEPT)) : null;
-        return new BridgeRecord(id, subnet, gw, masq, group, reap, mtu, flag(m, K_PUBLISH), flag(m, K_DELETING), except, v6);
+        return new BridgeRecord(id, subnet, gw, masq, group, reap, mtu, flag(m, K_PUBLISH), flag(m, K_DELETING), except,
+                flag(m, K_CREATING), v6);
     }
 
     static EndpointRecord parseEndpoint(Map<String, String> m) {
