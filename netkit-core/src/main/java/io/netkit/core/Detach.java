@@ -76,7 +76,7 @@ final class Detach {
                 }
                 Allocations.View v = (Allocations.View) held.cache();
                 if (v != null) {
-                    v.alloc.release(hostIf);
+                    v.release(hostIf);
                 }
                 if (publishing) {
                     try {
@@ -97,7 +97,10 @@ final class Detach {
         if (natted) {
             // Flows to and from the address keep their NAT in conntrack (DNAT of published ports above all): they must
             // not reach its next holder. Without NAT a stale entry redirects nothing, and detach stays as cheap as it was.
-            Flows.forget(net.host.netns(), endpoint.address(), op);
+            if (net.subnet != null) {
+                Flows.forget(net.host.netns(), endpoint.address(), op);
+            }
+            endpoint.address6().ifPresent(a6 -> Flows.forget(net.host.netns(), a6, op));
         }
         if (endpoint.ownsNamespace()) {
             endpoint.release();
