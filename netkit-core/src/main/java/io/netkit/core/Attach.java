@@ -242,16 +242,17 @@ final class Attach {
             step = "configure " + ifname + " in " + label;
             configureInside(ns, create, ifname, peerIndex, address);
             Faults.point("attach:configured");
-            if (publishingNetwork) {
-                // A previous holder of the address may have vanished without a detach: its flows go now.
-                Flows.forget(net.host.netns(), address.address(), op);
-            }
 
             Endpoint ep = EndpointHandles.register(
                     new Endpoint(net, hostIf, ifname, address, rec.nsName(), rec.nsPath(), rec.inode(), create, ns, create));
             net.endpoints.put(hostIf, ep);
             undo.commit();
             intent.end();
+            if (publishingNetwork) {
+                // A previous holder of the address may have vanished without a detach: its flows go now (after the
+                // endpoint is complete, so a kill here leaves nothing half-made).
+                Flows.forget(net.host.netns(), address.address(), op);
+            }
             announce(ns, ifname, address);
             return ep;
         } catch (StepFailure f) {
