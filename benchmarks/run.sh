@@ -63,7 +63,7 @@ git -C "$root" diff --quiet HEAD -- . ':!benchmarks/results' 2>/dev/null || comm
 } > "$results/machine.md"
 
 codec='io\.netkit\.benchmarks\.netlink\.codec\.'
-kernel='io\.netkit\.benchmarks\.(netlink\.[A-Z]|core\.|iptables\.)'
+kernel='io\.netkit\.benchmarks\.(netlink\.[A-Z]|core\.|iptables\.|cni\.)'
 rm -f "$results/codec.json" "$results/kernel.json"
 
 run_jmh() { # include-regex json-file extra-args...

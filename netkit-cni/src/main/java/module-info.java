@@ -4,7 +4,7 @@
  * Only {@code io.netkit.cni} is exported.
  */
 module io.netkit.cni {
-    requires io.netkit.core;
+    requires transitive io.netkit.core;
     requires com.google.gson;
     requires org.slf4j;
 

@@ -8,9 +8,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,20 +36,21 @@ public final class CniDaemon implements AutoCloseable {
     public static final String DEFAULT_SOCKET = "/run/netkit/cni.sock";
     private static final byte[] MAGIC = "NKCNI1\0".getBytes(StandardCharsets.US_ASCII);
     private static final int MAX_REQUEST = 4 << 20;
+    private static final int WORKERS = 4;
     private static final int OWN_UID = ownUid();
 
     private final UnixListener listener;
     private final CniPlugin plugin = new CniPlugin();
-    private final ExecutorService workers = Executors.newFixedThreadPool(4, r -> {
-        Thread t = new Thread(r, "netkit-cni-worker");
-        t.setDaemon(true);
-        return t;
-    });
-    private final Thread acceptor;
+    /** Each worker accepts and serves its own connections: no hand-off between threads per request. */
+    private final List<Thread> workers = new ArrayList<>();
 
     private CniDaemon(UnixListener listener) {
         this.listener = listener;
-        this.acceptor = new Thread(this::acceptLoop, "netkit-cni-accept");
+        for (int i = 0; i < WORKERS; i++) {
+            Thread t = new Thread(this::acceptLoop, "netkit-cni-worker-" + i);
+            t.setDaemon(true);
+            workers.add(t);
+        }
     }
 
     /**
@@ -60,7 +60,7 @@ public final class CniDaemon implements AutoCloseable {
      */
     public static CniDaemon start(Path socket) {
         CniDaemon d = new CniDaemon(UnixListener.bind(socket));
-        d.acceptor.start();
+        d.workers.forEach(Thread::start);
         LOG.info("netkit CNI daemon listening on {}", socket);
         return d;
     }
@@ -81,11 +81,7 @@ public final class CniDaemon implements AutoCloseable {
                 }
                 continue;
             }
-            try {
-                workers.execute(() -> serve(c));
-            } catch (RuntimeException e) {
-                c.close();
-            }
+            serve(c);
         }
     }
 
@@ -112,6 +108,10 @@ public final class CniDaemon implements AutoCloseable {
             } catch (Exception e) {
                 callerNs.close();
                 LOG.warn("reading the request of pid {} failed: {}", c.peerPid(), e.toString());
+                return;
+            }
+            if (req.length == 0) {
+                callerNs.close(); // a probe (connect and close), e.g. a second daemon checking the socket is live
                 return;
             }
             CniPlugin.Response r;
@@ -172,17 +172,19 @@ public final class CniDaemon implements AutoCloseable {
 
     /** Blocks until {@link #close()}. */
     public void awaitTermination() throws InterruptedException {
-        acceptor.join();
+        for (Thread t : workers) {
+            t.join();
+        }
     }
 
-    /** Stops accepting, lets running requests finish (up to 10 s), removes the socket. Idempotent. */
+    /** Stops accepting, lets running requests finish (up to 10 s per worker), removes the socket. Idempotent. */
     @Override
     public void close() {
         listener.close();
-        workers.shutdown();
         try {
-            workers.awaitTermination(10, TimeUnit.SECONDS);
-            acceptor.join(5000);
+            for (Thread t : workers) {
+                t.join(10_000);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -136,15 +136,7 @@ public final class CniPlugin implements AutoCloseable {
                 case "DEL" -> {
                     String id = need(req, "CNI_CONTAINERID");
                     String ifname = ifname(req);
-                    String netns = req.env().getOrDefault("CNI_NETNS", "");
-                    NetNamespace cns = netns.isEmpty() ? null : openNetns(req, netns, false);
-                    try {
-                        a.del(c, id, ifname, cns);
-                    } finally {
-                        if (cns != null) {
-                            cns.close();
-                        }
-                    }
+                    a.del(c, id, ifname); // CNI_NETNS is not needed: the attachment is found from the host side
                     LOG.info("DEL {} {} on {} in {} ms", id, ifname, c.bridge(), String.format("%.1f", (System.nanoTime() - t0) / 1e6));
                     return new Response(0, "");
                 }

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Bad input through the real path (thin client, socket, daemon) from a sandbox host: each gets the spec's error code, a
- * message an operator can act on, a non-zero exit code, and leaves nothing half-made. Also VERSION, and the slow path
+ * message an operator can act on, a non-zero exit code, and leaves nothing half-made. Also VERSION, runtimeConfig ips/mac,
+ * DEL then ADD again, and the slow path
  * (no daemon: the client runs target/netkit-cni.jar in-process) and its message when even that is impossible.
  */
 @Privileged
@@ -73,6 +74,14 @@ class ErrorsTest {
         assertThat(o.get("code").getAsInt()).as(r.stdout()).isEqualTo(code);
         assertThat(o.get("msg").getAsString()).isNotBlank();
         return o;
+    }
+
+    static String contents(Path p) {
+        try {
+            return java.nio.file.Files.readString(p);
+        } catch (java.io.IOException e) {
+            return "(unreadable: " + e + ")";
+        }
     }
 
     String hostLinks() {
@@ -146,6 +155,40 @@ class ErrorsTest {
     }
 
     @Test
+    void delThenAddAgainIntoTheSameNamespaceRightAway() {
+        // DEL leaves the veth pair to the bulk reaper; an immediate re-ADD (podman network disconnect + connect) must work
+        NetNamespace.create(sb.name("re")).close();
+        String conf = CONF.replace("nkebr0", "nkebr2").replace("10.78.0.0/30", "10.80.0.0/24");
+        Map<String, String> e = env("ADD", "re1", "/run/netns/" + sb.name("re"));
+        for (int round = 0; round < 3; round++) {
+            e.put("CNI_COMMAND", "ADD");
+            Proc.Result add = call(e, conf);
+            assertThat(add.exitCode()).as(add.stdout()).isZero();
+            assertThat(Proc.ok("ip", "-n", sb.name("re"), "-o", "-4", "addr", "show", "dev", "eth0")).contains("inet 10.80.0.2/24");
+            e.put("CNI_COMMAND", "DEL");
+            assertThat(call(e, conf).exitCode()).isZero();
+        }
+    }
+
+    @Test
+    void runtimeConfigIpsAndMacAreHonouredAndAnAllocatedIpIsRefused() {
+        NetNamespace.create(sb.name("rc1")).close();
+        NetNamespace.create(sb.name("rc2")).close();
+        String conf = CONF.replace("nkebr0", "nkebr3").replace("10.78.0.0/30", "10.81.0.0/24")
+                .replace("\"isGateway\": true,", "\"isGateway\": true, \"runtimeConfig\": {\"ips\": [\"10.81.0.77/24\"], "
+                        + "\"mac\": \"02:42:0a:51:00:4d\"},");
+        Proc.Result r = call(env("ADD", "rc1", "/run/netns/" + sb.name("rc1")), conf);
+        assertThat(r.exitCode()).as(r.stdout()).isZero();
+        assertThat(Proc.ok("ip", "-n", sb.name("rc1"), "-o", "-4", "addr", "show", "dev", "eth0")).contains("inet 10.81.0.77/24");
+        assertThat(Proc.ok("ip", "-n", sb.name("rc1"), "-o", "link", "show", "eth0")).contains("link/ether 02:42:0a:51:00:4d");
+        // the same address for another container: refused, nothing made
+        JsonObject o = error(call(env("ADD", "rc2", "/run/netns/" + sb.name("rc2")), conf), 7);
+        assertThat(o.get("msg").getAsString()).contains("10.81.0.77").contains("already allocated");
+        assertThat(Proc.ok("ip", "-n", sb.name("rc2"), "-o", "link")).doesNotContain("eth0");
+        assertThat(call(env("DEL", "rc1", "/run/netns/" + sb.name("rc1")), conf).exitCode()).isZero();
+    }
+
+    @Test
     void versionListsTheSupportedVersions() {
         Proc.Result r = call(Map.of("CNI_COMMAND", "VERSION"), "{\"cniVersion\": \"1.0.0\"}");
         assertThat(r.exitCode()).isZero();
@@ -160,8 +203,11 @@ class ErrorsTest {
         Map<String, String> e = env("ADD", "slow1", "/run/netns/" + sb.name("slow"));
         e.put("NETKIT_CNI_SOCKET", tmp.resolve("no-daemon.sock").toString());
         e.put("NETKIT_CNI_JAR", Proc.jar().toString());
+        e.put("NETKIT_CNI_LOG", tmp.resolve("slow/cni.log").toString());
         Proc.Result r = call(e, CONF.replace("nkebr0", "nkebr1").replace("10.78.0.0/30", "10.79.0.0/24"));
         assertThat(r.exitCode()).as(r.stdout() + r.stderr()).isZero();
+        assertThat(r.stderr()).as("logs go to the file, not to stdout or stderr").isEmpty();
+        assertThat(contents(tmp.resolve("slow/cni.log"))).contains("ADD slow1 eth0 on nkebr1");
         assertThat(JsonParser.parseString(r.stdout()).getAsJsonObject().getAsJsonArray("ips").get(0).getAsJsonObject()
                 .get("address").getAsString()).isEqualTo("10.79.0.2/24");
         e.put("CNI_COMMAND", "DEL");

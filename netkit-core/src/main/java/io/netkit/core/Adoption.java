@@ -64,6 +64,17 @@ final class Adoption {
         KernelSnapshot snap;
         try (NetworkLock.Held held = net.allocations.lock.acquire()) {
             snap = KernelSnapshot.of(net, host.netns().netlink().links().list());
+            if (rec.creating() && !held.networkDeleted()) {
+                List<Throwable> errors = new ArrayList<>();
+                net.teardown.run(op, held, errors);
+                if (errors.isEmpty()) {
+                    held.markDeleted();
+                }
+                net.deleted = errors.isEmpty();
+                throw new NetkitException(op, "network " + name + " was being created by a process that ended before "
+                        + "it finished; what it made " + (errors.isEmpty() ? "is removed: create it again"
+                        : "is not all removed yet (call Network.open again to resume)"), errors.isEmpty() ? null : errors.get(0));
+            }
             if (rec.deleting() || held.networkDeleted()) {
                 // A teardown was interrupted: finish it.
                 List<Throwable> errors = new ArrayList<>();

@@ -2,6 +2,8 @@ package io.netkit.core;
 
 import io.netkit.core.Records.EndpointRecord;
 import io.netkit.core.internal.Ipv4;
+import io.netkit.core.internal.Ipv6;
+import io.netkit.core.internal.Ipv6Allocator;
 import io.netkit.core.internal.NetworkLock;
 import io.netkit.core.internal.SubnetAllocator;
 import io.netkit.netlink.Link;
@@ -18,13 +20,32 @@ import java.util.Map;
 final class Allocations {
     /** Which addresses are allocated and which namespaces attached; the bridge's index and publishing flag. */
     static final class View {
+        /** The IPv4 addresses, {@code null} on an IPv6-only network. */
         final SubnetAllocator alloc;
+        /** The IPv6 addresses of a dual-stack or IPv6-only network, else {@code null}. */
+        final Ipv6Allocator alloc6;
         int bridgeIndex;
         /** The bridge's record says ports were published on this network at some time. */
         boolean publishing;
 
-        View(SubnetAllocator alloc) {
+        View(SubnetAllocator alloc, Ipv6Allocator alloc6) {
             this.alloc = alloc;
+            this.alloc6 = alloc6;
+        }
+
+        /** The host interface of the endpoint holding namespace {@code inode}, or {@code null}. */
+        String holderOf(long inode) {
+            return alloc != null ? alloc.holderOf(inode) : alloc6.holderOf(inode);
+        }
+
+        /** Frees what {@code hostIf} held in both families. */
+        void release(String hostIf) {
+            if (alloc != null) {
+                alloc.release(hostIf);
+            }
+            if (alloc6 != null) {
+                alloc6.release(hostIf);
+            }
         }
     }
 
@@ -85,13 +106,20 @@ final class Allocations {
             throw new NetkitException(op, "bridge " + net.name + " (network id " + net.id + ") no longer exists on " + net.host
                     + "; the network was deleted");
         }
-        View v = new View(new SubnetAllocator(Ipv4.toInt(net.subnet.address()), net.subnet.prefixLength(),
-                Ipv4.toInt(net.gateway) - Ipv4.toInt(net.subnet.address())));
+        View v = new View(net.subnet == null ? null : new SubnetAllocator(Ipv4.toInt(net.subnet.address()),
+                net.subnet.prefixLength(), Ipv4.toInt(net.gateway) - Ipv4.toInt(net.subnet.address())),
+                net.v6 == null ? null : new Ipv6Allocator(net.v6.subnet().prefixLength(),
+                        Ipv6.offset(net.v6.subnet(), net.v6.gateway())));
         v.bridgeIndex = s.bridge.index();
         v.publishing = s.bridgeRecord.publishing();
         for (Map.Entry<String, EndpointRecord> e : s.endpoints.entrySet()) {
             EndpointRecord r = e.getValue();
-            v.alloc.allocate(Ipv4.toInt(r.address().address()) - v.alloc.base(), e.getKey(), r.inode());
+            if (v.alloc != null) {
+                v.alloc.allocate(Ipv4.toInt(r.address().address()) - v.alloc.base(), e.getKey(), r.inode());
+            }
+            if (v.alloc6 != null && r.address6() != null) {
+                v.alloc6.allocate(Ipv6.offset(net.v6.subnet(), r.address6()), e.getKey(), v.alloc == null ? r.inode() : 0);
+            }
         }
         return v;
     }

@@ -5,6 +5,7 @@ import io.netkit.core.internal.Faults;
 import io.netkit.core.internal.Inside;
 import io.netkit.core.internal.Flows;
 import io.netkit.core.internal.Ipv4;
+import io.netkit.core.internal.Ipv6;
 import io.netkit.core.internal.Names;
 import io.netkit.core.internal.NetworkLock;
 import io.netkit.core.internal.Privileges;
@@ -15,10 +16,13 @@ import io.netkit.netlink.IpPrefix;
 import io.netkit.netlink.Link;
 import io.netkit.netlink.LinkNotFoundException;
 import io.netkit.netlink.LinkSpec;
+import io.netkit.netlink.NeighborAdvertisement;
 import io.netkit.netlink.NetNamespace;
 import io.netkit.netlink.NetlinkException;
 import io.netkit.netlink.RtNetlink;
+import java.math.BigInteger;
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Map;
@@ -59,6 +63,7 @@ final class Attach {
         if (spec.address() != null) {
             fixed = offsetOf(spec.address());
         }
+        BigInteger fixed6 = spec.address6() != null ? offset6Of(spec.address6()) : null;
         List<PortMapping> publish = spec.published();
         if (!publish.isEmpty()) {
             Privileges.requireIptablesFor(op, "publishing ports");
@@ -126,6 +131,7 @@ final class Attach {
 
             NetNamespace ns;
             IpPrefix address;
+            IpPrefix address6 = null;
             int peerIndex;
             boolean publishingNetwork = false;
             EndpointRecord rec;
@@ -144,31 +150,47 @@ final class Attach {
                 String nsName = ns.name().orElse(null);
                 String nsPath = nsName == null ? ns.path().toString() : null;
                 KernelSnapshot snap = null;
-                if (view.alloc.holderOf(inode) != null || (fixed < 0 && view.alloc.firstFree() < 0)
-                        || (fixed >= 0 && view.alloc.isUsed(fixed)) || !publish.isEmpty() || view.publishing) {
+                if (view.holderOf(inode) != null
+                        || (view.alloc != null && ((fixed < 0 && view.alloc.firstFree() < 0) || (fixed >= 0 && view.alloc.isUsed(fixed))))
+                        || !publish.isEmpty() || view.publishing
+                        || (view.alloc6 != null && (fixed6 == null ? view.alloc6.firstFree() == null : view.alloc6.isUsed(fixed6)))) {
                     // The cached view may be stale: namespaces that vanished took their veths (and records) with them,
                     // and the kernel reuses a dead namespace's inode. Ask the kernel before refusing.
                     snap = KernelSnapshot.of(net, net.hostLinks().list());
                     view = net.allocations.read(lock, snap, op);
                 }
-                String other = view.alloc.holderOf(inode);
+                String other = view.holderOf(inode);
                 if (other != null) {
                     throw new IllegalArgumentException("namespace " + label + " (inode " + inode
                             + ") is already attached to network " + net.name + " (host interface " + other
                             + "); detach it first, or attach another namespace");
                 }
-                int offset = fixed >= 0 ? fixed : view.alloc.firstFree();
-                if (offset < 0) {
+                int offset = view.alloc == null ? -1 : fixed >= 0 ? fixed : view.alloc.firstFree();
+                if (view.alloc != null && offset < 0) {
                     throw new SubnetExhaustedException(op, "subnet " + net.subnet + " of network " + net.name
                             + " is exhausted: all " + view.alloc.capacity() + " usable addresses are allocated; detach "
                             + "endpoints or create a network with a larger subnet");
                 }
-                if (fixed >= 0 && view.alloc.isUsed(fixed)) {
+                if (view.alloc != null && fixed >= 0 && view.alloc.isUsed(fixed)) {
                     throw new IllegalArgumentException("address " + spec.address().getHostAddress()
                             + " is already allocated in network " + net.name + "; choose another address, or leave it "
                             + "out to get the next free one");
                 }
-                address = IpPrefix.of(Ipv4.fromInt(view.alloc.base() + offset), net.subnet.prefixLength());
+                address = view.alloc == null ? null : IpPrefix.of(Ipv4.fromInt(view.alloc.base() + offset), net.subnet.prefixLength());
+                BigInteger offset6 = null;
+                if (view.alloc6 != null) {
+                    offset6 = fixed6 != null ? fixed6 : view.alloc6.firstFree();
+                    if (offset6 == null) {
+                        throw new SubnetExhaustedException(op, "IPv6 subnet " + net.v6.subnet() + " of network " + net.name
+                                + " is exhausted; detach endpoints or create a network with a larger IPv6 subnet");
+                    }
+                    if (fixed6 != null && view.alloc6.isUsed(fixed6)) {
+                        throw new IllegalArgumentException("IPv6 address " + IpAddresses.format(spec.address6())
+                                + " is already allocated in network " + net.name + "; choose another address, or leave "
+                                + "it out to get the next free one");
+                    }
+                    address6 = IpPrefix.of(Ipv6.at(net.v6.subnet(), offset6), net.v6.subnet().prefixLength());
+                }
 
                 if (!publish.isEmpty()) {
                     step = "check the published ports";
@@ -176,7 +198,8 @@ final class Attach {
                         net.publishing.checkHostPortFree(snap.allEndpoints, null, m, label);
                     }
                 }
-                rec = new EndpointRecord(net.name, net.id, address, ifname, inode, nsName, nsPath, create, publish);
+                rec = new EndpointRecord(net.name, net.id, address, ifname, inode, nsName, nsPath, create, publish,
+                        address6 == null ? null : address6.address());
                 String alias = rec.encode(label);
                 if (!publish.isEmpty()) {
                     // Runs after the veth's deletion (undo is last-in first-out): the rules without this endpoint.
@@ -199,6 +222,14 @@ final class Attach {
                         hostSide = net.hostLinks().create(veth);
                     } catch (NetlinkException e) {
                         if (!"EEXIST".equals(e.errnoName())) {
+                            // The create may have succeeded and a follow-up (the record) failed: remove the veth
+                            // if it is there, in the network's group, under this name (then it is this attach's).
+                            String made = hostIf;
+                            try {
+                                net.hostLinks().find(made).filter(l -> l.group() == net.group).ifPresent(l -> net.hostLinks().delete(made));
+                            } catch (RuntimeException cleanup) {
+                                e.addSuppressed(cleanup);
+                            }
                             throw e;
                         }
                         boolean hostTaken = net.hostLinks().find(hostIf).isPresent();
@@ -218,7 +249,12 @@ final class Attach {
                 }
                 peerIndex = hostSide.linkIndex();
                 Faults.point("attach:veth-created");
-                view.alloc.allocate(offset, hostIf, inode);
+                if (view.alloc != null) {
+                    view.alloc.allocate(offset, hostIf, inode);
+                }
+                if (offset6 != null) {
+                    view.alloc6.allocate(offset6, hostIf, view.alloc == null ? inode : 0);
+                }
                 String made = hostIf;
                 undo.push("delete veth " + made, () -> deleteVethNow(made));
                 publishingNetwork = !publish.isEmpty() || view.publishing;
@@ -240,20 +276,26 @@ final class Attach {
             }
 
             step = "configure " + ifname + " in " + label;
-            configureInside(ns, create, ifname, peerIndex, address);
+            configureInside(ns, create, ifname, peerIndex, address, address6);
             Faults.point("attach:configured");
 
             Endpoint ep = EndpointHandles.register(
-                    new Endpoint(net, hostIf, ifname, address, rec.nsName(), rec.nsPath(), rec.inode(), create, ns, create));
+                    new Endpoint(net, hostIf, ifname, address, rec.nsName(), rec.nsPath(), rec.inode(), create, ns, create,
+                            address6));
             net.endpoints.put(hostIf, ep);
             undo.commit();
             intent.end();
             if (publishingNetwork) {
                 // A previous holder of the address may have vanished without a detach: its flows go now (after the
                 // endpoint is complete, so a kill here leaves nothing half-made).
-                Flows.forget(net.host.netns(), address.address(), op);
+                if (address != null) {
+                    Flows.forget(net.host.netns(), address.address(), op);
+                }
+                if (address6 != null) {
+                    Flows.forget(net.host.netns(), address6.address(), op);
+                }
             }
-            announce(ns, ifname, address);
+            announce(ns, ifname, address, address6);
             return ep;
         } catch (StepFailure f) {
             undo.rollback(f.getCause());
@@ -271,7 +313,8 @@ final class Attach {
      * Container side: sysctls (the CNI bridge plugin's defaults: {@code arp_notify=1}, IPv6 DAD off), then address
      * with broadcast, eth0 and lo up, default route, in one batch.
      */
-    private void configureInside(NetNamespace ns, boolean ownNamespace, String ifname, int ifindex, IpPrefix address) {
+    private void configureInside(NetNamespace ns, boolean ownNamespace, String ifname, int ifindex, IpPrefix address,
+                                 IpPrefix address6) {
         if (!ownNamespace) {
             // In a namespace of netkit's own, eth0 inherited accept_dad=0 from the default set at creation.
             step("set net.ipv6.conf." + ifname + ".accept_dad=0", () -> ns.call(() -> {
@@ -282,7 +325,7 @@ final class Attach {
         RtNetlink rt = ns.netlink();
         int index = ifindex > 0 ? ifindex : rt.links().index(ifname);
         try {
-            Inside.configure(rt, index, ifname, address, net.gateway);
+            Inside.configure(rt, index, ifname, address, net.gateway, address6, net.v6 == null ? null : net.v6.gateway());
         } catch (Inside.StepException e) {
             throw new StepFailure(e.step(), (RuntimeException) e.getCause());
         }
@@ -294,10 +337,16 @@ final class Attach {
      * instead of losing traffic until the entry expires. It reaches every port of the bridge, which is why it does
      * not run on the caller's thread; if it fails, those neighbours learn the new MAC when their entry expires.
      */
-    private static void announce(NetNamespace ns, String ifname, IpPrefix address) {
+    private static void announce(NetNamespace ns, String ifname, IpPrefix address, IpPrefix address6) {
         try {
             ns.submit(() -> {
-                Arp.announce(ifname, (Inet4Address) address.address());
+                if (address != null) {
+                    Arp.announce(ifname, (Inet4Address) address.address());
+                }
+                if (address6 != null) {
+                    // The IPv6 counterpart: an unsolicited neighbour advertisement (RFC 4861 7.2.6) to all nodes.
+                    NeighborAdvertisement.announce(ifname, (Inet6Address) address6.address());
+                }
                 return null;
             }).whenComplete((ok, e) -> {
                 if (e != null) {
@@ -306,6 +355,25 @@ final class Attach {
             });
         } catch (RuntimeException e) {
             LOG.debug("gratuitous ARP for {} on {} in {} not sent: {}", address, ifname, ns, e.toString());
+        }
+        if (address6 != null) {
+            // The first advertisement can be lost: right after eth0 goes up, the kernel attaches the device's queueing
+            // discipline asynchronously (linkwatch), and what is sent before is dropped. RFC 4861 (7.2.6) allows up to
+            // MAX_NEIGHBOR_ADVERTISEMENT = 3 unsolicited advertisements: two more follow, 250 ms apart.
+            for (int i = 1; i <= 2; i++) {
+                java.util.concurrent.CompletableFuture.runAsync(() -> {
+                    try {
+                        if (!ns.isClosed()) {
+                            ns.submit(() -> {
+                                NeighborAdvertisement.announce(ifname, (Inet6Address) address6.address());
+                                return null;
+                            });
+                        }
+                    } catch (RuntimeException e) {
+                        LOG.debug("neighbour advertisement for {} on {} in {} not repeated: {}", address6, ifname, ns, e.toString());
+                    }
+                }, java.util.concurrent.CompletableFuture.delayedExecutor(250L * i, java.util.concurrent.TimeUnit.MILLISECONDS));
+            }
         }
     }
 
@@ -366,12 +434,17 @@ final class Attach {
             }
             Allocations.View v = (Allocations.View) held.cache();
             if (v != null) {
-                v.alloc.release(hostIf);
+                v.release(hostIf);
             }
         }
     }
 
     private int offsetOf(InetAddress address) {
+        if (net.subnet == null) {
+            throw new IllegalArgumentException("IPv4 address " + IpAddresses.format(address) + " given, but network " + net.name
+                    + " is IPv6-only (subnet " + net.v6.subnet() + "); give an IPv6 address, or create the network with an "
+                    + "IPv4 subnet too");
+        }
         if (!(address instanceof Inet4Address) || !net.subnet.contains(address)) {
             throw new IllegalArgumentException("address " + IpAddresses.format(address) + " is outside subnet " + net.subnet
                     + " of network " + net.name + "; choose an address inside it, or leave it out to get the next free one");
@@ -382,6 +455,27 @@ final class Attach {
             throw new IllegalArgumentException("address " + IpAddresses.format(address) + " is reserved in network " + net.name
                     + " (" + (off == 0 ? "network address" : off == size - 1 ? "broadcast address" : "gateway")
                     + "); choose another address inside " + net.subnet + ", or leave it out to get the next free one");
+        }
+        return off;
+    }
+
+    /** The offset of a fixed IPv6 address in the network's IPv6 subnet; refuses it on an IPv4-only network. */
+    private BigInteger offset6Of(InetAddress address) {
+        if (net.v6 == null) {
+            throw new IllegalArgumentException("IPv6 address " + IpAddresses.format(address) + " given, but network " + net.name
+                    + " is IPv4-only (subnet " + net.subnet + "); give an IPv4 address, or create the network with an "
+                    + "IPv6 subnet too");
+        }
+        if (!net.v6.subnet().contains(address)) {
+            throw new IllegalArgumentException("IPv6 address " + IpAddresses.format(address) + " is outside subnet "
+                    + net.v6.subnet() + " of network " + net.name + "; choose an address inside it, or leave it out to get "
+                    + "the next free one");
+        }
+        BigInteger off = Ipv6.offset(net.v6.subnet(), address);
+        if (off.signum() == 0 || address.equals(net.v6.gateway())) {
+            throw new IllegalArgumentException("IPv6 address " + IpAddresses.format(address) + " is reserved in network "
+                    + net.name + " (" + (off.signum() == 0 ? "subnet-router anycast address" : "gateway")
+                    + "); choose another address inside " + net.v6.subnet() + ", or leave it out to get the next free one");
         }
         return off;
     }

@@ -42,30 +42,41 @@ final class Detach {
                 DetachedRecord rec = new DetachedRecord(net.name, net.id, endpoint.namespaceName().orElse(null),
                         endpoint.namespaceInode(), endpoint.ownsNamespace());
                 held.changed(); // write-ahead: before the first change of the network
-                if (endpoint.ownsNamespace()) {
-                    // First the namespace netkit created, while the endpoint's record still names it: killed after
-                    // this, the veth goes with the namespace (or carries a record naming a namespace that is gone,
-                    // which open() and repair() remove). Never the other way round: the reaper could delete a
-                    // detached record before the namespace it names, and the namespace would be lost.
-                    endpoint.release();
-                    EndpointHandles.releaseAll(net, hostIf); // other Endpoint objects of this process for the veth
-                    Namespaces.deleteOwned(endpoint.namespaceName().orElse(null), endpoint.namespaceInode(), op);
-                    Faults.point("detach:namespace-deleted");
-                }
+                Intents.Intent intent = endpoint.ownsNamespace()
+                        ? net.intents.begin(hostIf, endpoint.namespaceName().orElse(null)) : null;
                 try {
-                    // ONE request: out of the bridge, down, record replaced, into the reap group. From here on no
-                    // frame from the old address reaches the network, and the address is free.
-                    net.hostLinks().unplug(hostIf, net.reapGroup, rec.encode());
-                } catch (NetlinkException e) {
-                    if (!(e instanceof LinkNotFoundException) && !"ENODEV".equals(e.errnoName())) {
-                        throw e;
+                    if (endpoint.ownsNamespace()) {
+                        // The intent names the namespace through its deletion (an unmount, then an unlink): killed in
+                        // between, any later process still finds the file to remove.
+                        intent.confirm(endpoint.namespaceInode());
+                        // First the namespace netkit created, while the endpoint's record still names it: killed after
+                        // this, the veth goes with the namespace (or carries a record naming a namespace that is gone,
+                        // which open() and repair() remove). Never the other way round: the reaper could delete a
+                        // detached record before the namespace it names, and the namespace would be lost.
+                        endpoint.release();
+                        EndpointHandles.releaseAll(net, hostIf); // other Endpoint objects of this process for the veth
+                        Namespaces.deleteOwned(endpoint.namespaceName().orElse(null), endpoint.namespaceInode(), op);
+                        Faults.point("detach:namespace-deleted");
                     }
-                    present = false; // its namespace vanished and took the veth pair with it
+                    try {
+                        // ONE request: out of the bridge, down, record replaced, into the reap group. From here on no
+                        // frame from the old address reaches the network, and the address is free.
+                        net.hostLinks().unplug(hostIf, net.reapGroup, rec.encode());
+                    } catch (NetlinkException e) {
+                        if (!(e instanceof LinkNotFoundException) && !"ENODEV".equals(e.errnoName())) {
+                            throw e;
+                        }
+                        present = false; // its namespace vanished and took the veth pair with it
+                    }
+                    Faults.point("detach:unplugged");
+                } finally {
+                    if (intent != null) {
+                        intent.end();
+                    }
                 }
-                Faults.point("detach:unplugged");
                 Allocations.View v = (Allocations.View) held.cache();
                 if (v != null) {
-                    v.alloc.release(hostIf);
+                    v.release(hostIf);
                 }
                 if (publishing) {
                     try {
@@ -86,7 +97,10 @@ final class Detach {
         if (natted) {
             // Flows to and from the address keep their NAT in conntrack (DNAT of published ports above all): they must
             // not reach its next holder. Without NAT a stale entry redirects nothing, and detach stays as cheap as it was.
-            Flows.forget(net.host.netns(), endpoint.address(), op);
+            if (net.subnet != null) {
+                Flows.forget(net.host.netns(), endpoint.address(), op);
+            }
+            endpoint.address6().ifPresent(a6 -> Flows.forget(net.host.netns(), a6, op));
         }
         if (endpoint.ownsNamespace()) {
             endpoint.release();

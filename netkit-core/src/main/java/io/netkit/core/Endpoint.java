@@ -40,9 +40,18 @@ public final class Endpoint {
     private final boolean closeHandle;    // whether netkit opened the handle (and must close it)
     private volatile NetNamespace handle;
     private volatile boolean attached = true;
+    private final IpPrefix prefix6;       // the IPv6 address on a dual-stack network, else null
 
     Endpoint(Network network, String hostInterface, String interfaceName, IpPrefix prefix, String namespaceName,
              String namespacePath, long namespaceInode, boolean ownsNamespace, NetNamespace handle, boolean closeHandle) {
+        this(network, hostInterface, interfaceName, prefix, namespaceName, namespacePath, namespaceInode, ownsNamespace,
+                handle, closeHandle, null);
+    }
+
+    Endpoint(Network network, String hostInterface, String interfaceName, IpPrefix prefix, String namespaceName,
+             String namespacePath, long namespaceInode, boolean ownsNamespace, NetNamespace handle, boolean closeHandle,
+             IpPrefix prefix6) {
+        this.prefix6 = prefix6;
         this.network = network;
         this.hostInterface = hostInterface;
         this.interfaceName = interfaceName;
@@ -60,19 +69,35 @@ public final class Endpoint {
         return namespaceName != null ? namespaceName : hostInterface;
     }
 
-    /** The endpoint's IPv4 address, e.g. {@code 172.16.0.2}. */
+    /** The endpoint's IPv4 address, e.g. {@code 172.16.0.2}; on an IPv6-only network its IPv6 address. */
     public InetAddress address() {
-        return prefix.address();
+        return prefix != null ? prefix.address() : prefix6.address();
     }
 
-    /** The address with the subnet's prefix length as configured on the interface, e.g. {@code 172.16.0.2/24}. */
+    /**
+     * The address with the subnet's prefix length as configured on the interface, e.g. {@code 172.16.0.2/24}; on an
+     * IPv6-only network the IPv6 one.
+     */
     public IpPrefix prefix() {
-        return prefix;
+        return prefix != null ? prefix : prefix6;
+    }
+
+    /**
+     * The endpoint's IPv6 address on a dual-stack network, e.g. {@code fd00:16::2} (empty on an IPv4-only network).
+     * Equivalent to {@code ip -6 -n NS addr show dev eth0 scope global}.
+     */
+    public Optional<InetAddress> address6() {
+        return Optional.ofNullable(prefix6).map(IpPrefix::address);
+    }
+
+    /** The IPv6 address with the IPv6 subnet's prefix length, e.g. {@code fd00:16::2/64} (empty on an IPv4-only network). */
+    public Optional<IpPrefix> prefix6() {
+        return Optional.ofNullable(prefix6);
     }
 
     /** The default gateway configured inside the namespace (the network's gateway). */
     public InetAddress gateway() {
-        return network.gateway();
+        return network.gateway() != null ? network.gateway() : network.gateway6().orElse(null);
     }
 
     /** The network this endpoint is attached to. */
@@ -347,9 +372,9 @@ public final class Endpoint {
             }
             int index = link.get().index();
             boolean up = link.get().isUp();
-            boolean address = rt.addresses().list().stream().anyMatch(a -> a.index() == index && a.prefix().equals(prefix));
+            boolean address = rt.addresses().list().stream().anyMatch(a -> a.index() == index && a.prefix().equals(prefix()));
             boolean route = rt.routes().list().stream().anyMatch(r -> r.isDefault() && r.outputIndex() == index
-                    && network.gateway().equals(r.gateway()));
+                    && gateway().equals(r.gateway()));
             return new EndpointHealth(true, true, up, address, route);
         } catch (RuntimeException e) {
             return new EndpointHealth(true, false, false, false, false);
@@ -384,7 +409,7 @@ public final class Endpoint {
 
     @Override
     public String toString() {
-        return "Endpoint[" + name() + " " + prefix + " " + interfaceName + ", host side " + hostInterface
+        return "Endpoint[" + name() + " " + prefix + (prefix6 != null ? " " + prefix6 : "") + " " + interfaceName + ", host side " + hostInterface
                 + " on " + network.name() + (isAttached() ? "" : ", detached") + "]";
     }
 }

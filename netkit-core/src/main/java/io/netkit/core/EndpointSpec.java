@@ -31,15 +31,17 @@ public final class EndpointSpec {
     private final MacAddress mac;           // null = kernel's random
     private final String hostInterface;     // null = generated
     private final List<PortMapping> published;
+    private final InetAddress address6;     // null = next free (on a dual-stack network)
 
     private EndpointSpec(String createName, NetNamespace existing, String interfaceName, InetAddress address,
                          int mtu, MacAddress mac, String hostInterface) {
-        this(createName, existing, interfaceName, address, mtu, mac, hostInterface, List.of());
+        this(createName, existing, interfaceName, address, mtu, mac, hostInterface, List.of(), null);
     }
 
     private EndpointSpec(String createName, NetNamespace existing, String interfaceName, InetAddress address,
-                         int mtu, MacAddress mac, String hostInterface, List<PortMapping> published) {
+                         int mtu, MacAddress mac, String hostInterface, List<PortMapping> published, InetAddress address6) {
         this.published = published;
+        this.address6 = address6;
         this.createName = createName;
         this.existing = existing;
         this.interfaceName = interfaceName;
@@ -73,10 +75,14 @@ public final class EndpointSpec {
 
     /** The container-side interface name (default {@code eth0}); 1..15 bytes. */
     public EndpointSpec interfaceName(String name) {
-        return new EndpointSpec(createName, existing, InterfaceNames.validate(name), address, mtu, mac, hostInterface, published);
+        return new EndpointSpec(createName, existing, InterfaceNames.validate(name), address, mtu, mac, hostInterface, published, address6);
     }
 
-    /** A fixed address inside the network's subnet (default: the next free one), e.g. {@code "172.16.0.10"}. */
+    /**
+     * A fixed address inside the network's subnet (default: the next free one), e.g. {@code "172.16.0.10"}. On a
+     * dual-stack network, call it once per family: an IPv6 address ({@code "fd00:16::10"}) fixes the endpoint's
+     * IPv6 address, e.g. {@code .address("172.16.0.10").address("fd00:16::10")}.
+     */
     public EndpointSpec address(String address) {
         Objects.requireNonNull(address, "address == null");
         return address(parseAddress(address));
@@ -85,7 +91,10 @@ public final class EndpointSpec {
     /** A fixed address inside the network's subnet (default: the next free one). */
     public EndpointSpec address(InetAddress address) {
         Objects.requireNonNull(address, "address == null");
-        return new EndpointSpec(createName, existing, interfaceName, address, mtu, mac, hostInterface, published);
+        if (address instanceof java.net.Inet6Address) {
+            return new EndpointSpec(createName, existing, interfaceName, this.address, mtu, mac, hostInterface, published, address);
+        }
+        return new EndpointSpec(createName, existing, interfaceName, address, mtu, mac, hostInterface, published, address6);
     }
 
     /** The MTU of both ends of the veth pair (default: the network's MTU); 68..65535. */
@@ -93,7 +102,7 @@ public final class EndpointSpec {
         if (mtu < 68 || mtu > 65535) {
             throw new IllegalArgumentException("mtu " + mtu + " out of range: expected 68..65535");
         }
-        return new EndpointSpec(createName, existing, interfaceName, address, mtu, mac, hostInterface, published);
+        return new EndpointSpec(createName, existing, interfaceName, address, mtu, mac, hostInterface, published, address6);
     }
 
     /** The container-side MAC address, e.g. {@code "02:42:ac:10:00:0a"} (default: random, locally administered). */
@@ -108,13 +117,13 @@ public final class EndpointSpec {
         if ((mac.bytes()[0] & 1) != 0) {
             throw new IllegalArgumentException("mac " + mac + " is a multicast address: an interface needs a unicast one");
         }
-        return new EndpointSpec(createName, existing, interfaceName, address, mtu, mac, hostInterface, published);
+        return new EndpointSpec(createName, existing, interfaceName, address, mtu, mac, hostInterface, published, address6);
     }
 
     /** The host-side interface name (default: {@code nkv} + 8 random hex digits); 1..15 bytes. */
     public EndpointSpec hostInterface(String name) {
         return new EndpointSpec(createName, existing, interfaceName, address, mtu, mac,
-                Network.ruleSafe(InterfaceNames.validate(name), "host interface"), published);
+                Network.ruleSafe(InterfaceNames.validate(name), "host interface"), published, address6);
     }
 
     /**
@@ -145,7 +154,7 @@ public final class EndpointSpec {
         }
         List<PortMapping> next = new ArrayList<>(published);
         next.add(m);
-        return new EndpointSpec(createName, existing, interfaceName, address, mtu, mac, hostInterface, List.copyOf(next));
+        return new EndpointSpec(createName, existing, interfaceName, address, mtu, mac, hostInterface, List.copyOf(next), address6);
     }
 
     List<PortMapping> published() {
@@ -166,6 +175,10 @@ public final class EndpointSpec {
 
     InetAddress address() {
         return address;
+    }
+
+    InetAddress address6() {
+        return address6;
     }
 
     int mtu() {
@@ -189,6 +202,7 @@ public final class EndpointSpec {
     public String toString() {
         return "EndpointSpec[" + (createName != null ? "create " + createName : "existing " + existing)
                 + ", " + interfaceName + (address != null ? ", " + address.getHostAddress() : "")
+                + (address6 != null ? ", " + address6.getHostAddress() : "")
                 + (mtu != 0 ? ", mtu " + mtu : "") + (mac != null ? ", mac " + mac : "")
                 + (hostInterface != null ? ", host " + hostInterface : "") + (published.isEmpty() ? "" : ", publish " + published)
                 + "]";

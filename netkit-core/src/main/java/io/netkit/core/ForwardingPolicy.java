@@ -13,8 +13,22 @@ import java.util.List;
  * iptables -t nat -A NETKIT-POST-ID -s SUBNET ! -o br0 -j MASQUERADE       # masquerade
  * </pre>
  * {@code ip_forward} is switched on and never back off by teardown: other networks and the host's routing may rely on it.
+ *
+ * <h2>IPv6 (dual stack)</h2>
+ * A dual-stack network has the same layout through {@code ip6tables} (NAT66 with {@code masquerade6}), and with
+ * {@code masquerade()} (or published ports) {@code net.ipv6.conf.all.forwarding=1}. <b>What that changes for the
+ * host:</b> with forwarding on, the kernel treats the host as a router and stops accepting router advertisements on
+ * every interface whose {@code accept_ra} is 1 (the default); a host that gets its IPv6 default route by SLAAC/RA then
+ * loses it when the route expires. netkit does not change other interfaces' settings; before it turns forwarding on
+ * it logs a warning naming every interface of the host namespace that has {@code accept_ra=1} and an RA-learned
+ * default route. On such a host set {@code net.ipv6.conf.IFACE.accept_ra=2} (accept RAs even when forwarding) first,
+ * or run the networks in a host namespace of their own ({@link Host#namespace(String)}), as the tests do.
  */
 final class ForwardingPolicy {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ForwardingPolicy.class);
+    /** {@code RTPROT_RA} from {@code <linux/rtnetlink.h>}: a route learned from a router advertisement. */
+    private static final int RTPROT_RA = 9;
+
     private final Network net;
 
     ForwardingPolicy(Network net) {
@@ -37,6 +51,39 @@ final class ForwardingPolicy {
         return before;
     }
 
+    /**
+     * Switches {@code net.ipv6.conf.all.forwarding} on in {@code hostNs}; returns the value before, or {@code null} if
+     * it was on. Warns first about interfaces that rely on router advertisements (see the class comment).
+     */
+    static String enableForwarding6(NetNamespace hostNs) {
+        String before = hostNs.sysctl().get("net.ipv6.conf.all.forwarding").trim();
+        if ("1".equals(before)) {
+            return null;
+        }
+        warnAboutRouterAdvertisements(hostNs);
+        hostNs.sysctl().set("net.ipv6.conf.all.forwarding", "1");
+        return before;
+    }
+
+    private static void warnAboutRouterAdvertisements(NetNamespace hostNs) {
+        try {
+            for (io.netkit.netlink.Route r : hostNs.netlink().routes().list()) {
+                if (r.family() != 10 || !r.isDefault() || r.protocol() != RTPROT_RA || r.outputIndex() == 0) {
+                    continue;
+                }
+                String ifname = hostNs.netlink().links().get(r.outputIndex()).name();
+                String acceptRa = hostNs.sysctl().getInterface("ipv6", ifname, "accept_ra").trim();
+                if ("1".equals(acceptRa)) {
+                    LOG.warn("net.ipv6.conf.all.forwarding=1 makes {} ignore router advertisements (accept_ra=1): its "
+                            + "RA-learned IPv6 default route will expire. Set net.ipv6.conf.{}.accept_ra=2 to keep it.",
+                            ifname, ifname);
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("could not check for RA-learned routes: {}", e.toString());
+        }
+    }
+
     /** Installs a new network's rules (one {@code iptables-restore}). */
     static void install(NetNamespace hostNs, String name, String id, io.netkit.netlink.IpPrefix subnet, boolean masquerade,
                         io.netkit.netlink.IpPrefix masqueradeExcept) {
@@ -48,14 +95,34 @@ final class ForwardingPolicy {
      * switches {@code net.ipv4.ip_forward} on when there are any.
      */
     void apply(List<Firewall.Published> published) {
+        apply(published, List.of());
+    }
+
+    /**
+     * As {@link #apply(List)} for both families: {@code published6} are the IPv6 mappings of a dual-stack network
+     * (ip6tables, {@code net.ipv6.conf.all.forwarding=1} when there are any).
+     */
+    void apply(List<Firewall.Published> published, List<Firewall.Published> published6) {
         NetNamespace hostNs = net.host.netns();
         boolean localhost = false;
         if (!published.isEmpty()) {
             enableForwarding(hostNs);
             localhost = localhostEnabled(hostNs, net.name);
         }
-        Firewall.apply(hostNs, Firewall.rules(net.name, net.id, net.subnet, net.masquerade, net.masqueradeExcept, published,
-                localhost));
+        if (net.subnet != null) { // not on an IPv6-only network
+            Firewall.apply(hostNs, Firewall.rules(net.name, net.id, net.subnet, net.masquerade, net.masqueradeExcept,
+                    published, localhost));
+        }
+        if (net.v6 != null) {
+            if (!published6.isEmpty()) {
+                enableForwarding6(hostNs);
+            }
+            boolean forward = net.masquerade || net.v6.masquerade();
+            if (forward || !published6.isEmpty() || io.netkit.core.internal.Privileges.findProgram("ip6tables-restore") != null) {
+                Firewall.apply(hostNs, Firewall.rules(net.name, net.id, net.v6.subnet(), forward, net.v6.masquerade(),
+                        null, published6, false));
+            }
+        }
     }
 
     /**
@@ -77,8 +144,16 @@ final class ForwardingPolicy {
         }
     }
 
-    /** Removes every rule and chain of this network (nothing if iptables is absent). */
+    /** Installs a new dual-stack network's IPv6 rules (one {@code ip6tables-restore}). */
+    static void install6(NetNamespace hostNs, String name, String id, io.netkit.core.Records.Ipv6Config v6, boolean masquerade) {
+        Firewall.install6(hostNs, name, id, v6.subnet(), masquerade || v6.masquerade(), v6.masquerade());
+    }
+
+    /** Removes every rule and chain of this network, both families (nothing if iptables is absent). */
     void remove() {
         Firewall.remove(net.host.netns(), net.name, net.id);
+        if (net.v6 != null) {
+            Firewall.remove6(net.host.netns(), net.name, net.id);
+        }
     }
 }

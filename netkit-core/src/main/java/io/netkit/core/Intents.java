@@ -15,93 +15,139 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Write-ahead intent records of attaches in flight: before its first change, an attach creates
- * {@code /run/netkit/HOSTINO-BRIDGE-ID.d/HOSTIF} (naming the namespace it is about to create, and its inode once it
- * exists) and holds a file lock on it until it has committed or undone everything. A process killed in between
- * leaves the file unlocked (the kernel drops the lock with the process): any later process finds the half-made
- * endpoint from it — the veth by its name, the namespace by its name and inode — and undoes it ({@link Reconcile}).
- * An intent whose lock is held belongs to a live attach and is left alone.
+ * Write-ahead intent records of attaches (and of detaches' namespace deletions) in flight. Before its first change,
+ * an operation writes what it is about to make — its host veth, the namespace it creates and, once that exists, its
+ * inode — into an intent slot: a file {@code /run/netkit/HOSTINO-BRIDGE-ID.d/PID-N} that this process holds a file
+ * lock on for as long as it lives. When the operation has committed or undone everything, the slot is marked idle
+ * and reused. A process killed in between leaves the slot unlocked (the kernel drops the lock with the process):
+ * any later process finds the half-made endpoint from it and undoes it ({@link Reconcile}). A slot whose lock is held
+ * belongs to a live process and is left alone.
+ *
+ * <p>Slots are rewritten in place (one {@code pwrite} of a fixed-size record at begin, one when the namespace exists,
+ * one at the end), never created and unlinked per operation: on a journaling file system that would cost a
+ * millisecond or more per attach.
  */
 final class Intents {
     private static final Logger LOG = LoggerFactory.getLogger(Intents.class);
+    private static final int RECORD = 512;
+    private static final String ACTIVE = "A";
+    private static final String IDLE = "I";
+    private static final AtomicLong COUNTER = new AtomicLong();
+    private static final long PID = ProcessHandle.current().pid();
 
     /**
-     * Intent files this JVM holds. Closing ANY channel of a file releases every POSIX lock the process holds on it, so
-     * this process never opens an intent of its own to probe it.
+     * Slot files this JVM holds. Closing ANY channel of a file releases every POSIX lock the process holds on it, so
+     * this process never opens one of its own slots to probe it.
      */
     private static final java.util.Set<Path> HELD = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final Path dir;
+    private final ConcurrentLinkedQueue<Slot> free = new ConcurrentLinkedQueue<>();
+    private final List<Slot> all = java.util.Collections.synchronizedList(new ArrayList<>());
 
-    Intents(Path lockFile) {
+    private static final java.util.concurrent.ConcurrentHashMap<Path, Intents> BY_DIR = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private Intents(Path dir) {
+        this.dir = dir;
+    }
+
+    /** The process-wide intents of the network whose lock file is {@code lockFile} (shared by its Network objects). */
+    static Intents of(Path lockFile) {
         String f = lockFile.getFileName().toString();
-        this.dir = lockFile.resolveSibling(f.substring(0, f.length() - ".lock".length()) + ".d");
-    }
-
-    Path dir() {
-        return dir;
-    }
-
-    /** The intent directory that belongs to a lock file. */
-    static Path dirOf(Path lockFile) {
-        return new Intents(lockFile).dir;
+        Path dir = lockFile.resolveSibling(f.substring(0, f.length() - ".lock".length()) + ".d");
+        return BY_DIR.computeIfAbsent(dir, Intents::new);
     }
 
     /** An abandoned intent read back: the host interface, the namespace to be created (or null) and its inode (0 = not known). */
     record Abandoned(Path file, String hostInterface, String namespace, long inode) {}
 
-    /** Records and locks the intent to attach through {@code hostIf}, creating namespace {@code nsName} (or null). */
-    Intent begin(String hostIf, String nsName) {
+    /** One slot file, locked by this process for its life. */
+    private static final class Slot {
+        final Path file;
+        final FileChannel channel;
+        final ByteBuffer buf = ByteBuffer.allocate(RECORD);
+
+        Slot(Path file, FileChannel channel) {
+            this.file = file;
+            this.channel = channel;
+        }
+
+        synchronized void write(String state, String hostIf, String nsName, long inode) {
+            String text = state + "\n" + (hostIf == null ? "-" : hostIf) + "\n" + (nsName == null ? "-" : nsName) + "\n"
+                    + inode + "\n";
+            byte[] b = text.getBytes(StandardCharsets.UTF_8);
+            buf.clear();
+            buf.put(b, 0, Math.min(b.length, RECORD));
+            while (buf.hasRemaining()) {
+                buf.put((byte) 0);
+            }
+            buf.flip();
+            try {
+                int n = 0;
+                while (buf.hasRemaining()) {
+                    n += channel.write(buf, n);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("write intent " + file + ": " + e, e);
+            }
+        }
+    }
+
+    private Slot slot() {
+        Slot s = free.poll();
+        if (s != null) {
+            return s;
+        }
         for (int attempt = 0; ; attempt++) {
+            Path file = dir.resolve(PID + "-" + COUNTER.incrementAndGet());
+            HELD.add(file);
             try {
                 Files.createDirectories(dir);
-                Path file = dir.resolve(hostIf);
-                HELD.add(file);
-                FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
-                FileLock lock;
+                FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                        StandardOpenOption.READ);
                 try {
-                    lock = ch.lock();
-                    write(ch, nsName, 0);
+                    ch.lock();
                 } catch (IOException | RuntimeException e) {
                     ch.close();
                     Files.deleteIfExists(file);
-                    HELD.remove(file);
                     throw e;
                 }
-                return new Intent(file, ch, lock, nsName);
+                Slot slot = new Slot(file, ch);
+                all.add(slot);
+                return slot;
             } catch (NoSuchFileException e) {
-                HELD.remove(dir.resolve(hostIf));
+                HELD.remove(file);
                 if (attempt >= 5) {
                     throw new UncheckedIOException("record the intent in " + dir + ": " + e, e);
                 }
             } catch (IOException e) {
-                HELD.remove(dir.resolve(hostIf));
+                HELD.remove(file);
                 throw new UncheckedIOException("record the intent in " + dir + ": " + e, e);
             }
         }
     }
 
-    private static void write(FileChannel ch, String nsName, long inode) throws IOException {
-        byte[] b = ((nsName == null ? "-" : nsName) + "\n" + inode + "\n").getBytes(StandardCharsets.UTF_8);
-        ch.truncate(0);
-        ByteBuffer buf = ByteBuffer.wrap(b);
-        int n = 0;
-        while (buf.hasRemaining()) {
-            n += ch.write(buf, n);
-        }
+    /** Records the intent to attach (or detach) through {@code hostIf}, creating (or deleting) namespace {@code nsName}. */
+    Intent begin(String hostIf, String nsName) {
+        Slot s = slot();
+        s.write(ACTIVE, hostIf, nsName, 0);
+        return new Intent(s, hostIf, nsName);
     }
 
     /** Intents whose maker is gone (their lock is free), read under the network's lock. */
     List<Abandoned> abandoned() {
-        return abandoned(dir);
+        return abandoned(dir, true);
     }
 
-    static List<Abandoned> abandoned(Path dir) {
+    /** Abandoned intents in {@code dir}; {@code removeIdle}: also remove idle slots of processes that ended. */
+    static List<Abandoned> abandoned(Path dir, boolean removeIdle) {
         List<Abandoned> out = new ArrayList<>();
         if (!Files.isDirectory(dir)) {
             return out;
@@ -115,23 +161,31 @@ final class Intents {
         }
         for (Path f : files) {
             if (HELD.contains(f)) {
-                continue; // an attach of this process
+                continue; // a slot of this process
             }
             try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                 FileLock lock;
                 try {
                     lock = ch.tryLock();
                 } catch (OverlappingFileLockException inFlight) {
-                    continue; // an attach of this process
+                    continue;
                 }
                 if (lock == null) {
-                    continue; // an attach of a live process
+                    continue; // a slot of a live process
                 }
-                String[] lines = new String(Files.readAllBytes(f), StandardCharsets.UTF_8).split("\n");
-                String ns = lines.length > 0 && !lines[0].equals("-") && !lines[0].isEmpty() ? lines[0] : null;
+                String[] lines = new String(Files.readAllBytes(f), StandardCharsets.UTF_8).replace("\0", "").split("\n");
+                if (lines.length < 4 || !lines[0].equals(ACTIVE)) {
+                    lock.release();
+                    if (removeIdle) {
+                        remove(f); // an idle slot of a process that ended
+                    }
+                    continue;
+                }
+                String hostIf = lines[1].equals("-") ? null : lines[1];
+                String ns = lines[2].equals("-") ? null : lines[2];
                 long ino = 0;
                 try {
-                    ino = lines.length > 1 ? Long.parseLong(lines[1].trim()) : 0;
+                    ino = Long.parseLong(lines[3].trim());
                 } catch (NumberFormatException ignored) {
                     // unknown
                 }
@@ -143,10 +197,14 @@ final class Intents {
                         ns = null;
                     }
                 }
-                out.add(new Abandoned(f, f.getFileName().toString(), ns, ino));
+                if (hostIf != null && !io.netkit.netlink.InterfaceNames.isValid(hostIf)) {
+                    LOG.warn("ignoring a bad intent record {}: host interface \"{}\"", f, hostIf);
+                    hostIf = null;
+                }
+                out.add(new Abandoned(f, hostIf == null ? "" : hostIf, ns, ino));
                 lock.release();
             } catch (NoSuchFileException gone) {
-                // finished meanwhile
+                // dealt with meanwhile
             } catch (IOException e) {
                 LOG.warn("cannot read intent {}: {}", f, e.toString());
             }
@@ -154,20 +212,33 @@ final class Intents {
         return out;
     }
 
-    /** Removes an intent that has been dealt with, and the directory once it is empty. */
+    /** Removes an intent of a process that ended, once dealt with, and the directory once it is empty. */
     static void remove(Path file) {
         try {
             Files.deleteIfExists(file);
             Files.deleteIfExists(file.getParent());
         } catch (DirectoryNotEmptyException others) {
-            // intents of other attaches
+            // other slots
         } catch (IOException e) {
             LOG.debug("cannot remove intent {}: {}", file, e.toString());
         }
     }
 
-    /** Removes the intent directory of a deleted network (with whatever is left in it). */
+    /** Removes the intent directory of a deleted network, closing this process's slots. */
     void removeAll() {
+        synchronized (all) {
+            for (Slot s : all) {
+                try {
+                    s.channel.close();
+                } catch (IOException ignored) {
+                    // nothing to do
+                }
+                HELD.remove(s.file);
+            }
+            all.clear();
+            free.clear();
+        }
+        BY_DIR.remove(dir, this);
         if (!Files.isDirectory(dir)) {
             return;
         }
@@ -181,30 +252,25 @@ final class Intents {
         }
     }
 
-    /** One attach's intent, held (locked) until {@link #end()}. */
-    static final class Intent {
-        private Path file;
-        private final FileChannel channel;
-        private final FileLock lock;
+    /** One operation's intent, active until {@link #end()}. */
+    final class Intent {
+        private final Slot slot;
+        private String hostIf;
         private final String nsName;
+        private long inode;
         private boolean ended;
 
-        Intent(Path file, FileChannel channel, FileLock lock, String nsName) {
-            this.file = file;
-            this.channel = channel;
-            this.lock = lock;
+        Intent(Slot slot, String hostIf, String nsName) {
+            this.slot = slot;
+            this.hostIf = hostIf;
             this.nsName = nsName;
         }
 
-        /** The namespace was created: records its inode, which later proves it is netkit's. */
+        /** The namespace exists: records its inode, which later proves it is netkit's. */
         synchronized void confirm(long inode) {
-            if (ended) {
-                return;
-            }
-            try {
-                write(channel, nsName, inode);
-            } catch (IOException e) {
-                throw new UncheckedIOException("record namespace inode in " + file + ": " + e, e);
+            if (!ended) {
+                this.inode = inode;
+                slot.write(ACTIVE, hostIf, nsName, inode);
             }
         }
 
@@ -215,39 +281,24 @@ final class Intents {
 
         /** The host interface got another name (collision): the intent follows it. */
         synchronized void rename(String hostIf) {
-            try {
-                Path to = file.resolveSibling(hostIf);
-                HELD.add(to);
-                Files.move(file, to);
-                HELD.remove(file);
-                file = to;
-            } catch (IOException e) {
-                throw new UncheckedIOException("rename intent " + file + ": " + e, e);
+            this.hostIf = hostIf;
+            if (!ended) {
+                slot.write(ACTIVE, hostIf, nsName, inode);
             }
         }
 
-        /** The attach committed or was undone: removes the record and releases its lock. Idempotent. */
+        /** The operation committed or was undone: the slot is idle again. Idempotent. */
         synchronized void end() {
             if (ended) {
                 return;
             }
             ended = true;
             try {
-                Files.deleteIfExists(file);
-            } catch (IOException e) {
-                LOG.debug("cannot remove intent {}: {}", file, e.toString());
+                slot.write(IDLE, null, null, 0);
+                free.add(slot);
+            } catch (UncheckedIOException e) {
+                LOG.debug("cannot mark intent {} idle: {}", slot.file, e.toString());
             }
-            try {
-                lock.release();
-            } catch (IOException ignored) {
-                // closed below
-            }
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                // nothing to do
-            }
-            HELD.remove(file);
         }
     }
 

@@ -6,6 +6,8 @@ import io.netkit.core.Records.DetachedRecord;
 import io.netkit.core.Records.EndpointRecord;
 import io.netkit.core.Records.Record;
 import io.netkit.core.internal.Ipv4;
+import io.netkit.core.internal.Ipv6;
+import io.netkit.netlink.IpAddresses;
 import io.netkit.netlink.Link;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -149,17 +151,36 @@ final class KernelSnapshot {
         if (!"veth".equals(l.kind())) {
             return "an endpoint record on a " + l.kind() + " link, not a veth";
         }
-        if (e.address().prefixLength() != net.subnet.prefixLength() || !net.subnet.contains(e.address().address())) {
-            return "address " + e.address() + " is not inside subnet " + net.subnet;
+        if ((e.address() == null) != (net.subnet == null)) {
+            return net.subnet == null ? "an IPv4 address on an IPv6-only network" : "no IPv4 address (addr=)";
         }
-        int off = Ipv4.toInt(e.address().address()) - Ipv4.toInt(net.subnet.address());
-        int size = 1 << (32 - net.subnet.prefixLength());
-        if (off == 0 || off == size - 1 || e.address().address().equals(net.gateway)) {
-            return "address " + e.address() + " is reserved (network, broadcast or gateway)";
+        if (net.subnet == null && e.address6() == null) {
+            return "no IPv6 address (a6=) on an IPv6-only network";
+        }
+        if (e.address() != null) {
+            if (e.address().prefixLength() != net.subnet.prefixLength() || !net.subnet.contains(e.address().address())) {
+                return "address " + e.address() + " is not inside subnet " + net.subnet;
+            }
+            int off = Ipv4.toInt(e.address().address()) - Ipv4.toInt(net.subnet.address());
+            int size = 1 << (32 - net.subnet.prefixLength());
+            if (off == 0 || off == size - 1 || e.address().address().equals(net.gateway)) {
+                return "address " + e.address() + " is reserved (network, broadcast or gateway)";
+            }
+        }
+        if (e.address6() != null) {
+            if (net.v6 == null) {
+                return "IPv6 address " + IpAddresses.format(e.address6()) + " on an IPv4-only network";
+            }
+            if (!net.v6.subnet().contains(e.address6())) {
+                return "IPv6 address " + IpAddresses.format(e.address6()) + " is not inside subnet " + net.v6.subnet();
+            }
+            if (e.address6().equals(net.v6.gateway()) || Ipv6.offset(net.v6.subnet(), e.address6()).signum() == 0) {
+                return "IPv6 address " + IpAddresses.format(e.address6()) + " is reserved (subnet-router anycast or gateway)";
+            }
         }
         if (e.own()) {
             long ino = Namespaces.inodeOf(e.nsName());
-            if (ino != 0 && ino != e.inode()) {
+            if (ino != 0 && ino != e.inode() && Namespaces.isNamespace(io.netkit.netlink.NetNamespace.RUN_NETNS.resolve(e.nsName()))) {
                 return "claims namespace " + e.nsName() + " as netkit's, but that namespace has inode " + ino + ", not "
                         + e.inode();
             }

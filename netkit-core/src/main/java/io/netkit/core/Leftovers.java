@@ -65,9 +65,9 @@ public final class Leftovers {
         for (Leftover l : s.items) {
             if (l.kind() == Leftover.Kind.NETWORK) {
                 try {
-                    Network.open(host, l.name()).delete();
+                    Network.open(host, l.name()); // finishes the interrupted teardown (and says so by throwing)
                 } catch (NetkitException finished) {
-                    // open finishes an interrupted teardown and says so
+                    // expected
                 } catch (RuntimeException e) {
                     errors.add(e);
                     continue;
@@ -189,7 +189,7 @@ public final class Leftovers {
         } catch (RuntimeException e) {
             LOG.warn("leftovers on {}: cannot read iptables rules: {}", host, e.toString());
         }
-        files(s, hostInode, alive);
+        files(s, hostInode, alive, hostNs.inode() == NetNamespace.current().inode());
         return s;
     }
 
@@ -202,7 +202,7 @@ public final class Leftovers {
     }
 
     /** Lock files and intent directories of this host's networks that no longer exist (and their intents' namespaces). */
-    private static void files(Scan s, long hostInode, Set<String> alive) {
+    private static void files(Scan s, long hostInode, Set<String> alive, boolean current) {
         Path dir = NetworkLock.directory();
         if (!Files.isDirectory(dir)) {
             return;
@@ -214,9 +214,25 @@ public final class Leftovers {
             return;
         }
         String prefix = hostInode + "-";
+        Set<Long> live = current ? liveNamespaces() : Set.of();
         for (Path p : entries) {
             String f = p.getFileName().toString();
-            if (!f.startsWith(prefix) || !(f.endsWith(".lock") || f.endsWith(".d"))) {
+            if (!(f.endsWith(".lock") || f.endsWith(".d"))) {
+                continue;
+            }
+            if (!f.startsWith(prefix)) {
+                // The current host's sweep also takes files of hosts (namespaces) that no longer exist at all.
+                int dash = f.indexOf('-');
+                long ino;
+                try {
+                    ino = dash > 0 ? Long.parseLong(f.substring(0, dash)) : 0;
+                } catch (NumberFormatException e) {
+                    continue;
+                }
+                if (current && ino != 0 && !live.contains(ino) && !NetworkLock.heldHere(f)) {
+                    s.items.add(new Leftover(Leftover.Kind.FILE, f, f.substring(dash + 1, f.lastIndexOf('.')),
+                            "its host namespace (inode " + ino + ") no longer exists"));
+                }
                 continue;
             }
             String base = f.substring(0, f.lastIndexOf('.'));
@@ -231,13 +247,54 @@ public final class Leftovers {
             }
             String net = bridge + "@" + id;
             if (f.endsWith(".d")) {
-                for (Intents.Abandoned a : Intents.abandoned(p)) {
+                for (Intents.Abandoned a : Intents.abandoned(p, false)) {
                     if (a.namespace() != null && a.inode() != 0) {
                         namespace(s, a.namespace(), a.inode(), net);
                     }
                 }
             }
             s.items.add(new Leftover(Leftover.Kind.FILE, f, net, "no bridge carries network " + id));
+        }
+    }
+
+    /**
+     * Inodes of every network namespace that exists now: mounted in {@code /run/netns}, or entered by a process or
+     * thread ({@code /proc/PID/task/TID/ns/net}), or held open by a process ({@code /proc/PID/fd}).
+     */
+    private static Set<Long> liveNamespaces() {
+        Set<Long> out = new HashSet<>();
+        try (Stream<Path> st = Files.list(NetNamespace.RUN_NETNS)) {
+            st.forEach(p -> out.add(Namespaces.inodeOf(p)));
+        } catch (IOException | RuntimeException ignored) {
+            // no /run/netns
+        }
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path proc : procs.filter(p -> p.getFileName().toString().matches("[0-9]+")).toList()) {
+                try (Stream<Path> tasks = Files.list(proc.resolve("task"))) {
+                    tasks.forEach(t -> out.add(netInode(t.resolve("ns/net"))));
+                } catch (IOException | RuntimeException gone) {
+                    // exited
+                }
+                try (Stream<Path> fds = Files.list(proc.resolve("fd"))) {
+                    fds.forEach(fd -> out.add(netInode(fd)));
+                } catch (IOException | RuntimeException gone) {
+                    // exited
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("cannot list /proc: {}", e.toString());
+        }
+        out.remove(0L);
+        return out;
+    }
+
+    /** The inode of a {@code net:[INODE]} link, 0 for anything else. */
+    private static long netInode(Path link) {
+        try {
+            String t = Files.readSymbolicLink(link).toString();
+            return t.startsWith("net:[") && t.endsWith("]") ? Long.parseLong(t.substring(5, t.length() - 1)) : 0;
+        } catch (IOException | RuntimeException e) {
+            return 0;
         }
     }
 

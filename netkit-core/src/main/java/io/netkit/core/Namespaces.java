@@ -35,6 +35,28 @@ final class Namespaces {
         }
     }
 
+    private static volatile long nsfsDevice = -1;
+
+    /** Whether {@code path} is a namespace (a file of the kernel's nsfs, as a mounted {@code /run/netns/NAME} is). */
+    static boolean isNamespace(Path path) {
+        long dev = nsfsDevice;
+        if (dev < 0) {
+            dev = deviceOf(Path.of("/proc/self/ns/net"));
+            nsfsDevice = dev;
+        }
+        long d = deviceOf(path);
+        return d != 0 && d == dev;
+    }
+
+    private static long deviceOf(Path path) {
+        try {
+            Object dev = Files.getAttribute(path, "unix:dev");
+            return dev instanceof Long l ? l : 0;
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return 0;
+        }
+    }
+
     /** The inode of {@code /run/netns/NAME}, 0 if there is none. */
     static long inodeOf(String nsName) {
         return inodeOf(NetNamespace.RUN_NETNS.resolve(nsName));
@@ -57,6 +79,17 @@ final class Namespaces {
         long ino = inodeOf(nsName);
         if (ino == 0) {
             return false; // already gone
+        }
+        if (!isNamespace(NetNamespace.RUN_NETNS.resolve(nsName))) {
+            // A plain file: what a deletion killed between its unmount and its unlink leaves (as ip netns del can).
+            // A record or intent of netkit's names it, and it is no namespace: remove the file.
+            try {
+                Files.deleteIfExists(NetNamespace.RUN_NETNS.resolve(nsName));
+                LOG.info("{}: removed {}, left by an interrupted namespace deletion", op, NetNamespace.RUN_NETNS.resolve(nsName));
+            } catch (IOException e) {
+                LOG.warn("{}: cannot remove {}: {}", op, NetNamespace.RUN_NETNS.resolve(nsName), e.toString());
+            }
+            return false;
         }
         if (inode == 0 || ino != inode) {
             LOG.warn("{}: namespace {} is not the one netkit created (inode {} != {}); left alone", op, nsName, ino, inode);

@@ -93,6 +93,8 @@ public final class Network implements AutoCloseable {
     final InetAddress gateway;
     final boolean masquerade;
     final IpPrefix masqueradeExcept; // destinations left un-NATed (an overlay's cluster CIDR), or null
+    /** The IPv6 side of a dual-stack network (subnet, gateway, NAT66), or {@code null} for an IPv4-only one. */
+    final Records.Ipv6Config v6;
     final int group;
     final int reapGroup;
     final int mtu;
@@ -118,11 +120,12 @@ public final class Network implements AutoCloseable {
         this.gateway = rec.gateway();
         this.masquerade = rec.masquerade();
         this.masqueradeExcept = rec.masqueradeExcept();
+        this.v6 = rec.v6();
         this.group = rec.group();
         this.reapGroup = rec.reapGroup();
         this.mtu = rec.mtu();
         this.allocations = new Allocations(this);
-        this.intents = new Intents(allocations.lock.file());
+        this.intents = Intents.of(allocations.lock.file());
         this.forwarding = new ForwardingPolicy(this);
         this.publishing = new Publishing(this);
         this.reconcile = new Reconcile(this);
@@ -255,14 +258,35 @@ public final class Network implements AutoCloseable {
         return host;
     }
 
-    /** The subnet, e.g. {@code 172.16.0.0/24}. */
+    /** The IPv4 subnet, e.g. {@code 172.16.0.0/24}; {@code null} on an IPv6-only network (see {@link #subnet6()}). */
     public IpPrefix subnet() {
         return subnet;
     }
 
-    /** The gateway address, configured on the bridge (by default the subnet's first address, e.g. {@code 172.16.0.1}). */
+    /**
+     * The gateway address, configured on the bridge (by default the subnet's first address, e.g. {@code 172.16.0.1});
+     * {@code null} on an IPv6-only network (see {@link #gateway6()}).
+     */
     public InetAddress gateway() {
         return gateway;
+    }
+
+    /**
+     * The IPv6 subnet of a dual-stack network, e.g. {@code fd00:16::/64} (empty for an IPv4-only network). Every
+     * endpoint gets one address of it besides its IPv4 address.
+     */
+    public Optional<IpPrefix> subnet6() {
+        return Optional.ofNullable(v6).map(Records.Ipv6Config::subnet);
+    }
+
+    /** The IPv6 gateway on the bridge (by default the IPv6 subnet's first address, e.g. {@code fd00:16::1}). */
+    public Optional<InetAddress> gateway6() {
+        return Optional.ofNullable(v6).map(Records.Ipv6Config::gateway);
+    }
+
+    /** Whether the network masquerades its IPv6 subnet's traffic (NAT66, {@code ip6tables -t nat ... MASQUERADE}). */
+    public boolean masquerading6() {
+        return v6 != null && v6.masquerade();
     }
 
     /** Whether the network masquerades (NATs) its subnet's traffic leaving through other interfaces of the host. */
@@ -311,7 +335,7 @@ public final class Network implements AutoCloseable {
             sync(snap);
         }
         List<Endpoint> out = new ArrayList<>(endpoints.values());
-        out.sort((a, b) -> Integer.compareUnsigned(Ipv4.toInt(a.address()), Ipv4.toInt(b.address())));
+        out.sort((a, b) -> java.util.Arrays.compareUnsigned(a.address().getAddress(), b.address().getAddress()));
         return out;
     }
 
@@ -455,6 +479,7 @@ public final class Network implements AutoCloseable {
                 }
                 if (deleted) {
                     EndpointHandles.releaseNetwork(this);
+                    intents.removeAll(); // closes this process's intent slots (also when another process deleted it)
                     endpoints.clear();
                     Host owned = ownedHost;
                     if (owned != null) {
@@ -489,7 +514,7 @@ public final class Network implements AutoCloseable {
         for (Map.Entry<String, EndpointRecord> e : snap.endpoints.entrySet()) {
             EndpointRecord r = e.getValue();
             endpoints.computeIfAbsent(e.getKey(), n -> EndpointHandles.register(new Endpoint(this, n, r.interfaceName(),
-                    r.address(), r.nsName(), r.nsPath(), r.inode(), r.own(), null, true)));
+                    r.address(), r.nsName(), r.nsPath(), r.inode(), r.own(), null, true, prefix6(r))));
         }
         for (Endpoint ep : endpoints.values()) {
             if (!snap.endpoints.containsKey(ep.hostInterface())) {
@@ -500,9 +525,17 @@ public final class Network implements AutoCloseable {
         }
     }
 
+    /** The IPv6 address of record {@code r} with the network's IPv6 prefix length, or {@code null}. */
+    IpPrefix prefix6(EndpointRecord r) {
+        return v6 == null || r.address6() == null ? null : IpPrefix.of(r.address6(), v6.subnet().prefixLength());
+    }
+
     @Override
     public String toString() {
-        return "Network[" + name + " " + subnet + " gw " + IpAddresses.format(gateway) + (masquerade ? " masquerade" : "")
+        return "Network[" + name + (subnet == null ? "" : " " + subnet + " gw " + IpAddresses.format(gateway))
+                + (masquerade ? " masquerade" : "")
+                + (v6 == null ? "" : " " + v6.subnet() + " gw " + IpAddresses.format(v6.gateway())
+                        + (v6.masquerade() ? " masquerade6" : ""))
                 + " on " + host.name() + (deleted ? ", deleted" : "") + "]";
     }
 
@@ -514,13 +547,29 @@ public final class Network implements AutoCloseable {
      * <pre>{@code
      * Network net = Network.bridge("br0").on(host).subnet("172.16.0.0/24").gateway("172.16.0.254")
      *         .masquerade().mtu(1400).create();
+     * Network dual = Network.bridge("br1").on(host)
+     *         .subnet("172.17.0.0/24").subnet("fd00:17::/64")    // dual stack: one subnet per family
+     *         .masquerade().create();                             // NAT44, and NAT66 for the ULA subnet
      * }</pre>
+     *
+     * <p><b>Dual stack.</b> A second {@link #subnet(String)} call of the other family makes the network dual stack,
+     * as {@code docker network create --ipv6 --subnet 172.17.0.0/24 --subnet fd00:17::/64} and the CNI bridge
+     * plugin's list of ranges do. One method for both families (rather than a separate {@code ipv6Subnet}) is chosen
+     * because the family is in the text already: the call reads like the {@code docker} and CNI configuration it
+     * replaces, and {@link #gateway(String)} and {@link EndpointSpec#address(String)} work the same way (the address's
+     * family picks the subnet). Calling it twice with the same family replaces the earlier subnet of that family. An
+     * IPv6 subnet alone makes an IPv6-only network: endpoints get only an IPv6 address ({@link Endpoint#address()}
+     * is then the IPv6 one), and there are no IPv4 rules, routes or {@code ip_forward}.
      */
     public static final class Builder {
         private final String name;
         private Host host = Host.current();
         private IpPrefix subnet;
         private InetAddress gateway;
+        private IpPrefix subnet6;
+        private InetAddress gateway6;
+        private Boolean masquerade6; // null: NAT66 with masquerade() for a unique local subnet, not for a global one
+        private boolean publish6 = true;
         private boolean masquerade;
         private IpPrefix masqueradeExcept;
         private boolean localhost;
@@ -538,7 +587,10 @@ public final class Network implements AutoCloseable {
         }
 
         /**
-         * The IPv4 subnet, e.g. {@code "172.16.0.0/24"} (host bits must be zero; prefix length 8..30).
+         * The IPv4 subnet, e.g. {@code "172.16.0.0/24"} (host bits must be zero; prefix length 8..30), or the IPv6
+         * subnet of a dual-stack network, e.g. {@code "fd00:16::/64"} (host bits zero; prefix length 48..120: shorter
+         * than a /48 would claim more than a site's whole allocation for one bridge, longer than a /120 leaves fewer
+         * addresses than an IPv4 /24). Call it once per family.
          *
          * @throws IllegalArgumentException quoting the text if it is not such a subnet
          */
@@ -548,19 +600,27 @@ public final class Network implements AutoCloseable {
             try {
                 p = IpPrefix.parse(cidr);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("invalid subnet \"" + cidr + "\": expected an IPv4 CIDR like 172.16.0.0/24 ("
+                throw new IllegalArgumentException("invalid subnet \"" + cidr + "\": expected a CIDR like 172.16.0.0/24 or fd00:16::/64 ("
                         + e.getMessage() + ")", e);
             }
             return subnet(p, cidr);
         }
 
-        /** The IPv4 subnet; see {@link #subnet(String)}. */
+        /** The IPv4 or IPv6 subnet; see {@link #subnet(String)}. */
         public Builder subnet(IpPrefix subnet) {
             Objects.requireNonNull(subnet, "subnet == null");
             return subnet(subnet, subnet.toString());
         }
 
         private Builder subnet(IpPrefix p, String text) {
+            if (!p.isIpv4()) {
+                String problem = io.netkit.core.internal.Ipv6.subnetProblem(p);
+                if (problem != null) {
+                    throw new IllegalArgumentException("invalid IPv6 subnet \"" + text + "\": " + problem);
+                }
+                this.subnet6 = p;
+                return this;
+            }
             String problem = Records.subnetProblem(p);
             if (problem != null) {
                 throw new IllegalArgumentException("invalid subnet \"" + text + "\": " + problem);
@@ -569,7 +629,11 @@ public final class Network implements AutoCloseable {
             return this;
         }
 
-        /** The gateway address on the bridge; by default the subnet's first address (e.g. 172.16.0.1). */
+        /**
+         * The gateway address on the bridge; by default the subnet's first address (e.g. 172.16.0.1). An IPv6
+         * address sets the IPv6 gateway of a dual-stack network (default: the IPv6 subnet's first address, e.g.
+         * {@code fd00:16::1}).
+         */
         public Builder gateway(String address) {
             Objects.requireNonNull(address, "gateway == null");
             return gateway(IpAddresses.parse(address));
@@ -577,7 +641,35 @@ public final class Network implements AutoCloseable {
 
         /** The gateway address on the bridge; see {@link #gateway(String)}. */
         public Builder gateway(InetAddress address) {
-            this.gateway = Objects.requireNonNull(address, "gateway == null");
+            Objects.requireNonNull(address, "gateway == null");
+            if (address instanceof java.net.Inet6Address) {
+                this.gateway6 = address;
+            } else {
+                this.gateway = address;
+            }
+            return this;
+        }
+
+        /**
+         * Whether a dual-stack network masquerades its IPv6 subnet (NAT66:
+         * {@code ip6tables -t nat -A POSTROUTING -s SUBNET6 ! -o BRIDGE -j MASQUERADE} and
+         * {@code net.ipv6.conf.all.forwarding=1}). By default it follows {@link #masquerade()} for a unique local
+         * subnet ({@code fc00::/7}, which the internet does not route) and is off for a global subnet, which is
+         * meant to be routed to the bridge as it is (forwarding and FORWARD accepts are still installed with
+         * {@link #masquerade()}).
+         */
+        public Builder masquerade6(boolean on) {
+            this.masquerade6 = on;
+            return this;
+        }
+
+        /**
+         * Whether a dual-stack network's published ports are mapped on the host's IPv6 addresses too (default: yes,
+         * as Docker maps {@code -p 8080:80} on both families). {@code false} maps them on IPv4 only, as
+         * {@code docker run -p 0.0.0.0:8080:80} does; recorded in the bridge's record ({@code pub6=0}).
+         */
+        public Builder publishIpv6(boolean on) {
+            this.publish6 = on;
             return this;
         }
 
@@ -658,7 +750,8 @@ public final class Network implements AutoCloseable {
          * @throws NetkitException naming the failed step
          */
         public Network create() {
-            Network net = NetworkCreation.create(host, name, subnet, gateway, masquerade, masqueradeExcept, mtu, mac);
+            Records.Ipv6Config v6 = NetworkCreation.ipv6(name, subnet6, gateway6, masquerade, masquerade6, publish6);
+            Network net = NetworkCreation.create(host, name, subnet, gateway, masquerade, masqueradeExcept, mtu, mac, v6);
             if (localhost) {
                 try {
                     ForwardingPolicy.enableLocalhost(net.host.netns(), name);

@@ -2,16 +2,22 @@ package io.netkit.core;
 
 import io.netkit.core.Records.BridgeRecord;
 import io.netkit.core.internal.Ipv4;
+import io.netkit.core.internal.Ipv6;
+import io.netkit.core.internal.Faults;
 import io.netkit.core.internal.Names;
+import io.netkit.core.internal.NetworkLock;
 import io.netkit.core.internal.Privileges;
 import io.netkit.core.internal.Undo;
 import io.netkit.netlink.Address;
+import io.netkit.netlink.AddressOptions;
+import io.netkit.netlink.IpAddresses;
 import io.netkit.netlink.IpPrefix;
 import io.netkit.netlink.Link;
 import io.netkit.netlink.LinkSpec;
 import io.netkit.netlink.MacAddress;
 import io.netkit.netlink.NetNamespace;
 import io.netkit.netlink.RtNetlink;
+import java.math.BigInteger;
 import java.net.InetAddress;
 import java.util.Collection;
 import java.util.HashMap;
@@ -26,29 +32,71 @@ import java.util.Map;
 final class NetworkCreation {
     private NetworkCreation() {}
 
-    static Network create(Host host, String name, IpPrefix subnet, InetAddress gateway, boolean masquerade,
-                          IpPrefix masqueradeExcept, int mtu, MacAddress mac) {
-        String op = "create network " + name + " on " + host;
-        if (subnet == null) {
-            throw new IllegalArgumentException(op + ": no subnet given; call subnet(\"172.16.0.0/24\") or similar");
+    /**
+     * The IPv6 side of a network being created, or {@code null} without an IPv6 subnet: the gateway defaults to the
+     * subnet's first address, NAT66 to {@code masquerade} for a unique local subnet.
+     */
+    static Records.Ipv6Config ipv6(String name, IpPrefix subnet6, InetAddress gateway6, boolean masquerade, Boolean masquerade6,
+                                   boolean publish6) {
+        String op = "create network " + name;
+        if (subnet6 == null) {
+            if (gateway6 != null) {
+                throw new IllegalArgumentException(op + ": IPv6 gateway " + IpAddresses.format(gateway6) + " given without "
+                        + "an IPv6 subnet; add subnet(\"fd00:16::/64\") or similar, or leave the IPv6 gateway out");
+            }
+            if (Boolean.TRUE.equals(masquerade6)) {
+                throw new IllegalArgumentException(op + ": masquerade6(true) without an IPv6 subnet; add subnet(\"fd00:16::/64\") "
+                        + "or similar");
+            }
+            return null;
         }
-        InetAddress gw = gateway != null ? gateway : Ipv4.fromInt(Ipv4.toInt(subnet.address()) + 1);
-        String gwProblem = Records.gatewayProblem(subnet, gw);
+        InetAddress gw6 = gateway6 != null ? gateway6 : Ipv6.at(subnet6, BigInteger.ONE);
+        String problem = Ipv6.gatewayProblem(subnet6, gw6);
+        if (problem != null) {
+            throw new IllegalArgumentException(op + ": " + problem);
+        }
+        boolean nat = masquerade6 != null ? masquerade6 : masquerade && Ipv6.isUniqueLocal(subnet6);
+        return new Records.Ipv6Config(subnet6, gw6, nat, publish6);
+    }
+
+    static Network create(Host host, String name, IpPrefix subnet, InetAddress gateway, boolean masquerade,
+                          IpPrefix masqueradeExcept, int mtu, MacAddress mac, Records.Ipv6Config v6) {
+        String op = "create network " + name + " on " + host;
+        if (subnet == null && v6 == null) {
+            throw new IllegalArgumentException(op + ": no subnet given; call subnet(\"172.16.0.0/24\") and/or "
+                    + "subnet(\"fd00:16::/64\") or similar");
+        }
+        if (subnet == null && gateway != null) {
+            throw new IllegalArgumentException(op + ": IPv4 gateway " + IpAddresses.format(gateway) + " given for an "
+                    + "IPv6-only network; add an IPv4 subnet, or leave the IPv4 gateway out");
+        }
+        if (subnet == null && masqueradeExcept != null) {
+            throw new IllegalArgumentException(op + ": masqueradeExcept is IPv4 and the network is IPv6-only");
+        }
+        // An IPv6-only network (subnet == null) has no IPv4 gateway, address, rules or ip_forward.
+        InetAddress gw = subnet == null ? null : gateway != null ? gateway : Ipv4.fromInt(Ipv4.toInt(subnet.address()) + 1);
+        String gwProblem = subnet == null ? null : Records.gatewayProblem(subnet, gw);
         if (gwProblem != null) {
             throw new IllegalArgumentException(op + ": " + gwProblem);
         }
         Privileges.requireNetAdmin(op, false);
-        if (masquerade) {
+        if (masquerade && subnet != null) {
             Privileges.requireIptables(op);
         }
+        boolean forward6 = v6 != null && (masquerade || v6.masquerade());
+        if (forward6) {
+            Privileges.requireIp6tables(op);
+        }
         try {
-            ForwardingPolicy.check(name, masquerade, masqueradeExcept, subnet); // refuses what iptables cannot carry, before any change
+            ForwardingPolicy.check(name, masquerade, masqueradeExcept, subnet != null ? subnet : v6.subnet()); // refuses what iptables cannot carry, before any change
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(op + ": " + e.getMessage(), e);
         }
         NetNamespace hostNs = host.netns();
         RtNetlink rt = hostNs.netlink();
         Undo undo = new Undo(op);
+        NetworkLock.Held lock = null;
+        boolean failed = false;
         String step = "inspect the host";
         try {
             List<Link> links = rt.links().list();
@@ -65,10 +113,18 @@ final class NetworkCreation {
                                     : "; choose another name"));
                 }
             }
-            checkOverlap(op, subnet, rt, links);
+            if (subnet != null) {
+                checkOverlap(op, subnet, rt, links);
+            }
+            if (v6 != null) {
+                checkOverlap6(op, v6.subnet(), rt, links);
+            }
 
             BridgeRecord rec = new BridgeRecord(Names.hex(8), subnet, gw, masquerade, g, r, mtu, false, false,
-                    masqueradeExcept);
+                    masqueradeExcept, true, v6);
+            // Held until the network is complete: a process adopting it meanwhile waits; if this process dies, the
+            // adopter finds new=1 in the record and removes what was made.
+            lock = NetworkLock.of(hostNs.inode(), name, rec.id()).acquire();
             step = "create bridge " + name;
             LinkSpec spec = LinkSpec.bridge(name).mac(mac != null ? mac : MacAddress.random()).group(g).up()
                     .alias(rec.encode());
@@ -81,30 +137,92 @@ final class NetworkCreation {
                 rt.links().setMtu(name, mtu);
             }
 
-            IpPrefix gwPrefix = IpPrefix.of(gw, subnet.prefixLength());
-            step = "add address " + gwPrefix + " to " + name;
-            rt.addresses().add(name, gwPrefix);
+            if (subnet != null) {
+                IpPrefix gwPrefix = IpPrefix.of(gw, subnet.prefixLength());
+                step = "add address " + gwPrefix + " to " + name;
+                rt.addresses().add(name, gwPrefix);
+            }
+            if (v6 != null) {
+                // nodad: usable at once (a tentative gateway would drop the endpoints' first packets for a second).
+                IpPrefix gw6 = IpPrefix.of(v6.gateway(), v6.subnet().prefixLength());
+                step = "add address " + gw6 + " to " + name;
+                rt.addresses().add(name, gw6, AddressOptions.defaults().noDad());
+                // The IPv6 counterpart of learning a new endpoint's MAC from its gratuitous ARP: a neighbour entry from
+                // the endpoint's unsolicited neighbour advertisement (kernel 5.19+; older kernels lack the knob and
+                // resolve the endpoint on first use). Without it, the first packet forwarded to a fresh endpoint
+                // (a published port) waits for neighbour discovery.
+                step = "set net.ipv6.conf." + name + ".accept_untracked_na=2";
+                try {
+                    hostNs.sysctl().setInterface("ipv6", name, "accept_untracked_na", "2");
+                } catch (RuntimeException e) {
+                    org.slf4j.LoggerFactory.getLogger(NetworkCreation.class).debug("{}: {} not set: {}", op, step, e.toString());
+                }
+            }
 
-            step = "install iptables rules";
-            ForwardingPolicy.install(hostNs, name, rec.id(), subnet, masquerade, masqueradeExcept);
-            undo.push("remove iptables rules", () -> io.netkit.core.internal.Firewall.remove(hostNs, name, rec.id()));
+            if (subnet != null) {
+                step = "install iptables rules";
+                ForwardingPolicy.install(hostNs, name, rec.id(), subnet, masquerade, masqueradeExcept);
+                undo.push("remove iptables rules", () -> io.netkit.core.internal.Firewall.remove(hostNs, name, rec.id()));
+            }
+            if (v6 != null) {
+                step = "install ip6tables rules";
+                ForwardingPolicy.install6(hostNs, name, rec.id(), v6, masquerade);
+                undo.push("remove ip6tables rules", () -> io.netkit.core.internal.Firewall.remove6(hostNs, name, rec.id()));
+            }
+            if (forward6) {
+                step = "enable net.ipv6.conf.all.forwarding";
+                String before = ForwardingPolicy.enableForwarding6(hostNs);
+                if (before != null) {
+                    undo.push("restore net.ipv6.conf.all.forwarding=" + before,
+                            () -> hostNs.sysctl().set("net.ipv6.conf.all.forwarding", before));
+                }
+            }
 
-            if (masquerade) {
+            if (masquerade && subnet != null) {
                 step = "enable net.ipv4.ip_forward";
                 String before = ForwardingPolicy.enableForwarding(hostNs);
                 if (before != null) {
                     undo.push("restore net.ipv4.ip_forward=" + before, () -> hostNs.sysctl().set("net.ipv4.ip_forward", before));
                 }
             }
-            Network net = new Network(host, name, rec);
+            Faults.point("create:rules-installed");
+            step = "record the network as complete";
+            rt.links().setAlias(name, rec.created().encode());
+            Network net = new Network(host, name, rec.created());
             undo.commit();
             return net;
         } catch (IllegalArgumentException | SecurityException e) {
             undo.rollback(e);
+            failed = true;
             throw e;
         } catch (RuntimeException | Error e) {
             undo.rollback(e);
+            failed = true;
             throw new NetkitException(op, step, e);
+        } finally {
+            if (lock != null) {
+                if (failed) {
+                    lock.markDeleted(); // nothing is left: release the lock file too
+                }
+                lock.close();
+            }
+        }
+    }
+
+    private static void checkOverlap6(String op, IpPrefix subnet6, RtNetlink rt, List<Link> links) {
+        Map<Integer, String> names = new HashMap<>();
+        for (Link l : links) {
+            names.put(l.index(), l.name());
+        }
+        for (Address a : rt.addresses().list()) {
+            IpPrefix p = a.prefix();
+            if (p.isIpv4() || p.address().isLinkLocalAddress() || p.address().isLoopbackAddress()) {
+                continue;
+            }
+            if (Ipv6.overlaps(subnet6.address(), subnet6.prefixLength(), p.address(), p.prefixLength())) {
+                throw new IllegalArgumentException(op + ": IPv6 subnet " + subnet6 + " overlaps " + p + " on "
+                        + names.getOrDefault(a.index(), "#" + a.index()) + " (choose another IPv6 subnet)");
+            }
         }
     }
 

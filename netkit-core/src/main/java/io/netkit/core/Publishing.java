@@ -109,7 +109,13 @@ final class Publishing {
             if (remove != null) {
                 // Flows translated for the port keep their DNAT in conntrack (a UDP client that keeps sending never
                 // starts over): cut them, so the next packet meets the rules without the mapping.
-                Flows.cut(net.host.netns(), remove.protocol() == Protocol.TCP, remove.hostPort(), ep.address(), op);
+                if (net.subnet != null) {
+                    Flows.cut(net.host.netns(), remove.protocol() == Protocol.TCP, remove.hostPort(), ep.address(), op);
+                }
+                if (net.v6 != null && net.v6.publish()) {
+                    ep.address6().ifPresent(a6 -> Flows.cut(net.host.netns(), remove.protocol() == Protocol.TCP,
+                            remove.hostPort(), a6, op));
+                }
             }
             return true;
         }
@@ -198,19 +204,28 @@ final class Publishing {
      */
     void apply(Map<String, EndpointRecord> records) {
         List<Firewall.Published> published = new ArrayList<>();
+        List<Firewall.Published> published6 = new ArrayList<>();
         for (Map.Entry<String, EndpointRecord> e : records.entrySet()) {
             EndpointRecord rec = e.getValue();
             if (!rec.networkId().equals(net.id)) {
                 continue;
             }
-            String address = IpAddresses.format(rec.address().address());
+            String address = rec.address() == null ? null : IpAddresses.format(rec.address().address());
             for (PortMapping m : rec.published()) {
-                published.add(new Firewall.Published(m.protocol() == Protocol.TCP ? io.netkit.iptables.Protocol.TCP
-                        : io.netkit.iptables.Protocol.UDP, m.hostPort(), address, m.containerPort(),
-                        rec.nsName() != null ? rec.nsName() : e.getKey()));
+                if (address != null) {
+                    published.add(new Firewall.Published(m.protocol() == Protocol.TCP ? io.netkit.iptables.Protocol.TCP
+                            : io.netkit.iptables.Protocol.UDP, m.hostPort(), address, m.containerPort(),
+                            rec.nsName() != null ? rec.nsName() : e.getKey()));
+                }
+                if (rec.address6() != null && net.v6 != null && net.v6.publish()) {
+                    // As Docker: a published port is reachable on the host's IPv6 addresses too.
+                    published6.add(new Firewall.Published(m.protocol() == Protocol.TCP ? io.netkit.iptables.Protocol.TCP
+                            : io.netkit.iptables.Protocol.UDP, m.hostPort(), IpAddresses.format(rec.address6()),
+                            m.containerPort(), rec.nsName() != null ? rec.nsName() : e.getKey()));
+                }
             }
         }
-        net.forwarding.apply(published);
+        net.forwarding.apply(published, published6);
     }
 
     /** Re-applies the network's rules from the kernel's records (under the lock). */

@@ -73,7 +73,9 @@ final class Reconcile {
         }
         for (java.util.Map.Entry<String, EndpointRecord> e : s.endpoints.entrySet()) {
             EndpointRecord r = e.getValue();
-            if (r.own() && Namespaces.inodeOf(r.nsName()) == 0) {
+            if (r.own() && (Namespaces.inodeOf(r.nsName()) == 0
+                    || !Namespaces.isNamespace(io.netkit.netlink.NetNamespace.RUN_NETNS.resolve(r.nsName())))) {
+                Namespaces.deleteOwned(r.nsName(), r.inode(), op); // removes a file left by an interrupted deletion
                 // A detach killed after deleting the namespace (kept alive by some handle, the veth stayed).
                 if (!changing) {
                     held.changed();

@@ -2,10 +2,12 @@ package io.netkit.core;
 
 import io.netkit.core.internal.Alias;
 import io.netkit.core.internal.Ipv4;
+import io.netkit.core.internal.Ipv6;
 import io.netkit.netlink.InterfaceNames;
 import io.netkit.netlink.IpAddresses;
 import io.netkit.netlink.IpPrefix;
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,7 +23,7 @@ import java.util.regex.Pattern;
  * for anything else. A bad record is reported and ignored, never obeyed.
  *
  * <pre>
- * bridge:   netkit:v1 id=1a2b3c4d subnet=172.16.0.0/24 gw=172.16.0.1 masq=1 group=G reap=R mtu=0 [pub=1] [del=1]
+ * bridge:   netkit:v1 id=1a2b3c4d subnet=172.16.0.0/24 gw=172.16.0.1 masq=1 group=G reap=R mtu=0 [pub=1] [del=1] [new=1]
  * endpoint: netkit:v1 net=br0 nid=1a2b3c4d addr=172.16.0.2/24 if=eth0 ino=4026532... ns=NAME|path=/proc/.. own=1 [pub=t8080:80]
  * detached: netkit:v1 net=br0 nid=1a2b3c4d detached=1 [ns=NAME ino=.. own=1]
  * </pre>
@@ -36,6 +38,7 @@ final class Records {
     static final String K_REAP = "reap";
     static final String K_MTU = "mtu";
     static final String K_DELETING = "del";
+    static final String K_CREATING = "new";
     static final String K_NET = "net";
     static final String K_NET_ID = "nid";
     static final String K_NS = "ns";
@@ -47,6 +50,13 @@ final class Records {
     static final String K_DETACHED = "detached";
     static final String K_PUBLISH = "pub";
     static final String K_MASQUERADE_EXCEPT = "nomasq";
+    /** IPv6 (dual stack): the bridge's IPv6 subnet, gateway and NAT66 flag; an endpoint's IPv6 address. */
+    static final String K_SUBNET6 = "subnet6";
+    static final String K_GATEWAY6 = "gw6";
+    static final String K_MASQUERADE6 = "masq6";
+    static final String K_ADDRESS6 = "a6";
+    /** {@code pub6=0}: published ports are mapped on the host's IPv4 addresses only. */
+    static final String K_PUBLISH6 = "pub6";
 
     private static final Pattern ID = Pattern.compile("[0-9a-f]{8}");
     private static final Pattern DECIMAL = Pattern.compile("[0-9]{1,19}");
@@ -67,23 +77,39 @@ final class Records {
 
     /**
      * A network's bridge. {@code publishing}: ports were published on the network at some time (every attach and
-     * detach then re-applies its rules); {@code deleting}: a teardown began (any later process finishes it).
+     * detach then re-applies its rules); {@code deleting}: a teardown began (any later process finishes it);
+     * {@code creating}: {@code create()} has not finished (a later process finding it so undoes it).
      */
     record BridgeRecord(String id, IpPrefix subnet, InetAddress gateway, boolean masquerade, int group, int reapGroup,
-                        int mtu, boolean publishing, boolean deleting, IpPrefix masqueradeExcept) implements Record {
+                        int mtu, boolean publishing, boolean deleting, IpPrefix masqueradeExcept, boolean creating,
+                        Ipv6Config v6) implements Record {
+        BridgeRecord(String id, IpPrefix subnet, InetAddress gateway, boolean masquerade, int group, int reapGroup,
+                     int mtu, boolean publishing, boolean deleting, IpPrefix masqueradeExcept, boolean creating) {
+            this(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, deleting, masqueradeExcept, creating, null);
+        }
+
         BridgeRecord withPublishing() {
-            return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, true, deleting, masqueradeExcept);
+            return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, true, deleting, masqueradeExcept,
+                    creating, v6);
         }
 
         BridgeRecord withDeleting() {
-            return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, true, masqueradeExcept);
+            return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, true, masqueradeExcept,
+                    creating, v6);
+        }
+
+        BridgeRecord created() {
+            return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, deleting,
+                    masqueradeExcept, false, v6);
         }
 
         String encode() {
             Map<String, String> m = new LinkedHashMap<>();
             m.put(K_ID, id);
-            m.put(K_SUBNET, subnet.toString());
-            m.put(K_GATEWAY, IpAddresses.format(gateway));
+            if (subnet != null) { // null on an IPv6-only network
+                m.put(K_SUBNET, subnet.toString());
+                m.put(K_GATEWAY, IpAddresses.format(gateway));
+            }
             m.put(K_MASQUERADE, masquerade ? "1" : "0");
             m.put(K_GROUP, Integer.toString(group));
             m.put(K_REAP, Integer.toString(reapGroup));
@@ -91,13 +117,34 @@ final class Records {
             if (masqueradeExcept != null) {
                 m.put(K_MASQUERADE_EXCEPT, masqueradeExcept.toString());
             }
+            if (v6 != null) {
+                m.put(K_SUBNET6, v6.subnet().toString());
+                m.put(K_GATEWAY6, IpAddresses.format(v6.gateway()));
+                m.put(K_MASQUERADE6, v6.masquerade() ? "1" : "0");
+                if (!v6.publish()) {
+                    m.put(K_PUBLISH6, "0");
+                }
+            }
             if (publishing) {
                 m.put(K_PUBLISH, "1");
             }
             if (deleting) {
                 m.put(K_DELETING, "1");
             }
+            if (creating) {
+                m.put(K_CREATING, "1");
+            }
             return Alias.encode(m);
+        }
+    }
+
+    /**
+     * A network's IPv6 side (dual stack): subnet, gateway on the bridge, and whether it masquerades (NAT66). Its keys
+     * are {@code subnet6=}, {@code gw6=}, {@code masq6=} in the bridge's record.
+     */
+    record Ipv6Config(IpPrefix subnet, InetAddress gateway, boolean masquerade, boolean publish) {
+        Ipv6Config(IpPrefix subnet, InetAddress gateway, boolean masquerade) {
+            this(subnet, gateway, masquerade, true);
         }
     }
 
@@ -106,9 +153,16 @@ final class Records {
      * whose namespace netkit created ({@code own}) has a name.
      */
     record EndpointRecord(String network, String networkId, IpPrefix address, String interfaceName, long inode,
-                          String nsName, String nsPath, boolean own, List<PortMapping> published) implements Record {
+                          String nsName, String nsPath, boolean own, List<PortMapping> published, InetAddress address6)
+            implements Record {
+        EndpointRecord(String network, String networkId, IpPrefix address, String interfaceName, long inode,
+                       String nsName, String nsPath, boolean own, List<PortMapping> published) {
+            this(network, networkId, address, interfaceName, inode, nsName, nsPath, own, published, null);
+        }
+
         EndpointRecord withPublished(List<PortMapping> mappings) {
-            return new EndpointRecord(network, networkId, address, interfaceName, inode, nsName, nsPath, own, List.copyOf(mappings));
+            return new EndpointRecord(network, networkId, address, interfaceName, inode, nsName, nsPath, own,
+                    List.copyOf(mappings), address6);
         }
 
         /** The namespace's name, else its path. */
@@ -121,7 +175,13 @@ final class Records {
             Map<String, String> m = new LinkedHashMap<>();
             m.put(K_NET, network);
             m.put(K_NET_ID, networkId);
-            m.put(K_ADDRESS, address.toString());
+            if (address != null) { // null on an IPv6-only network
+                m.put(K_ADDRESS, address.toString());
+            }
+            if (address6 != null) {
+                // Without the prefix length (the network's): the record has 255 bytes for everything.
+                m.put(K_ADDRESS6, IpAddresses.format(address6));
+            }
             m.put(K_IFNAME, interfaceName);
             m.put(K_INODE, Long.toString(inode));
             if (nsName != null) {
@@ -197,9 +257,11 @@ final class Records {
 
     static BridgeRecord parseBridge(Map<String, String> m) {
         String id = id(m, K_ID);
-        IpPrefix subnet = subnet(required(m, K_SUBNET));
-        InetAddress gw = address(required(m, K_GATEWAY), K_GATEWAY);
-        String gwProblem = gatewayProblem(subnet, gw);
+        // An IPv6-only network has no IPv4 subnet (and no gateway); every other network has both.
+        boolean ipv6Only = !m.containsKey(K_SUBNET) && !m.containsKey(K_GATEWAY) && m.containsKey(K_SUBNET6);
+        IpPrefix subnet = ipv6Only ? null : subnet(required(m, K_SUBNET));
+        InetAddress gw = ipv6Only ? null : address(required(m, K_GATEWAY), K_GATEWAY);
+        String gwProblem = ipv6Only ? null : gatewayProblem(subnet, gw);
         if (gwProblem != null) {
             throw new BadRecordException(gwProblem);
         }
@@ -213,15 +275,31 @@ final class Records {
         if (mtu != 0 && mtu < 68) {
             throw new BadRecordException("mtu " + mtu + " out of range: expected 0 or 68..65535");
         }
+        Ipv6Config v6 = null;
+        if (m.containsKey(K_SUBNET6) || m.containsKey(K_GATEWAY6)) {
+            IpPrefix s6 = prefix6(required(m, K_SUBNET6), K_SUBNET6);
+            String p6 = Ipv6.subnetProblem(s6);
+            if (p6 != null) {
+                throw new BadRecordException(K_SUBNET6 + "=" + s6 + ": " + p6);
+            }
+            InetAddress gw6 = address6(required(m, K_GATEWAY6), K_GATEWAY6);
+            String g6 = Ipv6.gatewayProblem(s6, gw6);
+            if (g6 != null) {
+                throw new BadRecordException(g6);
+            }
+            v6 = new Ipv6Config(s6, gw6, flag(m, K_MASQUERADE6), !m.containsKey(K_PUBLISH6) || flag(m, K_PUBLISH6));
+        }
         IpPrefix except = m.containsKey(K_MASQUERADE_EXCEPT) ? subnet(m.get(K_MASQUERADE_EXCEPT)) : null;
-        return new BridgeRecord(id, subnet, gw, masq, group, reap, mtu, flag(m, K_PUBLISH), flag(m, K_DELETING), except);
+        return new BridgeRecord(id, subnet, gw, masq, group, reap, mtu, flag(m, K_PUBLISH), flag(m, K_DELETING), except,
+                flag(m, K_CREATING), v6);
     }
 
     static EndpointRecord parseEndpoint(Map<String, String> m) {
         String net = ifname(m, K_NET);
         String nid = id(m, K_NET_ID);
-        IpPrefix addr = prefix(required(m, K_ADDRESS), K_ADDRESS);
-        if (addr.prefixLength() < 8 || addr.prefixLength() > 30) {
+        // An endpoint of an IPv6-only network has only a6= (checked against its network by KernelSnapshot).
+        IpPrefix addr = !m.containsKey(K_ADDRESS) && m.containsKey(K_ADDRESS6) ? null : prefix(required(m, K_ADDRESS), K_ADDRESS);
+        if (addr != null && (addr.prefixLength() < 8 || addr.prefixLength() > 30)) {
             throw new BadRecordException(K_ADDRESS + "=" + addr + ": prefix length must be 8..30");
         }
         String ifname = m.containsKey(K_IFNAME) ? ifname(m, K_IFNAME) : "eth0";
@@ -246,7 +324,8 @@ final class Records {
         } catch (RuntimeException e) {
             throw new BadRecordException(K_PUBLISH + "=" + m.get(K_PUBLISH) + ": " + e.getMessage());
         }
-        return new EndpointRecord(net, nid, addr, ifname, ino, ns, path, own, pub);
+        InetAddress a6 = m.containsKey(K_ADDRESS6) ? address6(m.get(K_ADDRESS6), K_ADDRESS6) : null;
+        return new EndpointRecord(net, nid, addr, ifname, ino, ns, path, own, pub, a6);
     }
 
     static DetachedRecord parseDetached(Map<String, String> m) {
@@ -339,6 +418,34 @@ final class Records {
             InetAddress a = IpAddresses.parse(v);
             if (!(a instanceof Inet4Address)) {
                 throw new BadRecordException(key + "=" + v + ": not IPv4");
+            }
+            return a;
+        } catch (BadRecordException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new BadRecordException(key + "=" + v + ": " + e.getMessage());
+        }
+    }
+
+    private static IpPrefix prefix6(String v, String key) {
+        try {
+            IpPrefix p = IpPrefix.parse(v);
+            if (p.isIpv4()) {
+                throw new BadRecordException(key + "=" + v + ": not IPv6");
+            }
+            return p;
+        } catch (BadRecordException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new BadRecordException(key + "=" + v + ": " + e.getMessage());
+        }
+    }
+
+    private static InetAddress address6(String v, String key) {
+        try {
+            InetAddress a = IpAddresses.parse(v);
+            if (!(a instanceof Inet6Address)) {
+                throw new BadRecordException(key + "=" + v + ": not IPv6");
             }
             return a;
         } catch (BadRecordException e) {

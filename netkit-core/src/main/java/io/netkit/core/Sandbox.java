@@ -5,6 +5,7 @@ import io.netkit.core.internal.Names;
 import io.netkit.core.internal.Privileges;
 import io.netkit.core.internal.Undo;
 import io.netkit.netlink.IpAddresses;
+import io.netkit.netlink.AddressOptions;
 import io.netkit.netlink.IpPrefix;
 import io.netkit.netlink.LinkSpec;
 import io.netkit.netlink.NetNamespace;
@@ -23,9 +24,13 @@ import org.slf4j.LoggerFactory;
  * and an "internet" namespace, joined by a veth uplink on {@code 203.0.113.0/24} (TEST-NET-3):
  *
  * <pre>
- *   internet namespace  NAME-inet   eth0     203.0.113.1/24
- *   host namespace      NAME-host   uplink0  203.0.113.2/24, default via 203.0.113.1
+ *   internet namespace  NAME-inet   eth0     203.0.113.1/24, 2001:db8::1/64
+ *   host namespace      NAME-host   uplink0  203.0.113.2/24, 2001:db8::2/64, default via 203.0.113.1 and 2001:db8::1
  * </pre>
+ *
+ * The IPv6 addresses are from the documentation prefix {@code 2001:db8::/32} (RFC 3849), added without duplicate
+ * address detection ({@code nodad}) so they work at once; they make the sandbox dual stack for dual-stack networks
+ * and change nothing for IPv4 users.
  *
  * In {@code ip} terms: {@code ip netns add NAME-host; ip netns add NAME-inet;
  * ip -n NAME-host link add uplink0 type veth peer name eth0 netns NAME-inet; ip -n ... addr add ...;
@@ -58,6 +63,8 @@ public final class Sandbox implements AutoCloseable {
 
     private static final InetAddress INTERNET_ADDRESS = IpAddresses.parse("203.0.113.1");
     private static final InetAddress UPLINK_ADDRESS = IpAddresses.parse("203.0.113.2");
+    private static final InetAddress INTERNET_ADDRESS6 = IpAddresses.parse("2001:db8::1");
+    private static final InetAddress UPLINK_ADDRESS6 = IpAddresses.parse("2001:db8::2");
     private static final String HOST_SUFFIX = "-host";
     private static final String INET_SUFFIX = "-inet";
 
@@ -116,11 +123,14 @@ public final class Sandbox implements AutoCloseable {
                     .alias(Alias.encode(Map.of("sandbox", name))));
             step = "configure the internet namespace";
             inet.addresses().add("eth0", IpPrefix.of(INTERNET_ADDRESS, 24));
+            inet.addresses().add("eth0", IpPrefix.of(INTERNET_ADDRESS6, 64), AddressOptions.defaults().noDad());
             inet.links().setUp("lo");
             step = "configure the host namespace";
             host.addresses().add(UPLINK, IpPrefix.of(UPLINK_ADDRESS, 24));
+            host.addresses().add(UPLINK, IpPrefix.of(UPLINK_ADDRESS6, 64), AddressOptions.defaults().noDad());
             host.links().setUp("lo");
             host.routes().add(RouteSpec.defaultVia(INTERNET_ADDRESS).device(UPLINK));
+            host.routes().add(RouteSpec.defaultVia(INTERNET_ADDRESS6).device(UPLINK));
             undo.commit();
             return new Sandbox(name, hostNs, inetNs);
         } catch (RuntimeException | Error e) {
@@ -164,6 +174,16 @@ public final class Sandbox implements AutoCloseable {
     /** {@code 203.0.113.1}: the internet namespace's address and the host's default gateway. */
     public InetAddress internetAddress() {
         return INTERNET_ADDRESS;
+    }
+
+    /** {@code 2001:db8::1}: the internet namespace's IPv6 address and the host's IPv6 default gateway. */
+    public InetAddress internetAddress6() {
+        return INTERNET_ADDRESS6;
+    }
+
+    /** {@code 2001:db8::2}: the host's IPv6 uplink address (what the internet sees from a container behind NAT66). */
+    public InetAddress uplinkAddress6() {
+        return UPLINK_ADDRESS6;
     }
 
     /** {@code 203.0.113.2}: the host's uplink address (what a server in the internet sees from a NATed container). */

@@ -22,9 +22,11 @@ import org.slf4j.LoggerFactory;
  * can resume it ({@link Network#open} finishes it, {@link Network#delete()} runs it again):
  * <ol>
  * <li>the bridge's record gets {@code del=1} (intent: the network is going away);</li>
- * <li>netkit's iptables rules are removed, and alongside, the namespaces netkit created for endpoints (named by the
- *     endpoint and detached records, and by abandoned intents) — the records that name them still exist;</li>
- * <li>then the links: every endpoint's veth and the bridge with its record, in one {@code ip link del group G};</li>
+ * <li>the namespaces netkit created for endpoints (named by the endpoint and detached records, and by abandoned
+ *     intents) — while the records that name them still exist; netkit's iptables rules are removed alongside;</li>
+ * <li>then the links: every endpoint's veth and the bridge with its record, in one {@code ip link del group G}
+ *     (while the iptables tools may still run: a rule left behind stays findable by the owner in its comment,
+ *     {@code netkit:BRIDGE@ID}, for {@link Host#leftovers()});</li>
  * <li>last, the lock file and intent directory.</li>
  * </ol>
  * Links in the network's groups that are not netkit's (a foreign link someone moved there) are never deleted: the
@@ -80,21 +82,29 @@ final class Teardown {
             }
         }
         net.reconcile.undoAbandonedAttaches(s, op, errors);
+        long t1 = System.nanoTime();
+        Faults.point("teardown:namespaces-removed");
+        if (!errors.isEmpty()) {
+            joinRules(rules, errors);
+            return; // keep the records (and so the way back to what is left) for a later attempt
+        }
+        // The links go while the iptables tools still run: their rules stay findable without the bridge, by the
+        // owner in every rule's comment (netkit:BRIDGE@ID), for Host.leftovers() if this process dies now.
+        deleteLinks(s, op, errors);
+        Faults.point("teardown:links-removed");
+        joinRules(rules, errors);
+        LOG.debug("{}: {} links; {} namespaces removed in {} ms, links and rules in {} ms", op, s.links.size(),
+                owned.size(), (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
+        if (errors.isEmpty()) {
+            net.intents.removeAll();
+        }
+    }
+
+    private static void joinRules(CompletableFuture<Void> rules, List<Throwable> errors) {
         try {
             rules.join();
         } catch (CompletionException e) {
             errors.add(e.getCause());
-        }
-        long t1 = System.nanoTime();
-        Faults.point("teardown:rules-and-namespaces-removed");
-        if (!errors.isEmpty()) {
-            return; // keep the records (and so the way back to what is left) for a later attempt
-        }
-        deleteLinks(s, op, errors);
-        LOG.debug("{}: {} links; rules and {} namespaces removed in {} ms, links in {} ms", op, s.links.size(),
-                owned.size(), (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
-        if (errors.isEmpty()) {
-            net.intents.removeAll();
         }
     }
 

@@ -22,6 +22,7 @@ import java.util.concurrent.Future;
  * attach HOST BRIDGE NS                       attaches NS
  * detach HOST BRIDGE NS                       detaches the endpoint of NS
  * delete HOST BRIDGE                          deletes the network
+ * create HOST BRIDGE SUBNET                   creates a network with masquerade
  * threads HOST BRIDGE PREFIX N                prints "ready", waits for a line, attaches PREFIX-0.. from N threads
  * loop HOST BRIDGE PREFIX SEED                attaches, detaches, publishes and unpublishes at random, forever
  * </pre>
@@ -31,6 +32,10 @@ public final class CrashChild {
 
     public static void main(String[] args) throws Exception {
         try (Host host = Host.namespace(args[1])) {
+            if (args[0].equals("create")) {
+                Network.bridge(args[2]).on(host).subnet(args[3]).masquerade().create();
+                System.exit(0);
+            }
             Network net = Network.open(host, args[2]);
             switch (args[0]) {
                 case "half-attach" -> halfAttach(net, args[3], args[4]);

@@ -38,8 +38,11 @@ class ValidationTest {
     void tooSmallAndIpv6() {
         assertThatThrownBy(() -> Network.bridge("br0").subnet("172.16.0.0/31"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("8..30");
-        assertThatThrownBy(() -> Network.bridge("br0").subnet("fd00::/64"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("IPv4");
+        // An IPv6-only network with an IPv4 gateway: refused before any change.
+        assertThatThrownBy(() -> Network.bridge("br0").subnet("fd00::/64").gateway("172.16.0.1").create())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("172.16.0.1").hasMessageContaining("IPv6-only");
+        assertThatThrownBy(() -> Network.bridge("br0").subnet("fd00::/130"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fd00::/130");
     }
 
     @Test

@@ -85,7 +85,7 @@ public final class Main {
      * Unless {@code options.keep()}, nothing of the sandbox remains afterwards, also when a step failed.
      */
     public static DemoResult runExample(Options options, PrintStream out) {
-        return runExample(options, out, walkthrough(options.example()));
+        return runExample(options, out, options.ipv6() ? NatExample::runIpv6 : walkthrough(options.example()));
     }
 
     static DemoResult runExample(Options options, PrintStream out, Walkthrough walkthrough) {
@@ -217,7 +217,7 @@ public final class Main {
         return """
                 netkit examples: the container-networking walkthrough, run by netkit in a sandbox.
 
-                Usage: %1$s [veth|bridge|nat] [--keep | --cleanup] [--prefix NAME]
+                Usage: %1$s [veth|bridge|nat [--ipv6]] [--keep | --cleanup] [--prefix NAME]
 
                 Examples:
                 %2$s
@@ -225,6 +225,8 @@ public final class Main {
                   --keep          leave the sandbox in place afterwards, to look at it with `ip netns list`
                   --cleanup       remove a sandbox left by --keep (or by an interrupted run), then exit
                   --prefix NAME   name prefix of the sandbox's namespaces (default: %3$s)
+                  --ipv6          nat only: dual stack, the containers also reach the internet's
+                                  2001:db8::1 over IPv6 through NAT66 (seen as 2001:db8::2)
                   -h, --help      show this text
 
                 Each step prints what it does, the ip/iptables commands that would do the same, and the result;

@@ -10,8 +10,9 @@ import java.util.regex.Pattern;
  * @param cleanup remove a sandbox kept by an earlier run, and do nothing else
  * @param help    print the usage text, and do nothing else
  * @param prefix  the common prefix of the sandbox's namespace names
+ * @param ipv6    {@code nat --ipv6}: the dual-stack mode of the nat example (IPv6 through NAT66 beside IPv4)
  */
-public record Options(Example example, boolean keep, boolean cleanup, boolean help, String prefix) {
+public record Options(Example example, boolean keep, boolean cleanup, boolean help, String prefix, boolean ipv6) {
 
     /** Namespace names of the sandbox start with this unless {@code --prefix} says otherwise. */
     public static final String DEFAULT_PREFIX = "netkit-demo";
@@ -23,6 +24,16 @@ public record Options(Example example, boolean keep, boolean cleanup, boolean he
         checkPrefix(prefix);
     }
 
+    /** Options without {@code --ipv6}. */
+    public Options(Example example, boolean keep, boolean cleanup, boolean help, String prefix) {
+        this(example, keep, cleanup, help, prefix, false);
+    }
+
+    /** The same options with {@code --ipv6} set or cleared. */
+    public Options withIpv6(boolean ipv6) {
+        return new Options(example, keep, cleanup, help, prefix, ipv6);
+    }
+
     /** Options for running {@code example} in a sandbox whose namespaces start with {@code prefix}. */
     public static Options of(Example example, String prefix) {
         return new Options(example, false, false, false, prefix);
@@ -30,7 +41,7 @@ public record Options(Example example, boolean keep, boolean cleanup, boolean he
 
     /** The same options with {@code --keep} set or cleared. */
     public Options withKeep(boolean keep) {
-        return new Options(example, keep, cleanup, help, prefix);
+        return new Options(example, keep, cleanup, help, prefix, ipv6);
     }
 
     /** Parses the command line; a {@link UsageException} says what was wrong with it. */
@@ -40,12 +51,14 @@ public record Options(Example example, boolean keep, boolean cleanup, boolean he
         boolean cleanup = false;
         boolean help = false;
         String prefix = DEFAULT_PREFIX;
+        boolean ipv6 = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             switch (arg) {
                 case "-h", "--help", "help" -> help = true;
                 case "--keep" -> keep = true;
                 case "--cleanup" -> cleanup = true;
+                case "--ipv6" -> ipv6 = true;
                 case "--prefix" -> {
                     if (i + 1 >= args.length) throw new UsageException("--prefix needs a value, e.g. --prefix my-demo");
                     prefix = args[++i];
@@ -71,7 +84,11 @@ public record Options(Example example, boolean keep, boolean cleanup, boolean he
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        return new Options(example == null ? Example.DEFAULT : example, keep, cleanup, help, prefix);
+        Example chosen = example == null ? Example.DEFAULT : example;
+        if (ipv6 && chosen != Example.NAT) {
+            throw new UsageException("--ipv6 is a mode of the nat example (nat --ipv6), not of " + chosen.id());
+        }
+        return new Options(chosen, keep, cleanup, help, prefix, ipv6);
     }
 
     private static void checkPrefix(String prefix) {

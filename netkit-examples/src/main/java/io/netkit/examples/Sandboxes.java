@@ -66,6 +66,19 @@ final class Sandboxes {
         return sb.toString().strip();
     }
 
+    /** netkit's IPv6 rules in {@code ns} ({@code ip6tables-save}, netkit's owners only), or "" without ip6tables. */
+    static String netkitRules6(NetNamespace ns) {
+        if (new Preflight.SystemProbes().findCommand("ip6tables-save").isEmpty()) return "";
+        Iptables iptables = Iptables.builder().runner(CommandRunner.starting(ns::start))
+                .family(io.netkit.iptables.Family.IPV6).build();
+        Ruleset all = iptables.read();
+        StringBuilder sb = new StringBuilder();
+        for (Owner owner : all.owners()) {
+            sb.append(all.ownedBy(owner).render());
+        }
+        return sb.toString().strip();
+    }
+
     /** Step: closes the sandbox and checks that none of the demo's namespaces is left. */
     static void remove(Narrator say, Sandbox sandbox, SandboxNames names) {
         say.step("Remove the sandbox: the host and the internet namespaces, and with them the uplink",

@@ -19,7 +19,7 @@ class CommandLineTest {
         assertThat(c.err()).isEmpty();
         assertThat(c.out())
                 .contains("Usage: java -jar ")
-                .contains("[veth|bridge|nat] [--keep | --cleanup]")
+                .contains("[veth|bridge|nat [--ipv6]] [--keep | --cleanup]", "--ipv6")
                 .contains("  veth ", "  bridge ", "  nat ", "  nat      the default")
                 .contains("--keep", "--cleanup", "--prefix NAME", "--help")
                 .contains("Sandbox only", "netkit-demo-xxxxxx-host", "203.0.113.0/24", "never changed")

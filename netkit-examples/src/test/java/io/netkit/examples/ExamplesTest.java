@@ -20,6 +20,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Each example runs in a sandbox of its own (namespaces {@code nkt-XXXXXX-ex-*}), its verified claims are
@@ -113,6 +114,28 @@ class ExamplesTest {
         assertNothingLeft();
         assertThat(output).contains("Start a TCP server on the internet", "iptables-save", "net.ipv4.ip_forward = 1",
                 "-j MASQUERADE", ":NETKIT-");
+    }
+
+    @Test
+    void natIpv6TheInternetServerSawTheUplinksIpv6Address() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DemoResult r = Main.runExample(Options.parse("nat", "--ipv6", "--prefix", names.prefix()),
+                new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        output = bytes.toString(StandardCharsets.UTF_8);
+
+        assertPassed(r);
+        String c1 = r.fact("c1").orElseThrow();
+        String c2 = r.fact("c2").orElseThrow();
+        assertThat(r.fact("server.saw6." + c1)).hasValue("2001:db8:0:0:0:0:0:2");
+        assertThat(r.fact("server.saw6." + c2)).hasValue("2001:db8:0:0:0:0:0:2");
+        assertThat(r.check("TCP over IPv6 " + c1 + " -> internet")).hasValueSatisfying(c -> assertThat(c.passed()).isTrue());
+        assertThat(r.check("the internet cannot reach fd00:16:0:0:0:0:0:2 directly"))
+                .hasValueSatisfying(c -> assertThat(c.passed()).isTrue());
+        assertThat(r.check("nothing left: no namespace named " + names.prefix() + "-* remains"))
+                .hasValueSatisfying(c -> assertThat(c.passed()).isTrue());
+        assertNothingLeft();
+        assertThat(output).contains("ip6tables-save", "net.ipv6.conf.all.forwarding = 1", "-s fd00:16::/64", "-j MASQUERADE");
+        assertThatThrownBy(() -> Options.parse("bridge", "--ipv6")).hasMessageContaining("nat --ipv6");
     }
 
     @Test

@@ -1,47 +1,27 @@
 package io.netkit.netlink;
 
+import static io.netkit.netlink.LinkFailures.notFound;
+import static io.netkit.netlink.LinkFailures.translate;
 import static io.netkit.netlink.codec.IfLinkConstants.IFLA_ADDRESS;
 import static io.netkit.netlink.codec.IfLinkConstants.IFLA_EXT_MASK;
 import static io.netkit.netlink.codec.IfLinkConstants.IFLA_GROUP;
 import static io.netkit.netlink.codec.IfLinkConstants.IFLA_IFALIAS;
 import static io.netkit.netlink.codec.IfLinkConstants.IFLA_IFNAME;
-import static io.netkit.netlink.codec.IfLinkConstants.IFLA_INFO_DATA;
-import static io.netkit.netlink.codec.IfLinkConstants.IFLA_INFO_KIND;
-import static io.netkit.netlink.codec.IfLinkConstants.IFLA_LINK;
 import static io.netkit.netlink.codec.IfLinkConstants.IFLA_LINKINFO;
-import static io.netkit.netlink.codec.IfLinkConstants.IFLA_LINK_NETNSID;
-import static io.netkit.netlink.codec.IfLinkConstants.IFLA_MACVLAN_MODE;
 import static io.netkit.netlink.codec.IfLinkConstants.IFLA_MASTER;
 import static io.netkit.netlink.codec.IfLinkConstants.IFLA_MTU;
 import static io.netkit.netlink.codec.IfLinkConstants.IFLA_NET_NS_FD;
-import static io.netkit.netlink.codec.IfLinkConstants.IFLA_OPERSTATE;
-import static io.netkit.netlink.codec.IfLinkConstants.IFLA_STATS;
-import static io.netkit.netlink.codec.IfLinkConstants.IFLA_STATS64;
-import static io.netkit.netlink.codec.IfLinkConstants.IFLA_AF_SPEC;
-import static io.netkit.netlink.codec.IfLinkConstants.IFLA_TXQLEN;
-import static io.netkit.netlink.codec.IfLinkConstants.IFLA_VXLAN_GROUP;
-import static io.netkit.netlink.codec.IfLinkConstants.IFLA_VXLAN_GROUP6;
-import static io.netkit.netlink.codec.IfLinkConstants.IFLA_VXLAN_ID;
-import static io.netkit.netlink.codec.IfLinkConstants.IFLA_VXLAN_LEARNING;
-import static io.netkit.netlink.codec.IfLinkConstants.IFLA_VXLAN_LINK;
-import static io.netkit.netlink.codec.IfLinkConstants.IFLA_VXLAN_LOCAL;
-import static io.netkit.netlink.codec.IfLinkConstants.IFLA_VXLAN_LOCAL6;
-import static io.netkit.netlink.codec.IfLinkConstants.IFLA_VXLAN_PORT;
-import static io.netkit.netlink.codec.IfLinkConstants.IFLA_VXLAN_TTL;
 import static io.netkit.netlink.codec.IfLinkConstants.IFF_UP;
 import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_CREATE;
 import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_ECHO;
 import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_EXCL;
 import static io.netkit.netlink.codec.RtnetlinkConstants.AF_UNSPEC;
-import static io.netkit.netlink.codec.RtnetlinkConstants.IFINFOMSG_LEN;
 import static io.netkit.netlink.codec.RtnetlinkConstants.RTEXT_FILTER_SKIP_STATS;
 import static io.netkit.netlink.codec.RtnetlinkConstants.RTM_DELLINK;
 import static io.netkit.netlink.codec.RtnetlinkConstants.RTM_GETLINK;
 import static io.netkit.netlink.codec.RtnetlinkConstants.RTM_NEWLINK;
-import static io.netkit.netlink.codec.VethConstants.VETH_INFO_PEER;
 
 import io.netkit.netlink.codec.IfLinkConstants;
-import io.netkit.netlink.codec.NlAttrReader;
 import io.netkit.netlink.codec.NlMsgReader;
 import io.netkit.netlink.codec.NlMsgWriter;
 import java.util.ArrayList;
@@ -66,9 +46,6 @@ import java.util.function.Consumer;
  * every other kernel refusal a {@link NetlinkException} with the kernel's own text. Thread-safe.
  */
 public final class Links {
-    /** {@code IFLA_VLAN_ID} from {@code include/uapi/linux/if_link.h}. */
-    private static final int IFLA_VLAN_ID = 1;
-
     private final RtNetlink rt;
 
     Links(RtNetlink rt) {
@@ -326,25 +303,6 @@ public final class Links {
         return i;
     }
 
-    /** The attributes any kind takes on creation (and a tun/tap takes right after it): mtu, MAC, txqueuelen, group, master. */
-    private static void writeCommon(NlMsgWriter w, LinkSpec.Fields f, int masterIndex) {
-        if (f.mtu != 0) {
-            w.attrU32(IFLA_MTU, f.mtu);
-        }
-        if (f.mac != null) {
-            w.attrBytes(IFLA_ADDRESS, f.mac.bytes());
-        }
-        if (f.txQueueLen >= 0) {
-            w.attrU32(IFLA_TXQLEN, f.txQueueLen);
-        }
-        if (f.hasGroup) {
-            w.attrU32(IFLA_GROUP, f.group);
-        }
-        if (masterIndex != 0) {
-            w.attrU32(IFLA_MASTER, masterIndex);
-        }
-    }
-
     /**
      * Writes the payload ({@code struct ifinfomsg} and attributes) of the {@code RTM_NEWLINK} that creates
      * {@code spec}, for use as the body of {@link NetlinkSocket#execute} or {@link NetlinkBatch#add} with
@@ -359,75 +317,7 @@ public final class Links {
      * }</pre>
      */
     public static void writeCreate(NlMsgWriter w, LinkSpec spec, int masterIndex, int parentIndex, int deviceIndex) {
-        LinkSpec.Fields f = spec.f;
-        if (f.kind.equals("tun") || f.kind.equals("tap")) {
-            throw new IllegalArgumentException("tun/tap links are not created with RTM_NEWLINK: " + spec);
-        }
-        int upFlags = f.up ? IFF_UP : 0;
-        w.ifInfoMsg(AF_UNSPEC, 0, 0, upFlags, upFlags);
-        w.attrString(IFLA_IFNAME, f.name);
-        writeCommon(w, f, masterIndex);
-        if (parentIndex != 0) {
-            w.attrU32(IFLA_LINK, parentIndex);
-        }
-        if (f.namespace != null) {
-            w.attrU32(IFLA_NET_NS_FD, f.namespace.fd());
-        }
-        w.beginNested(IFLA_LINKINFO);
-        w.attrString(IFLA_INFO_KIND, f.kind);
-        switch (f.kind) {
-            case "veth":
-                w.beginNested(IFLA_INFO_DATA);
-                w.beginNested(VETH_INFO_PEER);
-                w.ifInfoMsg(AF_UNSPEC, 0, 0, 0, 0);
-                w.attrString(IFLA_IFNAME, f.peerName);
-                if (f.peerNamespace != null) {
-                    w.attrU32(IFLA_NET_NS_FD, f.peerNamespace.fd());
-                }
-                if (f.peerMtu != 0) {
-                    w.attrU32(IFLA_MTU, f.peerMtu);
-                }
-                if (f.peerMac != null) {
-                    w.attrBytes(IFLA_ADDRESS, f.peerMac.bytes());
-                }
-                w.endNested();
-                w.endNested();
-                break;
-            case "vxlan":
-                w.beginNested(IFLA_INFO_DATA);
-                w.attrU32(IFLA_VXLAN_ID, f.vni);
-                if (f.remote != null) {
-                    w.attrBytes(IpAddresses.isIpv4(f.remote) ? IFLA_VXLAN_GROUP : IFLA_VXLAN_GROUP6, f.remote.getAddress());
-                }
-                if (f.local != null) {
-                    w.attrBytes(IpAddresses.isIpv4(f.local) ? IFLA_VXLAN_LOCAL : IFLA_VXLAN_LOCAL6, f.local.getAddress());
-                }
-                if (deviceIndex != 0) {
-                    w.attrU32(IFLA_VXLAN_LINK, deviceIndex);
-                }
-                w.attrBe16(IFLA_VXLAN_PORT, f.port == 0 ? 4789 : f.port);
-                if (f.learning != null) {
-                    w.attrU8(IFLA_VXLAN_LEARNING, f.learning ? 1 : 0);
-                }
-                if (f.ttl >= 0) {
-                    w.attrU8(IFLA_VXLAN_TTL, f.ttl);
-                }
-                w.endNested();
-                break;
-            case "macvlan":
-                w.beginNested(IFLA_INFO_DATA);
-                w.attrU32(IFLA_MACVLAN_MODE, f.macvlanMode.value());
-                w.endNested();
-                break;
-            case "vlan":
-                w.beginNested(IFLA_INFO_DATA);
-                w.attrU16(IFLA_VLAN_ID, f.vlanId);
-                w.endNested();
-                break;
-            default:
-                break;
-        }
-        w.endNested();
+        LinkEncoder.writeCreate(w, spec, masterIndex, parentIndex, deviceIndex);
     }
 
     private void createTunTap(LinkSpec spec, Map<String, Integer> indexes) {
@@ -445,62 +335,11 @@ public final class Links {
         }
         boolean needsSet = f.mtu != 0 || f.mac != null || f.txQueueLen >= 0 || f.hasGroup || master != 0 || f.up;
         if (needsSet) {
-            set("create link", f.name, f.up ? IFF_UP : 0, f.up ? IFF_UP : 0, w -> writeCommon(w, f, master));
+            set("create link", f.name, f.up ? IFF_UP : 0, f.up ? IFF_UP : 0, w -> LinkEncoder.writeCommon(w, f, master));
         }
         if (f.alias != null) {
             setAlias(f.name, f.alias);
         }
-    }
-
-    private static NetlinkException translate(NetlinkException e, LinkSpec spec) {
-        if (e.errno() == Errno.EOPNOTSUPP && "create link".equals(e.operation())) {
-            return NetlinkException.withDetail("create link", e.target(), e.errno(), unsupported(e.extAck(), spec), e);
-        }
-        if (e.errno() == Errno.EEXIST && "create link".equals(e.operation())) {
-            LinkSpec.Fields f = spec.f;
-            return e.withHint("a link named \"" + f.name + "\" already exists"
-                    + (f.peerName != null ? " (or the peer name \"" + f.peerName + "\" is taken in the peer's namespace)" : "")
-                    + ": delete it first or choose another name");
-        }
-        return notFound(e);
-    }
-
-    /**
-     * What an {@code EOPNOTSUPP} from creating {@code spec} really means. The kernel answers a kind it has no
-     * driver for with the ext-ack text "Unknown device type"; a master that cannot take ports (no
-     * {@code ndo_add_slave}: a veth, a vxlan, ...) with no text at all; a setting the driver does not implement
-     * (e.g. bridge STP in a namespace) with its own text.
-     */
-    static String unsupported(String extAck, LinkSpec spec) {
-        String kind = spec.kind();
-        String master = spec.f.masterName != null ? spec.f.masterName
-                : spec.f.masterIndex > 0 ? "#" + spec.f.masterIndex : null;
-        String said = extAck != null ? "; kernel says: " + extAck : "";
-        if (extAck != null && extAck.toLowerCase(java.util.Locale.ROOT).contains("unknown device type")
-                || extAck == null && master == null) {
-            return "link kind \"" + kind + "\" is not supported by this kernel (driver not built in and module not"
-                    + " loadable)" + said;
-        }
-        if (extAck == null) {
-            return "the master \"" + master + "\" cannot take ports (only a bridge, bond or team can be a master;"
-                    + " the \"" + kind + "\" link itself is supported): give a bridge as master";
-        }
-        return "this kernel's \"" + kind + "\" driver does not support a setting of this link" + said
-                + (master != null ? " (or the master \"" + master + "\" cannot take ports)" : "");
-    }
-
-    static NetlinkException notFound(NetlinkException e) {
-        if (e.errno() == Errno.ENODEV && !(e instanceof LinkNotFoundException)) {
-            NetlinkException nf = new LinkNotFoundException(e);
-            String t = e.target();
-            if (t != null && !t.isEmpty() && !t.contains(" ")) {
-                return nf.withHint(t.startsWith("#")
-                        ? "no link with index " + t.substring(1) + " in this network namespace"
-                        : "no link named \"" + t + "\" in this network namespace (check the name: ip link show)");
-            }
-            return nf;
-        }
-        return e;
     }
 
     // ---------------------------------------------------------------- read
@@ -738,23 +577,7 @@ public final class Links {
             throw notFound(e);
         }
     }
-
     // ---------------------------------------------------------------- decode
-
-    /** Per-thread cursors so that decoding allocates only the {@link Link} (and its strings/small arrays). */
-    private static final class Scratch {
-        final NlAttrReader attrs = new NlAttrReader();
-        final NlAttrReader info = new NlAttrReader();
-        final NlAttrReader data = new NlAttrReader();
-        int[] unknown = new int[64];
-        byte[] text = new byte[256];
-    }
-
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
-
-    private static final String[] KNOWN_KINDS = {"veth", "bridge", "vxlan", "macvlan", "tun", "dummy", "vlan",
-        "ipvlan", "bond", "wireguard", "ifb", "macvtap", "ipip", "gre", "sit", "ip6tnl", "geneve", "vrf", "team",
-        "netkit", "nlmon", "vcan", "veth"};
 
     /**
      * Decodes the {@code RTM_NEWLINK} message {@code m} is positioned on (a reply or one message of a dump).
@@ -765,183 +588,6 @@ public final class Links {
      * @throws io.netkit.netlink.codec.MalformedMessageException if the message is malformed
      */
     public static Link decode(NlMsgReader m) {
-        if (m.type() != RTM_NEWLINK) {
-            return null;
-        }
-        Scratch s = SCRATCH.get();
-        int type = m.u16(2);
-        int index = m.s32(4);
-        int flags = m.s32(8);
-        NlAttrReader a = m.attributes(IFINFOMSG_LEN, s.attrs);
-        String name = null;
-        String kind = null;
-        String alias = null;
-        MacAddress mac = null;
-        int mtu = 0;
-        int master = 0;
-        int group = 0;
-        int netnsId = -1;
-        int link = 0;
-        int oper = 0;
-        int txq = 0;
-        LinkInfo linkInfo = null;
-        int unknownCount = 0;
-        int unknownBytes = 0;
-        while (a.next()) {
-            switch (a.type()) {
-                case IFLA_IFNAME:
-                    name = string(a, s);
-                    break;
-                case IFLA_MTU:
-                    mtu = a.u32();
-                    break;
-                case IFLA_ADDRESS:
-                    if (a.payloadLength() == 6) {
-                        mac = MacAddress.of(a.buffer(), a.payloadOffset());
-                    } else {
-                        unknownBytes += (a.payloadLength() + 7) & ~3;
-                        unknownCount = keep(s, unknownCount, a);
-                    }
-                    break;
-                case IFLA_MASTER:
-                    master = a.u32();
-                    break;
-                case IFLA_IFALIAS:
-                    alias = string(a, s);
-                    break;
-                case IFLA_GROUP:
-                    group = a.u32();
-                    break;
-                case IFLA_LINK_NETNSID:
-                    netnsId = a.u32();
-                    break;
-                case IFLA_LINK:
-                    link = a.u32();
-                    break;
-                case IFLA_OPERSTATE:
-                    oper = a.u8();
-                    break;
-                case IFLA_TXQLEN:
-                    txq = a.u32();
-                    break;
-                case IFLA_LINKINFO:
-                    NlAttrReader info = a.nested(s.info);
-                    int dataStart = -1;
-                    int dataEnd = -1;
-                    boolean more = false;
-                    while (info.next()) {
-                        if (info.type() == IFLA_INFO_KIND) {
-                            kind = kindString(info);
-                        } else if (info.type() == IFLA_INFO_DATA && dataStart < 0) {
-                            dataStart = info.payloadOffset();
-                            dataEnd = dataStart + info.payloadLength();
-                        } else {
-                            more = true;
-                        }
-                    }
-                    if (LinkInfos.typed(kind)) {
-                        linkInfo = dataStart < 0 ? LinkInfos.empty(kind)
-                                : LinkInfos.decode(kind, s.data.reset(a.buffer(), dataStart, dataEnd));
-                    } else if (dataEnd > dataStart) {
-                        more = true;
-                    }
-                    if (more) {
-                        unknownBytes += (a.payloadLength() + 7) & ~3;
-                        unknownCount = keep(s, unknownCount, a);
-                    }
-                    break;
-                case IFLA_STATS:
-                case IFLA_STATS64:
-                case IFLA_AF_SPEC:
-                    break;
-                default:
-                    unknownBytes += (a.payloadLength() + 7) & ~3;
-                    unknownCount = keep(s, unknownCount, a);
-                    break;
-            }
-        }
-        if (name == null) {
-            throw new io.netkit.netlink.codec.MalformedMessageException("RTM_NEWLINK without IFLA_IFNAME", m.offset());
-        }
-        RawAttributes unknown = RawAttributes.EMPTY;
-        if (unknownCount > 0) {
-            byte[] raw = new byte[unknownBytes];
-            int pos = 0;
-            java.nio.ByteBuffer buf = m.buffer();
-            for (int i = 0; i < unknownCount; i++) {
-                int off = s.unknown[2 * i];
-                int len = s.unknown[2 * i + 1];
-                buf.get(off, raw, pos, len);
-                int alignedLen = (len + 3) & ~3;
-                // the padding of a message's last attribute may be missing; it stays zero in the copy
-                pos += alignedLen;
-            }
-            unknown = RawAttributes.wrap(raw);
-        }
-        return new Link(index, name, kind, flags, mtu, mac, master, alias, group, netnsId, link, OperState.of(oper),
-                txq, type, unknown, linkInfo);
-    }
-
-    /**
-     * Records the current attribute as raw bytes to keep: as a new range, or by extending the previous range when
-     * it ends right where this attribute starts (most unknown attributes are adjacent, so few copies are needed).
-     *
-     * @return the number of ranges
-     */
-    private static int keep(Scratch s, int ranges, NlAttrReader a) {
-        int off = a.offset();
-        int len = a.payloadLength() + 4;
-        if (ranges > 0) {
-            int last = 2 * (ranges - 1);
-            if (s.unknown[last] + ((s.unknown[last + 1] + 3) & ~3) == off) {
-                s.unknown[last + 1] = ((s.unknown[last + 1] + 3) & ~3) + len;
-                return ranges;
-            }
-        }
-        if (2 * ranges + 2 > s.unknown.length) {
-            s.unknown = java.util.Arrays.copyOf(s.unknown, s.unknown.length * 2);
-        }
-        s.unknown[2 * ranges] = off;
-        s.unknown[2 * ranges + 1] = len;
-        return ranges + 1;
-    }
-
-    /** The NUL-terminated UTF-8 payload as a String, copied once (through a per-thread scratch array). */
-    private static String string(NlAttrReader a, Scratch s) {
-        java.nio.ByteBuffer buf = a.buffer();
-        int p = a.payloadOffset();
-        int n = a.payloadLength();
-        int len = 0;
-        while (len < n && buf.get(p + len) != 0) {
-            len++;
-        }
-        if (s.text.length < len) {
-            s.text = new byte[Math.max(len, 2 * s.text.length)];
-        }
-        buf.get(p, s.text, 0, len);
-        return new String(s.text, 0, len, java.nio.charset.StandardCharsets.UTF_8);
-    }
-
-    /** The kind string, without allocating for the kinds the kernel commonly reports. */
-    private static String kindString(NlAttrReader a) {
-        java.nio.ByteBuffer buf = a.buffer();
-        int p = a.payloadOffset();
-        int n = a.payloadLength();
-        while (n > 0 && buf.get(p + n - 1) == 0) {
-            n--;
-        }
-        outer:
-        for (String k : KNOWN_KINDS) {
-            if (k.length() != n) {
-                continue;
-            }
-            for (int i = 0; i < n; i++) {
-                if (buf.get(p + i) != k.charAt(i)) {
-                    continue outer;
-                }
-            }
-            return k;
-        }
-        return string(a, SCRATCH.get());
+        return LinkDecoder.decode(m);
     }
 }

@@ -1,5 +1,9 @@
 package io.netkit.netlink;
 
+import static io.netkit.netlink.NamespaceFiles.inodeOf;
+import static io.netkit.netlink.NamespaceFiles.openFd;
+import static io.netkit.netlink.NamespaceFiles.removeFile;
+
 import io.netkit.netlink.codec.NetlinkConstants;
 import io.netkit.netlink.internal.LibC;
 import io.netkit.netlink.internal.NamespaceThread;
@@ -18,8 +22,6 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,7 +60,6 @@ public final class NetNamespace implements AutoCloseable {
     /** Where named namespaces live, as with iproute2. */
     public static final Path RUN_NETNS = Path.of("/run/netns");
     private static final int NAME_MAX = 255;
-    private static final Object RUN_DIR_LOCK = new Object();
     private static final Logger LOG = LoggerFactory.getLogger(NetNamespace.class);
     private static volatile NetNamespace current;
 
@@ -72,7 +73,7 @@ public final class NetNamespace implements AutoCloseable {
     private RtNetlink netlink;        // guarded by lock
     private Sysctl sysctl;            // guarded by lock
     private volatile boolean closed;
-    private final Resources resources;
+    private final NamespaceResources resources;
     private final java.lang.ref.Cleaner.Cleanable cleanable;
 
     private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
@@ -84,48 +85,8 @@ public final class NetNamespace implements AutoCloseable {
         this.inode = inode;
         this.thread = thread;
         this.shared = shared;
-        this.resources = new Resources(fd, name != null ? name : path.toString(), thread);
+        this.resources = new NamespaceResources(fd, name != null ? name : path.toString(), thread);
         this.cleanable = shared ? null : CLEANER.register(this, resources);
-    }
-
-    /**
-     * What a handle holds outside the Java heap: its namespace file descriptor, its platform thread and its netlink
-     * socket. Released by {@link #close()}, or, for a handle that became unreachable without being closed, by the
-     * {@link java.lang.ref.Cleaner} (which logs the leak): otherwise the thread, the fd and so the namespace itself
-     * would live as long as the JVM. Holds no reference to the handle.
-     */
-    private static final class Resources implements Runnable {
-        private final int fd;
-        private final String label;
-        volatile NamespaceThread thread;
-        volatile NetlinkSocket socket;
-        volatile boolean closedExplicitly;
-
-        Resources(int fd, String label, NamespaceThread thread) {
-            this.fd = fd;
-            this.label = label;
-            this.thread = thread;
-        }
-
-        @Override
-        public void run() {
-            if (!closedExplicitly) {
-                LOG.warn("a NetNamespace handle for {} was never closed: releasing its thread, netlink socket and"
-                        + " file descriptor now (close handles with try-with-resources)", label);
-            }
-            NetlinkSocket s = socket;
-            NamespaceThread t = thread;
-            try {
-                if (s != null) {
-                    s.close();
-                }
-            } finally {
-                if (t != null) {
-                    t.stop();
-                }
-                LibC.close(fd);
-            }
-        }
     }
 
     // ---- creating, opening, listing, deleting ----
@@ -251,14 +212,6 @@ public final class NetNamespace implements AutoCloseable {
             }
             throw failure instanceof RuntimeException re ? re : new CompletionException(failure);
         });
-    }
-
-    private static void removeFile(Path file, Throwable primary) {
-        try {
-            Files.deleteIfExists(file);
-        } catch (IOException suppressed) {
-            primary.addSuppressed(suppressed);
-        }
     }
 
     /**
@@ -508,68 +461,6 @@ public final class NetNamespace implements AutoCloseable {
     }
 
     /**
-     * Keeps the JDK's process-reaper pool supplied with an idle thread that lives in the original namespace,
-     * so that a child spawned from a namespace thread is reaped by it (see {@link #start(ProcessBuilder)}).
-     */
-    private static final class ReaperHome {
-        private static final Object LOCK = new Object();
-        private static NamespaceThread home;      // guarded by LOCK; a thread in the original namespace
-        private static ProcessHandle finished;    // guarded by LOCK; a child that has exited and been reaped
-        private static boolean unavailable;       // guarded by LOCK
-
-        static Process start(NetNamespace ns, ProcessBuilder pb) {
-            // The lock is taken on the namespace thread, never while waiting for one: a task running on a
-            // namespace thread may itself start a process in another namespace without risking a deadlock.
-            // While it is held, only JDK code runs (here and on the home thread, which runs nothing else).
-            return ns.call(() -> {
-                synchronized (LOCK) {
-                    ensureIdleReaper();
-                    return pb.start();
-                }
-            });
-        }
-
-        private static void ensureIdleReaper() {
-            if (unavailable) {
-                return;
-            }
-            try {
-                if (home == null) {
-                    NetNamespace origin = current();
-                    home = NamespaceThread.start("netkit-reaper-home", () -> {
-                        if (LibC.setns(origin.fd(), LibC.CLONE_NEWNET) != 0) {
-                            throw new NetlinkException("enter original namespace", null, LibC.errno(), null);
-                        }
-                    });
-                }
-                home.call(() -> {
-                    if (finished == null || finished.isAlive()) {   // first use, or its pid was reused
-                        Process p = new ProcessBuilder("/bin/true").redirectErrorStream(true).start();
-                        p.getOutputStream().close();
-                        if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                            p.destroyForcibly();
-                            throw new IOException("/bin/true did not finish");
-                        }
-                        finished = p.toHandle();
-                    }
-                    // Waiting on a finished process makes the pool run one short task on an idle reaper, or
-                    // create one from this thread, i.e. in the original namespace; it is idle again right after.
-                    try {
-                        finished.onExit().get(5, TimeUnit.SECONDS);
-                    } catch (TimeoutException pidReused) {
-                        finished = null;   // a new process got its pid; take a fresh one next time
-                    }
-                    return null;
-                });
-            } catch (RuntimeException | Error e) {
-                unavailable = true;
-                LOG.warn("cannot keep a process reaper in the original namespace ({}); processes started in"
-                        + " namespaces may pin them for up to 60 s after they end", e.toString());
-            }
-        }
-    }
-
-    /**
      * The rtnetlink handle bound to this namespace: opened on first use (its socket is created on the
      * namespace thread), shared and thread-safe, closed by {@link #close()} of this namespace handle only: its
      * own {@link RtNetlink#close()} does nothing, and if its socket was closed directly a new one is opened here.
@@ -696,10 +587,6 @@ public final class NetNamespace implements AutoCloseable {
         }
     }
 
-    /** Whether this process has made /run/netns a shared mount point (see {@link #prepareRunDir}). */
-    private static final java.util.concurrent.atomic.AtomicBoolean RUN_DIR_PREPARED =
-            new java.util.concurrent.atomic.AtomicBoolean();
-
     /**
      * mkdir /run/netns and make it a shared mount point, as iproute2's netns_add does. iproute2 does it with
      * {@code MS_SHARED|MS_REC} on every {@code ip netns add}, whose cost grows with the namespaces mounted there
@@ -709,84 +596,11 @@ public final class NetNamespace implements AutoCloseable {
      * again.
      */
     private static void prepareRunDir(String name) {
-        prepareRunDir(RUN_NETNS, RUN_DIR_PREPARED, name);
+        RunNetnsDir.prepare(RUN_NETNS, RunNetnsDir.RUN_DIR_PREPARED, name);
     }
 
     /** {@link #prepareRunDir(String)} for any directory, with its own "prepared" flag (tests use their own). */
     static void prepareRunDir(Path dir, java.util.concurrent.atomic.AtomicBoolean prepared, String name) {
-        if (prepared.get() && stillSharedMount(dir)) {
-            return;
-        }
-        synchronized (RUN_DIR_LOCK) {
-            prepared.set(false);
-            prepareSharedMount(dir, name);
-            prepared.set(true);
-        }
-    }
-
-    /**
-     * The cheap recheck: a non-recursive {@code MS_SHARED} on {@code dir} succeeds (and changes nothing) when it is
-     * still a shared mount point, and fails with {@code EINVAL} when someone unmounted it or {@code ENOENT} when
-     * it was removed.
-     */
-    static boolean stillSharedMount(Path dir) {
-        return LibC.mount("", dir.toString(), "none", LibC.MS_SHARED, null) == 0;
-    }
-
-    /** mkdir {@code dir} and make it a shared mount point (bind-mounting it onto itself first if it is none). */
-    static void prepareSharedMount(Path dir, String name) {
-        try {
-            Files.createDirectories(dir);
-        } catch (java.nio.file.AccessDeniedException e) {
-            throw new NetlinkException("create namespace (mkdir " + dir + ")", name, Errno.EACCES, null, e);
-        } catch (IOException e) {
-            throw NetlinkException.withDetail("create namespace", name, Errno.EIO, "cannot create " + dir + ": " + e, e);
-        }
-        boolean madeMountPoint = false;
-        // Shared propagation lets a namespace mounted here later be seen in other mount namespaces.
-        while (LibC.mount("", dir.toString(), "none", LibC.MS_SHARED | LibC.MS_REC, null) != 0) {
-            int e = LibC.errno();
-            if (e != Errno.EINVAL || madeMountPoint) {
-                throw new NetlinkException("create namespace (make " + dir + " a shared mount)", name, e, null);
-            }
-            // EINVAL: not a mount point yet. Upgrade it by bind-mounting it onto itself, then retry.
-            if (LibC.mount(dir.toString(), dir.toString(), "none", LibC.MS_BIND | LibC.MS_REC, null) != 0) {
-                throw new NetlinkException("create namespace (bind mount " + dir + ")", name, LibC.errno(), null);
-            }
-            madeMountPoint = true;
-        }
-    }
-
-    private static int openFd(String operation, Path file) {
-        int nsFd = LibC.open(file.toString(), LibC.O_RDONLY | LibC.O_CLOEXEC, 0);
-        if (nsFd < 0) {
-            int e = LibC.errno();
-            if (e == Errno.ENOENT || e == Errno.ESRCH) {
-                throw new NamespaceNotFoundException(operation, file.toString(), e);
-            }
-            throw new NetlinkException(operation, file.toString(), e, null);
-        }
-        return nsFd;
-    }
-
-    /**
-     * The inode of the namespace behind {@code fd}, which is that of {@code file}: {@code stat} of
-     * {@code /proc/self/fd/N} follows the magic link to the nsfs inode (no {@code fstat} binding, which glibc
-     * exports only since 2.33).
-     */
-    private static long inodeOf(int fd, Path file) {
-        try {
-            return ((Number) Files.getAttribute(Path.of("/proc/self/fd/" + fd), "unix:ino")).longValue();
-        } catch (IOException | RuntimeException e) {
-            return inodeOf(file);
-        }
-    }
-
-    private static long inodeOf(Path file) {
-        try {
-            return ((Number) Files.getAttribute(file, "unix:ino")).longValue();
-        } catch (IOException e) {
-            throw new UncheckedIOException("stat " + file, e);
-        }
+        RunNetnsDir.prepare(dir, prepared, name);
     }
 }

@@ -1,17 +1,12 @@
 package io.netkit.netlink;
 
-import static io.netkit.netlink.codec.NetlinkConstants.NETLINK_CAP_ACK;
-import static io.netkit.netlink.codec.NetlinkConstants.NETLINK_EXT_ACK;
-import static io.netkit.netlink.codec.NetlinkConstants.NETLINK_GET_STRICT_CHK;
 import static io.netkit.netlink.codec.NetlinkConstants.NLMSG_DONE;
 import static io.netkit.netlink.codec.NetlinkConstants.NLMSG_ERROR;
 import static io.netkit.netlink.codec.NetlinkConstants.NLMSG_NOOP;
 import static io.netkit.netlink.codec.NetlinkConstants.NLMSG_OVERRUN;
 import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_ACK;
 import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_DUMP;
-import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_DUMP_INTR;
 import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_REQUEST;
-import static io.netkit.netlink.codec.NetlinkConstants.SOL_NETLINK;
 
 import com.sun.jna.Pointer;
 import io.netkit.netlink.codec.IfLinkConstants;
@@ -23,12 +18,9 @@ import io.netkit.netlink.codec.RtnetlinkConstants;
 import io.netkit.netlink.internal.LibC;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -72,11 +64,10 @@ public final class NetlinkSocket implements AutoCloseable {
     static final int MAX_BATCH_CHUNK_MESSAGES = 512;
     /** ... and at most this many bytes (below the default socket send buffer). */
     static final int MAX_BATCH_CHUNK_BYTES = 96 * 1024;
-    private static final int SOCKBUF_SIZE = 1 << 20;
     private static final int SOCKADDR_NL_LEN = 12;
 
     private final int protocol;
-    private final int fd;
+    final int fd;
     private final int portId;
     private final Duration receiveTimeout;
     private final ReentrantLock lock = new ReentrantLock();
@@ -84,16 +75,16 @@ public final class NetlinkSocket implements AutoCloseable {
     private volatile long dumpRetries;
     private volatile String lastWarning;
 
-    // Guarded by lock.
+    // Guarded by lock. Package-private ones are used by BatchExchange and DumpExchange, which run under it.
     private int seq;
     /** Sequence number of a dump given up before its NLMSG_DONE (the kernel may still be sending it), or 0. */
-    private int abandonedDump;
-    private final NlMsgWriter writer = new NlMsgWriter(8192);
+    int abandonedDump;
+    final NlMsgWriter writer = new NlMsgWriter(8192);
     private ByteBuffer txOwner;
     private Pointer txPointer;
-    private ByteBuffer rxBuf;
-    private Pointer rxPointer;
-    private final NlMsgReader reader = new NlMsgReader();
+    ByteBuffer rxBuf;
+    Pointer rxPointer;
+    final NlMsgReader reader = new NlMsgReader();
     private final NlMsgReader replyView = new NlMsgReader();
     private final byte[] kernelAddr = new byte[SOCKADDR_NL_LEN];
     private final byte[] srcAddr = new byte[SOCKADDR_NL_LEN];
@@ -135,39 +126,7 @@ public final class NetlinkSocket implements AutoCloseable {
             throw new NetlinkException("open netlink socket", target, LibC.errno(), null);
         }
         try {
-            // Larger buffers: a batch's acks and a dump's chunks queue up here. FORCE works for root only.
-            if (setInt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUFFORCE, 4 * SOCKBUF_SIZE) != 0) {
-                setInt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUF, SOCKBUF_SIZE);
-            }
-            // A netfilter batch must travel in ONE datagram, which the kernel refuses beyond the send buffer.
-            if (setInt(fd, LibC.SOL_SOCKET, LibC.SO_SNDBUFFORCE, 4 * SOCKBUF_SIZE) != 0) {
-                setInt(fd, LibC.SOL_SOCKET, LibC.SO_SNDBUF, SOCKBUF_SIZE);
-            }
-            if (setInt(fd, SOL_NETLINK, NETLINK_EXT_ACK, 1) != 0) {
-                LOG.debug("NETLINK_EXT_ACK not supported: errno {}", LibC.errno());
-            }
-            if (setInt(fd, SOL_NETLINK, NETLINK_CAP_ACK, 1) != 0) {
-                LOG.debug("NETLINK_CAP_ACK not supported: errno {}", LibC.errno());
-            }
-            if (setInt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, 1) != 0) {
-                LOG.debug("NETLINK_GET_STRICT_CHK not supported: errno {}", LibC.errno());
-            }
-            byte[] tv = new byte[16];
-            long micros = timevalMicros(receiveTimeout);
-            ByteBuffer.wrap(tv).order(ByteOrder.nativeOrder()).putLong(micros / 1_000_000).putLong(micros % 1_000_000);
-            if (LibC.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_RCVTIMEO, tv, tv.length) != 0) {
-                throw new NetlinkException("set netlink receive timeout", target, LibC.errno(), null);
-            }
-            byte[] addr = new byte[SOCKADDR_NL_LEN];
-            ByteBuffer.wrap(addr).order(ByteOrder.nativeOrder()).putShort((short) LibC.AF_NETLINK);
-            if (LibC.bind(fd, addr, addr.length) != 0) {   // nl_pid 0: the kernel assigns a unique port id
-                throw new NetlinkException("bind netlink socket", target, LibC.errno(), null);
-            }
-            int[] len = {addr.length};
-            if (LibC.getsockname(fd, addr, len) != 0) {
-                throw new NetlinkException("getsockname of netlink socket", target, LibC.errno(), null);
-            }
-            int port = ByteBuffer.wrap(addr).order(ByteOrder.nativeOrder()).getInt(4);
+            int port = SocketSetup.configureAndBind(fd, target, receiveTimeout);
             return new NetlinkSocket(protocol, fd, port, receiveTimeout, receiveBufferSize);
         } catch (RuntimeException | Error e) {
             LibC.close(fd);
@@ -175,19 +134,9 @@ public final class NetlinkSocket implements AutoCloseable {
         }
     }
 
-    /**
-     * The receive timeout in whole microseconds for {@code SO_RCVTIMEO}, rounded up: a timeout below 1 µs would
-     * otherwise become {@code timeval{0,0}}, which the kernel takes as "no timeout" (block forever).
-     */
+    /** The receive timeout in whole microseconds for {@code SO_RCVTIMEO} (see {@link SocketSetup#timevalMicros}). */
     static long timevalMicros(Duration timeout) {
-        long nanos;
-        try {
-            nanos = timeout.toNanos();
-        } catch (ArithmeticException e) {
-            nanos = Long.MAX_VALUE;
-        }
-        long micros = nanos / 1000 + (nanos % 1000 != 0 ? 1 : 0);
-        return Math.max(1, micros);
+        return SocketSetup.timevalMicros(timeout);
     }
 
     /** The {@code SO_RCVTIMEO} the kernel holds for this socket, in microseconds (0 = none): for tests. */
@@ -213,12 +162,6 @@ public final class NetlinkSocket implements AutoCloseable {
                     + " collect the results first and make the nested call after the outer one returns");
         }
         lock.lock();
-    }
-
-    private static int setInt(int fd, int level, int name, int value) {
-        byte[] v = new byte[4];
-        ByteBuffer.wrap(v).order(ByteOrder.nativeOrder()).putInt(value);
-        return LibC.setsockopt(fd, level, name, v, 4);
     }
 
     /** The port id the kernel assigned to this socket ({@code nl_pid}). */
@@ -349,7 +292,7 @@ public final class NetlinkSocket implements AutoCloseable {
         try {
             checkOpen();
             for (int attempt = 1; attempt <= MAX_DUMP_ATTEMPTS; attempt++) {
-                List<T> out = dumpOnce(operation, type, body, decode);
+                List<T> out = DumpExchange.once(this, operation, type, body, decode);
                 if (out != null) {
                     return out;
                 }
@@ -359,122 +302,6 @@ public final class NetlinkSocket implements AutoCloseable {
             throw new DumpInterruptedException(operation, MAX_DUMP_ATTEMPTS);
         } finally {
             lock.unlock();
-        }
-    }
-
-    /** One dump; null if it was interrupted. Always reads up to NLMSG_DONE so the kernel's dump state ends. */
-    private <T> List<T> dumpOnce(String operation, int type, Consumer<NlMsgWriter> body, Function<NlMsgReader, T> decode) {
-        drainAbandonedDump();
-        int s = nextSeq();
-        writer.reset();
-        writer.beginMessage(type, NLM_F_REQUEST | NLM_F_DUMP, s, 0);
-        body.accept(writer);
-        writer.endMessage();
-        send(operation, null, 0, writer.length());
-        boolean finished = false;
-        try {
-            List<T> out = dumpReplies(operation, s, decode);
-            finished = true;
-            return out;
-        } catch (NetlinkException kernelAnswered) {
-            finished = kernelAnswered.errno() != Errno.EAGAIN && kernelAnswered.errno() != Errno.ENOBUFS
-                    && kernelAnswered.errno() != Errno.EINTR && kernelAnswered.errno() != 0;
-            throw kernelAnswered;
-        } finally {
-            if (!finished) {
-                // A receive failure or a malformed datagram ended the read early: the kernel keeps the dump open
-                // and would refuse the next one on this socket with EBUSY. Remember to drain it first.
-                abandonedDump = s;
-            }
-        }
-    }
-
-    /**
-     * Reads what is left of an abandoned dump without waiting: the kernel produces a dump's next chunk while the
-     * previous one is received, so an empty queue means the dump has ended.
-     */
-    private void drainAbandonedDump() {
-        int s = abandonedDump;
-        if (s == 0) {
-            return;
-        }
-        abandonedDump = 0;
-        for (int datagrams = 0; datagrams < 1_000_000; datagrams++) {
-            long size = LibC.recvfrom(fd, rxPointer, 0, LibC.MSG_PEEK | LibC.MSG_TRUNC | LibC.MSG_DONTWAIT, null, null);
-            if (size < 0) {
-                if (LibC.errno() == Errno.EINTR) {
-                    continue;
-                }
-                return;   // EAGAIN: nothing queued, the dump is over
-            }
-            if (size > rxBuf.capacity()) {
-                allocateRx((int) Math.min(Integer.MAX_VALUE - 8, Math.max(size, 2L * rxBuf.capacity())));
-            }
-            long n = LibC.recvfrom(fd, rxPointer, rxBuf.capacity(), LibC.MSG_DONTWAIT, null, null);
-            if (n < 0) {
-                if (LibC.errno() == Errno.EINTR) {
-                    continue;
-                }
-                return;
-            }
-            try {
-                reader.reset(rxBuf, 0, (int) Math.min(n, rxBuf.capacity()));
-                while (reader.next()) {
-                    if (reader.seq() == s && (reader.type() == NLMSG_DONE || reader.type() == NLMSG_ERROR)) {
-                        return;
-                    }
-                }
-            } catch (MalformedMessageException e) {
-                LOG.debug("malformed datagram while draining an abandoned dump: {}", e.getMessage());
-            }
-        }
-    }
-
-    private <T> List<T> dumpReplies(String operation, int s, Function<NlMsgReader, T> decode) {
-        List<T> out = new ArrayList<>();
-        boolean interrupted = false;
-        Throwable decodeFailure = null;
-        while (true) {
-            int n = receive(operation, null);
-            reader.reset(rxBuf, 0, n);
-            while (reader.next()) {
-                if (reader.seq() != s) {
-                    skipStale(s);
-                    continue;
-                }
-                if ((reader.flags() & NLM_F_DUMP_INTR) != 0) {
-                    interrupted = true;
-                }
-                int mt = reader.type();
-                if (mt == NLMSG_DONE || mt == NLMSG_ERROR) {
-                    int err = reader.payloadLength() >= 4 ? reader.errorCode() : 0;
-                    if (err < 0) {
-                        throw failure(operation, null, -err, extAck(reader, writer, 0));
-                    }
-                    if (decodeFailure instanceof RuntimeException re) {
-                        throw re;
-                    }
-                    if (decodeFailure instanceof Error fatal) {
-                        throw fatal;
-                    }
-                    return interrupted ? null : out;
-                } else if (mt == NLMSG_NOOP) {
-                    continue;
-                } else if (mt == NLMSG_OVERRUN) {
-                    throw NetlinkException.withDetail(operation, null, Errno.ENOBUFS, "kernel reported NLMSG_OVERRUN", null);
-                }
-                if (decodeFailure == null) {
-                    try {
-                        T t = decode.apply(view(reader));
-                        if (t != null) {
-                            out.add(t);
-                        }
-                    } catch (RuntimeException | Error e) {
-                        // Keep reading to NLMSG_DONE: an abandoned dump would make the next one fail with EBUSY.
-                        decodeFailure = e;
-                    }
-                }
-            }
         }
     }
 
@@ -494,87 +321,8 @@ public final class NetlinkSocket implements AutoCloseable {
         lockForRequest("batch");
         try {
             checkOpen();
-            int base = seq;
-            seq += count;
-            if (seq <= 0) {
-                seq = 1;   // skip 0 and negatives after wrap-around; the window below still matches
-            }
-            for (int i = 0; i < count; i++) {
-                batchWriter.patchSeq(offsets[i], base + i);
-            }
-            List<NetlinkException> failures = new ArrayList<>();
-            List<Integer> failedIndices = new ArrayList<>();
-            boolean[] answered = new boolean[count];
-            int total = batchWriter.length();
-            int first = 0;
-            while (first < count) {
-                int last = first;   // exclusive
-                int chunkStart = offsets[first];
-                while (last < count && last - first < MAX_BATCH_CHUNK_MESSAGES) {
-                    int msgEnd = last + 1 < count ? offsets[last + 1] : total;
-                    if (last > first && msgEnd - chunkStart > MAX_BATCH_CHUNK_BYTES) {
-                        break;
-                    }
-                    last++;
-                }
-                int chunkEnd = last < count ? offsets[last] : total;
-                int pending = last - first;
-                try {
-                    sendFrom(batchWriter, chunkStart, chunkEnd - chunkStart, operations[first], targets[first]);
-                } catch (NetlinkException e) {
-                    throw partial(e, failures, failedIndices, answered, first, first, count);
-                }
-                while (pending > 0) {
-                    int n;
-                    try {
-                        n = receive("batch", null);
-                    } catch (NetlinkException e) {
-                        // The kernel handled the whole chunk inside sendmsg: every answer that was not lost is queued
-                        // now. Drop them, so that the next request does not start on a half-read chunk.
-                        drainQueued();
-                        throw partial(e, failures, failedIndices, answered, first, last, count);
-                    }
-                    reader.reset(rxBuf, 0, n);
-                    while (reader.next()) {
-                        int idx = reader.seq() - base;
-                        if (idx < first || idx >= last || reader.type() != NLMSG_ERROR) {
-                            if (idx < 0 || idx >= count) {
-                                skipStale(base);
-                            }
-                            continue;   // stale, or an echo/reply that precedes the ack
-                        }
-                        if (answered[idx]) {
-                            continue;
-                        }
-                        answered[idx] = true;
-                        pending--;
-                        int err = reader.errorCode();
-                        if (err == 0) {
-                            warnIfAny(operations[idx], targets[idx], reader);
-                        } else {
-                            failures.add(failure(operations[idx], targets[idx], -err,
-                                    extAck(reader, batchWriter, offsets[idx])));
-                            failedIndices.add(idx);
-                        }
-                    }
-                }
-                first = last;
-            }
-            if (!failures.isEmpty()) {
-                // Report in request order regardless of ack order.
-                List<Integer> order = new ArrayList<>();
-                for (int i = 0; i < failures.size(); i++) {
-                    order.add(i);
-                }
-                order.sort((a, b) -> Integer.compare(failedIndices.get(a), failedIndices.get(b)));
-                List<NetlinkException> f = new ArrayList<>();
-                List<Integer> fi = new ArrayList<>();
-                for (int i : order) {
-                    f.add(failures.get(i));
-                    fi.add(failedIndices.get(i));
-                }
-                throw new NetlinkBatchException(f, fi, count);
-            }
+            int base = reserveSeqs(count);
+            BatchExchange.chunked(this, batchWriter, offsets, operations, targets, count, base);
         } finally {
             lock.unlock();
         }
@@ -583,11 +331,14 @@ public final class NetlinkSocket implements AutoCloseable {
     /**
      * Sends {@code count} complete messages, already written to {@code messages} (message {@code i} starts at
      * {@code offsets[i]}), in ONE {@code sendmsg}, numbering them with consecutive sequence numbers; then waits
-     * until every message flagged {@code NLM_F_ACK} is answered, or until the kernel answers a message that was
+     * until every message flagged {@code NLM_F_ACK} is answered, collecting the errors the kernel reports for any
+     * message (flagged or not) meanwhile, or until it answers the first message with an error while that one was
      * not flagged (it refused the datagram as a whole). This is the transport of an nfnetlink batch
      * ({@code NFNL_MSG_BATCH_BEGIN}, requests, {@code NFNL_MSG_BATCH_END}), which the kernel applies as one
-     * transaction only when it arrives in one datagram, and which it acknowledges only after commit or abort.
-     * Unlike {@link #batch()}, nothing is split into several datagrams.
+     * transaction only when it arrives in one datagram, and answers only after commit or abort: every error in
+     * message order, then the acks of flagged messages, so flagging just the last request is enough to learn the
+     * outcome (and keeps thousands of acks out of the receive buffer). Unlike {@link #batch()}, nothing is split
+     * into several datagrams.
      *
      * @param operations what each message attempts, for error messages (parallel to offsets)
      * @param targets the object of each message, for error messages (entries may be null)
@@ -603,136 +354,16 @@ public final class NetlinkSocket implements AutoCloseable {
         try {
             checkOpen();
             drainAbandonedDump();
-            int base = seq;
-            seq += count;
-            if (seq <= 0) {
-                seq = 1;
-            }
-            ByteBuffer b = messages.rawBuffer();
-            boolean[] wantsAck = new boolean[count];
-            int pending = 0;
-            for (int i = 0; i < count; i++) {
-                messages.patchSeq(offsets[i], base + i);
-                wantsAck[i] = (b.getShort(offsets[i] + 6) & NLM_F_ACK) != 0;
-                if (wantsAck[i]) {
-                    pending++;
-                }
-            }
-            sendFrom(messages, 0, messages.length(), operations[0], targets[0]);
-            List<NetlinkException> failures = new ArrayList<>();
-            List<Integer> failedIndices = new ArrayList<>();
-            List<Integer> offs = new ArrayList<>();
-            boolean[] answered = new boolean[count];
-            boolean refused = false;
-            while (pending > 0 && !refused) {
-                int n = receive(operations[0], targets[0]);
-                reader.reset(rxBuf, 0, n);
-                while (reader.next()) {
-                    int idx = reader.seq() - base;
-                    if (idx < 0 || idx >= count || reader.type() != NLMSG_ERROR) {
-                        if (idx < 0 || idx >= count) {
-                            skipStale(base);
-                        }
-                        continue;
-                    }
-                    int err = reader.errorCode();
-                    if (err != 0) {
-                        failures.add(failure(operations[idx], targets[idx], -err, reader.extAckMessage()));
-                        failedIndices.add(idx);
-                        offs.add(badAttributeOffset());
-                        if (!wantsAck[idx]) {
-                            refused = true;
-                        }
-                    }
-                    if (wantsAck[idx] && !answered[idx]) {
-                        answered[idx] = true;
-                        pending--;
-                    }
-                }
-            }
-            if (!failures.isEmpty()) {
-                Integer[] order = new Integer[failures.size()];
-                for (int i = 0; i < order.length; i++) {
-                    order[i] = i;
-                }
-                java.util.Arrays.sort(order, (x, y) -> Integer.compare(failedIndices.get(x), failedIndices.get(y)));
-                List<NetlinkException> f = new ArrayList<>();
-                List<Integer> fi = new ArrayList<>();
-                List<Integer> fo = new ArrayList<>();
-                for (int i : order) {
-                    f.add(failures.get(i));
-                    fi.add(failedIndices.get(i));
-                    fo.add(offs.get(i));
-                }
-                throw new NetlinkBatchException(f, fi, count, fo);
-            }
+            int base = reserveSeqs(count);
+            BatchExchange.oneDatagram(this, messages, offsets, operations, targets, count, base);
         } finally {
             lock.unlock();
         }
     }
 
-    /** The {@code NLMSGERR_ATTR_OFFS} of the error message under the reader, or -1. */
-    private int badAttributeOffset() {
-        try {
-            io.netkit.netlink.codec.NlAttrReader tlvs = reader.extAckAttributes();
-            if (tlvs != null && tlvs.seek(io.netkit.netlink.codec.NetlinkConstants.NLMSGERR_ATTR_OFFS)
-                    && tlvs.payloadLength() >= 4) {
-                return tlvs.u32();
-            }
-        } catch (MalformedMessageException e) {
-            LOG.debug("unreadable extended ack: {}", e.getMessage());
-        }
-        return -1;
-    }
-
-    /**
-     * The batch stopped part-way ({@code e}) while requests {@code [first, sentEnd)} of the current chunk were out:
-     * what was learned until then, as a {@link NetlinkBatchException}.
-     */
-    private static NetlinkBatchException partial(NetlinkException e, List<NetlinkException> failures,
-                                                 List<Integer> failedIndices, boolean[] answered, int first,
-                                                 int sentEnd, int count) {
-        List<Integer> applied = new ArrayList<>();
-        List<Integer> unconfirmed = new ArrayList<>();
-        List<Integer> notSent = new ArrayList<>();
-        List<Integer> order = new ArrayList<>();
-        for (int i = 0; i < failures.size(); i++) {
-            order.add(i);
-        }
-        order.sort((a, b) -> Integer.compare(failedIndices.get(a), failedIndices.get(b)));
-        List<NetlinkException> f = new ArrayList<>();
-        List<Integer> fi = new ArrayList<>();
-        for (int i : order) {
-            f.add(failures.get(i));
-            fi.add(failedIndices.get(i));
-        }
-        for (int i = 0; i < count; i++) {
-            if (answered[i]) {
-                if (!fi.contains(i)) {
-                    applied.add(i);
-                }
-            } else if (i < sentEnd) {
-                unconfirmed.add(i);
-            } else {
-                notSent.add(i);
-            }
-        }
-        return new NetlinkBatchException(e, f, fi, applied, unconfirmed, notSent, count);
-    }
-
-    /** Reads and discards every datagram already queued (without waiting), including a pending ENOBUFS. */
-    private void drainQueued() {
-        for (int i = 0; i < 100_000; i++) {
-            long n = LibC.recvfrom(fd, rxPointer, rxBuf.capacity(), LibC.MSG_DONTWAIT | LibC.MSG_TRUNC, null, null);
-            if (n < 0 && LibC.errno() != Errno.ENOBUFS && LibC.errno() != Errno.EINTR) {
-                return;   // EAGAIN: empty
-            }
-        }
-    }
-
     /** Shrinks the socket's receive buffer (SO_RCVBUFFORCE): lets tests overrun it. */
     void receiveBufferForTest(int bytes) {
-        setInt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUFFORCE, bytes);
+        SocketSetup.setInt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUFFORCE, bytes);
     }
 
     /** Starts a dump and gives it up after one datagram, as a receive failure would: lets tests see the drain. */
@@ -817,47 +448,16 @@ public final class NetlinkSocket implements AutoCloseable {
         return new NetlinkException(operation, target, errno, extAck);
     }
 
-    /**
-     * The kernel's extended ack of the error {@code r} is on, as text: {@code NLMSGERR_ATTR_MSG}, the attribute
-     * at {@code NLMSGERR_ATTR_OFFS} (looked up in the request, which starts at {@code requestStart} of
-     * {@code request}), and {@code NLMSGERR_ATTR_MISS_TYPE}/{@code MISS_NEST} (newer kernels name a missing
-     * attribute without any text). Null when the kernel sent none of these.
-     */
+    /** The extended ack of the error {@code r} is on, as text (see {@link ExtAcks#extAck}). */
     static String extAck(NlMsgReader r, NlMsgWriter request, int requestStart) {
-        String msg = r.extAckMessage();
-        long offs = r.extAckU32(NetlinkConstants.NLMSGERR_ATTR_OFFS);
-        long missType = r.extAckU32(NetlinkConstants.NLMSGERR_ATTR_MISS_TYPE);
-        long missNest = r.extAckU32(NetlinkConstants.NLMSGERR_ATTR_MISS_NEST);
-        StringBuilder sb = new StringBuilder(msg == null ? "" : msg);
-        if (offs >= 0) {
-            sb.append(sb.length() > 0 ? " " : "").append("(offending attribute: ").append(attributeAt(request,
-                    requestStart, offs)).append(')');
-        }
-        if (missType >= 0) {
-            sb.append(sb.length() > 0 ? "; " : "").append("missing attribute type ").append(missType);
-            if (missNest >= 0) {
-                sb.append(" inside ").append(attributeAt(request, requestStart, missNest));
-            }
-        }
-        return sb.length() == 0 ? null : sb.toString();
-    }
-
-    /** "type T at byte O of the request" for the attribute header at {@code offs} of the request, as far as known. */
-    private static String attributeAt(NlMsgWriter request, int requestStart, long offs) {
-        ByteBuffer b = request.rawBuffer();
-        long at = requestStart + offs;
-        if (offs >= NetlinkConstants.NLMSG_HDRLEN && at + 4 <= request.length()) {
-            int type = b.getShort((int) at + 2) & NetlinkConstants.NLA_TYPE_MASK;
-            return "type " + type + " at byte " + offs + " of the request";
-        }
-        return "byte " + offs + " of the request";
+        return ExtAcks.extAck(r, request, requestStart);
     }
 
     /**
      * Logs (WARN) and keeps the warning text the kernel may attach to a successful ack ({@code NLMSGERR_ATTR_MSG}
      * with error 0, e.g. "sch_htb: quantum of class 10001 is small").
      */
-    private void warnIfAny(String operation, String target, NlMsgReader r) {
+    void warnIfAny(String operation, String target, NlMsgReader r) {
         String w = r.extAckMessage();
         if (w != null) {
             String text = operation + (target == null ? "" : " " + target) + ": kernel warning: " + w;
@@ -881,7 +481,20 @@ public final class NetlinkSocket implements AutoCloseable {
         }
     }
 
-    private int nextSeq() {
+    /**
+     * Reserves {@code count} consecutive sequence numbers and returns the first; skips 0 and negatives after
+     * wrap-around (the window of the reserved numbers still matches).
+     */
+    private int reserveSeqs(int count) {
+        int base = seq;
+        seq += count;
+        if (seq <= 0) {
+            seq = 1;
+        }
+        return base;
+    }
+
+    int nextSeq() {
         int s = seq++;
         if (seq <= 0) {
             seq = 1;
@@ -889,24 +502,29 @@ public final class NetlinkSocket implements AutoCloseable {
         return s;
     }
 
-    private NlMsgReader view(NlMsgReader r) {
+    NlMsgReader view(NlMsgReader r) {
         replyView.reset(r.buffer(), r.offset(), r.offset() + r.length());
         replyView.next();
         return replyView;
     }
 
-    private void skipStale(int expected) {
+    /** Reads what is left of an abandoned dump, if any (see {@link DumpExchange#drainAbandoned}). */
+    void drainAbandonedDump() {
+        DumpExchange.drainAbandoned(this);
+    }
+
+    void skipStale(int expected) {
         if (LOG.isDebugEnabled()) {
             LOG.debug("discarding netlink message type {} seq {} (expecting {}): reply to an abandoned request",
                     reader.type(), reader.seq(), expected);
         }
     }
 
-    private void send(String operation, String target, int offset, int len) {
+    void send(String operation, String target, int offset, int len) {
         sendFrom(writer, offset, len, operation, target);
     }
 
-    private void sendFrom(NlMsgWriter w, int offset, int len, String operation, String target) {
+    void sendFrom(NlMsgWriter w, int offset, int len, String operation, String target) {
         ByteBuffer b = w.rawBuffer();
         Pointer p;
         if (w == writer) {
@@ -937,7 +555,7 @@ public final class NetlinkSocket implements AutoCloseable {
     }
 
     /** Receives one datagram from the kernel into rxBuf, sized first with MSG_PEEK|MSG_TRUNC; returns its length. */
-    private int receive(String operation, String target) {
+    int receive(String operation, String target) {
         while (true) {
             long size = LibC.recvfrom(fd, rxPointer, 0, LibC.MSG_PEEK | LibC.MSG_TRUNC, null, null);
             if (size < 0) {
@@ -986,7 +604,7 @@ public final class NetlinkSocket implements AutoCloseable {
         return new NetlinkException(operation, target, e, null);
     }
 
-    private void allocateRx(int capacity) {
+    void allocateRx(int capacity) {
         rxBuf = ByteBuffer.allocateDirect(capacity).order(ByteOrder.nativeOrder());
         rxPointer = LibC.pointer(rxBuf);
     }

@@ -165,6 +165,13 @@ public final class Nftables implements AutoCloseable {
             socket.executeDatagram(writer, offsets, operations, targets, count);
         } catch (NetlinkBatchException e) {
             throw tx.failure(e);
+        } catch (NetlinkException e) {
+            if (e.errno() == Errno.EMSGSIZE) {
+                throw new NftablesException("nf_tables transaction of " + tx.size() + " changes (" + writer.length()
+                        + " bytes) does not fit one datagram (the socket's send buffer); nothing was changed: split it"
+                        + " into smaller transactions", e, -1, null, -1, List.of(e.getMessage()));
+            }
+            throw e;
         } finally {
             lock.unlock();
         }

@@ -31,7 +31,8 @@ import java.util.function.Consumer;
  *    .commit();                                                // one transaction
  * }</pre>
  *
- * <p>Each change gets {@code NLM_F_ACK}, so the kernel answers each one; a refusal names the failing change
+ * <p>The kernel reports an error for every change it refuses (and acknowledges the last change once the batch
+ * is committed or aborted), so a refusal names the failing change
  * ({@link NftablesException#failedIndex()}, {@link NftablesException#failedItem()}). A transaction is used once;
  * it is not thread-safe.
  */
@@ -235,7 +236,10 @@ public final class Transaction {
         operations[0] = "begin nf_tables transaction";
         for (int i = 0; i < changes.size(); i++) {
             Change c = changes.get(i);
-            offsets[i + 1] = w.beginMessage(msgType(c.msg), NLM_F_REQUEST | NLM_F_ACK | c.flags, 0, 0);
+            // Only the last change asks for an ack: the kernel reports every error anyway, before that ack, and
+            // thousands of acks would overrun the receive buffer (ENOBUFS) and hide the outcome.
+            int ack = i == changes.size() - 1 ? NLM_F_ACK : 0;
+            offsets[i + 1] = w.beginMessage(msgType(c.msg), NLM_F_REQUEST | ack | c.flags, 0, 0);
             c.body.accept(w);
             w.endMessage();
             operations[i + 1] = "#" + i + " " + c.operation;

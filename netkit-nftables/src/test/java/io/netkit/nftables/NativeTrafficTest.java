@@ -84,6 +84,50 @@ class NativeTrafficTest {
             assertThat(counterPackets(c.rules("postrouting").get(0))).isPositive();
             assertThat(counterPackets(c.rules("forward").get(3))).isPositive();
         }
+        assertOnlyNetkitsTableFiltered(host);
+    }
+
+    /**
+     * The host's firewall is netkit's native table and nothing else: {@code nft -j list ruleset}, run with a PATH
+     * that holds only {@code ip} and {@code nft} (no {@code iptables*}), shows just {@code table inet netkit} (no
+     * iptables-nft {@code ip filter}/{@code ip nat} tables), and no legacy iptables table exists in the namespace.
+     */
+    static void assertOnlyNetkitsTableFiltered(NetNamespace host) throws Exception {
+        java.nio.file.Path bin = java.nio.file.Files.createTempDirectory("nkt-path");
+        try {
+            for (String tool : List.of("ip", "nft")) {
+                java.nio.file.Path real = java.nio.file.Path.of("/usr/sbin", tool);
+                if (!java.nio.file.Files.exists(real)) {
+                    real = java.nio.file.Path.of("/sbin", tool);
+                }
+                java.nio.file.Files.createSymbolicLink(bin.resolve(tool), real);
+            }
+            ProcessBuilder pb = new ProcessBuilder("ip", "netns", "exec", host.name().orElseThrow(), "nft", "-j", "list", "ruleset");
+            pb.environment().put("PATH", bin.toString());
+            pb.redirectErrorStream(true);
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(p.waitFor()).as(out).isZero();
+            assertThat(java.nio.file.Files.list(bin).map(f -> f.getFileName().toString())).containsExactlyInAnyOrder("ip", "nft");
+            @SuppressWarnings("unchecked")
+            List<java.util.Map<String, Object>> items = (List<java.util.Map<String, Object>>)
+                    ((java.util.Map<String, Object>) io.netkit.testing.IpJson.parse(out)).get("nftables");
+            assertThat(NftWitness.of(items, "table")).extracting(x -> x.get("family") + " " + x.get("name"))
+                    .containsExactly("inet netkit");
+        } finally {
+            try (var files = java.nio.file.Files.list(bin)) {
+                for (java.nio.file.Path f : files.toList()) {
+                    java.nio.file.Files.delete(f);
+                }
+            }
+            java.nio.file.Files.delete(bin);
+        }
+        // Without the ip_tables module the file is absent: no legacy table either.
+        String legacy = host.call(() -> {
+            java.nio.file.Path names = java.nio.file.Path.of("/proc/thread-self/net/ip_tables_names");
+            return java.nio.file.Files.exists(names) ? java.nio.file.Files.readString(names) : "";
+        });
+        assertThat(legacy).as("legacy iptables tables in the host namespace").isEmpty();
     }
 
     @Test

@@ -265,7 +265,7 @@ public final class Attachments {
     // ---------------------------------------------------------------------------------------------------- DEL
 
     /** DEL: detaches the container's attachment if there is one; success when it, the network or the namespace is gone. */
-    public void del(NetConf c, String containerId, String ifname, NetNamespace cnsOrNull) {
+    public void del(NetConf c, String containerId, String ifname) {
         Network net = network(c, false);
         if (net == null) {
             return;
@@ -280,9 +280,10 @@ public final class Attachments {
                 return;
             }
         }
-        if (cnsOrNull != null) {
-            parkInside(cnsOrNull, ifname);
-        }
+        // No parking of the container's interface here: renaming or downing a link waits out an RCU grace period
+        // (like deleting it), which DEL does not pay. detach takes the host side out of the bridge and down (the
+        // container's eth0 loses carrier at once) and the reaper deletes the pair shortly after; a re-ADD of the same
+        // container and interface before that deletes the leftover pair first (refuseSecondAdd).
         net.detach(ep.get());
         if (deleteNow) {
             try {

@@ -5,6 +5,7 @@ import io.netkit.iptables.Backend;
 import io.netkit.iptables.CommandRunner;
 import io.netkit.iptables.ConntrackState;
 import io.netkit.iptables.ContainerNetworkRules;
+import io.netkit.iptables.Family;
 import io.netkit.iptables.Iptables;
 import io.netkit.iptables.OwnedRules;
 import io.netkit.iptables.Owner;
@@ -67,9 +68,18 @@ public final class Firewall {
     }
 
     static Iptables iptables(NetNamespace host) {
+        return iptables(host, Family.IPV4);
+    }
+
+    /**
+     * The tools of {@code family} in {@code host}. IPv6 uses the backend detected for IPv4 (ip6tables-nft with
+     * iptables-nft, ip6tables-legacy with iptables-legacy), as the Debian alternatives switch both together: rules of
+     * one network then live in one backend for both families.
+     */
+    static Iptables iptables(NetNamespace host, Family family) {
         CommandRunner runner = CommandRunner.starting(host::start);
         Backend backend = BACKENDS.computeIfAbsent(host.inode(), k -> Iptables.detectBackend(runner));
-        return Iptables.builder().runner(runner).backend(backend).build();
+        return Iptables.builder().runner(runner).backend(backend).family(family).build();
     }
 
     /**
@@ -121,9 +131,26 @@ public final class Firewall {
      */
     public static OwnedRules rules(String bridge, String id, IpPrefix subnet, boolean masquerade, IpPrefix masqueradeExcept,
                                    List<Published> published, boolean localhost) {
+        return rules(bridge, id, subnet, masquerade, masquerade, masqueradeExcept, published, localhost);
+    }
+
+    /**
+     * The rules of either family (the subnet's): {@code forward} installs the outbound and reply accepts, {@code nat}
+     * the MASQUERADE rule. An IPv6 network's rules are the same layout through ip6tables ({@code /128} hosts,
+     * {@code ::1} instead of {@code 127.0.0.0/8}, the administrator's chain in ip6tables too, no localhost
+     * publishing: IPv6 has no {@code route_localnet}); a global IPv6 subnet can be forwarded without NAT66.
+     */
+    public static OwnedRules rules(String bridge, String id, IpPrefix subnet, boolean forward, boolean nat,
+                                   IpPrefix masqueradeExcept, List<Published> published, boolean localhost) {
+        boolean v4 = subnet.isIpv4();
+        String host = v4 ? "/32" : "/128";
+        boolean masquerade = forward;
+        boolean postHooked = false;
+        IpPrefix except = masqueradeExcept != null && masqueradeExcept.isIpv4() == v4 ? masqueradeExcept : null;
+        localhost = localhost && v4;
         Owner owner = owner(bridge, id);
         String fwd = owner.chain("FWD");
-        OwnedRules.Builder b = OwnedRules.builder(owner)
+        OwnedRules.Builder b = OwnedRules.builder(owner).family(v4 ? Family.IPV4 : Family.IPV6)
                 // The administrator's chain (Docker's DOCKER-USER): created when absent, never flushed or deleted by
                 // netkit, evaluated before any accept of any network, so a DROP there wins.
                 .sharedChain(Table.FILTER, ContainerNetworkRules.ADMIN_CHAIN)
@@ -137,14 +164,16 @@ public final class Firewall {
                             .comment("outbound").target(Target.ACCEPT).build())
                     .rule(Table.FILTER, Rule.builder(fwd).outInterface(bridge)
                             .ctstate(ConntrackState.RELATED, ConntrackState.ESTABLISHED)
-                            .comment("replies").target(Target.ACCEPT).build())
-                    .rule(Table.NAT, masqueradeRule(post, subnet, masqueradeExcept, bridge))
-                    .hook(Table.NAT, "POSTROUTING", post);
+                            .comment("replies").target(Target.ACCEPT).build());
+            if (nat) {
+                b.rule(Table.NAT, masqueradeRule(post, subnet, except, bridge)).hook(Table.NAT, "POSTROUTING", post);
+                postHooked = true;
+            }
         }
-        if (masqueradeExcept != null) {
+        if (except != null) {
             // The rest of the flat network (an overlay's other hosts) opens connections to the containers un-NATed:
             // accept them even where the FORWARD policy is DROP, as flannel's FORWARD rules do.
-            b.rule(Table.FILTER, Rule.builder(fwd).source(masqueradeExcept.toString()).notInInterface(bridge)
+            b.rule(Table.FILTER, Rule.builder(fwd).source(except.toString()).notInInterface(bridge)
                     .outInterface(bridge).comment("flat network").target(Target.ACCEPT).build());
         }
         if (!published.isEmpty()) {
@@ -153,13 +182,13 @@ public final class Firewall {
             for (Published p : published) {
                 // Hairpin: a container of the network reaching a published port through a host address (itself or a
                 // neighbour) gets the bridge's address as source, so the answer comes back through the host.
-                b.rule(Table.NAT, Rule.builder(post).source(subnet.toString()).destination(p.container() + "/32")
+                b.rule(Table.NAT, Rule.builder(post).source(subnet.toString()).destination(p.container() + host)
                         .protocol(p.protocol()).destinationPort(p.containerPort()).ctstate(ConntrackState.DNAT)
                         .comment("hairpin").target(Target.masquerade()).build());
                 // No "! -i BRIDGE": the DNAT applies to the network's own containers too (hairpin).
                 b.rule(Table.NAT, Rule.builder(dnat).protocol(p.protocol()).destinationPort(p.hostPort())
                         .comment("publish").target(Target.dnat(p.container(), p.containerPort())).build());
-                b.rule(Table.FILTER, Rule.builder(fwd).destination(p.container() + "/32")
+                b.rule(Table.FILTER, Rule.builder(fwd).destination(p.container() + host)
                         .outInterface(bridge).protocol(p.protocol()).destinationPort(p.containerPort())
                         .comment("publish").target(Target.ACCEPT).build());
             }
@@ -172,6 +201,8 @@ public final class Firewall {
                 b.rule(Table.FILTER, Rule.builder(fwd).inInterface(bridge).notOutInterface(bridge)
                         .ctstate(ConntrackState.RELATED, ConntrackState.ESTABLISHED)
                         .comment("published replies").target(Target.ACCEPT).build());
+            }
+            if (!postHooked) {
                 b.hook(Table.NAT, "POSTROUTING", post);
             }
             b.hook(Table.NAT, Rule.builder("PREROUTING").destinationType(AddressType.LOCAL)
@@ -180,7 +211,7 @@ public final class Firewall {
             // route_localnet on the bridge.
             Rule.Builder out = Rule.builder("OUTPUT");
             if (!localhost) {
-                out.notDestination("127.0.0.0/8");
+                out.notDestination(v4 ? "127.0.0.0/8" : "::1/128");
             }
             b.hook(Table.NAT, out.destinationType(AddressType.LOCAL).target(Target.jump(dnat)).build(), true);
         }
@@ -226,7 +257,29 @@ public final class Firewall {
     public static void apply(NetNamespace host, OwnedRules rules) {
         // A fresh Iptables each time: it then reads the kernel's state instead of trusting what this process applied
         // last, which another process may have replaced since.
-        iptables(host).apply(rules);
+        iptables(host, rules.family()).apply(rules);
+    }
+
+    /**
+     * Installs the IPv6 rules of a dual-stack network (ip6tables-save + ip6tables-restore, which also creates the
+     * administrator's chain in ip6tables when absent): FORWARD accepts, with {@code forward} the outbound and reply
+     * accepts, with {@code nat} NAT66.
+     */
+    public static void install6(NetNamespace host, String bridge, String id, IpPrefix subnet6, boolean forward, boolean nat) {
+        if (!forward && !nat && Privileges.findProgram("ip6tables-restore") == null) {
+            LOG.warn("network {}: ip6tables is not installed (Debian package 'iptables'); no IPv6 FORWARD accept rule "
+                    + "for bridged traffic", bridge);
+            return;
+        }
+        iptables(host, Family.IPV6).apply(rules(bridge, id, subnet6, forward, nat, null, List.of(), false));
+    }
+
+    /** Removes every IPv6 rule and chain of the network's owner (nothing if ip6tables is absent). */
+    public static void remove6(NetNamespace host, String bridge, String id) {
+        if (Privileges.findProgram("ip6tables-restore") == null) {
+            return;
+        }
+        iptables(host, Family.IPV6).remove(owner(bridge, id));
     }
 
     /**

@@ -9,6 +9,7 @@ import static io.netkit.netlink.codec.IfLinkConstants.IPV4_DEVCONF_ARP_NOTIFY;
 import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_CREATE;
 import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_EXCL;
 import static io.netkit.netlink.codec.RtnetlinkConstants.AF_INET;
+import static io.netkit.netlink.codec.RtnetlinkConstants.AF_INET6;
 import static io.netkit.netlink.codec.RtnetlinkConstants.AF_UNSPEC;
 import static io.netkit.netlink.codec.RtnetlinkConstants.RTA_GATEWAY;
 import static io.netkit.netlink.codec.RtnetlinkConstants.RTA_OIF;
@@ -38,6 +39,8 @@ import java.net.InetAddress;
  * ip -n NS addr add 172.16.0.2/24 brd 172.16.0.255 dev eth0
  * ip -n NS link set lo up
  * ip -n NS route add default via 172.16.0.1 dev eth0
+ * ip -n NS addr add fd00:16::2/64 dev eth0 nodad                 (dual stack: usable at once, never tentative)
+ * ip -n NS -6 route add default via fd00:16::1 dev eth0
  * </pre>
  * Not for use outside netkit.
  */
@@ -68,14 +71,25 @@ public final class Inside {
      * @throws StepException naming the first request that failed
      */
     public static void configure(RtNetlink rt, int ifindex, String ifname, IpPrefix address, InetAddress gateway) {
-        byte[] local = address.address().getAddress();
-        byte[] broadcast = address.broadcast().getAddress();
-        byte[] gw = gateway.getAddress();
+        configure(rt, ifindex, ifname, address, gateway, null, null);
+    }
+
+    /**
+     * As {@link #configure(RtNetlink, int, String, IpPrefix, InetAddress)}, plus (when {@code address6} is not
+     * {@code null}) the IPv6 address with {@code IFA_F_NODAD} and the IPv6 default route via {@code gateway6}, in
+     * the same batch.
+     */
+    public static void configure(RtNetlink rt, int ifindex, String ifname, IpPrefix address, InetAddress gateway,
+                                 IpPrefix address6, InetAddress gateway6) {
+        // address and gateway are null on an IPv6-only network
+        byte[] local = address == null ? null : address.address().getAddress();
+        byte[] broadcast = address == null ? null : address.broadcast().getAddress();
+        byte[] gw = gateway == null ? null : gateway.getAddress();
         String notifyStep = "set net.ipv4.conf." + ifname + ".arp_notify=1";
         String addStep = "add address " + address + " to " + ifname;
         String upStep = "bring up " + ifname;
         String loStep = "bring up lo";
-        String routeStep = "add default route via " + IpAddresses.format(gateway) + " dev " + ifname;
+        String routeStep = "add default route via " + (gateway == null ? "-" : IpAddresses.format(gateway)) + " dev " + ifname;
         NetlinkBatch batch = rt.socket().batch();
         batch.add(notifyStep, ifname, RTM_NEWLINK, 0, w -> {
             w.ifInfoMsg(AF_UNSPEC, 0, ifindex, 0, 0);
@@ -86,18 +100,37 @@ public final class Inside {
         // it and start IPv6 at once, and the announcement floods every port of the bridge within this request.
         // netkit announces the address itself afterwards, off the caller's thread (see Network.attach).
         batch.add(upStep, ifname, RTM_NEWLINK, 0, w -> w.ifInfoMsg(AF_UNSPEC, 0, ifindex, Link.IFF_UP, Link.IFF_UP));
-        batch.add(addStep, ifname, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, w -> {
-            w.ifAddrMsg(AF_INET, address.prefixLength(), 0, RT_SCOPE_UNIVERSE, ifindex);
-            w.attrBytes(IFA_LOCAL, local);
-            w.attrBytes(IFA_ADDRESS, local);
-            w.attrBytes(IFA_BROADCAST, broadcast);
-        });
+        if (address != null) {
+            batch.add(addStep, ifname, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, w -> {
+                w.ifAddrMsg(AF_INET, address.prefixLength(), 0, RT_SCOPE_UNIVERSE, ifindex);
+                w.attrBytes(IFA_LOCAL, local);
+                w.attrBytes(IFA_ADDRESS, local);
+                w.attrBytes(IFA_BROADCAST, broadcast);
+            });
+        }
         batch.add(loStep, "lo", RTM_NEWLINK, 0, w -> w.ifInfoMsg(AF_UNSPEC, 0, LOOPBACK_IFINDEX, Link.IFF_UP, Link.IFF_UP));
-        batch.add(routeStep, "default", RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, w -> {
-            w.rtMsg(AF_INET, 0, 0, 0, RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RTN_UNICAST, 0);
-            w.attrBytes(RTA_GATEWAY, gw);
-            w.attrU32(RTA_OIF, ifindex);
-        });
+        if (address != null) {
+            batch.add(routeStep, "default", RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, w -> {
+                w.rtMsg(AF_INET, 0, 0, 0, RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RTN_UNICAST, 0);
+                w.attrBytes(RTA_GATEWAY, gw);
+                w.attrU32(RTA_OIF, ifindex);
+            });
+        }
+        if (address6 != null) {
+            byte[] local6 = address6.address().getAddress();
+            byte[] gw6 = gateway6.getAddress();
+            batch.add("add address " + address6 + " to " + ifname + " (nodad)", ifname, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, w -> {
+                w.ifAddrMsg(AF_INET6, address6.prefixLength(), io.netkit.netlink.Address.IFA_F_NODAD, RT_SCOPE_UNIVERSE, ifindex);
+                w.attrBytes(IFA_LOCAL, local6);
+                w.attrBytes(IFA_ADDRESS, local6);
+            });
+            batch.add("add IPv6 default route via " + IpAddresses.format(gateway6) + " dev " + ifname, "default",
+                    RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, w -> {
+                        w.rtMsg(AF_INET6, 0, 0, 0, RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RTN_UNICAST, 0);
+                        w.attrBytes(RTA_GATEWAY, gw6);
+                        w.attrU32(RTA_OIF, ifindex);
+                    });
+        }
         try {
             batch.execute();
         } catch (NetlinkBatchException e) {

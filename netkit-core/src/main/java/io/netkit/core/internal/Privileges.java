@@ -127,6 +127,21 @@ public final class Privileges {
         requireIptables(operation, feature, System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin");
     }
 
+    /**
+     * Refuses a dual-stack feature (NAT66, IPv6 forwarding accepts, IPv6 port publishing) when
+     * {@code ip6tables-restore}/{@code ip6tables-save} are missing (they ship in the same Debian package as iptables).
+     */
+    public static void requireIp6tables(String operation) {
+        String path = System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin";
+        for (String tool : new String[] {"ip6tables-restore", "ip6tables-save"}) {
+            if (findProgram(tool, path) == null) {
+                throw new IllegalStateException(operation + ": '" + tool + "' was not found on PATH or in /usr/sbin; the "
+                        + "IPv6 side of a dual-stack network needs ip6tables. Install the Debian package 'iptables' "
+                        + "(apt-get install iptables).");
+            }
+        }
+    }
+
     static void requireIptables(String operation, String searchPath) {
         requireIptables(operation, "masquerade()", searchPath);
     }

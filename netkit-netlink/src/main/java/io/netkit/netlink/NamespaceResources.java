@@ -1,0 +1,48 @@
+package io.netkit.netlink;
+
+import io.netkit.netlink.internal.LibC;
+import io.netkit.netlink.internal.NamespaceThread;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a handle holds outside the Java heap: its namespace file descriptor, its platform thread and its netlink
+ * socket. Released by {@link NetNamespace#close()}, or, for a handle that became unreachable without being closed, by the
+ * {@link java.lang.ref.Cleaner} (which logs the leak): otherwise the thread, the fd and so the namespace itself
+ * would live as long as the JVM. Holds no reference to the handle.
+ */
+final class NamespaceResources implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(NetNamespace.class);
+
+    private final int fd;
+    private final String label;
+    volatile NamespaceThread thread;
+    volatile NetlinkSocket socket;
+    volatile boolean closedExplicitly;
+
+    NamespaceResources(int fd, String label, NamespaceThread thread) {
+        this.fd = fd;
+        this.label = label;
+        this.thread = thread;
+    }
+
+    @Override
+    public void run() {
+        if (!closedExplicitly) {
+            LOG.warn("a NetNamespace handle for {} was never closed: releasing its thread, netlink socket and"
+                    + " file descriptor now (close handles with try-with-resources)", label);
+        }
+        NetlinkSocket s = socket;
+        NamespaceThread t = thread;
+        try {
+            if (s != null) {
+                s.close();
+            }
+        } finally {
+            if (t != null) {
+                t.stop();
+            }
+            LibC.close(fd);
+        }
+    }
+}
