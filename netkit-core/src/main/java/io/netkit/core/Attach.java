@@ -278,15 +278,6 @@ final class Attach {
             step = "configure " + ifname + " in " + label;
             configureInside(ns, create, ifname, peerIndex, address, address6);
             Faults.point("attach:configured");
-            if (publishingNetwork) {
-                // A previous holder of the address may have vanished without a detach: its flows go now.
-                if (address != null) {
-                    Flows.forget(net.host.netns(), address.address(), op);
-                }
-                if (address6 != null) {
-                    Flows.forget(net.host.netns(), address6.address(), op);
-                }
-            }
 
             Endpoint ep = EndpointHandles.register(
                     new Endpoint(net, hostIf, ifname, address, rec.nsName(), rec.nsPath(), rec.inode(), create, ns, create,
@@ -294,6 +285,16 @@ final class Attach {
             net.endpoints.put(hostIf, ep);
             undo.commit();
             intent.end();
+            if (publishingNetwork) {
+                // A previous holder of the address may have vanished without a detach: its flows go now (after the
+                // endpoint is complete, so a kill here leaves nothing half-made).
+                if (address != null) {
+                    Flows.forget(net.host.netns(), address.address(), op);
+                }
+                if (address6 != null) {
+                    Flows.forget(net.host.netns(), address6.address(), op);
+                }
+            }
             announce(ns, ifname, address, address6);
             return ep;
         } catch (StepFailure f) {

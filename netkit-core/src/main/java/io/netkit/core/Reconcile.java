@@ -166,7 +166,9 @@ final class Reconcile {
         if (ino == 0) {
             return; // never created, or gone
         }
-        if (a.inode() != 0) {
+        if (a.inode() != 0 || !Namespaces.isNamespace(io.netkit.netlink.NetNamespace.RUN_NETNS.resolve(a.namespace()))) {
+            // By inode; or a plain file: the name claimed (O_CREAT|O_EXCL) but not yet mounted over, or an unmount
+            // not followed by its unlink. deleteOwned removes such a file.
             Namespaces.deleteOwned(a.namespace(), a.inode(), op);
             return;
         }

@@ -133,7 +133,24 @@ class CrashTest {
             if (!ns.startsWith(sb.name("k"))) {
                 continue;
             }
-            assertThat(epNames).as(what + ": namespace " + ns + " is not accounted for").contains(ns);
+            if (!epNames.contains(ns)) {
+                StringBuilder diag = new StringBuilder();
+                try (var files = java.nio.file.Files.list(io.netkit.core.internal.NetworkLock.directory())) {
+                    for (var f : files.filter(f -> f.toString().contains(net.id) && f.toString().endsWith(".d")).toList()) {
+                        try (var slots = java.nio.file.Files.list(f)) {
+                            for (var slot : slots.toList()) {
+                                diag.append(slot.getFileName()).append('=').append(new String(java.nio.file.Files.readAllBytes(slot))
+                                        .replace("\0", "").replace('\n', ' ')).append("; ");
+                            }
+                        }
+                    }
+                } catch (java.io.IOException e) {
+                    diag.append(e);
+                }
+                diag.append(" links in it: ").append(Probe.linkNames(ns));
+                diag.append(" host links: ").append(Probe.linkNames(host));
+                assertThat(epNames).as(what + ": namespace " + ns + " is not accounted for; intents: " + diag).contains(ns);
+            }
             for (Map<String, Object> l : Probe.ip(ns, "-4", "addr", "show")) {
                 Object info = l.get("addr_info");
                 for (Object a : (List<?>) info) {
