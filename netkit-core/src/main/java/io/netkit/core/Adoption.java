@@ -3,8 +3,10 @@ package io.netkit.core;
 import io.netkit.core.Records.BridgeRecord;
 import io.netkit.core.internal.NetworkLock;
 import io.netkit.netlink.Link;
+import io.netkit.netlink.NetNamespace;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,4 +102,68 @@ final class Adoption {
         return net;
     }
 
+    /** {@link Network#open(String)}: the current namespace first, then the one named namespace holding it. */
+    static Network openAnywhere(String name) {
+        Host current = Host.current();
+        Optional<Link> here;
+        try {
+            here = current.netns().netlink().links().find(name);
+        } catch (RuntimeException e) {
+            throw new NetkitException("open network " + name, "read the links of the current namespace (this needs "
+                    + "root or CAP_NET_ADMIN; run as root, or adopt the network with Network.open(Host, NAME) from a "
+                    + "privileged process)", e);
+        }
+        if (here.isPresent() && isNetwork(here.get())) {
+            return open(current, name);
+        }
+        List<String> found = new ArrayList<>();
+        for (String nsName : NetNamespace.list()) {
+            try (NetNamespace ns = NetNamespace.open(nsName)) {
+                Optional<Link> l = ns.netlink().links().find(name);
+                if (l.isPresent() && isNetwork(l.get())) {
+                    found.add(nsName);
+                }
+            } catch (RuntimeException e) {
+                LOG.debug("open network {}: skipping namespace {}: {}", name, nsName, e.toString());
+            }
+        }
+        String op = "open network " + name;
+        if (found.isEmpty() && here.isPresent()) {
+            return open(current, name); // explains why the link here is not a netkit network
+        }
+        if (found.isEmpty()) {
+            throw new NetkitException(op, "there is no link named " + name + " in the current namespace, and no named "
+                    + "namespace holds a netkit network of that name");
+        }
+        if (found.size() > 1) {
+            throw new NetkitException(op, "the current namespace has no link named " + name + ", and several namespaces "
+                    + "hold a netkit network of that name: " + found + "; choose one with Network.open(Host.namespace(NAME), \""
+                    + name + "\")");
+        }
+        Host host = Host.namespace(found.get(0));
+        try {
+            Network net = open(host, name);
+            net.ownedHost = host;
+            return net;
+        } catch (RuntimeException e) {
+            host.close();
+            throw e;
+        }
+    }
+
+    /** Names of the netkit networks on {@code host}. */
+    static List<String> list(Host host) {
+        List<String> out = new ArrayList<>();
+        for (Link l : host.netns().netlink().links().list()) {
+            if (isNetwork(l)) {
+                out.add(l.name());
+            }
+        }
+        return out;
+    }
+
+    /** Whether {@code l} is the bridge of a netkit network (a bridge carrying a valid netkit network record). */
+    static boolean isNetwork(Link l) {
+        return "bridge".equals(l.kind()) && KernelSnapshot.bridgeRecord(l).isPresent();
+    }
 }

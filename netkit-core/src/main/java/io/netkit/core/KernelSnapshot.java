@@ -7,7 +7,9 @@ import io.netkit.core.Records.EndpointRecord;
 import io.netkit.core.Records.Record;
 import io.netkit.core.internal.Ipv4;
 import io.netkit.core.internal.Ipv6;
+import io.netkit.core.internal.NetworkLock;
 import io.netkit.netlink.IpAddresses;
+import io.netkit.netlink.IpPrefix;
 import io.netkit.netlink.Link;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -217,5 +219,46 @@ final class KernelSnapshot {
     /** Whether link group {@code group} holds only this network's links (so one group deletion is safe). */
     boolean groupHoldsOnlyOurs(int group) {
         return foreign.stream().noneMatch(l -> l.group() == group);
+    }
+
+    /** Rebuilds {@code net}'s in-memory endpoint table from this snapshot (keeps existing Endpoint objects). */
+    void syncInto(Network net) {
+        for (Map.Entry<String, EndpointRecord> e : endpoints.entrySet()) {
+            EndpointRecord r = e.getValue();
+            net.endpoints.computeIfAbsent(e.getKey(), n -> EndpointHandles.register(new Endpoint(net, n, r.interfaceName(),
+                    r.address(), r.nsName(), r.nsPath(), r.inode(), r.own(), null, true, prefix6(net, r))));
+        }
+        for (Endpoint ep : net.endpoints.values()) {
+            if (!endpoints.containsKey(ep.hostInterface())) {
+                net.endpoints.remove(ep.hostInterface()); // its namespace vanished, or another process detached it
+                EndpointHandles.releaseAll(net, ep.hostInterface());
+                ep.release();
+            }
+        }
+    }
+
+    /** The IPv6 address of record {@code r} with {@code net}'s IPv6 prefix length, or {@code null}. */
+    private static IpPrefix prefix6(Network net, EndpointRecord r) {
+        return net.v6 == null || r.address6() == null ? null : IpPrefix.of(r.address6(), net.v6.subnet().prefixLength());
+    }
+
+    /**
+     * {@link Network#endpoints()}: one dump under the lock serves both the endpoint table and a fresh allocation
+     * view (addresses of endpoints whose namespace vanished are free again from here on); sorted by address.
+     */
+    static List<Endpoint> endpoints(Network net) {
+        String op = "list endpoints of network " + net.name;
+        net.checkNotDeleted(op);
+        try (NetworkLock.Held held = net.allocations.acquire()) {
+            if (held.networkDeleted()) {
+                throw new NetkitException(op, "network " + net.name + " has been deleted");
+            }
+            KernelSnapshot snap = KernelSnapshot.of(net, net.hostLinks().list());
+            net.allocations.read(held, snap, op);
+            net.sync(snap);
+        }
+        List<Endpoint> out = new ArrayList<>(net.endpoints.values());
+        out.sort((a, b) -> java.util.Arrays.compareUnsigned(a.address().getAddress(), b.address().getAddress()));
+        return out;
     }
 }

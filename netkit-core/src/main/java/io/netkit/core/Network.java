@@ -1,26 +1,18 @@
 package io.netkit.core;
 
 import io.netkit.core.Records.BridgeRecord;
-import io.netkit.core.Records.EndpointRecord;
-import io.netkit.core.internal.Ipv4;
-import io.netkit.core.internal.NetworkLock;
 import io.netkit.core.internal.Reaper;
 import io.netkit.netlink.InterfaceNames;
 import io.netkit.netlink.IpAddresses;
 import io.netkit.netlink.IpPrefix;
-import io.netkit.netlink.Link;
 import io.netkit.netlink.Links;
 import io.netkit.netlink.MacAddress;
 import io.netkit.netlink.NetNamespace;
 import java.net.InetAddress;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A container network: a Linux bridge on a {@link Host} with a gateway address, optionally forwarding and NAT to
@@ -82,7 +74,6 @@ import org.slf4j.LoggerFactory;
  * the host with {@link Builder#on(Host)} / {@link Host#namespace(String)} instead.
  */
 public final class Network implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(Network.class);
     /** Prefix of the host-side veths netkit names itself ({@code nkvXXXXXXXX}). */
     static final String HOST_VETH_PREFIX = "nkv";
 
@@ -110,7 +101,7 @@ public final class Network implements AutoCloseable {
     final Teardown teardown;
     private final Object deleteMonitor = new Object();
     volatile boolean deleted;
-    private volatile Host ownedHost; // a Host handle open(String) opened for this network, released by delete()
+    volatile Host ownedHost; // a Host handle open(String) opened for this network, released by delete()
 
     Network(Host host, String name, BridgeRecord rec) {
         this.host = host;
@@ -170,51 +161,7 @@ public final class Network implements AutoCloseable {
      */
     public static Network open(String name) {
         InterfaceNames.validate(name);
-        Host current = Host.current();
-        Optional<Link> here;
-        try {
-            here = current.netns().netlink().links().find(name);
-        } catch (RuntimeException e) {
-            throw new NetkitException("open network " + name, "read the links of the current namespace (this needs "
-                    + "root or CAP_NET_ADMIN; run as root, or adopt the network with Network.open(Host, NAME) from a "
-                    + "privileged process)", e);
-        }
-        if (here.isPresent() && isNetwork(here.get())) {
-            return open(current, name);
-        }
-        List<String> found = new ArrayList<>();
-        for (String nsName : NetNamespace.list()) {
-            try (NetNamespace ns = NetNamespace.open(nsName)) {
-                Optional<Link> l = ns.netlink().links().find(name);
-                if (l.isPresent() && isNetwork(l.get())) {
-                    found.add(nsName);
-                }
-            } catch (RuntimeException e) {
-                LOG.debug("open network {}: skipping namespace {}: {}", name, nsName, e.toString());
-            }
-        }
-        String op = "open network " + name;
-        if (found.isEmpty() && here.isPresent()) {
-            return open(current, name); // explains why the link here is not a netkit network
-        }
-        if (found.isEmpty()) {
-            throw new NetkitException(op, "there is no link named " + name + " in the current namespace, and no named "
-                    + "namespace holds a netkit network of that name");
-        }
-        if (found.size() > 1) {
-            throw new NetkitException(op, "the current namespace has no link named " + name + ", and several namespaces "
-                    + "hold a netkit network of that name: " + found + "; choose one with Network.open(Host.namespace(NAME), \""
-                    + name + "\")");
-        }
-        Host host = Host.namespace(found.get(0));
-        try {
-            Network net = open(host, name);
-            net.ownedHost = host;
-            return net;
-        } catch (RuntimeException e) {
-            host.close();
-            throw e;
-        }
+        return Adoption.openAnywhere(name);
     }
 
     /**
@@ -232,18 +179,7 @@ public final class Network implements AutoCloseable {
 
     /** Names of the netkit networks on {@code host}. */
     static List<String> list(Host host) {
-        List<String> out = new ArrayList<>();
-        for (Link l : host.netns().netlink().links().list()) {
-            if (isNetwork(l)) {
-                out.add(l.name());
-            }
-        }
-        return out;
-    }
-
-    /** Whether {@code l} is the bridge of a netkit network (a bridge carrying a valid netkit network record). */
-    static boolean isNetwork(Link l) {
-        return "bridge".equals(l.kind()) && KernelSnapshot.bridgeRecord(l).isPresent();
+        return Adoption.list(host);
     }
 
     // ------------------------------------------------------------------------------------------------ accessors
@@ -322,21 +258,7 @@ public final class Network implements AutoCloseable {
      * Equivalent to {@code ip -d link show master BRIDGE} and reading the aliases.
      */
     public List<Endpoint> endpoints() {
-        String op = "list endpoints of network " + name;
-        checkNotDeleted(op);
-        try (NetworkLock.Held held = allocations.acquire()) {
-            if (held.networkDeleted()) {
-                throw new NetkitException(op, "network " + name + " has been deleted");
-            }
-            // One dump serves both: the endpoint table and a fresh allocation view (addresses of endpoints whose
-            // namespace vanished are free again from here on).
-            KernelSnapshot snap = KernelSnapshot.of(this, hostLinks().list());
-            allocations.read(held, snap, op);
-            sync(snap);
-        }
-        List<Endpoint> out = new ArrayList<>(endpoints.values());
-        out.sort((a, b) -> java.util.Arrays.compareUnsigned(a.address().getAddress(), b.address().getAddress()));
-        return out;
+        return KernelSnapshot.endpoints(this);
     }
 
     /** The attached endpoint whose namespace has the {@code ip netns} name {@code name} (or host interface {@code name}). */
@@ -352,16 +274,7 @@ public final class Network implements AutoCloseable {
      * {@code ip -n NS addr show dev eth0} for each endpoint and {@code ip link del} of the broken ones.
      */
     public List<Endpoint> repair() {
-        List<Endpoint> removed = new ArrayList<>();
-        for (Endpoint ep : endpoints()) {
-            EndpointHealth h = ep.health();
-            if (!h.isHealthy()) {
-                LOG.warn("network {}: removing endpoint {}: {}", name, ep.name(), h);
-                detach(ep);
-                removed.add(ep);
-            }
-        }
-        return removed;
+        return reconcile.repair();
     }
 
     // ------------------------------------------------------------------------------------------------ attach
@@ -459,41 +372,7 @@ public final class Network implements AutoCloseable {
             if (deleted) {
                 return;
             }
-            String op = "delete network " + name;
-            List<Throwable> errors = new ArrayList<>();
-            reaper.stop();
-            try (NetworkLock.Held held = allocations.lock.acquire()) {
-                if (!held.networkDeleted()) {
-                    teardown.run(op, held, errors);
-                    if (errors.isEmpty()) {
-                        held.markDeleted();
-                    }
-                }
-            } catch (RuntimeException e) {
-                errors.add(e);
-            } finally {
-                deleted = errors.isEmpty();
-                reaper.resume();
-                for (Endpoint ep : endpoints.values()) {
-                    ep.release();
-                }
-                if (deleted) {
-                    EndpointHandles.releaseNetwork(this);
-                    intents.removeAll(); // closes this process's intent slots (also when another process deleted it)
-                    endpoints.clear();
-                    Host owned = ownedHost;
-                    if (owned != null) {
-                        ownedHost = null;
-                        owned.close();
-                    }
-                }
-            }
-            if (!errors.isEmpty()) {
-                NetkitException ex = new NetkitException(op, "teardown incomplete (what is left stays recorded: call "
-                        + "delete() again, or Network.open(\"" + name + "\") in any process, to resume it)", errors.get(0));
-                errors.stream().skip(1).forEach(ex::addSuppressed);
-                throw ex;
-            }
+            teardown.delete();
         }
     }
 
@@ -511,23 +390,7 @@ public final class Network implements AutoCloseable {
 
     /** Rebuilds the in-memory endpoint table from a snapshot (keeps existing Endpoint objects). */
     void sync(KernelSnapshot snap) {
-        for (Map.Entry<String, EndpointRecord> e : snap.endpoints.entrySet()) {
-            EndpointRecord r = e.getValue();
-            endpoints.computeIfAbsent(e.getKey(), n -> EndpointHandles.register(new Endpoint(this, n, r.interfaceName(),
-                    r.address(), r.nsName(), r.nsPath(), r.inode(), r.own(), null, true, prefix6(r))));
-        }
-        for (Endpoint ep : endpoints.values()) {
-            if (!snap.endpoints.containsKey(ep.hostInterface())) {
-                endpoints.remove(ep.hostInterface()); // its namespace vanished, or another process detached it
-                EndpointHandles.releaseAll(this, ep.hostInterface());
-                ep.release();
-            }
-        }
-    }
-
-    /** The IPv6 address of record {@code r} with the network's IPv6 prefix length, or {@code null}. */
-    IpPrefix prefix6(EndpointRecord r) {
-        return v6 == null || r.address6() == null ? null : IpPrefix.of(r.address6(), v6.subnet().prefixLength());
+        snap.syncInto(this);
     }
 
     @Override
@@ -596,14 +459,7 @@ public final class Network implements AutoCloseable {
          */
         public Builder subnet(String cidr) {
             Objects.requireNonNull(cidr, "subnet == null");
-            IpPrefix p;
-            try {
-                p = IpPrefix.parse(cidr);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("invalid subnet \"" + cidr + "\": expected a CIDR like 172.16.0.0/24 or fd00:16::/64 ("
-                        + e.getMessage() + ")", e);
-            }
-            return subnet(p, cidr);
+            return subnet(BuilderChecks.parseSubnet(cidr), cidr);
         }
 
         /** The IPv4 or IPv6 subnet; see {@link #subnet(String)}. */
@@ -613,19 +469,11 @@ public final class Network implements AutoCloseable {
         }
 
         private Builder subnet(IpPrefix p, String text) {
-            if (!p.isIpv4()) {
-                String problem = io.netkit.core.internal.Ipv6.subnetProblem(p);
-                if (problem != null) {
-                    throw new IllegalArgumentException("invalid IPv6 subnet \"" + text + "\": " + problem);
-                }
+            if (BuilderChecks.checkSubnet(p, text).isIpv4()) {
+                this.subnet = p;
+            } else {
                 this.subnet6 = p;
-                return this;
             }
-            String problem = Records.subnetProblem(p);
-            if (problem != null) {
-                throw new IllegalArgumentException("invalid subnet \"" + text + "\": " + problem);
-            }
-            this.subnet = p;
             return this;
         }
 
@@ -695,19 +543,8 @@ public final class Network implements AutoCloseable {
          */
         public Builder masqueradeExcept(String destination) {
             Objects.requireNonNull(destination, "destination == null");
-            IpPrefix p;
-            try {
-                p = IpPrefix.parse(destination);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("invalid masquerade exception \"" + destination
-                        + "\": expected an IPv4 CIDR like 10.244.0.0/16 (" + e.getMessage() + ")", e);
-            }
-            if (!p.isIpv4() || !p.network().equals(p)) {
-                throw new IllegalArgumentException("invalid masquerade exception \"" + destination
-                        + "\": expected an IPv4 CIDR with zero host bits, like 10.244.0.0/16");
-            }
+            this.masqueradeExcept = BuilderChecks.masqueradeExcept(destination);
             this.masquerade = true;
-            this.masqueradeExcept = p;
             return this;
         }
 
@@ -726,10 +563,7 @@ public final class Network implements AutoCloseable {
 
         /** The MTU of the bridge and of every endpoint's veth pair (default: the kernel's, 1500). */
         public Builder mtu(int mtu) {
-            if (mtu < 68 || mtu > 65535) {
-                throw new IllegalArgumentException("mtu " + mtu + " out of range: expected 68..65535");
-            }
-            this.mtu = mtu;
+            this.mtu = BuilderChecks.mtu(mtu);
             return this;
         }
 
@@ -752,20 +586,7 @@ public final class Network implements AutoCloseable {
         public Network create() {
             Records.Ipv6Config v6 = NetworkCreation.ipv6(name, subnet6, gateway6, masquerade, masquerade6, publish6);
             Network net = NetworkCreation.create(host, name, subnet, gateway, masquerade, masqueradeExcept, mtu, mac, v6);
-            if (localhost) {
-                try {
-                    ForwardingPolicy.enableLocalhost(net.host.netns(), name);
-                } catch (RuntimeException e) {
-                    try {
-                        net.close();
-                    } catch (RuntimeException undo) {
-                        e.addSuppressed(undo);
-                    }
-                    throw new NetkitException("create network " + name, "set net.ipv4.conf." + name
-                            + ".route_localnet=1 (publishOnLocalhost)", e);
-                }
-            }
-            return net;
+            return localhost ? BuilderChecks.publishOnLocalhost(net) : net;
         }
     }
 }

@@ -196,4 +196,18 @@ final class Reconcile {
             errors.add(e);
         }
     }
+
+    /** {@link Network#repair()}: detaches every endpoint whose health check fails; returns those. */
+    List<Endpoint> repair() {
+        List<Endpoint> removed = new ArrayList<>();
+        for (Endpoint ep : net.endpoints()) {
+            EndpointHealth h = ep.health();
+            if (!h.isHealthy()) {
+                LOG.warn("network {}: removing endpoint {}: {}", net.name, ep.name(), h);
+                net.detach(ep);
+                removed.add(ep);
+            }
+        }
+        return removed;
+    }
 }

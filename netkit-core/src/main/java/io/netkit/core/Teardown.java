@@ -153,4 +153,46 @@ final class Teardown {
             }
         }
     }
+
+    /**
+     * {@link Network#delete()} once the caller holds the network's delete monitor and found it not deleted: runs the
+     * teardown under the lock, then releases this process's handles, intent slots and owned {@link Host}.
+     */
+    void delete() {
+        String op = "delete network " + net.name;
+        List<Throwable> errors = new ArrayList<>();
+        net.reaper.stop();
+        try (NetworkLock.Held held = net.allocations.lock.acquire()) {
+            if (!held.networkDeleted()) {
+                run(op, held, errors);
+                if (errors.isEmpty()) {
+                    held.markDeleted();
+                }
+            }
+        } catch (RuntimeException e) {
+            errors.add(e);
+        } finally {
+            net.deleted = errors.isEmpty();
+            net.reaper.resume();
+            for (Endpoint ep : net.endpoints.values()) {
+                ep.release();
+            }
+            if (net.deleted) {
+                EndpointHandles.releaseNetwork(net);
+                net.intents.removeAll(); // closes this process's intent slots (also when another process deleted it)
+                net.endpoints.clear();
+                Host owned = net.ownedHost;
+                if (owned != null) {
+                    net.ownedHost = null;
+                    owned.close();
+                }
+            }
+        }
+        if (!errors.isEmpty()) {
+            NetkitException ex = new NetkitException(op, "teardown incomplete (what is left stays recorded: call "
+                    + "delete() again, or Network.open(\"" + net.name + "\") in any process, to resume it)", errors.get(0));
+            errors.stream().skip(1).forEach(ex::addSuppressed);
+            throw ex;
+        }
+    }
 }
