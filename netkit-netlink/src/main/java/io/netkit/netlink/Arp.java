@@ -1,7 +1,5 @@
 package io.netkit.netlink;
 
-import io.netkit.netlink.codec.RtnetlinkConstants;
-import io.netkit.netlink.internal.LibC;
 import java.net.Inet4Address;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -20,15 +18,12 @@ import java.util.Objects;
  * <p>Equivalent to: {@code ip netns exec NS arping -U -c 1 -I IFNAME ADDRESS}
  */
 public final class Arp {
-    private static final int SOCK_DGRAM = 2;
     private static final int ETH_P_ARP = 0x0806;
     private static final int ETH_P_IP = 0x0800;
     private static final int ARPHRD_ETHER = 1;
     private static final int ARPOP_REQUEST = 1;
-    /** {@code SIOCGIFHWADDR} from {@code <linux/sockios.h>}. */
-    private static final long SIOCGIFHWADDR = 0x8927;
-    /** {@code sizeof(struct sockaddr_ll)}. */
-    private static final int SOCKADDR_LL_SIZE = 20;
+    /** The Ethernet broadcast address. */
+    private static final byte[] BROADCAST = {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff};
 
     private Arp() {}
 
@@ -44,34 +39,8 @@ public final class Arp {
         InterfaceNames.validateExisting(ifname);
         Objects.requireNonNull(address, "address == null");
         String target = ifname + " " + address.getHostAddress();
-        // Protocol 0: the socket only sends, so the kernel hands it no received frames.
-        int fd = LibC.socket(RtnetlinkConstants.AF_PACKET, SOCK_DGRAM | LibC.SOCK_CLOEXEC, 0);
-        if (fd < 0) {
-            throw new NetlinkException("announce address (open packet socket)", target, LibC.errno(), null);
-        }
-        try {
-            byte[] ifr = new byte[LibC.IFREQ_SIZE];
-            byte[] name = ifname.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            System.arraycopy(name, 0, ifr, 0, name.length);
-            if (LibC.ioctl(fd, LibC.SIOCGIFINDEX, ifr) != 0) {
-                int e = LibC.errno();
-                NetlinkException ne = new NetlinkException("announce address", target, e, null);
-                throw e == Errno.ENODEV ? new LinkNotFoundException(ne) : ne;
-            }
-            int ifindex = ByteBuffer.wrap(ifr).order(ByteOrder.nativeOrder()).getInt(LibC.IFNAMSIZ);
-            if (LibC.ioctl(fd, SIOCGIFHWADDR, ifr) != 0) {
-                throw new NetlinkException("announce address (read MAC address)", target, LibC.errno(), null);
-            }
-            byte[] mac = new byte[6];
-            System.arraycopy(ifr, LibC.IFNAMSIZ + 2, mac, 0, 6);   // struct sockaddr: sa_family, then sa_data
-            byte[] packet = packet(mac, address.getAddress());
-            byte[] to = sockaddrLl(ifindex);
-            if (LibC.sendto(fd, packet, packet.length, 0, to, to.length) < 0) {
-                throw new NetlinkException("announce address", target, LibC.errno(), null);
-            }
-        } finally {
-            LibC.close(fd);
-        }
+        LinkLayerSend.send("announce address", target, ifname, ETH_P_ARP, BROADCAST,
+                mac -> packet(mac, address.getAddress()));
     }
 
     /** An ARP request (RFC 826) with sender and target protocol address both {@code ip}, target MAC unknown. */
@@ -81,21 +50,6 @@ public final class Arp {
                 .putShort((short) ARPOP_REQUEST)
                 .put(mac).put(ip)
                 .put(new byte[6]).put(ip);
-        return b.array();
-    }
-
-    /** {@code struct sockaddr_ll} for the Ethernet broadcast address on {@code ifindex}. */
-    private static byte[] sockaddrLl(int ifindex) {
-        ByteBuffer b = ByteBuffer.allocate(SOCKADDR_LL_SIZE).order(ByteOrder.nativeOrder());
-        b.putShort((short) RtnetlinkConstants.AF_PACKET);
-        b.order(ByteOrder.BIG_ENDIAN).putShort((short) ETH_P_ARP).order(ByteOrder.nativeOrder());
-        b.putInt(ifindex);
-        b.putShort((short) ARPHRD_ETHER);   // sll_hatype (ignored on send)
-        b.put((byte) 0);                    // sll_pkttype
-        b.put((byte) 6);                    // sll_halen
-        for (int i = 0; i < 6; i++) {
-            b.put((byte) 0xff);
-        }
         return b.array();
     }
 }

@@ -1,7 +1,5 @@
 package io.netkit.netlink;
 
-import io.netkit.netlink.codec.RtnetlinkConstants;
-import io.netkit.netlink.internal.LibC;
 import java.net.Inet6Address;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -21,18 +19,16 @@ import java.util.Objects;
  * <p>Equivalent to: {@code ip netns exec NS ndsend ADDRESS IFNAME} (from the {@code vzctl}/{@code iputils} tools)
  */
 public final class NeighborAdvertisement {
-    private static final int SOCK_DGRAM = 2;
     private static final int ETH_P_IPV6 = 0x86dd;
-    private static final int ARPHRD_ETHER = 1;
     private static final int IPPROTO_ICMPV6 = 58;
     private static final int ND_NEIGHBOR_ADVERT = 136;
     private static final int ND_OPT_TARGET_LINKADDR = 2;
     /** Override flag of the NA message (RFC 4861 4.4). */
     private static final int NA_FLAG_OVERRIDE = 0x20000000;
-    private static final long SIOCGIFHWADDR = 0x8927;
-    private static final int SOCKADDR_LL_SIZE = 20;
     /** {@code ff02::1}, all nodes on the link. */
     private static final byte[] ALL_NODES = {(byte) 0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    /** {@code 33:33:00:00:00:01}, the Ethernet multicast address of ff02::1. */
+    private static final byte[] ALL_NODES_MAC = {0x33, 0x33, 0, 0, 0, 1};
 
     private NeighborAdvertisement() {}
 
@@ -47,33 +43,8 @@ public final class NeighborAdvertisement {
         InterfaceNames.validateExisting(ifname);
         Objects.requireNonNull(address, "address == null");
         String target = ifname + " " + address.getHostAddress();
-        int fd = LibC.socket(RtnetlinkConstants.AF_PACKET, SOCK_DGRAM | LibC.SOCK_CLOEXEC, 0);
-        if (fd < 0) {
-            throw new NetlinkException("announce IPv6 address (open packet socket)", target, LibC.errno(), null);
-        }
-        try {
-            byte[] ifr = new byte[LibC.IFREQ_SIZE];
-            byte[] name = ifname.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            System.arraycopy(name, 0, ifr, 0, name.length);
-            if (LibC.ioctl(fd, LibC.SIOCGIFINDEX, ifr) != 0) {
-                int e = LibC.errno();
-                NetlinkException ne = new NetlinkException("announce IPv6 address", target, e, null);
-                throw e == Errno.ENODEV ? new LinkNotFoundException(ne) : ne;
-            }
-            int ifindex = ByteBuffer.wrap(ifr).order(ByteOrder.nativeOrder()).getInt(LibC.IFNAMSIZ);
-            if (LibC.ioctl(fd, SIOCGIFHWADDR, ifr) != 0) {
-                throw new NetlinkException("announce IPv6 address (read MAC address)", target, LibC.errno(), null);
-            }
-            byte[] mac = new byte[6];
-            System.arraycopy(ifr, LibC.IFNAMSIZ + 2, mac, 0, 6);
-            byte[] packet = packet(mac, address.getAddress());
-            byte[] to = sockaddrLl(ifindex);
-            if (LibC.sendto(fd, packet, packet.length, 0, to, to.length) < 0) {
-                throw new NetlinkException("announce IPv6 address", target, LibC.errno(), null);
-            }
-        } finally {
-            LibC.close(fd);
-        }
+        LinkLayerSend.send("announce IPv6 address", target, ifname, ETH_P_IPV6, ALL_NODES_MAC,
+                mac -> packet(mac, address.getAddress()));
     }
 
     /** The IPv6 packet: header from {@code ip} to ff02::1, ICMPv6 NA (override) for {@code ip} with option TLLA {@code mac}. */
@@ -111,18 +82,5 @@ public final class NeighborAdvertisement {
             s += ((b[i] & 0xff) << 8) | (i + 1 < b.length ? b[i + 1] & 0xff : 0);
         }
         return s;
-    }
-
-    /** {@code struct sockaddr_ll} for {@code 33:33:00:00:00:01} (ff02::1) on {@code ifindex}. */
-    private static byte[] sockaddrLl(int ifindex) {
-        ByteBuffer b = ByteBuffer.allocate(SOCKADDR_LL_SIZE).order(ByteOrder.nativeOrder());
-        b.putShort((short) RtnetlinkConstants.AF_PACKET);
-        b.order(ByteOrder.BIG_ENDIAN).putShort((short) ETH_P_IPV6).order(ByteOrder.nativeOrder());
-        b.putInt(ifindex);
-        b.putShort((short) ARPHRD_ETHER);
-        b.put((byte) 0);
-        b.put((byte) 6);
-        b.put(new byte[] {0x33, 0x33, 0, 0, 0, 1});
-        return b.array();
     }
 }
