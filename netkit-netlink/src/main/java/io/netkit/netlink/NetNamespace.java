@@ -9,7 +9,6 @@ import io.netkit.netlink.internal.LibC;
 import io.netkit.netlink.internal.NamespaceThread;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -59,7 +58,6 @@ import org.slf4j.LoggerFactory;
 public final class NetNamespace implements AutoCloseable {
     /** Where named namespaces live, as with iproute2. */
     public static final Path RUN_NETNS = Path.of("/run/netns");
-    private static final int NAME_MAX = 255;
     private static final Logger LOG = LoggerFactory.getLogger(NetNamespace.class);
     private static volatile NetNamespace current;
 
@@ -146,7 +144,7 @@ public final class NetNamespace implements AutoCloseable {
      */
     public static CompletableFuture<NetNamespace> createAsync(String name,
             java.util.function.Consumer<NetNamespace> setup) {
-        validateName(name);
+        NamespaceNames.validate(name);
         Path file = RUN_NETNS.resolve(name);
         prepareRunDir(name);
         // The new thread unshares while this one claims the name (O_CREAT|O_EXCL on /run/netns/NAME): both take a
@@ -221,7 +219,7 @@ public final class NetNamespace implements AutoCloseable {
      * @throws NamespaceNotFoundException if there is no such namespace
      */
     public static NetNamespace open(String name) {
-        validateName(name);
+        NamespaceNames.validate(name);
         Path file = RUN_NETNS.resolve(name);
         int nsFd = openFd("open namespace", file);
         return adopt(name, file, nsFd);
@@ -347,7 +345,7 @@ public final class NetNamespace implements AutoCloseable {
 
     /** Whether {@code /run/netns/NAME} exists. */
     public static boolean exists(String name) {
-        validateName(name);
+        NamespaceNames.validate(name);
         return Files.exists(RUN_NETNS.resolve(name));
     }
 
@@ -360,7 +358,7 @@ public final class NetNamespace implements AutoCloseable {
      * @throws NamespaceNotFoundException if there is no such namespace
      */
     public static void delete(String name) {
-        validateName(name);
+        NamespaceNames.validate(name);
         Path file = RUN_NETNS.resolve(name);
         if (!Files.exists(file)) {
             throw new NamespaceNotFoundException("delete namespace", name, Errno.ENOENT);
@@ -565,25 +563,6 @@ public final class NetNamespace implements AutoCloseable {
     private void checkOpen() {
         if (closed) {
             throw new IllegalStateException("namespace handle is closed: " + this);
-        }
-    }
-
-    /** Names follow iproute2: a single path component, at most NAME_MAX bytes; netkit also refuses whitespace and control characters. */
-    static void validateName(String name) {
-        Objects.requireNonNull(name, "name == null");
-        String quoted = "\"" + name.replace("\0", "\\0") + "\"";
-        if (name.isEmpty() || name.equals(".") || name.equals("..")) {
-            throw new IllegalArgumentException("invalid namespace name " + quoted + ": must be a file name");
-        }
-        if (name.getBytes(StandardCharsets.UTF_8).length > NAME_MAX) {
-            throw new IllegalArgumentException("invalid namespace name " + quoted + ": longer than " + NAME_MAX + " bytes");
-        }
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (c == '/' || c == 0 || Character.isWhitespace(c) || Character.isISOControl(c)) {
-                throw new IllegalArgumentException("invalid namespace name " + quoted
-                        + ": must not contain '/', whitespace or control characters");
-            }
         }
     }
 

@@ -70,13 +70,13 @@ public final class NetlinkSocket implements AutoCloseable {
     final int fd;
     private final int portId;
     private final Duration receiveTimeout;
-    private final ReentrantLock lock = new ReentrantLock();
+    final ReentrantLock lock = new ReentrantLock();   // package-private: SocketTestHooks
     private volatile boolean closed;
     private volatile long dumpRetries;
     private volatile String lastWarning;
 
     // Guarded by lock. Package-private ones are used by BatchExchange and DumpExchange, which run under it.
-    private int seq;
+    int seq;   // under lock; package-private: SocketTestHooks
     /** Sequence number of a dump given up before its NLMSG_DONE (the kernel may still be sending it), or 0. */
     int abandonedDump;
     final NlMsgWriter writer = new NlMsgWriter(8192);
@@ -361,51 +361,6 @@ public final class NetlinkSocket implements AutoCloseable {
         }
     }
 
-    /** Shrinks the socket's receive buffer (SO_RCVBUFFORCE): lets tests overrun it. */
-    void receiveBufferForTest(int bytes) {
-        SocketSetup.setInt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUFFORCE, bytes);
-    }
-
-    /** Starts a dump and gives it up after one datagram, as a receive failure would: lets tests see the drain. */
-    void abandonDumpForTest(int type, Consumer<NlMsgWriter> body) {
-        lock.lock();
-        try {
-            checkOpen();
-            drainAbandonedDump();
-            int s = nextSeq();
-            writer.reset();
-            writer.beginMessage(type, NLM_F_REQUEST | NLM_F_DUMP, s, 0);
-            body.accept(writer);
-            writer.endMessage();
-            send("abandoned dump", null, 0, writer.length());
-            receive("abandoned dump", null);
-            abandonedDump = s;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** The sequence number the next request will use: lets tests count requests. */
-    int nextSeqForTest() {
-        lock.lock();
-        try {
-            return seq;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Waits for one datagram with no request outstanding: lets tests see the receive timeout at work. */
-    void awaitDatagramForTest(String operation) {
-        lock.lock();
-        try {
-            checkOpen();
-            receive(operation, null);
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /**
      * Closes the socket. Idempotent; waits for a request in progress on another thread to finish (at most
      * the receive timeout).
@@ -475,7 +430,7 @@ public final class NetlinkSocket implements AutoCloseable {
         return java.util.Optional.ofNullable(lastWarning);
     }
 
-    private void checkOpen() {
+    void checkOpen() {
         if (closed) {
             throw new IllegalStateException("netlink socket is closed");
         }

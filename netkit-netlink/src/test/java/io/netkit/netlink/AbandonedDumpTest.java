@@ -37,9 +37,9 @@ class AbandonedDumpTest {
         }
         // given up after its first datagram (as after a receive timeout or a malformed datagram)
         for (int round = 0; round < 3; round++) {
-            rt.socket().abandonDumpForTest(RTM_GETLINK, w -> w.ifInfoMsg(AF_UNSPEC, 0, 0, 0, 0));
+            SocketTestHooks.abandonDump(rt.socket(), RTM_GETLINK, w -> w.ifInfoMsg(AF_UNSPEC, 0, 0, 0, 0));
             assertThat(rt.links().get("ab9").name()).isEqualTo("ab9");   // a request in between skips the rest
-            rt.socket().abandonDumpForTest(RTM_GETLINK, w -> w.ifInfoMsg(AF_UNSPEC, 0, 0, 0, 0));
+            SocketTestHooks.abandonDump(rt.socket(), RTM_GETLINK, w -> w.ifInfoMsg(AF_UNSPEC, 0, 0, 0, 0));
             assertThat(rt.links().list()).hasSize(41);
         }
     }

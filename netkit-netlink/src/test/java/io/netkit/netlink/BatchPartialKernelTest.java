@@ -39,7 +39,7 @@ class BatchPartialKernelTest {
                         w.attrBytes(IfAddrConstants.IFA_ADDRESS, ip);
                     });
         }
-        s.receiveBufferForTest(1);   // the kernel's minimum: a few acks fit, the rest are dropped (ENOBUFS)
+        SocketTestHooks.receiveBuffer(s, 1);   // the kernel's minimum: a few acks fit, the rest are dropped (ENOBUFS)
         NetlinkBatchException e = catchThrowableOfType(b::execute, NetlinkBatchException.class);
         assertThat(e).as("the batch must report the overrun").isNotNull();
         assertThat(e.receiveFailure()).isNotNull();
@@ -51,7 +51,7 @@ class BatchPartialKernelTest {
         all.addAll(e.notSentIndices());
         assertThat(all).hasSize(count);
         assertThat(e.getMessage()).contains("stopped part-way").contains("unconfirmed").contains("ENOBUFS");
-        s.receiveBufferForTest(1 << 20);   // a normal buffer again: the socket goes on working after the overrun
+        SocketTestHooks.receiveBuffer(s, 1 << 20);   // a normal buffer again: the socket goes on working after the overrun
         // what it says was applied really is there; here every request was in fact carried out
         List<String> present = new ArrayList<>();
         for (Address a : rt.addresses().list("b0")) {

@@ -53,10 +53,10 @@ class HardeningKernelTest {
         // Without module support here that cannot be watched directly, so watch the socket: a lookup is one
         // netlink request (the sequence number moves), not an ioctl.
         int expected = rt.links().get("ix1").index();
-        int before = s.nextSeqForTest();
+        int before = SocketTestHooks.nextSeq(s);
         assertThat(s.interfaceIndex("gre0")).isZero();
         assertThat(s.interfaceIndex("ix1")).isEqualTo(expected);
-        assertThat(s.nextSeqForTest()).isEqualTo(before + 2);
+        assertThat(SocketTestHooks.nextSeq(s)).isEqualTo(before + 2);
         assertThat(rt.links().find("gre0")).isEmpty();
         assertThatThrownBy(() -> rt.links().index("nosuch0")).isInstanceOf(LinkNotFoundException.class);
     }
@@ -100,7 +100,7 @@ class HardeningKernelTest {
         try (NetlinkSocket s = ns.call(() -> NetlinkSocket.open(NetlinkConstants.NETLINK_ROUTE, Duration.ofNanos(500)))) {
             // the kernel rounds up to a jiffy; 0 would mean "block forever"
             assertThat(s.kernelReceiveTimeoutMicros()).as("SO_RCVTIMEO").isPositive();
-            assertThatThrownBy(() -> s.awaitDatagramForTest("wait")).isInstanceOf(NetlinkException.class);
+            assertThatThrownBy(() -> SocketTestHooks.awaitDatagram(s, "wait")).isInstanceOf(NetlinkException.class);
         }
     }
 
