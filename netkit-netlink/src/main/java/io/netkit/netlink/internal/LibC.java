@@ -74,7 +74,21 @@ public final class LibC {
     }
 
     static {
-        Native.register(NativeLibrary.getInstance("c"));
+        JnaBoot.useCachedDispatchLibrary();
+        Native.register(libc());
+    }
+
+    /**
+     * The C library by its glibc soname first: {@code dlopen("libc.so.6")} at once, where JNA's own lookup of
+     * {@code "c"} tries {@code libc.so} (a linker script on most distributions) and then runs {@code ldconfig -p}, a
+     * process on every JVM start. Other C libraries (musl) by JNA's search.
+     */
+    private static NativeLibrary libc() {
+        try {
+            return NativeLibrary.getInstance("libc.so.6");
+        } catch (UnsatisfiedLinkError notGlibc) {
+            return NativeLibrary.getInstance("c");
+        }
     }
 
     // <sys/socket.h>
