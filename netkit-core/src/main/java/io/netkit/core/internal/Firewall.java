@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Firewall {
     private static final Logger LOG = LoggerFactory.getLogger(Firewall.class);
-    /** Backend per host namespace inode: detection runs up to three processes, so it is done once. */
+    /** Backend per host namespace inode: decided once (without processes where {@link BackendProbe} is certain). */
     private static final ConcurrentHashMap<Long, Backend> BACKENDS = new ConcurrentHashMap<>();
 
     /** Runs the iptables tools off the caller's thread where they can overlap with netlink work. */
@@ -78,7 +78,8 @@ public final class Firewall {
      */
     static Iptables iptables(NetNamespace host, Family family) {
         CommandRunner runner = CommandRunner.starting(host::start);
-        Backend backend = BACKENDS.computeIfAbsent(host.inode(), k -> Iptables.detectBackend(runner));
+        Backend backend = BACKENDS.computeIfAbsent(host.inode(),
+                k -> BackendProbe.probe(host).orElseGet(() -> Iptables.detectBackend(runner)));
         return Iptables.builder().runner(runner).backend(backend).family(family).build();
     }
 
