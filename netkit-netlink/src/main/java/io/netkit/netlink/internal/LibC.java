@@ -74,7 +74,6 @@ public final class LibC {
     }
 
     static {
-        JnaBoot.useCachedDispatchLibrary();
         Native.register(libc());
     }
 
