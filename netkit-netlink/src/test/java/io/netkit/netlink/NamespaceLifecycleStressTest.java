@@ -34,6 +34,9 @@ class NamespaceLifecycleStressTest {
         String base = namespaces.name("cc");
         ExecutorService pool = Executors.newFixedThreadPool(32);
         CountDownLatch go = new CountDownLatch(1);
+        // All 32 exist at once before any is deleted: a deleted namespace's inode number can be reused by the kernel,
+        // so only namespaces alive together must differ.
+        CountDownLatch allMade = new CountDownLatch(32);
         List<String> made = new ArrayList<>();
         for (int i = 0; i < 32; i++) {
             made.add(base + i);
@@ -48,6 +51,8 @@ class NamespaceLifecycleStressTest {
                         ns.netlink().links().setUp("lo");
                         inode = ns.inode();
                         assertThat(NetNamespace.exists(n)).isTrue();
+                        allMade.countDown();
+                        allMade.await(60, TimeUnit.SECONDS);
                     }
                     NetNamespace.delete(n);
                     assertThat(NetNamespace.exists(n)).isFalse();
