@@ -74,7 +74,44 @@ public final class LibC {
     }
 
     static {
+        avoidLdconfig();
         Native.register(libc());
+    }
+
+    /**
+     * JNA's {@code NativeLibrary} runs {@code /sbin/ldconfig -p} (a process, on every JVM start) in its static
+     * initialiser to learn the library directories, unless {@code jna.platform.library.path} is set. Unless the
+     * application set it, this sets it to what ldconfig would mostly say, read from files: the multiarch and
+     * standard directories and those listed in {@code /etc/ld.so.conf.d/*.conf}.
+     */
+    static void avoidLdconfig() {
+        if (System.getProperty("jna.platform.library.path") != null) return;
+        try {
+            String multiarch = ARCH == Arch.X86_64 ? "x86_64-linux-gnu" : "aarch64-linux-gnu";
+            java.util.LinkedHashSet<String> dirs = new java.util.LinkedHashSet<>(java.util.List.of(
+                    "/usr/lib/" + multiarch, "/lib/" + multiarch, "/usr/lib64", "/lib64", "/usr/lib", "/lib"));
+            java.nio.file.Path conf = java.nio.file.Path.of("/etc/ld.so.conf.d");
+            if (java.nio.file.Files.isDirectory(conf)) {
+                try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(conf)) {
+                    for (java.nio.file.Path f : files.sorted().toList()) {
+                        if (!f.toString().endsWith(".conf")) continue;
+                        for (String line : java.nio.file.Files.readAllLines(f)) {
+                            String d = line.strip();
+                            if (d.startsWith("/")) dirs.add(d);
+                        }
+                    }
+                }
+            }
+            StringBuilder path = new StringBuilder();
+            for (String d : dirs) {
+                if (!java.nio.file.Files.isDirectory(java.nio.file.Path.of(d))) continue;
+                if (path.length() > 0) path.append(java.io.File.pathSeparatorChar);
+                path.append(d);
+            }
+            System.setProperty("jna.platform.library.path", path.toString());
+        } catch (java.io.IOException | RuntimeException e) {
+            // JNA runs ldconfig as usual
+        }
     }
 
     /**
