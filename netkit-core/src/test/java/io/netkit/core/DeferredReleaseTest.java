@@ -39,12 +39,12 @@ class DeferredReleaseTest {
         Probe.assertNothingLeft(PREFIX, rootBefore);
     }
 
-    /** Whether this process holds the network namespace with this inode open. */
+    /** Whether this process holds the network namespace with this inode open (a file of the kernel's nsfs). */
     static boolean held(long inode) {
         try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
             return fds.anyMatch(fd -> {
                 try {
-                    return Files.readSymbolicLink(fd).toString().equals("net:[" + inode + "]");
+                    return Namespaces.isNamespace(fd) && Long.valueOf(inode).equals(Files.getAttribute(fd, "unix:ino"));
                 } catch (IOException | UnsupportedOperationException e) {
                     return false; // closed meanwhile
                 }
