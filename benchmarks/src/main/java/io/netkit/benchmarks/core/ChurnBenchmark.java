@@ -103,7 +103,12 @@ public class ChurnBenchmark {
     public void nextIteration() {
         iteration++;
         measuring = iteration > warmupIterations;
+        if (iteration == warmupIterations + 1) {
+            roundsBefore = io.netkit.core.internal.Reaper.rounds();
+        }
     }
+
+    long[] roundsBefore = {0, 0};
 
     private Object doAttach() {
         counter++;
@@ -175,6 +180,7 @@ public class ChurnBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() {
         String who = (ip ? "ip" : "netkit " + deferral) + " " + pattern;
+        long[] rounds = io.netkit.core.internal.Reaper.rounds();
         long t0 = System.nanoTime();
         if (ip) {
             while (!live.isEmpty()) {
@@ -189,6 +195,10 @@ public class ChurnBenchmark {
         System.out.println();
         System.out.println(attach.line("CHURN " + who + " attach"));
         System.out.println(detach.line("CHURN " + who + " detach"));
+        if (!ip) {
+            System.out.printf("CHURN %s deferred-work rounds while measuring: %d, of which %d during operations%n", who,
+                    rounds[0] - roundsBefore[0], rounds[1] - roundsBefore[1]);
+        }
         System.out.printf("CHURN %s close (%d left attached) %.2f ms%n", who, live.size(), close / 1e6);
         live.clear();
         spaces.close();

@@ -37,6 +37,8 @@ public final class Reaper {
     static final long MAX_AGE_MS = 10_000;
 
     private static final AtomicInteger IN_FLIGHT = new AtomicInteger();
+    private static final java.util.concurrent.atomic.AtomicLong ROUNDS = new java.util.concurrent.atomic.AtomicLong();
+    private static final java.util.concurrent.atomic.AtomicLong BUSY_ROUNDS = new java.util.concurrent.atomic.AtomicLong();
     private static volatile long lastActive = System.nanoTime();
     private static final Object LOCK = new Object();
     private static final Set<Reaper> DUE = new LinkedHashSet<>(); // guarded by LOCK
@@ -66,6 +68,15 @@ public final class Reaper {
     public static void operationEnded() {
         lastActive = System.nanoTime();
         IN_FLIGHT.decrementAndGet();
+    }
+
+    /**
+     * Deferred-work rounds run so far in this process (a group deletion and/or namespaces closed) and, of those, the ones
+     * that began while an attach or detach was in flight or had ended less than {@value #IDLE_MS} ms before (for the
+     * benchmarks).
+     */
+    public static long[] rounds() {
+        return new long[] {ROUNDS.get(), BUSY_ROUNDS.get()};
     }
 
     /** Schedules one bulk deletion of the reap group when the process is idle (a no-op if one is due already). */
@@ -203,6 +214,12 @@ public final class Reaper {
                 held -= close.size();
                 delete = deleteDue;
                 deleteDue = false;
+            }
+            if (delete || !close.isEmpty()) {
+                ROUNDS.incrementAndGet();
+                if (IN_FLIGHT.get() > 0 || (System.nanoTime() - lastActive) / 1_000_000 < IDLE_MS) {
+                    BUSY_ROUNDS.incrementAndGet();
+                }
             }
             try {
                 if (delete) {
