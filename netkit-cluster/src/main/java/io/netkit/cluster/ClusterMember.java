@@ -5,7 +5,6 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.kv.GetResponse;
-import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
@@ -21,8 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -43,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * revision (a full resync: no gap, and no "revision compacted" to handle), so hosts that joined or left meanwhile are
  * programmed. etcd extends every lease when it restarts, so a lease normally outlives an etcd restart; if the lease
  * ran out anyway (the member was cut off from a running etcd for longer than its TTL), the member leases the same
- * subnet again ({@link SubnetLeases#reclaim}, compare-and-swap). If another host took that subnet meanwhile (new hosts
+ * subnet again (compare-and-swap: only if no other host holds it). If another host took that subnet meanwhile (new hosts
  * pick a random free subnet, so this is unlikely), the member says so in an ERROR, removes its routes to the other
  * hosts and stops ({@link State#SUBNET_LOST}): close it and join again.
  *
@@ -85,11 +82,8 @@ public final class ClusterMember implements AutoCloseable {
     private Watch.Watcher watcher;
     private int generation;
     private long lastResync;
-    // agent thread only: while cut off, a fresh client and its keep-alive probe
-    private long cutOffAt;
-    private Client candidate;
-    private CompletableFuture<LeaseKeepAliveResponse> probe;
-    private long probeStartedAt;
+    private final ReconnectProbe reconnect;
+    private long cutOffAt; // agent thread only
 
     private ClusterMember(ClusterNetwork.Builder b, java.util.function.Supplier<Client> clients, Client client,
                           SubnetLeases leases, Overlay overlay, MacAddress mac, long leaseId) {
@@ -102,6 +96,7 @@ public final class ClusterMember implements AutoCloseable {
         this.mac = mac;
         this.leaseId = leaseId;
         this.prefix = SubnetLeases.bytes(HostRecord.prefix(cluster));
+        this.reconnect = new ReconnectProbe(clients, b.requestTimeout);
         this.agent = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "netkit-cluster-" + cluster);
             t.setDaemon(true);
@@ -137,13 +132,14 @@ public final class ClusterMember implements AutoCloseable {
                     throw new ClusterException("join cluster " + b.name + ": the store " + b.endpoints + " stayed unreachable for "
                             + b.joinTimeout.toSeconds() + " s (" + e.getMessage() + "); check that etcd runs and is reachable", e);
                 }
-                LOG.info("join cluster {}: store unreachable, retrying: {}", b.name, e.getMessage());
-                if (++failed % 2 == 0) { // a fresh channel: the old one may wait out a reconnect backoff
-                    client.close();
-                    client = clients.get();
-                    holder[0] = client;
-                    leases.use(client);
+                if (failed++ % 10 == 0) {
+                    LOG.info("join cluster {}: store unreachable, retrying every 500 ms: {}", b.name, e.getMessage());
                 }
+                // each retry on a fresh channel: the old one may be waiting out its reconnect backoff
+                client.close();
+                client = clients.get();
+                holder[0] = client;
+                leases.use(client);
                 sleep(500);
             }
         }
@@ -263,7 +259,7 @@ public final class ClusterMember implements AutoCloseable {
         try {
             leases.await("keep lease " + Long.toHexString(leaseId) + " alive", client.getLeaseClient().keepAliveOnce(leaseId));
         } catch (RuntimeException e) {
-            if (leaseNotFound(e)) {
+            if (ReconnectProbe.leaseNotFound(e)) {
                 leaseGone();
                 return;
             }
@@ -275,53 +271,24 @@ public final class ClusterMember implements AutoCloseable {
         }
     }
 
-    /**
-     * Each tick while cut off: a keep-alive on a fresh client. A probe gets the full request timeout (a fresh
-     * connection on a loaded host may take a while; cutting it short would never let it through); one that failed (etcd
-     * refuses connections while it is down: at once) is replaced on the next tick.
-     */
+    /** Each tick while cut off: a keep-alive on a fresh client ({@link ReconnectProbe}); adopts the one that answers. */
     private void probe() {
-        CompletableFuture<LeaseKeepAliveResponse> p = probe;
-        if (p != null) {
-            if (!p.isDone() && System.nanoTime() - probeStartedAt < settings.requestTimeout.toNanos()) {
-                return;
-            }
-            Throwable failure = null;
-            if (p.isDone()) {
-                try {
-                    p.join();
-                } catch (CompletionException | java.util.concurrent.CancellationException e) {
-                    failure = e.getCause() == null ? e : e.getCause();
-                }
-            }
-            if (p.isDone() && (failure == null || leaseNotFound(failure))) {
-                adopt(candidate);
-                if (failure != null) {
-                    leaseGone();
-                    return;
-                }
-                LOG.info("cluster {}: store reachable again after {} ms; resyncing", cluster,
-                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cutOffAt));
-                state = State.CONNECTED;
-                resync();
-                return;
-            }
-            p.cancel(true);
-            LOG.debug("cluster {}: store still unreachable: {}", cluster, failure == null ? "no answer" : failure.toString());
-            closeQuietly(candidate);
-            candidate = null;
-            probe = null;
+        ReconnectProbe.Outcome o = reconnect.step(leaseId);
+        if (o == ReconnectProbe.Outcome.PENDING) {
+            return;
         }
-        candidate = clients.get();
-        probeStartedAt = System.nanoTime();
-        try {
-            probe = candidate.getLeaseClient().keepAliveOnce(leaseId);
-        } catch (RuntimeException e) {
-            probe = CompletableFuture.failedFuture(e);
+        adopt(reconnect.take());
+        if (o == ReconnectProbe.Outcome.LEASE_GONE) {
+            leaseGone();
+            return;
         }
+        LOG.info("cluster {}: store reachable again after {} ms; resyncing", cluster,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cutOffAt));
+        state = State.CONNECTED;
+        resync();
     }
 
-    /** Makes the probe's client the member's client; the old one (and its watch) is closed. */
+    /** Makes {@code fresh} the member's client; the old one (and its watch) is closed. */
     private void adopt(Client fresh) {
         Client old = client;
         Watch.Watcher w = watcher;
@@ -329,8 +296,6 @@ public final class ClusterMember implements AutoCloseable {
         generation++;
         client = fresh;
         leases.use(fresh);
-        candidate = null;
-        probe = null;
         if (w != null) {
             try {
                 w.close();
@@ -338,26 +303,7 @@ public final class ClusterMember implements AutoCloseable {
                 LOG.debug("cluster {}: closing the old watch: {}", cluster, e.toString());
             }
         }
-        closeQuietly(old);
-    }
-
-    private void closeQuietly(Client c) {
-        if (c != null) {
-            try {
-                c.close();
-            } catch (RuntimeException e) {
-                LOG.debug("cluster {}: closing an etcd client: {}", cluster, e.toString());
-            }
-        }
-    }
-
-    private static boolean leaseNotFound(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (String.valueOf(t.getMessage()).contains("lease not found")) {
-                return true;
-            }
-        }
-        return false;
+        ReconnectProbe.closeQuietly(old);
     }
 
     /** The store no longer has this member's lease: lease the same subnet again, or stop if another host took it. */
@@ -529,7 +475,7 @@ public final class ClusterMember implements AutoCloseable {
             }
             overlay.close();
         } finally {
-            closeQuietly(candidate);
+            reconnect.close();
             client.close();
         }
     }
