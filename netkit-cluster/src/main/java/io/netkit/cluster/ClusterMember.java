@@ -330,13 +330,13 @@ public final class ClusterMember implements AutoCloseable {
             }
             generation++;
             overlay.sync(List.of());
-            LOG.error("cluster {}: this host's lease {} ran out while it was cut off from the store, and another host leased "
+            LOG.error("cluster {}: this host's lease {} ran out (its keep-alives did not reach the store in time), and another host leased "
                     + "its subnet {} meanwhile: this host left the overlay (its routes, neighbours and FDB entries to the "
                     + "other hosts are removed; its containers stay, but their addresses now belong to the other host). "
                     + "Close this member and join again for a new subnet", cluster, Long.toHexString(leaseId), subnet);
             return;
         }
-        LOG.warn("cluster {}: lease {} ran out while this host was cut off from the store; leased the same subnet {} again "
+        LOG.warn("cluster {}: lease {} ran out (its keep-alives did not reach the store in time); leased the same subnet {} again "
                 + "(lease {})", cluster, Long.toHexString(leaseId), subnet, Long.toHexString(again.get().leaseId()));
         leaseId = again.get().leaseId();
         state = State.CONNECTED;
