@@ -176,6 +176,9 @@ public final class ClusterMember implements AutoCloseable {
 
     private void start() {
         call(() -> {
+            // one keep-alive before join() returns: it loads the keep-alive path's classes, which in a fresh JVM on a
+            // loaded machine can take longer than a short lease TTL if left to the first periodic keep-alive
+            keepAlive();
             resync();
             return null;
         });
