@@ -85,6 +85,7 @@ class ClusterNetworkTest {
             if (etcd != null) {
                 etcd.close();
             }
+            removeLockFilesOfKilledAgents();
         } finally {
             if (lab != null) {
                 lab.close();
@@ -93,6 +94,33 @@ class ClusterNetworkTest {
         assertThat(rootState()).as("root namespace links, addresses, routes").isEqualTo(rootBefore);
         assertThat(NetNamespace.list()).noneMatch(n -> n.startsWith(PREFIX + "-"));
         assertThat(Cmd.run("iptables-save")).doesNotContain("netkit:");
+    }
+
+    /**
+     * A kill -9'd agent cannot remove its network's lock file ({@code /run/netkit/INODE-nkov0-ID.lock}, named after its
+     * host namespace's inode); removed while the host namespaces still exist, so the inodes are surely ours.
+     */
+    static void removeLockFilesOfKilledAgents() throws IOException {
+        Path dir = Path.of(System.getProperty("netkit.lockDirectory", "/run/netkit"));
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        Set<String> ours = new HashSet<>();
+        for (NetNamespace h : HOSTS.values()) {
+            ours.add(h.inode() + "-");
+        }
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                String name = f.getFileName().toString();
+                if (ours.stream().anyMatch(name::startsWith)) {
+                    try (java.util.stream.Stream<Path> tree = Files.walk(f)) {
+                        for (Path p : tree.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                            Files.deleteIfExists(p);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     static Agent startAgent(int h) {
