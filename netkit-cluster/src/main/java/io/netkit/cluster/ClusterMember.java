@@ -59,7 +59,8 @@ public final class ClusterMember implements AutoCloseable {
         /**
          * The lease ran out while the member was cut off, and another host leased this host's subnet meanwhile: the
          * member removed its routes, neighbours and FDB entries to the other hosts (its containers' addresses now
-         * belong to that host) and does nothing more. Its containers stay; close it and join again.
+         * belong to that host) and does nothing more. Its containers stay; close it and join again (flanneld in the
+         * same situation exits, and its restart leases a new subnet).
          */
         SUBNET_LOST,
         /** {@link #close()}d. */
