@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.netkit.cni.CniException;
+import io.netkit.core.AddressRange;
 import io.netkit.core.Endpoint;
 import io.netkit.core.EndpointSpec;
 import io.netkit.core.Host;
@@ -81,6 +82,7 @@ public final class Attachments {
     /** ADD: attaches the container's namespace and returns the result document. */
     public JsonObject add(NetConf c, String containerId, String ifname, String netnsArg, NetNamespace cns) {
         String hostIf = hostInterface(containerId, ifname);
+        NetworkConfig.checkIpv6(c, cns); // before anything is made
         boolean fresh = false;
         Network net = networks.get(c.bridge());
         if (net == null || net.isDeleted()) {
@@ -92,8 +94,8 @@ public final class Attachments {
         if (c.mtu() > 0) {
             spec = spec.mtu(c.mtu());
         }
-        if (!c.ips().isEmpty()) {
-            spec = spec.address(c.ips().get(0));
+        for (InetAddress ip : c.ips()) {
+            spec = spec.address(ip);
         }
         if (c.mac() != null) {
             try {
@@ -127,9 +129,21 @@ public final class Attachments {
         try {
             Links inside = cns.netlink().links();
             Link cl = inside.get(ifname);
+            List<Results.Ip> ips = new ArrayList<>();
+            List<Results.Ip> routes = new ArrayList<>();
+            if (ep.prefix() != null && net.gateway() != null) {
+                ips.add(new Results.Ip(ep.prefix(), net.gateway()));
+                routes.add(new Results.Ip(IpPrefix.parse("0.0.0.0/0"), net.gateway()));
+            }
+            if (ep.prefix6().isPresent() && net.gateway6().isPresent()) {
+                ips.add(new Results.Ip(ep.prefix6().get(), net.gateway6().get()));
+                routes.add(new Results.Ip(IpPrefix.parse("::/0"), net.gateway6().get()));
+            }
             for (IpPrefix r : c.routes()) {
                 if (r.prefixLength() != 0) {
-                    cns.netlink().routes().replace(RouteSpec.to(r).via(net.gateway()).device(ifname));
+                    InetAddress via = r.isIpv4() ? net.gateway() : net.gateway6().orElseThrow();
+                    cns.netlink().routes().replace(RouteSpec.to(r).via(via).device(ifname));
+                    routes.add(new Results.Ip(r, via));
                 }
             }
             Links hostLinks = host.netns().netlink().links();
@@ -138,13 +152,10 @@ public final class Attachments {
                 hairpin(hostIf, hl.index());
             }
             Link br = hostLinks.get(c.bridge());
-            List<IpPrefix> routes = new ArrayList<>();
-            routes.add(IpPrefix.parse("0.0.0.0/0"));
-            c.routes().stream().filter(r -> r.prefixLength() != 0).forEach(routes::add);
             return Results.add(c.cniVersion(), c.prevResult(), List.of(
                     new Results.Iface(br.name(), br.mac(), null, 0),
                     new Results.Iface(hl.name(), hl.mac(), null, hl.mtu()),
-                    new Results.Iface(ifname, cl.mac(), netnsArg, cl.mtu())), ep.prefix(), net.gateway(), routes, c.raw().get("dns"));
+                    new Results.Iface(ifname, cl.mac(), netnsArg, cl.mtu())), ips, routes, c.raw().get("dns"));
         } catch (RuntimeException e) {
             try {
                 parkInside(cns, ifname);
@@ -161,7 +172,8 @@ public final class Attachments {
     }
 
     private CniException exhausted(NetConf c, SubnetExhaustedException e) {
-        return new CniException(CniException.SUBNET_EXHAUSTED, "no free address in subnet " + c.subnet() + " of network "
+        return new CniException(CniException.SUBNET_EXHAUSTED, "no free address in " + NetworkConfig.ranges(c).stream()
+                .map(Ipam.Range::window).toList() + " of network "
                 + c.name() + " (bridge " + c.bridge() + ")", e.getMessage() + "; remove unused containers (their DEL, or a "
                 + "GC with the valid attachments, frees addresses) or give the network a larger subnet", e);
     }
@@ -209,15 +221,11 @@ public final class Attachments {
             if (!create) {
                 return null;
             }
-            Network.Builder b = Network.bridge(c.bridge()).on(host).subnet(c.subnet());
-            if (c.gateway() != null) {
-                b = b.gateway(c.gateway());
-            }
-            if (c.ipMasq()) {
-                b = b.masquerade();
-            }
-            if (c.mtu() > 0) {
-                b = b.mtu(c.mtu());
+            Network.Builder b;
+            try {
+                b = NetworkConfig.builder(c, host);
+            } catch (IllegalArgumentException e) {
+                throw NetConf.invalid(e.getMessage(), "fix the ipam section of network " + c.name());
             }
             try {
                 net = b.create();
@@ -243,16 +251,7 @@ public final class Attachments {
                     + " exists and is not a netkit network", e.getMessage() + "; choose another \"bridge\" name, or delete "
                     + "the bridge (made by another plugin, e.g. the reference bridge plugin) when no container uses it", e);
         }
-        List<String> diff = new ArrayList<>();
-        if (!net.subnet().equals(c.subnet())) {
-            diff.add("subnet " + net.subnet() + " (config: " + c.subnet() + ")");
-        }
-        if (c.gateway() != null && !net.gateway().equals(c.gateway())) {
-            diff.add("gateway " + IpAddresses.format(net.gateway()) + " (config: " + IpAddresses.format(c.gateway()) + ")");
-        }
-        if (net.masquerading() != c.ipMasq()) {
-            diff.add("ipMasq " + net.masquerading() + " (config: " + c.ipMasq() + ")");
-        }
+        List<String> diff = NetworkConfig.differences(net, c);
         if (!diff.isEmpty()) {
             throw new CniException(CniException.INVALID_NETWORK_CONFIG, "network " + c.name() + " (bridge " + c.bridge()
                     + ") exists with another configuration: " + String.join(", ", diff),
@@ -361,8 +360,9 @@ public final class Attachments {
                 if (addrs.stream().noneMatch(a -> a.prefix().equals(want))) {
                     drift.add("address " + want + " is missing on " + ifname + " (has " + addrs.stream().map(a -> a.prefix().toString()).toList() + ")");
                 }
-                if (ep.isPresent() && !ep.get().prefix().equals(want)) {
-                    drift.add("netkit's record allocates " + ep.get().prefix() + ", the result says " + want);
+                IpPrefix has = ep.isEmpty() ? null : want.isIpv4() ? ep.get().prefix() : ep.get().prefix6().orElse(null);
+                if (ep.isPresent() && !want.equals(has)) {
+                    drift.add("netkit's record allocates " + has + ", the result says " + want);
                 }
             }
             List<Route> routes = cns.netlink().routes().list();
@@ -424,14 +424,21 @@ public final class Attachments {
                     "ipMasq needs iptables (apt-get install iptables)");
         }
         Network net = network(c, false);
-        if (net != null) {
-            long capacity = (1L << (32 - net.subnet().prefixLength())) - 3;
-            int used = net.endpoints().size();
+        if (net != null && net.subnet() != null) {
+            AddressRange pool = net.allocationRanges().stream().filter(AddressRange::isIpv4).findFirst().orElse(null);
+            long capacity = pool == null ? (1L << (32 - net.subnet().prefixLength())) - 3
+                    : Integer.toUnsignedLong(ipv4(pool.last())) - Integer.toUnsignedLong(ipv4(pool.first())) + 1
+                            - (pool.contains(net.gateway()) ? 1 : 0);
+            long used = net.endpoints().stream().filter(e -> pool == null || pool.contains(e.address())).count();
             if (used >= capacity) {
-                throw new CniException(CniException.PLUGIN_NOT_AVAILABLE, "no free address in subnet " + net.subnet()
-                        + " of network " + c.name(), used + " of " + capacity + " addresses are allocated; remove containers");
+                throw new CniException(CniException.PLUGIN_NOT_AVAILABLE, "no free address in " + NetworkConfig.ranges(c)
+                        .get(0).window() + " of network " + c.name(), used + " of " + capacity + " addresses are allocated; remove containers");
             }
         }
+    }
+
+    private static int ipv4(InetAddress a) {
+        return java.nio.ByteBuffer.wrap(a.getAddress()).getInt();
     }
 
     private static boolean onPath(String tool) {
