@@ -88,6 +88,8 @@ public final class Attachments {
         if (net == null || net.isDeleted()) {
             net = network(c, true);
             fresh = true;
+        } else {
+            refuseOtherConfig(net, c);
         }
         refuseSecondAdd(net, hostIf, containerId, ifname);
         EndpointSpec spec = EndpointSpec.existing(cns).interfaceName(ifname).hostInterface(hostIf);
@@ -213,6 +215,7 @@ public final class Attachments {
     public Network network(NetConf c, boolean create) {
         Network cached = networks.get(c.bridge());
         if (cached != null && !cached.isDeleted()) {
+            refuseOtherConfig(cached, c);
             return cached;
         }
         Optional<Link> bridge = host.netns().netlink().links().find(c.bridge());
@@ -251,6 +254,11 @@ public final class Attachments {
                     + " exists and is not a netkit network", e.getMessage() + "; choose another \"bridge\" name, or delete "
                     + "the bridge (made by another plugin, e.g. the reference bridge plugin) when no container uses it", e);
         }
+        refuseOtherConfig(net, c);
+        return net;
+    }
+
+    private static void refuseOtherConfig(Network net, NetConf c) {
         List<String> diff = NetworkConfig.differences(net, c);
         if (!diff.isEmpty()) {
             throw new CniException(CniException.INVALID_NETWORK_CONFIG, "network " + c.name() + " (bridge " + c.bridge()
@@ -258,7 +266,6 @@ public final class Attachments {
                     "align the configuration with the existing network, or remove all its containers and delete bridge "
                             + c.bridge() + " so that it is created anew");
         }
-        return net;
     }
 
     // ---------------------------------------------------------------------------------------------------- DEL
