@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A dual-stack conflist (host-local ranges: one IPv4 and one IPv6 range set, each with its gateway and
- * rangeStart/rangeEnd; routes 0.0.0.0/0, ::/0 and an IPv6 prefix; the runtime's {@code ips} capability) driven by
+ * rangeStart/rangeEnd; routes 0.0.0.0/0, ::/0 and an IPv6 prefix; the runtime's {@code ips} capability and a port
+ * mapping with {@code hostIP}) driven by
  * libcni from a sandbox host, with the reference {@code firewall} plugin (iptables backend) chained after netkit: ADD,
  * traffic in both families, CHECK, DEL, and nothing of the container left in iptables, ip6tables or the links.
  */
@@ -35,7 +36,7 @@ class DualStackFirewallTest {
     static final String CONFLIST = """
             {"cniVersion": "1.0.0", "name": "netkit-ds", "plugins": [
               {"type": "netkit", "bridge": "%s", "isGateway": true, "isDefaultGateway": true, "ipMasq": true,
-               "capabilities": {"ips": true},
+               "capabilities": {"ips": true, "portMappings": true},
                "ipam": {"type": "host-local", "ranges": [
                    [{"subnet": "10.79.0.0/24", "gateway": "10.79.0.254", "rangeStart": "10.79.0.100", "rangeEnd": "10.79.0.150"}],
                    [{"subnet": "fd00:79::/64", "gateway": "fd00:79::fe", "rangeStart": "fd00:79::100", "rangeEnd": "fd00:79::1ff"}]],
@@ -61,7 +62,7 @@ class DualStackFirewallTest {
                 pairs.add("/run/netns/" + sb.name(c));
             }
             Map<String, String> env = new HashMap<>(Map.of("NETKIT_CNI_SOCKET", sock.toString(), "NETKIT_CNI_JAR", "/nonexistent",
-                    "CNIDRIVER_IPS", "ctrc=10.79.0.140,fd00:79::140/64"));
+                    "CNIDRIVER_IPS", "ctrc=10.79.0.140,fd00:79::140/64", "CNIDRIVER_PORTS", "ctra=203.0.113.2/18081/80"));
             LibcniTest.Driver d = new LibcniTest.Driver(exe, conf, Files.createDirectories(tmp.resolve("cache")),
                     bin + ":/usr/lib/cni", hostNs, env);
 
@@ -102,6 +103,20 @@ class DualStackFirewallTest {
             assertThat(Proc.run("ip", "netns", "exec", sb.name("b"), "ping", "-c1", "-W5", "203.0.113.1").ok()).isTrue();
             assertThat(Proc.run("ip", "netns", "exec", sb.name("c"), "ping", "-6", "-c1", "-W5", "2001:db8::1").ok()).isTrue();
 
+            // runtimeConfig portMappings with hostIP: published on that host address only (-d), not on the IPv6 one.
+            assertThat(Proc.ok("ip", "netns", "exec", hostNs, "iptables-save", "-t", "nat"))
+                    .contains("-d 203.0.113.2/32 -p tcp -m tcp --dport 18081");
+            assertThat(Proc.ok("ip", "netns", "exec", hostNs, "ip6tables-save", "-t", "nat")).doesNotContain("18081");
+            Path www = Files.createDirectories(tmp.resolve("www"));
+            Files.writeString(www.resolve("index.html"), "hello from ctra\n");
+            Process httpd = new ProcessBuilder("ip", "netns", "exec", sb.name("a"), "busybox", "httpd", "-f", "-p", "80",
+                    "-h", www.toString()).start();
+            try {
+                assertThat(Proc.httpGet(sb.internet(), "203.0.113.2", 18081)).isEqualTo("hello from ctra\n");
+            } finally {
+                httpd.destroyForcibly().waitFor();
+            }
+
             // CHECK through both plugins.
             assertThat(d.run("check", pairs)).allSatisfy(l -> assertThat(l.get("ok").getAsBoolean()).as(l.toString()).isTrue());
 
@@ -109,6 +124,12 @@ class DualStackFirewallTest {
             assertThat(d.run("del", pairs)).allSatisfy(l -> assertThat(l.get("ok").getAsBoolean()).as(l.toString()).isTrue());
             assertThat(Proc.ok("ip", "netns", "exec", hostNs, "iptables-save")).doesNotContain("10.79.0.1");
             assertThat(Proc.ok("ip", "netns", "exec", hostNs, "ip6tables-save")).doesNotContain("fd00:79::1");
+            // The firewall plugin removed its per-container rules; its shared chains stay, as the reference plugin leaves
+            // them for every network of the host (they hold no rule of these containers).
+            for (String tool : List.of("iptables-save", "ip6tables-save")) {
+                assertThat(Proc.ok("ip", "netns", "exec", hostNs, tool, "-t", "filter").lines()
+                        .filter(l -> l.startsWith("-A CNI-FORWARD") && !l.contains("-j CNI-ADMIN")).toList()).as(tool).isEmpty();
+            }
             String left = "";
             for (int t = 0; t < 100; t++) {
                 left = Proc.ok("ip", "-n", hostNs, "-o", "link");

@@ -116,9 +116,12 @@ class NetConfTest {
         assertThat(e.getMessage()).contains("10.0.0.5 is outside the range 10.0.0.100-end of 10.0.0.0/24");
         e = refused("{\"ranges\": [[{\"subnet\": \"10.0.0.0/24\"}]]}", "{\"ips\": [\"fd00::5\"]}");
         assertThat(e.getMessage()).contains("no range of that family");
-        e = refused("{\"subnet\": \"10.0.0.0/24\"}", "{\"portMappings\": [{\"hostPort\": 80, \"containerPort\": 80, \"hostIP\": \"192.0.2.1\"}]}");
-        assertThat(e.code()).isEqualTo(2);
-        assertThat(e.getMessage()).contains("hostIP 192.0.2.1");
+        e = refused("{\"subnet\": \"10.0.0.0/24\"}", "{\"portMappings\": [{\"hostPort\": 80, \"containerPort\": 80, \"hostIP\": \"fd00::1\"}]}");
+        assertThat(e.code()).isEqualTo(7);
+        assertThat(e.getMessage()).contains("hostIP fd00::1");
+        assertThat(NetConf.parse(json("{\"name\": \"n\", \"ipam\": {\"subnet\": \"10.0.0.0/24\"}, \"runtimeConfig\": {\"portMappings\": "
+                + "[{\"hostPort\": 80, \"containerPort\": 8080, \"hostIP\": \"192.0.2.1\"}]}}")).portMappings())
+                .containsExactly(new NetConf.PortMap(80, 8080, "tcp", IpAddresses.parse("192.0.2.1")));
     }
 
     @Test

@@ -10,6 +10,7 @@ import io.netkit.core.EndpointSpec;
 import io.netkit.core.Host;
 import io.netkit.core.Network;
 import io.netkit.core.NetkitException;
+import io.netkit.core.PortMapping;
 import io.netkit.core.Protocol;
 import io.netkit.core.SubnetExhaustedException;
 import io.netkit.netlink.Address;
@@ -107,7 +108,12 @@ public final class Attachments {
             }
         }
         for (NetConf.PortMap p : c.portMappings()) {
-            spec = spec.publish("udp".equals(p.protocol()) ? Protocol.UDP : Protocol.TCP, p.hostPort(), p.containerPort());
+            try {
+                spec = spec.publish(new PortMapping("udp".equals(p.protocol()) ? Protocol.UDP : Protocol.TCP, p.hostPort(),
+                        p.containerPort(), p.hostIp()));
+            } catch (IllegalArgumentException e) {
+                throw NetConf.invalid("runtimeConfig portMappings: " + e.getMessage(), "fix the port mappings the runtime passes");
+            }
         }
         Endpoint ep;
         try {

@@ -131,10 +131,13 @@ public record NetConf(String cniVersion, String name, String type, String bridge
                     String hostIp = str(m, "hostIP", "");
                     InetAddress bind = hostIp.isEmpty() || "0.0.0.0".equals(hostIp) || "::".equals(hostIp) ? null
                             : address(hostIp, "port mapping hostIP \"" + hostIp + "\"");
-                    if (bind != null) {
-                        throw unsupported("port mapping " + m + " binds hostIP " + hostIp + "; netkit publishes on every "
-                                + "host address so far", "leave hostIP out, or publish it with the reference portmap plugin "
-                                + "chained after netkit");
+                    if (bind != null && (bind.isMulticastAddress() || bind.isLinkLocalAddress())) {
+                        throw invalid("port mapping " + m + " has hostIP " + hostIp + ", a multicast or link-local address",
+                                "give one of the host's unicast addresses, or leave hostIP out to publish on all of them");
+                    }
+                    if (bind != null && ranges.rangeFor(bind) == null) {
+                        throw invalid("port mapping " + m + " has hostIP " + hostIp + " of a family network " + name
+                                + " has no range of", "give a host address of the network's family, or leave hostIP out");
                     }
                     String proto = str(m, "protocol", "tcp").toLowerCase(java.util.Locale.ROOT);
                     if (!proto.equals("tcp") && !proto.equals("udp")) {
