@@ -222,10 +222,7 @@ public final class Network implements AutoCloseable {
         return Optional.ofNullable(v6).map(Records.Ipv6Config::gateway);
     }
 
-    /**
-     * The allocation ranges ({@link Builder#allocationRange(String, String)}): IPv4 first, then IPv6; empty when every
-     * address of the subnets is handed out.
-     */
+    /** The allocation ranges ({@link Builder#allocationRange(String, String)}), IPv4 first; empty: whole subnets. */
     public List<AddressRange> allocationRanges() {
         return java.util.stream.Stream.of(pool, v6 == null ? null : v6.pool()).filter(Objects::nonNull).toList();
     }
@@ -574,13 +571,10 @@ public final class Network implements AutoCloseable {
         }
 
         /**
-         * Hands out only {@code first..last} (inclusive) of the subnet of their family to endpoints without a fixed
-         * address, as CNI host-local's {@code rangeStart}/{@code rangeEnd} (default: the whole subnet). Fixed addresses
-         * ({@link EndpointSpec#address(String)}) may lie anywhere in the subnet. Recorded on the bridge, so other
-         * processes honour it. Call it once per family.
+         * Hands out only {@code first..last} of their family's subnet to endpoints without a fixed address (CNI
+         * host-local's {@code rangeStart}/{@code rangeEnd}); recorded on the bridge. Once per family.
          *
-         * @throws IllegalArgumentException if an end is not a literal address, the families differ or last < first
-         *     ({@link #create()} also refuses a range outside the subnet's host addresses)
+         * @throws IllegalArgumentException if an end is no literal address, the families differ or last < first
          */
         public Builder allocationRange(String first, String last) {
             AddressRange r = new AddressRange(EndpointSpec.parseAddress(Objects.requireNonNull(first, "first == null")),
