@@ -219,9 +219,19 @@ public final class Attachments {
 
     /** The configured network: the cached one, adopted from the kernel, or created (when {@code create}). */
     public Network network(NetConf c, boolean create) {
+        return network(c, create, true);
+    }
+
+    /**
+     * As {@link #network(NetConf, boolean)}; {@code strict}: refuse a network whose configuration differs (code 7).
+     * DEL and GC are not strict: they clean up whatever the configuration's bridge holds.
+     */
+    private Network network(NetConf c, boolean create, boolean strict) {
         Network cached = networks.get(c.bridge());
         if (cached != null && !cached.isDeleted()) {
-            refuseOtherConfig(cached, c);
+            if (strict) {
+                refuseOtherConfig(cached, c);
+            }
             return cached;
         }
         Optional<Link> bridge = host.netns().netlink().links().find(c.bridge());
@@ -242,16 +252,16 @@ public final class Attachments {
                 if (host.netns().netlink().links().find(c.bridge()).isEmpty()) {
                     throw e;
                 }
-                net = adopt(c); // created meanwhile by another process
+                net = adopt(c, strict); // created meanwhile by another process
             }
         } else {
-            net = adopt(c);
+            net = adopt(c, strict);
         }
         networks.put(c.bridge(), net);
         return net;
     }
 
-    private Network adopt(NetConf c) {
+    private Network adopt(NetConf c, boolean strict) {
         Network net;
         try {
             net = Network.open(host, c.bridge());
@@ -260,7 +270,9 @@ public final class Attachments {
                     + " exists and is not a netkit network", e.getMessage() + "; choose another \"bridge\" name, or delete "
                     + "the bridge (made by another plugin, e.g. the reference bridge plugin) when no container uses it", e);
         }
-        refuseOtherConfig(net, c);
+        if (strict) {
+            refuseOtherConfig(net, c);
+        }
         return net;
     }
 
@@ -278,7 +290,7 @@ public final class Attachments {
 
     /** DEL: detaches the container's attachment if there is one; success when it, the network or the namespace is gone. */
     public void del(NetConf c, String containerId, String ifname) {
-        Network net = network(c, false);
+        Network net = network(c, false, false);
         if (net == null) {
             return;
         }
@@ -286,7 +298,7 @@ public final class Attachments {
         Optional<Endpoint> ep = find(net, hostIf);
         if (ep.isEmpty()) {
             networks.remove(c.bridge()); // a fresh view next time (the network may have been re-created)
-            net = network(c, false);
+            net = network(c, false, false);
             ep = net == null ? Optional.empty() : find(net, hostIf);
             if (ep.isEmpty()) {
                 return;
@@ -406,7 +418,7 @@ public final class Attachments {
 
     /** GC: detaches every CNI attachment ({@code nkc...}) of the network that is not in the valid attachments. */
     public List<String> gc(NetConf c) {
-        Network net = network(c, false);
+        Network net = network(c, false, false);
         if (net == null) {
             return List.of();
         }
@@ -435,6 +447,10 @@ public final class Attachments {
         if (c.ipMasq() && !onPath("iptables-restore")) {
             throw new CniException(CniException.PLUGIN_NOT_AVAILABLE, "iptables-restore is not installed",
                     "ipMasq needs iptables (apt-get install iptables)");
+        }
+        if (c.ipam().v6() != null && !java.nio.file.Files.isDirectory(java.nio.file.Path.of("/proc/sys/net/ipv6"))) {
+            throw new CniException(CniException.PLUGIN_NOT_AVAILABLE, "network " + c.name() + " has an IPv6 range and "
+                    + "this host's kernel has no IPv6", "remove the IPv6 range set, or boot the host without ipv6.disable=1");
         }
         Network net = network(c, false);
         if (net != null && net.subnet() != null) {
