@@ -85,6 +85,16 @@ class AllocationRangeTest {
                     .allocationRange("fd00:73::10", "fd00:73::20").create())
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fd00:73::10-fd00:73::20");
             assertThat(Probe.linkNames(hostNs)).containsOnly("lo", Sandbox.UPLINK);
+            // A record whose range lies outside its subnet (crafted with ip link set ... alias) is refused, never obeyed.
+            for (String[] bad : List.of(new String[] {"pool0", "pool=10.73.1.1-10.73.1.9"}, new String[] {"pool1", "pool=10.73.0.9-10.73.0.1"},
+                    new String[] {"pool2", "pool=junk"})) {
+                Cmd.run("ip", "-n", hostNs, "link", "add", bad[0], "type", "bridge");
+                Cmd.run("ip", "-n", hostNs, "link", "set", bad[0], "alias", "netkit:v1 id=0badc0d" + bad[0].charAt(4)
+                        + " subnet=10.73.0.0/24 gw=10.73.0.1 masq=0 group=7100" + bad[0].charAt(4) + " reap=7200"
+                        + bad[0].charAt(4) + " mtu=0 " + bad[1]);
+                assertThatThrownBy(() -> Network.open(sb.host(), bad[0])).as(bad[1]).isInstanceOf(NetkitException.class)
+                        .hasMessageContaining("damaged").hasMessageContaining("pool=");
+            }
         }
     }
 }
