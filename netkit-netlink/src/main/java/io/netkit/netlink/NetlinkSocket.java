@@ -38,8 +38,9 @@ import org.slf4j.LoggerFactory;
  *   <li>Every change is sent with {@code NLM_F_ACK} and waits for the kernel's answer; failures become a
  *       {@link NetlinkException} carrying the errno and the kernel's extended-ack text
  *       ({@code NETLINK_EXT_ACK}, {@code NETLINK_CAP_ACK}, {@code NETLINK_GET_STRICT_CHK} are switched on).</li>
- *   <li>Each datagram is sized with {@code MSG_PEEK|MSG_TRUNC} before it is read, so nothing is ever
- *       truncated; a receive timeout ({@code SO_RCVTIMEO}, 30 s by default) means no call can hang.</li>
+ *   <li>Dump and query replies are sized with {@code MSG_PEEK|MSG_TRUNC} before they are read, so nothing is
+ *       ever truncated; the answers to changes (acks, echoes), which always fit the buffer, are read with one
+ *       {@code recvfrom} (and {@code MSG_TRUNC} would still report one that did not); a receive timeout ({@code SO_RCVTIMEO}, 30 s by default) means no call can hang.</li>
  *   <li>Dumps that the kernel flags {@code NLM_F_DUMP_INTR} are retried up to 5 times, then fail with
  *       {@link DumpInterruptedException}.</li>
  *   <li>{@link #batch()} sends many requests in one {@code sendmsg} and matches their acks.</li>
@@ -65,6 +66,8 @@ public final class NetlinkSocket implements AutoCloseable {
     /** ... and at most this many bytes (below the default socket send buffer). */
     static final int MAX_BATCH_CHUNK_BYTES = 96 * 1024;
     private static final int SOCKADDR_NL_LEN = 12;
+    /** A receive buffer at least this large takes the answer to any change in one recvfrom. */
+    static final int ANSWER_BUFFER = 16 * 1024;
 
     private final int protocol;
     final int fd;
@@ -243,8 +246,10 @@ public final class NetlinkSocket implements AutoCloseable {
             send(operation, target, 0, writer.length());
             T result = null;
             boolean replied = false;
+            // A change's answer (an ack, an echo) is small; a GET's reply may be as large as the kernel makes it.
+            boolean answer = decodeOne == null || (flags & NetlinkConstants.NLM_F_ECHO) != 0;
             while (true) {
-                int n = receive(operation, target);
+                int n = answer ? receiveAnswer(operation, target) : receive(operation, target);
                 reader.reset(rxBuf, 0, n);
                 while (reader.next()) {
                     if (reader.seq() != s) {
@@ -523,28 +528,56 @@ public final class NetlinkSocket implements AutoCloseable {
             if (size > rxBuf.capacity()) {
                 allocateRx((int) Math.min(Integer.MAX_VALUE - 8, Math.max(size, 2L * rxBuf.capacity())));
             }
-            srcAddrLen[0] = srcAddr.length;
-            long n = LibC.recvfrom(fd, rxPointer, rxBuf.capacity(), 0, srcAddr, srcAddrLen);
-            if (n < 0) {
-                int e = LibC.errno();
-                if (e == Errno.EINTR) {
-                    continue;
-                }
-                throw receiveFailure(operation, target, e);
+            long n = receiveInto(operation, target, 0);
+            if (n >= 0) {
+                return (int) n;
             }
-            int srcPort = (srcAddr[4] & 0xFF) | (srcAddr[5] & 0xFF) << 8 | (srcAddr[6] & 0xFF) << 16 | (srcAddr[7] & 0xFF) << 24;
-            if (ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN) {
-                srcPort = Integer.reverseBytes(srcPort);
-            }
-            if (srcPort != 0) {
-                LOG.debug("discarding datagram from port {}: not from the kernel", srcPort);
-                continue;
-            }
-            if (n > rxBuf.capacity()) {
-                throw new MalformedMessageException("datagram of " + n + " bytes truncated to " + rxBuf.capacity(), 0);
-            }
-            return (int) n;
         }
+    }
+
+    /**
+     * Receives the answer to a change (acks, errors with their extended ack, the echo of a created object): those
+     * fit any buffer of {@link #ANSWER_BUFFER} bytes or more, so with such a buffer one {@code recvfrom} reads the
+     * datagram without sizing it first ({@code MSG_TRUNC} still reports one that did not fit). Halves the receive
+     * syscalls of every change request; a smaller buffer (tests) takes the sized path.
+     */
+    int receiveAnswer(String operation, String target) {
+        if (rxBuf.capacity() < ANSWER_BUFFER) {
+            return receive(operation, target);
+        }
+        while (true) {
+            long n = receiveInto(operation, target, LibC.MSG_TRUNC);
+            if (n >= 0) {
+                return (int) n;
+            }
+        }
+    }
+
+    /** One recvfrom into rxBuf; the datagram's length, or -1 for one to skip (EINTR, not from the kernel). */
+    private long receiveInto(String operation, String target, int flags) {
+        srcAddrLen[0] = srcAddr.length;
+        long n = LibC.recvfrom(fd, rxPointer, rxBuf.capacity(), flags, srcAddr, srcAddrLen);
+        if (n < 0) {
+            int e = LibC.errno();
+            if (e == Errno.EINTR) {
+                return -1;
+            }
+            throw receiveFailure(operation, target, e);
+        }
+        int srcPort = (srcAddr[4] & 0xFF) | (srcAddr[5] & 0xFF) << 8 | (srcAddr[6] & 0xFF) << 16 | (srcAddr[7] & 0xFF) << 24;
+        if (ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN) {
+            srcPort = Integer.reverseBytes(srcPort);
+        }
+        if (srcPort != 0) {
+            LOG.debug("discarding datagram from port {}: not from the kernel", srcPort);
+            return -1;
+        }
+        if (n > rxBuf.capacity()) {
+            int had = rxBuf.capacity();
+            allocateRx((int) Math.min(Integer.MAX_VALUE - 8, Math.max(n, 2L * had)));
+            throw new MalformedMessageException("datagram of " + n + " bytes truncated to " + had, 0);
+        }
+        return n;
     }
 
     private NetlinkException receiveFailure(String operation, String target, int e) {
