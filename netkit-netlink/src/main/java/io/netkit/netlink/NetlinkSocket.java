@@ -10,7 +10,6 @@ import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_REQUEST;
 
 import com.sun.jna.Pointer;
 import io.netkit.netlink.codec.IfLinkConstants;
-import io.netkit.netlink.codec.MalformedMessageException;
 import io.netkit.netlink.codec.NetlinkConstants;
 import io.netkit.netlink.codec.NlMsgReader;
 import io.netkit.netlink.codec.NlMsgWriter;
@@ -66,13 +65,11 @@ public final class NetlinkSocket implements AutoCloseable {
     /** ... and at most this many bytes (below the default socket send buffer). */
     static final int MAX_BATCH_CHUNK_BYTES = 96 * 1024;
     private static final int SOCKADDR_NL_LEN = 12;
-    /** A receive buffer at least this large takes the answer to any change in one recvfrom. */
-    static final int ANSWER_BUFFER = 16 * 1024;
 
     private final int protocol;
     final int fd;
     private final int portId;
-    private final Duration receiveTimeout;
+    final Duration receiveTimeout;
     final ReentrantLock lock = new ReentrantLock();   // package-private: SocketTestHooks
     private volatile boolean closed;
     private volatile long dumpRetries;
@@ -90,8 +87,8 @@ public final class NetlinkSocket implements AutoCloseable {
     final NlMsgReader reader = new NlMsgReader();
     private final NlMsgReader replyView = new NlMsgReader();
     private final byte[] kernelAddr = new byte[SOCKADDR_NL_LEN];
-    private final byte[] srcAddr = new byte[SOCKADDR_NL_LEN];
-    private final int[] srcAddrLen = new int[1];
+    final byte[] srcAddr = new byte[SOCKADDR_NL_LEN];
+    final int[] srcAddrLen = new int[1];
 
     private NetlinkSocket(int protocol, int fd, int portId, Duration receiveTimeout, int receiveBufferSize) {
         this.protocol = protocol;
@@ -514,82 +511,19 @@ public final class NetlinkSocket implements AutoCloseable {
         }
     }
 
-    /** Receives one datagram from the kernel into rxBuf, sized first with MSG_PEEK|MSG_TRUNC; returns its length. */
+    /** Receives one datagram, sized first with MSG_PEEK|MSG_TRUNC (see {@link SocketReceive#receive}). */
     int receive(String operation, String target) {
-        while (true) {
-            long size = LibC.recvfrom(fd, rxPointer, 0, LibC.MSG_PEEK | LibC.MSG_TRUNC, null, null);
-            if (size < 0) {
-                int e = LibC.errno();
-                if (e == Errno.EINTR) {
-                    continue;
-                }
-                throw receiveFailure(operation, target, e);
-            }
-            if (size > rxBuf.capacity()) {
-                allocateRx((int) Math.min(Integer.MAX_VALUE - 8, Math.max(size, 2L * rxBuf.capacity())));
-            }
-            long n = receiveInto(operation, target, 0);
-            if (n >= 0) {
-                return (int) n;
-            }
-        }
+        return SocketReceive.receive(this, operation, target);
     }
 
-    /**
-     * Receives the answer to a change (acks, errors with their extended ack, the echo of a created object): those
-     * fit any buffer of {@link #ANSWER_BUFFER} bytes or more, so with such a buffer one {@code recvfrom} reads the
-     * datagram without sizing it first ({@code MSG_TRUNC} still reports one that did not fit). Halves the receive
-     * syscalls of every change request; a smaller buffer (tests) takes the sized path.
-     */
+    /** Receives the answer to a change with one recvfrom (see {@link SocketReceive#receiveAnswer}). */
     int receiveAnswer(String operation, String target) {
-        if (rxBuf.capacity() < ANSWER_BUFFER) {
-            return receive(operation, target);
-        }
-        while (true) {
-            long n = receiveInto(operation, target, LibC.MSG_TRUNC);
-            if (n >= 0) {
-                return (int) n;
-            }
-        }
+        return SocketReceive.receiveAnswer(this, operation, target);
     }
 
-    /** One recvfrom into rxBuf; the datagram's length, or -1 for one to skip (EINTR, not from the kernel). */
-    private long receiveInto(String operation, String target, int flags) {
-        srcAddrLen[0] = srcAddr.length;
-        long n = LibC.recvfrom(fd, rxPointer, rxBuf.capacity(), flags, srcAddr, srcAddrLen);
-        if (n < 0) {
-            int e = LibC.errno();
-            if (e == Errno.EINTR) {
-                return -1;
-            }
-            throw receiveFailure(operation, target, e);
-        }
-        int srcPort = (srcAddr[4] & 0xFF) | (srcAddr[5] & 0xFF) << 8 | (srcAddr[6] & 0xFF) << 16 | (srcAddr[7] & 0xFF) << 24;
-        if (ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN) {
-            srcPort = Integer.reverseBytes(srcPort);
-        }
-        if (srcPort != 0) {
-            LOG.debug("discarding datagram from port {}: not from the kernel", srcPort);
-            return -1;
-        }
-        if (n > rxBuf.capacity()) {
-            int had = rxBuf.capacity();
-            allocateRx((int) Math.min(Integer.MAX_VALUE - 8, Math.max(n, 2L * had)));
-            throw new MalformedMessageException("datagram of " + n + " bytes truncated to " + had, 0);
-        }
-        return n;
-    }
-
-    private NetlinkException receiveFailure(String operation, String target, int e) {
-        if (e == Errno.EAGAIN) {
-            return NetlinkException.withDetail(operation, target, e,
-                    "no answer from the kernel within " + receiveTimeout.toMillis() + " ms", null);
-        }
-        if (e == Errno.ENOBUFS) {
-            return NetlinkException.withDetail(operation, target, e,
-                    "socket receive buffer overrun: kernel messages were lost", null);
-        }
-        return new NetlinkException(operation, target, e, null);
+    /** Receives one datagram of a dump (see {@link SocketReceive#receiveDumpPart}). */
+    int receiveDumpPart(String operation) {
+        return SocketReceive.receiveDumpPart(this, operation);
     }
 
     void allocateRx(int capacity) {
