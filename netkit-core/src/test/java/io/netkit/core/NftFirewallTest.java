@@ -213,6 +213,27 @@ class NftFirewallTest {
     }
 
     @Test
+    void aHostPortPublishedPerHostAddressReachesTheRightContainerThroughTheNativeTable() throws Exception {
+        try (Sandbox sb = Sandbox.create(PREFIX);
+             Network net = Network.bridge("brh").on(sb.host()).firewall(FirewallBackend.NFTABLES)
+                     .subnet("10.73.0.0/24").masquerade().create()) {
+            InetAddress first = sb.uplinkAddress();
+            InetAddress second = InetAddress.getByName("203.0.113.3");
+            sb.hostNamespace().netlink().addresses().add(Sandbox.UPLINK, io.netkit.netlink.IpPrefix.parse("203.0.113.3/24"));
+            Endpoint a = net.attach(EndpointSpec.create(sb.name("a")).publish(new PortMapping(Protocol.TCP, 8080, 80, first)));
+            Endpoint b = net.attach(sb.name("b"));
+            b.publish(new PortMapping(Protocol.TCP, 8080, 80, second));
+            assertThat(Cmd.run("ip", "netns", "exec", sb.name("host"), "nft", "list", "table", "inet", "netkit"))
+                    .contains("ip daddr 203.0.113.2 tcp dport 8080 dnat ip to 10.73.0.2:80")
+                    .contains("ip daddr 203.0.113.3 tcp dport 8080 dnat ip to 10.73.0.3:80");
+            try (ServerSocket sa = PublishTest.listen(a, 80); ServerSocket sbk = PublishTest.listen(b, 80)) {
+                assertThat(PublishTest.reach(sb.internet(), sa, first, 8080)).isEqualTo(sb.internetAddress());
+                assertThat(PublishTest.reach(sb.internet(), sbk, second, 8080)).isEqualTo(sb.internetAddress());
+            }
+        }
+    }
+
+    @Test
     void autoPicksNativeWhereTheKernelAnswersAndNoLegacyTablesAreLoadedAndThePropertyIsChecked() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX)) {
             // A fresh host namespace has no iptables-legacy tables (/proc/net/ip_tables_names is empty there).
