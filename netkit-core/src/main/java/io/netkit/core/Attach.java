@@ -66,7 +66,9 @@ final class Attach {
         BigInteger fixed6 = spec.address6() != null ? offset6Of(spec.address6()) : null;
         List<PortMapping> publish = spec.published();
         if (!publish.isEmpty()) {
-            Privileges.requireIptablesFor(op, "publishing ports");
+            if (net.firewall == FirewallBackend.IPTABLES) {
+                Privileges.requireIptablesFor(op, "publishing ports");
+            }
         }
         int linkMtu = spec.mtu() != 0 ? spec.mtu() : net.mtu;
         String ifname = spec.interfaceName();

@@ -324,7 +324,7 @@ public final class Endpoint {
      */
     public PortMapping publish(Protocol protocol, int hostPort, int containerPort) {
         PortMapping m = new PortMapping(protocol, hostPort, containerPort);
-        network.changePublished(this, m, null);
+        network.publishing.change(this, m, null);
         return m;
     }
 
@@ -341,7 +341,7 @@ public final class Endpoint {
     public boolean unpublish(Protocol protocol, int hostPort) {
         Objects.requireNonNull(protocol, "protocol == null");
         PortMapping.checkPort("host port", hostPort);
-        return network.changePublished(this, null, new PortMapping(protocol, hostPort, 1));
+        return network.publishing.change(this, null, new PortMapping(protocol, hostPort, 1));
     }
 
     /**
@@ -349,7 +349,7 @@ public final class Endpoint {
      * empty once detached. Like {@code docker port CONTAINER}.
      */
     public java.util.List<PortMapping> published() {
-        return network.published(this);
+        return network.publishing.published(this);
     }
 
     /**

@@ -89,6 +89,9 @@ public final class Network implements AutoCloseable {
     final int group;
     final int reapGroup;
     final int mtu;
+    /** The backend holding this network's rules, from the bridge's record (IPTABLES or NFTABLES). */
+    final FirewallBackend firewall;
+    final io.netkit.core.internal.NetworkFirewall rules;
     final ConcurrentHashMap<String, Endpoint> endpoints = new ConcurrentHashMap<>();
     final Allocations allocations;
     final Intents intents;
@@ -115,6 +118,8 @@ public final class Network implements AutoCloseable {
         this.group = rec.group();
         this.reapGroup = rec.reapGroup();
         this.mtu = rec.mtu();
+        this.firewall = rec.firewall();
+        this.rules = io.netkit.core.internal.NetworkFirewall.of(firewall);
         this.allocations = new Allocations(this);
         this.intents = Intents.of(allocations.lock.file());
         this.forwarding = new ForwardingPolicy(this);
@@ -135,20 +140,7 @@ public final class Network implements AutoCloseable {
      * @throws IllegalArgumentException quoting the name if it is not a valid interface name, or contains '+'
      */
     public static Builder bridge(String name) {
-        return new Builder(ruleSafe(InterfaceNames.validate(name), "bridge"));
-    }
-
-    /**
-     * Refuses interface names that iptables would read as a wildcard ({@code br+} matches every {@code br*}
-     * interface, Docker's {@code br-<id>} networks included): netkit's rules must name exact interfaces.
-     */
-    static String ruleSafe(String name, String what) {
-        if (name.indexOf('+') >= 0) {
-            throw new IllegalArgumentException("invalid " + what + " name \"" + name + "\": '+' makes iptables rules "
-                    + "match every interface whose name starts with \"" + name.substring(0, name.indexOf('+'))
-                    + "\"; choose a name without '+'");
-        }
-        return name;
+        return new Builder(BuilderChecks.ruleSafe(InterfaceNames.validate(name), "bridge"));
     }
 
     /**
@@ -175,11 +167,6 @@ public final class Network implements AutoCloseable {
         Objects.requireNonNull(host, "host == null");
         InterfaceNames.validate(name);
         return Adoption.open(host, name);
-    }
-
-    /** Names of the netkit networks on {@code host}. */
-    static List<String> list(Host host) {
-        return Adoption.list(host);
     }
 
     // ------------------------------------------------------------------------------------------------ accessors
@@ -236,6 +223,14 @@ public final class Network implements AutoCloseable {
      */
     public Optional<IpPrefix> masqueradeExcept() {
         return Optional.ofNullable(masqueradeExcept);
+    }
+
+    /**
+     * The firewall backend holding this network's rules ({@link FirewallBackend#IPTABLES} or
+     * {@link FirewallBackend#NFTABLES}, never AUTO), as recorded on the bridge ({@code fw=nft}).
+     */
+    public FirewallBackend firewall() {
+        return firewall;
     }
 
     /** The MTU given at creation, or 0 if the kernel's default applies. */
@@ -315,18 +310,6 @@ public final class Network implements AutoCloseable {
     public Endpoint attach(EndpointSpec spec) {
         Objects.requireNonNull(spec, "spec == null");
         return attacher.attach(spec);
-    }
-
-    // ------------------------------------------------------------------------------------------------ publish
-
-    /** See {@link Publishing#change}. */
-    boolean changePublished(Endpoint ep, PortMapping add, PortMapping remove) {
-        return publishing.change(ep, add, remove);
-    }
-
-    /** The endpoint's published ports as recorded in the kernel (empty once detached). */
-    List<PortMapping> published(Endpoint ep) {
-        return publishing.published(ep);
     }
 
     // ------------------------------------------------------------------------------------------------ detach
@@ -438,6 +421,7 @@ public final class Network implements AutoCloseable {
         private boolean localhost;
         private int mtu;
         private MacAddress mac;
+        private FirewallBackend firewall; // null: the host's default
 
         private Builder(String name) {
             this.name = name;
@@ -561,6 +545,15 @@ public final class Network implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Where the network's rules live (default: the host's, {@link Host#firewall()}); AUTO is resolved at
+         * {@link #create()} by the rule in {@link FirewallBackend}'s javadoc. Recorded on the bridge.
+         */
+        public Builder firewall(FirewallBackend backend) {
+            this.firewall = Objects.requireNonNull(backend, "backend == null");
+            return this;
+        }
+
         /** The MTU of the bridge and of every endpoint's veth pair (default: the kernel's, 1500). */
         public Builder mtu(int mtu) {
             this.mtu = BuilderChecks.mtu(mtu);
@@ -585,7 +578,8 @@ public final class Network implements AutoCloseable {
          */
         public Network create() {
             Records.Ipv6Config v6 = NetworkCreation.ipv6(name, subnet6, gateway6, masquerade, masquerade6, publish6);
-            Network net = NetworkCreation.create(host, name, subnet, gateway, masquerade, masqueradeExcept, mtu, mac, v6);
+            Network net = NetworkCreation.create(host, name, subnet, gateway, masquerade, masqueradeExcept, mtu, mac, v6,
+                    firewall != null ? firewall : host.firewall());
             return localhost ? BuilderChecks.publishOnLocalhost(net) : net;
         }
     }

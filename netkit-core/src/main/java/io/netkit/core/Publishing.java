@@ -38,7 +38,9 @@ final class Publishing {
         if (!ep.isAttached()) {
             throw new IllegalStateException(op + ": " + ep + " is detached");
         }
-        Privileges.requireIptablesFor(op, "publishing ports");
+        if (net.firewall == FirewallBackend.IPTABLES) {
+            Privileges.requireIptablesFor(op, "publishing ports");
+        }
         String hostIf = ep.hostInterface();
         try (NetworkLock.Held held = net.allocations.acquire()) {
             if (held.networkDeleted()) {

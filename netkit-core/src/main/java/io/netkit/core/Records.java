@@ -57,6 +57,8 @@ final class Records {
     static final String K_ADDRESS6 = "a6";
     /** {@code pub6=0}: published ports are mapped on the host's IPv4 addresses only. */
     static final String K_PUBLISH6 = "pub6";
+    /** {@code fw=nft}: the network's rules are native nf_tables; absent (or {@code fw=ipt}) means iptables. */
+    static final String K_FIREWALL = "fw";
 
     private static final Pattern ID = Pattern.compile("[0-9a-f]{8}");
     private static final Pattern DECIMAL = Pattern.compile("[0-9]{1,19}");
@@ -82,25 +84,32 @@ final class Records {
      */
     record BridgeRecord(String id, IpPrefix subnet, InetAddress gateway, boolean masquerade, int group, int reapGroup,
                         int mtu, boolean publishing, boolean deleting, IpPrefix masqueradeExcept, boolean creating,
-                        Ipv6Config v6) implements Record {
+                        Ipv6Config v6, FirewallBackend firewall) implements Record {
+        BridgeRecord {
+            if (firewall == null || firewall == FirewallBackend.AUTO) {
+                throw new IllegalArgumentException("firewall backend " + firewall + " of a bridge record must be resolved");
+            }
+        }
+
         BridgeRecord(String id, IpPrefix subnet, InetAddress gateway, boolean masquerade, int group, int reapGroup,
                      int mtu, boolean publishing, boolean deleting, IpPrefix masqueradeExcept, boolean creating) {
-            this(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, deleting, masqueradeExcept, creating, null);
+            this(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, deleting, masqueradeExcept, creating, null,
+                    FirewallBackend.IPTABLES);
         }
 
         BridgeRecord withPublishing() {
             return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, true, deleting, masqueradeExcept,
-                    creating, v6);
+                    creating, v6, firewall);
         }
 
         BridgeRecord withDeleting() {
             return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, true, masqueradeExcept,
-                    creating, v6);
+                    creating, v6, firewall);
         }
 
         BridgeRecord created() {
             return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, deleting,
-                    masqueradeExcept, false, v6);
+                    masqueradeExcept, false, v6, firewall);
         }
 
         String encode() {
@@ -124,6 +133,9 @@ final class Records {
                 if (!v6.publish()) {
                     m.put(K_PUBLISH6, "0");
                 }
+            }
+            if (firewall == FirewallBackend.NFTABLES) {
+                m.put(K_FIREWALL, "nft");
             }
             if (publishing) {
                 m.put(K_PUBLISH, "1");
@@ -290,8 +302,19 @@ final class Records {
             v6 = new Ipv6Config(s6, gw6, flag(m, K_MASQUERADE6), !m.containsKey(K_PUBLISH6) || flag(m, K_PUBLISH6));
         }
         IpPrefix except = m.containsKey(K_MASQUERADE_EXCEPT) ? subnet(m.get(K_MASQUERADE_EXCEPT)) : null;
+        FirewallBackend fw;
+        String f = m.getOrDefault(K_FIREWALL, "ipt");
+        if (f.equals("nft")) {
+            fw = FirewallBackend.NFTABLES;
+        } else if (f.equals("ipt")) {
+            fw = FirewallBackend.IPTABLES;
+        } else {
+            String shown = f.replaceAll("[^\\x21-\\x7e]", "?");
+            throw new BadRecordException(K_FIREWALL + "=" + (shown.length() > 16 ? shown.substring(0, 16) + "..." : shown)
+                    + ": expected nft or ipt");
+        }
         return new BridgeRecord(id, subnet, gw, masq, group, reap, mtu, flag(m, K_PUBLISH), flag(m, K_DELETING), except,
-                flag(m, K_CREATING), v6);
+                flag(m, K_CREATING), v6, fw);
     }
 
     static EndpointRecord parseEndpoint(Map<String, String> m) {

@@ -98,6 +98,34 @@ public sealed interface Expr {
         }
     }
 
+    /**
+     * {@code fib daddr type => reg DREG} and the like: a routing (FIB) lookup, e.g. the address type of the
+     * destination ({@code fib daddr type local}, iptables' {@code -m addrtype --dst-type LOCAL}).
+     *
+     * @param result {@code NFT_FIB_RESULT_*} (3 = address type)
+     * @param flags {@code NFTA_FIB_F_*} bits (2 = daddr)
+     * @param dreg the destination register
+     */
+    record Fib(int result, int flags, int dreg) implements Expr {
+        /** {@code NFT_FIB_RESULT_ADDRTYPE}. */
+        public static final int RESULT_ADDRTYPE = 3;
+        /** {@code NFTA_FIB_F_DADDR}. */
+        public static final int F_DADDR = 2;
+
+        /** Validates the arguments. */
+        public Fib {
+            Registers.check("dreg", dreg);
+            if (result < 1 || result > 4) {
+                throw new IllegalArgumentException("fib result " + result + " out of range 1..4");
+            }
+        }
+
+        @Override
+        public String kernelName() {
+            return "fib";
+        }
+    }
+
     /** {@code counter packets P bytes B}; values written by netkit start at 0. */
     record Counter(long packets, long bytes) implements Expr {
         /** A counter that starts at zero. */

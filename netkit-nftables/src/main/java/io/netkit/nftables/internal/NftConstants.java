@@ -146,6 +146,9 @@ public final class NftConstants {
     public static final int NFTA_META_KEY = 2;
     public static final int NFTA_META_SREG = 3;
     // enum nft_ct_attributes
+    public static final int NFTA_FIB_DREG = 1;
+    public static final int NFTA_FIB_RESULT = 2;
+    public static final int NFTA_FIB_FLAGS = 3;
     public static final int NFTA_CT_DREG = 1;
     public static final int NFTA_CT_KEY = 2;
     public static final int NFTA_CT_DIRECTION = 3;

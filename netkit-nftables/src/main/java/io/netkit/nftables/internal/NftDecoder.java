@@ -341,7 +341,7 @@ public final class NftDecoder {
                         v[t] = d.be32();
                     }
                 }
-                case "meta", "payload", "masq", "nat" -> v[t] = d.be32();
+                case "meta", "payload", "masq", "nat", "fib" -> v[t] = d.be32();
                 default -> {
                     return null;
                 }
@@ -384,6 +384,12 @@ public final class NftDecoder {
                     return null;
                 }
                 return new Expr.Ct(k, v[NFTA_CT_DREG]);
+            }
+            case "fib": {
+                if (!has[NFTA_FIB_DREG] || v[NFTA_FIB_RESULT] < 1 || v[NFTA_FIB_RESULT] > 4) {
+                    return null;
+                }
+                return new Expr.Fib(v[NFTA_FIB_RESULT], v[NFTA_FIB_FLAGS], v[NFTA_FIB_DREG]);
             }
             case "counter":
                 return new Expr.Counter(counter[NFTA_COUNTER_PACKETS], counter[NFTA_COUNTER_BYTES]);

@@ -187,6 +187,10 @@ public final class NftEncoder {
         } else if (e instanceof Expr.Ct c) {
             w.attrBe32(NFTA_CT_DREG, c.dreg());
             w.attrBe32(NFTA_CT_KEY, c.key().code());
+        } else if (e instanceof Expr.Fib f) {
+            w.attrBe32(NFTA_FIB_DREG, f.dreg());
+            w.attrBe32(NFTA_FIB_RESULT, f.result());
+            w.attrBe32(NFTA_FIB_FLAGS, f.flags());
         } else if (e instanceof Expr.Counter c) {
             be64(w, NFTA_COUNTER_BYTES, c.bytes());
             be64(w, NFTA_COUNTER_PACKETS, c.packets());
