@@ -77,8 +77,9 @@ public final class ForeignForward {
             return "chain " + chain.table().family().nftName() + " " + chain.table().name() + " " + chain.name()
                     + " (hook forward, policy drop) belongs to another firewall and drops the traffic of network " + bridge
                     + " that table inet netkit accepts (an accept in one table does not override a drop in another)."
-                    + " netkit does not write into tables made with nft. Add to that chain: "
-                    + String.join("; ", accepts) + " - or start netkit with -D" + PROPERTY + "=all to let it add them";
+                    + " netkit does not write into tables made with nft. Add to that chain (with these comments, so they go"
+                    + " with the network): " + String.join("; ", accepts) + " - or start netkit with -D" + PROPERTY
+                    + "=all to let it add them";
         }
     }
 
@@ -99,16 +100,24 @@ public final class ForeignForward {
             boolean drop = c.base().orElseThrow().policy() == Chain.Policy.DROP;
             boolean mayWrite = mode == Mode.ALL || (mode == Mode.IPTABLES && isIptablesForward(c));
             List<Accept> accepts = drop ? accepts(c, s) : List.of();
-            if (!mayWrite && !accepts.isEmpty()) {
+            if (!mayWrite && accepts.isEmpty()) {
+                continue;
+            }
+            List<Rule> have = nft.rules(c).stream().filter(r -> r.comment().startsWith(prefix)).toList();
+            if (mayWrite) {
+                diff(tx, have, accepts.stream().map(Accept::rule).toList());
+                continue;
+            }
+            // Not netkit's to write: report it, unless the administrator already added the accepts (by their comments).
+            Set<String> present = new java.util.HashSet<>();
+            have.forEach(r -> present.add(r.comment()));
+            if (!accepts.stream().allMatch(a -> present.contains(a.rule().comment()))) {
                 Blocked b = new Blocked(c, s.bridge(), accepts.stream().map(Accept::nft).toList());
                 blocked.add(b);
                 if (WARNED.add(nft + " " + c + " " + s.owner())) {
                     LOG.warn(b.message());
                 }
             }
-            List<Rule> want = mayWrite ? accepts.stream().map(Accept::rule).toList() : List.of();
-            List<Rule> have = nft.rules(c).stream().filter(r -> r.comment().startsWith(prefix)).toList();
-            diff(tx, have, want);
         }
         return blocked;
     }
