@@ -101,6 +101,17 @@ class ForeignForwardTest {
             assertThat(after).doesNotContain("netkit:").contains(":FORWARD DROP").contains("-A FORWARD -j DOCKER-USER")
                     .contains("-A DOCKER-USER -j RETURN");
             assertThat(in(host, "nft", "list", "ruleset")).doesNotContain(id);
+
+            // With netkit.firewall.foreign=none netkit stays out of iptables-nft's chain too and reports it instead.
+            System.setProperty(ForeignForward.PROPERTY, "none");
+            try {
+                List<ForeignForward.Blocked> blocked = blocked(sb, "0000abcd");
+                assertThat(blocked).extracting(b -> b.chain().toString()).containsExactly("ip filter FORWARD");
+                assertThat(blocked.get(0).accepts()).contains("add rule ip filter FORWARD oifname \"br0\" ct state"
+                        + " established,related accept comment \"netkit:br0@0000abcd ipv4 replies\"");
+            } finally {
+                System.clearProperty(ForeignForward.PROPERTY);
+            }
         }
     }
 
@@ -213,7 +224,11 @@ class ForeignForwardTest {
 
     /** What {@link ForeignForward#sync} reports for {@code net} now (its transaction is not committed). */
     private static List<ForeignForward.Blocked> blocked(Sandbox sb, Network net) {
-        NetworkFirewall.Spec spec = new NetworkFirewall.Spec("br0", net.id, IpPrefix.parse("172.16.0.0/24"), true, null,
+        return blocked(sb, net.id);
+    }
+
+    private static List<ForeignForward.Blocked> blocked(Sandbox sb, String id) {
+        NetworkFirewall.Spec spec = new NetworkFirewall.Spec("br0", id, IpPrefix.parse("172.16.0.0/24"), true, null,
                 null, false, false, List.of(), List.of(), false);
         try (Nftables nft = Nftables.open(sb.hostNamespace())) {
             return ForeignForward.sync(nft, nft.transaction(), spec);
