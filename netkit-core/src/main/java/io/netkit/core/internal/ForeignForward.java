@@ -56,7 +56,7 @@ public final class ForeignForward {
     /** The table netkit owns (never foreign). */
     private static final Table NETKIT = Table.of(Family.INET, "netkit");
 
-    /** Warned once per process: host namespace, chain and network. */
+    /** Warned once per process: chain and network. */
     private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
 
     private ForeignForward() {}
@@ -77,9 +77,9 @@ public final class ForeignForward {
             return "chain " + chain.table().family().nftName() + " " + chain.table().name() + " " + chain.name()
                     + " (hook forward, policy drop) belongs to another firewall and drops the traffic of network " + bridge
                     + " that table inet netkit accepts (an accept in one table does not override a drop in another)."
-                    + " netkit does not write into tables made with nft. Add to that chain (with these comments, so they go"
-                    + " with the network): " + String.join("; ", accepts) + " - or start netkit with -D" + PROPERTY
-                    + "=all to let it add them";
+                    + " netkit writes its accepts only into iptables-nft's FORWARD chain (and with -D" + PROPERTY
+                    + "=none into no other table). Add to that chain (with these comments, so they go with the network): "
+                    + String.join("; ", accepts) + " - or start netkit with -D" + PROPERTY + "=all to let it add them";
         }
     }
 
@@ -114,7 +114,7 @@ public final class ForeignForward {
             if (!accepts.stream().allMatch(a -> present.contains(a.rule().comment()))) {
                 Blocked b = new Blocked(c, s.bridge(), accepts.stream().map(Accept::nft).toList());
                 blocked.add(b);
-                if (WARNED.add(nft + " " + c + " " + s.owner())) {
+                if (WARNED.add(c + " " + s.owner())) {   // the owner's ID is unique: once per network and chain
                     LOG.warn(b.message());
                 }
             }
