@@ -106,7 +106,7 @@ final class Publishing {
                 if (e instanceof IllegalStateException) {
                     throw e; // iptables missing, with the package to install
                 }
-                throw new NetkitException(op, "apply the network's iptables rules", e);
+                throw new NetkitException(op, "apply the network's firewall rules (" + net.firewall.name().toLowerCase(java.util.Locale.ROOT) + ")", e);
             }
             if (remove != null) {
                 // Flows translated for the port keep their DNAT in conntrack (a UDP client that keeps sending never
