@@ -52,13 +52,13 @@ public final class NoIptablesMain {
             Endpoint c1 = net.attach(args[4]);
             Endpoint c2 = net.attach(args[5]);
             try (ServerSocket server = PublishTest.listen(c1, 80)) {
-                report("bridged", PublishTest.reach(c2.namespace(), server, c1.address(), 80));
+                report("bridged", ForeignForwardTest.reach(c2.namespace(), server, c1.address(), 80));
                 try (ServerSocket out = Probe.listen(inet, internet)) {
-                    report("masquerade", PublishTest.reach(c1.namespace(), out, internet, out.getLocalPort()));
+                    report("masquerade", ForeignForwardTest.reach(c1.namespace(), out, internet, out.getLocalPort()));
                 }
                 c1.publish(8080, 80);
-                report("publish", PublishTest.reach(inet, server, uplink, 8080));
-                report("hairpin", PublishTest.reach(c2.namespace(), server, uplink, 8080));
+                report("publish", ForeignForwardTest.reach(inet, server, uplink, 8080));
+                report("hairpin", ForeignForwardTest.reach(c2.namespace(), server, uplink, 8080));
             }
             System.out.println("ready");
             System.out.flush();
