@@ -267,7 +267,8 @@ public final class NftDecoder {
                 default -> { }
             }
         }
-        if (name == null || info == null || rev < 0 || rev > 255 || name.isEmpty() || name.length() > 28) {
+        if (name == null || info == null || rev < 0 || rev > 255 || name.isEmpty() || name.length() > 28
+                || name.indexOf(0) >= 0) {
             return null;
         }
         return new Expr.XtMatch(name, rev, HexFormat.of().formatHex(info));
