@@ -88,4 +88,10 @@ final class BuilderChecks {
         }
         return name;
     }
+
+    /** The range of {@link Network.Builder#allocationRange(String, String)}. */
+    static AddressRange range(String first, String last) {
+        return new AddressRange(EndpointSpec.parseAddress(java.util.Objects.requireNonNull(first, "first == null")),
+                EndpointSpec.parseAddress(java.util.Objects.requireNonNull(last, "last == null")));
+    }
 }

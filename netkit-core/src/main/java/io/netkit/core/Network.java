@@ -86,11 +86,11 @@ public final class Network implements AutoCloseable {
     final IpPrefix masqueradeExcept; // destinations left un-NATed (an overlay's cluster CIDR), or null
     /** The IPv6 side of a dual-stack network (subnet, gateway, NAT66), or {@code null} for an IPv4-only one. */
     final Records.Ipv6Config v6;
+    final AddressRange pool; // IPv4 allocation range, or null for the whole subnet (IPv6: v6.pool())
     final int group;
     final int reapGroup;
     final int mtu;
-    /** The backend holding this network's rules, from the bridge's record (IPTABLES or NFTABLES). */
-    final FirewallBackend firewall;
+    final FirewallBackend firewall; // from the bridge's record: IPTABLES or NFTABLES
     final io.netkit.core.internal.NetworkFirewall rules;
     final ConcurrentHashMap<String, Endpoint> endpoints = new ConcurrentHashMap<>();
     final Allocations allocations;
@@ -115,6 +115,7 @@ public final class Network implements AutoCloseable {
         this.masquerade = rec.masquerade();
         this.masqueradeExcept = rec.masqueradeExcept();
         this.v6 = rec.v6();
+        this.pool = rec.pool();
         this.group = rec.group();
         this.reapGroup = rec.reapGroup();
         this.mtu = rec.mtu();
@@ -207,6 +208,11 @@ public final class Network implements AutoCloseable {
         return Optional.ofNullable(v6).map(Records.Ipv6Config::gateway);
     }
 
+    /** The allocation ranges ({@link Builder#allocationRange(String, String)}), IPv4 first; empty: whole subnets. */
+    public List<AddressRange> allocationRanges() {
+        return java.util.stream.Stream.of(pool, v6 == null ? null : v6.pool()).filter(Objects::nonNull).toList();
+    }
+
     /** Whether the network masquerades its IPv6 subnet's traffic (NAT66, {@code ip6tables -t nat ... MASQUERADE}). */
     public boolean masquerading6() {
         return v6 != null && v6.masquerade();
@@ -225,10 +231,7 @@ public final class Network implements AutoCloseable {
         return Optional.ofNullable(masqueradeExcept);
     }
 
-    /**
-     * The firewall backend holding this network's rules ({@link FirewallBackend#IPTABLES} or
-     * {@link FirewallBackend#NFTABLES}, never AUTO), as recorded on the bridge ({@code fw=nft}).
-     */
+    /** The firewall backend holding this network's rules (IPTABLES or NFTABLES, never AUTO; {@code fw=nft}). */
     public FirewallBackend firewall() {
         return firewall;
     }
@@ -371,11 +374,6 @@ public final class Network implements AutoCloseable {
         }
     }
 
-    /** Rebuilds the in-memory endpoint table from a snapshot (keeps existing Endpoint objects). */
-    void sync(KernelSnapshot snap) {
-        snap.syncInto(this);
-    }
-
     @Override
     public String toString() {
         return "Network[" + name + (subnet == null ? "" : " " + subnet + " gw " + IpAddresses.format(gateway))
@@ -422,6 +420,8 @@ public final class Network implements AutoCloseable {
         private int mtu;
         private MacAddress mac;
         private FirewallBackend firewall; // null: the host's default
+        private AddressRange pool;
+        private AddressRange pool6;
 
         private Builder(String name) {
             this.name = name;
@@ -545,12 +545,25 @@ public final class Network implements AutoCloseable {
             return this;
         }
 
-        /**
-         * Where the network's rules live (default: the host's, {@link Host#firewall()}); AUTO is resolved at
-         * {@link #create()} by the rule in {@link FirewallBackend}'s javadoc. Recorded on the bridge.
-         */
+        /** Where the network's rules live (default {@link Host#firewall()}; AUTO: see {@link FirewallBackend}). */
         public Builder firewall(FirewallBackend backend) {
             this.firewall = Objects.requireNonNull(backend, "backend == null");
+            return this;
+        }
+
+        /**
+         * Hands out only {@code first..last} of their family's subnet to endpoints without a fixed address (CNI
+         * host-local's {@code rangeStart}/{@code rangeEnd}); recorded on the bridge. Once per family.
+         *
+         * @throws IllegalArgumentException if an end is no literal address, the families differ or last < first
+         */
+        public Builder allocationRange(String first, String last) {
+            AddressRange r = BuilderChecks.range(first, last);
+            if (r.isIpv4()) {
+                this.pool = r;
+            } else {
+                this.pool6 = r;
+            }
             return this;
         }
 
@@ -577,8 +590,8 @@ public final class Network implements AutoCloseable {
          * @throws NetkitException naming the failed step
          */
         public Network create() {
-            Records.Ipv6Config v6 = NetworkCreation.ipv6(name, subnet6, gateway6, masquerade, masquerade6, publish6);
-            Network net = NetworkCreation.create(host, name, subnet, gateway, masquerade, masqueradeExcept, mtu, mac, v6,
+            Records.Ipv6Config v6 = NetworkCreation.ipv6(name, subnet6, gateway6, masquerade, masquerade6, publish6, pool6);
+            Network net = NetworkCreation.create(host, name, subnet, gateway, masquerade, masqueradeExcept, mtu, mac, v6, pool,
                     firewall != null ? firewall : host.firewall());
             return localhost ? BuilderChecks.publishOnLocalhost(net) : net;
         }

@@ -211,4 +211,37 @@ class NftFirewallTest {
             assertThat(sb.host().leftovers().list()).noneMatch(l -> l.kind() == Leftover.Kind.RULES);
         }
     }
+
+    @Test
+    void autoPicksNativeWhereTheKernelAnswersAndNoLegacyTablesAreLoadedAndThePropertyIsChecked() throws Exception {
+        try (Sandbox sb = Sandbox.create(PREFIX)) {
+            // A fresh host namespace has no iptables-legacy tables (/proc/net/ip_tables_names is empty there).
+            try (Network net = Network.bridge("br0").on(sb.host()).firewall(FirewallBackend.AUTO).subnet("172.16.0.0/24")
+                    .create()) {
+                assertThat(net.firewall()).isEqualTo(FirewallBackend.NFTABLES);
+                assertThat(Network.open(sb.host(), "br0").firewall()).isEqualTo(FirewallBackend.NFTABLES);
+            }
+            // Without fw= in the record (networks made before backends existed), and by default: iptables.
+            try (Network net = Network.bridge("br1").on(sb.host()).subnet("172.17.0.0/24").create()) {
+                assertThat(net.firewall()).isEqualTo(FirewallBackend.IPTABLES);
+                assertThat(Probe.ip(sb.name("host"), "-d", "link", "show", "dev", "br1").get(0).get("ifalias").toString())
+                        .doesNotContain("fw=");
+            }
+        }
+        String before = System.getProperty(FirewallBackend.PROPERTY);
+        try {
+            System.setProperty(FirewallBackend.PROPERTY, "nftables");
+            assertThat(FirewallBackend.processDefault()).isEqualTo(FirewallBackend.NFTABLES);
+            assertThat(Host.current().firewall()).isEqualTo(FirewallBackend.NFTABLES);
+            System.setProperty(FirewallBackend.PROPERTY, "pf");
+            org.assertj.core.api.Assertions.assertThatThrownBy(FirewallBackend::processDefault)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("netkit.firewall=\"pf\"");
+        } finally {
+            if (before == null) {
+                System.clearProperty(FirewallBackend.PROPERTY);
+            } else {
+                System.setProperty(FirewallBackend.PROPERTY, before);
+            }
+        }
+    }
 }

@@ -264,8 +264,11 @@ public final class NftFirewall implements NetworkFirewall {
             IpPrefix host = IpPrefix.host(c);
             p.add(Rule.builder(post).saddr(subnet).daddr(host).dport(proto, pub.containerPort()).ctStatusDnat()
                     .masquerade().comment(comment(owner, "hairpin")).build());
-            n.add(Rule.builder(dnat).nfproto(fam).dport(proto, pub.hostPort()).dnat(c, pub.containerPort())
-                    .comment(comment(owner, "publish")).build());
+            RuleBuilder dn = Rule.builder(dnat).nfproto(fam);
+            if (pub.hostAddress() != null) {
+                dn.daddr(IpPrefix.host(IpAddresses.parse(pub.hostAddress()))); // published on this host address only
+            }
+            n.add(dn.dport(proto, pub.hostPort()).dnat(c, pub.containerPort()).comment(comment(owner, "publish")).build());
             f.add(Rule.builder(fwd).daddr(host).oifname(br).dport(proto, pub.containerPort()).accept()
                     .comment(comment(owner, "publish")).build());
         }
