@@ -24,6 +24,15 @@ package io.netkit.core;
  * {@code netkit.firewall=auto|iptables|nftables} (default {@code iptables}). The choice is recorded in the bridge's
  * record ({@code fw=nft}; a network without it is {@link #IPTABLES}), so {@link Network#open}, reconcile, teardown
  * and later processes use the backend the network was created with; {@link Network#firewall()} says which.
+ *
+ * <p>Other firewalls on the host: an accept in {@code table inet netkit} does not override a drop in another table's
+ * forward chain. With {@link #NFTABLES}, netkit appends its networks' accepts to iptables-nft's {@code FORWARD} chain
+ * when its policy is DROP (Docker), as iptables-readable rules ({@code iptables-save} shows them, commented
+ * {@code netkit:BRIDGE@ID ...}) removed with the network; for a dropping forward chain of a table made with {@code nft}
+ * it logs a warning naming the chain and the {@code nft add rule} lines to add (system property
+ * {@code netkit.firewall.foreign=all} lets netkit add them, {@code none} keeps netkit out of every other table); on a host
+ * with iptables-legacy tables it warns that a legacy FORWARD DROP drops the network's traffic ({@link #AUTO} picks
+ * {@link #IPTABLES}, legacy, there). See the README section "Firewall backends and other firewalls on the host".
  */
 public enum FirewallBackend {
     /** Decide per host namespace (see the class comment). */

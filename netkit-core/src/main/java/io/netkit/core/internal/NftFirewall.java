@@ -75,6 +75,7 @@ public final class NftFirewall implements NetworkFirewall {
 
     @Override
     public void install(NetNamespace host, Spec s) {
+        ForeignForward.warnLegacy(host, s.bridge());
         apply(host, s);
     }
 
@@ -114,6 +115,7 @@ public final class NftFirewall implements NetworkFirewall {
             if (!jumpsSame) {
                 d.jumps().forEach(tx::addRule);
             }
+            ForeignForward.sync(nft, tx, s);   // accepts in other tools' forward chains with policy drop
             if (tx.size() > 0) {
                 tx.commit();
             }
@@ -153,6 +155,7 @@ public final class NftFirewall implements NetworkFirewall {
                     tx.flushChain(c).deleteChain(c);
                 }
             }
+            ForeignForward.remove(nft, tx, owner);
             if (tx.size() > 0) {
                 tx.commit();
             }

@@ -175,6 +175,10 @@ public final class NftConstants {
     public static final int NFTA_LOOKUP_SET_ID = 4;
     public static final int NFTA_LOOKUP_FLAGS = 5;
     public static final int NFT_LOOKUP_F_INV = 1;
+    // enum nft_match_attributes (nft_compat)
+    public static final int NFTA_MATCH_NAME = 1;
+    public static final int NFTA_MATCH_REV = 2;
+    public static final int NFTA_MATCH_INFO = 3;
     // enum nft_gen_attributes
     public static final int NFTA_GEN_ID = 1;
 

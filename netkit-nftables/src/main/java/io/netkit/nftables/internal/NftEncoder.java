@@ -244,6 +244,10 @@ public final class NftEncoder {
             if (l.inverted()) {
                 w.attrBe32(NFTA_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
             }
+        } else if (e instanceof Expr.XtMatch x) {
+            w.attrString(NFTA_MATCH_NAME, x.name());
+            w.attrBe32(NFTA_MATCH_REV, x.revision());
+            w.attrBytes(NFTA_MATCH_INFO, x.info());
         } else if (e instanceof Expr.Unknown u) {
             throw new IllegalArgumentException("expression \"" + u.name() + "\" was listed but is not modelled by netkit;"
                     + " it cannot be written back");
