@@ -6,6 +6,7 @@
 module io.netkit.core {
     requires transitive io.netkit.netlink;
     requires io.netkit.iptables;
+    requires io.netkit.nftables;
     requires org.slf4j;
 
     exports io.netkit.core;

@@ -95,7 +95,7 @@ final class Adoption {
                 held.reconciled();
             }
         }
-        net.sync(KernelSnapshot.of(net, host.netns().netlink().links().list()));
+        KernelSnapshot.of(net, host.netns().netlink().links().list()).syncInto(net);
         if (links.stream().anyMatch(l -> l.group() == net.reapGroup)) {
             net.reaper.schedule(); // detached by a process that ended before its reaper ran
         }

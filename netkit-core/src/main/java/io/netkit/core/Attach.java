@@ -74,7 +74,9 @@ final class Attach {
         BigInteger fixed6 = spec.address6() != null ? offset6Of(spec.address6()) : null;
         List<PortMapping> publish = spec.published();
         if (!publish.isEmpty()) {
-            Privileges.requireIptablesFor(op, "publishing ports");
+            if (net.firewall == FirewallBackend.IPTABLES) {
+                Privileges.requireIptablesFor(op, "publishing ports");
+            }
         }
         int linkMtu = spec.mtu() != 0 ? spec.mtu() : net.mtu;
         String ifname = spec.interfaceName();
@@ -208,7 +210,7 @@ final class Attach {
                 String alias = rec.encode(label);
                 if (!publish.isEmpty()) {
                     // Runs after the veth's deletion (undo is last-in first-out): the rules without this endpoint.
-                    undo.push("re-apply the network's iptables rules", net.publishing::reapply);
+                    undo.push("re-apply the network's firewall rules", net.publishing::reapply);
                 }
 
                 lock.changed(); // write-ahead: before the first change of the network
@@ -275,7 +277,7 @@ final class Attach {
                     // The new endpoint may have the address of one whose namespace vanished without a detach: rules
                     // re-rendered from the kernel's records drop that endpoint's mappings before traffic can reach the
                     // newcomer through them.
-                    step = "re-apply the published ports' iptables rules";
+                    step = "re-apply the published ports' firewall rules";
                     net.publishing.reapply(snap);
                 }
             }

@@ -75,4 +75,23 @@ final class BuilderChecks {
         }
         return net;
     }
+
+    /**
+     * Refuses interface names that iptables would read as a wildcard ({@code br+} matches every {@code br*}
+     * interface, Docker's {@code br-<id>} networks included): netkit's rules must name exact interfaces.
+     */
+    static String ruleSafe(String name, String what) {
+        if (name.indexOf('+') >= 0) {
+            throw new IllegalArgumentException("invalid " + what + " name \"" + name + "\": '+' makes iptables rules "
+                    + "match every interface whose name starts with \"" + name.substring(0, name.indexOf('+'))
+                    + "\"; choose a name without '+'");
+        }
+        return name;
+    }
+
+    /** The range of {@link Network.Builder#allocationRange(String, String)}. */
+    static AddressRange range(String first, String last) {
+        return new AddressRange(EndpointSpec.parseAddress(java.util.Objects.requireNonNull(first, "first == null")),
+                EndpointSpec.parseAddress(java.util.Objects.requireNonNull(last, "last == null")));
+    }
 }

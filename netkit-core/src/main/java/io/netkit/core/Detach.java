@@ -82,7 +82,7 @@ final class Detach {
                     try {
                         net.publishing.reapply(KernelSnapshot.of(net, net.hostLinks().list())); // without this endpoint's mappings
                     } catch (RuntimeException e) {
-                        rulesError = new NetkitException(op, "remove the published ports' iptables rules (the endpoint is "
+                        rulesError = new NetkitException(op, "remove the published ports' firewall rules (the endpoint is "
                                 + "detached; the next publish, unpublish or detach with ports of the network re-applies them)", e);
                     }
                 }

@@ -334,7 +334,7 @@ public final class Endpoint {
      * @return the mapping
      */
     public PortMapping publish(PortMapping mapping) {
-        network.changePublished(this, Objects.requireNonNull(mapping, "mapping == null"), null);
+        network.publishing.change(this, Objects.requireNonNull(mapping, "mapping == null"), null);
         return mapping;
     }
 
@@ -351,7 +351,7 @@ public final class Endpoint {
     public boolean unpublish(Protocol protocol, int hostPort) {
         Objects.requireNonNull(protocol, "protocol == null");
         PortMapping.checkPort("host port", hostPort);
-        return network.changePublished(this, null, new PortMapping(protocol, hostPort, 1));
+        return network.publishing.change(this, null, new PortMapping(protocol, hostPort, 1));
     }
 
     /**
@@ -359,7 +359,7 @@ public final class Endpoint {
      * empty once detached. Like {@code docker port CONTAINER}.
      */
     public java.util.List<PortMapping> published() {
-        return network.published(this);
+        return network.publishing.published(this);
     }
 
     /**

@@ -123,7 +123,7 @@ public final class EndpointSpec {
     /** The host-side interface name (default: {@code nkv} + 8 random hex digits); 1..15 bytes. */
     public EndpointSpec hostInterface(String name) {
         return new EndpointSpec(createName, existing, interfaceName, address, mtu, mac,
-                Network.ruleSafe(InterfaceNames.validate(name), "host interface"), published, address6);
+                BuilderChecks.ruleSafe(InterfaceNames.validate(name), "host interface"), published, address6);
     }
 
     /**

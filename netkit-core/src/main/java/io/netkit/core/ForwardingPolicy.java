@@ -1,12 +1,14 @@
 package io.netkit.core;
 
 import io.netkit.core.internal.Firewall;
+import io.netkit.core.internal.NetworkFirewall;
 import io.netkit.netlink.NetNamespace;
 import java.util.List;
 
 /**
- * A network's forwarding policy in the host namespace: {@code net.ipv4.ip_forward} and netkit's iptables rules
- * (FORWARD accepts, masquerade, and the published ports' DNAT, built by {@link Firewall}). In {@code ip}/iptables terms:
+ * A network's forwarding policy in the host namespace: {@code net.ipv4.ip_forward} and netkit's firewall rules
+ * (FORWARD accepts, masquerade, and the published ports' DNAT) in the network's backend ({@link NetworkFirewall}:
+ * iptables or native nftables, {@link FirewallBackend}). In {@code ip}/iptables terms:
  * <pre>
  * sysctl -w net.ipv4.ip_forward=1                                          # masquerade or published ports
  * iptables -A NETKIT-FWD-ID -i br0 -o br0 -j ACCEPT; iptables -I FORWARD 1 -j NETKIT-FWD-ID
@@ -35,10 +37,11 @@ final class ForwardingPolicy {
         this.net = net;
     }
 
-    /** The rules of {@code name}'s network (without published ports), checked before any kernel change. */
-    static void check(String name, boolean masquerade, io.netkit.netlink.IpPrefix masqueradeExcept,
-                      io.netkit.netlink.IpPrefix subnet) {
-        Firewall.rules(name, "00000000", subnet, masquerade, masqueradeExcept, List.of());
+    /** The firewall spec of a network (without published ports). */
+    static NetworkFirewall.Spec spec(String name, String id, io.netkit.netlink.IpPrefix subnet, boolean masquerade,
+                                     io.netkit.netlink.IpPrefix masqueradeExcept, Records.Ipv6Config v6, boolean localhost) {
+        return new NetworkFirewall.Spec(name, id, subnet, masquerade, masqueradeExcept, v6 == null ? null : v6.subnet(),
+                v6 != null && (masquerade || v6.masquerade()), v6 != null && v6.masquerade(), List.of(), List.of(), localhost);
     }
 
     /** Switches {@code net.ipv4.ip_forward} on in {@code hostNs}; returns the value before, or {@code null} if it was on. */
@@ -84,12 +87,6 @@ final class ForwardingPolicy {
         }
     }
 
-    /** Installs a new network's rules (one {@code iptables-restore}). */
-    static void install(NetNamespace hostNs, String name, String id, io.netkit.netlink.IpPrefix subnet, boolean masquerade,
-                        io.netkit.netlink.IpPrefix masqueradeExcept) {
-        Firewall.install(hostNs, name, id, subnet, masquerade, masqueradeExcept);
-    }
-
     /**
      * Makes the host hold exactly this network's rules with {@code published} ports (under the network's lock), and
      * switches {@code net.ipv4.ip_forward} on when there are any.
@@ -109,20 +106,12 @@ final class ForwardingPolicy {
             enableForwarding(hostNs);
             localhost = localhostEnabled(hostNs, net.name);
         }
-        if (net.subnet != null) { // not on an IPv6-only network
-            Firewall.apply(hostNs, Firewall.rules(net.name, net.id, net.subnet, net.masquerade, net.masqueradeExcept,
-                    published, localhost));
+        if (net.v6 != null && !published6.isEmpty()) {
+            enableForwarding6(hostNs);
         }
-        if (net.v6 != null) {
-            if (!published6.isEmpty()) {
-                enableForwarding6(hostNs);
-            }
-            boolean forward = net.masquerade || net.v6.masquerade();
-            if (forward || !published6.isEmpty() || io.netkit.core.internal.Privileges.findProgram("ip6tables-restore") != null) {
-                Firewall.apply(hostNs, Firewall.rules(net.name, net.id, net.v6.subnet(), forward, net.v6.masquerade(),
-                        null, published6, false));
-            }
-        }
+        NetworkFirewall.Spec spec = spec(net.name, net.id, net.subnet, net.masquerade, net.masqueradeExcept, net.v6, localhost);
+        net.rules.apply(hostNs, new NetworkFirewall.Spec(spec.bridge(), spec.id(), spec.subnet(), spec.masquerade(),
+                spec.masqueradeExcept(), spec.subnet6(), spec.forward6(), spec.nat6(), published, published6, localhost));
     }
 
     /**
@@ -144,16 +133,8 @@ final class ForwardingPolicy {
         }
     }
 
-    /** Installs a new dual-stack network's IPv6 rules (one {@code ip6tables-restore}). */
-    static void install6(NetNamespace hostNs, String name, String id, io.netkit.core.Records.Ipv6Config v6, boolean masquerade) {
-        Firewall.install6(hostNs, name, id, v6.subnet(), masquerade || v6.masquerade(), v6.masquerade());
-    }
-
     /** Removes every rule and chain of this network, both families (nothing if iptables is absent). */
     void remove() {
-        Firewall.remove(net.host.netns(), net.name, net.id);
-        if (net.v6 != null) {
-            Firewall.remove6(net.host.netns(), net.name, net.id);
-        }
+        net.rules.remove(net.host.netns(), net.name, net.id, net.v6 != null || net.subnet == null);
     }
 }

@@ -20,14 +20,35 @@ import java.util.Objects;
  * }</pre>
  */
 public final class Host implements AutoCloseable {
-    private static final Host CURRENT = new Host(null, false);
+    private static final Host CURRENT = new Host(null, false, null);
 
     private final NetNamespace netns; // null = NetNamespace.current(), resolved lazily
     private final boolean ownsHandle;
+    private final FirewallBackend firewall; // null: the process default (system property netkit.firewall)
 
-    private Host(NetNamespace netns, boolean ownsHandle) {
+    private Host(NetNamespace netns, boolean ownsHandle, FirewallBackend firewall) {
         this.netns = netns;
         this.ownsHandle = ownsHandle;
+        this.firewall = firewall;
+    }
+
+    /**
+     * This host with {@code backend} as the firewall of the networks created on it (unless a network's builder says
+     * otherwise, {@link Network.Builder#firewall(FirewallBackend)}). A view on the same namespace handle: use it in
+     * place of this one; closing either releases a handle {@link #namespace(String)} opened.
+     * Example: {@code Host.namespace("h1").firewall(FirewallBackend.NFTABLES)}.
+     */
+    public Host firewall(FirewallBackend backend) {
+        return new Host(netns, ownsHandle, java.util.Objects.requireNonNull(backend, "backend == null"));
+    }
+
+    /**
+     * The firewall backend networks created on this host get by default: the one given to
+     * {@link #firewall(FirewallBackend)}, else the process default ({@link FirewallBackend#processDefault()}).
+     * May be {@link FirewallBackend#AUTO}, resolved when a network is created.
+     */
+    public FirewallBackend firewall() {
+        return firewall != null ? firewall : FirewallBackend.processDefault();
     }
 
     /** The namespace this process started in. {@link #close()} on it does nothing. */
@@ -43,13 +64,13 @@ public final class Host implements AutoCloseable {
      */
     public static Host namespace(String name) {
         Objects.requireNonNull(name, "name == null");
-        return new Host(NetNamespace.open(name), true);
+        return new Host(NetNamespace.open(name), true, null);
     }
 
     /** A namespace the caller holds, acting as the host; the caller keeps ownership of the handle. */
     public static Host of(NetNamespace netns) {
         Objects.requireNonNull(netns, "netns == null");
-        return new Host(netns, false);
+        return new Host(netns, false, null);
     }
 
     /** The host's namespace handle. */
@@ -67,7 +88,7 @@ public final class Host implements AutoCloseable {
      * {@code ip -d link show type bridge} and picking the bridges whose alias starts with {@code netkit:v1}.
      */
     public List<String> networks() {
-        return Network.list(this);
+        return Adoption.list(this);
     }
 
     /**

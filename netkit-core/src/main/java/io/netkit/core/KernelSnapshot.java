@@ -255,7 +255,7 @@ final class KernelSnapshot {
             }
             KernelSnapshot snap = KernelSnapshot.of(net, net.hostLinks().list());
             net.allocations.read(held, snap, op);
-            net.sync(snap);
+            snap.syncInto(net);
         }
         List<Endpoint> out = new ArrayList<>(net.endpoints.values());
         out.sort((a, b) -> java.util.Arrays.compareUnsigned(a.address().getAddress(), b.address().getAddress()));

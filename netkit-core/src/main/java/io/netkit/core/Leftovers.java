@@ -4,9 +4,8 @@ import io.netkit.core.Records.BridgeRecord;
 import io.netkit.core.Records.DetachedRecord;
 import io.netkit.core.Records.EndpointRecord;
 import io.netkit.core.Records.Record;
-import io.netkit.core.internal.Firewall;
+import io.netkit.core.internal.NetworkFirewall;
 import io.netkit.core.internal.NetworkLock;
-import io.netkit.iptables.Owner;
 import io.netkit.netlink.Link;
 import io.netkit.netlink.LinkNotFoundException;
 import io.netkit.netlink.NetNamespace;
@@ -78,7 +77,9 @@ public final class Leftovers {
         for (Leftover l : s.items) {
             if (l.kind() == Leftover.Kind.RULES) {
                 try {
-                    Firewall.remove(hostNs, s.owners.get(l.name()));
+                    for (NetworkFirewall fw : s.owners.get(l.name())) {
+                        fw.removeOwner(hostNs, l.name());
+                    }
                     removed.add(l);
                 } catch (RuntimeException e) {
                     errors.add(e);
@@ -133,7 +134,7 @@ public final class Leftovers {
 
     private static final class Scan {
         final List<Leftover> items = new ArrayList<>();
-        final Map<String, Owner> owners = new HashMap<>();
+        final Map<String, List<NetworkFirewall>> owners = new HashMap<>(); // owner BRIDGE@ID -> backends holding rules
         final Map<String, Long> namespaceInodes = new HashMap<>();
     }
 
@@ -178,16 +179,23 @@ public final class Leftovers {
                 continue;
             }
         }
-        try {
-            for (Map.Entry<String, Owner> o : Firewall.networkOwners(hostNs).entrySet()) {
-                String id = o.getKey().substring(o.getKey().lastIndexOf('@') + 1);
-                if (!alive.contains(id)) {
-                    s.owners.put(o.getKey(), o.getValue());
-                    s.items.add(new Leftover(Leftover.Kind.RULES, o.getKey(), o.getKey(), "no bridge carries network " + id));
+        for (FirewallBackend b : List.of(FirewallBackend.IPTABLES, FirewallBackend.NFTABLES)) {
+            NetworkFirewall fw = NetworkFirewall.of(b);
+            try {
+                for (String owner : fw.owners(hostNs)) {
+                    String id = owner.substring(owner.lastIndexOf('@') + 1);
+                    if (alive.contains(id)) {
+                        continue;
+                    }
+                    if (!s.owners.containsKey(owner)) {
+                        s.items.add(new Leftover(Leftover.Kind.RULES, owner, owner, "no bridge carries network " + id));
+                    }
+                    s.owners.computeIfAbsent(owner, k -> new ArrayList<>()).add(fw);
                 }
+            } catch (RuntimeException e) {
+                LOG.warn("leftovers on {}: cannot read {} rules: {}", host, b.name().toLowerCase(java.util.Locale.ROOT),
+                        e.toString());
             }
-        } catch (RuntimeException e) {
-            LOG.warn("leftovers on {}: cannot read iptables rules: {}", host, e.toString());
         }
         files(s, hostInode, alive, hostNs.inode() == NetNamespace.current().inode());
         return s;

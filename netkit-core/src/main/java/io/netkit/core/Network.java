@@ -90,6 +90,8 @@ public final class Network implements AutoCloseable {
     final int group;
     final int reapGroup;
     final int mtu;
+    final FirewallBackend firewall; // from the bridge's record: IPTABLES or NFTABLES
+    final io.netkit.core.internal.NetworkFirewall rules;
     final ConcurrentHashMap<String, Endpoint> endpoints = new ConcurrentHashMap<>();
     final Allocations allocations;
     final Intents intents;
@@ -117,6 +119,8 @@ public final class Network implements AutoCloseable {
         this.group = rec.group();
         this.reapGroup = rec.reapGroup();
         this.mtu = rec.mtu();
+        this.firewall = rec.firewall();
+        this.rules = io.netkit.core.internal.NetworkFirewall.of(firewall);
         this.allocations = new Allocations(this);
         this.intents = Intents.of(allocations.lock.file());
         this.forwarding = new ForwardingPolicy(this);
@@ -137,20 +141,7 @@ public final class Network implements AutoCloseable {
      * @throws IllegalArgumentException quoting the name if it is not a valid interface name, or contains '+'
      */
     public static Builder bridge(String name) {
-        return new Builder(ruleSafe(InterfaceNames.validate(name), "bridge"));
-    }
-
-    /**
-     * Refuses interface names that iptables would read as a wildcard ({@code br+} matches every {@code br*}
-     * interface, Docker's {@code br-<id>} networks included): netkit's rules must name exact interfaces.
-     */
-    static String ruleSafe(String name, String what) {
-        if (name.indexOf('+') >= 0) {
-            throw new IllegalArgumentException("invalid " + what + " name \"" + name + "\": '+' makes iptables rules "
-                    + "match every interface whose name starts with \"" + name.substring(0, name.indexOf('+'))
-                    + "\"; choose a name without '+'");
-        }
-        return name;
+        return new Builder(BuilderChecks.ruleSafe(InterfaceNames.validate(name), "bridge"));
     }
 
     /**
@@ -177,11 +168,6 @@ public final class Network implements AutoCloseable {
         Objects.requireNonNull(host, "host == null");
         InterfaceNames.validate(name);
         return Adoption.open(host, name);
-    }
-
-    /** Names of the netkit networks on {@code host}. */
-    static List<String> list(Host host) {
-        return Adoption.list(host);
     }
 
     // ------------------------------------------------------------------------------------------------ accessors
@@ -243,6 +229,11 @@ public final class Network implements AutoCloseable {
      */
     public Optional<IpPrefix> masqueradeExcept() {
         return Optional.ofNullable(masqueradeExcept);
+    }
+
+    /** The firewall backend holding this network's rules (IPTABLES or NFTABLES, never AUTO; {@code fw=nft}). */
+    public FirewallBackend firewall() {
+        return firewall;
     }
 
     /** The MTU given at creation, or 0 if the kernel's default applies. */
@@ -329,18 +320,6 @@ public final class Network implements AutoCloseable {
         }
     }
 
-    // ------------------------------------------------------------------------------------------------ publish
-
-    /** See {@link Publishing#change}. */
-    boolean changePublished(Endpoint ep, PortMapping add, PortMapping remove) {
-        return publishing.change(ep, add, remove);
-    }
-
-    /** The endpoint's published ports as recorded in the kernel (empty once detached). */
-    List<PortMapping> published(Endpoint ep) {
-        return publishing.published(ep);
-    }
-
     // ------------------------------------------------------------------------------------------------ detach
 
     /**
@@ -405,11 +384,6 @@ public final class Network implements AutoCloseable {
         }
     }
 
-    /** Rebuilds the in-memory endpoint table from a snapshot (keeps existing Endpoint objects). */
-    void sync(KernelSnapshot snap) {
-        snap.syncInto(this);
-    }
-
     @Override
     public String toString() {
         return "Network[" + name + (subnet == null ? "" : " " + subnet + " gw " + IpAddresses.format(gateway))
@@ -455,6 +429,7 @@ public final class Network implements AutoCloseable {
         private boolean localhost;
         private int mtu;
         private MacAddress mac;
+        private FirewallBackend firewall; // null: the host's default
         private AddressRange pool;
         private AddressRange pool6;
 
@@ -580,6 +555,12 @@ public final class Network implements AutoCloseable {
             return this;
         }
 
+        /** Where the network's rules live (default {@link Host#firewall()}; AUTO: see {@link FirewallBackend}). */
+        public Builder firewall(FirewallBackend backend) {
+            this.firewall = Objects.requireNonNull(backend, "backend == null");
+            return this;
+        }
+
         /**
          * Hands out only {@code first..last} of their family's subnet to endpoints without a fixed address (CNI
          * host-local's {@code rangeStart}/{@code rangeEnd}); recorded on the bridge. Once per family.
@@ -587,8 +568,7 @@ public final class Network implements AutoCloseable {
          * @throws IllegalArgumentException if an end is no literal address, the families differ or last < first
          */
         public Builder allocationRange(String first, String last) {
-            AddressRange r = new AddressRange(EndpointSpec.parseAddress(Objects.requireNonNull(first, "first == null")),
-                    EndpointSpec.parseAddress(Objects.requireNonNull(last, "last == null")));
+            AddressRange r = BuilderChecks.range(first, last);
             if (r.isIpv4()) {
                 this.pool = r;
             } else {
@@ -621,7 +601,8 @@ public final class Network implements AutoCloseable {
          */
         public Network create() {
             Records.Ipv6Config v6 = NetworkCreation.ipv6(name, subnet6, gateway6, masquerade, masquerade6, publish6, pool6);
-            Network net = NetworkCreation.create(host, name, subnet, gateway, masquerade, masqueradeExcept, mtu, mac, v6, pool);
+            Network net = NetworkCreation.create(host, name, subnet, gateway, masquerade, masqueradeExcept, mtu, mac, v6, pool,
+                    firewall != null ? firewall : host.firewall());
             return localhost ? BuilderChecks.publishOnLocalhost(net) : net;
         }
     }

@@ -4,6 +4,8 @@ import io.netkit.core.Records.BridgeRecord;
 import io.netkit.core.internal.Ipv4;
 import io.netkit.core.internal.Ipv6;
 import io.netkit.core.internal.Faults;
+import io.netkit.core.internal.FirewallChoice;
+import io.netkit.core.internal.NetworkFirewall;
 import io.netkit.core.internal.Names;
 import io.netkit.core.internal.NetworkLock;
 import io.netkit.core.internal.Privileges;
@@ -67,7 +69,8 @@ final class NetworkCreation {
     }
 
     static Network create(Host host, String name, IpPrefix subnet, InetAddress gateway, boolean masquerade,
-                          IpPrefix masqueradeExcept, int mtu, MacAddress mac, Records.Ipv6Config v6, AddressRange pool) {
+                          IpPrefix masqueradeExcept, int mtu, MacAddress mac, Records.Ipv6Config v6, AddressRange pool,
+                          FirewallBackend wanted) {
         String op = "create network " + name + " on " + host;
         if (pool != null && pool.problemIn(subnet) != null) {
             throw new IllegalArgumentException(op + ": " + pool.problemIn(subnet));
@@ -90,19 +93,24 @@ final class NetworkCreation {
             throw new IllegalArgumentException(op + ": " + gwProblem);
         }
         Privileges.requireNetAdmin(op, false);
-        if (masquerade && subnet != null) {
-            Privileges.requireIptables(op);
-        }
+        NetNamespace hostNs = host.netns();
+        FirewallBackend backend = FirewallChoice.resolve(hostNs, java.util.Objects.requireNonNull(wanted, "firewall == null"));
+        NetworkFirewall fw = NetworkFirewall.of(backend);
         boolean forward6 = v6 != null && (masquerade || v6.masquerade());
-        if (forward6) {
-            Privileges.requireIp6tables(op);
+        if (backend == FirewallBackend.IPTABLES) {
+            if (masquerade && subnet != null) {
+                Privileges.requireIptables(op);
+            }
+            if (forward6) {
+                Privileges.requireIp6tables(op);
+            }
         }
         try {
-            ForwardingPolicy.check(name, masquerade, masqueradeExcept, subnet != null ? subnet : v6.subnet()); // refuses what iptables cannot carry, before any change
+            // refuses what the backend cannot carry, before any change
+            fw.check(ForwardingPolicy.spec(name, "00000000", subnet, masquerade, masqueradeExcept, v6, false));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(op + ": " + e.getMessage(), e);
         }
-        NetNamespace hostNs = host.netns();
         RtNetlink rt = hostNs.netlink();
         Undo undo = new Undo(op);
         NetworkLock.Held lock = null;
@@ -131,7 +139,7 @@ final class NetworkCreation {
             }
 
             BridgeRecord rec = new BridgeRecord(Names.hex(8), subnet, gw, masquerade, g, r, mtu, false, false,
-                    masqueradeExcept, true, v6, pool);
+                    masqueradeExcept, true, v6, pool, backend);
             // Held until the network is complete: a process adopting it meanwhile waits; if this process dies, the
             // adopter finds new=1 in the record and removes what was made.
             lock = NetworkLock.of(hostNs.inode(), name, rec.id()).acquire();
@@ -169,16 +177,9 @@ final class NetworkCreation {
                 }
             }
 
-            if (subnet != null) {
-                step = "install iptables rules";
-                ForwardingPolicy.install(hostNs, name, rec.id(), subnet, masquerade, masqueradeExcept);
-                undo.push("remove iptables rules", () -> io.netkit.core.internal.Firewall.remove(hostNs, name, rec.id()));
-            }
-            if (v6 != null) {
-                step = "install ip6tables rules";
-                ForwardingPolicy.install6(hostNs, name, rec.id(), v6, masquerade);
-                undo.push("remove ip6tables rules", () -> io.netkit.core.internal.Firewall.remove6(hostNs, name, rec.id()));
-            }
+            step = "install the firewall rules (" + backend.name().toLowerCase(java.util.Locale.ROOT) + ")";
+            fw.install(hostNs, ForwardingPolicy.spec(name, rec.id(), subnet, masquerade, masqueradeExcept, v6, false));
+            undo.push("remove the firewall rules", () -> fw.remove(hostNs, name, rec.id(), v6 != null));
             if (forward6) {
                 step = "enable net.ipv6.conf.all.forwarding";
                 String before = ForwardingPolicy.enableForwarding6(hostNs);

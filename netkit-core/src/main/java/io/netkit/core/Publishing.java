@@ -38,7 +38,9 @@ final class Publishing {
         if (!ep.isAttached()) {
             throw new IllegalStateException(op + ": " + ep + " is detached");
         }
-        Privileges.requireIptablesFor(op, "publishing ports");
+        if (net.firewall == FirewallBackend.IPTABLES) {
+            Privileges.requireIptablesFor(op, "publishing ports");
+        }
         String hostIf = ep.hostInterface();
         try (NetworkLock.Held held = net.allocations.acquire()) {
             if (held.networkDeleted()) {
@@ -105,7 +107,7 @@ final class Publishing {
                 if (e instanceof IllegalStateException) {
                     throw e; // iptables missing, with the package to install
                 }
-                throw new NetkitException(op, "apply the network's iptables rules", e);
+                throw new NetkitException(op, "apply the network's firewall rules (" + net.firewall.name().toLowerCase(java.util.Locale.ROOT) + ")", e);
             }
             if (remove != null) {
                 // Flows translated for the port keep their DNAT in conntrack (a UDP client that keeps sending never

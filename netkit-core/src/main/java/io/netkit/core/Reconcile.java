@@ -56,6 +56,16 @@ final class Reconcile {
         String op = "reconcile network " + net.name;
         List<Throwable> errors = new ArrayList<>();
         repair(s, op, errors, held);
+        if (net.firewall == FirewallBackend.NFTABLES && s.bridgeRecord != null && !s.bridgeRecord.deleting()
+                && !s.bridgeRecord.creating()) {
+            // Native rules are compared in-process (one listing; a transaction only if they differ), so open()
+            // re-installs whatever was removed or changed by hand, not only after a killed change.
+            try {
+                net.publishing.reapply(KernelSnapshot.of(net, net.hostLinks().list()));
+            } catch (RuntimeException e) {
+                errors.add(e);
+            }
+        }
         if (!errors.isEmpty()) {
             LOG.warn("{}: incomplete: {}", op, errors);
         }

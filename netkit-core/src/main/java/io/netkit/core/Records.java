@@ -57,6 +57,8 @@ final class Records {
     static final String K_ADDRESS6 = "a6";
     /** {@code pub6=0}: published ports are mapped on the host's IPv4 addresses only. */
     static final String K_PUBLISH6 = "pub6";
+    /** {@code fw=nft}: the network's rules are native nf_tables; absent (or {@code fw=ipt}) means iptables. */
+    static final String K_FIREWALL = "fw";
     /** The allocation ranges ({@link AddressRange}) of the IPv4 and IPv6 subnets: {@code pool=FIRST-LAST}. */
     static final String K_POOL = "pool";
     static final String K_POOL6 = "pool6";
@@ -85,32 +87,39 @@ final class Records {
      */
     record BridgeRecord(String id, IpPrefix subnet, InetAddress gateway, boolean masquerade, int group, int reapGroup,
                         int mtu, boolean publishing, boolean deleting, IpPrefix masqueradeExcept, boolean creating,
-                        Ipv6Config v6, AddressRange pool) implements Record {
+                        Ipv6Config v6, AddressRange pool, FirewallBackend firewall) implements Record {
+        BridgeRecord {
+            if (firewall == null || firewall == FirewallBackend.AUTO) {
+                throw new IllegalArgumentException("firewall backend " + firewall + " of a bridge record must be resolved");
+            }
+        }
+
         BridgeRecord(String id, IpPrefix subnet, InetAddress gateway, boolean masquerade, int group, int reapGroup,
                      int mtu, boolean publishing, boolean deleting, IpPrefix masqueradeExcept, boolean creating) {
-            this(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, deleting, masqueradeExcept, creating, null);
+            this(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, deleting, masqueradeExcept, creating, null,
+                    null, FirewallBackend.IPTABLES);
         }
 
         BridgeRecord(String id, IpPrefix subnet, InetAddress gateway, boolean masquerade, int group, int reapGroup,
                      int mtu, boolean publishing, boolean deleting, IpPrefix masqueradeExcept, boolean creating,
                      Ipv6Config v6) {
             this(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, deleting, masqueradeExcept, creating,
-                    v6, null);
+                    v6, null, FirewallBackend.IPTABLES);
         }
 
         BridgeRecord withPublishing() {
             return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, true, deleting, masqueradeExcept,
-                    creating, v6, pool);
+                    creating, v6, pool, firewall);
         }
 
         BridgeRecord withDeleting() {
             return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, true, masqueradeExcept,
-                    creating, v6, pool);
+                    creating, v6, pool, firewall);
         }
 
         BridgeRecord created() {
             return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, deleting,
-                    masqueradeExcept, false, v6, pool);
+                    masqueradeExcept, false, v6, pool, firewall);
         }
 
         String encode() {
@@ -140,6 +149,9 @@ final class Records {
                 if (v6.pool() != null) {
                     m.put(K_POOL6, v6.pool().toString());
                 }
+            }
+            if (firewall == FirewallBackend.NFTABLES) {
+                m.put(K_FIREWALL, "nft");
             }
             if (publishing) {
                 m.put(K_PUBLISH, "1");
@@ -311,8 +323,19 @@ final class Records {
                     pool(m, K_POOL6, s6));
         }
         IpPrefix except = m.containsKey(K_MASQUERADE_EXCEPT) ? subnet(m.get(K_MASQUERADE_EXCEPT)) : null;
+        FirewallBackend fw;
+        String f = m.getOrDefault(K_FIREWALL, "ipt");
+        if (f.equals("nft")) {
+            fw = FirewallBackend.NFTABLES;
+        } else if (f.equals("ipt")) {
+            fw = FirewallBackend.IPTABLES;
+        } else {
+            String shown = f.replaceAll("[^\\x21-\\x7e]", "?");
+            throw new BadRecordException(K_FIREWALL + "=" + (shown.length() > 16 ? shown.substring(0, 16) + "..." : shown)
+                    + ": expected nft or ipt");
+        }
         return new BridgeRecord(id, subnet, gw, masq, group, reap, mtu, flag(m, K_PUBLISH), flag(m, K_DELETING), except,
-                flag(m, K_CREATING), v6, pool(m, K_POOL, subnet));
+                flag(m, K_CREATING), v6, pool(m, K_POOL, subnet), fw);
     }
 
     private static AddressRange pool(Map<String, String> m, String key, IpPrefix subnet) {

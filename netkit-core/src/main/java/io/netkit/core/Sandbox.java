@@ -263,7 +263,7 @@ public final class Sandbox implements AutoCloseable {
             found = true;
             Host host = Host.of(h);
             try {
-                for (String bridge : Network.list(host)) {
+                for (String bridge : Adoption.list(host)) {
                     try {
                         Network.open(host, bridge).delete();
                     } catch (RuntimeException e) {

@@ -65,7 +65,8 @@ class HostileRecordTest {
             craftedBridge(sb, "path0", "netkit:v1 id=x/../../../tmp/nkt-hr-evil subnet=172.21.0.0/24 gw=172.21.0.1 masq=0 group=70007 reap=70008 mtu=0");
             craftedBridge(sb, "gw0", "netkit:v1 id=0badc0e0 subnet=172.22.0.0/24 gw=172.23.0.1 masq=0 group=70009 reap=70010 mtu=0");
             craftedBridge(sb, "grp0", "netkit:v1 id=0badc0e1 subnet=172.24.0.0/24 gw=172.24.0.1 masq=0 group=0 reap=70011 mtu=0");
-            for (String name : List.of("noid0", "all0", "hostb0", "path0", "gw0", "grp0")) {
+            craftedBridge(sb, "fw0", "netkit:v1 id=0badc0e2 subnet=172.25.0.0/24 gw=172.25.0.1 masq=1 group=70012 reap=70013 mtu=0 fw=pf%0a;rm");
+            for (String name : List.of("noid0", "all0", "hostb0", "path0", "gw0", "grp0", "fw0")) {
                 assertThatThrownBy(() -> Network.open(sb.host(), name)).as(name)
                         .isInstanceOf(NetkitException.class)
                         .hasMessageContaining("netkit record on " + name + " is damaged");
@@ -75,6 +76,7 @@ class HostileRecordTest {
             assertThat(Files.list(Path.of("/tmp")).map(Path::toString).filter(p -> p.contains("nkt-hr-evil")).toList()).isEmpty();
             String rules = Probe.iptablesSave(sb.name() + "-host");
             assertThat(rules).doesNotContain("MASQUERADE").doesNotContain("netkit:");
+            assertThatThrownBy(() -> Network.open(sb.host(), "fw0")).hasMessageContaining("fw=pf?;rm: expected nft or ipt");
         }
     }
 

@@ -69,7 +69,8 @@ public final class Iptables {
      * <ol>
      *   <li>only one of {@code iptables-nft-save} / {@code iptables-legacy-save} runs: that one;</li>
      *   <li>rules already live in one backend: that one (if both hold rules, a warning is logged and the one
-     *       holding more wins, nft on a tie — rules in the other keep filtering packets!);</li>
+     *       holding more wins, nft on a tie — rules in the other keep filtering packets!); a built-in chain's DROP
+     *       policy ({@code iptables-legacy -P FORWARD DROP}, as Docker sets it) counts as a rule;</li>
      *   <li>no rules anywhere: what {@code iptables --version} says, "(nf_tables)" or "(legacy)"; nft if
      *       that command is absent.</li>
      * </ol>

@@ -98,6 +98,34 @@ public sealed interface Expr {
         }
     }
 
+    /**
+     * {@code fib daddr type => reg DREG} and the like: a routing (FIB) lookup, e.g. the address type of the
+     * destination ({@code fib daddr type local}, iptables' {@code -m addrtype --dst-type LOCAL}).
+     *
+     * @param result {@code NFT_FIB_RESULT_*} (3 = address type)
+     * @param flags {@code NFTA_FIB_F_*} bits (2 = daddr)
+     * @param dreg the destination register
+     */
+    record Fib(int result, int flags, int dreg) implements Expr {
+        /** {@code NFT_FIB_RESULT_ADDRTYPE}. */
+        public static final int RESULT_ADDRTYPE = 3;
+        /** {@code NFTA_FIB_F_DADDR}. */
+        public static final int F_DADDR = 2;
+
+        /** Validates the arguments. */
+        public Fib {
+            Registers.check("dreg", dreg);
+            if (result < 1 || result > 4) {
+                throw new IllegalArgumentException("fib result " + result + " out of range 1..4");
+            }
+        }
+
+        @Override
+        public String kernelName() {
+            return "fib";
+        }
+    }
+
     /** {@code counter packets P bytes B}; values written by netkit start at 0. */
     record Counter(long packets, long bytes) implements Expr {
         /** A counter that starts at zero. */
@@ -212,6 +240,68 @@ public sealed interface Expr {
         @Override
         public String kernelName() {
             return "lookup";
+        }
+    }
+
+    /**
+     * {@code match name NAME rev REV}: an x_tables match run by nf_tables' compat layer ({@code nft_compat}), as
+     * {@code iptables-nft} writes {@code -m conntrack --ctstate ...} into its tables. netkit writes one only into
+     * iptables-nft's own chains, where a native {@code ct state} would make the table unreadable for
+     * {@code iptables-save} ("table is incompatible"); {@code nft list} shows it as {@code ct state ...}.
+     *
+     * @param name the x_tables match ({@code NFTA_MATCH_NAME}), e.g. {@code conntrack}
+     * @param revision its revision ({@code NFTA_MATCH_REV})
+     * @param infoHex the match's info struct ({@code NFTA_MATCH_INFO}, already padded to 8 bytes) in hex
+     */
+    record XtMatch(String name, int revision, String infoHex) implements Expr {
+        /** {@code struct xt_conntrack_mtinfo3} padded by {@code XT_ALIGN}: 164 bytes rounded up to 168. */
+        private static final int CONNTRACK3_SIZE = 168;
+        /** Offset of {@code match_flags} in {@code struct xt_conntrack_mtinfo3} (after 8 addresses, expires, ports). */
+        private static final int CONNTRACK3_MATCH_FLAGS = 146;
+        /** Offset of {@code state_mask}. */
+        private static final int CONNTRACK3_STATE_MASK = 150;
+        /** {@code XT_CONNTRACK_STATE} */
+        private static final int XT_CONNTRACK_STATE = 1;
+
+        /** Validates the arguments. */
+        public XtMatch {
+            Names.check("match name", name);
+            if (name.length() > 28) {
+                throw new IllegalArgumentException("x_tables match name \"" + name + "\" is longer than 28 bytes");
+            }
+            if (revision < 0 || revision > 255) {
+                throw new IllegalArgumentException("match revision " + revision + " out of range 0..255");
+            }
+            Objects.requireNonNull(infoHex, "infoHex == null");
+            java.util.HexFormat.of().parseHex(infoHex);
+        }
+
+        /**
+         * {@code -m conntrack --ctstate STATES} ({@code xt_conntrack} revision 3, what iptables-nft 1.8 writes for it
+         * and for {@code -m state}).
+         */
+        public static XtMatch conntrackState(CtState... states) {
+            if (states.length == 0) {
+                throw new IllegalArgumentException("conntrack --ctstate needs at least one state");
+            }
+            int mask = 0;
+            for (CtState s : states) {
+                mask |= Objects.requireNonNull(s, "state == null").bit();   // XT_CONNTRACK_STATE_BIT = nft's ct state bit
+            }
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(CONNTRACK3_SIZE).order(java.nio.ByteOrder.nativeOrder());
+            b.putShort(CONNTRACK3_MATCH_FLAGS, (short) XT_CONNTRACK_STATE);
+            b.putShort(CONNTRACK3_STATE_MASK, (short) mask);
+            return new XtMatch("conntrack", 3, java.util.HexFormat.of().formatHex(b.array()));
+        }
+
+        /** The info struct's bytes. */
+        public byte[] info() {
+            return java.util.HexFormat.of().parseHex(infoHex);
+        }
+
+        @Override
+        public String kernelName() {
+            return "match";
         }
     }
 

@@ -123,6 +123,34 @@ public final class Nftables implements AutoCloseable {
     }
 
     /**
+     * Every chain of every table (of the families netkit models: ip, ip6, inet), in one dump: {@code nft list chains}.
+     * How netkit finds other tools' base chains (e.g. iptables-nft's {@code ip filter FORWARD} with policy drop).
+     */
+    public List<Chain> chains() {
+        checkOpen();
+        return socket.dump("list nf_tables chains", msgType(NFT_MSG_GETCHAIN), w -> NftEncoder.nfgenmsg(w, 0),
+                NftDecoder::chain);
+    }
+
+    /** The rules of one chain, in order, with handles and comments: {@code nft list chain FAMILY TABLE NAME}. */
+    public List<Rule> rules(Chain chain) {
+        Objects.requireNonNull(chain, "chain == null");
+        checkOpen();
+        Table table = chain.table();
+        List<Rule> out = new ArrayList<>();
+        for (Rule r : socket.dump("list rules of " + chain, msgType(NFT_MSG_GETRULE), w -> {
+            NftEncoder.nfgenmsg(w, table.family().code());
+            w.attrString(NFTA_RULE_TABLE, table.name());
+            w.attrString(NFTA_RULE_CHAIN, chain.name());
+        }, NftDecoder::rule)) {
+            if (r.table().equals(table) && r.chain().equals(chain.name())) {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
+    /**
      * The elements of {@code set}: {@code nft list set FAMILY TABLE NAME}.
      *
      * @throws NetlinkException with {@code ENOENT} if the set (or its table) does not exist

@@ -131,6 +131,21 @@ public final class RuleBuilder {
         return this;
     }
 
+    /** {@code fib daddr type local}: the destination is an address of this host (iptables' {@code -m addrtype --dst-type LOCAL}). */
+    public RuleBuilder fibDaddrTypeLocal() {
+        exprs.add(new Expr.Fib(Expr.Fib.RESULT_ADDRTYPE, Expr.Fib.F_DADDR, 1));
+        exprs.add(new Expr.Cmp(1, Expr.CmpOp.EQ, Data.of(hostU32(2)))); // RTN_LOCAL
+        return this;
+    }
+
+    /** {@code ct status dnat}: the connection's destination was translated (iptables' {@code --ctstate DNAT}). */
+    public RuleBuilder ctStatusDnat() {
+        exprs.add(new Expr.Ct(Expr.CtKey.STATUS, 1));
+        exprs.add(new Expr.Bitwise(1, 1, 4, Data.of(hostU32(0x20)), Data.of(new byte[4]))); // IPS_DST_NAT
+        exprs.add(new Expr.Cmp(1, Expr.CmpOp.NEQ, Data.of(new byte[4])));
+        return this;
+    }
+
     /** {@code counter} */
     public RuleBuilder counter() {
         exprs.add(Expr.Counter.zero());

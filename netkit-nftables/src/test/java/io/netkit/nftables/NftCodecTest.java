@@ -107,6 +107,25 @@ class NftCodecTest {
                 .hasMessageContaining("overruns");
     }
 
+    @Test
+    void theConntrackMatchIsXtConntrackRevision3WithTheStateMaskIptablesWrites() {
+        Expr.XtMatch m = Expr.XtMatch.conntrackState(CtState.ESTABLISHED, CtState.RELATED);
+        byte[] info = m.info();
+        assertThat(m.name()).isEqualTo("conntrack");
+        assertThat(m.revision()).isEqualTo(3);
+        // struct xt_conntrack_mtinfo3: 164 bytes, XT_ALIGN'ed to 168; match_flags (offset 146) = XT_CONNTRACK_STATE,
+        // state_mask (offset 150) = XT_CONNTRACK_STATE_BIT(ESTABLISHED) | ..._BIT(RELATED) = 2 | 4, host order.
+        assertThat(info).hasSize(168);
+        ByteBuffer b = ByteBuffer.wrap(info).order(ByteOrder.nativeOrder());
+        assertThat(b.getShort(146)).isEqualTo((short) 1);
+        assertThat(b.getShort(150)).isEqualTo((short) 6);
+        Table t = Table.of(Family.IP, "filter");
+        Rule r = Rule.builder(Chain.regular(t, "FORWARD")).oifname("br0").expr(m).accept().comment("netkit:x").build();
+        assertThat(roundTrip(NftConstants.NFT_MSG_NEWRULE, w -> NftEncoder.rule(w, r), NftDecoder::rule)).isEqualTo(r);
+        assertThat(HEX.formatHex(message(NftConstants.msgType(NftConstants.NFT_MSG_NEWRULE), w -> NftEncoder.rule(w, r))))
+                .contains(HEX.formatHex("match\0".getBytes())).contains(HEX.formatHex("conntrack\0".getBytes()));
+    }
+
     private static <T> T roundTrip(int msg, Consumer<NlMsgWriter> body, Function<NlMsgReader, T> decode) {
         return decode.apply(reader(message(NftConstants.msgType(msg), body)));
     }

@@ -50,7 +50,11 @@ public final class BackendDetector {
                 return 0;
             }
             int n = 0;
-            for (String l : r.stdoutText().split("\n")) if (l.startsWith("-A ")) n++;
+            for (String l : r.stdoutText().split("\n")) {
+                // A rule, or a built-in chain's DROP policy (iptables-legacy -P FORWARD DROP, as Docker sets it): both
+                // filter packets, so the backend holding them is the one in use.
+                if (l.startsWith("-A ") || (l.startsWith(":") && l.contains(" DROP "))) n++;
+            }
             return n;
         } catch (MissingToolException e) {
             return -1;

@@ -146,6 +146,9 @@ public final class NftConstants {
     public static final int NFTA_META_KEY = 2;
     public static final int NFTA_META_SREG = 3;
     // enum nft_ct_attributes
+    public static final int NFTA_FIB_DREG = 1;
+    public static final int NFTA_FIB_RESULT = 2;
+    public static final int NFTA_FIB_FLAGS = 3;
     public static final int NFTA_CT_DREG = 1;
     public static final int NFTA_CT_KEY = 2;
     public static final int NFTA_CT_DIRECTION = 3;
@@ -172,6 +175,10 @@ public final class NftConstants {
     public static final int NFTA_LOOKUP_SET_ID = 4;
     public static final int NFTA_LOOKUP_FLAGS = 5;
     public static final int NFT_LOOKUP_F_INV = 1;
+    // enum nft_match_attributes (nft_compat)
+    public static final int NFTA_MATCH_NAME = 1;
+    public static final int NFTA_MATCH_REV = 2;
+    public static final int NFTA_MATCH_INFO = 3;
     // enum nft_gen_attributes
     public static final int NFTA_GEN_ID = 1;
 

@@ -243,8 +243,35 @@ public final class NftDecoder {
         if (data == null) {
             data = new NlAttrReader(e.buffer(), 0, 0);
         }
+        if (name.equals("match")) {
+            Expr x = xtMatch(data);
+            if (x != null) {
+                return x;
+            }
+            data = data.rewind();
+        }
         Expr known = known(name, data);
         return known != null ? known : new Expr.Unknown(name, HexFormat.of().formatHex(raw));
+    }
+
+    /** An x_tables match ({@code nft_compat}), or null when an attribute is missing or out of range. */
+    private static Expr xtMatch(NlAttrReader d) {
+        String name = null;
+        int rev = -1;
+        byte[] info = null;
+        while (d.next()) {
+            switch (d.type()) {
+                case NFTA_MATCH_NAME -> name = d.string();
+                case NFTA_MATCH_REV -> rev = d.be32();
+                case NFTA_MATCH_INFO -> info = d.bytes();
+                default -> { }
+            }
+        }
+        if (name == null || info == null || rev < 0 || rev > 255 || name.isEmpty() || name.length() > 28
+                || name.indexOf(0) >= 0) {
+            return null;
+        }
+        return new Expr.XtMatch(name, rev, HexFormat.of().formatHex(info));
     }
 
     private static Expr known(String name, NlAttrReader d) {
@@ -315,7 +342,7 @@ public final class NftDecoder {
                         v[t] = d.be32();
                     }
                 }
-                case "meta", "payload", "masq", "nat" -> v[t] = d.be32();
+                case "meta", "payload", "masq", "nat", "fib" -> v[t] = d.be32();
                 default -> {
                     return null;
                 }
@@ -358,6 +385,12 @@ public final class NftDecoder {
                     return null;
                 }
                 return new Expr.Ct(k, v[NFTA_CT_DREG]);
+            }
+            case "fib": {
+                if (!has[NFTA_FIB_DREG] || v[NFTA_FIB_RESULT] < 1 || v[NFTA_FIB_RESULT] > 4) {
+                    return null;
+                }
+                return new Expr.Fib(v[NFTA_FIB_RESULT], v[NFTA_FIB_FLAGS], v[NFTA_FIB_DREG]);
             }
             case "counter":
                 return new Expr.Counter(counter[NFTA_COUNTER_PACKETS], counter[NFTA_COUNTER_BYTES]);

@@ -187,6 +187,10 @@ public final class NftEncoder {
         } else if (e instanceof Expr.Ct c) {
             w.attrBe32(NFTA_CT_DREG, c.dreg());
             w.attrBe32(NFTA_CT_KEY, c.key().code());
+        } else if (e instanceof Expr.Fib f) {
+            w.attrBe32(NFTA_FIB_DREG, f.dreg());
+            w.attrBe32(NFTA_FIB_RESULT, f.result());
+            w.attrBe32(NFTA_FIB_FLAGS, f.flags());
         } else if (e instanceof Expr.Counter c) {
             be64(w, NFTA_COUNTER_BYTES, c.bytes());
             be64(w, NFTA_COUNTER_PACKETS, c.packets());
@@ -240,6 +244,10 @@ public final class NftEncoder {
             if (l.inverted()) {
                 w.attrBe32(NFTA_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
             }
+        } else if (e instanceof Expr.XtMatch x) {
+            w.attrString(NFTA_MATCH_NAME, x.name());
+            w.attrBe32(NFTA_MATCH_REV, x.revision());
+            w.attrBytes(NFTA_MATCH_INFO, x.info());
         } else if (e instanceof Expr.Unknown u) {
             throw new IllegalArgumentException("expression \"" + u.name() + "\" was listed but is not modelled by netkit;"
                     + " it cannot be written back");
