@@ -5,7 +5,6 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.kv.GetResponse;
-import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
@@ -32,21 +31,41 @@ import org.slf4j.LoggerFactory;
  * A host's membership in a {@link ClusterNetwork}: its leased subnet, its {@link Overlay}, and the agent that keeps
  * both in step with the store. One thread per member keeps the lease alive (every quarter of its TTL), applies the
  * watch's events to the data plane, and compares the whole store with the kernel after a reconnect and every
- * resync interval. While the store is unreachable the data plane stays as it is; when it is back, the member
- * resyncs, and takes a new lease for the same subnet if its lease ran out meanwhile.
+ * resync interval.
+ *
+ * <p>Store outages: when a keep-alive fails, the member is {@link State#STORE_UNREACHABLE}; the data plane stays as it
+ * is (traffic between existing hosts keeps flowing). Every second it then tries a fresh etcd client (a new gRPC
+ * channel connects at once, where the old one waits out an exponential reconnect backoff of up to two minutes), so it
+ * is back within about a second of etcd answering again. It then re-lists the store and watches from that list's
+ * revision (a full resync: no gap, and no "revision compacted" to handle), so hosts that joined or left meanwhile are
+ * programmed. etcd extends every lease when it restarts, so a lease normally outlives an etcd restart; if the lease
+ * ran out anyway (the member was cut off from a running etcd for longer than its TTL), the member leases the same
+ * subnet again (compare-and-swap: only if no other host holds it). If another host took that subnet meanwhile (new hosts
+ * pick a random free subnet, so this is unlikely), the member says so in an ERROR, removes its routes to the other
+ * hosts and stops ({@link State#SUBNET_LOST}): close it and join again.
  *
  * <p>{@link #close()} leaves cleanly: revokes the lease (the other hosts remove this one at once), then removes
  * this host's overlay and containers.
  */
 public final class ClusterMember implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterMember.class);
-    /** How long a keep-alive may take while the store is known to be unreachable. */
-    private static final java.time.Duration PROBE_TIMEOUT = java.time.Duration.ofSeconds(1);
-    /**
-     * While cut off, a new etcd client at most this often: a fresh gRPC channel connects at once, where the old one
-     * waits out its exponential reconnect backoff (up to two minutes).
-     */
-    private static final java.time.Duration RECONNECT_EVERY = java.time.Duration.ofSeconds(2);
+
+    /** Where a member stands with the store ({@link #state()}). */
+    public enum State {
+        /** The lease is kept alive and the watch runs: the data plane follows the store. */
+        CONNECTED,
+        /** The store does not answer: the data plane stays as it is; a fresh connection is tried every second. */
+        STORE_UNREACHABLE,
+        /**
+         * The lease ran out while the member was cut off, and another host leased this host's subnet meanwhile: the
+         * member removed its routes, neighbours and FDB entries to the other hosts (its containers' addresses now
+         * belong to that host) and does nothing more. Its containers stay; close it and join again (flanneld in the
+         * same situation exits, and its restart leases a new subnet).
+         */
+        SUBNET_LOST,
+        /** {@link #close()}d. */
+        CLOSED
+    }
 
     private final String cluster;
     private final ClusterNetwork.Builder settings;
@@ -58,14 +77,14 @@ public final class ClusterMember implements AutoCloseable {
     private final ScheduledExecutorService agent;
     private final ByteSequence prefix;
     private volatile long leaseId;
-    private volatile boolean storeReachable = true;
+    private volatile State state = State.CONNECTED;
     private volatile boolean needResync;
     private volatile boolean closed;
     private Watch.Watcher watcher;
     private int generation;
     private long lastResync;
-
-    private long lastReconnect = System.nanoTime(); // agent thread only
+    private final ReconnectProbe reconnect;
+    private long cutOffAt; // agent thread only
 
     private ClusterMember(ClusterNetwork.Builder b, java.util.function.Supplier<Client> clients, Client client,
                           SubnetLeases leases, Overlay overlay, MacAddress mac, long leaseId) {
@@ -78,6 +97,7 @@ public final class ClusterMember implements AutoCloseable {
         this.mac = mac;
         this.leaseId = leaseId;
         this.prefix = SubnetLeases.bytes(HostRecord.prefix(cluster));
+        this.reconnect = new ReconnectProbe(clients, b.requestTimeout);
         this.agent = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "netkit-cluster-" + cluster);
             t.setDaemon(true);
@@ -113,13 +133,14 @@ public final class ClusterMember implements AutoCloseable {
                     throw new ClusterException("join cluster " + b.name + ": the store " + b.endpoints + " stayed unreachable for "
                             + b.joinTimeout.toSeconds() + " s (" + e.getMessage() + "); check that etcd runs and is reachable", e);
                 }
-                LOG.info("join cluster {}: store unreachable, retrying: {}", b.name, e.getMessage());
-                if (++failed % 4 == 0) {
-                    client.close();
-                    client = clients.get();
-                    holder[0] = client;
-                    leases.use(client);
+                if (failed++ % 10 == 0) {
+                    LOG.info("join cluster {}: store unreachable, retrying every 500 ms: {}", b.name, e.getMessage());
                 }
+                // each retry on a fresh channel: the old one may be waiting out its reconnect backoff
+                client.close();
+                client = clients.get();
+                holder[0] = client;
+                leases.use(client);
                 sleep(500);
             }
         }
@@ -156,6 +177,9 @@ public final class ClusterMember implements AutoCloseable {
 
     private void start() {
         call(() -> {
+            // one keep-alive before join() returns: it loads the keep-alive path's classes, which in a fresh JVM on a
+            // loaded machine can take longer than a short lease TTL if left to the first periodic keep-alive
+            keepAlive();
             resync();
             return null;
         });
@@ -209,9 +233,14 @@ public final class ClusterMember implements AutoCloseable {
         return leaseId;
     }
 
-    /** Whether the last keep-alive reached the store. */
+    /** Whether the last keep-alive reached the store ({@link #state()} is {@link State#CONNECTED}). */
     public boolean storeReachable() {
-        return storeReachable;
+        return state == State.CONNECTED;
+    }
+
+    /** Where this member stands with the store: connected, cut off (data plane kept), subnet lost, or closed. */
+    public State state() {
+        return state;
     }
 
     /** Attaches a container to this host's subnet; see {@link io.netkit.core.Network#attach(String)}. */
@@ -226,86 +255,107 @@ public final class ClusterMember implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------------------ agent
 
+    /** Every quarter of the lease TTL while connected. */
     private void keepAlive() {
-        if (closed) {
-            return;
+        if (closed || state != State.CONNECTED) {
+            return; // while cut off, tick() probes
         }
         try {
-            // While cut off, probe with a short timeout so that the store's return is noticed within seconds.
-            LeaseKeepAliveResponse r = leases.await("keep lease " + Long.toHexString(leaseId) + " alive",
-                    client.getLeaseClient().keepAliveOnce(leaseId), storeReachable ? settings.requestTimeout : PROBE_TIMEOUT);
-            if (r.getTTL() <= 0) {
-                relet("the store reports lease " + Long.toHexString(leaseId) + " expired");
-                return;
-            }
-            if (!storeReachable) {
-                LOG.info("cluster {}: store reachable again; resyncing", cluster);
-                storeReachable = true;
-                resync();
-            }
+            leases.await("keep lease " + Long.toHexString(leaseId) + " alive", client.getLeaseClient().keepAliveOnce(leaseId));
         } catch (RuntimeException e) {
-            String text = String.valueOf(e.getMessage()) + " " + e.getCause();
-            if (text.contains("lease not found") || text.contains("expired")) {
-                relet("lease " + Long.toHexString(leaseId) + " is gone");
+            if (ReconnectProbe.leaseNotFound(e)) {
+                leaseGone();
                 return;
             }
-            if (storeReachable) {
-                LOG.warn("cluster {}: store unreachable ({}); the data plane stays as it is", cluster, e.getMessage());
-            }
-            storeReachable = false;
+            LOG.warn("cluster {}: store unreachable ({}); the data plane stays as it is; reconnecting every second",
+                    cluster, e.getMessage());
+            state = State.STORE_UNREACHABLE;
+            cutOffAt = System.nanoTime();
             needResync = true;
-            if (System.nanoTime() - lastReconnect > RECONNECT_EVERY.toNanos()) {
-                reconnect();
-            }
         }
     }
 
-    /** Replaces the etcd client by a new one (its channel connects at once instead of after a long backoff). */
-    private void reconnect() {
-        LOG.debug("cluster {}: new etcd client", cluster);
-        lastReconnect = System.nanoTime();
+    /** Each tick while cut off: a keep-alive on a fresh client ({@link ReconnectProbe}); adopts the one that answers. */
+    private void probe() {
+        ReconnectProbe.Outcome o = reconnect.step(leaseId);
+        if (o == ReconnectProbe.Outcome.PENDING) {
+            return;
+        }
+        adopt(reconnect.take());
+        if (o == ReconnectProbe.Outcome.LEASE_GONE) {
+            leaseGone();
+            return;
+        }
+        LOG.info("cluster {}: store reachable again after {} ms; resyncing", cluster,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cutOffAt));
+        state = State.CONNECTED;
+        resync();
+    }
+
+    /** Makes {@code fresh} the member's client; the old one (and its watch) is closed. */
+    private void adopt(Client fresh) {
         Client old = client;
         Watch.Watcher w = watcher;
         watcher = null;
         generation++;
-        client = clients.get();
-        leases.use(client);
-        try {
-            if (w != null) {
+        client = fresh;
+        leases.use(fresh);
+        if (w != null) {
+            try {
                 w.close();
+            } catch (RuntimeException e) {
+                LOG.debug("cluster {}: closing the old watch: {}", cluster, e.toString());
             }
-            old.close();
-        } catch (RuntimeException e) {
-            LOG.debug("cluster {}: closing the old etcd client: {}", cluster, e.toString());
         }
+        ReconnectProbe.closeQuietly(old);
     }
 
-    private void relet(String why) {
-        LOG.warn("cluster {}: {}; leasing {} again", cluster, why, overlay.subnet());
+    /** The store no longer has this member's lease: lease the same subnet again, or stop if another host took it. */
+    private void leaseGone() {
+        IpPrefix subnet = overlay.subnet();
+        Optional<SubnetLeases.Leased> again;
         try {
-            SubnetLeases.Leased l = leases.acquire(settings.underlay, mac, settings.leaseTtl.toSeconds(), overlay.subnet());
-            if (!l.subnet().equals(overlay.subnet())) {
-                revokeQuietly(client, l.leaseId(), null);
-                LOG.error("cluster {}: subnet {} was taken by another host while this one was cut off from the store; "
-                        + "close this member and join again", cluster, overlay.subnet());
-                return;
+            again = leases.reclaim(settings.underlay, mac, settings.leaseTtl.toSeconds(), subnet);
+        } catch (SubnetLeases.Unavailable e) {
+            LOG.warn("cluster {}: lease {} ran out; could not lease {} again yet: {}", cluster, Long.toHexString(leaseId),
+                    subnet, e.getMessage());
+            if (state == State.CONNECTED) {
+                state = State.STORE_UNREACHABLE;
+                cutOffAt = System.nanoTime();
             }
-            leaseId = l.leaseId();
-            storeReachable = true;
-            resync();
-        } catch (RuntimeException e) {
-            storeReachable = false;
             needResync = true;
-            LOG.warn("cluster {}: could not lease {} again yet: {}", cluster, overlay.subnet(), e.getMessage());
+            return;
         }
+        if (again.isEmpty()) {
+            state = State.SUBNET_LOST;
+            if (watcher != null) {
+                watcher.close();
+                watcher = null;
+            }
+            generation++;
+            overlay.sync(List.of());
+            LOG.error("cluster {}: this host's lease {} ran out (its keep-alives did not reach the store in time), and another host leased "
+                    + "its subnet {} meanwhile: this host left the overlay (its routes, neighbours and FDB entries to the "
+                    + "other hosts are removed; its containers stay, but their addresses now belong to the other host). "
+                    + "Close this member and join again for a new subnet", cluster, Long.toHexString(leaseId), subnet);
+            return;
+        }
+        LOG.warn("cluster {}: lease {} ran out (its keep-alives did not reach the store in time); leased the same subnet {} again "
+                + "(lease {})", cluster, Long.toHexString(leaseId), subnet, Long.toHexString(again.get().leaseId()));
+        leaseId = again.get().leaseId();
+        state = State.CONNECTED;
+        resync();
     }
 
     private void tick() {
         if (closed) {
             return;
         }
-        if (!storeReachable) {
-            keepAlive(); // probe every tick while cut off, so the agent notices the store's return quickly
+        if (state == State.STORE_UNREACHABLE) {
+            probe();
+            return;
+        }
+        if (state != State.CONNECTED) {
             return;
         }
         boolean due = System.nanoTime() - lastResync > settings.resyncInterval.toNanos();
@@ -412,6 +462,8 @@ public final class ClusterMember implements AutoCloseable {
             return;
         }
         closed = true;
+        boolean lost = state == State.SUBNET_LOST;
+        state = State.CLOSED;
         agent.shutdownNow();
         try {
             agent.awaitTermination(settings.requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -422,9 +474,12 @@ public final class ClusterMember implements AutoCloseable {
             if (watcher != null) {
                 watcher.close();
             }
-            revokeQuietly(client, leaseId, null);
+            if (!lost) {
+                revokeQuietly(client, leaseId, null);
+            }
             overlay.close();
         } finally {
+            reconnect.close();
             client.close();
         }
     }
@@ -455,6 +510,6 @@ public final class ClusterMember implements AutoCloseable {
     @Override
     public String toString() {
         return "ClusterMember[" + cluster + " " + overlay.subnet() + " lease " + Long.toHexString(leaseId)
-                + (storeReachable ? "" : " store unreachable") + "]";
+                + (state == State.CONNECTED ? "" : " " + state) + "]";
     }
 }

@@ -24,8 +24,8 @@ import java.util.Optional;
  * <pre>{@code
  * try (ClusterMember m = ClusterNetwork.vxlan("pods").cidr("10.244.0.0/16")
  *         .store("http://192.168.50.254:2379").on(host).underlay("192.168.50.1").join()) {
- *     m.subnet();                        // 10.244.0.0/24 (the lowest free /24), or this host's earlier one
- *     Endpoint web = m.attach("web");     // 10.244.0.2, reachable from the containers of every other host
+ *     m.subnet();                        // 10.244.37.0/24 (a random free /24), or this host's earlier one
+ *     Endpoint web = m.attach("web");     // 10.244.37.2, reachable from the containers of every other host
  * }                                       // revokes the lease: the other hosts drop this one at once
  * }</pre>
  *

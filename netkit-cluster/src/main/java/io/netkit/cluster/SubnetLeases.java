@@ -18,6 +18,7 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -31,6 +32,8 @@ import org.slf4j.LoggerFactory;
  * ({@code If(create_revision(KEY) == 0) Then(Put(KEY, VALUE, lease))} in one transaction), so two hosts can never hold
  * the same subnet; a host that finds its own underlay address in an entry takes that entry over with a new lease
  * ({@code If(mod_revision(KEY) == SEEN)}), which is how a restarted agent gets its subnet back while the old lease lives.
+ * A new host takes a random free subnet (as flannel does), not the lowest: a subnet whose host is only cut off from the
+ * store for a while (its lease ran out, its containers still use it) is then unlikely to be handed to a newcomer.
  */
 final class SubnetLeases {
     private static final Logger LOG = LoggerFactory.getLogger(SubnetLeases.class);
@@ -113,7 +116,7 @@ final class SubnetLeases {
 
     /**
      * Leases a subnet for the host at {@code underlay} whose VXLAN device has {@code mac}: its own entry if the store
-     * still has one, else {@code preferred} if free, else the lowest free subnet. Grants a lease of {@code ttlSeconds}.
+     * still has one, else {@code preferred} if free, else a random free subnet. Grants a lease of {@code ttlSeconds}.
      *
      * @throws ClusterException "no free subnet" when every subnet of the CIDR is leased
      */
@@ -163,18 +166,7 @@ final class SubnetLeases {
                 }
                 continue;
             }
-            IpPrefix pick = null;
-            if (preferred != null && !taken.contains(preferred)) {
-                pick = preferred;
-            } else {
-                int base = io.netkit.cluster.Ipv4Math.toInt(cidr.address());
-                for (int i = 0; i < count && pick == null; i++) {
-                    IpPrefix c = IpPrefix.of(Ipv4Math.fromInt(base + (i << (32 - subnetLength))), subnetLength);
-                    if (!taken.contains(c)) {
-                        pick = c;
-                    }
-                }
-            }
+            IpPrefix pick = preferred != null && !taken.contains(preferred) ? preferred : randomFree(taken, count);
             if (pick == null) {
                 throw new ClusterException("cluster " + cluster + ": no free subnet: all " + count + " /" + subnetLength
                         + " subnets of " + cidr + " are leased by other hosts; use a larger cluster CIDR or a longer "
@@ -187,6 +179,84 @@ final class SubnetLeases {
         }
         throw new ClusterException("cluster " + cluster + ": could not lease a subnet in " + ATTEMPTS
                 + " attempts (other hosts kept taking the candidates); try again");
+    }
+
+    /**
+     * A random subnet not in {@code taken}, or null: random tries first (uniform while the CIDR is not nearly full),
+     * then a scan from a random start.
+     */
+    private IpPrefix randomFree(Set<IpPrefix> taken, int count) {
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int i = 0; i < 64; i++) {
+            IpPrefix c = subnetAt(random.nextInt(count));
+            if (!taken.contains(c)) {
+                return c;
+            }
+        }
+        int start = random.nextInt(count);
+        for (int i = 0; i < count; i++) {
+            IpPrefix c = subnetAt((start + i) % count);
+            if (!taken.contains(c)) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    private IpPrefix subnetAt(int index) {
+        return IpPrefix.of(Ipv4Math.fromInt(Ipv4Math.toInt(cidr.address()) + (index << (32 - subnetLength))), subnetLength);
+    }
+
+    /**
+     * Leases exactly {@code subnet} again for the host at {@code underlay}, after its lease ran out while it was cut off
+     * from the store: creates the entry if nobody holds it ({@code If(create_revision(KEY) == 0)}), or takes over an
+     * entry of this same underlay address. Empty (and no lease left behind) when another host leased the subnet
+     * meanwhile.
+     */
+    Optional<Leased> reclaim(InetAddress underlay, MacAddress mac, long ttlSeconds, IpPrefix subnet) {
+        long lease = await("grant a lease of " + ttlSeconds + " s", client.getLeaseClient().grant(ttlSeconds)).getID();
+        try {
+            ByteSequence key = bytes(HostRecord.key(cluster, subnet));
+            for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+                if (put(subnet, underlay, mac, lease, CmpTarget.createRevision(0))) {
+                    return Optional.of(new Leased(subnet, lease, false));
+                }
+                GetResponse now = await("read " + subnet + "'s entry", client.getKVClient().get(key));
+                if (now.getKvs().isEmpty()) {
+                    continue; // deleted in between: try to create it again
+                }
+                KeyValue kv = now.getKvs().get(0);
+                InetAddress holder;
+                try {
+                    holder = HostRecord.decode(cluster, key.toString(StandardCharsets.UTF_8), kv.getValue().getBytes()).peer().underlay();
+                } catch (RuntimeException damaged) {
+                    holder = null;
+                }
+                if (!underlay.equals(holder)) {
+                    revokeQuietly(lease);
+                    return Optional.empty();
+                }
+                if (put(subnet, underlay, mac, lease, CmpTarget.modRevision(kv.getModRevision()))) {
+                    return Optional.of(new Leased(subnet, lease, true)); // its own entry (an earlier answer got lost)
+                }
+            }
+            throw new ClusterException("cluster " + cluster + ": could not lease " + subnet + " again in " + ATTEMPTS
+                    + " attempts (its entry kept changing); try again");
+        } catch (RuntimeException e) {
+            revokeQuietly(lease);
+            throw e;
+        }
+    }
+
+    private void revokeQuietly(long lease) {
+        try {
+            client.getLeaseClient().revoke(lease).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            LOG.debug("cluster {}: could not revoke lease {} ({}); it runs out on its own", cluster, Long.toHexString(lease), e.toString());
+        }
     }
 
     private boolean put(IpPrefix subnet, InetAddress underlay, MacAddress mac, long lease, CmpTarget<?> condition) {

@@ -45,10 +45,16 @@ final class Agent implements AutoCloseable {
 
     /** Starts {@code java ... AgentMain ARGS} inside {@code ns}; stderr goes to {@code log}. */
     static Agent start(NetNamespace ns, Path log, String... args) {
+        return startMain(ns, log, AgentMain.class, args);
+    }
+
+    /** Starts {@code java ... MAIN ARGS} inside {@code ns} (a child speaking lines like {@link AgentMain}). */
+    static Agent startMain(NetNamespace ns, Path log, Class<?> main, String... args) {
         List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx192m", "-Xss512k",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-Dorg.slf4j.simpleLogger.showDateTime=true",
-                "-cp", System.getProperty("java.class.path"), AgentMain.class.getName()));
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-Dorg.slf4j.simpleLogger.log.io.netkit.cluster=debug",
+                "-Dorg.slf4j.simpleLogger.showDateTime=true",
+                "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS", "-cp", System.getProperty("java.class.path"), main.getName()));
         argv.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
         return new Agent(ns.name().orElse(ns.toString()), ns.start(pb));
@@ -109,6 +115,13 @@ final class Agent implements AutoCloseable {
         send("peers");
         String l = await("PEERS", 30);
         return AgentMain.parsePeers(l.length() > 6 ? l.substring(6) : "");
+    }
+
+    /** The member's state, subnet and lease: {@code [STATE, SUBNET, LEASE]}. */
+    String[] state() throws InterruptedException {
+        send("state");
+        String[] w = await("STATE", 30).split(" ");
+        return new String[] {w[1], w[2], w[3]};
     }
 
     /** This host as the others must see it. */

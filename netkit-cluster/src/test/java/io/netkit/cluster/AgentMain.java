@@ -16,6 +16,7 @@ import java.util.stream.Collectors;
  * out:  JOINED SUBNET MAC LEASE | ERROR MESSAGE
  * in:   attach NAME  -> ATTACHED NAME ADDRESS
  *       peers        -> PEERS SUBNET,UNDERLAY,MAC;...
+ *       state        -> STATE CONNECTED|STORE_UNREACHABLE|SUBNET_LOST SUBNET LEASE
  *       leave (or end of input) -> LEFT, exit 0
  * </pre>
  */
@@ -49,6 +50,7 @@ public final class AgentMain {
                     case "peers" -> System.out.println("PEERS " + m.peers().stream()
                             .map(p -> p.subnet() + "," + p.underlay().getHostAddress() + "," + p.vtepMac())
                             .collect(Collectors.joining(";")));
+                    case "state" -> System.out.println("STATE " + m.state() + " " + m.subnet() + " " + Long.toHexString(m.leaseId()));
                     case "leave" -> {
                         m.close();
                         System.out.println("LEFT");

@@ -58,6 +58,12 @@ final class Etcd implements AutoCloseable {
                 throw new AssertionError("etcd exited with " + process.exitValue() + "; see " + log);
             }
             if (healthy()) {
+                try { // for reading the agents' logs against: when etcd answered again
+                    Files.writeString(log, "netkit-test: etcd healthy at " + java.time.LocalTime.now() + "\n",
+                            java.nio.file.StandardOpenOption.APPEND);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
                 return;
             }
             Thread.sleep(100);
