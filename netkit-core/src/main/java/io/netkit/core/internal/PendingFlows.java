@@ -67,18 +67,26 @@ public final class PendingFlows {
     }
 
     private void run() {
-        while (true) {
-            List<InetAddress> batch;
-            synchronized (this) {
-                if (queued.isEmpty()) {
-                    busy = false;
-                    notifyAll();
-                    return;
+        try {
+            while (true) {
+                List<InetAddress> batch;
+                synchronized (this) {
+                    if (queued.isEmpty()) {
+                        busy = false;
+                        notifyAll();
+                        return;
+                    }
+                    batch = new ArrayList<>(queued);
+                    queued.clear();
                 }
-                batch = new ArrayList<>(queued);
-                queued.clear();
+                forget(batch);
             }
-            forget(batch);
+        } catch (RuntimeException | Error e) { // waiters must never hang; what is still queued goes with the next run
+            synchronized (this) {
+                busy = false;
+                notifyAll();
+            }
+            throw e;
         }
     }
 
