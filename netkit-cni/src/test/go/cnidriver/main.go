@@ -2,7 +2,9 @@
 //
 //	cnidriver MODE CONFLIST CACHEDIR CNIPATH [ID NETNS]...
 //
-// The container with ID ctr0 asks for port mapping 18080->80 (capability portMappings).
+// The container with ID ctr0 asks for port mapping 18080->80 (capability portMappings). CNIDRIVER_IPS="ID=IP,IP;..."
+// asks for fixed addresses (capability ips) for the containers it names; CNIDRIVER_PORTS="ID=HOSTIP/HOSTPORT/PORT;..."
+// for port mappings on one host address (capability portMappings with hostIP).
 // MODE: add (validates each result against the spec's fields), check, del, gc (netkit plugin only, with
 // cni.dev/valid-attachments = the given IDs with ifname eth0), status (netkit plugin only). One JSON line per
 // container (or one for gc/status) on stdout: {"id":..,"ok":true,"result":{..}} or {"id":..,"ok":false,"error":{code,msg,details}}.
@@ -155,6 +157,22 @@ func main() {
 		id, netns := pairs[i], pairs[i+1]
 		rt := &libcni.RuntimeConf{ContainerID: id, NetNS: netns, IfName: "eth0",
 			CapabilityArgs: map[string]interface{}{}}
+		for _, spec := range strings.Split(os.Getenv("CNIDRIVER_IPS"), ";") {
+			if kv := strings.SplitN(spec, "=", 2); len(kv) == 2 && kv[0] == id {
+				rt.CapabilityArgs["ips"] = strings.Split(kv[1], ",")
+			}
+		}
+		for _, spec := range strings.Split(os.Getenv("CNIDRIVER_PORTS"), ";") {
+			if kv := strings.SplitN(spec, "=", 2); len(kv) == 2 && kv[0] == id {
+				if p := strings.Split(kv[1], "/"); len(p) == 3 {
+					var hp, cp int
+					fmt.Sscan(p[1], &hp)
+					fmt.Sscan(p[2], &cp)
+					rt.CapabilityArgs["portMappings"] = []map[string]interface{}{
+						{"hostIP": p[0], "hostPort": hp, "containerPort": cp, "protocol": "tcp"}}
+				}
+			}
+		}
 		if id == "ctr0" {
 			rt.CapabilityArgs["portMappings"] = []map[string]interface{}{
 				{"hostPort": 18080, "containerPort": 80, "protocol": "tcp"}}

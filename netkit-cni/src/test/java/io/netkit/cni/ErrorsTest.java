@@ -123,6 +123,42 @@ class ErrorsTest {
     }
 
     @Test
+    void ipv6DisabledInTheContainerIsCode2BeforeAnythingIsMade() {
+        NetNamespace.create(sb.name("v6off")).close();
+        Proc.ok("ip", "netns", "exec", sb.name("v6off"), "sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1");
+        String dual = CONF.replace("nkebr0", "nkebr6").replace("\"subnet\": \"10.78.0.0/30\"",
+                "\"ranges\": [[{\"subnet\": \"10.79.0.0/24\"}], [{\"subnet\": \"fd00:79::/64\"}]]");
+        JsonObject o = error(call(env("ADD", "v6", "/run/netns/" + sb.name("v6off")), dual), CniException.UNSUPPORTED_FIELD);
+        assertThat(o.get("msg").getAsString()).contains("fd00:79::/64").contains("disable_ipv6=1");
+        assertThat(o.get("details").getAsString()).contains("remove the IPv6 range set");
+        assertThat(hostLinks()).doesNotContain("nkebr6").doesNotContain(io.netkit.cni.internal.Attachments.hostInterface("v6", "eth0"));
+        assertThat(Proc.ok("ip", "-n", sb.name("v6off"), "-o", "link")).doesNotContain("eth0");
+    }
+
+    @Test
+    void exhaustedRangeIsCode101NamingTheRange() {
+        String ranged = CONF.replace("nkebr0", "nkebr5").replace("\"subnet\": \"10.78.0.0/30\"",
+                "\"ranges\": [[{\"subnet\": \"10.77.0.0/24\", \"rangeStart\": \"10.77.0.9\", \"rangeEnd\": \"10.77.0.9\"}]]");
+        NetNamespace.create(sb.name("r1")).close();
+        NetNamespace.create(sb.name("r2")).close();
+        Proc.Result first = call(env("ADD", "r1", "/run/netns/" + sb.name("r1")), ranged);
+        assertThat(first.exitCode()).as(first.stdout()).isZero();
+        assertThat(first.stdout()).contains("10.77.0.9/24");
+        JsonObject o = error(call(env("ADD", "r2", "/run/netns/" + sb.name("r2")), ranged), CniException.SUBNET_EXHAUSTED);
+        assertThat(o.get("msg").getAsString()).contains("10.77.0.9-10.77.0.9 of 10.77.0.0/24");
+        assertThat(Proc.ok("ip", "-n", sb.name("r2"), "-o", "link")).doesNotContain("eth0");
+        // the same bridge with another range is a configuration conflict, named
+        JsonObject c = error(call(env("ADD", "r2", "/run/netns/" + sb.name("r2")), ranged.replace("\"rangeEnd\": \"10.77.0.9\"",
+                "\"rangeEnd\": \"10.77.0.20\"")), CniException.INVALID_NETWORK_CONFIG);
+        assertThat(c.get("msg").getAsString()).contains("rangeStart/rangeEnd [10.77.0.9-10.77.0.9]");
+        // DEL cleans up whatever the bridge holds, also under a configuration that differs (the engine must not be stuck)
+        assertThat(call(env("DEL", "r1", "/run/netns/" + sb.name("r1")), ranged.replace("\"rangeEnd\": \"10.77.0.9\"",
+                "\"rangeEnd\": \"10.77.0.20\"")).exitCode()).isZero();
+        assertThat(io.netkit.core.Network.open(sb.host(), "nkebr5").endpoints()).isEmpty();
+        io.netkit.core.Network.open(sb.host(), "nkebr5").delete();
+    }
+
+    @Test
     void exhaustedSubnetIsCode101AndLeavesNoVeth() {
         // a /30 has one address beside the gateway
         NetNamespace.create(sb.name("x1")).close();
@@ -144,8 +180,8 @@ class ErrorsTest {
     void invalidAndUnsupportedConfigurationsAreCodes7And2() {
         JsonObject bad = error(call(env("ADD", "c1", "/run/netns/x"), CONF.replace("10.78.0.0/30", "10.78.0.0/33")), 7);
         assertThat(bad.get("msg").getAsString()).contains("10.78.0.0/33");
-        JsonObject v6 = error(call(env("ADD", "c1", "/run/netns/x"), CONF.replace("10.78.0.0/30", "fd00::/64")), 2);
-        assertThat(v6.get("msg").getAsString()).contains("IPv6");
+        JsonObject v6 = error(call(env("ADD", "c1", "/run/netns/x"), CONF.replace("10.78.0.0/30", "fd00::/32")), 7);
+        assertThat(v6.get("msg").getAsString()).contains("fd00::/32").contains("/48../120");
         Map<String, String> check = env("CHECK", "c1", "/run/netns/" + sb.name("x1"));
         NetNamespace.create(sb.name("chk")).close();
         check.put("CNI_NETNS", "/run/netns/" + sb.name("chk"));

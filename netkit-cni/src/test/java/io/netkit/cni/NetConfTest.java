@@ -45,7 +45,7 @@ class NetConfTest {
 
     @Test
     void errorsCarryTheSpecsCodes() {
-        assertThatThrownBy(() -> NetConf.parse(json("{\"name\": \"n\", \"ipam\": {\"subnet\": \"10.0.0.0/24\", \"rangeStart\": \"10.0.0.5\"}}")))
+        assertThatThrownBy(() -> NetConf.parse(json("{\"name\": \"n\", \"ipam\": {\"subnet\": \"10.0.0.0/24\", \"vlan\": 5}}")))
                 .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.code()).isEqualTo(2));
         assertThatThrownBy(() -> NetConf.parse(json("{\"name\": \"n\", \"mtu\": \"1500\", \"ipam\": {\"subnet\": \"10.0.0.0/24\"}}")))
                 .isInstanceOfSatisfying(CniException.class, e -> {
@@ -60,12 +60,77 @@ class NetConfTest {
                 .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.code()).isEqualTo(6));
     }
 
+    static CniException refused(String ipam, String runtimeConfig) {
+        try {
+            NetConf.parse(json("{\"name\": \"n\", \"ipam\": " + ipam + (runtimeConfig == null ? "" : ", \"runtimeConfig\": " + runtimeConfig) + "}"));
+        } catch (CniException e) {
+            return e;
+        }
+        throw new AssertionError("accepted: " + ipam + " " + runtimeConfig);
+    }
+
+    @Test
+    void dualStackRangesWithGatewaysAndRangeStartEndParse() {
+        NetConf c = NetConf.parse(json("""
+                {"name": "ds", "ipam": {"type": "host-local", "ranges": [
+                   [{"subnet": "fd00:5::/64", "rangeStart": "fd00:5::10"}],
+                   [{"subnet": "10.5.0.0/24", "gateway": "10.5.0.254", "rangeEnd": "10.5.0.99"}]],
+                  "routes": [{"dst": "::/0"}, {"dst": "0.0.0.0/0"}]},
+                 "runtimeConfig": {"ips": ["10.5.0.7/24", "fd00:5::20"]}}
+                """));
+        assertThat(c.subnet()).isEqualTo(IpPrefix.parse("10.5.0.0/24"));
+        assertThat(c.gateway()).isEqualTo(IpAddresses.parse("10.5.0.254"));
+        assertThat(c.ipam().v6().subnet()).isEqualTo(IpPrefix.parse("fd00:5::/64"));
+        assertThat(c.ipam().v6().rangeStart()).isEqualTo(IpAddresses.parse("fd00:5::10"));
+        assertThat(c.ipam().v4().rangeEnd()).isEqualTo(IpAddresses.parse("10.5.0.99"));
+        assertThat(c.ips()).containsExactly(IpAddresses.parse("10.5.0.7"), IpAddresses.parse("fd00:5::20"));
+        assertThat(c.routes()).containsExactly(IpPrefix.parse("::/0"), IpPrefix.parse("0.0.0.0/0"));
+        // the legacy single-range form takes rangeStart/rangeEnd at the top of ipam
+        assertThat(NetConf.parse(json("{\"name\": \"n\", \"ipam\": {\"subnet\": \"10.0.0.0/24\", \"rangeStart\": \"10.0.0.5\"}}"))
+                .ipam().v4().rangeStart()).isEqualTo(IpAddresses.parse("10.0.0.5"));
+    }
+
+    @Test
+    void badRangesAreRefusedWithTheSpecsCodesNamingTheInput() {
+        CniException e = refused("{\"subnet\": \"10.0.0.0/24\", \"rangeStart\": \"10.0.1.5\"}", null);
+        assertThat(e.code()).isEqualTo(7);
+        assertThat(e.getMessage()).contains("rangeStart 10.0.1.5 is outside subnet 10.0.0.0/24");
+        e = refused("{\"ranges\": [[{\"subnet\": \"10.0.0.0/24\", \"rangeStart\": \"10.0.0.50\", \"rangeEnd\": \"10.0.0.9\"}]]}", null);
+        assertThat(e.code()).isEqualTo(7);
+        assertThat(e.getMessage()).contains("rangeStart 10.0.0.50 is after rangeEnd 10.0.0.9");
+        e = refused("{\"ranges\": [[{\"subnet\": \"10.0.0.0/24\", \"rangeEnd\": \"10.0.0.255\"}]]}", null);
+        assertThat(e.getMessage()).contains("broadcast address");
+        e = refused("{\"ranges\": [[{\"subnet\": \"10.0.0.0/24\"}], [{\"subnet\": \"10.1.0.0/24\"}]]}", null);
+        assertThat(e.code()).isEqualTo(2);
+        assertThat(e.getMessage()).contains("two IPv4 ranges");
+        e = refused("{\"ranges\": [[{\"subnet\": \"10.0.0.0/24\"}, {\"subnet\": \"10.1.0.0/24\"}]]}", null);
+        assertThat(e.code()).isEqualTo(2);
+        e = refused("{\"ranges\": [[{\"subnet\": \"fd00::/64\", \"gateway\": \"fd01::1\"}]]}", null);
+        assertThat(e.getMessage()).contains("gateway fd01::1 is outside subnet fd00::/64");
+        e = refused("{\"ranges\": [[{\"subnet\": \"fd00::/32\"}]]}", null);
+        assertThat(e.getMessage()).contains("/48../120");
+        e = refused("{\"ranges\": [[{\"subnet\": \"10.0.0.0/24\"}]], \"routes\": [{\"dst\": \"::/0\"}]}", null);
+        assertThat(e.getMessage()).contains("no IPv6 range");
+        e = refused("{\"ranges\": [[{\"subnet\": \"10.0.0.0/24\", \"rangeStart\": \"10.0.0.100\"}]]}", "{\"ips\": [\"10.0.0.5\"]}");
+        assertThat(e.code()).isEqualTo(7);
+        assertThat(e.getMessage()).contains("10.0.0.5 is outside the range 10.0.0.100-end of 10.0.0.0/24");
+        e = refused("{\"ranges\": [[{\"subnet\": \"10.0.0.0/24\"}]]}", "{\"ips\": [\"fd00::5\"]}");
+        assertThat(e.getMessage()).contains("no range of that family");
+        e = refused("{\"subnet\": \"10.0.0.0/24\"}", "{\"portMappings\": [{\"hostPort\": 80, \"containerPort\": 80, \"hostIP\": \"fd00::1\"}]}");
+        assertThat(e.code()).isEqualTo(7);
+        assertThat(e.getMessage()).contains("hostIP fd00::1");
+        assertThat(NetConf.parse(json("{\"name\": \"n\", \"ipam\": {\"subnet\": \"10.0.0.0/24\"}, \"runtimeConfig\": {\"portMappings\": "
+                + "[{\"hostPort\": 80, \"containerPort\": 8080, \"hostIP\": \"192.0.2.1\"}]}}")).portMappings())
+                .containsExactly(new NetConf.PortMap(80, 8080, "tcp", IpAddresses.parse("192.0.2.1")));
+    }
+
     @Test
     void resultsBefore100CarryTheIpVersionAndChainOntoPrevResult() {
         JsonObject prev = json("{\"cniVersion\": \"0.4.0\", \"interfaces\": [{\"name\": \"x\"}], \"ips\": [], \"routes\": []}");
         JsonObject r = Results.add("0.4.0", prev, List.of(new Results.Iface("br", MacAddress.parse("02:00:00:00:00:01"), null, 0),
                         new Results.Iface("eth0", MacAddress.parse("02:00:00:00:00:02"), "/run/netns/c", 1500)),
-                IpPrefix.parse("10.0.0.2/24"), IpAddresses.parse("10.0.0.1"), List.of(IpPrefix.parse("0.0.0.0/0")), null);
+                List.of(new Results.Ip(IpPrefix.parse("10.0.0.2/24"), IpAddresses.parse("10.0.0.1"))),
+                List.of(new Results.Ip(IpPrefix.parse("0.0.0.0/0"), IpAddresses.parse("10.0.0.1"))), null);
         assertThat(Json.write(r)).isEqualTo("{\"cniVersion\":\"0.4.0\",\"interfaces\":[{\"name\":\"x\"},{\"name\":\"br\","
                 + "\"mac\":\"02:00:00:00:00:01\"},{\"name\":\"eth0\",\"mac\":\"02:00:00:00:00:02\",\"sandbox\":\"/run/netns/c\"}],"
                 + "\"ips\":[{\"version\":\"4\",\"interface\":2,\"address\":\"10.0.0.2/24\",\"gateway\":\"10.0.0.1\"}],"

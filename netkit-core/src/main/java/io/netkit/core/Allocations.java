@@ -110,6 +110,14 @@ final class Allocations {
                 net.subnet.prefixLength(), Ipv4.toInt(net.gateway) - Ipv4.toInt(net.subnet.address())),
                 net.v6 == null ? null : new Ipv6Allocator(net.v6.subnet().prefixLength(),
                         Ipv6.offset(net.v6.subnet(), net.v6.gateway())));
+        if (v.alloc != null && net.pool != null) {
+            java.math.BigInteger[] r = net.pool.offsets(net.subnet);
+            v.alloc.limit(r[0].intValueExact(), r[1].intValueExact());
+        }
+        if (v.alloc6 != null && net.v6.pool() != null) {
+            java.math.BigInteger[] r = net.v6.pool().offsets(net.v6.subnet());
+            v.alloc6.limit(r[0], r[1]);
+        }
         v.bridgeIndex = s.bridge.index();
         v.publishing = s.bridgeRecord.publishing();
         for (Map.Entry<String, EndpointRecord> e : s.endpoints.entrySet()) {

@@ -168,9 +168,10 @@ final class Attach {
                 }
                 int offset = view.alloc == null ? -1 : fixed >= 0 ? fixed : view.alloc.firstFree();
                 if (view.alloc != null && offset < 0) {
-                    throw new SubnetExhaustedException(op, "subnet " + net.subnet + " of network " + net.name
-                            + " is exhausted: all " + view.alloc.capacity() + " usable addresses are allocated; detach "
-                            + "endpoints or create a network with a larger subnet");
+                    throw new SubnetExhaustedException(op, "subnet " + net.subnet + (net.pool == null ? "" : " (allocation range "
+                            + net.pool + ")") + " of network " + net.name + " is exhausted: all " + view.alloc.capacity()
+                            + " usable addresses are allocated; detach endpoints or create a network with a larger "
+                            + (net.pool == null ? "subnet" : "range"));
                 }
                 if (view.alloc != null && fixed >= 0 && view.alloc.isUsed(fixed)) {
                     throw new IllegalArgumentException("address " + spec.address().getHostAddress()
@@ -182,7 +183,8 @@ final class Attach {
                 if (view.alloc6 != null) {
                     offset6 = fixed6 != null ? fixed6 : view.alloc6.firstFree();
                     if (offset6 == null) {
-                        throw new SubnetExhaustedException(op, "IPv6 subnet " + net.v6.subnet() + " of network " + net.name
+                        throw new SubnetExhaustedException(op, "IPv6 subnet " + net.v6.subnet() + (net.v6.pool() == null ? ""
+                                : " (allocation range " + net.v6.pool() + ")") + " of network " + net.name
                                 + " is exhausted; detach endpoints or create a network with a larger IPv6 subnet");
                     }
                     if (fixed6 != null && view.alloc6.isUsed(fixed6)) {

@@ -323,9 +323,19 @@ public final class Endpoint {
      * @throws NetkitException if the rules could not be applied (the record is restored)
      */
     public PortMapping publish(Protocol protocol, int hostPort, int containerPort) {
-        PortMapping m = new PortMapping(protocol, hostPort, containerPort);
-        network.changePublished(this, m, null);
-        return m;
+        return publish(new PortMapping(protocol, hostPort, containerPort));
+    }
+
+    /**
+     * Publishes {@code mapping} as {@link #publish(Protocol, int, int)} does; with a host address only on that address
+     * ({@code docker run -p 192.0.2.10:8080:80}: the DNAT rule gets {@code -d 192.0.2.10/32}). A host port published
+     * on one address may be published by another endpoint on another address.
+     *
+     * @return the mapping
+     */
+    public PortMapping publish(PortMapping mapping) {
+        network.changePublished(this, Objects.requireNonNull(mapping, "mapping == null"), null);
+        return mapping;
     }
 
     /**

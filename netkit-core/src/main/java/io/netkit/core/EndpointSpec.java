@@ -145,15 +145,25 @@ public final class EndpointSpec {
      * @throws IllegalArgumentException if a port is outside 1..65535, or the spec already publishes this host port
      */
     public EndpointSpec publish(Protocol protocol, int hostPort, int containerPort) {
-        PortMapping m = new PortMapping(protocol, hostPort, containerPort);
+        return publish(new PortMapping(protocol, hostPort, containerPort));
+    }
+
+    /**
+     * Publishes {@code mapping}, installed as part of attach; with a host address only on that address
+     * ({@code docker run -p 192.0.2.10:8080:80}, CNI {@code portMappings} with {@code hostIP}).
+     *
+     * @throws IllegalArgumentException if the spec already publishes this host port (on an overlapping address)
+     */
+    public EndpointSpec publish(PortMapping mapping) {
+        Objects.requireNonNull(mapping, "mapping == null");
         for (PortMapping q : published) {
-            if (q.protocol() == protocol && q.hostPort() == hostPort) {
-                throw new IllegalArgumentException("host port " + protocol + "/" + hostPort + " is already published by this spec (as "
-                        + q + ")");
+            if (q.clashesWith(mapping)) {
+                throw new IllegalArgumentException("host port " + mapping.protocol() + "/" + mapping.hostPort()
+                        + " is already published by this spec (as " + q + ")");
             }
         }
         List<PortMapping> next = new ArrayList<>(published);
-        next.add(m);
+        next.add(mapping);
         return new EndpointSpec(createName, existing, interfaceName, address, mtu, mac, hostInterface, List.copyOf(next), address6);
     }
 

@@ -87,6 +87,7 @@ public final class Network implements AutoCloseable {
     final IpPrefix masqueradeExcept; // destinations left un-NATed (an overlay's cluster CIDR), or null
     /** The IPv6 side of a dual-stack network (subnet, gateway, NAT66), or {@code null} for an IPv4-only one. */
     final Records.Ipv6Config v6;
+    final AddressRange pool; // IPv4 allocation range, or null for the whole subnet (IPv6: v6.pool())
     final int group;
     final int reapGroup;
     final int mtu;
@@ -114,6 +115,7 @@ public final class Network implements AutoCloseable {
         this.masquerade = rec.masquerade();
         this.masqueradeExcept = rec.masqueradeExcept();
         this.v6 = rec.v6();
+        this.pool = rec.pool();
         this.group = rec.group();
         this.reapGroup = rec.reapGroup();
         this.mtu = rec.mtu();
@@ -221,6 +223,11 @@ public final class Network implements AutoCloseable {
     /** The IPv6 gateway on the bridge (by default the IPv6 subnet's first address, e.g. {@code fd00:16::1}). */
     public Optional<InetAddress> gateway6() {
         return Optional.ofNullable(v6).map(Records.Ipv6Config::gateway);
+    }
+
+    /** The allocation ranges ({@link Builder#allocationRange(String, String)}), IPv4 first; empty: whole subnets. */
+    public List<AddressRange> allocationRanges() {
+        return java.util.stream.Stream.of(pool, v6 == null ? null : v6.pool()).filter(Objects::nonNull).toList();
     }
 
     /** Whether the network masquerades its IPv6 subnet's traffic (NAT66, {@code ip6tables -t nat ... MASQUERADE}). */
@@ -450,6 +457,8 @@ public final class Network implements AutoCloseable {
         private boolean localhost;
         private int mtu;
         private MacAddress mac;
+        private AddressRange pool;
+        private AddressRange pool6;
 
         private Builder(String name) {
             this.name = name;
@@ -573,6 +582,23 @@ public final class Network implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Hands out only {@code first..last} of their family's subnet to endpoints without a fixed address (CNI
+         * host-local's {@code rangeStart}/{@code rangeEnd}); recorded on the bridge. Once per family.
+         *
+         * @throws IllegalArgumentException if an end is no literal address, the families differ or last < first
+         */
+        public Builder allocationRange(String first, String last) {
+            AddressRange r = new AddressRange(EndpointSpec.parseAddress(Objects.requireNonNull(first, "first == null")),
+                    EndpointSpec.parseAddress(Objects.requireNonNull(last, "last == null")));
+            if (r.isIpv4()) {
+                this.pool = r;
+            } else {
+                this.pool6 = r;
+            }
+            return this;
+        }
+
         /** The MTU of the bridge and of every endpoint's veth pair (default: the kernel's, 1500). */
         public Builder mtu(int mtu) {
             this.mtu = BuilderChecks.mtu(mtu);
@@ -596,8 +622,8 @@ public final class Network implements AutoCloseable {
          * @throws NetkitException naming the failed step
          */
         public Network create() {
-            Records.Ipv6Config v6 = NetworkCreation.ipv6(name, subnet6, gateway6, masquerade, masquerade6, publish6);
-            Network net = NetworkCreation.create(host, name, subnet, gateway, masquerade, masqueradeExcept, mtu, mac, v6);
+            Records.Ipv6Config v6 = NetworkCreation.ipv6(name, subnet6, gateway6, masquerade, masquerade6, publish6, pool6);
+            Network net = NetworkCreation.create(host, name, subnet, gateway, masquerade, masqueradeExcept, mtu, mac, v6, pool);
             return localhost ? BuilderChecks.publishOnLocalhost(net) : net;
         }
     }

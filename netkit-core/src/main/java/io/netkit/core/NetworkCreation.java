@@ -37,12 +37,16 @@ final class NetworkCreation {
      * subnet's first address, NAT66 to {@code masquerade} for a unique local subnet.
      */
     static Records.Ipv6Config ipv6(String name, IpPrefix subnet6, InetAddress gateway6, boolean masquerade, Boolean masquerade6,
-                                   boolean publish6) {
+                                   boolean publish6, AddressRange pool6) {
         String op = "create network " + name;
         if (subnet6 == null) {
             if (gateway6 != null) {
                 throw new IllegalArgumentException(op + ": IPv6 gateway " + IpAddresses.format(gateway6) + " given without "
                         + "an IPv6 subnet; add subnet(\"fd00:16::/64\") or similar, or leave the IPv6 gateway out");
+            }
+            if (pool6 != null) {
+                throw new IllegalArgumentException(op + ": IPv6 allocation range " + pool6 + " given without an IPv6 "
+                        + "subnet; add subnet(\"fd00:16::/64\") or similar, or leave the range out");
             }
             if (Boolean.TRUE.equals(masquerade6)) {
                 throw new IllegalArgumentException(op + ": masquerade6(true) without an IPv6 subnet; add subnet(\"fd00:16::/64\") "
@@ -55,13 +59,19 @@ final class NetworkCreation {
         if (problem != null) {
             throw new IllegalArgumentException(op + ": " + problem);
         }
+        if (pool6 != null && pool6.problemIn(subnet6) != null) {
+            throw new IllegalArgumentException(op + ": " + pool6.problemIn(subnet6));
+        }
         boolean nat = masquerade6 != null ? masquerade6 : masquerade && Ipv6.isUniqueLocal(subnet6);
-        return new Records.Ipv6Config(subnet6, gw6, nat, publish6);
+        return new Records.Ipv6Config(subnet6, gw6, nat, publish6, pool6);
     }
 
     static Network create(Host host, String name, IpPrefix subnet, InetAddress gateway, boolean masquerade,
-                          IpPrefix masqueradeExcept, int mtu, MacAddress mac, Records.Ipv6Config v6) {
+                          IpPrefix masqueradeExcept, int mtu, MacAddress mac, Records.Ipv6Config v6, AddressRange pool) {
         String op = "create network " + name + " on " + host;
+        if (pool != null && pool.problemIn(subnet) != null) {
+            throw new IllegalArgumentException(op + ": " + pool.problemIn(subnet));
+        }
         if (subnet == null && v6 == null) {
             throw new IllegalArgumentException(op + ": no subnet given; call subnet(\"172.16.0.0/24\") and/or "
                     + "subnet(\"fd00:16::/64\") or similar");
@@ -121,7 +131,7 @@ final class NetworkCreation {
             }
 
             BridgeRecord rec = new BridgeRecord(Names.hex(8), subnet, gw, masquerade, g, r, mtu, false, false,
-                    masqueradeExcept, true, v6);
+                    masqueradeExcept, true, v6, pool);
             // Held until the network is complete: a process adopting it meanwhile waits; if this process dies, the
             // adopter finds new=1 in the record and removes what was made.
             lock = NetworkLock.of(hostNs.inode(), name, rec.id()).acquire();

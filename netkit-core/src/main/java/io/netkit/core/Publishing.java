@@ -59,7 +59,8 @@ final class Publishing {
                 }
                 checkHostPortFree(records, hostIf, add, ep.name());
                 next.add(add);
-            } else if (!next.removeIf(m -> m.protocol() == remove.protocol() && m.hostPort() == remove.hostPort())) {
+            } else if (!next.removeIf(m -> m.protocol() == remove.protocol() && m.hostPort() == remove.hostPort()
+                    && (remove.hostAddress() == null || remove.hostAddress().equals(m.hostAddress())))) {
                 return false;
             }
             EndpointRecord updated = rec.withPublished(next);
@@ -179,10 +180,14 @@ final class Publishing {
 
     /** Refuses {@code m} if another endpoint (of any netkit network on the host) publishes its host port. */
     void checkHostPortFree(Map<String, EndpointRecord> records, String hostIf, PortMapping m, String label) {
+        if (m.hostAddress() != null && !(m.appliesTo(true) ? net.subnet != null : net.v6 != null)) {
+            throw new IllegalArgumentException("port mapping " + m + " for " + label + " names a host address of a family "
+                    + "network " + net.name + " does not have; give a host address of the network's family, or none");
+        }
         for (Map.Entry<String, EndpointRecord> e : records.entrySet()) {
             EndpointRecord rec = e.getValue();
             for (PortMapping q : rec.published()) {
-                if (q.protocol() != m.protocol() || q.hostPort() != m.hostPort()) {
+                if (!q.clashesWith(m)) {
                     continue;
                 }
                 if (e.getKey().equals(hostIf)) {
@@ -212,16 +217,18 @@ final class Publishing {
             }
             String address = rec.address() == null ? null : IpAddresses.format(rec.address().address());
             for (PortMapping m : rec.published()) {
-                if (address != null) {
+                String on = m.hostAddress() == null ? null : IpAddresses.format(m.hostAddress());
+                if (address != null && m.appliesTo(true)) {
                     published.add(new Firewall.Published(m.protocol() == Protocol.TCP ? io.netkit.iptables.Protocol.TCP
                             : io.netkit.iptables.Protocol.UDP, m.hostPort(), address, m.containerPort(),
-                            rec.nsName() != null ? rec.nsName() : e.getKey()));
+                            rec.nsName() != null ? rec.nsName() : e.getKey(), on));
                 }
-                if (rec.address6() != null && net.v6 != null && net.v6.publish()) {
+                if (rec.address6() != null && net.v6 != null && (net.v6.publish() || m.hostAddress() != null)
+                        && m.appliesTo(false)) {
                     // As Docker: a published port is reachable on the host's IPv6 addresses too.
                     published6.add(new Firewall.Published(m.protocol() == Protocol.TCP ? io.netkit.iptables.Protocol.TCP
                             : io.netkit.iptables.Protocol.UDP, m.hostPort(), IpAddresses.format(rec.address6()),
-                            m.containerPort(), rec.nsName() != null ? rec.nsName() : e.getKey()));
+                            m.containerPort(), rec.nsName() != null ? rec.nsName() : e.getKey(), on));
                 }
             }
         }

@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * for anything else. A bad record is reported and ignored, never obeyed.
  *
  * <pre>
- * bridge:   netkit:v1 id=1a2b3c4d subnet=172.16.0.0/24 gw=172.16.0.1 masq=1 group=G reap=R mtu=0 [pub=1] [del=1] [new=1]
+ * bridge:   netkit:v1 id=1a2b3c4d subnet=172.16.0.0/24 gw=172.16.0.1 masq=1 group=G reap=R mtu=0 [pool=A-B] [pub=1] [del=1] [new=1]
  * endpoint: netkit:v1 net=br0 nid=1a2b3c4d addr=172.16.0.2/24 if=eth0 ino=4026532... ns=NAME|path=/proc/.. own=1 [pub=t8080:80]
  * detached: netkit:v1 net=br0 nid=1a2b3c4d detached=1 [ns=NAME ino=.. own=1]
  * </pre>
@@ -57,6 +57,9 @@ final class Records {
     static final String K_ADDRESS6 = "a6";
     /** {@code pub6=0}: published ports are mapped on the host's IPv4 addresses only. */
     static final String K_PUBLISH6 = "pub6";
+    /** The allocation ranges ({@link AddressRange}) of the IPv4 and IPv6 subnets: {@code pool=FIRST-LAST}. */
+    static final String K_POOL = "pool";
+    static final String K_POOL6 = "pool6";
 
     private static final Pattern ID = Pattern.compile("[0-9a-f]{8}");
     private static final Pattern DECIMAL = Pattern.compile("[0-9]{1,19}");
@@ -82,25 +85,32 @@ final class Records {
      */
     record BridgeRecord(String id, IpPrefix subnet, InetAddress gateway, boolean masquerade, int group, int reapGroup,
                         int mtu, boolean publishing, boolean deleting, IpPrefix masqueradeExcept, boolean creating,
-                        Ipv6Config v6) implements Record {
+                        Ipv6Config v6, AddressRange pool) implements Record {
         BridgeRecord(String id, IpPrefix subnet, InetAddress gateway, boolean masquerade, int group, int reapGroup,
                      int mtu, boolean publishing, boolean deleting, IpPrefix masqueradeExcept, boolean creating) {
             this(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, deleting, masqueradeExcept, creating, null);
         }
 
+        BridgeRecord(String id, IpPrefix subnet, InetAddress gateway, boolean masquerade, int group, int reapGroup,
+                     int mtu, boolean publishing, boolean deleting, IpPrefix masqueradeExcept, boolean creating,
+                     Ipv6Config v6) {
+            this(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, deleting, masqueradeExcept, creating,
+                    v6, null);
+        }
+
         BridgeRecord withPublishing() {
             return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, true, deleting, masqueradeExcept,
-                    creating, v6);
+                    creating, v6, pool);
         }
 
         BridgeRecord withDeleting() {
             return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, true, masqueradeExcept,
-                    creating, v6);
+                    creating, v6, pool);
         }
 
         BridgeRecord created() {
             return new BridgeRecord(id, subnet, gateway, masquerade, group, reapGroup, mtu, publishing, deleting,
-                    masqueradeExcept, false, v6);
+                    masqueradeExcept, false, v6, pool);
         }
 
         String encode() {
@@ -117,12 +127,18 @@ final class Records {
             if (masqueradeExcept != null) {
                 m.put(K_MASQUERADE_EXCEPT, masqueradeExcept.toString());
             }
+            if (pool != null) {
+                m.put(K_POOL, pool.toString());
+            }
             if (v6 != null) {
                 m.put(K_SUBNET6, v6.subnet().toString());
                 m.put(K_GATEWAY6, IpAddresses.format(v6.gateway()));
                 m.put(K_MASQUERADE6, v6.masquerade() ? "1" : "0");
                 if (!v6.publish()) {
                     m.put(K_PUBLISH6, "0");
+                }
+                if (v6.pool() != null) {
+                    m.put(K_POOL6, v6.pool().toString());
                 }
             }
             if (publishing) {
@@ -142,9 +158,13 @@ final class Records {
      * A network's IPv6 side (dual stack): subnet, gateway on the bridge, and whether it masquerades (NAT66). Its keys
      * are {@code subnet6=}, {@code gw6=}, {@code masq6=} in the bridge's record.
      */
-    record Ipv6Config(IpPrefix subnet, InetAddress gateway, boolean masquerade, boolean publish) {
+    record Ipv6Config(IpPrefix subnet, InetAddress gateway, boolean masquerade, boolean publish, AddressRange pool) {
         Ipv6Config(IpPrefix subnet, InetAddress gateway, boolean masquerade) {
-            this(subnet, gateway, masquerade, true);
+            this(subnet, gateway, masquerade, true, null);
+        }
+
+        Ipv6Config(IpPrefix subnet, InetAddress gateway, boolean masquerade, boolean publish) {
+            this(subnet, gateway, masquerade, publish, null);
         }
     }
 
@@ -287,11 +307,29 @@ final class Records {
             if (g6 != null) {
                 throw new BadRecordException(g6);
             }
-            v6 = new Ipv6Config(s6, gw6, flag(m, K_MASQUERADE6), !m.containsKey(K_PUBLISH6) || flag(m, K_PUBLISH6));
+            v6 = new Ipv6Config(s6, gw6, flag(m, K_MASQUERADE6), !m.containsKey(K_PUBLISH6) || flag(m, K_PUBLISH6),
+                    pool(m, K_POOL6, s6));
         }
         IpPrefix except = m.containsKey(K_MASQUERADE_EXCEPT) ? subnet(m.get(K_MASQUERADE_EXCEPT)) : null;
         return new BridgeRecord(id, subnet, gw, masq, group, reap, mtu, flag(m, K_PUBLISH), flag(m, K_DELETING), except,
-                flag(m, K_CREATING), v6);
+                flag(m, K_CREATING), v6, pool(m, K_POOL, subnet));
+    }
+
+    private static AddressRange pool(Map<String, String> m, String key, IpPrefix subnet) {
+        if (!m.containsKey(key)) {
+            return null;
+        }
+        AddressRange r;
+        try {
+            r = AddressRange.parse(m.get(key));
+        } catch (IllegalArgumentException e) {
+            throw new BadRecordException(key + "=" + m.get(key) + ": " + e.getMessage());
+        }
+        String problem = r.problemIn(subnet);
+        if (problem != null) {
+            throw new BadRecordException(key + "=" + m.get(key) + ": " + problem);
+        }
+        return r;
     }
 
     static EndpointRecord parseEndpoint(Map<String, String> m) {

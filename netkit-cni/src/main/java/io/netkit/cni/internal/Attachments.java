@@ -4,11 +4,13 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.netkit.cni.CniException;
+import io.netkit.core.AddressRange;
 import io.netkit.core.Endpoint;
 import io.netkit.core.EndpointSpec;
 import io.netkit.core.Host;
 import io.netkit.core.Network;
 import io.netkit.core.NetkitException;
+import io.netkit.core.PortMapping;
 import io.netkit.core.Protocol;
 import io.netkit.core.SubnetExhaustedException;
 import io.netkit.netlink.Address;
@@ -81,19 +83,22 @@ public final class Attachments {
     /** ADD: attaches the container's namespace and returns the result document. */
     public JsonObject add(NetConf c, String containerId, String ifname, String netnsArg, NetNamespace cns) {
         String hostIf = hostInterface(containerId, ifname);
+        NetworkConfig.checkIpv6(c, cns); // before anything is made
         boolean fresh = false;
         Network net = networks.get(c.bridge());
         if (net == null || net.isDeleted()) {
             net = network(c, true);
             fresh = true;
+        } else {
+            refuseOtherConfig(net, c);
         }
         refuseSecondAdd(net, hostIf, containerId, ifname);
         EndpointSpec spec = EndpointSpec.existing(cns).interfaceName(ifname).hostInterface(hostIf);
         if (c.mtu() > 0) {
             spec = spec.mtu(c.mtu());
         }
-        if (!c.ips().isEmpty()) {
-            spec = spec.address(c.ips().get(0));
+        for (InetAddress ip : c.ips()) {
+            spec = spec.address(ip);
         }
         if (c.mac() != null) {
             try {
@@ -103,7 +108,12 @@ public final class Attachments {
             }
         }
         for (NetConf.PortMap p : c.portMappings()) {
-            spec = spec.publish("udp".equals(p.protocol()) ? Protocol.UDP : Protocol.TCP, p.hostPort(), p.containerPort());
+            try {
+                spec = spec.publish(new PortMapping("udp".equals(p.protocol()) ? Protocol.UDP : Protocol.TCP, p.hostPort(),
+                        p.containerPort(), p.hostIp()));
+            } catch (IllegalArgumentException e) {
+                throw NetConf.invalid("runtimeConfig portMappings: " + e.getMessage(), "fix the port mappings the runtime passes");
+            }
         }
         Endpoint ep;
         try {
@@ -127,9 +137,21 @@ public final class Attachments {
         try {
             Links inside = cns.netlink().links();
             Link cl = inside.get(ifname);
+            List<Results.Ip> ips = new ArrayList<>();
+            List<Results.Ip> routes = new ArrayList<>();
+            if (ep.prefix() != null && net.gateway() != null) {
+                ips.add(new Results.Ip(ep.prefix(), net.gateway()));
+                routes.add(new Results.Ip(IpPrefix.parse("0.0.0.0/0"), net.gateway()));
+            }
+            if (ep.prefix6().isPresent() && net.gateway6().isPresent()) {
+                ips.add(new Results.Ip(ep.prefix6().get(), net.gateway6().get()));
+                routes.add(new Results.Ip(IpPrefix.parse("::/0"), net.gateway6().get()));
+            }
             for (IpPrefix r : c.routes()) {
                 if (r.prefixLength() != 0) {
-                    cns.netlink().routes().replace(RouteSpec.to(r).via(net.gateway()).device(ifname));
+                    InetAddress via = r.isIpv4() ? net.gateway() : net.gateway6().orElseThrow();
+                    cns.netlink().routes().replace(RouteSpec.to(r).via(via).device(ifname));
+                    routes.add(new Results.Ip(r, via));
                 }
             }
             Links hostLinks = host.netns().netlink().links();
@@ -138,13 +160,10 @@ public final class Attachments {
                 hairpin(hostIf, hl.index());
             }
             Link br = hostLinks.get(c.bridge());
-            List<IpPrefix> routes = new ArrayList<>();
-            routes.add(IpPrefix.parse("0.0.0.0/0"));
-            c.routes().stream().filter(r -> r.prefixLength() != 0).forEach(routes::add);
             return Results.add(c.cniVersion(), c.prevResult(), List.of(
                     new Results.Iface(br.name(), br.mac(), null, 0),
                     new Results.Iface(hl.name(), hl.mac(), null, hl.mtu()),
-                    new Results.Iface(ifname, cl.mac(), netnsArg, cl.mtu())), ep.prefix(), net.gateway(), routes, c.raw().get("dns"));
+                    new Results.Iface(ifname, cl.mac(), netnsArg, cl.mtu())), ips, routes, c.raw().get("dns"));
         } catch (RuntimeException e) {
             try {
                 parkInside(cns, ifname);
@@ -161,7 +180,8 @@ public final class Attachments {
     }
 
     private CniException exhausted(NetConf c, SubnetExhaustedException e) {
-        return new CniException(CniException.SUBNET_EXHAUSTED, "no free address in subnet " + c.subnet() + " of network "
+        return new CniException(CniException.SUBNET_EXHAUSTED, "no free address in " + NetworkConfig.ranges(c).stream()
+                .map(Ipam.Range::window).toList() + " of network "
                 + c.name() + " (bridge " + c.bridge() + ")", e.getMessage() + "; remove unused containers (their DEL, or a "
                 + "GC with the valid attachments, frees addresses) or give the network a larger subnet", e);
     }
@@ -199,8 +219,19 @@ public final class Attachments {
 
     /** The configured network: the cached one, adopted from the kernel, or created (when {@code create}). */
     public Network network(NetConf c, boolean create) {
+        return network(c, create, true);
+    }
+
+    /**
+     * As {@link #network(NetConf, boolean)}; {@code strict}: refuse a network whose configuration differs (code 7).
+     * DEL and GC are not strict: they clean up whatever the configuration's bridge holds.
+     */
+    private Network network(NetConf c, boolean create, boolean strict) {
         Network cached = networks.get(c.bridge());
         if (cached != null && !cached.isDeleted()) {
+            if (strict) {
+                refuseOtherConfig(cached, c);
+            }
             return cached;
         }
         Optional<Link> bridge = host.netns().netlink().links().find(c.bridge());
@@ -209,15 +240,11 @@ public final class Attachments {
             if (!create) {
                 return null;
             }
-            Network.Builder b = Network.bridge(c.bridge()).on(host).subnet(c.subnet());
-            if (c.gateway() != null) {
-                b = b.gateway(c.gateway());
-            }
-            if (c.ipMasq()) {
-                b = b.masquerade();
-            }
-            if (c.mtu() > 0) {
-                b = b.mtu(c.mtu());
+            Network.Builder b;
+            try {
+                b = NetworkConfig.builder(c, host);
+            } catch (IllegalArgumentException e) {
+                throw NetConf.invalid(e.getMessage(), "fix the ipam section of network " + c.name());
             }
             try {
                 net = b.create();
@@ -225,16 +252,16 @@ public final class Attachments {
                 if (host.netns().netlink().links().find(c.bridge()).isEmpty()) {
                     throw e;
                 }
-                net = adopt(c); // created meanwhile by another process
+                net = adopt(c, strict); // created meanwhile by another process
             }
         } else {
-            net = adopt(c);
+            net = adopt(c, strict);
         }
         networks.put(c.bridge(), net);
         return net;
     }
 
-    private Network adopt(NetConf c) {
+    private Network adopt(NetConf c, boolean strict) {
         Network net;
         try {
             net = Network.open(host, c.bridge());
@@ -243,30 +270,27 @@ public final class Attachments {
                     + " exists and is not a netkit network", e.getMessage() + "; choose another \"bridge\" name, or delete "
                     + "the bridge (made by another plugin, e.g. the reference bridge plugin) when no container uses it", e);
         }
-        List<String> diff = new ArrayList<>();
-        if (!net.subnet().equals(c.subnet())) {
-            diff.add("subnet " + net.subnet() + " (config: " + c.subnet() + ")");
+        if (strict) {
+            refuseOtherConfig(net, c);
         }
-        if (c.gateway() != null && !net.gateway().equals(c.gateway())) {
-            diff.add("gateway " + IpAddresses.format(net.gateway()) + " (config: " + IpAddresses.format(c.gateway()) + ")");
-        }
-        if (net.masquerading() != c.ipMasq()) {
-            diff.add("ipMasq " + net.masquerading() + " (config: " + c.ipMasq() + ")");
-        }
+        return net;
+    }
+
+    private static void refuseOtherConfig(Network net, NetConf c) {
+        List<String> diff = NetworkConfig.differences(net, c);
         if (!diff.isEmpty()) {
             throw new CniException(CniException.INVALID_NETWORK_CONFIG, "network " + c.name() + " (bridge " + c.bridge()
                     + ") exists with another configuration: " + String.join(", ", diff),
                     "align the configuration with the existing network, or remove all its containers and delete bridge "
                             + c.bridge() + " so that it is created anew");
         }
-        return net;
     }
 
     // ---------------------------------------------------------------------------------------------------- DEL
 
     /** DEL: detaches the container's attachment if there is one; success when it, the network or the namespace is gone. */
     public void del(NetConf c, String containerId, String ifname) {
-        Network net = network(c, false);
+        Network net = network(c, false, false);
         if (net == null) {
             return;
         }
@@ -274,7 +298,7 @@ public final class Attachments {
         Optional<Endpoint> ep = find(net, hostIf);
         if (ep.isEmpty()) {
             networks.remove(c.bridge()); // a fresh view next time (the network may have been re-created)
-            net = network(c, false);
+            net = network(c, false, false);
             ep = net == null ? Optional.empty() : find(net, hostIf);
             if (ep.isEmpty()) {
                 return;
@@ -361,8 +385,9 @@ public final class Attachments {
                 if (addrs.stream().noneMatch(a -> a.prefix().equals(want))) {
                     drift.add("address " + want + " is missing on " + ifname + " (has " + addrs.stream().map(a -> a.prefix().toString()).toList() + ")");
                 }
-                if (ep.isPresent() && !ep.get().prefix().equals(want)) {
-                    drift.add("netkit's record allocates " + ep.get().prefix() + ", the result says " + want);
+                IpPrefix has = ep.isEmpty() ? null : want.isIpv4() ? ep.get().prefix() : ep.get().prefix6().orElse(null);
+                if (ep.isPresent() && !want.equals(has)) {
+                    drift.add("netkit's record allocates " + has + ", the result says " + want);
                 }
             }
             List<Route> routes = cns.netlink().routes().list();
@@ -393,7 +418,7 @@ public final class Attachments {
 
     /** GC: detaches every CNI attachment ({@code nkc...}) of the network that is not in the valid attachments. */
     public List<String> gc(NetConf c) {
-        Network net = network(c, false);
+        Network net = network(c, false, false);
         if (net == null) {
             return List.of();
         }
@@ -423,15 +448,26 @@ public final class Attachments {
             throw new CniException(CniException.PLUGIN_NOT_AVAILABLE, "iptables-restore is not installed",
                     "ipMasq needs iptables (apt-get install iptables)");
         }
+        if (c.ipam().v6() != null && !java.nio.file.Files.isDirectory(java.nio.file.Path.of("/proc/sys/net/ipv6"))) {
+            throw new CniException(CniException.PLUGIN_NOT_AVAILABLE, "network " + c.name() + " has an IPv6 range and "
+                    + "this host's kernel has no IPv6", "remove the IPv6 range set, or boot the host without ipv6.disable=1");
+        }
         Network net = network(c, false);
-        if (net != null) {
-            long capacity = (1L << (32 - net.subnet().prefixLength())) - 3;
-            int used = net.endpoints().size();
+        if (net != null && net.subnet() != null) {
+            AddressRange pool = net.allocationRanges().stream().filter(AddressRange::isIpv4).findFirst().orElse(null);
+            long capacity = pool == null ? (1L << (32 - net.subnet().prefixLength())) - 3
+                    : Integer.toUnsignedLong(ipv4(pool.last())) - Integer.toUnsignedLong(ipv4(pool.first())) + 1
+                            - (pool.contains(net.gateway()) ? 1 : 0);
+            long used = net.endpoints().stream().filter(e -> pool == null || pool.contains(e.address())).count();
             if (used >= capacity) {
-                throw new CniException(CniException.PLUGIN_NOT_AVAILABLE, "no free address in subnet " + net.subnet()
-                        + " of network " + c.name(), used + " of " + capacity + " addresses are allocated; remove containers");
+                throw new CniException(CniException.PLUGIN_NOT_AVAILABLE, "no free address in " + NetworkConfig.ranges(c)
+                        .get(0).window() + " of network " + c.name(), used + " of " + capacity + " addresses are allocated; remove containers");
             }
         }
+    }
+
+    private static int ipv4(InetAddress a) {
+        return java.nio.ByteBuffer.wrap(a.getAddress()).getInt();
     }
 
     private static boolean onPath(String tool) {

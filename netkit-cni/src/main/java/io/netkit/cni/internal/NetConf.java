@@ -19,28 +19,47 @@ import java.util.Set;
  * {@code "type": "netkit"}. Not for use outside netkit.
  *
  * @param hairpinMode whether the host-side bridge port reflects frames back (hairpin), as the reference sets it
- * @param routes      ipam routes (the default route is always installed; see the README's differences)
- * @param dataDir     host-local's lease directory: accepted and unused (netkit's leases are the kernel's records)
+ * @param ipam        host-local's ranges (one per family), routes and dataDir
+ * @param ips         runtimeConfig {@code ips}: at most one address per family, inside the range of its family
  */
 public record NetConf(String cniVersion, String name, String type, String bridge, boolean isGateway,
-                      boolean isDefaultGateway, boolean ipMasq, int mtu, boolean hairpinMode, IpPrefix subnet,
-                      InetAddress gateway, List<IpPrefix> routes, String dataDir, List<PortMap> portMappings,
+                      boolean isDefaultGateway, boolean ipMasq, int mtu, boolean hairpinMode, Ipam ipam, List<PortMap> portMappings,
                       List<InetAddress> ips, String mac, JsonObject prevResult, List<Attachment> validAttachments,
                       JsonElement dns, JsonObject raw) {
 
     /** The CNI versions this plugin speaks. */
     public static final List<String> SUPPORTED = List.of("0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0");
 
-    /** One of {@code runtimeConfig.portMappings}. */
-    public record PortMap(int hostPort, int containerPort, String protocol) {
+    /** One of {@code runtimeConfig.portMappings}; {@code hostIp} null when published on every host address. */
+    public record PortMap(int hostPort, int containerPort, String protocol, InetAddress hostIp) {
+        public PortMap(int hostPort, int containerPort, String protocol) {
+            this(hostPort, containerPort, protocol, null);
+        }
+    }
+
+    /** The IPv4 subnet, or null on an IPv6-only network. */
+    public IpPrefix subnet() {
+        return ipam.v4() == null ? null : ipam.v4().subnet();
+    }
+
+    /** The configured IPv4 gateway, or null (default: the subnet's first address). */
+    public InetAddress gateway() {
+        return ipam.v4() == null ? null : ipam.v4().gateway();
+    }
+
+    /** The ipam routes (the default routes are always installed; see the README's differences). */
+    public List<IpPrefix> routes() {
+        return ipam.routes();
+    }
+
+    /** host-local's lease directory: accepted and unused (netkit's leases are the kernel's records). */
+    public String dataDir() {
+        return ipam.dataDir();
     }
 
     /** One of {@code cni.dev/valid-attachments} (GC). */
     public record Attachment(String containerId, String ifname) {
     }
-
-    private static final Set<String> HOST_LOCAL_KEYS = Set.of("type", "subnet", "gateway", "ranges", "routes", "dataDir",
-            "rangeStart", "rangeEnd", "resolvConf");
 
     /** The version a document asks for, checked against {@link #SUPPORTED}; {@code def} if it names none. */
     public static String version(JsonObject o, String def) {
@@ -95,84 +114,7 @@ public record NetConf(String cniVersion, String name, String type, String bridge
             throw unsupported("ipam type \"" + ipamType + "\" is not supported by netkit",
                     "netkit allocates addresses itself with host-local's keys; set \"ipam\": {\"type\": \"host-local\", ...}");
         }
-        for (String k : ipam.keySet()) {
-            if (!HOST_LOCAL_KEYS.contains(k)) {
-                throw unsupported("ipam key \"" + k + "\" is not supported by netkit", "remove it; supported: " + HOST_LOCAL_KEYS);
-            }
-        }
-        if (ipam.has("rangeStart") || ipam.has("rangeEnd")) {
-            throw unsupported("ipam \"rangeStart\"/\"rangeEnd\" are not supported by netkit",
-                    "netkit allocates from the whole subnet; give the range its own subnet instead");
-        }
-        String subnetText = str(ipam, "subnet", null);
-        String gatewayText = str(ipam, "gateway", null);
-        JsonArray ranges = array(ipam, "ranges");
-        if (ranges != null) {
-            if (subnetText != null) {
-                throw invalid("ipam has both \"subnet\" and \"ranges\"", "use one of them");
-            }
-            if (ranges.size() != 1 || !ranges.get(0).isJsonArray() || ranges.get(0).getAsJsonArray().size() != 1) {
-                throw unsupported("ipam \"ranges\" must hold exactly one range set with one IPv4 range for netkit (found "
-                        + ranges + ")", "a netkit network has one IPv4 subnet: \"ranges\": [[{\"subnet\": \"10.22.0.0/16\"}]]");
-            }
-            JsonElement r = ranges.get(0).getAsJsonArray().get(0);
-            if (!r.isJsonObject()) {
-                throw invalid("ipam range is not an object: " + r, "write {\"subnet\": \"10.22.0.0/16\"}");
-            }
-            JsonObject range = r.getAsJsonObject();
-            if (range.has("rangeStart") || range.has("rangeEnd")) {
-                throw unsupported("ipam \"rangeStart\"/\"rangeEnd\" are not supported by netkit",
-                        "netkit allocates from the whole subnet; give the range its own subnet instead");
-            }
-            subnetText = str(range, "subnet", null);
-            gatewayText = str(range, "gateway", gatewayText);
-        }
-        if (subnetText == null) {
-            throw invalid("ipam has no \"subnet\"", "add \"subnet\": \"10.22.0.0/16\" (or \"ranges\": [[{\"subnet\": ...}]])");
-        }
-        IpPrefix subnet;
-        try {
-            subnet = IpPrefix.parse(subnetText);
-        } catch (IllegalArgumentException e) {
-            throw invalid("ipam subnet \"" + subnetText + "\" is not a CIDR prefix: " + e.getMessage(), "write e.g. \"10.22.0.0/16\"");
-        }
-        if (!(subnet.address() instanceof Inet4Address)) {
-            throw unsupported("ipam subnet " + subnetText + " is IPv6; netkit networks are IPv4", "use an IPv4 subnet");
-        }
-        if (subnet.prefixLength() > 30) {
-            throw invalid("ipam subnet " + subnetText + " has no room for a gateway and a container", "use a /30 or larger");
-        }
-        InetAddress gateway = null;
-        if (gatewayText != null) {
-            gateway = address(gatewayText, "ipam gateway");
-            if (!subnet.contains(gateway)) {
-                throw invalid("ipam gateway " + gatewayText + " is outside subnet " + subnetText, "choose an address inside the subnet");
-            }
-        }
-        List<IpPrefix> routes = new ArrayList<>();
-        JsonArray rs = array(ipam, "routes");
-        if (rs != null) {
-            for (JsonElement r : rs) {
-                if (!r.isJsonObject() || str(r.getAsJsonObject(), "dst", null) == null) {
-                    throw invalid("ipam route " + r + " has no \"dst\"", "write {\"dst\": \"0.0.0.0/0\"}");
-                }
-                String dst = str(r.getAsJsonObject(), "dst", null);
-                if (r.getAsJsonObject().has("gw")) {
-                    throw unsupported("ipam route " + r + " names a \"gw\"", "netkit routes go via the network's gateway; drop \"gw\"");
-                }
-                IpPrefix p;
-                try {
-                    p = IpPrefix.parse(dst);
-                } catch (IllegalArgumentException e) {
-                    throw invalid("ipam route dst \"" + dst + "\" is not a CIDR prefix: " + e.getMessage(), "write e.g. \"0.0.0.0/0\"");
-                }
-                if (!(p.address() instanceof Inet4Address)) {
-                    throw unsupported("ipam route " + dst + " is IPv6", "netkit networks are IPv4; remove the route");
-                }
-                routes.add(p);
-            }
-        }
-        String dataDir = str(ipam, "dataDir", null);
+        Ipam ranges = Ipam.parse(ipam);
 
         List<PortMap> ports = new ArrayList<>();
         List<InetAddress> ips = new ArrayList<>();
@@ -187,29 +129,43 @@ public record NetConf(String cniVersion, String name, String type, String bridge
                     }
                     JsonObject m = e.getAsJsonObject();
                     String hostIp = str(m, "hostIP", "");
-                    if (!hostIp.isEmpty() && !"0.0.0.0".equals(hostIp)) {
-                        throw unsupported("port mapping " + m + " binds hostIP " + hostIp,
-                                "netkit publishes on every host address; leave hostIP out");
+                    InetAddress bind = hostIp.isEmpty() || "0.0.0.0".equals(hostIp) || "::".equals(hostIp) ? null
+                            : address(hostIp, "port mapping hostIP \"" + hostIp + "\"");
+                    if (bind != null && (bind.isMulticastAddress() || bind.isLinkLocalAddress())) {
+                        throw invalid("port mapping " + m + " has hostIP " + hostIp + ", a multicast or link-local address",
+                                "give one of the host's unicast addresses, or leave hostIP out to publish on all of them");
+                    }
+                    if (bind != null && ranges.rangeFor(bind) == null) {
+                        throw invalid("port mapping " + m + " has hostIP " + hostIp + " of a family network " + name
+                                + " has no range of", "give a host address of the network's family, or leave hostIP out");
                     }
                     String proto = str(m, "protocol", "tcp").toLowerCase(java.util.Locale.ROOT);
                     if (!proto.equals("tcp") && !proto.equals("udp")) {
                         throw unsupported("port mapping protocol \"" + proto + "\"", "use tcp or udp");
                     }
-                    ports.add(new PortMap(integer(m, "hostPort", 0), integer(m, "containerPort", 0), proto));
+                    ports.add(new PortMap(integer(m, "hostPort", 0), integer(m, "containerPort", 0), proto, bind));
                 }
             }
             JsonArray ipList = array(rc, "ips");
             if (ipList != null) {
                 for (JsonElement e : ipList) {
-                    String s = e.isJsonPrimitive() ? e.getAsString() : e.toString();
-                    String a = s.contains("/") ? s.substring(0, s.indexOf('/')) : s;
-                    InetAddress ip = address(a, "runtimeConfig ips entry \"" + s + "\"");
-                    if (ip instanceof Inet4Address) {
-                        ips.add(ip);
+                    String text = e.isJsonPrimitive() ? e.getAsString() : e.toString();
+                    InetAddress ip = address(text.contains("/") ? text.substring(0, text.indexOf('/')) : text,
+                            "runtimeConfig ips entry \"" + text + "\"");
+                    Ipam.Range range = ranges.rangeFor(ip);
+                    if (range == null) {
+                        throw invalid("runtimeConfig ips entry " + text + " is " + (ip instanceof Inet4Address ? "IPv4" : "IPv6")
+                                + " but network " + name + " has no range of that family", "ask for an address of the network's ranges");
                     }
-                }
-                if (ips.size() > 1) {
-                    throw unsupported("runtimeConfig ips asks for " + ips.size() + " IPv4 addresses", "a netkit attachment has one address");
+                    if (!range.allocates(ip)) {
+                        throw invalid("runtimeConfig ips entry " + text + " is outside the range " + range.window()
+                                + " of network " + name, "ask for an address inside it");
+                    }
+                    if (ips.stream().anyMatch(x -> (x instanceof Inet4Address) == (ip instanceof Inet4Address))) {
+                        throw unsupported("runtimeConfig ips asks for two " + (ip instanceof Inet4Address ? "IPv4" : "IPv6")
+                                + " addresses " + ips + " and " + text, "a netkit attachment has one address per family");
+                    }
+                    ips.add(ip);
                 }
             }
             mac = str(rc, "mac", null);
@@ -225,12 +181,11 @@ public record NetConf(String cniVersion, String name, String type, String bridge
                 valid.add(new Attachment(str(e.getAsJsonObject(), "containerID", ""), str(e.getAsJsonObject(), "ifname", "")));
             }
         }
-        return new NetConf(version, name, type, bridge, isGateway, isDefaultGateway, ipMasq, mtu, hairpin, subnet, gateway,
-                List.copyOf(routes), dataDir, List.copyOf(ports), List.copyOf(ips), mac, prev, List.copyOf(valid),
+        return new NetConf(version, name, type, bridge, isGateway, isDefaultGateway, ipMasq, mtu, hairpin, ranges, List.copyOf(ports), List.copyOf(ips), mac, prev, List.copyOf(valid),
                 o.get("dns"), o);
     }
 
-    private static InetAddress address(String text, String what) {
+    static InetAddress address(String text, String what) {
         try {
             return IpAddresses.parse(text);
         } catch (IllegalArgumentException e) {
@@ -246,7 +201,7 @@ public record NetConf(String cniVersion, String name, String type, String bridge
         return new CniException(CniException.UNSUPPORTED_FIELD, "unsupported field in network configuration: " + msg, todo);
     }
 
-    private static String str(JsonObject o, String key, String def) {
+    static String str(JsonObject o, String key, String def) {
         JsonElement e = o.get(key);
         if (e == null || e.isJsonNull()) {
             return def;
@@ -294,7 +249,7 @@ public record NetConf(String cniVersion, String name, String type, String bridge
         return e.getAsJsonObject();
     }
 
-    private static JsonArray array(JsonObject o, String key) {
+    static JsonArray array(JsonObject o, String key) {
         JsonElement e = o.get(key);
         if (e == null || e.isJsonNull()) {
             return null;

@@ -18,13 +18,17 @@ public final class Results {
     public record Iface(String name, MacAddress mac, String sandbox, int mtu) {
     }
 
+    /** One address of the container interface with its gateway; also a route ({@code dst} via {@code gateway}). */
+    public record Ip(IpPrefix address, InetAddress gateway) {
+    }
+
     /**
      * The ADD result: {@code prev}'s interfaces, IPs and routes (when chained after another plugin) followed by ours:
-     * the bridge, the host-side veth, the container interface (with {@code sandbox}); the container's IPv4 address with
-     * the gateway and the container interface's index; the default route and the ipam routes.
+     * the bridge, the host-side veth, the container interface (with {@code sandbox}); the container's addresses (IPv4,
+     * then IPv6) with their gateways and the container interface's index; the default routes and the ipam routes.
      */
-    public static JsonObject add(String version, JsonObject prev, List<Iface> ifaces, IpPrefix address, InetAddress gateway,
-                                 List<IpPrefix> routes, JsonElement dns) {
+    public static JsonObject add(String version, JsonObject prev, List<Iface> ifaces, List<Ip> addresses, List<Ip> routes,
+                                 JsonElement dns) {
         JsonObject r = new JsonObject();
         r.addProperty("cniVersion", version);
         JsonArray interfaces = copy(prev, "interfaces");
@@ -45,20 +49,22 @@ public final class Results {
         }
         r.add("interfaces", interfaces);
         JsonArray ips = copy(prev, "ips");
-        JsonObject ip = new JsonObject();
-        if (version.compareTo("1.0.0") < 0) {
-            ip.addProperty("version", "4");
+        for (Ip a : addresses) {
+            JsonObject ip = new JsonObject();
+            if (version.compareTo("1.0.0") < 0) {
+                ip.addProperty("version", a.address().isIpv4() ? "4" : "6");
+            }
+            ip.addProperty("interface", base + ifaces.size() - 1);
+            ip.addProperty("address", a.address().toString());
+            ip.addProperty("gateway", IpAddresses.format(a.gateway()));
+            ips.add(ip);
         }
-        ip.addProperty("interface", base + ifaces.size() - 1);
-        ip.addProperty("address", address.toString());
-        ip.addProperty("gateway", IpAddresses.format(gateway));
-        ips.add(ip);
         r.add("ips", ips);
         JsonArray rs = copy(prev, "routes");
-        for (IpPrefix p : routes) {
+        for (Ip p : routes) {
             JsonObject o = new JsonObject();
-            o.addProperty("dst", p.toString());
-            o.addProperty("gw", IpAddresses.format(gateway));
+            o.addProperty("dst", p.address().toString());
+            o.addProperty("gw", IpAddresses.format(p.gateway()));
             rs.add(o);
         }
         r.add("routes", rs);

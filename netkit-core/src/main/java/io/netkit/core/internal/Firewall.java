@@ -84,9 +84,15 @@ public final class Firewall {
 
     /**
      * One published port of an endpoint (host port to {@code container:containerPort}); {@code endpoint} names the
-     * endpoint in messages only.
+     * endpoint in messages only; {@code hostAddress} the one host address it is published on ({@code -d}), or null.
      */
-    public record Published(Protocol protocol, int hostPort, String container, int containerPort, String endpoint) {}
+    public record Published(Protocol protocol, int hostPort, String container, int containerPort, String endpoint,
+                            String hostAddress) {
+        /** Published on every host address. */
+        public Published(Protocol protocol, int hostPort, String container, int containerPort, String endpoint) {
+            this(protocol, hostPort, container, containerPort, endpoint, null);
+        }
+    }
 
     /** The rules of one network without published ports. */
     public static OwnedRules rules(String bridge, String id, IpPrefix subnet, boolean masquerade) {
@@ -99,7 +105,7 @@ public final class Firewall {
      * <pre>
      * *nat
      * -A NETKIT-POST-xxxxxxxx -s SUBNET -d C/32 -p tcp --dport CP -m conntrack --ctstate DNAT -j MASQUERADE  # hairpin
-     * -A NETKIT-DNAT-xxxxxxxx -p tcp --dport HP -j DNAT --to-destination C:CP
+     * -A NETKIT-DNAT-xxxxxxxx [-d HOSTADDRESS/32] -p tcp --dport HP -j DNAT --to-destination C:CP
      * -I PREROUTING 1 -m addrtype --dst-type LOCAL -j NETKIT-DNAT-xxxxxxxx
      * -I OUTPUT 1 ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j NETKIT-DNAT-xxxxxxxx
      * *filter
@@ -186,7 +192,11 @@ public final class Firewall {
                         .protocol(p.protocol()).destinationPort(p.containerPort()).ctstate(ConntrackState.DNAT)
                         .comment("hairpin").target(Target.masquerade()).build());
                 // No "! -i BRIDGE": the DNAT applies to the network's own containers too (hairpin).
-                b.rule(Table.NAT, Rule.builder(dnat).protocol(p.protocol()).destinationPort(p.hostPort())
+                Rule.Builder d = Rule.builder(dnat);
+                if (p.hostAddress() != null) {
+                    d.destination(p.hostAddress() + host); // published on this host address only
+                }
+                b.rule(Table.NAT, d.protocol(p.protocol()).destinationPort(p.hostPort())
                         .comment("publish").target(Target.dnat(p.container(), p.containerPort())).build());
                 b.rule(Table.FILTER, Rule.builder(fwd).destination(p.container() + host)
                         .outInterface(bridge).protocol(p.protocol()).destinationPort(p.containerPort())

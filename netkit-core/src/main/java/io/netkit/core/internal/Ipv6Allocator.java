@@ -15,6 +15,8 @@ import java.util.TreeSet;
 public final class Ipv6Allocator {
     private final BigInteger size;
     private final TreeSet<BigInteger> used = new TreeSet<>();
+    private BigInteger first = BigInteger.ONE; // the allocation range (CNI rangeStart/rangeEnd)
+    private BigInteger last;
     private final Map<String, BigInteger> byInterface = new HashMap<>();
     private final Map<Long, String> inodes = new HashMap<>();
     private final Map<String, Long> inodeByInterface = new HashMap<>();
@@ -29,6 +31,7 @@ public final class Ipv6Allocator {
                     + ".." + Ipv6.MAX_PREFIX);
         }
         this.size = BigInteger.ONE.shiftLeft(128 - prefixLength);
+        this.last = size.subtract(BigInteger.ONE);
         used.add(BigInteger.ZERO);
         used.add(gatewayOffset);
     }
@@ -38,16 +41,25 @@ public final class Ipv6Allocator {
         return offset.signum() > 0 && offset.compareTo(size) < 0;
     }
 
-    /** The lowest free offset, or {@code null} if the subnet is exhausted. */
+    /** Confines {@link #firstFree()} to offsets {@code first..last} (both host offsets of the subnet). */
+    public void limit(BigInteger first, BigInteger last) {
+        if (!inRange(first) || !inRange(last) || first.compareTo(last) > 0) {
+            throw new IllegalArgumentException("range " + first + ".." + last + " outside the subnet's host range");
+        }
+        this.first = first;
+        this.last = last;
+    }
+
+    /** The lowest free offset of the allocation range, or {@code null} if it is exhausted. */
     public BigInteger firstFree() {
-        BigInteger next = BigInteger.ONE;
-        for (BigInteger u : used.tailSet(BigInteger.ONE)) {
+        BigInteger next = first;
+        for (BigInteger u : used.tailSet(first)) {
             if (u.compareTo(next) > 0) {
                 break;
             }
             next = u.add(BigInteger.ONE);
         }
-        return next.compareTo(size) < 0 ? next : null;
+        return next.compareTo(last) <= 0 ? next : null;
     }
 
     /** Whether {@code offset} is taken (or reserved). */

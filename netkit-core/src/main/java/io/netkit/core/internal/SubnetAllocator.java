@@ -15,7 +15,9 @@ import java.util.Map;
 public final class SubnetAllocator {
     private final int base;
     private final int size;
-    private final int capacity;
+    private int capacity;
+    private int first = 1;            // the allocation range (CNI rangeStart/rangeEnd): offsets first..last
+    private int last;
     private final BitSet used = new BitSet();
     private final Map<Long, String> inodes = new HashMap<>();
     private final Map<String, Integer> byInterface = new HashMap<>();
@@ -33,9 +35,23 @@ public final class SubnetAllocator {
         this.base = base;
         this.size = 1 << (32 - prefixLength);
         this.capacity = size - 3;
+        this.last = size - 2;
+        this.gatewayOffset = gatewayOffset;
         used.set(0);
         used.set(size - 1);
         used.set(gatewayOffset);
+    }
+
+    private final int gatewayOffset;
+
+    /** Confines {@link #firstFree()} to offsets {@code first..last} (both host offsets of the subnet). */
+    public void limit(int first, int last) {
+        if (!inRange(first) || !inRange(last) || first > last) {
+            throw new IllegalArgumentException("range " + first + ".." + last + " outside the subnet's host range");
+        }
+        this.first = first;
+        this.last = last;
+        this.capacity = last - first + 1 - (gatewayOffset >= first && gatewayOffset <= last ? 1 : 0);
     }
 
     /** The network address as an int. */
@@ -43,7 +59,7 @@ public final class SubnetAllocator {
         return base;
     }
 
-    /** Number of addresses endpoints can get (without network, broadcast and gateway). */
+    /** Number of addresses endpoints can get (without network, broadcast and gateway; within the range if limited). */
     public int capacity() {
         return capacity;
     }
@@ -53,10 +69,10 @@ public final class SubnetAllocator {
         return offset > 0 && offset < size - 1;
     }
 
-    /** The lowest free offset, or -1 if the subnet is exhausted. */
+    /** The lowest free offset of the allocation range, or -1 if it is exhausted. */
     public int firstFree() {
-        int off = used.nextClearBit(1);
-        return off < size - 1 ? off : -1;
+        int off = used.nextClearBit(first);
+        return off <= last ? off : -1;
     }
 
     /** Whether {@code offset} is taken (or reserved). */
