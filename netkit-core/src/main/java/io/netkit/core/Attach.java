@@ -16,6 +16,7 @@ import io.netkit.netlink.IpPrefix;
 import io.netkit.netlink.Link;
 import io.netkit.netlink.LinkNotFoundException;
 import io.netkit.netlink.LinkSpec;
+import io.netkit.netlink.NamespaceTemplate;
 import io.netkit.netlink.NeighborAdvertisement;
 import io.netkit.netlink.NetNamespace;
 import io.netkit.netlink.NetlinkException;
@@ -43,6 +44,13 @@ final class Attach {
     private static final int NAME_ATTEMPTS = 4;
     /** Draws host-side veth names; replaced only by tests (to force a collision). */
     static volatile java.util.function.Supplier<String> hostNames = () -> Network.HOST_VETH_PREFIX + Names.hex(8);
+
+    /**
+     * Containers' namespaces: IPv6 DAD off for the interfaces to come (eth0 inherits the default), the netlink socket
+     * open. After an attach that created its namespace, the next one is unshared in the background (while the
+     * process keeps attaching, one unnamed namespace waits; {@code -Dnetkit.netns.spare=false} turns that off).
+     */
+    static final NamespaceTemplate CONTAINERS = NamespaceTemplate.withSysctls(Map.of("net.ipv6.conf.default.accept_dad", "0"));
 
     private final Network net;
 
@@ -86,19 +94,14 @@ final class Attach {
                 String nsName = spec.createName();
                 step = "create namespace " + nsName;
                 try {
-                    // EEXIST (O_CREAT|O_EXCL on /run/netns/NAME) is thrown here; the namespace itself is made on a
-                    // new namespace thread (on another CPU) while this thread takes the lock and picks the address.
-                    // As its first task, that thread switches IPv6 DAD off for the interfaces to come (eth0 inherits
-                    // the default).
-                    pending = NetNamespace.createAsync(nsName, n -> {
+                    // EEXIST (O_CREAT|O_EXCL on /run/netns/NAME) is thrown here. Usually the namespace was unshared
+                    // ahead of time (CONTAINERS) and is only named here; otherwise it is made on a new namespace
+                    // thread (on another CPU) while this thread takes the lock and picks the address.
+                    pending = CONTAINERS.createAsync(nsName, n -> {
                         try {
                             held.confirm(n.inode()); // from now on the intent proves the namespace is netkit's
-                            trySet(n, "net.ipv6.conf.default.accept_dad", "0");
-                            // The namespace's netlink socket is opened as this thread's next task, while the caller
-                            // creates the veth pair (which needs only the namespace's file descriptor).
-                            n.submit(n::netlink);
                         } catch (RuntimeException e) {
-                            throw new StepFailure("set sysctl defaults in namespace " + nsName, e);
+                            throw new StepFailure("record the inode of namespace " + nsName, e);
                         }
                     });
                 } catch (NetlinkException e) {
@@ -299,6 +302,9 @@ final class Attach {
                 }
             }
             announce(ns, ifname, address, address6);
+            if (create) {
+                CONTAINERS.prepareNext(); // after this attach's own work: the two would compete for the CPUs and rtnl
+            }
             return ep;
         } catch (StepFailure f) {
             undo.rollback(f.getCause());

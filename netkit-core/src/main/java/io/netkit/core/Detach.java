@@ -54,7 +54,7 @@ final class Detach {
                         // detached record before the namespace it names, and the namespace would be lost.
                         endpoint.release();
                         EndpointHandles.releaseAll(net, hostIf); // other Endpoint objects of this process for the veth
-                        Namespaces.deleteOwned(endpoint.namespaceName().orElse(null), endpoint.namespaceInode(), op);
+                        Namespaces.deleteOwned(endpoint.namespaceName().orElse(null), endpoint.namespaceInode(), op, net.reaper);
                         Faults.point("detach:namespace-deleted");
                     }
                     try {

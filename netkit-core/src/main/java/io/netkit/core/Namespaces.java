@@ -1,5 +1,6 @@
 package io.netkit.core;
 
+import io.netkit.core.internal.Reaper;
 import io.netkit.netlink.NamespaceNotFoundException;
 import io.netkit.netlink.NetNamespace;
 import java.io.IOException;
@@ -67,6 +68,15 @@ final class Namespaces {
      * inode must be {@code inode} (required: without it, nothing is deleted). Returns whether it was deleted.
      */
     static boolean deleteOwned(String nsName, long inode, String op) {
+        return deleteOwned(nsName, inode, op, null);
+    }
+
+    /**
+     * As {@link #deleteOwned(String, long, String)}; with {@code keeper}, the namespace itself is kept open there after its
+     * name is gone, so that the kernel destroys it (and the devices in it, under rtnl) only when the reaper closes it,
+     * while no caller waits.
+     */
+    static boolean deleteOwned(String nsName, long inode, String op, Reaper keeper) {
         if (nsName == null) {
             return false;
         }
@@ -99,11 +109,37 @@ final class Namespaces {
             LOG.warn("{}: namespace {} is the machine's own network namespace; left alone", op, nsName);
             return false;
         }
+        NetNamespace held = keeper == null ? null : hold(nsName, inode, op);
         try {
             NetNamespace.delete(nsName);
-            return true;
         } catch (NamespaceNotFoundException gone) {
+            if (held != null) {
+                held.close();
+            }
             return false; // deleted meanwhile
+        } catch (RuntimeException | Error e) {
+            if (held != null) {
+                held.close();
+            }
+            throw e;
         }
+        if (held != null) {
+            keeper.hold(held);
+        }
+        return true;
+    }
+
+    /** A handle on the namespace (no thread: only its file stays open), if it is still the one with {@code inode}. */
+    private static NetNamespace hold(String nsName, long inode, String op) {
+        try {
+            NetNamespace ns = NetNamespace.open(nsName);
+            if (ns.inode() == inode) {
+                return ns;
+            }
+            ns.close();
+        } catch (RuntimeException e) {
+            LOG.debug("{}: namespace {} not held for deferred release: {}", op, nsName, e.toString());
+        }
+        return null;
     }
 }

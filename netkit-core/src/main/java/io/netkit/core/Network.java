@@ -324,7 +324,12 @@ public final class Network implements AutoCloseable {
     /** Attaches as {@code spec} describes (interface name, fixed address, MTU, MAC); see {@link #attach(String)}. */
     public Endpoint attach(EndpointSpec spec) {
         Objects.requireNonNull(spec, "spec == null");
-        return attacher.attach(spec);
+        Reaper.operationStarted(); // deferred deletions wait until no attach or detach runs (no rtnl wait for callers)
+        try {
+            return attacher.attach(spec);
+        } finally {
+            Reaper.operationEnded();
+        }
     }
 
     // ------------------------------------------------------------------------------------------------ publish
@@ -359,7 +364,12 @@ public final class Network implements AutoCloseable {
         if (!endpoint.isAttached() && (endpoint.network() == this || deleted)) {
             return;
         }
-        detacher.detach(endpoint);
+        Reaper.operationStarted();
+        try {
+            detacher.detach(endpoint);
+        } finally {
+            Reaper.operationEnded();
+        }
     }
 
     /**

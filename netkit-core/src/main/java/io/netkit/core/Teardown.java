@@ -174,6 +174,7 @@ final class Teardown {
             errors.add(e);
         } finally {
             net.deleted = errors.isEmpty();
+            net.reaper.releaseNow(); // the namespaces detach released: their veths went with the group
             net.reaper.resume();
             for (Endpoint ep : net.endpoints.values()) {
                 ep.release();

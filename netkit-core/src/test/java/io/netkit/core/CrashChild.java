@@ -20,6 +20,7 @@ import java.util.concurrent.Future;
  * <pre>
  * half-attach HOST BRIDGE VICTIM-NS ADDRESS   holds the lock, marks it, creates a recorded veth, halts (no close)
  * attach HOST BRIDGE NS                       attaches NS
+ * attach-spare HOST BRIDGE NS                 attaches NS into a namespace unshared ahead of time (a spare)
  * detach HOST BRIDGE NS                       detaches the endpoint of NS
  * delete HOST BRIDGE                          deletes the network
  * create HOST BRIDGE SUBNET                   creates a network with masquerade
@@ -40,6 +41,10 @@ public final class CrashChild {
             switch (args[0]) {
                 case "half-attach" -> halfAttach(net, args[3], args[4]);
                 case "attach" -> System.out.println(net.attach(args[3]).address().getHostAddress());
+                case "attach-spare" -> {
+                    Attach.CONTAINERS.prepareNext();   // the attach waits for it and only names it
+                    System.out.println(net.attach(args[3]).address().getHostAddress());
+                }
                 case "detach" -> net.endpoint(args[3]).orElseThrow().detach();
                 case "delete" -> net.delete();
                 case "threads" -> threads(net, args[3], Integer.parseInt(args[4]));

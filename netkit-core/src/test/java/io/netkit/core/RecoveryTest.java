@@ -147,6 +147,27 @@ class RecoveryTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"attach:namespace-created", "attach:veth-created"})
+    void anAttachIntoASpareNamespaceKilledAnywhereIsUndoneByTheNextProcess(String point) throws Exception {
+        try (Sandbox sb = Sandbox.create(PREFIX);
+             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").create()) {
+            String ns = sb.name("c1");
+            assertThat(child(point, "attach-spare", sb.name() + "-host", "br0", ns)).as(lastOutput).isEqualTo(137);
+            assertThat(NetNamespace.exists(ns)).as("the killed attach named its spare namespace").isTrue();
+
+            Network adopted = Network.open(sb.host(), "br0");
+            assertThat(NetNamespace.exists(ns)).as("undone: namespace").isFalse();
+            assertThat(Probe.linkNames(sb.name() + "-host")).as("undone: veth").containsExactlyInAnyOrder("lo", Sandbox.UPLINK, "br0");
+            assertThat(adopted.endpoints()).isEmpty();
+            Endpoint again = adopted.attach(ns);
+            assertThat(again.address().getHostAddress()).isEqualTo("172.16.0.2");
+            adopted.delete();
+            net.delete();
+            nothingLeft(sb);
+        }
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"detach:namespace-deleted", "detach:unplugged"})
     void aDetachKilledAnywhereIsFinished(String point) throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX);

@@ -54,7 +54,7 @@ final class BatchExchange {
             while (pending > 0) {
                 int n;
                 try {
-                    n = socket.receive("batch", null);
+                    n = socket.receiveAnswer("batch", null);
                 } catch (NetlinkException e) {
                     // The kernel handled the whole chunk inside sendmsg: every answer that was not lost is queued
                     // now. Drop them, so that the next request does not start on a half-read chunk.
@@ -121,7 +121,7 @@ final class BatchExchange {
         boolean[] answered = new boolean[count];
         boolean refused = false;
         while (pending > 0 && !refused) {
-            int n = socket.receive(operations[0], targets[0]);
+            int n = socket.receiveAnswer(operations[0], targets[0]);
             reader.reset(socket.rxBuf, 0, n);
             while (reader.next()) {
                 int idx = reader.seq() - base;

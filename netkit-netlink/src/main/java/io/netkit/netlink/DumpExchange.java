@@ -47,6 +47,8 @@ final class DumpExchange {
             List<T> out = replies(socket, operation, s, decode);
             finished = true;
             return out;
+        } catch (SocketReceive.Truncated grown) {
+            return null;   // the rest is drained before the next request; the dump is repeated with the grown buffer
         } catch (NetlinkException kernelAnswered) {
             finished = kernelAnswered.errno() != Errno.EAGAIN && kernelAnswered.errno() != Errno.ENOBUFS
                     && kernelAnswered.errno() != Errno.EINTR && kernelAnswered.errno() != 0;
@@ -67,7 +69,7 @@ final class DumpExchange {
         boolean interrupted = false;
         Throwable decodeFailure = null;
         while (true) {
-            int n = socket.receive(operation, null);
+            int n = socket.receiveDumpPart(operation);
             reader.reset(socket.rxBuf, 0, n);
             while (reader.next()) {
                 if (reader.seq() != s) {

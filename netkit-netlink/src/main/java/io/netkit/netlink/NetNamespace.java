@@ -2,7 +2,6 @@ package io.netkit.netlink;
 
 import static io.netkit.netlink.NamespaceFiles.inodeOf;
 import static io.netkit.netlink.NamespaceFiles.openFd;
-import static io.netkit.netlink.NamespaceFiles.removeFile;
 
 import io.netkit.netlink.codec.NetlinkConstants;
 import io.netkit.netlink.internal.LibC;
@@ -144,72 +143,7 @@ public final class NetNamespace implements AutoCloseable {
      */
     public static CompletableFuture<NetNamespace> createAsync(String name,
             java.util.function.Consumer<NetNamespace> setup) {
-        NamespaceNames.validate(name);
-        Path file = RUN_NETNS.resolve(name);
-        prepareRunDir(name);
-        // The new thread unshares while this one claims the name (O_CREAT|O_EXCL on /run/netns/NAME): both take a
-        // while and neither needs the other until the bind mount, which waits for the claim. If the name is taken,
-        // the thread ends and its namespace, never mounted, goes with it.
-        CompletableFuture<Boolean> claimed = new CompletableFuture<>();
-        NetNamespace[] made = new NetNamespace[1];
-        CompletableFuture<NamespaceThread> started =
-                NamespaceThread.startAsync("netkit-netns-" + name, () -> {
-                    if (LibC.unshare(LibC.CLONE_NEWNET) != 0) {
-                        int e = LibC.errno();
-                        claimed.join();
-                        throw new NetlinkException("create namespace (unshare)", name, e, null);
-                    }
-                    if (!claimed.join()) {
-                        throw new IllegalStateException("name not claimed");   // the caller reports why
-                    }
-                    String self = "/proc/self/task/" + LibC.gettid() + "/ns/net";
-                    if (LibC.mount(self, file.toString(), "none", LibC.MS_BIND, null) != 0) {
-                        throw new NetlinkException("create namespace (bind mount " + self + ")", name, LibC.errno(), null);
-                    }
-                    int nsFd = openFd("create namespace", file);
-                    long ino;
-                    try {
-                        ino = inodeOf(nsFd, file);
-                    } catch (RuntimeException | Error e) {
-                        LibC.close(nsFd);
-                        throw e;
-                    }
-                    made[0] = new NetNamespace(name, file, nsFd, ino, NamespaceThread.current(), false);
-                    if (setup != null) {
-                        setup.accept(made[0]);
-                    }
-                });
-        int created;
-        try {
-            created = LibC.open(file.toString(), LibC.O_RDONLY | LibC.O_CREAT | LibC.O_EXCL | LibC.O_CLOEXEC, 0);
-        } catch (RuntimeException | Error e) {
-            claimed.complete(false);
-            throw e;
-        }
-        if (created < 0) {
-            NetlinkException e = new NetlinkException("create namespace", name, LibC.errno(), null);
-            claimed.complete(false);   // the thread ends; the file is someone else's, so nothing is cleaned up here
-            throw e;
-        }
-        LibC.close(created);
-        claimed.complete(true);
-        // Runs on the namespace thread as it finishes (or on the caller if that was quicker).
-        return started.handle((thread, failure) -> {
-            NetNamespace m = made[0];
-            made[0] = null;   // the thread's first task holds the array: it must not keep the handle reachable
-            if (failure == null) {
-                return m;
-            }
-            if (m != null) {
-                m.close();   // its socket, thread (already ending) and fd
-            }
-            LibC.umount2(file.toString(), LibC.MNT_DETACH);
-            removeFile(file, failure);
-            if (failure instanceof Error err) {
-                throw err;
-            }
-            throw failure instanceof RuntimeException re ? re : new CompletionException(failure);
-        });
+        return NamespaceCreation.createAsync(name, setup);
     }
 
     /**
@@ -537,6 +471,38 @@ public final class NetNamespace implements AutoCloseable {
 
     // ---- internals ----
 
+    /** A handle for a namespace netkit has just made (see {@link NamespaceCreation}). */
+    static NetNamespace made(String name, Path path, int fd, long inode, NamespaceThread thread) {
+        return new NetNamespace(name, path, fd, inode, thread, false);
+    }
+
+    /**
+     * Hands this unnamed spare's thread and netlink socket to a new handle for the same namespace, now mounted as
+     * {@code file} (opened as {@code nsFd}), and closes this one (only its own fd).
+     */
+    NetNamespace handOver(String newName, Path file, int nsFd) {
+        NamespaceThread t;
+        NetlinkSocket s;
+        synchronized (lock) {
+            checkOpen();
+            t = thread;
+            s = netlink == null ? null : netlink.socket();
+            closed = true;
+            thread = null;
+            netlink = null;
+        }
+        resources.thread = null;
+        resources.socket = null;
+        resources.closedExplicitly = true;
+        cleanable.clean();
+        NetNamespace named = new NetNamespace(newName, file, nsFd, inode, t, false);
+        if (s != null && !s.isClosed()) {
+            named.netlink = new RtNetlink(s, named, true);
+            named.resources.socket = s;
+        }
+        return named;
+    }
+
     private NamespaceThread thread() {
         synchronized (lock) {
             checkOpen();
@@ -574,7 +540,7 @@ public final class NetNamespace implements AutoCloseable {
      * point: if someone unmounted or removed it meanwhile ({@code EINVAL}, {@code ENOENT}), the full preparation runs
      * again.
      */
-    private static void prepareRunDir(String name) {
+    static void prepareRunDir(String name) {
         RunNetnsDir.prepare(RUN_NETNS, RunNetnsDir.RUN_DIR_PREPARED, name);
     }
 

@@ -10,7 +10,6 @@ import static io.netkit.netlink.codec.NetlinkConstants.NLM_F_REQUEST;
 
 import com.sun.jna.Pointer;
 import io.netkit.netlink.codec.IfLinkConstants;
-import io.netkit.netlink.codec.MalformedMessageException;
 import io.netkit.netlink.codec.NetlinkConstants;
 import io.netkit.netlink.codec.NlMsgReader;
 import io.netkit.netlink.codec.NlMsgWriter;
@@ -38,8 +37,9 @@ import org.slf4j.LoggerFactory;
  *   <li>Every change is sent with {@code NLM_F_ACK} and waits for the kernel's answer; failures become a
  *       {@link NetlinkException} carrying the errno and the kernel's extended-ack text
  *       ({@code NETLINK_EXT_ACK}, {@code NETLINK_CAP_ACK}, {@code NETLINK_GET_STRICT_CHK} are switched on).</li>
- *   <li>Each datagram is sized with {@code MSG_PEEK|MSG_TRUNC} before it is read, so nothing is ever
- *       truncated; a receive timeout ({@code SO_RCVTIMEO}, 30 s by default) means no call can hang.</li>
+ *   <li>Dump and query replies are sized with {@code MSG_PEEK|MSG_TRUNC} before they are read, so nothing is
+ *       ever truncated; the answers to changes (acks, echoes), which always fit the buffer, are read with one
+ *       {@code recvfrom} (and {@code MSG_TRUNC} would still report one that did not); a receive timeout ({@code SO_RCVTIMEO}, 30 s by default) means no call can hang.</li>
  *   <li>Dumps that the kernel flags {@code NLM_F_DUMP_INTR} are retried up to 5 times, then fail with
  *       {@link DumpInterruptedException}.</li>
  *   <li>{@link #batch()} sends many requests in one {@code sendmsg} and matches their acks.</li>
@@ -69,7 +69,7 @@ public final class NetlinkSocket implements AutoCloseable {
     private final int protocol;
     final int fd;
     private final int portId;
-    private final Duration receiveTimeout;
+    final Duration receiveTimeout;
     final ReentrantLock lock = new ReentrantLock();   // package-private: SocketTestHooks
     private volatile boolean closed;
     private volatile long dumpRetries;
@@ -87,8 +87,8 @@ public final class NetlinkSocket implements AutoCloseable {
     final NlMsgReader reader = new NlMsgReader();
     private final NlMsgReader replyView = new NlMsgReader();
     private final byte[] kernelAddr = new byte[SOCKADDR_NL_LEN];
-    private final byte[] srcAddr = new byte[SOCKADDR_NL_LEN];
-    private final int[] srcAddrLen = new int[1];
+    final byte[] srcAddr = new byte[SOCKADDR_NL_LEN];
+    final int[] srcAddrLen = new int[1];
 
     private NetlinkSocket(int protocol, int fd, int portId, Duration receiveTimeout, int receiveBufferSize) {
         this.protocol = protocol;
@@ -243,8 +243,10 @@ public final class NetlinkSocket implements AutoCloseable {
             send(operation, target, 0, writer.length());
             T result = null;
             boolean replied = false;
+            // A change's answer (an ack, an echo) is small; a GET's reply may be as large as the kernel makes it.
+            boolean answer = decodeOne == null || (flags & NetlinkConstants.NLM_F_ECHO) != 0;
             while (true) {
-                int n = receive(operation, target);
+                int n = answer ? receiveAnswer(operation, target) : receive(operation, target);
                 reader.reset(rxBuf, 0, n);
                 while (reader.next()) {
                     if (reader.seq() != s) {
@@ -509,54 +511,19 @@ public final class NetlinkSocket implements AutoCloseable {
         }
     }
 
-    /** Receives one datagram from the kernel into rxBuf, sized first with MSG_PEEK|MSG_TRUNC; returns its length. */
+    /** Receives one datagram, sized first with MSG_PEEK|MSG_TRUNC (see {@link SocketReceive#receive}). */
     int receive(String operation, String target) {
-        while (true) {
-            long size = LibC.recvfrom(fd, rxPointer, 0, LibC.MSG_PEEK | LibC.MSG_TRUNC, null, null);
-            if (size < 0) {
-                int e = LibC.errno();
-                if (e == Errno.EINTR) {
-                    continue;
-                }
-                throw receiveFailure(operation, target, e);
-            }
-            if (size > rxBuf.capacity()) {
-                allocateRx((int) Math.min(Integer.MAX_VALUE - 8, Math.max(size, 2L * rxBuf.capacity())));
-            }
-            srcAddrLen[0] = srcAddr.length;
-            long n = LibC.recvfrom(fd, rxPointer, rxBuf.capacity(), 0, srcAddr, srcAddrLen);
-            if (n < 0) {
-                int e = LibC.errno();
-                if (e == Errno.EINTR) {
-                    continue;
-                }
-                throw receiveFailure(operation, target, e);
-            }
-            int srcPort = (srcAddr[4] & 0xFF) | (srcAddr[5] & 0xFF) << 8 | (srcAddr[6] & 0xFF) << 16 | (srcAddr[7] & 0xFF) << 24;
-            if (ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN) {
-                srcPort = Integer.reverseBytes(srcPort);
-            }
-            if (srcPort != 0) {
-                LOG.debug("discarding datagram from port {}: not from the kernel", srcPort);
-                continue;
-            }
-            if (n > rxBuf.capacity()) {
-                throw new MalformedMessageException("datagram of " + n + " bytes truncated to " + rxBuf.capacity(), 0);
-            }
-            return (int) n;
-        }
+        return SocketReceive.receive(this, operation, target);
     }
 
-    private NetlinkException receiveFailure(String operation, String target, int e) {
-        if (e == Errno.EAGAIN) {
-            return NetlinkException.withDetail(operation, target, e,
-                    "no answer from the kernel within " + receiveTimeout.toMillis() + " ms", null);
-        }
-        if (e == Errno.ENOBUFS) {
-            return NetlinkException.withDetail(operation, target, e,
-                    "socket receive buffer overrun: kernel messages were lost", null);
-        }
-        return new NetlinkException(operation, target, e, null);
+    /** Receives the answer to a change with one recvfrom (see {@link SocketReceive#receiveAnswer}). */
+    int receiveAnswer(String operation, String target) {
+        return SocketReceive.receiveAnswer(this, operation, target);
+    }
+
+    /** Receives one datagram of a dump (see {@link SocketReceive#receiveDumpPart}). */
+    int receiveDumpPart(String operation) {
+        return SocketReceive.receiveDumpPart(this, operation);
     }
 
     void allocateRx(int capacity) {

@@ -1,33 +1,57 @@
 package io.netkit.core.internal;
 
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Deletes detached links in the background, in bulk. Deleting a link costs the kernel an RCU grace period
- * (17–21 ms here) whether it deletes one link or a thousand in one request, so detach only moves a link into
- * the network's "reap" link group and this reaper deletes the whole group shortly after, in one request
- * ({@code ip link del group R}). One daemon thread serves all networks. Not for use outside netkit.
+ * netkit's deferred deletions, run when this process is idle so that they never hold the kernel's rtnl lock in front
+ * of a caller's next operation. Two kinds, per network:
+ * <ul>
+ *   <li><b>Detached veths</b>: deleting a link costs the kernel an RCU grace period (17–21 ms here, under rtnl) whether
+ *       it deletes one link or a thousand in one request, so detach only moves a link into the network's "reap" link
+ *       group and this reaper deletes the whole group later, in one request ({@code ip link del group R}).</li>
+ *   <li><b>Namespaces released by detach</b>: detach unmounts and unlinks {@code /run/netns/NAME} at once (the name is
+ *       gone), but keeps the namespace itself open here: destroying it ({@code cleanup_net}, once its last reference
+ *       is closed) takes rtnl too. The reaper deletes their veths with the group, then closes them together (the
+ *       kernel destroys them in one batch), only while no netkit operation runs.</li>
+ * </ul>
+ * Idle means: no attach or detach of this process in flight and none ended for {@value #IDLE_MS} ms. What piles up is
+ * bounded: at {@value #MAX_PENDING} held namespaces, or when the oldest deferred work is {@value #MAX_AGE_MS} ms old,
+ * it runs anyway (a caller may then wait once). A network's {@code close()} releases what it still holds; a process
+ * that exits releases everything (its open namespace files close), and any later process reaps what is left in a reap
+ * group. One daemon thread serves all networks. Not for use outside netkit.
  */
 public final class Reaper {
     private static final Logger LOG = LoggerFactory.getLogger(Reaper.class);
-    private static final ScheduledExecutorService EXECUTOR = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "netkit-reaper");
-        t.setDaemon(true);
-        return t;
-    });
-    /** Delay that lets a burst of detaches share one deletion. */
-    private static final long DELAY_MS = 20;
+    /** How long the process must have been without attach/detach before deferred work runs. */
+    static final long IDLE_MS = 50;
+    /** Held namespaces (all networks) at which the work runs even while operations go on. */
+    static final int MAX_PENDING = 256;
+    /** Age of the oldest deferred work at which it runs even while operations go on. */
+    static final long MAX_AGE_MS = 10_000;
+
+    private static final AtomicInteger IN_FLIGHT = new AtomicInteger();
+    private static final java.util.concurrent.atomic.AtomicLong ROUNDS = new java.util.concurrent.atomic.AtomicLong();
+    private static final java.util.concurrent.atomic.AtomicLong BUSY_ROUNDS = new java.util.concurrent.atomic.AtomicLong();
+    private static volatile long lastActive = System.nanoTime();
+    private static final Object LOCK = new Object();
+    private static final Set<Reaper> DUE = new LinkedHashSet<>(); // guarded by LOCK
+    private static int held;                                     // guarded by LOCK: namespaces held, all networks
+    private static long oldest;                                  // guarded by LOCK: nanoTime of the oldest due work
+    private static Thread worker;                                // guarded by LOCK
 
     private final String what;
     private final Runnable task;
     private final ReentrantLock running = new ReentrantLock();
-    private ScheduledFuture<?> pending; // guarded by this
+    private final List<AutoCloseable> namespaces = new ArrayList<>(); // guarded by LOCK
+    private boolean deleteDue;                                        // guarded by LOCK
+    private boolean stopped;                                          // guarded by LOCK
 
     /** @param task deletes the reap group; may throw, the error is logged */
     public Reaper(String what, Runnable task) {
@@ -35,20 +59,175 @@ public final class Reaper {
         this.task = task;
     }
 
-    /** Schedules one bulk deletion soon (a no-op if one is already pending). */
-    public synchronized void schedule() {
-        if (pending == null || pending.isDone()) {
-            pending = EXECUTOR.schedule(this::runNow, DELAY_MS, TimeUnit.MILLISECONDS);
+    /** An attach or detach begins: deferred work waits until none runs (see {@link #operationEnded()}). */
+    public static void operationStarted() {
+        IN_FLIGHT.incrementAndGet();
+    }
+
+    /** An attach or detach ended (call once per {@link #operationStarted()}, in a finally). */
+    public static void operationEnded() {
+        lastActive = System.nanoTime();
+        IN_FLIGHT.decrementAndGet();
+    }
+
+    /**
+     * Deferred-work rounds run so far in this process (a group deletion and/or namespaces closed) and, of those, the ones
+     * that began while an attach or detach was in flight or had ended less than {@value #IDLE_MS} ms before (for the
+     * benchmarks).
+     */
+    public static long[] rounds() {
+        return new long[] {ROUNDS.get(), BUSY_ROUNDS.get()};
+    }
+
+    /** Schedules one bulk deletion of the reap group when the process is idle (a no-op if one is due already). */
+    public void schedule() {
+        if (eager()) {
+            scheduleEagerly();
+            return;
+        }
+        synchronized (LOCK) {
+            deleteDue = true;
+            due();
         }
     }
 
-    private void runNow() {
-        synchronized (this) {
-            pending = null;
+    /**
+     * Takes over a handle on a namespace whose name is already gone: it is closed (and so the namespace destroyed by the
+     * kernel, with the devices in it) when the process is idle, together with the others held, or by {@link #releaseNow()}.
+     */
+    public void hold(AutoCloseable namespace) {
+        if (eager()) {
+            closeAll(List.of(namespace));
+            return;
         }
+        synchronized (LOCK) {
+            namespaces.add(namespace);
+            held++;
+            deleteDue = true; // its veth: deleted with the group before the namespace is closed
+            due();
+        }
+    }
+
+    /**
+     * The scheduling before issue 14, for comparison in the same benchmark run ({@code -Dnetkit.reaper.eager=true}):
+     * namespaces released at once, the group deleted {@value #EAGER_DELAY_MS} ms after a detach, busy or not.
+     */
+    private static boolean eager() {
+        return Boolean.getBoolean("netkit.reaper.eager");
+    }
+
+    static final long EAGER_DELAY_MS = 20;
+    private static final java.util.concurrent.ScheduledExecutorService EAGER =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "netkit-reaper-eager");
+                t.setDaemon(true);
+                return t;
+            });
+    private java.util.concurrent.ScheduledFuture<?> eagerPending; // guarded by this
+
+    private synchronized void scheduleEagerly() {
+        if (eagerPending == null || eagerPending.isDone()) {
+            eagerPending = EAGER.schedule(() -> {
+                synchronized (this) {
+                    eagerPending = null;
+                }
+                synchronized (LOCK) {
+                    deleteDue = true;
+                }
+                runDue();
+            }, EAGER_DELAY_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void due() { // holding LOCK
+        if (DUE.isEmpty()) {
+            oldest = System.nanoTime();
+        }
+        DUE.add(this);
+        if (worker == null) {
+            worker = new Thread(Reaper::work, "netkit-reaper");
+            worker.setDaemon(true);
+            worker.start();
+        }
+        LOCK.notifyAll();
+    }
+
+    private static void work() {
+        while (true) {
+            List<Reaper> round;
+            try {
+                synchronized (LOCK) {
+                    while (DUE.isEmpty()) {
+                        LOCK.wait();
+                    }
+                }
+                awaitIdleOrBound();
+                synchronized (LOCK) {
+                    round = new ArrayList<>(DUE);
+                    DUE.clear();
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+            for (Reaper r : round) {
+                r.runDue();
+            }
+            lastActive = System.nanoTime(); // what the kernel does after this round settles before the next one
+        }
+    }
+
+    /** Waits until no operation ran for IDLE_MS, or until too much is held or waits too long. */
+    private static void awaitIdleOrBound() throws InterruptedException {
+        while (true) {
+            long now = System.nanoTime();
+            long quietMs = (now - lastActive) / 1_000_000;
+            synchronized (LOCK) {
+                if (held >= MAX_PENDING || (now - oldest) / 1_000_000 >= MAX_AGE_MS) {
+                    LOG.debug("deferred deletions run while operations go on ({} namespaces held)", held);
+                    return;
+                }
+            }
+            if (IN_FLIGHT.get() == 0 && quietMs >= IDLE_MS) {
+                return;
+            }
+            Thread.sleep(IN_FLIGHT.get() == 0 ? Math.max(1, IDLE_MS - quietMs) : IDLE_MS);
+        }
+    }
+
+    /**
+     * Deletes the reap group first (one request: the veths of every held namespace), then closes the held namespaces,
+     * which hold only their loopback by then. Measured here (KernelCost in benchmarks/README.md, 100 namespaces): the
+     * other order — the veths going with their namespaces in the kernel's batched cleanup — holds rtnl for one stretch of
+     * 140–230 ms; this order for at most 17–84 ms.
+     */
+    private void runDue() {
         running.lock();
         try {
-            task.run();
+            List<AutoCloseable> close;
+            boolean delete;
+            synchronized (LOCK) {
+                if (stopped) {
+                    return; // teardown runs; it deletes the group and releases the namespaces itself
+                }
+                close = new ArrayList<>(namespaces);
+                namespaces.clear();
+                held -= close.size();
+                delete = deleteDue;
+                deleteDue = false;
+            }
+            if (delete || !close.isEmpty()) {
+                ROUNDS.incrementAndGet();
+                if (IN_FLIGHT.get() > 0 || (System.nanoTime() - lastActive) / 1_000_000 < IDLE_MS) {
+                    BUSY_ROUNDS.incrementAndGet();
+                }
+            }
+            try {
+                if (delete) {
+                    task.run();
+                }
+            } finally {
+                closeAll(close);
+            }
         } catch (RuntimeException e) {
             LOG.warn("{}: reaping detached links failed (they are deleted at the network's teardown): {}", what, e.toString());
         } finally {
@@ -56,19 +235,43 @@ public final class Reaper {
         }
     }
 
-    /** Cancels a pending deletion and waits for a running one; keeps further ones out until {@link #resume()}. */
-    public void stop() {
-        synchronized (this) {
-            if (pending != null) {
-                pending.cancel(false);
-                pending = null;
+    private void closeAll(List<AutoCloseable> close) {
+        for (AutoCloseable c : close) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.warn("{}: closing a released namespace failed: {}", what, e.toString());
             }
+        }
+    }
+
+    /** Closes the namespaces held for this network now (its teardown, after its links are gone). */
+    public void releaseNow() {
+        List<AutoCloseable> close;
+        synchronized (LOCK) {
+            close = new ArrayList<>(namespaces);
+            namespaces.clear();
+            held -= close.size();
+        }
+        closeAll(close);
+    }
+
+    /** Keeps deferred work of this network from running and waits for a running one; until {@link #resume()}. */
+    public void stop() {
+        synchronized (LOCK) {
+            stopped = true;
         }
         running.lock();
     }
 
     /** Ends what {@link #stop()} began. */
     public void resume() {
+        synchronized (LOCK) {
+            stopped = false;
+            if (deleteDue || !namespaces.isEmpty()) {
+                due(); // what was due while stopped
+            }
+        }
         running.unlock();
     }
 }

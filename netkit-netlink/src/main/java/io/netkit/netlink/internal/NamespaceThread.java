@@ -316,6 +316,14 @@ public final class NamespaceThread {
         }
     }
 
+    /** Renames the thread (a template's spare takes the name of the namespace it becomes). */
+    public void rename(String name) {
+        Thread t = thread;
+        if (t != null) {
+            t.setName(name);
+        }
+    }
+
     /** The thread's name (for diagnostics). */
     public String name() {
         Thread t = thread;

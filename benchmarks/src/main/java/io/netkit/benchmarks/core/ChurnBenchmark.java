@@ -1,0 +1,236 @@
+package io.netkit.benchmarks.core;
+
+import io.netkit.benchmarks.support.BenchNamespaces;
+import io.netkit.benchmarks.support.Proc;
+import io.netkit.core.Endpoint;
+import io.netkit.core.Host;
+import io.netkit.core.Network;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
+
+/**
+ * Tail latency of attach and detach under churn (issue 14): back to back, with no pause in between, so that whatever
+ * deferred work one operation leaves behind (netkit's bulk veth reaper, the kernel's namespace cleanup, netkit's
+ * deferred namespace release) lands in front of the next one if it is going to. netkit-core vs the same churn as
+ * {@code ip} commands ({@link IpSteps}: 7 {@code ip} processes per attach, {@code ip netns del} per detach).
+ *
+ * <p>Patterns ({@code pattern}):
+ * <ul>
+ *   <li>{@code interleaved}: {@value #POOL} containers attached (untimed, at trial start), then per iteration 100 ×
+ *       (attach a new one, detach the oldest) — 100 attaches and 100 detaches interleaved.</li>
+ *   <li>{@code sequential}: per iteration 100 attaches, then 100 detaches in the same order (the 100-container
+ *       run of the issue, measured from outside).</li>
+ * </ul>
+ * The JMH score is the time of one iteration's 200 operations (throughput of the churn). Every single operation is
+ * timed as well; at the end of the trial the percentiles (median, p90, p99, max over all measured iterations) of
+ * attach and of detach are printed as lines starting with {@code CHURN}, and the network's {@code close()} (which
+ * drains what is left of the deferred work) is timed too. netkit runs {@value #WARM_CYCLES} untimed attach/detach
+ * cycles first (a warm JIT, as in {@link AttachBenchmark}).
+ */
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 2)
+@Measurement(iterations = 5)
+@Fork(1)
+@State(Scope.Benchmark)
+public class ChurnBenchmark {
+    static final int OPS = 100;
+    static final int POOL = 10;
+    static final int WARM_CYCLES = Integer.getInteger("nkb.churnWarm", 500);
+
+    @Param({"interleaved", "sequential"})
+    public String pattern;
+
+    /**
+     * netkit's deferred work: {@code idle} (issue 14: run when no attach/detach is in flight) or {@code eager} (before:
+     * namespaces released at once, the reap group deleted 20 ms after a detach); the yardstick ignores it.
+     */
+    @Param({"idle", "eager"})
+    public String deferral;
+
+    BenchNamespaces spaces;
+    String host;
+    boolean ip;
+    Host netkitHost;
+    Network network;
+    int counter;
+    boolean measuring;
+    int warmupIterations;
+    int iteration;
+    final ArrayDeque<Object> live = new ArrayDeque<>(); // Endpoint (netkit) or namespace name (ip)
+    final Samples attach = new Samples();
+    final Samples detach = new Samples();
+
+    @Setup(Level.Trial)
+    public void setUp(BenchmarkParams params) throws InterruptedException {
+        spaces = new BenchNamespaces();
+        host = spaces.create("host");
+        ip = params.getBenchmark().endsWith(".ip");
+        System.setProperty("netkit.reaper.eager", Boolean.toString(deferral.equals("eager")));
+        warmupIterations = params.getWarmup().getCount();
+        if (ip) {
+            Proc.run("sh", "-c", String.join("; ", IpSteps.createBridge(host)));
+        } else {
+            netkitHost = Host.namespace(host);
+            network = Network.bridge(IpSteps.BRIDGE).on(netkitHost).subnet("172.16.0.0" + IpSteps.SUBNET_BITS).create();
+            for (int i = 0; i < WARM_CYCLES; i++) {
+                network.detach(network.attach(spaces.name("w" + i)));
+            }
+        }
+        if (pattern.equals("interleaved")) {
+            for (int i = 0; i < POOL; i++) {
+                live.add(doAttach());
+            }
+        }
+        Thread.sleep(2000); // the warm-up's deferred work settles before the first iteration
+    }
+
+    @Setup(Level.Iteration)
+    public void nextIteration() {
+        iteration++;
+        measuring = iteration > warmupIterations;
+        if (iteration == warmupIterations + 1) {
+            roundsBefore = io.netkit.core.internal.Reaper.rounds();
+        }
+    }
+
+    long[] roundsBefore = {0, 0};
+
+    private Object doAttach() {
+        counter++;
+        String name = spaces.name("c" + counter);
+        if (ip) {
+            Proc.run("sh", "-c", "set -e; " + String.join("; ",
+                    IpSteps.attach(host, name, "nkbv" + counter, 2 + counter % 250)));
+            return name;
+        }
+        return network.attach(name);
+    }
+
+    private void doDetach(Object c) {
+        if (ip) {
+            Proc.run("ip", "netns", "del", (String) c);
+        } else {
+            network.detach((Endpoint) c);
+        }
+    }
+
+    private void timedAttach() {
+        long t0 = System.nanoTime();
+        Object c = doAttach();
+        long dt = System.nanoTime() - t0;
+        live.add(c);
+        if (measuring) {
+            attach.add(dt);
+        }
+    }
+
+    private void timedDetach() {
+        Object c = live.poll();
+        long t0 = System.nanoTime();
+        doDetach(c);
+        long dt = System.nanoTime() - t0;
+        if (measuring) {
+            detach.add(dt);
+        }
+    }
+
+    /** netkit: {@code network.attach(name)} and {@code network.detach(endpoint)}. */
+    @Benchmark
+    public void netkit() {
+        churn();
+    }
+
+    /** Yardstick: {@code sh} running the 7 attach steps as {@code ip} processes; {@code ip netns del} to detach. */
+    @Benchmark
+    public void ip() {
+        churn();
+    }
+
+    private void churn() {
+        if (pattern.equals("interleaved")) {
+            for (int i = 0; i < OPS; i++) {
+                timedAttach();
+                timedDetach();
+            }
+        } else {
+            for (int i = 0; i < OPS; i++) {
+                timedAttach();
+            }
+            for (int i = 0; i < OPS; i++) {
+                timedDetach();
+            }
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        String who = (ip ? "ip" : "netkit " + deferral) + " " + pattern;
+        long[] rounds = io.netkit.core.internal.Reaper.rounds();
+        long t0 = System.nanoTime();
+        if (ip) {
+            while (!live.isEmpty()) {
+                doDetach(live.poll());
+            }
+            Proc.runIgnoringFailure("sh", "-c", String.join("; ", IpSteps.deleteBridge(host)));
+        } else {
+            network.close();
+            netkitHost.close();
+        }
+        long close = System.nanoTime() - t0;
+        System.out.println();
+        System.out.println(attach.line("CHURN " + who + " attach"));
+        System.out.println(detach.line("CHURN " + who + " detach"));
+        if (!ip) {
+            System.out.printf("CHURN %s deferred-work rounds while measuring: %d, of which %d during operations%n", who,
+                    rounds[0] - roundsBefore[0], rounds[1] - roundsBefore[1]);
+        }
+        System.out.printf("CHURN %s close (%d left attached) %.2f ms%n", who, live.size(), close / 1e6);
+        live.clear();
+        spaces.close();
+    }
+
+    /** Per-operation times (nanoseconds) and their percentiles (nearest rank). */
+    static final class Samples {
+        private long[] v = new long[1024];
+        private int n;
+
+        void add(long nanos) {
+            if (n == v.length) {
+                v = java.util.Arrays.copyOf(v, n * 2);
+            }
+            v[n++] = nanos;
+        }
+
+        double percentile(double p) {
+            long[] s = java.util.Arrays.copyOf(v, n);
+            java.util.Arrays.sort(s);
+            int rank = (int) Math.ceil(p / 100.0 * n);
+            return s[Math.max(0, Math.min(n - 1, rank - 1))] / 1e6;
+        }
+
+        String line(String label) {
+            if (n == 0) {
+                return label + ": no samples";
+            }
+            double p50 = percentile(50);
+            double p99 = percentile(99);
+            return String.format("%s n=%d median %.2f ms, p90 %.2f, p99 %.2f, max %.2f; p99/median %.1f", label, n, p50,
+                    percentile(90), p99, percentile(100), p99 / p50);
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package io.netkit.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netkit.core.internal.Reaper;
+import io.netkit.netlink.NetNamespace;
+import io.netkit.testing.Privileged;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 14: what detach defers (the namespace's destruction, the veth pair with it; the reap group's deletion) waits
+ * while an attach or detach of this process is in flight, and still completes: when the process is idle, at the
+ * network's {@code close()}, and when the process exits. Witnesses: this process's open files ({@code /proc/self/fd},
+ * {@code net:[INODE]}) and {@code ip -j link} in the host namespace.
+ */
+@Privileged
+class DeferredReleaseTest {
+    static final String PREFIX = NetworkTest.PREFIX;
+    private static String rootBefore;
+
+    @BeforeAll
+    static void snapshotRoot() {
+        rootBefore = Probe.rootState();
+    }
+
+    @AfterAll
+    static void rootUnchangedAndNothingLeft() {
+        Probe.assertNothingLeft(PREFIX, rootBefore);
+    }
+
+    /** Whether this process holds the network namespace with this inode open (a file of the kernel's nsfs). */
+    static boolean held(long inode) {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.anyMatch(fd -> {
+                try {
+                    return Namespaces.isNamespace(fd) && Long.valueOf(inode).equals(Files.getAttribute(fd, "unix:ino"));
+                } catch (IOException | UnsupportedOperationException e) {
+                    return false; // closed meanwhile
+                }
+            });
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void aDetachedNamespaceIsReleasedOnceNoOperationRunsAndItsVethGoesWithIt() throws Exception {
+        try (Sandbox sb = Sandbox.create(PREFIX);
+             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").create()) {
+            String host = sb.name("host");
+            Endpoint c1 = net.attach(sb.name("c1"));
+            Endpoint c2 = net.attach(sb.name("c2"));
+            long inode = c1.namespaceInode();
+            Reaper.operationStarted(); // as if another attach were running all along
+            try {
+                net.detach(c1);
+                assertThat(NetNamespace.exists(sb.name("c1"))).as("the name is gone at once").isFalse();
+                Thread.sleep(500);
+                assertThat(held(inode)).as("the namespace is held while an operation runs").isTrue();
+                assertThat(Probe.linkNames(host)).as("and its veth with it").contains(c1.hostInterface());
+            } finally {
+                Reaper.operationEnded();
+            }
+            assertThat(Probe.eventually(20_000, () -> !held(inode) && !Probe.linkNames(host).contains(c1.hostInterface())))
+                    .as("released when idle: %s", Probe.linkNames(host)).isTrue();
+            assertThat(Probe.linkNames(host)).containsExactlyInAnyOrder("lo", Sandbox.UPLINK, "br0", c2.hostInterface());
+            assertThat(Probe.roundTrip(c2, sb.hostNamespace(), net.gateway())).isEqualTo(c2.address());
+        }
+    }
+
+    @Test
+    void closeReleasesWhatIsStillHeld() throws Exception {
+        try (Sandbox sb = Sandbox.create(PREFIX)) {
+            String host = sb.name("host");
+            Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").create();
+            List<Long> inodes = new ArrayList<>();
+            Reaper.operationStarted(); // busy throughout: nothing is released before close()
+            try {
+                for (int i = 0; i < 4; i++) {
+                    Endpoint e = net.attach(sb.name("c" + i));
+                    inodes.add(e.namespaceInode());
+                    e.detach();
+                }
+                assertThat(inodes).allMatch(DeferredReleaseTest::held);
+                net.close();
+                assertThat(inodes).as("released by close()").noneMatch(DeferredReleaseTest::held);
+                assertThat(Probe.linkNames(host)).containsExactlyInAnyOrder("lo", Sandbox.UPLINK);
+            } finally {
+                Reaper.operationEnded();
+            }
+        }
+    }
+
+    @Test
+    void aProcessThatExitsWhileHoldingReleasesEverything() throws Exception {
+        try (Sandbox sb = Sandbox.create(PREFIX);
+             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").create()) {
+            String host = sb.name("host");
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                    DetachAndExit.class.getName(), host, "br0", sb.name("x") + "-").redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            List<String> lines = new ArrayList<>();
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String l = out.readLine(); l != null; l = out.readLine()) {
+                    lines.add(l);
+                }
+            }
+            assertThat(child.waitFor()).as("child output %s", lines).isZero();
+            assertThat(lines).as("the child held its detached namespaces when it exited").contains("held 4");
+            assertThat(Probe.eventually(20_000, () -> Probe.linkNames(host).size() == 3))
+                    .as("the kernel destroyed them with their veths: %s", Probe.linkNames(host)).isTrue();
+            assertThat(Probe.linkNames(host)).containsExactlyInAnyOrder("lo", Sandbox.UPLINK, "br0");
+            assertThat(NetNamespace.list()).noneMatch(n -> n.startsWith(sb.name("x")));
+            assertThat(net.endpoints()).isEmpty();
+        }
+    }
+
+    /** The child of the test above: attaches and detaches 4 while busy, then exits at once (no idle moment, no close). */
+    public static final class DetachAndExit {
+        public static void main(String[] args) {
+            try (Host host = Host.namespace(args[0])) {
+                Network net = Network.open(host, args[1]);
+                List<Long> inodes = new ArrayList<>();
+                Reaper.operationStarted();
+                for (int i = 0; i < 4; i++) {
+                    Endpoint e = net.attach(args[2] + i);
+                    inodes.add(e.namespaceInode());
+                    e.detach();
+                }
+                System.out.println("held " + inodes.stream().filter(DeferredReleaseTest::held).count());
+                System.out.flush();
+                Runtime.getRuntime().halt(0);
+            }
+        }
+    }
+}

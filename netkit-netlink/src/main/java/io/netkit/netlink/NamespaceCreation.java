@@ -1,0 +1,177 @@
+package io.netkit.netlink;
+
+import static io.netkit.netlink.NamespaceFiles.inodeOf;
+import static io.netkit.netlink.NamespaceFiles.openFd;
+import static io.netkit.netlink.NamespaceFiles.removeFile;
+
+import io.netkit.netlink.internal.LibC;
+import io.netkit.netlink.internal.NamespaceThread;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * Making a named namespace ({@code ip netns add NAME}): on a new namespace thread ({@link #createAsync}), or from a
+ * namespace unshared ahead of time that is only named here ({@link #nameSpare}, for {@link NamespaceTemplate}).
+ */
+final class NamespaceCreation {
+    private NamespaceCreation() {
+    }
+
+    /** See {@link NetNamespace#createAsync}. */
+    static CompletableFuture<NetNamespace> createAsync(String name, java.util.function.Consumer<NetNamespace> setup) {
+        NamespaceNames.validate(name);
+        Path file = NetNamespace.RUN_NETNS.resolve(name);
+        NetNamespace.prepareRunDir(name);
+        // The new thread unshares while this one claims the name (O_CREAT|O_EXCL on /run/netns/NAME): both take a
+        // while and neither needs the other until the bind mount, which waits for the claim. If the name is taken,
+        // the thread ends and its namespace, never mounted, goes with it.
+        CompletableFuture<Boolean> claimed = new CompletableFuture<>();
+        NetNamespace[] made = new NetNamespace[1];
+        CompletableFuture<NamespaceThread> started =
+                NamespaceThread.startAsync("netkit-netns-" + name, () -> {
+                    if (LibC.unshare(LibC.CLONE_NEWNET) != 0) {
+                        int e = LibC.errno();
+                        claimed.join();
+                        throw new NetlinkException("create namespace (unshare)", name, e, null);
+                    }
+                    if (!claimed.join()) {
+                        throw new IllegalStateException("name not claimed");   // the caller reports why
+                    }
+                    String self = "/proc/self/task/" + LibC.gettid() + "/ns/net";
+                    if (LibC.mount(self, file.toString(), "none", LibC.MS_BIND, null) != 0) {
+                        throw new NetlinkException("create namespace (bind mount " + self + ")", name, LibC.errno(), null);
+                    }
+                    int nsFd = openFd("create namespace", file);
+                    long ino;
+                    try {
+                        ino = inodeOf(nsFd, file);
+                    } catch (RuntimeException | Error e) {
+                        LibC.close(nsFd);
+                        throw e;
+                    }
+                    made[0] = NetNamespace.made(name, file, nsFd, ino, NamespaceThread.current());
+                    if (setup != null) {
+                        setup.accept(made[0]);
+                    }
+                });
+        int created;
+        try {
+            created = LibC.open(file.toString(), LibC.O_RDONLY | LibC.O_CREAT | LibC.O_EXCL | LibC.O_CLOEXEC, 0);
+        } catch (RuntimeException | Error e) {
+            claimed.complete(false);
+            throw e;
+        }
+        if (created < 0) {
+            NetlinkException e = new NetlinkException("create namespace", name, LibC.errno(), null);
+            claimed.complete(false);   // the thread ends; the file is someone else's, so nothing is cleaned up here
+            throw e;
+        }
+        LibC.close(created);
+        claimed.complete(true);
+        // Runs on the namespace thread as it finishes (or on the caller if that was quicker).
+        return started.handle((thread, failure) -> {
+            NetNamespace m = made[0];
+            made[0] = null;   // the thread's first task holds the array: it must not keep the handle reachable
+            if (failure == null) {
+                return m;
+            }
+            if (m != null) {
+                m.close();   // its socket, thread (already ending) and fd
+            }
+            LibC.umount2(file.toString(), LibC.MNT_DETACH);
+            removeFile(file, failure);
+            if (failure instanceof Error err) {
+                throw err;
+            }
+            throw failure instanceof RuntimeException re ? re : new CompletionException(failure);
+        });
+    }
+
+
+    /**
+     * An unnamed handle for the namespace the calling namespace thread has just unshared: its path is
+     * {@code /proc/PID/task/TID/ns/net} (usable from every thread of this process), its fd opened here.
+     */
+    static NetNamespace unnamedOfCurrentThread() {
+        Path p = Path.of("/proc/" + ProcessHandle.current().pid() + "/task/" + LibC.gettid() + "/ns/net");
+        int nsFd = openFd("prepare namespace", p);
+        try {
+            return NetNamespace.made(null, p, nsFd, inodeOf(nsFd, p), NamespaceThread.current());
+        } catch (RuntimeException | Error e) {
+            LibC.close(nsFd);
+            throw e;
+        }
+    }
+
+    /**
+     * Names the unnamed {@code spare} {@code name} exactly as {@link NetNamespace#create(String)} names a new one
+     * ({@code /run/netns/NAME} claimed with {@code O_CREAT|O_EXCL}, then bind-mounted from the spare's
+     * {@code /proc} path), on the calling thread; the returned handle takes the spare's thread and netlink socket,
+     * and the spare handle is closed. If the name is taken or the mount fails, nothing was made and the spare
+     * stays open and unchanged.
+     */
+    static NetNamespace nameSpare(NetNamespace spare, String name) {
+        NamespaceNames.validate(name);
+        Path file = NetNamespace.RUN_NETNS.resolve(name);
+        NetNamespace.prepareRunDir(name);
+        int created = LibC.open(file.toString(), LibC.O_RDONLY | LibC.O_CREAT | LibC.O_EXCL | LibC.O_CLOEXEC, 0);
+        if (created < 0) {
+            throw new NetlinkException("create namespace", name, LibC.errno(), null);
+        }
+        LibC.close(created);
+        int nsFd = -1;
+        try {
+            String source = spare.path().toString();
+            if (LibC.mount(source, file.toString(), "none", LibC.MS_BIND, null) != 0) {
+                throw new NetlinkException("create namespace (bind mount " + source + ")", name, LibC.errno(), null);
+            }
+            nsFd = openFd("create namespace", file);
+            if (inodeOf(nsFd, file) != spare.inode()) {
+                throw new IllegalStateException("create namespace " + name + ": the bind mount of " + source
+                        + " shows another namespace");
+            }
+            return spare.handOver(name, file, nsFd);
+        } catch (RuntimeException | Error e) {
+            if (nsFd >= 0) {
+                LibC.close(nsFd);
+            }
+            LibC.umount2(file.toString(), LibC.MNT_DETACH);
+            removeFile(file, e);
+            throw e;
+        }
+    }
+
+    /**
+     * Makes an unnamed namespace on a new namespace thread (unshare, then {@code prepare} there); the future
+     * completes with its handle, or with what failed after the namespace (never named) was released.
+     */
+    static CompletableFuture<NetNamespace> makeSpare(java.util.function.Consumer<NetNamespace> prepare) {
+        NetNamespace[] made = new NetNamespace[1];
+        return NamespaceThread.startAsync("netkit-netns-spare", () -> {
+            if (LibC.unshare(LibC.CLONE_NEWNET) != 0) {
+                throw new NetlinkException("create namespace (unshare)", "(made ahead of time)", LibC.errno(), null);
+            }
+            NetNamespace n = unnamedOfCurrentThread();
+            try {
+                prepare.accept(n);
+            } catch (RuntimeException | Error e) {
+                n.close();
+                throw e;
+            }
+            made[0] = n;
+        }).thenApply(t -> {
+            NetNamespace n = made[0];
+            made[0] = null;   // the thread's first task holds the array: it must not keep the handle reachable
+            return n;
+        });
+    }
+
+    /** Removes a namespace named here whose setup failed: handle closed, unmounted, file removed. */
+    static void discard(NetNamespace named, Throwable failure) {
+        Path file = named.path();
+        named.close();
+        LibC.umount2(file.toString(), LibC.MNT_DETACH);
+        removeFile(file, failure);
+    }
+}

@@ -1,0 +1,89 @@
+package io.netkit.netlink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.netkit.testing.Cmd;
+import io.netkit.testing.Privileged;
+import io.netkit.testing.TestNamespaces;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** NamespaceTemplate: namespaces made ahead of time and only named on create, witnessed by iproute2. */
+@Privileged
+class NamespaceTemplateTest {
+    private static final String KEY = "net.ipv4.conf.default.arp_notify";
+
+    @RegisterExtension
+    final TestNamespaces namespaces = new TestNamespaces();
+
+    /** What iproute2 sees of namespace {@code name}: its sysctl, its links, and that it is listed. */
+    private static void assertMadeToTheRecipe(NetNamespace ns, String name) {
+        assertThat(ns.name()).contains(name);
+        assertThat(Cmd.run("ip", "netns", "list")).contains(name);
+        assertThat(Cmd.run("ip", "netns", "exec", name, "cat", "/proc/sys/net/ipv4/conf/default/arp_notify").trim())
+                .isEqualTo("1");
+        assertThat(Cmd.run("ip", "netns", "exec", name, "stat", "-L", "-c", "%i", "/proc/thread-self/ns/net").trim())
+                .isEqualTo(Long.toString(ns.inode()));
+        assertThat(ns.netlink().links().list()).extracting(Link::name).containsExactly("lo");
+        ns.netlink().links().setUp("lo");
+        assertThat(Cmd.run("ip", "-n", name, "-o", "link", "show", "lo")).contains("UP");
+    }
+
+    @Test
+    void aSpareIsNamedOnCreateWithTheRecipeAndKeptWhenTheNameIsTaken() throws Exception {
+        try (NamespaceTemplate t = NamespaceTemplate.withSysctls(Map.of(KEY, "1", "net.no.such.key", "1"))) {
+            String first = namespaces.name("tfirst");
+            NetNamespace a = t.createAsync(first, null).get(10, TimeUnit.SECONDS);   // no spare yet: on the spot
+            String second = namespaces.name("tsecond");
+            NetNamespace b;
+            try {
+                assertMadeToTheRecipe(a, first);
+                t.prepareNext();
+                long[] seen = new long[1];
+                // The name is taken: EEXIST, nothing made, and the spare is still there for the next create.
+                assertThatThrownBy(() -> t.createAsync(first, n -> seen[0] = n.inode()))
+                        .isInstanceOf(NetlinkException.class).hasMessageContaining("EEXIST");
+                b = t.createAsync(second, n -> seen[0] = n.inode()).get(10, TimeUnit.SECONDS);
+                assertThat(seen[0]).isEqualTo(b.inode()).isNotEqualTo(a.inode());
+            } finally {
+                a.close();
+                NetNamespace.delete(first);
+            }
+            try {
+                assertMadeToTheRecipe(b, second);
+                assertThat(b.call(KernelTestSupport::threadNetnsInode)).isEqualTo(b.inode());
+                assertThat(b.toString()).contains(second);
+            } finally {
+                b.close();
+                NetNamespace.delete(second);
+            }
+            assertThat(NetNamespace.exists(second)).isFalse();
+        }
+    }
+
+    @Test
+    void aFailingSetupRemovesTheNamedSpareAndClosingDiscardsTheNext() throws Exception {
+        try (NamespaceTemplate t = NamespaceTemplate.withSysctls(Map.of(KEY, "1"))) {
+            t.prepareNext();
+            String failing = namespaces.name("tfails");
+            assertThatThrownBy(() -> t.createAsync(failing, n -> {
+                throw new IllegalStateException("setup refused");
+            }).join()).hasRootCauseMessage("setup refused");
+            assertThat(NetNamespace.exists(failing)).isFalse();
+            assertThat(Cmd.run("ip", "netns", "list")).doesNotContain(failing);
+            t.prepareNext();
+        }
+        long spares = Thread.getAllStackTraces().keySet().stream()
+                .filter(th -> th.getName().equals("netkit-netns-spare") && th.isAlive()).count();
+        assertThat(spares).as("threads of unnamed spares after close (the idle thread spare may remain)").isLessThanOrEqualTo(2);
+    }
+
+    @Test
+    void rejectsBadSysctlKeys() {
+        assertThatThrownBy(() -> NamespaceTemplate.withSysctls(Map.of("../etc/passwd", "1")))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}
