@@ -1,6 +1,7 @@
 package io.netkit.core;
 
 import io.netkit.core.Records.BridgeRecord;
+import io.netkit.core.internal.PendingFlows;
 import io.netkit.core.internal.Reaper;
 import io.netkit.netlink.InterfaceNames;
 import io.netkit.netlink.IpAddresses;
@@ -96,6 +97,7 @@ public final class Network implements AutoCloseable {
     final Allocations allocations;
     final Intents intents;
     final Reaper reaper;
+    final PendingFlows flows;
     final ForwardingPolicy forwarding;
     final Publishing publishing;
     final Reconcile reconcile;
@@ -130,6 +132,7 @@ public final class Network implements AutoCloseable {
         this.detacher = new Detach(this);
         this.teardown = new Teardown(this);
         this.reaper = new Reaper("network " + name, detacher::reap);
+        this.flows = new PendingFlows(host.netns(), "network " + name);
     }
 
     // ------------------------------------------------------------------------------------------------ factories
@@ -327,7 +330,8 @@ public final class Network implements AutoCloseable {
      * (in bulk with other detached ones) and at the latest by {@link #delete()}; a namespace netkit created is deleted.
      * For a namespace netkit was given, its interface is taken down and renamed out of the way first, so the same
      * namespace can be attached again right away. On a network with NAT (masquerade or published ports) the host's
-     * conntrack entries naming the address are deleted, so no old flow reaches the address's next holder.
+     * conntrack entries naming the address are deleted right after, in the background and before this process hands the
+     * address out again ({@link #awaitBackgroundWork()}), so no old flow reaches the address's next holder.
      * Equivalent to {@code ip link del HOSTVETH} (+ {@code ip netns del NAME}; {@code conntrack -D -d ADDRESS ...}).
      * Idempotent.
      */
@@ -345,6 +349,14 @@ public final class Network implements AutoCloseable {
         } finally {
             Reaper.operationEnded();
         }
+    }
+
+    /**
+     * Waits until the background work of this process's detaches is done: the conntrack entries of detached endpoints
+     * are deleted (detach queues that). For a process that exits right after a detach. {@code conntrack -D -d ADDR}.
+     */
+    public void awaitBackgroundWork() {
+        flows.await();
     }
 
     // ------------------------------------------------------------------------------------------------ delete
