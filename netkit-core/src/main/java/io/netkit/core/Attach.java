@@ -140,6 +140,7 @@ final class Attach {
             int peerIndex;
             boolean publishingNetwork = false;
             EndpointRecord rec;
+            net.flows.await(); // flows of addresses this process detached are gone before any is handed out again
             try (NetworkLock.Held lock = net.allocations.acquire()) {
                 step = "allocate an address";
                 Allocations.View view = net.allocations.view(lock, op);

@@ -1,6 +1,7 @@
 package io.netkit.core;
 
 import io.netkit.core.Records.BridgeRecord;
+import io.netkit.core.internal.PendingFlows;
 import io.netkit.core.internal.Reaper;
 import io.netkit.netlink.InterfaceNames;
 import io.netkit.netlink.IpAddresses;
@@ -57,21 +58,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * idempotent and works the same on an adopted network. {@code net.ipv4.ip_forward} is left on: other networks and
  * the host's own routing may rely on it.
  *
- * <h2>Crashes and tampering</h2>
- * Every operation marks its intent before its first kernel change (the lock file's dirty mark, an attach's intent
- * file), so a process killed at any moment leaves nothing a later {@link #open(Host, String)} cannot finish or undo;
- * {@link Host#leftovers()} collects what networks that no longer exist left. Records read back from the kernel are
- * untrusted: they are validated as strictly as {@link Builder#create()} and {@link #attach(EndpointSpec)} check their
- * arguments, and a bad record is logged and ignored, never obeyed.
- *
- * <p>Instances are thread-safe; attach and detach may run concurrently from many threads, and from several
- * processes: the lock files live in {@code /run/netkit} (system property {@code netkit.lockDirectory} to move them;
- * every process working on one network must use the same directory), and each is removed with its network.
- *
- * <p>Namespaces that {@link #attach(String)} creates are bind mounts in {@code /run/netns}, as with
- * {@code ip netns add}: a process running in a private mount namespace (for example started by
- * {@code ip netns exec}) creates mounts that vanish with it. Run the JVM in the machine's mount namespace and choose
- * the host with {@link Builder#on(Host)} / {@link Host#namespace(String)} instead.
+ * <p>Crash safety, tamper-proof records, lock files and mount namespaces: see the {@linkplain io.netkit.core package
+ * documentation}.
  */
 public final class Network implements AutoCloseable {
     /** Prefix of the host-side veths netkit names itself ({@code nkvXXXXXXXX}). */
@@ -96,6 +84,7 @@ public final class Network implements AutoCloseable {
     final Allocations allocations;
     final Intents intents;
     final Reaper reaper;
+    final PendingFlows flows;
     final ForwardingPolicy forwarding;
     final Publishing publishing;
     final Reconcile reconcile;
@@ -130,6 +119,7 @@ public final class Network implements AutoCloseable {
         this.detacher = new Detach(this);
         this.teardown = new Teardown(this);
         this.reaper = new Reaper("network " + name, detacher::reap);
+        this.flows = new PendingFlows(host.netns(), "network " + name);
     }
 
     // ------------------------------------------------------------------------------------------------ factories
@@ -312,12 +302,8 @@ public final class Network implements AutoCloseable {
     /** Attaches as {@code spec} describes (interface name, fixed address, MTU, MAC); see {@link #attach(String)}. */
     public Endpoint attach(EndpointSpec spec) {
         Objects.requireNonNull(spec, "spec == null");
-        Reaper.operationStarted(); // deferred deletions wait until no attach or detach runs (no rtnl wait for callers)
-        try {
-            return attacher.attach(spec);
-        } finally {
-            Reaper.operationEnded();
-        }
+        // Deferred deletions wait until no attach or detach runs (no rtnl wait for callers).
+        return Reaper.duringOperation(() -> attacher.attach(spec));
     }
 
     // ------------------------------------------------------------------------------------------------ detach
@@ -327,7 +313,8 @@ public final class Network implements AutoCloseable {
      * (in bulk with other detached ones) and at the latest by {@link #delete()}; a namespace netkit created is deleted.
      * For a namespace netkit was given, its interface is taken down and renamed out of the way first, so the same
      * namespace can be attached again right away. On a network with NAT (masquerade or published ports) the host's
-     * conntrack entries naming the address are deleted, so no old flow reaches the address's next holder.
+     * conntrack entries naming the address are deleted right after, in the background and before this process hands the
+     * address out again ({@link #awaitBackgroundWork()}), so no old flow reaches the address's next holder.
      * Equivalent to {@code ip link del HOSTVETH} (+ {@code ip netns del NAME}; {@code conntrack -D -d ADDRESS ...}).
      * Idempotent.
      */
@@ -339,12 +326,18 @@ public final class Network implements AutoCloseable {
         if (!endpoint.isAttached() && (endpoint.network() == this || deleted)) {
             return;
         }
-        Reaper.operationStarted();
-        try {
+        Reaper.duringOperation(() -> {
             detacher.detach(endpoint);
-        } finally {
-            Reaper.operationEnded();
-        }
+            return null;
+        });
+    }
+
+    /**
+     * Waits until the background work of this process's detaches is done: the conntrack entries of detached endpoints
+     * are deleted (detach queues that). For a process that exits right after a detach. {@code conntrack -D -d ADDR}.
+     */
+    public void awaitBackgroundWork() {
+        flows.await();
     }
 
     // ------------------------------------------------------------------------------------------------ delete
@@ -408,10 +401,8 @@ public final class Network implements AutoCloseable {
      *
      * <p><b>Dual stack.</b> A second {@link #subnet(String)} call of the other family makes the network dual stack,
      * as {@code docker network create --ipv6 --subnet 172.17.0.0/24 --subnet fd00:17::/64} and the CNI bridge
-     * plugin's list of ranges do. One method for both families (rather than a separate {@code ipv6Subnet}) is chosen
-     * because the family is in the text already: the call reads like the {@code docker} and CNI configuration it
-     * replaces, and {@link #gateway(String)} and {@link EndpointSpec#address(String)} work the same way (the address's
-     * family picks the subnet). Calling it twice with the same family replaces the earlier subnet of that family. An
+     * plugin's list of ranges do; {@link #gateway(String)} and {@link EndpointSpec#address(String)} work the same way
+     * (the address's family picks the subnet). Calling it twice with the same family replaces the earlier subnet of that family. An
      * IPv6 subnet alone makes an IPv6-only network: endpoints get only an IPv6 address ({@link Endpoint#address()}
      * is then the IPv6 one), and there are no IPv4 rules, routes or {@code ip_forward}.
      */

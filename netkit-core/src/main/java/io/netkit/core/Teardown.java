@@ -161,6 +161,7 @@ final class Teardown {
     void delete() {
         String op = "delete network " + net.name;
         List<Throwable> errors = new ArrayList<>();
+        net.flows.await(); // while the host namespace handle is surely open
         net.reaper.stop();
         try (NetworkLock.Held held = net.allocations.lock.acquire()) {
             if (!held.networkDeleted()) {

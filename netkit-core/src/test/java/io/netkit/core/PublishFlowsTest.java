@@ -199,6 +199,28 @@ class PublishFlowsTest {
     }
 
     @Test
+    void theFlowsOfADetachedEndpointAreGoneOnceTheBackgroundWorkIsDone() throws Exception {
+        try (Sandbox sb = Sandbox.create(PREFIX);
+             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").masquerade().create()) {
+            Endpoint web = net.attach(EndpointSpec.create(sb.name("web")).publish(Protocol.UDP, 5353, 53));
+            String address = web.address().getHostAddress();
+            try (DatagramSocket server = web.call(() -> new DatagramSocket(53));
+                 DatagramSocket client = sb.internet().call(() -> new DatagramSocket(40056))) {
+                server.setSoTimeout(700);
+                boolean through = false;
+                for (int i = 0; i < 10 && !through; i++) { // the first datagrams may go while neighbours are resolved
+                    through = sendAndReceive(client, sb.uplinkAddress(), 5353, server, "hello " + i);
+                }
+                assertThat(through).as("a datagram through the published port").isTrue();
+            }
+            assertThat(conntrack(sb.name("host"))).contains("=" + address + " ");
+            web.detach(); // queues the conntrack cleanup: the dump walks the whole host-wide hash table
+            net.awaitBackgroundWork();
+            assertThat(conntrack(sb.name("host"))).as("no entry of the detached address").doesNotContain("=" + address + " ");
+        }
+    }
+
+    @Test
     void flowsOfAnEndpointWhoseNamespaceVanishedAreCutWhenItsAddressIsReused() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX);
              Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").masquerade().create()) {

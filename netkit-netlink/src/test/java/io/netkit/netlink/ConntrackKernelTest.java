@@ -137,6 +137,24 @@ class ConntrackKernelTest {
     }
 
     @Test
+    void countIsTheNamespacesOwnNumberOfEntriesAsConntrackCountsThem() throws Exception {
+        a = namespaces.create("ctc");
+        aName = a.name().orElseThrow();
+        try (Conntrack ct = Conntrack.open(a)) {
+            assertThat(ct.count()).isZero();
+            assertThat(ct.delete(ConntrackFilter.all())).isZero(); // an empty table: no dump, nothing deleted
+            for (int port = 1; port <= 3; port++) {
+                Cmd.run("ip", "netns", "exec", aName, "conntrack", "-I", "-s", "10.79.0.1", "-d", "10.79.0.2", "-p", "udp",
+                        "--sport", String.valueOf(port), "--dport", "53", "-t", "120");
+            }
+            assertThat(ct.count()).isEqualTo(3)
+                    .isEqualTo(Long.parseLong(Cmd.run("ip", "netns", "exec", aName, "conntrack", "-C").trim()));
+            assertThat(ct.delete(ConntrackFilter.all().involving(ip("10.79.0.2")))).isEqualTo(3);
+            assertThat(ct.count()).isZero();
+        }
+    }
+
+    @Test
     void corruptedConntrackMessagesOnlyEverFailWithMalformedMessageException() throws Exception {
         topology();
         List<byte[]> seeds;

@@ -13,7 +13,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -34,14 +36,19 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * {@code src/main/go/cnibench}, built from Debian's golang-github-appc-cni-dev) runs inside the bench host namespace
  * ({@code ip netns exec HOST}) and calls {@code AddNetworkList}/{@code DelNetworkList}, which fork/exec the plugin
  * each time. The same configuration ({@code isGateway}, {@code ipMasq}, host-local subnet 10.123.0.0/16) with
- * {@code "type": "netkit"} (the thin client {@code netkit-cni/target/netkit} and a warm daemon in this JVM) and with
- * {@code "type": "bridge"} (the reference bridge + host-local from /usr/lib/cni). Each JMH call is one round trip
- * to the Go client (a pipe write and read, ~0.1 ms, paid by both).
+ * {@code "type": "netkit"} (the thin client {@code netkit-cni/target/netkit} and a warm daemon in this JVM), with
+ * {@code "type": "bridge"} (the reference bridge + host-local from /usr/lib/cni) and with {@code "type": "cnifloor"}
+ * ({@code src/main/c/cnifloor.c}: a static plugin that does no network work, the floor no plugin can go below).
+ * {@code *Ports*}: one port mapping per container in the runtime configuration ({@code portMappings} capability),
+ * published by netkit itself or by the reference {@code portmap} plugin chained after {@code bridge} (the issue's
+ * yardstick: bridge + host-local + portmap). Each JMH call is one round trip to the Go client (a pipe write and read,
+ * ~0.1 ms, paid by all).
  *
  * <p>{@code *Add}: one ADD per iteration (containers accumulate); {@code *Del}: one DEL per iteration after an untimed
- * ADD; {@code *Add100ThenDel100}: 100 ADDs then 100 DELs, total (5 measured after 2 warm-up); {@code netkitColdAdd}/{@code netkitColdDel}: no daemon,
- * so the client runs {@code java -jar netkit-cni.jar} in-process (a JVM start per call). Before each measured call the
- * benchmark waits 100 ms (untimed) so deferred kernel work of the previous iteration does not land in it.
+ * ADD; {@code *Add100ThenDel100}: 100 ADDs then 100 DELs, total; {@code netkitColdAdd}/{@code netkitColdDel}: no
+ * daemon, so the client runs {@code java -jar netkit-cni.jar} in-process (a JVM start per call). Before each measured
+ * call the benchmark waits 100 ms (untimed) so deferred kernel work of the previous iteration does not land in it.
+ * The contender is chosen by the method name's prefix ({@code netkit}, {@code reference}, {@code floor}).
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -62,6 +69,9 @@ public class CniBenchmark {
     BufferedReader fromClient;
     boolean del;
     boolean batch;
+    boolean ports;
+    /** One host port per container (containers accumulate in *Add), 20000 upwards. */
+    final Map<String, Integer> hostPorts = new HashMap<>();
     int iteration;
     final List<String> containers = new ArrayList<>();
 
@@ -79,11 +89,14 @@ public class CniBenchmark {
 
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) throws Exception {
-        String name = params.getBenchmark();
-        boolean netkit = name.contains(".netkit");
-        boolean cold = name.contains("Cold");
-        del = name.endsWith("Del");
-        batch = name.endsWith("Del100");
+        // The method's own name: the package name (io.netkit...) must not decide the contender.
+        String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
+        boolean netkit = method.startsWith("netkit");
+        boolean floor = method.startsWith("floor");
+        boolean cold = method.contains("Cold");
+        ports = method.contains("Ports");
+        del = method.endsWith("Del");
+        batch = method.endsWith("Del100");
         spaces = new BenchNamespaces();
         work = new WorkDir();
         host = spaces.create("host");
@@ -91,12 +104,9 @@ public class CniBenchmark {
         Path exe = buildGo(repo);
         Path bin = Files.createDirectories(work.writeString("x", "").getParent().resolve("bin"));
         Files.copy(repo.resolve("netkit-cni/target/netkit"), bin.resolve("netkit"));
-        String conflist = """
-                {"cniVersion": "1.0.0", "name": "bench", "plugins": [
-                  {"type": "%s", "bridge": "nkbcni0", "isGateway": true, "ipMasq": true,
-                   "ipam": {"type": "host-local", "subnet": "10.123.0.0/16", "dataDir": "%s"}}]}
-                """.formatted(netkit ? "netkit" : "bridge", bin.getParent().resolve("ipam"));
-        Path conf = work.writeString("bench.conflist", conflist);
+        Files.copy(buildFloor(repo), bin.resolve("cnifloor"));
+        Path conf = work.writeString("bench.conflist", conflist(floor ? "cnifloor" : netkit ? "netkit" : "bridge",
+                netkit, ports, bin.getParent().resolve("ipam")));
         Path sock = bin.getParent().resolve("run/cni.sock");
         if (netkit && !cold) {
             daemon = CniDaemon.start(sock);
@@ -110,6 +120,20 @@ public class CniBenchmark {
         client = pb.start();
         toClient = new OutputStreamWriter(client.getOutputStream(), StandardCharsets.UTF_8);
         fromClient = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The conflist: one plugin of {@code type} with the reference bridge plugin's keys; with {@code ports}, one port
+     * mapping per container in the runtime configuration, handled by netkit itself (the portMappings capability) or,
+     * for the reference, by the {@code portmap} plugin chained after {@code bridge} — the same job.
+     */
+    static String conflist(String type, boolean netkit, boolean ports, Path ipamDir) {
+        String main = """
+                {"type": "%s", "bridge": "nkbcni0", "isGateway": true, "ipMasq": true,%s
+                   "ipam": {"type": "host-local", "subnet": "10.123.0.0/16", "dataDir": "%s"}}"""
+                .formatted(type, ports && netkit ? " \"capabilities\": {\"portMappings\": true}," : "", ipamDir);
+        String chained = ports && !netkit ? ",\n  {\"type\": \"portmap\", \"capabilities\": {\"portMappings\": true}, \"snat\": true}" : "";
+        return "{\"cniVersion\": \"1.0.0\", \"name\": \"bench\", \"plugins\": [\n  " + main + chained + "]}\n";
     }
 
     /** Builds the Go client into {@code benchmarks/target/cnibench} (cache in {@code benchmarks/target/gocache}), once. */
@@ -132,9 +156,25 @@ public class CniBenchmark {
         return out;
     }
 
+    /** Builds the floor plugin ({@code src/main/c/cnifloor.c}, static) into {@code benchmarks/target/cnifloor}, once. */
+    private static Path buildFloor(Path repo) throws IOException, InterruptedException {
+        Path src = repo.resolve("benchmarks/src/main/c/cnifloor.c");
+        Path out = repo.resolve("benchmarks/target/cnifloor");
+        if (Files.isExecutable(out) && Files.getLastModifiedTime(out).compareTo(Files.getLastModifiedTime(src)) > 0) {
+            return out;
+        }
+        Process p = new ProcessBuilder("gcc", "-O2", "-static", "-o", out.toString(), src.toString()).redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("gcc -static of cnifloor.c failed (apt-get install gcc libc6-dev): " + log);
+        }
+        return out;
+    }
+
     private void call(String cmd, String container) {
         try {
-            toClient.write(cmd + " " + container + " /run/netns/" + container + "\n");
+            Integer port = hostPorts.computeIfAbsent(container, c -> 20000 + hostPorts.size());
+            toClient.write(cmd + " " + container + " /run/netns/" + container + (ports ? " " + port : "") + "\n");
             toClient.flush();
             String answer = fromClient.readLine();
             if (!"ok".equals(answer)) {
@@ -206,6 +246,60 @@ public class CniBenchmark {
     @Warmup(iterations = 2)
     @Measurement(iterations = 5)
     public void referenceAdd100ThenDel100() {
+        containers.forEach(c -> call("add", c));
+        containers.forEach(c -> call("del", c));
+    }
+
+    /** Floor: libcni calling a trivial static plugin (cnifloor.c) with the same conflist shape: one ADD. */
+    @Benchmark
+    public void floorAdd() {
+        call("add", containers.get(0));
+    }
+
+    /** Floor: libcni calling the trivial plugin, one DEL. */
+    @Benchmark
+    public void floorDel() {
+        call("del", containers.get(0));
+    }
+
+    /** netkit (warm daemon), one port mapping in the runtime configuration (netkit publishes it): one ADD. */
+    @Benchmark
+    public void netkitPortsAdd() {
+        call("add", containers.get(0));
+    }
+
+    /** Yardstick: bridge + host-local, then the portmap plugin for the same port mapping: one ADD. */
+    @Benchmark
+    public void referencePortsAdd() {
+        call("add", containers.get(0));
+    }
+
+    /** netkit (warm daemon) with one port mapping: one DEL. */
+    @Benchmark
+    public void netkitPortsDel() {
+        call("del", containers.get(0));
+    }
+
+    /** Yardstick: portmap then bridge + host-local (libcni deletes in reverse order): one DEL. */
+    @Benchmark
+    public void referencePortsDel() {
+        call("del", containers.get(0));
+    }
+
+    /** netkit (warm daemon) with one port mapping per container: 100 ADDs then 100 DELs. */
+    @Benchmark
+    @Warmup(iterations = 1)
+    @Measurement(iterations = 3)
+    public void netkitPortsAdd100ThenDel100() {
+        containers.forEach(c -> call("add", c));
+        containers.forEach(c -> call("del", c));
+    }
+
+    /** Yardstick: bridge + host-local + portmap, one port mapping per container: 100 ADDs then 100 DELs. */
+    @Benchmark
+    @Warmup(iterations = 1)
+    @Measurement(iterations = 3)
+    public void referencePortsAdd100ThenDel100() {
         containers.forEach(c -> call("add", c));
         containers.forEach(c -> call("del", c));
     }

@@ -479,8 +479,12 @@ public final class Attachments {
         return java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/sbin", tool));
     }
 
-    /** Forgets cached network handles (they stay in the kernel). */
+    /**
+     * Forgets cached network handles (they stay in the kernel), after their queued background work (the conntrack
+     * cleanup of DELs) is done: the host namespace handle is closed next, or the process exits (the slow path).
+     */
     public void forget() {
+        networks.values().forEach(Network::awaitBackgroundWork);
         networks.clear();
     }
 

@@ -70,6 +70,16 @@ public final class Reaper {
         IN_FLIGHT.decrementAndGet();
     }
 
+    /** Runs an attach or detach between {@link #operationStarted()} and {@link #operationEnded()}. */
+    public static <T> T duringOperation(java.util.function.Supplier<T> operation) {
+        operationStarted();
+        try {
+            return operation.get();
+        } finally {
+            operationEnded();
+        }
+    }
+
     /**
      * Deferred-work rounds run so far in this process (a group deletion and/or namespaces closed) and, of those, the ones
      * that began while an attach or detach was in flight or had ended less than {@value #IDLE_MS} ms before (for the

@@ -21,6 +21,10 @@ public final class ConntrackConstants {
     public static final int IPCTNL_MSG_CT_NEW = 0;
     public static final int IPCTNL_MSG_CT_GET = 1;
     public static final int IPCTNL_MSG_CT_DELETE = 2;
+    public static final int IPCTNL_MSG_CT_GET_STATS = 5;
+
+    // enum ctattr_stats_global
+    public static final int CTA_STATS_GLOBAL_ENTRIES = 1;
 
     // enum ctattr_type
     public static final int CTA_TUPLE_ORIG = 1;
