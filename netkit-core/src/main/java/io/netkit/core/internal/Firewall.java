@@ -16,7 +16,6 @@ import io.netkit.iptables.Target;
 import io.netkit.netlink.IpPrefix;
 import io.netkit.netlink.NetNamespace;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,8 +40,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class Firewall {
     private static final Logger LOG = LoggerFactory.getLogger(Firewall.class);
-    /** Backend per host namespace inode: decided once (without processes where {@link BackendProbe} is certain). */
-    private static final ConcurrentHashMap<Long, Backend> BACKENDS = new ConcurrentHashMap<>();
+    /**
+     * Backend per host namespace handle, decided once (without processes where {@link BackendProbe} is certain). Keyed
+     * by the handle (identity, weakly; it keeps its namespace alive), not by the namespace inode: the kernel reuses a
+     * deleted namespace's inode, and a new namespace must not inherit the decision made for an old one.
+     */
+    private static final java.util.Map<NetNamespace, Backend> BACKENDS =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
     /** Runs the iptables tools off the caller's thread where they can overlap with netlink work. */
     private static final java.util.concurrent.ExecutorService EXECUTOR = java.util.concurrent.Executors.newCachedThreadPool(r -> {
@@ -51,8 +55,9 @@ public final class Firewall {
         return t;
     });
 
-    /** Host namespace inodes where this process saw the admin chain made (applyNew falls back to apply if gone). */
-    private static final java.util.Set<Long> ADMIN_CHAIN_SEEN = ConcurrentHashMap.newKeySet();
+    /** Host namespace handles where this process saw the admin chain made (applyNew falls back to apply if gone). */
+    private static final java.util.Set<NetNamespace> ADMIN_CHAIN_SEEN =
+            java.util.Collections.newSetFromMap(java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>()));
 
     private Firewall() {}
 
@@ -78,7 +83,7 @@ public final class Firewall {
      */
     static Iptables iptables(NetNamespace host, Family family) {
         CommandRunner runner = CommandRunner.starting(host::start);
-        Backend backend = BACKENDS.computeIfAbsent(host.inode(),
+        Backend backend = BACKENDS.computeIfAbsent(host,
                 k -> BackendProbe.probe(host).orElseGet(() -> Iptables.detectBackend(runner)));
         return Iptables.builder().runner(runner).backend(backend).family(family).build();
     }
@@ -253,11 +258,11 @@ public final class Firewall {
         // once the shared admin chain is known to exist in this host namespace (applyNew does not create it).
         Iptables ipt = iptables(host);
         OwnedRules rules = rules(bridge, id, subnet, masquerade, masqueradeExcept, List.of());
-        if (ADMIN_CHAIN_SEEN.contains(host.inode())) {
+        if (ADMIN_CHAIN_SEEN.contains(host)) {
             ipt.applyNew(rules);
         } else {
             ipt.apply(rules);
-            ADMIN_CHAIN_SEEN.add(host.inode());
+            ADMIN_CHAIN_SEEN.add(host);
         }
     }
 
