@@ -7,9 +7,8 @@ import io.netkit.netlink.IpAddresses;
 import io.netkit.testing.Cmd;
 import io.netkit.testing.Privileged;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Allocation ranges ({@link Network.Builder#allocationRange(String, String)}, CNI host-local's rangeStart/rangeEnd):
@@ -19,17 +18,8 @@ import org.junit.jupiter.api.Test;
 @Privileged
 class AllocationRangeTest {
     static final String PREFIX = "nkt-ar-" + Long.toHexString(System.nanoTime() & 0xffff | 0x10000).substring(1);
-    private static String rootBefore;
-
-    @BeforeAll
-    static void snapshotRoot() {
-        rootBefore = Probe.rootState();
-    }
-
-    @AfterAll
-    static void rootUnchangedAndNothingLeft() {
-        Probe.assertNothingLeft(PREFIX, rootBefore);
-    }
+    @RegisterExtension
+    static final SandboxGuard GUARD = new SandboxGuard(PREFIX);
 
     @Test
     void allocationStaysInsideTheRangesAndAFreshViewHonoursThem() throws Exception {

@@ -22,9 +22,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 9's "Done when": a child JVM attaching, detaching, publishing and unpublishing in a loop on a sandbox host is
@@ -38,17 +37,8 @@ class CrashTest {
     static final String PREFIX = "nkt-cr-" + Long.toHexString(System.nanoTime() & 0xffff | 0x10000).substring(1);
     private static final int KILLS = 22;
     private static final Pattern DNAT = Pattern.compile("--to-destination ([0-9.]+):");
-    private static String rootBefore;
-
-    @BeforeAll
-    static void snapshotRoot() {
-        rootBefore = Probe.rootState();
-    }
-
-    @AfterAll
-    static void rootUnchangedAndNothingLeft() {
-        Probe.assertNothingLeft(PREFIX, rootBefore);
-    }
+    @RegisterExtension
+    static final SandboxGuard GUARD = new SandboxGuard(PREFIX);
 
     @org.junit.jupiter.api.BeforeEach
     void snapshotFiles() throws java.io.IOException {

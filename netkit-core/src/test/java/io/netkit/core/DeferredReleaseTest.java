@@ -14,9 +14,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 14: what detach defers (the namespace's destruction, the veth pair with it; the reap group's deletion) waits
@@ -27,17 +26,8 @@ import org.junit.jupiter.api.Test;
 @Privileged
 class DeferredReleaseTest {
     static final String PREFIX = NetworkTest.PREFIX;
-    private static String rootBefore;
-
-    @BeforeAll
-    static void snapshotRoot() {
-        rootBefore = Probe.rootState();
-    }
-
-    @AfterAll
-    static void rootUnchangedAndNothingLeft() {
-        Probe.assertNothingLeft(PREFIX, rootBefore);
-    }
+    @RegisterExtension
+    static final SandboxGuard GUARD = new SandboxGuard(PREFIX);
 
     /** Whether this process holds the network namespace with this inode open (a file of the kernel's nsfs). */
     static boolean held(long inode) {

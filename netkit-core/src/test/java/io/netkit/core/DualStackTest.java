@@ -15,9 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Dual stack (IPv4 + IPv6) networks with real traffic in {@link Sandbox}es: NAT66 to the sandbox's internet
@@ -28,17 +27,8 @@ import org.junit.jupiter.api.Test;
 @Privileged
 class DualStackTest {
     static final String PREFIX = "nkt-ds-" + Long.toHexString(System.nanoTime() & 0xffff | 0x10000).substring(1);
-    private static String rootBefore;
-
-    @BeforeAll
-    static void snapshotRoot() {
-        rootBefore = Probe.rootState();
-    }
-
-    @AfterAll
-    static void rootUnchangedAndNothingLeft() {
-        Probe.assertNothingLeft(PREFIX, rootBefore);
-    }
+    @RegisterExtension
+    static final SandboxGuard GUARD = new SandboxGuard(PREFIX);
 
     static String ip6tablesSave(String ns) {
         return Cmd.run("ip", "netns", "exec", ns, "ip6tables-save").lines()

@@ -10,9 +10,8 @@ import io.netkit.testing.Cmd;
 import io.netkit.testing.Privileged;
 import java.net.ServerSocket;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The native backend beside other firewalls of the host namespace (see {@link ForeignForward}): a Docker-like
@@ -25,17 +24,8 @@ import org.junit.jupiter.api.Test;
 @Privileged
 class ForeignForwardTest {
     static final String PREFIX = "nkt-ffw-" + Long.toHexString(System.nanoTime() & 0xffff | 0x10000).substring(1);
-    private static String rootBefore;
-
-    @BeforeAll
-    static void snapshotRoot() {
-        rootBefore = Probe.rootState();
-    }
-
-    @AfterAll
-    static void rootUnchangedAndNothingLeft() {
-        Probe.assertNothingLeft(PREFIX, rootBefore);
-    }
+    @RegisterExtension
+    static final SandboxGuard GUARD = new SandboxGuard(PREFIX);
 
     static String in(String ns, String... argv) {
         String[] full = new String[argv.length + 4];

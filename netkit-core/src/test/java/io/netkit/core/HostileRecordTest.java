@@ -10,9 +10,8 @@ import io.netkit.testing.Privileged;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Records are untrusted input (issue 9, point 3): aliases crafted with {@code ip link set DEV alias ...}, as any holder
@@ -23,17 +22,8 @@ import org.junit.jupiter.api.Test;
 @Privileged
 class HostileRecordTest {
     static final String PREFIX = "nkt-hr-" + Long.toHexString(System.nanoTime() & 0xffff | 0x10000).substring(1);
-    private static String rootBefore;
-
-    @BeforeAll
-    static void snapshotRoot() {
-        rootBefore = Probe.rootState();
-    }
-
-    @AfterAll
-    static void rootUnchangedAndNothingLeft() {
-        Probe.assertNothingLeft(PREFIX, rootBefore);
-    }
+    @RegisterExtension
+    static final SandboxGuard GUARD = new SandboxGuard(PREFIX);
 
     private static void ipIn(Sandbox sb, String... args) {
         String[] argv = new String[args.length + 3];

@@ -6,25 +6,15 @@ import io.netkit.netlink.NetNamespace;
 import io.netkit.testing.Cmd;
 import io.netkit.testing.Privileged;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The host-wide sweep ({@link Host#leftovers()}): finds what a vanished network left, removes it, and nothing else. */
 @Privileged
 class LeftoversTest {
     static final String PREFIX = "nkt-lo-" + Long.toHexString(System.nanoTime() & 0xffff | 0x10000).substring(1);
-    private static String rootBefore;
-
-    @BeforeAll
-    static void snapshotRoot() {
-        rootBefore = Probe.rootState();
-    }
-
-    @AfterAll
-    static void rootUnchangedAndNothingLeft() {
-        Probe.assertNothingLeft(PREFIX, rootBefore);
-    }
+    @RegisterExtension
+    static final SandboxGuard GUARD = new SandboxGuard(PREFIX);
 
     @Test
     void theCurrentHostsSweepListsLockFilesOfNamespacesThatNoLongerExist() throws Exception {

@@ -18,9 +18,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * End to end against the kernel, with real packets, each test inside its own {@link Sandbox} (never the root
@@ -30,17 +29,8 @@ import org.junit.jupiter.api.Test;
 class NetworkTest {
     /** Unique per test JVM, so that concurrent runs of this suite on one machine do not see each other's namespaces. */
     static final String PREFIX = "nkt-core-" + Long.toHexString(System.nanoTime() & 0xffff | 0x10000).substring(1);
-    private static String rootBefore;
-
-    @BeforeAll
-    static void snapshotRoot() {
-        rootBefore = Probe.rootState();
-    }
-
-    @AfterAll
-    static void rootUnchangedAndNothingLeft() {
-        Probe.assertNothingLeft(PREFIX, rootBefore);
-    }
+    @RegisterExtension
+    static final SandboxGuard GUARD = new SandboxGuard(PREFIX);
 
     static InetAddress ip(String s) {
         return IpAddresses.parse(s);

@@ -16,9 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The native nftables backend ({@link FirewallBackend#NFTABLES}) with real packets, each test in its own
@@ -28,17 +27,8 @@ import org.junit.jupiter.api.Test;
 @Privileged
 class NftFirewallTest {
     static final String PREFIX = "nkt-nft-" + Long.toHexString(System.nanoTime() & 0xffff | 0x10000).substring(1);
-    private static String rootBefore;
-
-    @BeforeAll
-    static void snapshotRoot() {
-        rootBefore = Probe.rootState();
-    }
-
-    @AfterAll
-    static void rootUnchangedAndNothingLeft() {
-        Probe.assertNothingLeft(PREFIX, rootBefore);
-    }
+    @RegisterExtension
+    static final SandboxGuard GUARD = new SandboxGuard(PREFIX);
 
     /** {@code ip netns exec NS nft -j list ...}, parsed: the {@code nftables} array. */
     @SuppressWarnings("unchecked")

@@ -19,9 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A host without any iptables binary: a netkit program in a child JVM whose PATH is an empty directory and whose
@@ -34,17 +33,8 @@ import org.junit.jupiter.api.Test;
 @Privileged
 class NoIptablesTest {
     static final String PREFIX = "nkt-noipt-" + Long.toHexString(System.nanoTime() & 0xffff | 0x10000).substring(1);
-    private static String rootBefore;
-
-    @BeforeAll
-    static void snapshotRoot() {
-        rootBefore = Probe.rootState();
-    }
-
-    @AfterAll
-    static void rootUnchangedAndNothingLeft() {
-        Probe.assertNothingLeft(PREFIX, rootBefore);
-    }
+    @RegisterExtension
+    static final SandboxGuard GUARD = new SandboxGuard(PREFIX);
 
     @Test
     void autoPicksTheNativeBackendAndTrafficPassesAForeignForwardDropWithoutAnyIptablesBinary() throws Exception {

@@ -19,9 +19,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 9, publishing side, with real packets in {@link Sandbox}es: hairpin (defect 8), the administrator's chain
@@ -31,17 +30,8 @@ import org.junit.jupiter.api.Test;
 @Privileged
 class PublishFlowsTest {
     static final String PREFIX = "nkt-pfl-" + Long.toHexString(System.nanoTime() & 0xffff | 0x10000).substring(1);
-    private static String rootBefore;
-
-    @BeforeAll
-    static void snapshotRoot() {
-        rootBefore = Probe.rootState();
-    }
-
-    @AfterAll
-    static void rootUnchangedAndNothingLeft() {
-        Probe.assertNothingLeft(PREFIX, rootBefore);
-    }
+    @RegisterExtension
+    static final SandboxGuard GUARD = new SandboxGuard(PREFIX);
 
     @Test
     void containersReachPublishedPortsThroughTheHostAddressItselfAndANeighbour() throws Exception {

@@ -9,9 +9,8 @@ import io.netkit.testing.Cmd;
 import io.netkit.testing.Privileged;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Publishing on one host address ({@code docker run -p 203.0.113.2:8080:80}, CNI's {@code hostIP}): the DNAT rule
@@ -21,17 +20,8 @@ import org.junit.jupiter.api.Test;
 @Privileged
 class PublishHostAddressTest {
     static final String PREFIX = "nkt-pha-" + Long.toHexString(System.nanoTime() & 0xffff | 0x10000).substring(1);
-    private static String rootBefore;
-
-    @BeforeAll
-    static void snapshotRoot() {
-        rootBefore = Probe.rootState();
-    }
-
-    @AfterAll
-    static void rootUnchangedAndNothingLeft() {
-        Probe.assertNothingLeft(PREFIX, rootBefore);
-    }
+    @RegisterExtension
+    static final SandboxGuard GUARD = new SandboxGuard(PREFIX);
 
     @Test
     void aHostPortPublishedPerHostAddressReachesTheRightContainerOnly() throws Exception {

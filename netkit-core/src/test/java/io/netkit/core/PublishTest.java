@@ -21,9 +21,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Port publishing ({@code docker run -p}) with real packets, each test in its own {@link Sandbox}: a server inside a
@@ -32,17 +31,8 @@ import org.junit.jupiter.api.Test;
 @Privileged
 class PublishTest {
     static final String PREFIX = "nkt-pub-" + Long.toHexString(System.nanoTime() & 0xffff | 0x10000).substring(1);
-    private static String rootBefore;
-
-    @BeforeAll
-    static void snapshotRoot() {
-        rootBefore = Probe.rootState();
-    }
-
-    @AfterAll
-    static void rootUnchangedAndNothingLeft() {
-        Probe.assertNothingLeft(PREFIX, rootBefore);
-    }
+    @RegisterExtension
+    static final SandboxGuard GUARD = new SandboxGuard(PREFIX);
 
     /** A TCP server on {@code port} of every address inside {@code ep}'s namespace. */
     static ServerSocket listen(Endpoint ep, int port) {
