@@ -63,6 +63,12 @@ public final class CdsTraining {
                 done.append("; ").append(command).append(' ')
                         .append(plugin.execute(request(command, prefix, withPrev, host)).exitCode());
             }
+            // The network outlives DEL (as the reference bridge does); delete it, so its lock file goes with it.
+            try {
+                io.netkit.core.Network.open(io.netkit.core.Host.of(host), "nkcds0").delete();
+            } catch (RuntimeException ignored) {
+                // the namespace goes next anyway; a training run never fails the build
+            }
         }
     }
 
