@@ -63,7 +63,9 @@ public record Owner(String id) {
         try {
             byte[] d = MessageDigest.getInstance("SHA-256").digest(id.getBytes(StandardCharsets.UTF_8));
             StringBuilder sb = new StringBuilder();
-            for (int i = 0; i < 4; i++) sb.append(String.format("%02x", d[i] & 0xff));
+            for (int i = 0; i < 4; i++) {   // not String.format: its Formatter costs a fresh JVM's first create
+                sb.append(Character.forDigit((d[i] >> 4) & 0xf, 16)).append(Character.forDigit(d[i] & 0xf, 16));
+            }
             return sb.toString();
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JVM", e);
@@ -100,6 +102,18 @@ public record Owner(String id) {
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
+    }
+
+    // equals and hashCode written out: a record's generated ones bootstrap ObjectMethods (invokedynamic) at first
+    // use, method-handle spinning in a fresh JVM's first create.
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Owner other && id.equals(other.id);
+    }
+
+    @Override
+    public int hashCode() {
+        return id.hashCode();
     }
 
     @Override

@@ -155,6 +155,18 @@ public record IpPrefix(InetAddress address, int prefixLength) {
         return a instanceof Inet4Address ? 32 : 128;
     }
 
+    // equals and hashCode written out: a record's generated ones bootstrap ObjectMethods (invokedynamic) at first
+    // use, ~15 ms of method-handle spinning in a fresh JVM's first create.
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof IpPrefix p && prefixLength == p.prefixLength && address.equals(p.address);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * address.hashCode() + prefixLength;
+    }
+
     /** {@code "172.16.0.2/24"}, {@code "fd00::1/64"}. */
     @Override
     public String toString() {

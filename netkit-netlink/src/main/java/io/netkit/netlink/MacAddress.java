@@ -1,7 +1,7 @@
 package io.netkit.netlink;
 
-import java.security.SecureRandom;
 import java.util.Objects;
+import java.util.Random;
 
 /**
  * A 48-bit Ethernet (link-layer) address, written as {@code ip} writes it: {@code 02:42:ac:11:00:02}.
@@ -14,7 +14,26 @@ import java.util.Objects;
  * @param value the 48 address bits in the low bits of a long, first octet most significant
  */
 public record MacAddress(long value) {
-    private static final SecureRandom RANDOM = new SecureRandom();
+    /**
+     * Seeded once from {@code /dev/urandom}, on first use: a {@code SecureRandom} costs a fresh JVM ~30 ms of CPU
+     * (the security providers' set-up) when this class loads, which every link dump did; a random MAC needs no
+     * secrecy, only to differ between processes.
+     */
+    private static final class Rng {
+        static final Random RANDOM = new Random(urandomSeed());
+
+        static long urandomSeed() {
+            try (java.io.FileInputStream in = new java.io.FileInputStream("/dev/urandom")) {
+                byte[] b = in.readNBytes(8);
+                long s = 0;
+                for (byte x : b) s = (s << 8) | (x & 0xff);
+                if (b.length == 8) return s;
+            } catch (java.io.IOException e) {
+                // below
+            }
+            return System.nanoTime() ^ (ProcessHandle.current().pid() << 32) ^ System.identityHashCode(Rng.class);
+        }
+    }
 
     /** Validates that only the low 48 bits are used. */
     public MacAddress {
@@ -78,7 +97,7 @@ public record MacAddress(long value) {
     /** A random locally administered unicast address (as the kernel's {@code eth_random_addr}). */
     public static MacAddress random() {
         byte[] b = new byte[6];
-        RANDOM.nextBytes(b);
+        Rng.RANDOM.nextBytes(b);
         b[0] &= (byte) 0xfe; // unicast
         b[0] |= 0x02;        // locally administered
         return of(b);

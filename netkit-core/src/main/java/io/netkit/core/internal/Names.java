@@ -1,10 +1,15 @@
 package io.netkit.core.internal;
 
-import java.security.SecureRandom;
+import java.util.Random;
 
 /** Random names and identifiers. Not for use outside netkit. */
 public final class Names {
-    private static final SecureRandom RANDOM = new SecureRandom();
+    /**
+     * Seeded once from {@code /dev/urandom}: a {@code SecureRandom} costs a fresh JVM ~30 ms of CPU (the security
+     * providers' set-up) at its first create; names and group ids need no secrecy, only to differ between processes
+     * (a clash is caught by the kernel's EEXIST and the records' checks anyway).
+     */
+    private static final Random RANDOM = new Random(urandomSeed());
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private Names() {}
@@ -14,7 +19,7 @@ public final class Names {
         long bits = 0;
         for (int i = 0; i < digits; i++) {
             if (i % 16 == 0) {
-                bits = RANDOM.nextLong(); // one draw per 16 digits (each draw costs a locked read and a SHA-1 mix)
+                bits = RANDOM.nextLong(); // one draw per 16 digits
             }
             c[i] = HEX[(int) (bits >>> (4 * (i % 16))) & 15];
         }
@@ -24,5 +29,17 @@ public final class Names {
     /** A random link group id in [0x10000, 2^31): far from 0 (the default group) and small hand-picked ids. */
     public static int group() {
         return 0x10000 + RANDOM.nextInt(Integer.MAX_VALUE - 0x10000);
+    }
+
+    private static long urandomSeed() {
+        try (java.io.FileInputStream in = new java.io.FileInputStream("/dev/urandom")) {
+            byte[] b = in.readNBytes(8);
+            long s = 0;
+            for (byte x : b) s = (s << 8) | (x & 0xff);
+            if (b.length == 8) return s;
+        } catch (java.io.IOException e) {
+            // below
+        }
+        return System.nanoTime() ^ (ProcessHandle.current().pid() << 32);
     }
 }

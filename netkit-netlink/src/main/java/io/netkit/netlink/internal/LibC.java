@@ -75,7 +75,64 @@ public final class LibC {
 
     static {
         avoidLdconfig();
-        Native.register(libc());
+        stableDispatchLibrary();
+        // with the class named: Native.register(lib) finds its caller through a SecurityManager's class context
+        Native.register(LibC.class, libc());
+    }
+
+    /**
+     * JNA unpacks its native part ({@code libjnidispatch.so}) from its jar into a new temporary file on every JVM
+     * start ({@code File.createTempFile}, whose {@code SecureRandom} sets up the security providers: ~30 ms CPU,
+     * then a delete-on-exit hook). Unless the application configured JNA's loading itself
+     * ({@code jna.boot.library.path}, {@code jna.boot.library.name}, {@code jna.nounpack}) or set
+     * {@code netkit.jna.cache=false}, this unpacks it once into {@code ~/.cache/netkit/jna/CRC/} (or under
+     * {@code $XDG_CACHE_HOME}; a directory only its owner may write, checked before use), compares the copy
+     * byte for byte with the jar's on every start, and points {@code jna.boot.library.path} there. Any failure
+     * leaves JNA to its usual unpacking.
+     */
+    static void stableDispatchLibrary() {
+        if (System.getProperty("jna.boot.library.path") != null || System.getProperty("jna.boot.library.name") != null
+                || Boolean.getBoolean("jna.nounpack") || "false".equals(System.getProperty("netkit.jna.cache"))) {
+            return;
+        }
+        String resource = "/com/sun/jna/" + (ARCH == Arch.X86_64 ? "linux-x86-64" : "linux-aarch64")
+                + "/libjnidispatch.so";
+        try (java.io.InputStream in = Native.class.getResourceAsStream(resource)) {
+            if (in == null) return;
+            byte[] lib = in.readAllBytes();
+            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            crc.update(lib);
+            String xdg = System.getenv("XDG_CACHE_HOME");
+            java.nio.file.Path base = xdg != null && xdg.startsWith("/") ? java.nio.file.Path.of(xdg)
+                    : java.nio.file.Path.of(System.getProperty("user.home"), ".cache");
+            java.nio.file.Path dir = base.resolve("netkit").resolve("jna").resolve(Long.toHexString(crc.getValue()));
+            java.nio.file.Path file = dir.resolve("libjnidispatch.so");
+            if (!java.nio.file.Files.isDirectory(dir)) {
+                java.nio.file.Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            }
+            for (java.nio.file.Path d = dir; d != null && d.startsWith(base); d = d.getParent()) {
+                java.util.Set<java.nio.file.attribute.PosixFilePermission> perms =
+                        java.nio.file.Files.getPosixFilePermissions(d, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                if (perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
+                        || perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)) {
+                    return;   // others could swap the library: let JNA unpack a private copy
+                }
+            }
+            if (!java.nio.file.Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                    || !java.util.Arrays.equals(lib, java.nio.file.Files.readAllBytes(file))) {
+                // a private name, then an atomic rename: a JVM loading the old copy keeps its inode
+                java.nio.file.Path tmp = dir.resolve(".libjnidispatch.so." + ProcessHandle.current().pid()
+                        + "." + System.nanoTime());
+                java.nio.file.Files.write(tmp, lib, java.nio.file.StandardOpenOption.CREATE_NEW,
+                        java.nio.file.StandardOpenOption.WRITE);
+                java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            System.setProperty("jna.boot.library.path", dir.toString());
+        } catch (java.io.IOException | RuntimeException e) {
+            // JNA unpacks it as usual
+        }
     }
 
     /**
