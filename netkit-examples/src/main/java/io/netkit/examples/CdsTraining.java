@@ -1,5 +1,6 @@
 package io.netkit.examples;
 
+import io.netkit.core.FirewallBackend;
 import java.io.PrintStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -15,9 +16,9 @@ import java.util.jar.JarFile;
  * verified (the JDK's, netkit's, JNA's, slf4j's) and the lambda forms it generated into the archive at exit; a later
  * {@code java -XX:SharedArchiveFile=...} maps them instead of loading them again.
  *
- * <p>With root it does what the archive should make fast: {@link FirstAttach} (a network and one attach) and the
- * default demo ({@code nat}), each in namespaces of its own ({@code nkcds-PID-...}), removed afterwards, output
- * discarded. Without the privileges it loads netkit's classes only, and the archive is smaller but still valid. It
+ * <p>With root it does what the archive should make fast: {@link FirstAttach} (a network and one attach, with each
+ * firewall backend) and the default demo ({@code nat}), each in namespaces of its own ({@code nkcds-PID-...}),
+ * removed afterwards, output discarded. Without the privileges it loads netkit's classes only, and the archive is smaller but still valid. It
  * always exits 0: a failed training costs start-up time, never the build.
  */
 public final class CdsTraining {
@@ -31,6 +32,7 @@ public final class CdsTraining {
         if (problems.isEmpty()) {
             try {
                 FirstAttach.run(prefix + "-fa");
+                otherFirewall(prefix + "-fb");
                 int status = Main.run(new String[] {"nat", "--prefix", prefix}, quiet, quiet, Preflight.system());
                 done = "first attach and the nat demo (exit " + status + ")";
             } catch (RuntimeException | Error e) {
@@ -41,6 +43,22 @@ public final class CdsTraining {
         }
         System.out.println("netkit-examples CDS training: " + done);
         System.exit(0);
+    }
+
+    /**
+     * {@link FirstAttach} once more with the other process-wide firewall default ({@code auto}, i.e. native nftables
+     * where the host allows, when the default is iptables; else iptables), so that the archive serves either choice.
+     */
+    private static void otherFirewall(String prefix) {
+        String was = System.getProperty(FirewallBackend.PROPERTY);
+        System.setProperty(FirewallBackend.PROPERTY,
+                FirewallBackend.processDefault() == FirewallBackend.IPTABLES ? "auto" : "iptables");
+        try {
+            FirstAttach.run(prefix);
+        } finally {
+            if (was == null) System.clearProperty(FirewallBackend.PROPERTY);
+            else System.setProperty(FirewallBackend.PROPERTY, was);
+        }
     }
 
     /** Loads (without initialising) every class of netkit, JNA and slf4j in this jar; returns how many. */

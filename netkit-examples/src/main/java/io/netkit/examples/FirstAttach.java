@@ -25,13 +25,21 @@ public final class FirstAttach {
     private FirstAttach() {}
 
     public static void main(String[] args) {
-        System.out.println(run("nkfa-" + ProcessHandle.current().pid()));
+        long cpuAtMain = cpu();
+        long sinceStart = System.currentTimeMillis()
+                - ProcessHandle.current().info().startInstant().map(java.time.Instant::toEpochMilli).orElse(0L);
+        String line = run("nkfa-" + ProcessHandle.current().pid());
+        System.out.println("first-attach: JVM start to main " + sinceStart + " ms (CPU " + ms(cpuAtMain) + " ms); "
+                + line + "; " + threads());
     }
 
     /** Runs the program with namespaces named {@code prefix-host} and {@code prefix-c1}; returns the timing line. */
     static String run(String prefix) {
         long t0 = System.nanoTime();
         long c0 = cpu();
+        NetNamespace.current();   // loads netkit's native layer: JNA, its native part, libc's functions
+        long tNative = System.nanoTime();
+        long cNative = cpu();
         long tHost, tCreate, tAttach, cHost, cCreate, cAttach;
         try (NetNamespace hostNs = NetNamespace.create(prefix + "-host")) {
             tHost = System.nanoTime();
@@ -51,11 +59,43 @@ public final class FirstAttach {
         long tClose = System.nanoTime();
         long cClose = cpu();
         // String concatenation, not String.format: the Formatter's classes would add to every run's start-up
-        return "first-attach: host namespace " + ms(tHost - t0) + " ms, create " + ms(tCreate - tHost)
-                + " ms, attach " + ms(tAttach - tCreate) + " ms, close " + ms(tClose - tAttach)
+        return "native layer " + ms(tNative - t0) + " ms, host namespace " + ms(tHost - tNative) + " ms, create "
+                + ms(tCreate - tHost) + " ms, attach " + ms(tAttach - tCreate) + " ms, close " + ms(tClose - tAttach)
                 + " ms (create + attach " + ms(tAttach - tHost) + " ms); CPU time of the process (all threads,"
-                + " JIT compilers included): " + ms(cHost - c0) + ", " + ms(cCreate - cHost) + ", "
-                + ms(cAttach - cCreate) + ", " + ms(cClose - cAttach) + " ms";
+                + " JIT compilers included): " + ms(cNative - c0) + ", " + ms(cHost - cNative) + ", "
+                + ms(cCreate - cHost) + ", " + ms(cAttach - cCreate) + ", " + ms(cClose - cAttach) + " ms";
+    }
+
+    /**
+     * CPU time so far by kind of thread (from /proc/self/task/N/stat): the main thread, the JIT compilers, the
+     * others still alive (GC, netkit's), and threads that have ended (the rest of the process's total).
+     */
+    private static String threads() {
+        long main = 0;
+        long jit = 0;
+        long other = 0;
+        String self = "/proc/self/task/" + ProcessHandle.current().pid();   // not main: the launcher's thread
+        try (java.nio.file.DirectoryStream<java.nio.file.Path> tasks =
+                     java.nio.file.Files.newDirectoryStream(java.nio.file.Path.of("/proc/self/task"))) {
+            for (java.nio.file.Path t : tasks) {
+                String comm = java.nio.file.Files.readString(t.resolve("comm")).strip();
+                long c = ticks(java.nio.file.Files.readString(t.resolve("stat")));
+                if (comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler")) jit += c;
+                else if (comm.equals("java") && !t.toString().equals(self)) main += c;
+                else other += c;
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return "threads: " + e;
+        }
+        long ended = cpu() - main - jit - other;
+        return "CPU by thread: main " + ms(main) + " ms, JIT compilers " + ms(jit) + " ms, other live " + ms(other)
+                + " ms, ended threads " + ms(Math.max(0, ended)) + " ms";
+    }
+
+    /** utime + stime of a {@code stat} line, in nanoseconds (USER_HZ 100). */
+    private static long ticks(String stat) {
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
     }
 
     /** CPU time of this process so far, every thread (from /proc/self/stat), in nanoseconds. */

@@ -14,6 +14,8 @@ class LayoutGoldenTest {
         assertThat(OWNER.hash()).isEqualTo("11c844f9");
         assertThat(OWNER.chain("POST")).isEqualTo("NETKIT-POST-11c844f9");
         assertThat(Owner.of("x".repeat(64)).chain("ABCDEFGHIJKL")).hasSizeLessThanOrEqualTo(28);
+        assertThat(Owner.of("mynet")).isEqualTo(Owner.of("mynet")).hasSameHashCodeAs(Owner.of("mynet"))
+                .isNotEqualTo(Owner.of("mynet2"));
     }
 
     @Test

@@ -10,6 +10,16 @@ import org.junit.jupiter.params.provider.ValueSource;
 class IpPrefixTest {
 
     @Test
+    void equalByAddressAndLength() {
+        assertThat(IpPrefix.parse("172.16.0.2/24")).isEqualTo(IpPrefix.parse("172.16.0.2/24"))
+                .hasSameHashCodeAs(IpPrefix.parse("172.16.0.2/24"))
+                .isNotEqualTo(IpPrefix.parse("172.16.0.2/25")).isNotEqualTo(IpPrefix.parse("172.16.0.3/24"))
+                .isNotEqualTo("172.16.0.2/24").isNotEqualTo(null);
+        assertThat(IpPrefix.parse("fd00::1/64")).isEqualTo(IpPrefix.parse("fd00:0::1/64"))
+                .isNotEqualTo(IpPrefix.parse("fd00::1/65"));
+    }
+
+    @Test
     void parsesKeepsHostBitsAndComputesNetworkAndBroadcast() {
         IpPrefix p = IpPrefix.parse("172.16.0.2/24");
         assertThat(p.toString()).isEqualTo("172.16.0.2/24");

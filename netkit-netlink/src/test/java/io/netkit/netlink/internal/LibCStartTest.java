@@ -2,12 +2,15 @@ package io.netkit.netlink.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 
 /**
  * How {@link LibC} starts JNA: libc by its soname, and JNA's library directories from files instead of an
- * {@code ldconfig -p} process (witness: ldconfig's own list of directories holding libc).
+ * {@code ldconfig -p} process (witness: ldconfig's own list of directories holding libc), and JNA's native part
+ * from a stable private copy instead of a new temporary file per JVM (witness: {@code /proc/self/maps}).
  */
 class LibCStartTest {
     @Test
@@ -38,6 +41,36 @@ class LibCStartTest {
             assertThat(System.getProperty("jna.platform.library.path")).isEqualTo("/opt/mine");
         } finally {
             System.setProperty("jna.platform.library.path", before == null ? "" : before);
+        }
+    }
+
+    @Test
+    void jnaLoadsItsNativePartFromTheStablePrivateCopy() throws Exception {
+        LibC.geteuid();
+        String loaded = System.getProperty("jnidispatch.path");   // set by JNA to the file it loaded
+        assertThat(loaded).as("jnidispatch.path").contains("/netkit/jna/").endsWith("/libjnidispatch.so");
+        Path file = Path.of(loaded);
+        byte[] jar;
+        try (var in = com.sun.jna.Native.class.getResourceAsStream("/com/sun/jna/"
+                + (LibC.ARCH == LibC.Arch.X86_64 ? "linux-x86-64" : "linux-aarch64") + "/libjnidispatch.so")) {
+            jar = in.readAllBytes();
+        }
+        assertThat(Files.readAllBytes(file)).as("the copy equals the jar's").isEqualTo(jar);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())))
+                .as("only its owner may write the directory").isEqualTo("rwx------");
+        assertThat(Files.readString(Path.of("/proc/self/maps"))).as("mapped by this JVM").contains(loaded);
+    }
+
+    @Test
+    void aBootPathTheApplicationSetIsKept() {
+        String before = System.getProperty("jna.boot.library.path");
+        System.setProperty("jna.boot.library.path", "/opt/mine");
+        try {
+            LibC.stableDispatchLibrary();
+            assertThat(System.getProperty("jna.boot.library.path")).isEqualTo("/opt/mine");
+        } finally {
+            if (before == null) System.clearProperty("jna.boot.library.path");
+            else System.setProperty("jna.boot.library.path", before);
         }
     }
 }
