@@ -32,8 +32,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code javaVersion}: {@code java -version} with the JDK's default CDS archive (the yardstick: what any JVM
  *       start costs here); {@code javaVersionNoShare}: {@code java -Xshare:off -version}, what the default archive
  *       saves already;</li>
- *   <li>{@code firstAttach[Cds]}: {@code io.netkit.examples.FirstAttach}, the smallest program (a host namespace,
- *       {@code Network.create()}, one attach, close);</li>
+ *   <li>{@code firstAttach[Cds|CdsC1]}: {@code io.netkit.examples.FirstAttach}, the smallest program (a host
+ *       namespace, {@code Network.create()}, one attach, close; its per-phase line is printed after each run);
+ *       {@code CdsC1} adds {@code -XX:TieredStopAtLevel=1 -XX:+UseSerialGC};</li>
  *   <li>{@code demo[Cds]}: the README's demo ({@code java -jar netkit-examples.jar}, nat, in its own sandbox
  *       {@code nkb-...-demo-*});</li>
  *   <li>{@code cniColdAdd[Cds]}: the CNI plugin without a daemon: the client {@code netkit-cni/target/netkit} runs
@@ -109,6 +110,13 @@ public class ColdStartBenchmark {
                 "io.netkit.examples.FirstAttach");
     }
 
+    /** With the flags for a short-lived JVM: C1 only (no C2 compiler threads) and the serial collector. */
+    @Benchmark
+    public void firstAttachCdsC1() {
+        run(null, Map.of(), java.toString(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+                "-XX:SharedArchiveFile=" + examplesJsa(), "-cp", examplesJar(), "io.netkit.examples.FirstAttach");
+    }
+
     @Benchmark
     @Measurement(iterations = 10)
     public void demo() {
@@ -164,10 +172,15 @@ public class ColdStartBenchmark {
         run(conf, env, repo.resolve("netkit-cni/target/netkit").toString());
     }
 
-    /** Runs argv to its end (in the bench host namespace when it has stdin: the CNI client); throws unless exit 0. */
+    /**
+     * Runs argv to its end (in the bench host namespace when it has stdin: the CNI client); throws unless exit 0.
+     * {@code FirstAttach}'s per-phase line (native layer, host namespace, create, attach, close; wall and CPU; CPU by
+     * thread) is printed after each run.
+     */
     private void run(String stdin, Map<String, String> env, String... argv) {
+        Path out = workDir.resolve("stdout");
         ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(List.of(argv)))
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+                .redirectOutput(ProcessBuilder.Redirect.to(out.toFile()));
         pb.environment().putAll(env);
         try {
             Process p = stdin == null ? pb.start() : host.start(pb);
@@ -178,6 +191,9 @@ public class ColdStartBenchmark {
             int rc = p.waitFor();
             if (rc != 0) {
                 throw new IllegalStateException(String.join(" ", argv) + " exited " + rc + ": " + err.strip());
+            }
+            for (String line : Files.readAllLines(out)) {
+                if (line.startsWith("first-attach:")) System.out.println(line);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -104,7 +104,8 @@ public final class LibC {
             crc.update(lib);
             String xdg = System.getenv("XDG_CACHE_HOME");
             java.nio.file.Path base = xdg != null && xdg.startsWith("/") ? java.nio.file.Path.of(xdg)
-                    : java.nio.file.Path.of(System.getProperty("user.home"), ".cache");
+                    : java.nio.file.Path.of(System.getProperty("user.home", "?"), ".cache");
+            if (!base.isAbsolute()) return;   // no home directory ("?"): JNA's own temporary file
             java.nio.file.Path dir = base.resolve("netkit").resolve("jna").resolve(Long.toHexString(crc.getValue()));
             java.nio.file.Path file = dir.resolve("libjnidispatch.so");
             if (!java.nio.file.Files.isDirectory(dir)) {
