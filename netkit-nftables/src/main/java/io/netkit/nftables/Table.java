@@ -24,6 +24,16 @@ public record Table(Family family, String name) {
         return new Table(family, name);
     }
 
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Table t && family == t.family && name.equals(t.name);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * family.hashCode() + name.hashCode();
+    }
+
     /** {@code FAMILY NAME}, as {@code nft} writes it (e.g. {@code inet netkit}). */
     @Override
     public String toString() {

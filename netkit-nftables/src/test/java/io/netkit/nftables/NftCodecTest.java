@@ -21,6 +21,22 @@ import org.junit.jupiter.api.Test;
 
 /** Golden bytes of the encoder, and encode-then-decode round trips of every value, without a kernel. */
 class NftCodecTest {
+
+    @Test
+    void tablesAndChainsAreEqualByValue() {
+        Table t = Table.of(Family.INET, "netkit");
+        assertThat(Table.of(Family.INET, "netkit")).isEqualTo(t).hasSameHashCodeAs(t)
+                .isNotEqualTo(Table.of(Family.IP, "netkit")).isNotEqualTo(Table.of(Family.INET, "other"));
+        Chain fwd = Chain.base(t, "forward", Chain.Type.FILTER, Hook.FORWARD, 0, Chain.Policy.ACCEPT);
+        assertThat(Chain.base(t, "forward", Chain.Type.FILTER, Hook.FORWARD, 0, Chain.Policy.ACCEPT))
+                .isEqualTo(fwd).hasSameHashCodeAs(fwd)
+                .isNotEqualTo(Chain.base(t, "forward", Chain.Type.FILTER, Hook.FORWARD, 0, Chain.Policy.DROP))
+                .isNotEqualTo(Chain.base(t, "forward", Chain.Type.FILTER, Hook.FORWARD, 10, Chain.Policy.ACCEPT))
+                .isNotEqualTo(Chain.regular(t, "forward"));
+        assertThat(Chain.regular(t, "fwd-1")).isEqualTo(Chain.regular(Table.of(Family.INET, "netkit"), "fwd-1"))
+                .isNotEqualTo(Chain.regular(t, "fwd-2"));
+    }
+
     private static final HexFormat HEX = HexFormat.of();
 
     @Test
