@@ -108,7 +108,7 @@ public class ChurnBenchmark {
         }
     }
 
-    long[] roundsBefore = {0, 0};
+    long[] roundsBefore = {0, 0, 0};
 
     private Object doAttach() {
         counter++;
@@ -204,8 +204,9 @@ public class ChurnBenchmark {
         System.out.println(attach.line("CHURN " + who + " attach"));
         System.out.println(detach.line("CHURN " + who + " detach"));
         if (!ip) {
-            System.out.printf("CHURN %s deferred-work rounds while measuring: %d, of which %d during operations%n", who,
-                    rounds[0] - roundsBefore[0], rounds[1] - roundsBefore[1]);
+            System.out.printf("CHURN %s deferred-work rounds while measuring: %d, of which %d during operations%s%n", who,
+                    rounds[0] - roundsBefore[0], rounds[1] - roundsBefore[1],
+                    rounds.length > 2 ? ", " + (rounds[2] - roundsBefore[2]) + " forced drains" : "");
         }
         if (!ip) {
             System.out.println(overlaps.summary("CHURN " + who, attach.percentile(50), detach.percentile(50)));

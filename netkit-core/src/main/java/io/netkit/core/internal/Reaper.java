@@ -47,6 +47,7 @@ public final class Reaper {
     private static final AtomicInteger IN_FLIGHT = new AtomicInteger();
     private static final java.util.concurrent.atomic.AtomicLong ROUNDS = new java.util.concurrent.atomic.AtomicLong();
     private static final java.util.concurrent.atomic.AtomicLong BUSY_ROUNDS = new java.util.concurrent.atomic.AtomicLong();
+    private static final java.util.concurrent.atomic.AtomicLong FORCED_ROUNDS = new java.util.concurrent.atomic.AtomicLong();
     private static final java.util.concurrent.atomic.AtomicLong ACTIVITY = new java.util.concurrent.atomic.AtomicLong();
     private static volatile long lastActive = System.nanoTime();
     /** Set while a forced drain runs: operations wait at their start (see {@link #operationStarted()}). */
@@ -132,10 +133,10 @@ public final class Reaper {
     /**
      * Deferred-work rounds run so far in this process (a group deletion and/or namespaces closed) and, of those, the ones
      * that began while an attach or detach was in flight or had ended less than {@value #IDLE_MS} ms before (for the
-     * benchmarks).
+     * benchmarks), and the forced drains among them (too much held, or held too long, while operations went on).
      */
     public static long[] rounds() {
-        return new long[] {ROUNDS.get(), BUSY_ROUNDS.get()};
+        return new long[] {ROUNDS.get(), BUSY_ROUNDS.get(), FORCED_ROUNDS.get()};
     }
 
     /**
@@ -238,6 +239,7 @@ public final class Reaper {
                 return;
             }
             if (forced) {
+                FORCED_ROUNDS.incrementAndGet();
                 beginExclusive();
             }
             try {
