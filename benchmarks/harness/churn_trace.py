@@ -49,7 +49,7 @@ for kind, label in (('A', 'attach'), ('D', 'detach')):
         if k != kind:
             continue
         t1 = t0 + dt
-        wait = sum(min(e, t1) - max(s, t0) for s, e, a in caller_waits if a == top and s < t1 and e > t0)
+        wait = min(dt, sum(min(e, t1) - max(s, t0) for s, e, a in caller_waits if a == top and s < t1 and e > t0))
         cleanup = any(s < t1 and e > t0 for s, e in cleanups)
         rows.append((dt, wait, int(cleanup), reaper, spare))
     if not rows:
