@@ -26,9 +26,9 @@ import org.slf4j.LoggerFactory;
  * it runs anyway, as a <em>forced drain</em>: it waits for the operations in flight to end, and operations that begin
  * meanwhile wait at their start until it is done — during continuous churn one caller waits for the whole drain once,
  * instead of many callers each meeting a stretch of it under rtnl. An idle round closes the namespaces
- * {@value #CHUNK} at a time and, when an operation begins, holds the rest again until the next idle moment. A network's {@code close()} releases what it still holds; a process
- * that exits releases everything (its open namespace files close), and any later process reaps what is left in a reap
- * group. One daemon thread serves all networks. Not for use outside netkit.
+ * {@value #CHUNK} at a time and, when an operation begins, holds the rest again until the next idle moment. A network's
+ * {@code close()} releases what it still holds; a process that exits releases everything (its open namespace files
+ * close), and any later process reaps what is left in a reap group. One daemon thread serves all networks. Not for use outside netkit.
  */
 public final class Reaper {
     private static final Logger LOG = LoggerFactory.getLogger(Reaper.class);
@@ -60,6 +60,7 @@ public final class Reaper {
     static int chunk() {
         return Math.max(1, Integer.getInteger("netkit.reaper.chunk", CHUNK));
     }
+
     /** How long a forced drain waits for the operations in flight to end before it runs beside them. */
     static final long EXCLUSIVE_WAIT_MS = 1_000;
     private static final Object LOCK = new Object();
