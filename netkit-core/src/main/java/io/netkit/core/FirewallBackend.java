@@ -21,7 +21,7 @@ package io.netkit.core;
  *
  * <p>Choose per network with {@link Network.Builder#firewall(FirewallBackend)}, per host with
  * {@link Host#firewall(FirewallBackend)}, process-wide with the system property
- * {@code netkit.firewall=auto|iptables|nftables} (default {@code iptables}). The choice is recorded in the bridge's
+ * {@code netkit.firewall=auto|iptables|nftables} (default {@code auto}). The choice is recorded in the bridge's
  * record ({@code fw=nft}; a network without it is {@link #IPTABLES}), so {@link Network#open}, reconcile, teardown
  * and later processes use the backend the network was created with; {@link Network#firewall()} says which.
  *
@@ -46,14 +46,14 @@ public enum FirewallBackend {
     public static final String PROPERTY = "netkit.firewall";
 
     /**
-     * The process-wide default: the system property {@value #PROPERTY} ({@code iptables} when unset).
+     * The process-wide default: the system property {@value #PROPERTY} ({@code auto} when unset).
      *
      * @throws IllegalArgumentException naming the property if its value is none of the three
      */
     public static FirewallBackend processDefault() {
         String v = System.getProperty(PROPERTY);
         if (v == null || v.isBlank()) {
-            return IPTABLES;
+            return AUTO;
         }
         return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
             case "auto" -> AUTO;
