@@ -64,6 +64,7 @@ class NftCrashTest {
             String host = sb.name() + "-host";
             Host h = sb.host().firewall(FirewallBackend.NFTABLES);
             Network br0 = Network.bridge("br0").on(h).subnet("172.20.0.0/24").masquerade().create();
+            List<Network> opened = new ArrayList<>(); // every object this process opened (each holds its lock file)
             Endpoint web = br0.attach(EndpointSpec.create(sb.name("web")).publish(8080, 80));
             try (ServerSocket server = PublishTest.listen(web, 80)) {
                 int steps = 0;
@@ -97,10 +98,13 @@ class NftCrashTest {
                     // Before any repair: each network's chains are whole (one transaction each).
                     wholeChains(host, what + " (as killed)");
                     Map<String, Network> live = openAll(sb, h);
+                    opened.addAll(live.values());
                     sb.host().leftovers().collect();
                     checkTable(host, live, what);
                     // Traffic: the published port of this process's endpoint still answers, DNAT only.
-                    assertThat(PublishTest.reach(sb.internet(), server, sb.uplinkAddress(), 8080)).as(what)
+                    assertThat(PublishTest.reach(sb.internet(), server, sb.uplinkAddress(), 8080))
+                            .as(what + ": " + web + " in " + live.values() + "\n" + String.join("\n", table(host))
+                                    + "\nendpoints of br0: " + br0.endpoints())
                             .isEqualTo(sb.internetAddress());
                     // Keep the networks small: detach some of the child's endpoints (this process never attached them).
                     for (Network n : live.values()) {
@@ -109,7 +113,6 @@ class NftCrashTest {
                                 e.detach();
                             }
                         }
-                        n.close(); // a stale open object keeps its lock file held: the child may delete the network
                     }
                 }
                 System.out.printf("native crash test: %d kills after %d steps in all (seed %d)%n", KILLS, steps, seed);
@@ -117,6 +120,11 @@ class NftCrashTest {
             for (Network n : openAll(sb, h).values()) {
                 n.delete();
             }
+            // Objects of networks the child deleted later: deleting them releases (and removes) their lock files.
+            for (Network n : opened) {
+                n.delete();
+            }
+            br0.delete();
             RecoveryTest.nothingLeft(sb);
             assertThat(chains(host)).as("only the base chains and the administrator's stay").isEqualTo(BASE);
             assertThat(NetNamespace.list()).noneMatch(n -> n.startsWith(sb.name("k")));

@@ -148,5 +148,7 @@ final class Probe {
         org.assertj.core.api.Assertions.assertThat(io.netkit.netlink.NetNamespace.list()).as("namespaces left by this suite")
                 .noneMatch(n -> n.startsWith(prefix + "-"));
         org.assertj.core.api.Assertions.assertThat(Cmd.run("iptables-save")).as("root iptables").doesNotContain("netkit:");
+        org.assertj.core.api.Assertions.assertThat(Cmd.run("nft", "list", "tables")).as("root nftables")
+                .doesNotContain("inet netkit");
     }
 }
