@@ -70,9 +70,20 @@ final class Sandboxes {
                     .redirectError(ProcessBuilder.Redirect.DISCARD));
             String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             if (p.waitFor() != 0) return "";
+            // "chain NAME" then its netkit rules, indented: only chains holding one (a base chain's hook line dropped).
             StringBuilder sb = new StringBuilder();
-            out.lines().map(String::strip).filter(l -> l.contains("comment \"netkit:")).filter(which)
-                    .forEach(l -> sb.append(l).append('\n'));
+            String chain = null;
+            for (String l : out.lines().map(String::strip).toList()) {
+                if (l.startsWith("chain ")) {
+                    chain = l.substring(6, l.length() - (l.endsWith("{") ? 1 : 0)).strip();
+                } else if (l.contains("comment \"netkit:") && which.test(l)) {
+                    if (chain != null) {
+                        sb.append("chain ").append(chain).append('\n');
+                        chain = null;
+                    }
+                    sb.append("  ").append(l).append('\n');
+                }
+            }
             return sb.toString().strip();
         } catch (java.io.IOException e) {
             return "";
