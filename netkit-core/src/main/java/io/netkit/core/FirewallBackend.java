@@ -12,7 +12,7 @@ package io.netkit.core;
  *       {@code user} (created when absent, never flushed or deleted by netkit, jumped to first) and per network the
  *       regular chains {@code fwd-ID}, {@code post-ID}, {@code dnat-ID}; every change of a network is one atomic
  *       transaction ({@code nft -f}). Both families live in the one {@code inet} table.</li>
- *   <li>{@link #AUTO}: decided per host namespace when a network is created: {@link #NFTABLES} when the kernel
+ *   <li>{@link #AUTO} (the default): decided per host namespace when a network is created: {@link #NFTABLES} when the kernel
  *       answers nf_tables ({@code NFT_MSG_GETGEN}) and the host namespace has no iptables-legacy tables loaded
  *       ({@code /proc/net/ip_tables_names} and {@code ip6_tables_names} empty there: rules of a legacy iptables would
  *       run beside netkit's and could not be seen or ordered with them), or when there is no {@code iptables-restore}
