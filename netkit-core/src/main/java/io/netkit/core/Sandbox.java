@@ -2,6 +2,7 @@ package io.netkit.core;
 
 import io.netkit.core.internal.Alias;
 import io.netkit.core.internal.Names;
+import io.netkit.core.internal.NetworkLock;
 import io.netkit.core.internal.Privileges;
 import io.netkit.core.internal.Undo;
 import io.netkit.netlink.IpAddresses;
@@ -11,11 +12,17 @@ import io.netkit.netlink.LinkSpec;
 import io.netkit.netlink.NetNamespace;
 import io.netkit.netlink.RouteSpec;
 import io.netkit.netlink.RtNetlink;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -273,6 +280,7 @@ public final class Sandbox implements AutoCloseable {
             } catch (RuntimeException e) {
                 errors.add(e);
             }
+            sweepLockFiles(host, h.inode(), errors);
             if (closeHost || hostNs != null) {
                 h.close();
             }
@@ -298,6 +306,50 @@ public final class Sandbox implements AutoCloseable {
             throw ex;
         }
         return found;
+    }
+
+    /**
+     * A process killed while it created a network on this sandbox's host leaves that network's lock file (and intent
+     * directory) behind, with no bridge for {@link Adoption#list} to find. Once the host namespace is gone its inode
+     * may be reused, so they are swept now, while it still names this host: first the host's own leftovers sweep
+     * (which also removes namespaces an intent names), then any file with the host's prefix that this process does
+     * not hold open.
+     */
+    private static void sweepLockFiles(Host host, long hostInode, List<Throwable> errors) {
+        Path dir = NetworkLock.directory();
+        String prefix = hostInode + "-";
+        List<Path> ours = lockFiles(dir, prefix);
+        if (ours.isEmpty()) {
+            return;
+        }
+        try {
+            host.leftovers().collect();
+        } catch (RuntimeException e) {
+            errors.add(e);
+        }
+        for (Path p : lockFiles(dir, prefix)) {
+            if (NetworkLock.heldHere(p.getFileName().toString())) {
+                continue;
+            }
+            try (Stream<Path> walk = Files.walk(p)) {
+                for (Path f : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(f);
+                }
+            } catch (IOException | UncheckedIOException e) {
+                errors.add(e);
+            }
+        }
+    }
+
+    private static List<Path> lockFiles(Path dir, String prefix) {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> st = Files.list(dir)) {
+            return st.filter(p -> p.getFileName().toString().startsWith(prefix)).toList();
+        } catch (IOException e) {
+            return List.of();
+        }
     }
 
     @Override

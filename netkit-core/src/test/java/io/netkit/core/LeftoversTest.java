@@ -36,6 +36,26 @@ class LeftoversTest {
     }
 
     @Test
+    void closingASandboxRemovesLockFilesAKilledProcessLeftForItsHost() throws Exception {
+        java.nio.file.Path dir = io.netkit.core.internal.NetworkLock.directory();
+        java.nio.file.Path lock;
+        java.nio.file.Path slot;
+        try (Sandbox sb = Sandbox.create(PREFIX)) {
+            // As a process killed while creating br9 leaves them: a lock file and an idle intent slot, no bridge yet.
+            String base = sb.host().netns().inode() + "-br9-0badf00d";
+            java.nio.file.Files.createDirectories(dir.resolve(base + ".d"));
+            lock = java.nio.file.Files.write(dir.resolve(base + ".lock"), new byte[8]);
+            slot = java.nio.file.Files.write(dir.resolve(base + ".d").resolve("999999-1"), "I\n-\n-\n0\n".getBytes());
+            try (Network kept = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").create()) {
+                kept.attach(sb.name("c1"));
+            }
+            assertThat(lock).exists();
+        }
+        assertThat(lock).as("swept with the sandbox: its host inode may be reused later").doesNotExist();
+        assertThat(slot.getParent()).doesNotExist();
+    }
+
+    @Test
     void listsAndCollectsWhatAVanishedNetworkLeftAndNothingElse() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX)) {
             String host = sb.name() + "-host";
