@@ -94,6 +94,8 @@ class ClusterNetworkTest {
         assertThat(rootState()).as("root namespace links, addresses, routes").isEqualTo(rootBefore);
         assertThat(NetNamespace.list()).noneMatch(n -> n.startsWith(PREFIX + "-"));
         assertThat(Cmd.run("iptables-save")).doesNotContain("netkit:");
+        assertThat(Cmd.run("nft", "list", "tables")).as("no native netkit table in the root namespace")
+                .doesNotContain("inet netkit");
     }
 
     /**

@@ -208,6 +208,26 @@ class ErrorsTest {
     }
 
     @Test
+    void theFirewallKeyPicksTheBackendAndTheOtherOneForAnExistingNetworkIsCode7() {
+        NetNamespace.create(sb.name("fw1")).close();
+        NetNamespace.create(sb.name("fw2")).close();
+        String host = sb.hostNamespace().name().orElseThrow();
+        String conf = CONF.replace("nkebr0", "nkebr4").replace("10.78.0.0/30", "10.82.0.0/24")
+                .replace("\"isGateway\": true,", "\"isGateway\": true, \"ipMasq\": true, \"firewall\": \"iptables\",");
+        Proc.Result r = call(env("ADD", "fw1", "/run/netns/" + sb.name("fw1")), conf);
+        assertThat(r.exitCode()).as(r.stdout()).isZero();
+        // iptables although the default (auto) would have picked the native table in this fresh host namespace
+        assertThat(Proc.ok("ip", "netns", "exec", host, "iptables-save")).contains("netkit:nkebr4@").contains("MASQUERADE");
+        assertThat(Proc.netkitRules(host).lines().filter(l -> l.contains("nkebr4") && !l.startsWith("-A")).toList())
+                .as("no native rule of nkebr4").isEmpty();
+        JsonObject o = error(call(env("ADD", "fw2", "/run/netns/" + sb.name("fw2")),
+                conf.replace("\"iptables\"", "\"nftables\"")), 7);
+        assertThat(o.get("msg").getAsString()).contains("firewall iptables (config: nftables)");
+        assertThat(Proc.ok("ip", "-n", sb.name("fw2"), "-o", "link")).doesNotContain("eth0");
+        assertThat(call(env("DEL", "fw1", "/run/netns/" + sb.name("fw1")), conf).exitCode()).isZero();
+    }
+
+    @Test
     void runtimeConfigIpsAndMacAreHonouredAndAnAllocatedIpIsRefused() {
         NetNamespace.create(sb.name("rc1")).close();
         NetNamespace.create(sb.name("rc2")).close();

@@ -44,6 +44,24 @@ class NetConfTest {
     }
 
     @Test
+    void theFirewallKeyChoosesTheBackendAndIsCheckedAbsentMeansTheDefault() {
+        String ipam = ", \"ipam\": {\"subnet\": \"10.0.0.0/24\"}}";
+        assertThat(NetConf.parse(json("{\"name\": \"n\"" + ipam)).firewall()).isNull();
+        assertThat(NetConf.parse(json("{\"name\": \"n\", \"firewall\": \"nftables\"" + ipam)).firewall())
+                .isEqualTo(io.netkit.core.FirewallBackend.NFTABLES);
+        assertThat(NetConf.parse(json("{\"name\": \"n\", \"firewall\": \"iptables\"" + ipam)).firewall())
+                .isEqualTo(io.netkit.core.FirewallBackend.IPTABLES);
+        assertThat(NetConf.parse(json("{\"name\": \"n\", \"firewall\": \"auto\"" + ipam)).firewall())
+                .isEqualTo(io.netkit.core.FirewallBackend.AUTO);
+        assertThatThrownBy(() -> NetConf.parse(json("{\"name\": \"n\", \"firewall\": \"pf\"" + ipam)))
+                .isInstanceOfSatisfying(CniException.class, e -> {
+                    assertThat(e.code()).isEqualTo(7);
+                    assertThat(e.getMessage()).contains("\"firewall\": \"pf\"");
+                    assertThat(e.details()).contains("nftables");
+                });
+    }
+
+    @Test
     void errorsCarryTheSpecsCodes() {
         assertThatThrownBy(() -> NetConf.parse(json("{\"name\": \"n\", \"ipam\": {\"subnet\": \"10.0.0.0/24\", \"vlan\": 5}}")))
                 .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.code()).isEqualTo(2));

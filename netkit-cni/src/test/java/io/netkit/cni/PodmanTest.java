@@ -144,7 +144,7 @@ class PodmanTest {
             }
             assertThat(links).doesNotContainPattern("nkc[0-9a-f]{12}");
             assertThat(io.netkit.core.Network.open(sb.host(), "nkpod0").endpoints()).isEmpty();
-            assertThat(Proc.ok("ip", "netns", "exec", hostNs, "iptables-save", "-t", "nat")).doesNotContain("--dport 8080");
+            assertThat(Proc.netkitRules(hostNs)).doesNotContain("dport 8080");
             assertThat(Path.of(sandboxKey)).doesNotExist();
             podman("rmi", "-a", "-f");
         } finally {

@@ -50,6 +50,16 @@ final class Proc {
         return run(Map.of(), null, 60, List.of(argv));
     }
 
+    /**
+     * netkit's firewall rules in {@code hostNs} whichever backend holds them (backend-neutral witness):
+     * {@code iptables-save}, {@code ip6tables-save} and {@code nft list table inet netkit} (when it exists).
+     */
+    static String netkitRules(String hostNs) {
+        Result nft = run("ip", "netns", "exec", hostNs, "nft", "list", "table", "inet", "netkit");
+        return ok("ip", "netns", "exec", hostNs, "iptables-save") + ok("ip", "netns", "exec", hostNs, "ip6tables-save")
+                + (nft.ok() ? nft.stdout() : "");
+    }
+
     /** Like {@link #run(String...)} but fails the test when the exit code is not 0. */
     static String ok(String... argv) {
         Result r = run(argv);

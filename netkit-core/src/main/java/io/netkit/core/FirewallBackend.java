@@ -12,7 +12,7 @@ package io.netkit.core;
  *       {@code user} (created when absent, never flushed or deleted by netkit, jumped to first) and per network the
  *       regular chains {@code fwd-ID}, {@code post-ID}, {@code dnat-ID}; every change of a network is one atomic
  *       transaction ({@code nft -f}). Both families live in the one {@code inet} table.</li>
- *   <li>{@link #AUTO}: decided per host namespace when a network is created: {@link #NFTABLES} when the kernel
+ *   <li>{@link #AUTO} (the default): decided per host namespace when a network is created: {@link #NFTABLES} when the kernel
  *       answers nf_tables ({@code NFT_MSG_GETGEN}) and the host namespace has no iptables-legacy tables loaded
  *       ({@code /proc/net/ip_tables_names} and {@code ip6_tables_names} empty there: rules of a legacy iptables would
  *       run beside netkit's and could not be seen or ordered with them), or when there is no {@code iptables-restore}
@@ -21,7 +21,7 @@ package io.netkit.core;
  *
  * <p>Choose per network with {@link Network.Builder#firewall(FirewallBackend)}, per host with
  * {@link Host#firewall(FirewallBackend)}, process-wide with the system property
- * {@code netkit.firewall=auto|iptables|nftables} (default {@code iptables}). The choice is recorded in the bridge's
+ * {@code netkit.firewall=auto|iptables|nftables} (default {@code auto}). The choice is recorded in the bridge's
  * record ({@code fw=nft}; a network without it is {@link #IPTABLES}), so {@link Network#open}, reconcile, teardown
  * and later processes use the backend the network was created with; {@link Network#firewall()} says which.
  *
@@ -46,14 +46,14 @@ public enum FirewallBackend {
     public static final String PROPERTY = "netkit.firewall";
 
     /**
-     * The process-wide default: the system property {@value #PROPERTY} ({@code iptables} when unset).
+     * The process-wide default: the system property {@value #PROPERTY} ({@code auto} when unset).
      *
      * @throws IllegalArgumentException naming the property if its value is none of the three
      */
     public static FirewallBackend processDefault() {
         String v = System.getProperty(PROPERTY);
         if (v == null || v.isBlank()) {
-            return IPTABLES;
+            return AUTO;
         }
         return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
             case "auto" -> AUTO;

@@ -24,8 +24,11 @@ import java.util.concurrent.Future;
  * detach HOST BRIDGE NS                       detaches the endpoint of NS
  * delete HOST BRIDGE                          deletes the network
  * create HOST BRIDGE SUBNET                   creates a network with masquerade
+ * create-ipt HOST BRIDGE SUBNET               the same on the iptables backend (an older process's network)
  * threads HOST BRIDGE PREFIX N                prints "ready", waits for a line, attaches PREFIX-0.. from N threads
  * loop HOST BRIDGE PREFIX SEED                attaches, detaches, publishes and unpublishes at random, forever
+ * nftloop HOST BRIDGES PREFIX SEED            the same on the native backend over the comma-separated BRIDGES (the
+ *                                             first is never deleted), also creating and deleting the others
  * </pre>
  */
 public final class CrashChild {
@@ -33,6 +36,13 @@ public final class CrashChild {
 
     public static void main(String[] args) throws Exception {
         try (Host host = Host.namespace(args[1])) {
+            if (args[0].equals("nftloop")) {
+                nftLoop(host.firewall(FirewallBackend.NFTABLES), args[2].split(","), args[3], Long.parseLong(args[4]));
+            }
+            if (args[0].equals("create-ipt")) {
+                Network.bridge(args[2]).on(host.firewall(FirewallBackend.IPTABLES)).subnet(args[3]).masquerade().create();
+                System.exit(0);
+            }
             if (args[0].equals("create")) {
                 Network.bridge(args[2]).on(host).subnet(args[3]).masquerade().create();
                 System.exit(0);
@@ -102,6 +112,57 @@ public final class CrashChild {
                     mine.get(rnd.nextInt(mine.size())).publish(40000 + i % 20000, 8080);
                 } else {
                     Endpoint e = mine.get(rnd.nextInt(mine.size()));
+                    for (PortMapping m : e.published()) {
+                        e.unpublish(m.protocol(), m.hostPort());
+                    }
+                }
+                System.out.println("step " + i);
+                System.out.flush();
+            } catch (IllegalArgumentException e) {
+                System.out.println("refused " + i + ": " + e.getMessage()); // a host port already taken, say
+            }
+        }
+    }
+
+    /** Native backend: networks come and go beside attach, detach, publish and unpublish; "step N" after each. */
+    private static void nftLoop(Host host, String[] bridges, String prefix, long seed) {
+        Random rnd = new Random(seed);
+        java.util.Map<String, Network> nets = new java.util.HashMap<>();
+        List<Endpoint> mine = new ArrayList<>();
+        for (int i = 0; ; i++) {
+            int b = rnd.nextInt(bridges.length);
+            String br = bridges[b];
+            int op = rnd.nextInt(12);
+            try {
+                Network net = nets.get(br);
+                if (net == null) {
+                    try {
+                        net = Network.open(host, br);
+                    } catch (NetkitException absent) {
+                        net = Network.bridge(br).on(host).subnet("172.20." + b + ".0/24").masquerade().create();
+                    }
+                    nets.put(br, net);
+                }
+                Network n = net;
+                List<Endpoint> here = mine.stream().filter(e -> e.network() == n).toList();
+                if (op == 0 && b > 0) {
+                    net.delete();
+                    nets.remove(br);
+                    mine.removeAll(here);
+                } else if (here.size() < 2 || (op < 6 && here.size() < 5)) {
+                    EndpointSpec spec = EndpointSpec.create(prefix + "-" + i);
+                    if (rnd.nextInt(2) == 0) {
+                        spec = spec.publish(20000 + i % 20000, 80);
+                    }
+                    mine.add(net.attach(spec));
+                } else if (op < 9) {
+                    Endpoint e = here.get(rnd.nextInt(here.size()));
+                    mine.remove(e);
+                    e.detach();
+                } else if (op < 11) {
+                    here.get(rnd.nextInt(here.size())).publish(40000 + i % 20000, 8080);
+                } else {
+                    Endpoint e = here.get(rnd.nextInt(here.size()));
                     for (PortMapping m : e.published()) {
                         e.unpublish(m.protocol(), m.hostPort());
                     }

@@ -79,7 +79,7 @@ class DualStackTest {
     @Test
     void containerReachesTheInternetOverIpv6ThroughNat66RightAfterAttach() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX);
-             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").subnet("fd00:16::/64")
+             Network net = Network.bridge("br0").on(Probe.ipt(sb)).subnet("172.16.0.0/24").subnet("fd00:16::/64")
                      .masquerade().create()) {
             assertThat(net.subnet6()).hasValueSatisfying(p -> assertThat(p).hasToString("fd00:16::/64"));
             assertThat(net.gateway6().map(IpAddresses::format)).hasValue("fd00:16::1");
@@ -117,7 +117,7 @@ class DualStackTest {
     void containersTalkToEachOtherAndToTheGatewayOverIpv6AndAdoptionAndTeardownSeeBothFamilies() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX)) {
             String hostNs = sb.host().netns().name().orElseThrow();
-            Network net = Network.bridge("br6").on(sb.host()).subnet("10.66.0.0/24").subnet("fd00:66::/64").create();
+            Network net = Network.bridge("br6").on(Probe.ipt(sb)).subnet("10.66.0.0/24").subnet("fd00:66::/64").create();
             assertThat(net.masquerading6()).isFalse();
             Endpoint c1 = net.attach(sb.name("c1"));
             Endpoint c2 = net.attach(EndpointSpec.create(sb.name("c2")).address("fd00:66::99"));
@@ -154,7 +154,7 @@ class DualStackTest {
     @Test
     void publishedPortIsReachableOnTheHostsIpv6Address() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX);
-             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").subnet("fd00:16::/64")
+             Network net = Network.bridge("br0").on(Probe.ipt(sb)).subnet("172.16.0.0/24").subnet("fd00:16::/64")
                      .masquerade().create()) {
             Endpoint web = net.attach(EndpointSpec.create(sb.name("web")).publish(8080, 80));
             try (ServerSocket server = listen(web.namespace(), IpAddresses.parse("::"), 80)) {
@@ -178,7 +178,7 @@ class DualStackTest {
     @Test
     void publishIpv6FalseMapsTheHostPortOnIpv4Only() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX);
-             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").subnet("fd00:16::/64")
+             Network net = Network.bridge("br0").on(Probe.ipt(sb)).subnet("172.16.0.0/24").subnet("fd00:16::/64")
                      .masquerade().publishIpv6(false).create()) {
             Endpoint web = net.attach(EndpointSpec.create(sb.name("web")).publish(8080, 80));
             try (ServerSocket server = listen(web.namespace(), IpAddresses.parse("::"), 80)) {
@@ -196,7 +196,7 @@ class DualStackTest {
     @Test
     void unpublishCutsTheIpv6UdpFlowInConntrack() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX);
-             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").subnet("fd00:16::/64")
+             Network net = Network.bridge("br0").on(Probe.ipt(sb)).subnet("172.16.0.0/24").subnet("fd00:16::/64")
                      .masquerade().create()) {
             String hostNs = sb.host().netns().name().orElseThrow();
             Endpoint dns = net.attach(EndpointSpec.create(sb.name("dns")).publish(Protocol.UDP, 5353, 53));
@@ -227,7 +227,7 @@ class DualStackTest {
     void ipv6OnlyNetworkReachesTheInternetThroughNat66AndIsAdoptedAndRemoved() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX)) {
             String hostNs = sb.host().netns().name().orElseThrow();
-            Network net = Network.bridge("br6").on(sb.host()).subnet("fd00:60::/64").masquerade().create();
+            Network net = Network.bridge("br6").on(Probe.ipt(sb)).subnet("fd00:60::/64").masquerade().create();
             assertThat(net.subnet()).isNull();
             assertThat(net.subnet6().map(Object::toString)).hasValue("fd00:60::/64");
             Endpoint c1 = net.attach(sb.name("c1"));
@@ -265,7 +265,7 @@ class DualStackTest {
     @Test
     void theLargestRealisticEndpointRecordFits() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX);
-             Network net = Network.bridge("br-0123456789a").on(sb.host()).subnet("172.16.0.0/16")
+             Network net = Network.bridge("br-0123456789a").on(Probe.ipt(sb)).subnet("172.16.0.0/16")
                      .subnet("fd00:1234:5678:9abc::/64").masquerade().create()) {
             // A podman-style long namespace name, both families with the longest IPv6 form, four published ports.
             String ns = sb.name("netns-5f2c7a1e-9d3b-4e6f-8a2b-1c3d4e5f6a7b");
@@ -286,7 +286,7 @@ class DualStackTest {
     @Test
     void reattachWithTheSameIpv6AddressUpdatesTheGatewaysNeighbourEntry() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX);
-             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").subnet("fd00:16::/64").create()) {
+             Network net = Network.bridge("br0").on(Probe.ipt(sb)).subnet("172.16.0.0/24").subnet("fd00:16::/64").create()) {
             String hostNs = sb.host().netns().name().orElseThrow();
             Endpoint c1 = net.attach(EndpointSpec.create(sb.name("c1")).address("fd00:16::7"));
             try (ServerSocket s = listen(sb.hostNamespace(), net.gateway6().orElseThrow(), 7002)) {
@@ -309,7 +309,7 @@ class DualStackTest {
     @Test
     void tamperedIpv6RecordsAreRefusedNeverObeyed() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX);
-             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").subnet("fd00:16::/64").create()) {
+             Network net = Network.bridge("br0").on(Probe.ipt(sb)).subnet("172.16.0.0/24").subnet("fd00:16::/64").create()) {
             String hostNs = sb.host().netns().name().orElseThrow();
             Endpoint c1 = net.attach(sb.name("c1"));
             String alias = (String) Probe.ip(hostNs, "link", "show", c1.hostInterface()).get(0).get("ifalias");
@@ -351,19 +351,19 @@ class DualStackTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unicast");
         try (Sandbox sb = Sandbox.create(PREFIX)) {
             String hostNs = sb.host().netns().name().orElseThrow();
-            assertThatThrownBy(() -> Network.bridge("brx").on(sb.host()).subnet("172.20.0.0/24").subnet("fd00:20::/64")
+            assertThatThrownBy(() -> Network.bridge("brx").on(Probe.ipt(sb)).subnet("172.20.0.0/24").subnet("fd00:20::/64")
                     .gateway("fd00:21::1").create())
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fd00:21::1").hasMessageContaining("outside");
-            try (Network a = Network.bridge("bra").on(sb.host()).subnet("172.20.0.0/24").subnet("fd00:20::/64").create()) {
+            try (Network a = Network.bridge("bra").on(Probe.ipt(sb)).subnet("172.20.0.0/24").subnet("fd00:20::/64").create()) {
                 // overlap with another network's IPv6 subnet, and with the uplink's 2001:db8::/64
-                assertThatThrownBy(() -> Network.bridge("brb").on(sb.host()).subnet("172.21.0.0/24")
+                assertThatThrownBy(() -> Network.bridge("brb").on(Probe.ipt(sb)).subnet("172.21.0.0/24")
                         .subnet("fd00:20::/48").create())
                         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("overlaps fd00:20::1/64 on bra");
-                assertThatThrownBy(() -> Network.bridge("brb").on(sb.host()).subnet("172.21.0.0/24")
+                assertThatThrownBy(() -> Network.bridge("brb").on(Probe.ipt(sb)).subnet("172.21.0.0/24")
                         .subnet("2001:db8::/64").create())
                         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("uplink0");
                 // a fixed address of the wrong family / outside / reserved
-                try (Network v4only = Network.bridge("brc").on(sb.host()).subnet("172.22.0.0/24").create()) {
+                try (Network v4only = Network.bridge("brc").on(Probe.ipt(sb)).subnet("172.22.0.0/24").create()) {
                     assertThatThrownBy(() -> v4only.attach(EndpointSpec.create(sb.name("x1")).address("fd00:20::5")))
                             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("IPv4-only");
                 }

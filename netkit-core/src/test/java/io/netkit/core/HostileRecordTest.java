@@ -73,7 +73,7 @@ class HostileRecordTest {
     @Test
     void endpointRecordsOutsideTheSubnetNeverBecomeRules() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX);
-             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").create()) {
+             Network net = Network.bridge("br0").on(Probe.ipt(sb)).subnet("172.16.0.0/24").create()) {
             Endpoint web = net.attach(EndpointSpec.create(sb.name("web")).publish(8080, 80));
             long ino = web.namespaceInode();
             craftedVeth(sb, "nkv8888aaaa", net.group, "netkit:v1 net=br0 nid=" + net.id + " addr=8.8.8.8/24 if=eth0 ino="
@@ -102,7 +102,7 @@ class HostileRecordTest {
             String decoy = sb.name("decoy");
             NetNamespace.create(decoy).close();
             long decoyIno = Files.readAttributes(Path.of("/run/netns", decoy), "unix:ino").get("ino") instanceof Long l ? l : 0;
-            Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").create();
+            Network net = Network.bridge("br0").on(Probe.ipt(sb)).subnet("172.16.0.0/24").create();
             // own=1 ns=DECOY without ino (the old close() unmounted it), and with a wrong inode.
             craftedVeth(sb, "nkvdec01111", net.group, "netkit:v1 net=br0 nid=" + net.id + " addr=172.16.0.9/24 if=eth0 ns="
                     + decoy + " own=1");
@@ -122,7 +122,7 @@ class HostileRecordTest {
     @Test
     void recordsNamingTheHostOrTheMachineNamespaceAreIgnored() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX);
-             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").create()) {
+             Network net = Network.bridge("br0").on(Probe.ipt(sb)).subnet("172.16.0.0/24").create()) {
             long hostIno = sb.hostNamespace().inode();
             long initIno = Namespaces.initInode();
             craftedVeth(sb, "nkvproc11111", net.group, "netkit:v1 net=br0 nid=" + net.id + " addr=172.16.0.20/24 if="
@@ -143,7 +143,7 @@ class HostileRecordTest {
     @Test
     void aRecordClaimingAnotherNetworksLinkGroupIsRefused() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX);
-             Network a = Network.bridge("bra").on(sb.host()).subnet("172.16.0.0/24").create()) {
+             Network a = Network.bridge("bra").on(Probe.ipt(sb)).subnet("172.16.0.0/24").create()) {
             Endpoint c1 = a.attach(sb.name("c1"));
             craftedBridge(sb, "evil0", "netkit:v1 id=0badc0e2 subnet=172.30.0.0/24 gw=172.30.0.1 masq=0 group="
                     + a.group + " reap=" + a.reapGroup + " mtu=0");

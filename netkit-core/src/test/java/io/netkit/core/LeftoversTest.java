@@ -59,12 +59,12 @@ class LeftoversTest {
     void listsAndCollectsWhatAVanishedNetworkLeftAndNothingElse() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX)) {
             String host = sb.name() + "-host";
-            Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").masquerade().create();
+            Network net = Network.bridge("br0").on(Probe.ipt(sb)).subnet("172.16.0.0/24").masquerade().create();
             Endpoint c1 = net.attach(EndpointSpec.create(sb.name("c1")).publish(8080, 80));
             NetNamespace given = NetNamespace.create(sb.name("given"));
             Endpoint g = net.attach(given);
             // Another network that stays, and things netkit did not make, which the sweep must not touch.
-            Network other = Network.bridge("br1").on(sb.host()).subnet("172.17.0.0/24").masquerade().create();
+            Network other = Network.bridge("br1").on(Probe.ipt(sb)).subnet("172.17.0.0/24").masquerade().create();
             Endpoint o1 = other.attach(sb.name("o1"));
             NetNamespace.create(sb.name("bystander")).close();
             Cmd.run("ip", "-n", host, "link", "add", "nkvforeign", "type", "veth", "peer", "name", "nkvforeignp");

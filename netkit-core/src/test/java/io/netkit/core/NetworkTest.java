@@ -144,7 +144,7 @@ class NetworkTest {
             String host = sb.name("host");
             // Also where the FORWARD policy is DROP.
             Cmd.run("ip", "netns", "exec", host, "iptables", "-P", "FORWARD", "DROP");
-            try (Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").masquerade().create()) {
+            try (Network net = Network.bridge("br0").on(Probe.ipt(sb)).subnet("172.16.0.0/24").masquerade().create()) {
                 Endpoint c1 = net.attach(sb.name("c1"));
                 Endpoint c2 = net.attach(sb.name("c2"));
                 assertThat(Probe.roundTrip(c1, sb.internet(), sb.internetAddress())).isEqualTo(sb.uplinkAddress());
@@ -172,7 +172,7 @@ class NetworkTest {
         try (Sandbox sb = Sandbox.create(PREFIX)) {
             // FORWARD policy DROP: bridged traffic passes FORWARD (br_netfilter), netkit accepts it explicitly.
             Cmd.run("ip", "netns", "exec", sb.name("host"), "iptables", "-P", "FORWARD", "DROP");
-            try (Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").create();
+            try (Network net = Network.bridge("br0").on(Probe.ipt(sb)).subnet("172.16.0.0/24").create();
                  ServerSocket server = Probe.listen(sb.internet(), sb.internetAddress())) {
                 Endpoint c1 = net.attach(sb.name("c1"));
                 Endpoint c2 = net.attach(sb.name("c2"));
@@ -227,7 +227,7 @@ class NetworkTest {
                     assertThat(NetNamespace.list()).doesNotContain(sb.name("c1"), sb.name("c3"), sb.name("c4"))
                             .contains(givenName);
                     assertThat(Probe.linkNames(givenName)).containsExactly("lo");
-                    assertThat(Probe.iptablesSave(host)).doesNotContain("netkit:");
+                    assertThat(Probe.firewallRules(host)).doesNotContain("netkit:");
                     first.close(); // harmless after the adopted copy deleted it all
                     second.close();
                 }
@@ -290,7 +290,7 @@ class NetworkTest {
         try (Sandbox sb = Sandbox.create(PREFIX);
              Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").masquerade().create()) {
             String host = sb.name("host");
-            String rulesBefore = Probe.iptablesSave(host);
+            String rulesBefore = Probe.firewallRules(host);
             // 1. A namespace that already has a default route: the last step (route) fails.
             String busy = sb.name("busy");
             Cmd.run("ip", "netns", "add", busy);
@@ -320,7 +320,7 @@ class NetworkTest {
                         .hasRootCauseInstanceOf(io.netkit.netlink.NetlinkException.class);
             }
             assertThat(Probe.linkNames(host)).containsExactlyInAnyOrder("lo", Sandbox.UPLINK, "br0");
-            assertThat(Probe.iptablesSave(host)).isEqualTo(rulesBefore);
+            assertThat(Probe.firewallRules(host)).isEqualTo(rulesBefore);
             // Nothing was allocated by the failures.
             assertThat(net.attach(sb.name("ok")).address()).isEqualTo(ip("172.16.0.2"));
             // 4. A failing create leaves nothing: the bridge name is taken by a plain link.
@@ -328,7 +328,7 @@ class NetworkTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("already exists");
             assertThatThrownBy(() -> Network.bridge("br1").on(sb.host()).subnet("172.16.0.128/25").create())
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("overlaps");
-            assertThatThrownBy(() -> Network.bridge("br!x").on(sb.host()).subnet("10.9.0.0/24").masquerade().create())
+            assertThatThrownBy(() -> Network.bridge("br!x").on(Probe.ipt(sb)).subnet("10.9.0.0/24").masquerade().create())
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("br!x");
             assertThat(Probe.linkNames(host)).contains("br0").doesNotContain("br1", "br!x");
             Cmd.run("ip", "netns", "del", busy);

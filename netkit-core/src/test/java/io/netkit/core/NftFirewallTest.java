@@ -232,8 +232,16 @@ class NftFirewallTest {
                 assertThat(net.firewall()).isEqualTo(FirewallBackend.NFTABLES);
                 assertThat(Network.open(sb.host(), "br0").firewall()).isEqualTo(FirewallBackend.NFTABLES);
             }
-            // Without fw= in the record (networks made before backends existed), and by default: iptables.
-            try (Network net = Network.bridge("br1").on(sb.host()).subnet("172.17.0.0/24").create()) {
+            // The process default (property unset) is AUTO: native here, recorded as fw=nft.
+            assertThat(FirewallBackend.processDefault()).isEqualTo(FirewallBackend.AUTO);
+            try (Network net = Network.bridge("br2").on(sb.host()).subnet("172.18.0.0/24").create()) {
+                assertThat(net.firewall()).isEqualTo(FirewallBackend.NFTABLES);
+                assertThat(Probe.ip(sb.name("host"), "-d", "link", "show", "dev", "br2").get(0).get("ifalias").toString())
+                        .contains(" fw=nft");
+            }
+            // An iptables network's record has no fw= (as networks made before backends existed: they stay iptables).
+            try (Network net = Network.bridge("br1").on(sb.host()).firewall(FirewallBackend.IPTABLES).subnet("172.17.0.0/24")
+                    .create()) {
                 assertThat(net.firewall()).isEqualTo(FirewallBackend.IPTABLES);
                 assertThat(Probe.ip(sb.name("host"), "-d", "link", "show", "dev", "br1").get(0).get("ifalias").toString())
                         .doesNotContain("fw=");

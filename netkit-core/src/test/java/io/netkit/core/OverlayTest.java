@@ -43,7 +43,7 @@ class OverlayTest {
             NetNamespace ns = lab.host(h);
             // As on a host where Docker runs: nothing is forwarded unless a rule accepts it.
             Cmd.run("ip", "netns", "exec", ns.name().orElseThrow(), "iptables", "-P", "FORWARD", "DROP");
-            OV[h] = Overlay.vxlan(DEV).on(Host.of(ns)).vni(42).port(4789).underlay(OverlayLab.underlay(h))
+            OV[h] = Overlay.vxlan(DEV).on(Host.of(ns).firewall(FirewallBackend.IPTABLES)).vni(42).port(4789).underlay(OverlayLab.underlay(h))
                     .cidr(CIDR).subnet("10.244." + h + ".0/24").bridge("nkov0").create();
         }
         for (int h = 1; h <= 3; h++) {

@@ -99,6 +99,21 @@ final class Probe {
                 .filter(l -> !l.startsWith("#")).collect(java.util.stream.Collectors.joining("\n"));
     }
 
+    /**
+     * netkit's firewall rules in {@code ns} whichever backend holds them: {@code iptables-save} (comment lines dropped)
+     * followed by {@code nft list table inet netkit} when that table exists. A backend-neutral witness for checks such as
+     * "the network's comment {@code netkit:BR@ID} is there / gone" or "nothing changed".
+     */
+    static String firewallRules(String ns) {
+        Cmd.Result nft = Cmd.result("ip", "netns", "exec", ns, "nft", "list", "table", "inet", "netkit");
+        return iptablesSave(ns) + "\n" + (nft.ok() ? nft.stdout() : "");
+    }
+
+    /** The sandbox's host pinned to the iptables backend, for tests about that backend's rules ({@code iptables-save}). */
+    static Host ipt(Sandbox sb) {
+        return sb.host().firewall(FirewallBackend.IPTABLES);
+    }
+
     /** {@code ip netns exec NS cat /proc/sys/KEY} (KEY with slashes). */
     static String sysctl(String ns, String key) {
         return Cmd.run("ip", "netns", "exec", ns, "cat", "/proc/sys/" + key).trim();
@@ -133,5 +148,7 @@ final class Probe {
         org.assertj.core.api.Assertions.assertThat(io.netkit.netlink.NetNamespace.list()).as("namespaces left by this suite")
                 .noneMatch(n -> n.startsWith(prefix + "-"));
         org.assertj.core.api.Assertions.assertThat(Cmd.run("iptables-save")).as("root iptables").doesNotContain("netkit:");
+        org.assertj.core.api.Assertions.assertThat(Cmd.run("nft", "list", "tables")).as("root nftables")
+                .doesNotContain("inet netkit");
     }
 }

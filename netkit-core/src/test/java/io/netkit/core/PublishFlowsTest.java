@@ -38,7 +38,7 @@ class PublishFlowsTest {
         try (Sandbox sb = Sandbox.create(PREFIX)) {
             String host = sb.name("host");
             Cmd.run("ip", "netns", "exec", host, "iptables", "-P", "FORWARD", "DROP");
-            try (Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").masquerade().create()) {
+            try (Network net = Network.bridge("br0").on(Probe.ipt(sb)).subnet("172.16.0.0/24").masquerade().create()) {
                 Endpoint web = net.attach(EndpointSpec.create(sb.name("web")).publish(8080, 80));
                 Endpoint other = net.attach(sb.name("other"));
                 assertThat(hairpin(host, web.hostInterface())).as("port of a publishing endpoint").isTrue();
@@ -71,7 +71,7 @@ class PublishFlowsTest {
             String host = sb.name("host");
             Cmd.run("ip", "-n", host, "link", "set", "lo", "up");
             InetAddress localhost = InetAddress.getByName("127.0.0.1");
-            try (Network plain = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").masquerade().create()) {
+            try (Network plain = Network.bridge("br0").on(Probe.ipt(sb)).subnet("172.16.0.0/24").masquerade().create()) {
                 Endpoint web = plain.attach(EndpointSpec.create(sb.name("web")).publish(8080, 80));
                 try (ServerSocket server = PublishTest.listen(web, 80)) {
                     assertThat(PublishTest.reach(sb.hostNamespace(), server, sb.uplinkAddress(), 8080)).isNotNull();
@@ -79,7 +79,7 @@ class PublishFlowsTest {
                 }
                 assertThat(Probe.sysctl(host, "net/ipv4/conf/br0/route_localnet")).isEqualTo("0");
             }
-            try (Network net = Network.bridge("br1").on(sb.host()).subnet("172.17.0.0/24").publishOnLocalhost().create()) {
+            try (Network net = Network.bridge("br1").on(Probe.ipt(sb)).subnet("172.17.0.0/24").publishOnLocalhost().create()) {
                 assertThat(Probe.sysctl(host, "net/ipv4/conf/br1/route_localnet")).isEqualTo("1");
                 Endpoint web = net.attach(EndpointSpec.create(sb.name("web1")).publish(8080, 80));
                 try (ServerSocket server = PublishTest.listen(web, 80)) {
@@ -104,7 +104,7 @@ class PublishFlowsTest {
         try (Sandbox sb = Sandbox.create(PREFIX)) {
             String host = sb.name("host");
             Cmd.run("ip", "netns", "exec", host, "iptables", "-P", "FORWARD", "DROP");
-            try (Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").masquerade().create()) {
+            try (Network net = Network.bridge("br0").on(Probe.ipt(sb)).subnet("172.16.0.0/24").masquerade().create()) {
                 Endpoint c1 = net.attach(sb.name("c1"));
                 Endpoint c2 = net.attach(EndpointSpec.create(sb.name("c2")).publish(8080, 80));
                 assertThat(Probe.roundTrip(c1, sb.internet(), sb.internetAddress())).isEqualTo(sb.uplinkAddress());
@@ -143,7 +143,7 @@ class PublishFlowsTest {
     @Test
     void aUdpFlowThatOutlivesUnpublishIsCut() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX);
-             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").masquerade().create()) {
+             Network net = Network.bridge("br0").on(Probe.ipt(sb)).subnet("172.16.0.0/24").masquerade().create()) {
             Endpoint dns = net.attach(EndpointSpec.create(sb.name("dns")).publish(Protocol.UDP, 5353, 53));
             try (DatagramSocket server = dns.call(() -> new DatagramSocket(53));
                  DatagramSocket client = sb.internet().call(() -> new DatagramSocket(40053))) {
@@ -162,7 +162,7 @@ class PublishFlowsTest {
     @Test
     void flowsOfADetachedEndpointNeverReachTheNextHolderOfItsAddress() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX);
-             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").masquerade().create()) {
+             Network net = Network.bridge("br0").on(Probe.ipt(sb)).subnet("172.16.0.0/24").masquerade().create()) {
             Endpoint old = net.attach(EndpointSpec.create(sb.name("old")).publish(Protocol.UDP, 5353, 53));
             InetAddress address = old.address();
             try (DatagramSocket client = sb.internet().call(() -> new DatagramSocket(40054))) {
@@ -191,7 +191,7 @@ class PublishFlowsTest {
     @Test
     void theFlowsOfADetachedEndpointAreGoneOnceTheBackgroundWorkIsDone() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX);
-             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").masquerade().create()) {
+             Network net = Network.bridge("br0").on(Probe.ipt(sb)).subnet("172.16.0.0/24").masquerade().create()) {
             Endpoint web = net.attach(EndpointSpec.create(sb.name("web")).publish(Protocol.UDP, 5353, 53));
             String address = web.address().getHostAddress();
             try (DatagramSocket server = web.call(() -> new DatagramSocket(53));
@@ -213,7 +213,7 @@ class PublishFlowsTest {
     @Test
     void flowsOfAnEndpointWhoseNamespaceVanishedAreCutWhenItsAddressIsReused() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX);
-             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").masquerade().create()) {
+             Network net = Network.bridge("br0").on(Probe.ipt(sb)).subnet("172.16.0.0/24").masquerade().create()) {
             // A namespace someone else made, which then vanishes behind netkit's back (no detach).
             Cmd.run("ip", "netns", "add", sb.name("gone"));
             io.netkit.netlink.NetNamespace goneNs = io.netkit.netlink.NetNamespace.open(sb.name("gone"));
@@ -247,8 +247,8 @@ class PublishFlowsTest {
     @Test
     void aHostPortIsHeldByOneNetworkEvenWhenTwoPublishAtOnce() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX);
-             Network a = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").create();
-             Network b = Network.bridge("br1").on(sb.host()).subnet("172.17.0.0/24").create()) {
+             Network a = Network.bridge("br0").on(Probe.ipt(sb)).subnet("172.16.0.0/24").create();
+             Network b = Network.bridge("br1").on(Probe.ipt(sb)).subnet("172.17.0.0/24").create()) {
             Endpoint ea = a.attach(sb.name("ea"));
             Endpoint eb = b.attach(sb.name("eb"));
             ea.publish(8080, 80);

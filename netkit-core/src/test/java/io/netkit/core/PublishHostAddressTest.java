@@ -26,7 +26,7 @@ class PublishHostAddressTest {
     @Test
     void aHostPortPublishedPerHostAddressReachesTheRightContainerOnly() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX);
-             Network net = Network.bridge("brh").on(sb.host()).subnet("10.73.0.0/24").subnet("fd00:73::/64").masquerade().create()) {
+             Network net = Network.bridge("brh").on(Probe.ipt(sb)).subnet("10.73.0.0/24").subnet("fd00:73::/64").masquerade().create()) {
             String hostNs = sb.host().netns().name().orElseThrow();
             InetAddress first = sb.uplinkAddress();
             InetAddress second = IpAddresses.parse("203.0.113.3");
@@ -63,7 +63,7 @@ class PublishHostAddressTest {
         assertThatThrownBy(() -> new PortMapping(Protocol.TCP, 80, 80, IpAddresses.parse("0.0.0.0")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("wildcard");
         try (Sandbox sb = Sandbox.create(PREFIX);
-             Network net = Network.bridge("brh4").on(sb.host()).subnet("10.74.0.0/24").create()) {
+             Network net = Network.bridge("brh4").on(Probe.ipt(sb)).subnet("10.74.0.0/24").create()) {
             assertThatThrownBy(() -> net.attach(EndpointSpec.create(sb.name("x"))
                     .publish(new PortMapping(Protocol.TCP, 8080, 80, IpAddresses.parse("2001:db8::2")))))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[2001:db8::2]:8080:80/tcp")

@@ -78,7 +78,7 @@ class PublishTest {
             String host = sb.name("host");
             // Also where the FORWARD policy is DROP.
             Cmd.run("ip", "netns", "exec", host, "iptables", "-P", "FORWARD", "DROP");
-            try (Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").masquerade().create()) {
+            try (Network net = Network.bridge("br0").on(Probe.ipt(sb)).subnet("172.16.0.0/24").masquerade().create()) {
                 Endpoint c1 = net.attach(sb.name("c1"));
                 assertThat(c1.published()).isEmpty();
                 try (ServerSocket server = listen(c1, 80)) {
@@ -130,7 +130,7 @@ class PublishTest {
     @Test
     void mappingsOfAnEndpointWhoseNamespaceVanishedNeverReachTheNextHolderOfItsAddress() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX);
-             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").masquerade().create()) {
+             Network net = Network.bridge("br0").on(Probe.ipt(sb)).subnet("172.16.0.0/24").masquerade().create()) {
             String host = sb.name("host");
             // A namespace someone else made (netkit's own handle on a namespace it created would keep it alive).
             Cmd.run("ip", "netns", "add", sb.name("c1"));
@@ -168,7 +168,7 @@ class PublishTest {
         try (Sandbox sb = Sandbox.create(PREFIX)) {
             String host = sb.name("host");
             Cmd.run("ip", "netns", "exec", host, "iptables", "-P", "FORWARD", "DROP");
-            try (Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").create()) {
+            try (Network net = Network.bridge("br0").on(Probe.ipt(sb)).subnet("172.16.0.0/24").create()) {
                 assertThat(Probe.sysctl(host, "net/ipv4/ip_forward")).isEqualTo("0");
                 Endpoint web = net.attach(EndpointSpec.create(sb.name("web")).publish(8080, 80)
                         .publish(Protocol.UDP, 5353, 53).publish(Protocol.TCP, 5353, 53));
@@ -208,7 +208,7 @@ class PublishTest {
     @Test
     void anAdoptedNetworkSeesAndChangesTheMappings() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX);
-             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").masquerade().create()) {
+             Network net = Network.bridge("br0").on(Probe.ipt(sb)).subnet("172.16.0.0/24").masquerade().create()) {
             // A namespace someone else made (netkit's own handle on a namespace it created would keep it alive).
             Cmd.run("ip", "netns", "add", sb.name("c1"));
             NetNamespace c1ns = NetNamespace.open(sb.name("c1"));
@@ -244,7 +244,7 @@ class PublishTest {
     @Test
     void duplicateAndBadPortsAreRefusedWithNothingHalfMade() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX);
-             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").create()) {
+             Network net = Network.bridge("br0").on(Probe.ipt(sb)).subnet("172.16.0.0/24").create()) {
             String host = sb.name("host");
             Endpoint c1 = net.attach(sb.name("c1"));
             Endpoint c2 = net.attach(sb.name("c2"));
@@ -265,7 +265,7 @@ class PublishTest {
             assertThat(Probe.iptablesSave(host)).isEqualTo(rules);
 
             // Another netkit network on the same host cannot take the port either.
-            try (Network other = Network.bridge("br1").on(sb.host()).subnet("172.17.0.0/24").create()) {
+            try (Network other = Network.bridge("br1").on(Probe.ipt(sb)).subnet("172.17.0.0/24").create()) {
                 Endpoint d1 = other.attach(sb.name("d1"));
                 assertThatThrownBy(() -> d1.publish(8080, 80)).isInstanceOf(IllegalArgumentException.class)
                         .hasMessageContaining("host port tcp/8080").hasMessageContaining("network br0");
@@ -306,7 +306,7 @@ class PublishTest {
     @Test
     void twoProcessesPublishingAtOnceKeepEachOthersMappings() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX);
-             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").masquerade().create()) {
+             Network net = Network.bridge("br0").on(Probe.ipt(sb)).subnet("172.16.0.0/24").masquerade().create()) {
             Endpoint c1 = net.attach(sb.name("c1"));
             Endpoint c2 = net.attach(sb.name("c2"));
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -344,7 +344,7 @@ class PublishTest {
     @Test
     void mappingsThatDoNotFitTheAliasFailTheAttachWithNothingLeft() {
         try (Sandbox sb = Sandbox.create(PREFIX);
-             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").create()) {
+             Network net = Network.bridge("br0").on(Probe.ipt(sb)).subnet("172.16.0.0/24").create()) {
             String rules = Probe.iptablesSave(sb.name("host"));
             List<String> links = Probe.linkNames(sb.name("host"));
             EndpointSpec spec = EndpointSpec.create(sb.name("c".repeat(60)));

@@ -165,7 +165,9 @@ public final class BridgeExample {
         say.step("Tear down: net.close() removes the containers' veths and namespaces, the bridge and netkit's rules",
                 "ip -n " + h + " link del group G   (every veth of the network and br0, in one request)",
                 SandboxNames.removalCommands(containerNames),
-                "ip netns exec " + h + " iptables-restore --noflush   (netkit's chains and their jumps removed)");
+                net.firewall() == io.netkit.core.FirewallBackend.NFTABLES
+                        ? "ip netns exec " + h + " nft -f -   (one transaction deletes the network's chains and jumps)"
+                        : "ip netns exec " + h + " iptables-restore --noflush   (netkit's chains and their jumps removed)");
         net.close();
         List<String> links = Sandboxes.netkitLinks(sandbox);
         String rules = Sandboxes.netkitRules(sandbox.hostNamespace());

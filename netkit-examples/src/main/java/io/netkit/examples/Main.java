@@ -176,7 +176,8 @@ public final class Main {
                 out.println("  ip -n " + ns + " -br addr; ip -n " + ns + " route");
             }
             for (String ns : kept) {
-                if (ns.endsWith("-host")) out.println("  ip -n " + ns + " -d link show br0; ip netns exec " + ns + " iptables-save");
+                if (ns.endsWith("-host")) out.println("  ip -n " + ns + " -d link show br0; ip netns exec " + ns + " nft list table inet netkit   (iptables-save"
+                        + " where the iptables backend holds the rules)");
             }
             out.println("Remove it:");
             out.println("  " + command() + Preflight.cleanupArgs(names));
@@ -236,8 +237,8 @@ public final class Main {
                 another (%3$s-xxxxxx-inet, 203.0.113.0/24), each container one more (%3$s-xxxxxx-c1, ...).
                 The machine's own network is never changed and no packet leaves the machine.
 
-                Needs root (or CAP_NET_ADMIN and CAP_SYS_ADMIN). nat needs iptables-restore
-                (Debian package: iptables); bridge uses it where installed.
+                Needs root (or CAP_NET_ADMIN and CAP_SYS_ADMIN). Firewall rules go native (nftables, in-process)
+                by default; with -Dnetkit.firewall=iptables nat needs iptables-restore (Debian package: iptables).
 
                 Exit status: 0 everything verified, 1 a step or a check failed, 2 bad command line,
                 3 cannot run here (privileges, missing iptables, a sandbox left from an earlier run).

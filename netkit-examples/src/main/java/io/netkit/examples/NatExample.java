@@ -1,6 +1,7 @@
 package io.netkit.examples;
 
 import io.netkit.core.Endpoint;
+import io.netkit.core.FirewallBackend;
 import io.netkit.core.Network;
 import io.netkit.core.Sandbox;
 
@@ -47,7 +48,7 @@ public final class NatExample {
             try {
                 List<Endpoint> containers = BridgeExample.attachContainers(say, net, sandbox, CONTAINERS);
                 showForwarding(say, sandbox);
-                showRules(say, sandbox);
+                showRules(say, sandbox, net);
                 reachTheInternet(say, sandbox, containers);
             } finally {
                 if (!keep) {
@@ -79,13 +80,19 @@ public final class NatExample {
                 String fwd6 = sandbox.hostNamespace().sysctl().get("net.ipv6.conf.all.forwarding").trim();
                 say.result("net.ipv6.conf.all.forwarding = " + fwd6);
                 say.verify("IPv6 forwarding is on in the host", "1".equals(fwd6), "");
-                showRules(say, sandbox);
-                say.step("Look at netkit's IPv6 rules: the same layout through ip6tables, NAT66 for " + SUBNET6,
-                        "ip netns exec " + h + " ip6tables-save   (netkit's lines)");
+                showRules(say, sandbox, net);
+                if (net.firewall() == FirewallBackend.NFTABLES) {
+                    say.step("Look at netkit's IPv6 rules: the same inet table holds both families, NAT66 for " + SUBNET6,
+                            "ip netns exec " + h + " nft list table inet netkit | grep ip6   (netkit's IPv6 rules)");
+                } else {
+                    say.step("Look at netkit's IPv6 rules: the same layout through ip6tables, NAT66 for " + SUBNET6,
+                            "ip netns exec " + h + " ip6tables-save   (netkit's lines)");
+                }
                 String rules6 = Sandboxes.netkitRules6(sandbox.hostNamespace());
                 say.output(rules6.isEmpty() ? "(none)" : rules6);
-                say.verify("netkit's IPv6 MASQUERADE rule for " + SUBNET6 + " is installed",
-                        rules6.lines().anyMatch(l -> l.contains("MASQUERADE") && l.contains(SUBNET6)), "");
+                say.verify("netkit's IPv6 masquerade rule for " + SUBNET6 + " is installed",
+                        rules6.lines().anyMatch(l -> l.toLowerCase(java.util.Locale.ROOT).contains("masquerade")
+                                && l.contains(SUBNET6)), "");
                 reachTheInternet6(say, sandbox, containers);
             } finally {
                 if (!keep) {
@@ -173,14 +180,22 @@ public final class NatExample {
         say.verify("forwarding is on in the host (net.ipv4.ip_forward = 1)", "1".equals(forwarding), "");
     }
 
-    static void showRules(Narrator say, Sandbox sandbox) {
-        say.step("Look at the rules netkit installed in the host: its own NETKIT-* chains, one jump into each, all commented",
-                "ip netns exec " + sandbox.name("host") + " iptables-save   (netkit's lines)");
+    static void showRules(Narrator say, Sandbox sandbox, Network net) {
+        if (net.firewall() == FirewallBackend.NFTABLES) {
+            say.step("Look at the rules netkit installed in the host (native nftables, the default here): its table inet "
+                            + "netkit, a chain set per network, every rule commented, written in one transaction",
+                    "ip netns exec " + sandbox.name("host") + " nft list table inet netkit   (netkit's rules)");
+        } else {
+            say.step("Look at the rules netkit installed in the host: its own NETKIT-* chains, one jump into each, all "
+                    + "commented", "ip netns exec " + sandbox.name("host") + " iptables-save   (netkit's lines)");
+        }
         String rules = Sandboxes.netkitRules(sandbox.hostNamespace());
         say.output(rules.isEmpty() ? "(none)" : rules);
         say.fact("rules", rules);
-        say.verify("netkit's MASQUERADE rule for " + BridgeExample.SUBNET + " is installed",
-                rules.lines().anyMatch(l -> l.contains("MASQUERADE") && l.contains(BridgeExample.SUBNET)), "");
+        say.fact("firewall", net.firewall().name().toLowerCase(java.util.Locale.ROOT));
+        say.verify("netkit's masquerade rule for " + BridgeExample.SUBNET + " is installed",
+                rules.lines().anyMatch(l -> l.toLowerCase(java.util.Locale.ROOT).contains("masquerade")
+                        && l.contains(BridgeExample.SUBNET)), "");
     }
 
     static void reachTheInternet(Narrator say, Sandbox sandbox, List<Endpoint> containers) {

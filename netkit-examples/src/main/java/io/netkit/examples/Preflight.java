@@ -71,10 +71,12 @@ public final class Preflight {
 
     /** Why {@code example} cannot install its firewall rules here, if it cannot. */
     public Optional<String> iptablesProblem(Example example) {
-        if (!example.needsIptables() || probes.findCommand("iptables-restore").isPresent()) return Optional.empty();
+        // Only the iptables backend runs iptables-restore; the default (AUTO) writes natively where it is missing.
+        if (!example.needsIptables() || io.netkit.core.FirewallBackend.processDefault() != io.netkit.core.FirewallBackend.IPTABLES
+                || probes.findCommand("iptables-restore").isPresent()) return Optional.empty();
         return Optional.of("iptables-restore was not found (looked in PATH, /usr/sbin and /sbin); the " + example.id()
-                + " example installs netkit's\nfirewall rules with it. Install the Debian package `iptables`:\n"
-                + "  apt-get install iptables");
+                + " example installs netkit's\nfirewall rules with it (-Dnetkit.firewall=iptables). Install the Debian package"
+                + " `iptables`:\n  apt-get install iptables\nor leave the backend to netkit (-Dnetkit.firewall=auto, native nftables).");
     }
 
     /** The namespaces of a sandbox named {@code names} that exist now. */

@@ -51,11 +51,49 @@ final class Sandboxes {
     }
 
     /**
-     * netkit's rules in {@code ns}, read back with netkit-iptables ({@code iptables-save}, parsed, and cut down to
-     * the chains and rules whose comments name a netkit owner), in {@code iptables-save} form. Empty when there
-     * are none, or when iptables is not installed.
+     * netkit's rules in {@code ns} whichever backend holds them: read back with netkit-iptables ({@code iptables-save},
+     * parsed, and cut down to the chains and rules whose comments name a netkit owner) in {@code iptables-save} form,
+     * then the native ones ({@link #nftRules}). Empty when there are none (or neither tool is installed).
      */
     static String netkitRules(NetNamespace ns) {
+        return (iptablesRules(ns) + "\n" + nftRules(ns, l -> true)).strip();
+    }
+
+    /**
+     * netkit's native rules in {@code ns}: the rule lines of {@code nft list table inet netkit} (each commented
+     * {@code netkit:BRIDGE@ID ...}) passing {@code which}; "" without the table or the {@code nft} command.
+     */
+    static String nftRules(NetNamespace ns, java.util.function.Predicate<String> which) {
+        if (new Preflight.SystemProbes().findCommand("nft").isEmpty()) return "";
+        try {
+            Process p = ns.start(new ProcessBuilder("nft", "list", "table", "inet", "netkit")
+                    .redirectError(ProcessBuilder.Redirect.DISCARD));
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) return "";
+            // "chain NAME" then its netkit rules, indented: only chains holding one (a base chain's hook line dropped).
+            StringBuilder sb = new StringBuilder();
+            String chain = null;
+            for (String l : out.lines().map(String::strip).toList()) {
+                if (l.startsWith("chain ")) {
+                    chain = l.substring(6, l.length() - (l.endsWith("{") ? 1 : 0)).strip();
+                } else if (l.contains("comment \"netkit:") && which.test(l)) {
+                    if (chain != null) {
+                        sb.append("chain ").append(chain).append('\n');
+                        chain = null;
+                    }
+                    sb.append("  ").append(l).append('\n');
+                }
+            }
+            return sb.toString().strip();
+        } catch (java.io.IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+
+    private static String iptablesRules(NetNamespace ns) {
         if (new Preflight.SystemProbes().findCommand("iptables-save").isEmpty()) return "";
         Iptables iptables = Iptables.builder().runner(CommandRunner.starting(ns::start)).build();
         Ruleset all = iptables.read();
@@ -68,6 +106,10 @@ final class Sandboxes {
 
     /** netkit's IPv6 rules in {@code ns} ({@code ip6tables-save}, netkit's owners only), or "" without ip6tables. */
     static String netkitRules6(NetNamespace ns) {
+        return (iptablesRules6(ns) + "\n" + nftRules(ns, l -> l.contains("ip6 "))).strip();
+    }
+
+    private static String iptablesRules6(NetNamespace ns) {
         if (new Preflight.SystemProbes().findCommand("ip6tables-save").isEmpty()) return "";
         Iptables iptables = Iptables.builder().runner(CommandRunner.starting(ns::start))
                 .family(io.netkit.iptables.Family.IPV6).build();

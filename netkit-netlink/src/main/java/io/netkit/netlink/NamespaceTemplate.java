@@ -32,6 +32,16 @@ public final class NamespaceTemplate implements AutoCloseable {
     /** {@code -Dnetkit.netns.spare=false}: never make a namespace ahead of time. */
     static final boolean SPARES = !"false".equals(System.getProperty("netkit.netns.spare"));
 
+    private static final java.util.concurrent.atomic.AtomicLong SPARE_WORK = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * Odd while a namespace is being made ahead of time, incremented when that begins and when it ends (for the
+     * benchmarks: an operation that saw it change, or odd, overlapped the background unshare).
+     */
+    public static long spareActivity() {
+        return SPARE_WORK.get();
+    }
+
     private final Map<String, String> sysctls;
     private final Object lock = new Object();
     private CompletableFuture<NetNamespace> spare;   // guarded by lock: ready or being made, null if none
@@ -108,10 +118,12 @@ public final class NamespaceTemplate implements AutoCloseable {
             if (closed || spare != null) {
                 return;
             }
+            SPARE_WORK.incrementAndGet();
             spare = NamespaceCreation.makeSpare(n -> {
                 setSysctls(n);
                 n.netlink();
             });
+            spare.whenComplete((n, e) -> SPARE_WORK.incrementAndGet());
         }
     }
 

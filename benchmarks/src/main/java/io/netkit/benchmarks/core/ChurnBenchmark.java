@@ -108,7 +108,7 @@ public class ChurnBenchmark {
         }
     }
 
-    long[] roundsBefore = {0, 0};
+    long[] roundsBefore = {0, 0, 0};
 
     private Object doAttach() {
         counter++;
@@ -130,24 +130,32 @@ public class ChurnBenchmark {
     }
 
     private void timedAttach() {
+        long r0 = io.netkit.core.internal.Reaper.activity();
+        long s0 = io.netkit.netlink.NamespaceTemplate.spareActivity();
         long t0 = System.nanoTime();
         Object c = doAttach();
         long dt = System.nanoTime() - t0;
         live.add(c);
         if (measuring) {
             attach.add(dt);
+            overlaps.add('A', t0, dt, r0, s0);
         }
     }
 
     private void timedDetach() {
         Object c = live.poll();
+        long r0 = io.netkit.core.internal.Reaper.activity();
+        long s0 = io.netkit.netlink.NamespaceTemplate.spareActivity();
         long t0 = System.nanoTime();
         doDetach(c);
         long dt = System.nanoTime() - t0;
         if (measuring) {
             detach.add(dt);
+            overlaps.add('D', t0, dt, r0, s0);
         }
     }
+
+    final Overlaps overlaps = new Overlaps();
 
     /** netkit: {@code network.attach(name)} and {@code network.detach(endpoint)}. */
     @Benchmark
@@ -196,12 +204,78 @@ public class ChurnBenchmark {
         System.out.println(attach.line("CHURN " + who + " attach"));
         System.out.println(detach.line("CHURN " + who + " detach"));
         if (!ip) {
-            System.out.printf("CHURN %s deferred-work rounds while measuring: %d, of which %d during operations%n", who,
-                    rounds[0] - roundsBefore[0], rounds[1] - roundsBefore[1]);
+            System.out.printf("CHURN %s deferred-work rounds while measuring: %d, of which %d during operations%s%n", who,
+                    rounds[0] - roundsBefore[0], rounds[1] - roundsBefore[1],
+                    rounds.length > 2 ? ", " + (rounds[2] - roundsBefore[2]) + " forced drains" : "");
+        }
+        if (!ip) {
+            System.out.println(overlaps.summary("CHURN " + who, attach.percentile(50), detach.percentile(50)));
+            overlaps.write(who);
         }
         System.out.printf("CHURN %s close (%d left attached) %.2f ms%n", who, live.size(), close / 1e6);
         live.clear();
         spaces.close();
+    }
+
+    /**
+     * Per operation: whether netkit's own background work overlapped it — a deferred-work round of the reaper
+     * ({@code Reaper.activity()} changed during the operation or was odd at its start) or the spare namespace being
+     * made ahead of time ({@code NamespaceTemplate.spareActivity()}, likewise). Summarised for the slow operations
+     * (over 3 × the median of their kind); with {@code -Dnkb.churnLog=DIR} every operation is written to
+     * {@code DIR/churn-<contender>.tsv} (kind, start as CLOCK_MONOTONIC ns, duration ns, reaper, spare) to line up
+     * with a kernel trace taken with {@code trace_clock mono}.
+     */
+    static final class Overlaps {
+        private final StringBuilder log = new StringBuilder();
+        private final java.util.List<long[]> ops = new java.util.ArrayList<>(); // kind, dt, reaper, spare
+
+        void add(char kind, long t0, long dt, long r0, long s0) {
+            long r1 = io.netkit.core.internal.Reaper.activity();
+            long s1 = io.netkit.netlink.NamespaceTemplate.spareActivity();
+            int reaper = r0 != r1 || (r0 & 1) == 1 ? 1 : 0;
+            // An attach that made its namespace starts the next spare itself, at its end (+1): not an overlap.
+            int spare = s1 - s0 > (kind == 'A' ? 1 : 0) || (s0 & 1) == 1 ? 1 : 0;
+            ops.add(new long[] {kind, dt, reaper, spare});
+            log.append(kind).append('\t').append(t0).append('\t').append(dt).append('\t').append(reaper).append('\t')
+                    .append(spare).append('\n');
+        }
+
+        String summary(String who, double attachMedian, double detachMedian) {
+            StringBuilder b = new StringBuilder();
+            for (char kind : new char[] {'A', 'D'}) {
+                double limit = 3 * (kind == 'A' ? attachMedian : detachMedian) * 1e6;
+                int all = 0, slow = 0, slowReaper = 0, slowSpare = 0, reaper = 0, spare = 0;
+                for (long[] o : ops) {
+                    if (o[0] != kind) {
+                        continue;
+                    }
+                    all++;
+                    reaper += (int) o[2];
+                    spare += (int) o[3];
+                    if (o[1] > limit) {
+                        slow++;
+                        slowReaper += (int) o[2];
+                        slowSpare += (int) o[3];
+                    }
+                }
+                b.append(String.format("%s %s: %d ops, %d overlapped a reaper round, %d the spare's making; %d over 3x median,"
+                        + " of which %d overlapped a reaper round, %d the spare's making%n", who,
+                        kind == 'A' ? "attach" : "detach", all, reaper, spare, slow, slowReaper, slowSpare));
+            }
+            return b.toString().stripTrailing();
+        }
+
+        void write(String who) {
+            String dir = System.getProperty("nkb.churnLog");
+            if (dir == null) {
+                return;
+            }
+            try {
+                java.nio.file.Files.writeString(java.nio.file.Path.of(dir, "churn-" + who.replace(' ', '-') + ".tsv"), log);
+            } catch (java.io.IOException e) {
+                System.out.println("CHURN log not written: " + e);
+            }
+        }
     }
 
     /** Per-operation times (nanoseconds) and their percentiles (nearest rank). */

@@ -127,6 +127,11 @@ public final class Report {
         return results.get(name);
     }
 
+    /** The names ({@code Class.method}) of every benchmark loaded, in the order loaded. */
+    java.util.Set<String> names() {
+        return results.keySet();
+    }
+
     /** Median ms of a benchmark times its scale, or NaN when it was not run. */
     double ms(String name, double scale) {
         Result r = results.get(name);

@@ -444,9 +444,12 @@ public final class Attachments {
             throw new CniException(CniException.PLUGIN_NOT_AVAILABLE, "netkit cannot use netlink on the host",
                     e.getMessage() + "; run the netkit daemon as root (CAP_NET_ADMIN)", e);
         }
-        if (c.ipMasq() && !onPath("iptables-restore")) {
+        // Only the iptables backend needs a binary (AUTO picks the native one where iptables-restore is missing).
+        io.netkit.core.FirewallBackend fw = c.firewall() != null ? c.firewall() : host.firewall();
+        if (c.ipMasq() && fw == io.netkit.core.FirewallBackend.IPTABLES && !onPath("iptables-restore")) {
             throw new CniException(CniException.PLUGIN_NOT_AVAILABLE, "iptables-restore is not installed",
-                    "ipMasq needs iptables (apt-get install iptables)");
+                    "ipMasq with \"firewall\": \"iptables\" needs iptables (apt-get install iptables), or use "
+                            + "\"firewall\": \"auto\" or \"nftables\" (native, no binary)");
         }
         if (c.ipam().v6() != null && !java.nio.file.Files.isDirectory(java.nio.file.Path.of("/proc/sys/net/ipv6"))) {
             throw new CniException(CniException.PLUGIN_NOT_AVAILABLE, "network " + c.name() + " has an IPv6 range and "

@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.netkit.cni.CniException;
+import io.netkit.core.FirewallBackend;
 import io.netkit.netlink.InterfaceNames;
 import io.netkit.netlink.IpAddresses;
 import io.netkit.netlink.IpPrefix;
@@ -25,7 +26,7 @@ import java.util.Set;
 public record NetConf(String cniVersion, String name, String type, String bridge, boolean isGateway,
                       boolean isDefaultGateway, boolean ipMasq, int mtu, boolean hairpinMode, Ipam ipam, List<PortMap> portMappings,
                       List<InetAddress> ips, String mac, JsonObject prevResult, List<Attachment> validAttachments,
-                      JsonElement dns, JsonObject raw) {
+                      JsonElement dns, JsonObject raw, FirewallBackend firewall) {
 
     /** The CNI versions this plugin speaks. */
     public static final List<String> SUPPORTED = List.of("0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0");
@@ -182,7 +183,22 @@ public record NetConf(String cniVersion, String name, String type, String bridge
             }
         }
         return new NetConf(version, name, type, bridge, isGateway, isDefaultGateway, ipMasq, mtu, hairpin, ranges, List.copyOf(ports), List.copyOf(ips), mac, prev, List.copyOf(valid),
-                o.get("dns"), o);
+                o.get("dns"), o, firewall(o));
+    }
+
+    /** {@code "firewall"}: auto, iptables or nftables; null when absent (the plugin process's default, auto). */
+    private static FirewallBackend firewall(JsonObject o) {
+        String fw = str(o, "firewall", null);
+        if (fw == null) {
+            return null;
+        }
+        return switch (fw.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "auto" -> FirewallBackend.AUTO;
+            case "iptables" -> FirewallBackend.IPTABLES;
+            case "nftables", "nft" -> FirewallBackend.NFTABLES;
+            default -> throw invalid("\"firewall\": \"" + fw + "\" is not a firewall backend",
+                    "use \"auto\", \"iptables\" or \"nftables\", or leave it out (auto)");
+        };
     }
 
     static InetAddress address(String text, String what) {

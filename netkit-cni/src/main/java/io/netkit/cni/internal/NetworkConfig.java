@@ -46,6 +46,9 @@ final class NetworkConfig {
         if (c.mtu() > 0) {
             b = b.mtu(c.mtu());
         }
+        if (c.firewall() != null) {
+            b = b.firewall(c.firewall());
+        }
         return b;
     }
 
@@ -64,6 +67,10 @@ final class NetworkConfig {
         }
         if (net.masquerading() != c.ipMasq()) {
             diff.add("ipMasq " + net.masquerading() + " (config: " + c.ipMasq() + ")");
+        }
+        if (c.firewall() != null && c.firewall() != io.netkit.core.FirewallBackend.AUTO && net.firewall() != c.firewall()) {
+            diff.add("firewall " + net.firewall().name().toLowerCase(java.util.Locale.ROOT) + " (config: "
+                    + c.firewall().name().toLowerCase(java.util.Locale.ROOT) + ")");
         }
         List<AddressRange> want = new ArrayList<>();
         ranges(c).stream().map(NetworkConfig::pool).filter(Objects::nonNull).forEach(want::add);

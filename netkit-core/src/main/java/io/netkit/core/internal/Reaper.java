@@ -23,9 +23,12 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * Idle means: no attach or detach of this process in flight and none ended for {@value #IDLE_MS} ms. What piles up is
  * bounded: at {@value #MAX_PENDING} held namespaces, or when the oldest deferred work is {@value #MAX_AGE_MS} ms old,
- * it runs anyway (a caller may then wait once). A network's {@code close()} releases what it still holds; a process
- * that exits releases everything (its open namespace files close), and any later process reaps what is left in a reap
- * group. One daemon thread serves all networks. Not for use outside netkit.
+ * it runs anyway, as a <em>forced drain</em>: it waits for the operations in flight to end, and operations that begin
+ * meanwhile wait at their start until it is done — during continuous churn one caller waits for the whole drain once,
+ * instead of many callers each meeting a stretch of it under rtnl. An idle round closes the namespaces
+ * {@value #CHUNK} at a time and, when an operation begins, holds the rest again until the next idle moment. A network's
+ * {@code close()} releases what it still holds; a process that exits releases everything (its open namespace files
+ * close), and any later process reaps what is left in a reap group. One daemon thread serves all networks. Not for use outside netkit.
  */
 public final class Reaper {
     private static final Logger LOG = LoggerFactory.getLogger(Reaper.class);
@@ -36,10 +39,30 @@ public final class Reaper {
     /** Age of the oldest deferred work at which it runs even while operations go on. */
     static final long MAX_AGE_MS = 10_000;
 
+    /** {@link #MAX_AGE_MS}, or {@code -Dnetkit.reaper.maxAgeMs} (read at every check: tests shorten it). */
+    static long maxAgeMs() {
+        return Long.getLong("netkit.reaper.maxAgeMs", MAX_AGE_MS);
+    }
+
     private static final AtomicInteger IN_FLIGHT = new AtomicInteger();
     private static final java.util.concurrent.atomic.AtomicLong ROUNDS = new java.util.concurrent.atomic.AtomicLong();
     private static final java.util.concurrent.atomic.AtomicLong BUSY_ROUNDS = new java.util.concurrent.atomic.AtomicLong();
+    private static final java.util.concurrent.atomic.AtomicLong FORCED_ROUNDS = new java.util.concurrent.atomic.AtomicLong();
+    private static final java.util.concurrent.atomic.AtomicLong ACTIVITY = new java.util.concurrent.atomic.AtomicLong();
     private static volatile long lastActive = System.nanoTime();
+    /** Set while a forced drain runs: operations wait at their start (see {@link #operationStarted()}). */
+    private static volatile boolean exclusive;
+    private static final Object GATE = new Object();
+    /** Namespaces closed per chunk of an idle round; between chunks, an operation that began pauses the round. */
+    static final int CHUNK = 32;
+
+    /** {@link #CHUNK}, or {@code -Dnetkit.reaper.chunk} (read at every round: tests shorten it). */
+    static int chunk() {
+        return Math.max(1, Integer.getInteger("netkit.reaper.chunk", CHUNK));
+    }
+
+    /** How long a forced drain waits for the operations in flight to end before it runs beside them. */
+    static final long EXCLUSIVE_WAIT_MS = 1_000;
     private static final Object LOCK = new Object();
     private static final Set<Reaper> DUE = new LinkedHashSet<>(); // guarded by LOCK
     private static int held;                                     // guarded by LOCK: namespaces held, all networks
@@ -59,15 +82,43 @@ public final class Reaper {
         this.task = task;
     }
 
-    /** An attach or detach begins: deferred work waits until none runs (see {@link #operationEnded()}). */
+    /**
+     * An attach or detach begins: deferred work waits until none runs (see {@link #operationEnded()}). While a forced
+     * drain runs (see {@link #awaitIdleOrBound()}), the operation waits for it here, before it takes any lock: one caller
+     * waits for the whole drain instead of many callers each meeting a part of it under the kernel's rtnl lock.
+     */
     public static void operationStarted() {
-        IN_FLIGHT.incrementAndGet();
+        while (true) {
+            IN_FLIGHT.incrementAndGet();
+            if (!exclusive) {
+                return;
+            }
+            // The drain set the flag before it looked at IN_FLIGHT: step back, let it run, come again when it is done.
+            operationEnded();
+            synchronized (GATE) {
+                boolean interrupted = false;
+                while (exclusive) {
+                    try {
+                        GATE.wait();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
     }
 
     /** An attach or detach ended (call once per {@link #operationStarted()}, in a finally). */
     public static void operationEnded() {
         lastActive = System.nanoTime();
-        IN_FLIGHT.decrementAndGet();
+        if (IN_FLIGHT.decrementAndGet() == 0 && exclusive) {
+            synchronized (GATE) {
+                GATE.notifyAll(); // the drain waits for the operations in flight to end
+            }
+        }
     }
 
     /** Runs an attach or detach between {@link #operationStarted()} and {@link #operationEnded()}. */
@@ -83,10 +134,18 @@ public final class Reaper {
     /**
      * Deferred-work rounds run so far in this process (a group deletion and/or namespaces closed) and, of those, the ones
      * that began while an attach or detach was in flight or had ended less than {@value #IDLE_MS} ms before (for the
-     * benchmarks).
+     * benchmarks), and the forced drains among them (too much held, or held too long, while operations went on).
      */
     public static long[] rounds() {
-        return new long[] {ROUNDS.get(), BUSY_ROUNDS.get()};
+        return new long[] {ROUNDS.get(), BUSY_ROUNDS.get(), FORCED_ROUNDS.get()};
+    }
+
+    /**
+     * Odd while a deferred-work round runs, incremented when one begins and when it ends (for the benchmarks: an
+     * operation that saw it change, or odd, overlapped netkit's own deferred work).
+     */
+    public static long activity() {
+        return ACTIVITY.get();
     }
 
     /** Schedules one bulk deletion of the reap group when the process is idle (a no-op if one is due already). */
@@ -165,13 +224,14 @@ public final class Reaper {
     private static void work() {
         while (true) {
             List<Reaper> round;
+            boolean forced;
             try {
                 synchronized (LOCK) {
                     while (DUE.isEmpty()) {
                         LOCK.wait();
                     }
                 }
-                awaitIdleOrBound();
+                forced = awaitIdleOrBound();
                 synchronized (LOCK) {
                     round = new ArrayList<>(DUE);
                     DUE.clear();
@@ -179,28 +239,74 @@ public final class Reaper {
             } catch (InterruptedException e) {
                 return;
             }
-            for (Reaper r : round) {
-                r.runDue();
+            if (forced) {
+                FORCED_ROUNDS.incrementAndGet();
+                beginExclusive();
+            }
+            try {
+                for (Reaper r : round) {
+                    r.runDue(forced);
+                }
+            } finally {
+                if (forced) {
+                    endExclusive();
+                }
             }
             lastActive = System.nanoTime(); // what the kernel does after this round settles before the next one
         }
     }
 
-    /** Waits until no operation ran for IDLE_MS, or until too much is held or waits too long. */
-    private static void awaitIdleOrBound() throws InterruptedException {
+    /**
+     * Waits until no operation ran for IDLE_MS (returns false), or until too much is held or waits too long (returns
+     * true: a forced drain).
+     */
+    private static boolean awaitIdleOrBound() throws InterruptedException {
         while (true) {
             long now = System.nanoTime();
             long quietMs = (now - lastActive) / 1_000_000;
             synchronized (LOCK) {
-                if (held >= MAX_PENDING || (now - oldest) / 1_000_000 >= MAX_AGE_MS) {
+                if (held >= MAX_PENDING || (now - oldest) / 1_000_000 >= maxAgeMs()) {
                     LOG.debug("deferred deletions run while operations go on ({} namespaces held)", held);
-                    return;
+                    return true;
                 }
             }
             if (IN_FLIGHT.get() == 0 && quietMs >= IDLE_MS) {
-                return;
+                return false;
             }
             Thread.sleep(IN_FLIGHT.get() == 0 ? Math.max(1, IDLE_MS - quietMs) : IDLE_MS);
+        }
+    }
+
+    /**
+     * A forced drain begins: operations that start from now on wait at their start, and this waits (at most
+     * {@value #EXCLUSIVE_WAIT_MS} ms) for those in flight to end. During continuous churn there is no idle moment, so
+     * the drain has to meet some caller: this way it meets one (the next to start), whose wait is the drain, instead of
+     * many that each meet a stretch of it (the group deletion, then the kernel's cleanup of the namespaces) under rtnl.
+     */
+    private static void beginExclusive() {
+        exclusive = true;
+        long deadline = System.nanoTime() + EXCLUSIVE_WAIT_MS * 1_000_000;
+        synchronized (GATE) {
+            while (IN_FLIGHT.get() > 0) {
+                long left = (deadline - System.nanoTime()) / 1_000_000;
+                if (left <= 0) {
+                    LOG.debug("deferred deletions run beside {} operations still in flight", IN_FLIGHT.get());
+                    return;
+                }
+                try {
+                    GATE.wait(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    private static void endExclusive() {
+        synchronized (GATE) {
+            exclusive = false;
+            GATE.notifyAll();
         }
     }
 
@@ -211,6 +317,15 @@ public final class Reaper {
      * 140–230 ms; this order for at most 17–84 ms.
      */
     private void runDue() {
+        runDue(true);
+    }
+
+    /**
+     * @param whole close every held namespace in this round (a forced drain, or the eager scheduling); otherwise they
+     *              are closed {@value #CHUNK} at a time and, when an operation has begun meanwhile, the rest are held
+     *              again and the round ends (it resumes at the next idle moment)
+     */
+    private void runDue(boolean whole) {
         running.lock();
         try {
             List<AutoCloseable> close;
@@ -231,18 +346,54 @@ public final class Reaper {
                     BUSY_ROUNDS.incrementAndGet();
                 }
             }
+            boolean counted = delete || !close.isEmpty();
+            if (counted) {
+                ACTIVITY.incrementAndGet();
+            }
             try {
                 if (delete) {
                     task.run();
                 }
             } finally {
+                if (!whole) {
+                    close = closeInChunks(close);
+                }
                 closeAll(close);
+                if (counted) {
+                    ACTIVITY.incrementAndGet();
+                }
             }
         } catch (RuntimeException e) {
             LOG.warn("{}: reaping detached links failed (they are deleted at the network's teardown): {}", what, e.toString());
         } finally {
             running.unlock();
         }
+    }
+
+    /**
+     * Closes {@code close} {@value #CHUNK} at a time while no operation is in flight; returns what must still be closed
+     * now (empty unless the network was stopped meanwhile). When an operation begins, the rest are held again.
+     */
+    private List<AutoCloseable> closeInChunks(List<AutoCloseable> close) {
+        int i = 0;
+        while (i < close.size()) {
+            if (i > 0 && IN_FLIGHT.get() > 0) {
+                List<AutoCloseable> rest = close.subList(i, close.size());
+                synchronized (LOCK) {
+                    if (stopped) {
+                        return new ArrayList<>(rest); // teardown waits for this round: closed now
+                    }
+                    namespaces.addAll(rest);
+                    held += rest.size();
+                    due(); // the rest at the next idle moment
+                }
+                return List.of();
+            }
+            int end = Math.min(close.size(), i + chunk());
+            closeAll(close.subList(i, end));
+            i = end;
+        }
+        return List.of();
     }
 
     private void closeAll(List<AutoCloseable> close) {
