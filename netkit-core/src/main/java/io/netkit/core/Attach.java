@@ -367,24 +367,28 @@ final class Attach {
         } catch (RuntimeException e) {
             LOG.debug("gratuitous ARP for {} on {} in {} not sent: {}", address, ifname, ns, e.toString());
         }
-        if (address6 != null) {
-            // The first advertisement can be lost: right after eth0 goes up, the kernel attaches the device's queueing
-            // discipline asynchronously (linkwatch), and what is sent before is dropped. RFC 4861 (7.2.6) allows up to
-            // MAX_NEIGHBOR_ADVERTISEMENT = 3 unsolicited advertisements: two more follow, 250 ms apart.
-            for (int i = 1; i <= 2; i++) {
-                java.util.concurrent.CompletableFuture.runAsync(() -> {
-                    try {
-                        if (!ns.isClosed()) {
-                            ns.submit(() -> {
+        // The first announcement can be lost: right after eth0 goes up, the kernel attaches the device's queueing
+        // discipline asynchronously (linkwatch), and what is sent before is dropped; and a neighbour updated less than
+        // its locktime (1 s) ago may ignore it. Two more follow, 250 ms and 1.1 s later (RFC 4861 7.2.6 allows
+        // MAX_NEIGHBOR_ADVERTISEMENT = 3 unsolicited advertisements; RFC 5227 announces twice).
+        for (long delay : new long[] {250, 1100}) {
+            java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    if (!ns.isClosed()) {
+                        ns.submit(() -> {
+                            if (address != null) {
+                                Arp.announce(ifname, (Inet4Address) address.address());
+                            }
+                            if (address6 != null) {
                                 NeighborAdvertisement.announce(ifname, (Inet6Address) address6.address());
-                                return null;
-                            });
-                        }
-                    } catch (RuntimeException e) {
-                        LOG.debug("neighbour advertisement for {} on {} in {} not repeated: {}", address6, ifname, ns, e.toString());
+                            }
+                            return null;
+                        });
                     }
-                }, java.util.concurrent.CompletableFuture.delayedExecutor(250L * i, java.util.concurrent.TimeUnit.MILLISECONDS));
-            }
+                } catch (RuntimeException e) {
+                    LOG.debug("announcement of {} {} on {} in {} not repeated: {}", address, address6, ifname, ns, e.toString());
+                }
+            }, java.util.concurrent.CompletableFuture.delayedExecutor(delay, java.util.concurrent.TimeUnit.MILLISECONDS));
         }
     }
 

@@ -101,14 +101,18 @@ final class ForwardingPolicy {
      */
     void apply(List<Firewall.Published> published, List<Firewall.Published> published6) {
         NetNamespace hostNs = net.host.netns();
-        boolean localhost = false;
-        if (!published.isEmpty()) {
-            enableForwarding(hostNs);
-            localhost = localhostEnabled(hostNs, net.name);
-        }
-        if (net.v6 != null && !published6.isEmpty()) {
-            enableForwarding6(hostNs);
-        }
+        // The sysctls in one task on the namespace's thread (its own sysctl calls then run directly): one hand-off.
+        boolean localhost = published.isEmpty() && (net.v6 == null || published6.isEmpty()) ? false : hostNs.call(() -> {
+            boolean lh = false;
+            if (!published.isEmpty()) {
+                enableForwarding(hostNs);
+                lh = localhostEnabled(hostNs, net.name);
+            }
+            if (net.v6 != null && !published6.isEmpty()) {
+                enableForwarding6(hostNs);
+            }
+            return lh;
+        });
         NetworkFirewall.Spec spec = spec(net.name, net.id, net.subnet, net.masquerade, net.masqueradeExcept, net.v6, localhost);
         net.rules.apply(hostNs, new NetworkFirewall.Spec(spec.bridge(), spec.id(), spec.subnet(), spec.masquerade(),
                 spec.masqueradeExcept(), spec.subnet6(), spec.forward6(), spec.nat6(), published, published6, localhost));

@@ -67,8 +67,25 @@ import java.util.Objects;
 public final class Conntrack implements AutoCloseable {
     private final NetlinkSocket socket;
 
+    private final boolean shared;
+
     private Conntrack(NetlinkSocket socket) {
+        this(socket, false);
+    }
+
+    private Conntrack(NetlinkSocket socket, boolean shared) {
         this.socket = socket;
+        this.shared = shared;
+    }
+
+    /**
+     * The conntrack table of {@code namespace} over the namespace handle's shared nfnetlink socket
+     * ({@link NetNamespace#socket(int)}): no hand-off to the namespace's thread and no socket to open and close per
+     * use. Its {@link #close()} does nothing; the socket closes with the namespace handle.
+     */
+    public static Conntrack shared(NetNamespace namespace) {
+        Objects.requireNonNull(namespace, "namespace == null");
+        return new Conntrack(namespace.socket(NetlinkConstants.NETLINK_NETFILTER), true);
     }
 
     /** Opens the conntrack table of the calling thread's network namespace. The caller closes it. */
@@ -175,7 +192,9 @@ public final class Conntrack implements AutoCloseable {
     /** Closes the socket; idempotent. */
     @Override
     public void close() {
-        socket.close();
+        if (!shared) {
+            socket.close();
+        }
     }
 
     private static void nfgenmsg(NlMsgWriter w, int family) {

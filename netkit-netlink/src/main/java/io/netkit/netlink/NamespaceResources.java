@@ -18,6 +18,8 @@ final class NamespaceResources implements Runnable {
     private final String label;
     volatile NamespaceThread thread;
     volatile NetlinkSocket socket;
+    /** Other protocols' shared sockets ({@link NetNamespace#socket(int)}), by protocol. */
+    final java.util.Map<Integer, NetlinkSocket> sockets = new java.util.concurrent.ConcurrentHashMap<>();
     volatile boolean closedExplicitly;
 
     NamespaceResources(int fd, String label, NamespaceThread thread) {
@@ -38,6 +40,8 @@ final class NamespaceResources implements Runnable {
             if (s != null) {
                 s.close();
             }
+            sockets.values().forEach(NetlinkSocket::close);
+            sockets.clear();
         } finally {
             if (t != null) {
                 t.stop();

@@ -420,6 +420,35 @@ public final class NetNamespace implements AutoCloseable {
         }
     }
 
+    /**
+     * A shared netlink socket of {@code protocol} (e.g. {@code NETLINK_NETFILTER}) bound to this namespace: opened on
+     * the namespace thread on first use, thread-safe, and closed with this handle (by {@link #close()}, or by the
+     * cleaner of an unclosed handle), so repeated work pays neither the hand-off nor the socket's open and close.
+     * A socket closed by its user (e.g. after an error) is replaced by a fresh one on the next call. For
+     * {@code NETLINK_ROUTE} use {@link #netlink()}.
+     */
+    public NetlinkSocket socket(int protocol) {
+        synchronized (lock) {
+            checkOpen();
+            NetlinkSocket s = resources.sockets.get(protocol);
+            if (s != null && !s.isClosed()) {
+                return s;
+            }
+        }
+        // Opened without holding the lock: a task running on the namespace thread may itself call socket().
+        NetlinkSocket s = call(() -> NetlinkSocket.open(protocol));
+        synchronized (lock) {
+            NetlinkSocket had = resources.sockets.get(protocol);
+            if (closed || (had != null && !had.isClosed())) {
+                s.close();
+                checkOpen();
+                return had;
+            }
+            resources.sockets.put(protocol, s);
+            return s;
+        }
+    }
+
     /** sysctl access to this namespace's {@code net.*} keys. */
     public Sysctl sysctl() {
         synchronized (lock) {
@@ -493,9 +522,12 @@ public final class NetNamespace implements AutoCloseable {
         }
         resources.thread = null;
         resources.socket = null;
+        java.util.Map<Integer, NetlinkSocket> others = new java.util.HashMap<>(resources.sockets);
+        resources.sockets.clear();
         resources.closedExplicitly = true;
         cleanable.clean();
         NetNamespace named = new NetNamespace(newName, file, nsFd, inode, t, false);
+        named.resources.sockets.putAll(others);
         if (s != null && !s.isClosed()) {
             named.netlink = new RtNetlink(s, named, true);
             named.resources.socket = s;

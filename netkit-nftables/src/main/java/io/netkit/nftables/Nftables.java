@@ -38,15 +38,50 @@ public final class Nftables implements AutoCloseable {
     private final NetlinkSocket socket;
     private final ReentrantLock lock = new ReentrantLock();
     private final NlMsgWriter writer = new NlMsgWriter(64 * 1024);
+    private final boolean shared;
 
-    private Nftables(NetlinkSocket socket) {
+    /** The shared handle of each namespace handle (weakly: the handle's own {@link NetNamespace#socket} closes it). */
+    private static final java.util.Map<NetNamespace, Nftables> SHARED =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    private Nftables(NetlinkSocket socket, boolean shared) {
         this.socket = socket;
+        this.shared = shared;
     }
 
     /** nf_tables of {@code namespace}: opens an nfnetlink socket on its thread. Close the result. */
     public static Nftables open(NetNamespace namespace) {
         Objects.requireNonNull(namespace, "namespace == null");
-        return new Nftables(namespace.call(() -> NetlinkSocket.open(NETLINK_NETFILTER)));
+        return new Nftables(namespace.call(() -> NetlinkSocket.open(NETLINK_NETFILTER)), false);
+    }
+
+    /**
+     * nf_tables of {@code namespace} over the namespace handle's shared nfnetlink socket
+     * ({@link NetNamespace#socket(int)}): opened on the namespace's thread once, closed with the namespace handle, so
+     * repeated changes pay neither a hand-off to the namespace's thread nor a socket's open and close. Its
+     * {@link #close()} does nothing; {@link #discard()} drops the socket (the next call opens a fresh one).
+     */
+    public static Nftables shared(NetNamespace namespace) {
+        Objects.requireNonNull(namespace, "namespace == null");
+        NetlinkSocket s = namespace.socket(NETLINK_NETFILTER);
+        synchronized (SHARED) {
+            Nftables n = SHARED.get(namespace);
+            if (n == null || n.socket != s) {
+                n = new Nftables(s, true);
+                SHARED.put(namespace, n);
+            }
+            return n;
+        }
+    }
+
+    /** The socket this handle talks over (for tests: a shared handle keeps one socket across changes). */
+    public NetlinkSocket socket() {
+        return socket;
+    }
+
+    /** Closes the socket, also of a {@link #shared} handle (after an error that may have left it unusable). */
+    public void discard() {
+        socket.close();
     }
 
     /** A new, empty transaction; see {@link Transaction}. */
@@ -169,10 +204,12 @@ public final class Nftables implements AutoCloseable {
         return out;
     }
 
-    /** Closes the socket. Idempotent. */
+    /** Closes the socket (nothing for a {@link #shared} handle). Idempotent. */
     @Override
     public void close() {
-        socket.close();
+        if (!shared) {
+            socket.close();
+        }
     }
 
     @Override

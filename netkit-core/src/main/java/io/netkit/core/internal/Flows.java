@@ -41,7 +41,10 @@ public final class Flows {
     }
 
     private static int delete(NetNamespace host, ConntrackFilter filter, String op) {
-        try (Conntrack ct = Conntrack.open(host)) {
+        try (Conntrack ct = Conntrack.shared(host)) {
+            if (ct.count() == 0) {
+                return 0;   // nothing to delete: spare the dump (it walks the whole host-wide hash)
+            }
             int n = ct.delete(filter);
             if (n > 0) {
                 LOG.debug("{}: deleted {} conntrack entr{} ({})", op, n, n == 1 ? "y" : "ies", filter);

@@ -90,10 +90,15 @@ public final class ForeignForward {
      * transaction of the network's own rules, so both commit together or not at all.
      */
     public static List<Blocked> sync(Nftables nft, Transaction tx, NetworkFirewall.Spec s) {
+        return sync(nft, nft.chains(), tx, s);
+    }
+
+    /** As {@link #sync(Nftables, Transaction, NetworkFirewall.Spec)} with every chain of the host already listed. */
+    static List<Blocked> sync(Nftables nft, List<Chain> chains, Transaction tx, NetworkFirewall.Spec s) {
         Mode mode = mode();
         String prefix = comment(s.owner(), "");
         List<Blocked> blocked = new ArrayList<>();
-        for (Chain c : nft.chains()) {
+        for (Chain c : chains) {
             if (!isForeignForward(c)) {
                 continue;
             }

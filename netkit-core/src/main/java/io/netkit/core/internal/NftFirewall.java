@@ -3,6 +3,7 @@ package io.netkit.core.internal;
 import io.netkit.netlink.IpAddresses;
 import io.netkit.netlink.IpPrefix;
 import io.netkit.netlink.NetNamespace;
+import io.netkit.netlink.NetlinkException;
 import io.netkit.nftables.Chain;
 import io.netkit.nftables.CtState;
 import io.netkit.nftables.Family;
@@ -79,18 +80,44 @@ public final class NftFirewall implements NetworkFirewall {
         apply(host, s);
     }
 
+    /**
+     * One change: the table's chains (one dump of every table's chains, which {@link ForeignForward} reuses), the
+     * owner's jumps from the base chains (small dumps), the owner's own chains from {@link NftHostState} when the
+     * ruleset generation says nothing changed since netkit's last commit (else listed), and one transaction with what
+     * differs, over the host namespace's shared nfnetlink socket.
+     */
     @Override
     public void apply(NetNamespace host, Spec s) {
         Desired d = desired(s);
-        try (Nftables nft = Nftables.open(host)) {
-            TableContents now = nft.list(TABLE);
-            String comment = comment(s.owner(), null);
-            List<Rule> oldJumps = jumps(now, comment);
+        Nftables nft = Nftables.shared(host);
+        NftHostState state = NftHostState.of(host);
+        state.lock.lock();
+        try {
+            long gen = nft.generation();
+            state.at(gen);
+            List<Chain> all = nft.chains();
             // By name: an administrator may have changed a base chain's policy (a drop policy stays theirs).
             Set<String> names = new java.util.HashSet<>();
-            now.chains().forEach(c -> names.add(c.name()));
+            for (Chain c : all) {
+                if (c.table().equals(TABLE)) {
+                    names.add(c.name());
+                }
+            }
+            String comment = comment(s.owner(), null);
+            String jumpsKey = "jumps " + s.owner();
+            List<Rule> wantJumps = normalized(d.jumps());
             boolean tableReady = names.containsAll(List.of("forward", "prerouting", "output", "postrouting", ADMIN_CHAIN));
-            boolean jumpsSame = normalized(oldJumps).equals(normalized(d.jumps()));
+            // The base chains' rules only when the jumps may differ (their handles are needed to delete them).
+            boolean jumpsSame = tableReady && wantJumps.equals(state.chain(jumpsKey));
+            List<Rule> oldJumps = new ArrayList<>();
+            if (!jumpsSame) {
+                for (Chain b : BASE) {
+                    if (names.contains(b.name())) {
+                        nft.rules(b).stream().filter(r -> r.comment().equals(comment)).forEach(oldJumps::add);
+                    }
+                }
+                jumpsSame = normalized(oldJumps).equals(wantJumps);
+            }
             Transaction tx = nft.transaction();
             if (!tableReady) {
                 tx.addTable(TABLE);
@@ -100,25 +127,60 @@ public final class NftFirewall implements NetworkFirewall {
             if (!jumpsSame) {
                 oldJumps.forEach(tx::deleteRule);
             }
+            Map<String, List<Rule>> after = new LinkedHashMap<>();
+            after.put(jumpsKey, wantJumps);
             for (String kind : KINDS) {
                 Chain c = Chain.regular(TABLE, chainName(kind, s.id()));
                 List<Rule> want = d.chains().get(c);
                 boolean exists = names.contains(c.name());
+                List<Rule> have = null;
+                if (exists) {
+                    have = state.chain(c.name());
+                    if (have == null) {
+                        have = normalized(nft.rules(c));
+                    }
+                }
                 if (want != null) {
-                    if (!exists || !normalized(now.rules(c.name())).equals(normalized(want))) {
+                    List<Rule> wantN = normalized(want);
+                    if (exists && have.size() < wantN.size() && wantN.subList(0, have.size()).equals(have)) {
+                        // Only new rules at the end (one more published port, the common change): append them.
+                        want.subList(have.size(), want.size()).forEach(tx::addRule);
+                    } else if (!exists || !have.equals(wantN)) {
                         tx.replaceChain(c, want);
                     }
-                } else if (exists) {
-                    tx.flushChain(c).deleteChain(c);
+                    after.put(c.name(), wantN);
+                } else {
+                    if (exists) {
+                        tx.flushChain(c).deleteChain(c);
+                    }
+                    after.put(c.name(), null);
                 }
             }
             if (!jumpsSame) {
                 d.jumps().forEach(tx::addRule);
             }
-            ForeignForward.sync(nft, tx, s);   // accepts in other tools' forward chains with policy drop
+            ForeignForward.sync(nft, all, tx, s);   // accepts in other tools' forward chains with policy drop
             if (tx.size() > 0) {
-                tx.commit();
+                try {
+                    tx.commit();
+                } catch (RuntimeException e) {
+                    state.forget();
+                    throw e;
+                }
+                after.forEach(state::put);
+                state.committed(gen, nft.generation());
+            } else {
+                after.forEach(state::put);
             }
+        } catch (NetlinkException e) {
+            state.forget();
+            throw e;
+        } catch (RuntimeException e) {
+            state.forget();
+            nft.discard();   // not the kernel's answer: the next change starts on a fresh socket
+            throw e;
+        } finally {
+            state.lock.unlock();
         }
     }
 
@@ -130,7 +192,7 @@ public final class NftFirewall implements NetworkFirewall {
     @Override
     public Set<String> owners(NetNamespace host) {
         Set<String> out = new TreeSet<>();
-        try (Nftables nft = Nftables.open(host)) {
+        try (Nftables nft = Nftables.shared(host)) {
             TableContents now = nft.list(TABLE);
             for (Rule r : now.rules()) {
                 String o = ownerOf(r.comment());
@@ -145,7 +207,11 @@ public final class NftFirewall implements NetworkFirewall {
     @Override
     public void removeOwner(NetNamespace host, String owner) {
         String id = owner.substring(owner.lastIndexOf('@') + 1);
-        try (Nftables nft = Nftables.open(host)) {
+        Nftables nft = Nftables.shared(host);
+        NftHostState state = NftHostState.of(host);
+        state.lock.lock();
+        try {
+            state.forget();
             TableContents now = nft.list(TABLE);
             Transaction tx = nft.transaction();
             jumps(now, comment(owner, null)).forEach(tx::deleteRule);
@@ -159,6 +225,8 @@ public final class NftFirewall implements NetworkFirewall {
             if (tx.size() > 0) {
                 tx.commit();
             }
+        } finally {
+            state.lock.unlock();
         }
     }
 
