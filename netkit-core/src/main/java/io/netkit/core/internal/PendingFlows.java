@@ -92,7 +92,9 @@ public final class PendingFlows {
 
     /** One dump (none when the table is empty) for all of {@code addresses}; failures are logged, never thrown. */
     private void forget(List<InetAddress> addresses) {
-        try (Conntrack ct = Conntrack.open(host)) {
+        // The host handle's shared socket: no socket opened on (and handed off to) the host namespace's thread, and
+        // none closed (a netlink socket's close waits for an RCU grace period) per detach.
+        try (Conntrack ct = Conntrack.shared(host)) {
             if (ct.count() == 0) {
                 return;
             }
