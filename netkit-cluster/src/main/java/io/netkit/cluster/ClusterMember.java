@@ -327,13 +327,16 @@ public final class ClusterMember implements AutoCloseable {
             return;
         }
         if (again.isEmpty()) {
-            state = State.SUBNET_LOST;
             if (watcher != null) {
                 watcher.close();
                 watcher = null;
             }
             generation++;
-            overlay.sync(List.of());
+            try {
+                overlay.sync(List.of());
+            } finally {
+                state = State.SUBNET_LOST; // only once the data plane is gone: state() == SUBNET_LOST means it left
+            }
             LOG.error("cluster {}: this host's lease {} ran out (its keep-alives did not reach the store in time), and another host leased "
                     + "its subnet {} meanwhile: this host left the overlay (its routes, neighbours and FDB entries to the "
                     + "other hosts are removed; its containers stay, but their addresses now belong to the other host). "
