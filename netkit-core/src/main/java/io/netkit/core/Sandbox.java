@@ -312,8 +312,7 @@ public final class Sandbox implements AutoCloseable {
      * A process killed while it created a network on this sandbox's host leaves that network's lock file (and intent
      * directory) behind, with no bridge for {@link Adoption#list} to find. Once the host namespace is gone its inode
      * may be reused, so they are swept now, while it still names this host: first the host's own leftovers sweep
-     * (which also removes namespaces an intent names), then any file with the host's prefix that this process does
-     * not hold open.
+     * (which also removes namespaces an intent names), then every file left with the host's prefix.
      */
     private static void sweepLockFiles(Host host, long hostInode, List<Throwable> errors) {
         Path dir = NetworkLock.directory();
@@ -327,10 +326,8 @@ public final class Sandbox implements AutoCloseable {
         } catch (RuntimeException e) {
             errors.add(e);
         }
+        // Also files this process still holds (a network whose bridge was deleted by hand): the host goes now.
         for (Path p : lockFiles(dir, prefix)) {
-            if (NetworkLock.heldHere(p.getFileName().toString())) {
-                continue;
-            }
             try (Stream<Path> walk = Files.walk(p)) {
                 for (Path f : walk.sorted(Comparator.reverseOrder()).toList()) {
                     Files.deleteIfExists(f);

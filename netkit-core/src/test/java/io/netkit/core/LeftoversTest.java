@@ -40,6 +40,7 @@ class LeftoversTest {
         java.nio.file.Path dir = io.netkit.core.internal.NetworkLock.directory();
         java.nio.file.Path lock;
         java.nio.file.Path slot;
+        String prefix;
         try (Sandbox sb = Sandbox.create(PREFIX)) {
             // As a process killed while creating br9 leaves them: a lock file and an idle intent slot, no bridge yet.
             String base = sb.host().netns().inode() + "-br9-0badf00d";
@@ -49,10 +50,21 @@ class LeftoversTest {
             try (Network kept = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").create()) {
                 kept.attach(sb.name("c1"));
             }
+            // and a network of this process whose bridge someone deleted by hand (its lock file is still held here)
+            Network orphan = Network.bridge("br1").on(sb.host()).subnet("172.17.0.0/24").create();
+            orphan.attach(sb.name("c2"));
+            Cmd.run("ip", "-n", sb.name("host"), "link", "del", "br1");
             assertThat(lock).exists();
+            prefix = sb.host().netns().inode() + "-";
         }
         assertThat(lock).as("swept with the sandbox: its host inode may be reused later").doesNotExist();
         assertThat(slot.getParent()).doesNotExist();
+        try (java.util.stream.Stream<java.nio.file.Path> left = java.nio.file.Files.list(dir)) {
+            String p = prefix;
+            assertThat(left.map(f -> f.getFileName().toString())).noneMatch(f -> f.startsWith(p));
+        } catch (java.nio.file.NoSuchFileException emptyAndRemoved) {
+            // nothing left at all
+        }
     }
 
     @Test
