@@ -120,14 +120,14 @@ public class ColdStartBenchmark {
     @Benchmark
     @Measurement(iterations = 10)
     public void demo() {
-        run(null, Map.of(), java.toString(), "-jar", examplesJar(), "--prefix", spaces.name("demo" + demoRun++));
+        run(null, Map.of(), java.toString(), "-jar", examplesJar(), "--prefix", spaces.name("d" + demoRun++));
     }
 
     @Benchmark
     @Measurement(iterations = 10)
     public void demoCds() {
         run(null, Map.of(), java.toString(), "-XX:SharedArchiveFile=" + examplesJsa(), "-jar", examplesJar(),
-                "--prefix", spaces.name("demo" + demoRun++));
+                "--prefix", spaces.name("d" + demoRun++));
     }
 
     @Benchmark
