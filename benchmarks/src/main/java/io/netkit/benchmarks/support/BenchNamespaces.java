@@ -66,13 +66,41 @@ public final class BenchNamespaces implements AutoCloseable {
     public void removeAll() {
         for (String name : list()) {
             if (name.startsWith(runId + "-")) {
-                Proc.runIgnoringFailure("ip", "netns", "del", name);
+                deleteWithLockFiles(name);
             }
         }
         for (String name : made) {
-            Proc.runIgnoringFailure("ip", "netns", "del", name);
+            deleteWithLockFiles(name);
         }
         made.clear();
+    }
+
+    /**
+     * {@code ip netns del NAME}, after removing netkit's lock files of networks on it
+     * ({@code /run/netkit/INODE-BRIDGE-ID.lock} and {@code .d}): a network the measured code left in place (the CNI
+     * plugin keeps its bridge after DEL, as the reference bridge plugin does) would otherwise leave them behind, named
+     * by an inode the kernel may give to another namespace later.
+     */
+    private static void deleteWithLockFiles(String name) {
+        Path lockDir = Path.of(System.getProperty("netkit.lockDirectory", "/run/netkit"));
+        try {
+            Object ino = Files.getAttribute(RUN_NETNS.resolve(name), "unix:ino");
+            String prefix = ino + "-";
+            if (Files.isDirectory(lockDir)) {
+                try (Stream<Path> s = Files.list(lockDir)) {
+                    for (Path p : s.filter(f -> f.getFileName().toString().startsWith(prefix)).toList()) {
+                        try (Stream<Path> walk = Files.walk(p)) {
+                            for (Path f : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                                Files.deleteIfExists(f);
+                            }
+                        }
+                    }
+                }
+            }
+        } catch (IOException | UnsupportedOperationException | UncheckedIOException e) {
+            // not mounted (already gone) or no lock directory: nothing to remove
+        }
+        Proc.runIgnoringFailure("ip", "netns", "del", name);
     }
 
     @Override
