@@ -45,7 +45,8 @@ class CrashTest {
         RecoveryTest.filesBefore = RecoveryTest.allLockFiles();
     }
 
-    private static Process start(String... args) throws Exception {
+    /** Starts {@link CrashChild} with {@code args} in a child JVM (C1 only, CDS if present, stderr discarded). */
+    static Process start(String... args) throws Exception {
         List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
                 CrashChild.class.getName()));

@@ -9,7 +9,6 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -48,14 +47,6 @@ class NftCrashTest {
         RecoveryTest.filesBefore = RecoveryTest.allLockFiles();
     }
 
-    private static Process start(String... args) throws Exception {
-        List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
-                CrashChild.class.getName()));
-        argv.addAll(List.of(args));
-        return new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-    }
-
     @Test
     void killedAtRandomMomentsTheNativeTableHoldsExactlyTheLiveNetworksWholeAndTrafficFlows() throws Exception {
         long seed = new Random().nextLong();
@@ -70,7 +61,7 @@ class NftCrashTest {
                 int steps = 0;
                 for (int kill = 0; kill < KILLS; kill++) {
                     String what = "seed " + seed + ", kill " + kill;
-                    Process p = start("nftloop", host, String.join(",", BRIDGES), sb.name("k" + kill),
+                    Process p = CrashTest.start("nftloop", host, String.join(",", BRIDGES), sb.name("k" + kill),
                             Long.toString(rnd.nextLong()));
                     AtomicInteger count = new AtomicInteger();
                     java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
