@@ -7,8 +7,8 @@ import com.sun.jna.Pointer;
 
 /**
  * The only class in netkit that touches JNA: C library calls through direct mapping ({@link Native#register}),
- * which a background thread registers while the process's first calls go through JNA {@link Function}s (see
- * {@link Registrar}: the first registration is the larger part of JNA's start). Every call returns the C result;
+ * which a daemon thread ({@code netkit-jna-register}) registers while the process's first calls go through JNA
+ * {@link Function}s: the first registration is the larger part of JNA's start. Every call returns the C result;
  * read {@link #errno()} immediately after a failing call, on the same thread, before any other native call.
  *
  * <p>Assumes 64-bit Linux (LP64): {@code size_t}/{@code ssize_t}/{@code unsigned long} map to Java
