@@ -9,6 +9,7 @@ import io.netkit.core.internal.Ipv6;
 import io.netkit.core.internal.Names;
 import io.netkit.core.internal.NetworkLock;
 import io.netkit.core.internal.Privileges;
+import io.netkit.core.internal.Spares;
 import io.netkit.core.internal.Undo;
 import io.netkit.netlink.Arp;
 import io.netkit.netlink.IpAddresses;
@@ -305,7 +306,7 @@ final class Attach {
             }
             announce(ns, ifname, address, address6);
             if (create) {
-                CONTAINERS.prepareNext(); // after this attach's own work: the two would compete for the CPUs and rtnl
+                Spares.attachEnded(CONTAINERS); // the next namespace ahead of time, when no operation runs (issue 14)
             }
             return ep;
         } catch (StepFailure f) {
