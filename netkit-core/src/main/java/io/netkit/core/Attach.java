@@ -48,8 +48,8 @@ final class Attach {
 
     /**
      * Containers' namespaces: IPv6 DAD off for the interfaces to come (eth0 inherits the default), the netlink socket
-     * open. After an attach that created its namespace, the next one is unshared in the background (while the
-     * process keeps attaching, one unnamed namespace waits; {@code -Dnetkit.netns.spare=false} turns that off).
+     * open. After an attach that created its namespace, the next one is unshared in the background once no attach or
+     * detach runs ({@link Spares}: one unnamed namespace waits; {@code -Dnetkit.netns.spare=false} turns that off).
      */
     static final NamespaceTemplate CONTAINERS = NamespaceTemplate.withSysctls(Map.of("net.ipv6.conf.default.accept_dad", "0"));
 
