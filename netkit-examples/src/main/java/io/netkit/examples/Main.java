@@ -25,9 +25,14 @@ public final class Main {
 
     public static void main(String[] args) {
         // Interrupted with Ctrl-C: remove the sandbox of the run in progress (unless --keep asked to leave it).
+        // The example's thread keeps running while the hook does: ask it to stop at its next step and let it remove
+        // what it made (a removal racing it could be followed by a lock file or namespace it makes next), then
+        // remove whatever is still there.
         Thread hook = new Thread(() -> {
             Options running = RUNNING;
             if (running != null && !running.keep()) {
+                Interruption.request();
+                awaitRunEnd(STOP_WAIT_MS);
                 try {
                     Sandboxes.removeLeftovers(new SandboxNames(running.prefix()));
                 } catch (RuntimeException ignored) {
@@ -45,8 +50,32 @@ public final class Main {
         System.exit(status);
     }
 
-    /** The options of the example running now in this process, for the Ctrl-C cleanup. */
+    /** The options of the example running now in this process, for the Ctrl-C cleanup; guarded by Main.class. */
     private static volatile Options RUNNING;
+
+    /** How long a signal's cleanup waits for the example to unwind (a step stuck in the kernel must not hang exit). */
+    private static final long STOP_WAIT_MS = 10_000;
+
+    private static void awaitRunEnd(long millis) {
+        long end = System.nanoTime() + millis * 1_000_000;
+        synchronized (Main.class) {
+            long left;
+            while (RUNNING != null && (left = end - System.nanoTime()) > 0) {
+                try {
+                    Main.class.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private static void runEnded() {
+        synchronized (Main.class) {
+            RUNNING = null;
+            Main.class.notifyAll();
+        }
+    }
 
     /** Runs the command line {@code args}; returns the exit status. */
     public static int run(String[] args, PrintStream out, PrintStream err, Preflight preflight) {
@@ -102,7 +131,8 @@ public final class Main {
         } catch (Throwable t) {
             failure = t;
             out.println();
-            out.println("FAILED in step " + say.currentStep() + ": " + describe(t));
+            out.println((t instanceof Interruption.Stopped ? "STOPPED after step " : "FAILED in step ")
+                    + say.currentStep() + ": " + describe(t));
             out.flush();
             if (t instanceof Error && !(t instanceof AssertionError)) throw (Error) t;
         } finally {
@@ -116,7 +146,7 @@ public final class Main {
                     if (failure == null) failure = e;
                 }
             }
-            RUNNING = null;
+            runEnded();
         }
         return result.build(failure);
     }

@@ -38,6 +38,7 @@ public final class Narrator {
 
     /** A new step: what it does in plain English, then the shell commands that would do the same. */
     public void step(String what, String... shellEquivalent) {
+        Interruption.check();   // a signal asked the run to stop: unwind here, between steps, not inside one
         out.println();
         out.printf("[%d] %s%n", ++step, what);
         for (String cmd : shellEquivalent) {
@@ -53,11 +54,7 @@ public final class Narrator {
         }
         out.flush();
         if (STEP_PAUSE_MS > 0) {
-            try {
-                Thread.sleep(STEP_PAUSE_MS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            Interruption.pause(STEP_PAUSE_MS);
         }
     }
 

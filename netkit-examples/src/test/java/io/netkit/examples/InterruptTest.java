@@ -70,6 +70,11 @@ class InterruptTest {
                 present = names.presentIn(NetNamespace.list());
             }
             assertThat(present).as("the run's namespaces before the signal; output so far:\n%s", output).hasSizeGreaterThanOrEqualTo(3);
+            String hostNs = present.stream().filter(n -> n.endsWith("-host")).findFirst().orElseThrow();
+            long hostInode;
+            try (NetNamespace h = NetNamespace.open(hostNs)) {
+                hostInode = h.inode();
+            }
             Cmd.run("sh", "-c", "kill -" + signal + " " + child.pid());   // the shell builtin: no procps needed
             assertThat(child.waitFor(30, TimeUnit.SECONDS)).as("child exits after SIG%s", signal).isTrue();
             reader.join(5000);
@@ -77,8 +82,20 @@ class InterruptTest {
                     .isEqualTo(expectedExit);
             assertThat(names.presentIn(NetNamespace.list())).as("namespaces of the interrupted run").isEmpty();
             assertThat(Cmd.run("ip", "netns", "list")).doesNotContain(prefix);
+            // nor a network lock of its host (a cleanup racing the still-running example used to leave one)
+            assertThat(lockFilesOf(hostInode)).as("/run/netkit files of the run's host namespace").isEmpty();
         } finally {
             child.destroyForcibly();
+        }
+    }
+
+    private static List<String> lockFilesOf(long hostInode) throws java.io.IOException {
+        Path dir = Path.of(System.getProperty("netkit.lockDirectory", "/run/netkit"));
+        if (!java.nio.file.Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(hostInode + "-")).toList();
         }
     }
 }
