@@ -206,6 +206,12 @@ public final class LibC {
     public static final int O_EXCL = 0x80;
     public static final int O_TRUNC = 0x200;
     public static final int O_CLOEXEC = 0x80000;
+    public static final int O_RDWR = 2;
+    /** {@code __O_TMPFILE | O_DIRECTORY}: an unnamed file in the given directory, named later with linkat. */
+    public static final int O_TMPFILE = 0x410000;
+    public static final int AT_FDCWD = -100;
+    public static final int AT_SYMLINK_FOLLOW = 0x400;
+    public static final int AT_EMPTY_PATH = 0x1000;
 
     // <sched.h>
     public static final int CLONE_NEWNET = 0x40000000;
@@ -265,6 +271,8 @@ public final class LibC {
     public static native int umount2(String target, int flags);
 
     public static native int open(String pathname, int flags, int mode);
+
+    public static native int linkat(int olddirfd, String oldpath, int newdirfd, String newpath, int flags);
 
     public static native long write(int fd, byte[] buf, long count);
 
