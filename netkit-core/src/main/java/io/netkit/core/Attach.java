@@ -47,11 +47,12 @@ final class Attach {
     static volatile java.util.function.Supplier<String> hostNames = () -> Network.HOST_VETH_PREFIX + Names.hex(8);
 
     /**
-     * Containers' namespaces: IPv6 DAD off for the interfaces to come (eth0 inherits the default), the netlink socket
-     * open. After an attach that created its namespace, the next one is unshared in the background once no attach or
-     * detach runs ({@link Spares}: one unnamed namespace waits; {@code -Dnetkit.netns.spare=false} turns that off).
+     * Containers' namespaces: IPv6 DAD off for the interfaces to come (eth0 inherits the default), lo up, the netlink
+     * socket open. After an attach that created its namespace, the next one is unshared in the background once no
+     * attach or detach runs ({@link Spares}: one unnamed namespace waits; {@code -Dnetkit.netns.spare=false} turns that off).
      */
-    static final NamespaceTemplate CONTAINERS = NamespaceTemplate.withSysctls(Map.of("net.ipv6.conf.default.accept_dad", "0"));
+    static final NamespaceTemplate CONTAINERS = NamespaceTemplate.withSysctls(Map.of("net.ipv6.conf.default.accept_dad", "0"))
+            .withLoopbackUp();   // lo goes up while the namespace is made (ahead of time), not on the caller's path
 
     private final Network net;
 
@@ -323,7 +324,7 @@ final class Attach {
 
     /**
      * Container side: sysctls (the CNI bridge plugin's defaults: {@code arp_notify=1}, IPv6 DAD off), then address
-     * with broadcast, eth0 and lo up, default route, in one batch.
+     * with broadcast, eth0 and lo up, default route, in one batch (lo is up already in a namespace netkit made).
      */
     private void configureInside(NetNamespace ns, boolean ownNamespace, String ifname, int ifindex, IpPrefix address,
                                  IpPrefix address6) {
@@ -337,7 +338,8 @@ final class Attach {
         RtNetlink rt = ns.netlink();
         int index = ifindex > 0 ? ifindex : rt.links().index(ifname);
         try {
-            Inside.configure(rt, index, ifname, address, net.gateway, address6, net.v6 == null ? null : net.v6.gateway());
+            Inside.configure(rt, index, ifname, address, net.gateway, address6, net.v6 == null ? null : net.v6.gateway(),
+                    !ownNamespace);
         } catch (Inside.StepException e) {
             throw new StepFailure(e.step(), (RuntimeException) e.getCause());
         }

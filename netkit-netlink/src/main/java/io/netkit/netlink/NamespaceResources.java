@@ -21,6 +21,8 @@ final class NamespaceResources implements Runnable {
     /** Other protocols' shared sockets ({@link NetNamespace#socket(int)}), by protocol. */
     final java.util.Map<Integer, NetlinkSocket> sockets = new java.util.concurrent.ConcurrentHashMap<>();
     volatile boolean closedExplicitly;
+    /** An unnamed file in /run/netns (O_TMPFILE) that naming a spare links in as its mount point; -1 if none. */
+    volatile int claimFd = -1;
 
     NamespaceResources(int fd, String label, NamespaceThread thread) {
         this.fd = fd;
@@ -47,6 +49,11 @@ final class NamespaceResources implements Runnable {
                 t.stop();
             }
             LibC.close(fd);
+            int c = claimFd;
+            claimFd = -1;
+            if (c >= 0) {
+                LibC.close(c);
+            }
         }
     }
 }

@@ -45,12 +45,14 @@ public final class NamespaceTemplate implements AutoCloseable {
     }
 
     private final Map<String, String> sysctls;
+    private final boolean loopbackUp;
     private final Object lock = new Object();
     private CompletableFuture<NetNamespace> spare;   // guarded by lock: ready or being made, null if none
     private boolean closed;                          // guarded by lock
 
-    private NamespaceTemplate(Map<String, String> sysctls) {
+    private NamespaceTemplate(Map<String, String> sysctls, boolean loopbackUp) {
         this.sysctls = sysctls;
+        this.loopbackUp = loopbackUp;
     }
 
     /**
@@ -65,7 +67,16 @@ public final class NamespaceTemplate implements AutoCloseable {
             Sysctl.pathOf(Objects.requireNonNull(k, "sysctl key == null"));   // validates the key's shape
             copy.put(k, Objects.requireNonNull(v, "value of " + k + " == null"));
         });
-        return new NamespaceTemplate(copy);
+        return new NamespaceTemplate(copy, false);
+    }
+
+    /**
+     * This template with {@code lo} brought up in every namespace, right after the sysctls, as part of making it (for
+     * a namespace made ahead of time: in the background, before anyone asks for it). Equivalent to:
+     * {@code ip -n NAME link set lo up}.
+     */
+    public NamespaceTemplate withLoopbackUp() {
+        return new NamespaceTemplate(sysctls, true);
     }
 
     /**
@@ -83,7 +94,11 @@ public final class NamespaceTemplate implements AutoCloseable {
         if (ready == null) {
             return NetNamespace.createAsync(name, n -> {
                 setSysctls(n);
-                n.submit(n::netlink);   // opened as the thread's next task, while the caller goes on
+                if (loopbackUp) {
+                    openSocket(n);   // part of making it: if lo cannot go up, the creation fails
+                } else {
+                    n.submit(n::netlink);   // opened as the thread's next task, while the caller goes on
+                }
                 if (setup != null) {
                     setup.accept(n);
                 }
@@ -123,7 +138,7 @@ public final class NamespaceTemplate implements AutoCloseable {
             SPARE_WORK.incrementAndGet();
             spare = NamespaceCreation.makeSpare(n -> {
                 setSysctls(n);
-                n.netlink();
+                openSocket(n);
             });
             spare.whenComplete((n, e) -> SPARE_WORK.incrementAndGet());
         }
@@ -173,6 +188,15 @@ public final class NamespaceTemplate implements AutoCloseable {
             }
         }
         n.close();
+    }
+
+    /** On the namespace's own thread: the netlink socket, and {@code lo} up if the recipe says so. */
+    private RtNetlink openSocket(NetNamespace n) {
+        RtNetlink rt = n.netlink();
+        if (loopbackUp) {
+            rt.links().setUp("lo");
+        }
+        return rt;
     }
 
     /** On the namespace's own thread: the sysctl defaults. */

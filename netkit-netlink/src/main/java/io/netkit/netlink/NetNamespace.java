@@ -505,6 +505,18 @@ public final class NetNamespace implements AutoCloseable {
         return new NetNamespace(name, path, fd, inode, thread, false);
     }
 
+    /** Keeps {@code fd} (an unnamed file in /run/netns, see {@link NamespaceCreation}) until taken or closed. */
+    void holdClaim(int fd) {
+        resources.claimFd = fd;
+    }
+
+    /** The claim file held by {@link #holdClaim}, now the caller's to close; -1 if none. */
+    int takeClaim() {
+        int fd = resources.claimFd;
+        resources.claimFd = -1;
+        return fd;
+    }
+
     /**
      * Hands this unnamed spare's thread and netlink socket to a new handle for the same namespace, now mounted as
      * {@code file} (opened as {@code nsFd}), and closes this one (only its own fd).

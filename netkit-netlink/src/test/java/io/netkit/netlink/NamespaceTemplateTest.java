@@ -82,6 +82,54 @@ class NamespaceTemplateTest {
     }
 
     @Test
+    void withLoopbackUpBringsLoUpAndASpareLeavesNoNameInRunNetnsUntilNamed() throws Exception {
+        try (NamespaceTemplate t = NamespaceTemplate.withSysctls(Map.of(KEY, "1")).withLoopbackUp()) {
+            String first = namespaces.name("tlofirst");
+            NetNamespace a = t.createAsync(first, null).get(10, TimeUnit.SECONDS);   // made on the spot
+            String second = namespaces.name("tlosecond");
+            NetNamespace b = null;
+            try {
+                assertThat(Cmd.run("ip", "-n", first, "-o", "link", "show", "lo")).contains("UP");
+                t.prepareNext();
+                // The spare's claim file (O_TMPFILE) has no name in /run/netns: only this process's descriptor for it.
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (unnamedRunNetnsFiles() == 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                assertThat(unnamedRunNetnsFiles()).isPositive();
+                b = t.createAsync(second, null).get(10, TimeUnit.SECONDS);   // the spare, named by linking its file
+                assertThat(Cmd.run("ip", "-n", second, "-o", "link", "show", "lo")).contains("UP");
+                assertThat(Cmd.run("ip", "netns", "exec", second, "stat", "-L", "-c", "%i", "/proc/thread-self/ns/net").trim())
+                        .isEqualTo(Long.toString(b.inode()));
+                assertThat(Cmd.run("findmnt", "-n", "-o", "FSTYPE", NetNamespace.RUN_NETNS.resolve(second).toString()).trim())
+                        .isEqualTo("nsfs");
+            } finally {
+                a.close();
+                NetNamespace.delete(first);
+                if (b != null) {
+                    b.close();
+                    NetNamespace.delete(second);
+                }
+            }
+            assertThat(Cmd.run("ip", "netns", "list")).doesNotContain(second);
+        }
+    }
+
+    /** Descriptors of this process for files in /run/netns that have no name there (O_TMPFILE). */
+    private static long unnamedRunNetnsFiles() throws java.io.IOException {
+        try (java.util.stream.Stream<java.nio.file.Path> fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    String target = java.nio.file.Files.readSymbolicLink(fd).toString();
+                    return target.startsWith("/run/netns/#") && target.endsWith("(deleted)");
+                } catch (java.io.IOException gone) {
+                    return false;
+                }
+            }).count();
+        }
+    }
+
+    @Test
     void rejectsBadSysctlKeys() {
         assertThatThrownBy(() -> NamespaceTemplate.withSysctls(Map.of("../etc/passwd", "1")))
                 .isInstanceOf(IllegalArgumentException.class);

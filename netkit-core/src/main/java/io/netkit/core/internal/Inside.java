@@ -34,10 +34,10 @@ import java.net.InetAddress;
  * The container side of an attach as ONE batch of requests (one {@code sendmsg}, the acks read together), by
  * interface index so no name lookups are needed:
  * <pre>
- * ip netns exec NS sysctl -w net.ipv4.conf.eth0.arp_notify=1    (as IFLA_AF_SPEC/AF_INET/IFLA_INET_CONF)
- * ip -n NS link set eth0 up
+ * ip netns exec NS sysctl -w net.ipv4.conf.eth0.arp_notify=1    (as IFLA_AF_SPEC/AF_INET/IFLA_INET_CONF, in the
+ * ip -n NS link set eth0 up                                      same request as the "up")
  * ip -n NS addr add 172.16.0.2/24 brd 172.16.0.255 dev eth0
- * ip -n NS link set lo up
+ * ip -n NS link set lo up                                        (left out when lo is up already)
  * ip -n NS route add default via 172.16.0.1 dev eth0
  * ip -n NS addr add fd00:16::2/64 dev eth0 nodad                 (dual stack: usable at once, never tentative)
  * ip -n NS -6 route add default via fd00:16::1 dev eth0
@@ -81,25 +81,35 @@ public final class Inside {
      */
     public static void configure(RtNetlink rt, int ifindex, String ifname, IpPrefix address, InetAddress gateway,
                                  IpPrefix address6, InetAddress gateway6) {
+        configure(rt, ifindex, ifname, address, gateway, address6, gateway6, true);
+    }
+
+    /**
+     * As {@link #configure(RtNetlink, int, String, IpPrefix, InetAddress, IpPrefix, InetAddress)}; {@code loopbackUp}
+     * false leaves out "lo up" (a namespace netkit made has lo up from its making: {@code NamespaceTemplate}).
+     */
+    public static void configure(RtNetlink rt, int ifindex, String ifname, IpPrefix address, InetAddress gateway,
+                                 IpPrefix address6, InetAddress gateway6, boolean loopbackUp) {
         // address and gateway are null on an IPv6-only network
         byte[] local = address == null ? null : address.address().getAddress();
         byte[] broadcast = address == null ? null : address.broadcast().getAddress();
         byte[] gw = gateway == null ? null : gateway.getAddress();
         String notifyStep = "set net.ipv4.conf." + ifname + ".arp_notify=1";
         String addStep = "add address " + address + " to " + ifname;
-        String upStep = "bring up " + ifname;
+        String upStep = "bring up " + ifname + " (and " + notifyStep + ")";
         String loStep = "bring up lo";
         String routeStep = "add default route via " + (gateway == null ? "-" : IpAddresses.format(gateway)) + " dev " + ifname;
         NetlinkBatch batch = rt.socket().batch();
-        batch.add(notifyStep, ifname, RTM_NEWLINK, 0, w -> {
-            w.ifInfoMsg(AF_UNSPEC, 0, ifindex, 0, 0);
+        // Up before the address (as the CNI plugins do): a link going up with an address makes the kernel announce
+        // it and start IPv6 at once, and the announcement floods every port of the bridge within this request.
+        // netkit announces the address itself afterwards, off the caller's thread (see Network.attach). arp_notify
+        // rides in the same request: the kernel applies the flags first, then IFLA_AF_SPEC, and eth0 has no address
+        // to announce when it goes up, so this is what the two requests did one after the other.
+        batch.add(upStep, ifname, RTM_NEWLINK, 0, w -> {
+            w.ifInfoMsg(AF_UNSPEC, 0, ifindex, Link.IFF_UP, Link.IFF_UP);
             w.beginNested(IFLA_AF_SPEC).beginNested(AF_INET).beginNested(IFLA_INET_CONF)
                     .attrU32(IPV4_DEVCONF_ARP_NOTIFY, 1).endNested().endNested().endNested();
         });
-        // Up before the address (as the CNI plugins do): a link going up with an address makes the kernel announce
-        // it and start IPv6 at once, and the announcement floods every port of the bridge within this request.
-        // netkit announces the address itself afterwards, off the caller's thread (see Network.attach).
-        batch.add(upStep, ifname, RTM_NEWLINK, 0, w -> w.ifInfoMsg(AF_UNSPEC, 0, ifindex, Link.IFF_UP, Link.IFF_UP));
         if (address != null) {
             batch.add(addStep, ifname, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, w -> {
                 w.ifAddrMsg(AF_INET, address.prefixLength(), 0, RT_SCOPE_UNIVERSE, ifindex);
@@ -108,7 +118,9 @@ public final class Inside {
                 w.attrBytes(IFA_BROADCAST, broadcast);
             });
         }
-        batch.add(loStep, "lo", RTM_NEWLINK, 0, w -> w.ifInfoMsg(AF_UNSPEC, 0, LOOPBACK_IFINDEX, Link.IFF_UP, Link.IFF_UP));
+        if (loopbackUp) {
+            batch.add(loStep, "lo", RTM_NEWLINK, 0, w -> w.ifInfoMsg(AF_UNSPEC, 0, LOOPBACK_IFINDEX, Link.IFF_UP, Link.IFF_UP));
+        }
         if (address != null) {
             batch.add(routeStep, "default", RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, w -> {
                 w.rtMsg(AF_INET, 0, 0, 0, RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RTN_UNICAST, 0);

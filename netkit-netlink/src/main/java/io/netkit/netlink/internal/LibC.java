@@ -96,6 +96,7 @@ public final class LibC {
     private static final Function GETSOCKNAME;
     private static final Function GETSOCKOPT;
     private static final Function IOCTL;
+    private static final Function LINKAT;
     private static final Function LISTEN;
     private static final Function MOUNT;
     private static final Function OPEN;
@@ -124,6 +125,7 @@ public final class LibC {
         GETSOCKNAME = function(lib, "getsockname");
         GETSOCKOPT = function(lib, "getsockopt");
         IOCTL = function(lib, "ioctl");
+        LINKAT = function(lib, "linkat");
         LISTEN = function(lib, "listen");
         MOUNT = function(lib, "mount");
         OPEN = function(lib, "open");
@@ -314,6 +316,12 @@ public final class LibC {
     public static final int O_EXCL = 0x80;
     public static final int O_TRUNC = 0x200;
     public static final int O_CLOEXEC = 0x80000;
+    public static final int O_RDWR = 2;
+    /** {@code __O_TMPFILE | O_DIRECTORY}: an unnamed file in the given directory, named later with linkat. */
+    public static final int O_TMPFILE = 0x410000;
+    public static final int AT_FDCWD = -100;
+    public static final int AT_SYMLINK_FOLLOW = 0x400;
+    public static final int AT_EMPTY_PATH = 0x1000;
 
     // <sched.h>
     public static final int CLONE_NEWNET = 0x40000000;
@@ -417,6 +425,11 @@ public final class LibC {
         return direct ? Direct.open(pathname, flags, mode) : OPEN.invokeInt(new Object[] {pathname, flags, mode});
     }
 
+    public static int linkat(int olddirfd, String oldpath, int newdirfd, String newpath, int flags) {
+        return direct ? Direct.linkat(olddirfd, oldpath, newdirfd, newpath, flags)
+                : LINKAT.invokeInt(new Object[] {olddirfd, oldpath, newdirfd, newpath, flags});
+    }
+
     public static long write(int fd, byte[] buf, long count) {
         return direct ? Direct.write(fd, buf, count) : WRITE.invokeLong(new Object[] {fd, buf, count});
     }
@@ -507,6 +520,7 @@ public final class LibC {
         static native int mount(String source, String target, String filesystemtype, long mountflags, Pointer data);
         static native int umount2(String target, int flags);
         static native int open(String pathname, int flags, int mode);
+        static native int linkat(int olddirfd, String oldpath, int newdirfd, String newpath, int flags);
         static native long write(int fd, byte[] buf, long count);
         static native int ioctl(int fd, long request, byte[] argp);
         static native int ioctl(int fd, long request, long arg);
