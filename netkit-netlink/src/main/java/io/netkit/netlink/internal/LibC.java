@@ -238,6 +238,12 @@ public final class LibC {
 
     public static native int close(int fd);
 
+    /** {@code flock(2)}: an advisory lock on the open file {@code fd} (for {@link #LOCK_EX}, {@link #LOCK_UN}). */
+    public static native int flock(int fd, int operation);
+
+    public static final int LOCK_EX = 2;
+    public static final int LOCK_UN = 8;
+
     // Unix domain stream sockets (<sys/socket.h>, <sys/un.h>): the CNI daemon's listener (UnixListener).
     public static final int AF_UNIX = 1;
     public static final int SOCK_STREAM = 1;
