@@ -34,8 +34,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The firewall part of an attach with a published port (issue 12: "≤ 1 ms"), native backend, isolated from the rest
- * of the attach: a masquerading, publishing network's rules in {@code table inet netkit} of a bench host namespace,
- * one more endpoint with one published port per iteration (median of single shots):
+ * of the attach: a masquerading network with {@value #ENDPOINTS} endpoints publishing one port each, its rules in
+ * {@code table inet netkit} of a bench host namespace; each iteration times one more endpoint's port (median of
+ * single shots), and after it (untimed) the network goes back to its {@value #ENDPOINTS} ports, then 20 ms pause:
  * <ul>
  *   <li>{@code netkitApply}: what netkit-core runs for it, {@code NftFirewall.apply} of the network's spec with one
  *       more published port: {@code GETGEN}, the network's chains known from the last commit, ONE transaction that
@@ -43,10 +44,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code netkitTransaction}: the transaction alone, the same three rules into a copy of the layout
  *       ({@code table inet nkyard}: the same base chains, jumps and per-network chains);</li>
  *   <li>{@code nftFile}: yardstick, {@code ip netns exec HOST nft -f FILE} with the same three rules
- *       ({@code add rule inet nkyard dnat meta nfproto ipv4 tcp dport N dnat ip to ADDR:80 comment "..."}, ...)
+ *       ({@code add rule inet nkyard dnat-y meta nfproto ipv4 tcp dport N dnat ip to ADDR:80 comment "..."}, ...)
  *       into the same copy.</li>
  * </ul>
- * The chains grow by three rules per iteration in all three; no sysctl or link work is included (see
+ * {@code nkyard}'s chains are emptied after each iteration. No sysctl or link work is included (see
  * {@link PublishAttachBenchmark} for the whole publish and attach).
  */
 @BenchmarkMode(Mode.SingleShotTime)
@@ -60,6 +61,8 @@ public class PortFirewallBenchmark {
     static final String ID = "0000beef";
     static final IpPrefix SUBNET = IpPrefix.parse("172.16.0.0/20");
     static final Table YARD = Table.of(Family.INET, "nkyard");
+    /** Endpoints with one published port each before the measured one. */
+    static final int ENDPOINTS = 10;
 
     BenchNamespaces spaces;
     WorkDir work;
@@ -68,7 +71,7 @@ public class PortFirewallBenchmark {
     NetworkFirewall fw;
     Nftables nft;
     final List<Firewall.Published> published = new ArrayList<>();
-    int endpoint;
+    int endpoint = ENDPOINTS - 1;
     NetworkFirewall.Spec spec;
     List<Rule> rules;
     String nftFile;
@@ -81,21 +84,41 @@ public class PortFirewallBenchmark {
         ns = NetNamespace.open(host);
         nft = Nftables.shared(ns);
         fw = NetworkFirewall.of(FirewallBackend.NFTABLES);
-        published.add(published(0));
+        for (int i = 0; i < ENDPOINTS; i++) {
+            published.add(published(i));
+        }
         fw.install(ns, spec());
         Proc.run("ip", "netns", "exec", host, "nft", "-f", work.writeString("yard.nft", """
                 table inet nkyard {
-                  chain fwd { }
-                  chain post { }
-                  chain dnat { }
-                  chain forward { type filter hook forward priority 0; policy accept; jump fwd }
-                  chain postrouting { type nat hook postrouting priority 100; policy accept; jump post }
-                  chain prerouting { type nat hook prerouting priority -100; policy accept; fib daddr type local jump dnat }
+                  chain fwd-y { }
+                  chain post-y { }
+                  chain dnat-y { }
+                  chain forward { type filter hook forward priority 0; policy accept; jump fwd-y; }
+                  chain postrouting { type nat hook postrouting priority 100; policy accept; jump post-y; }
+                  chain prerouting { type nat hook prerouting priority -100; policy accept; fib daddr type local jump dnat-y; }
                 }
                 """).toString());
         for (int i = 0; i < 20; i++) {   // the JIT warm for the encoder before the first warm-up iteration
             prepare();
             fw.apply(ns, spec);
+            restore();
+        }
+    }
+
+    /** Untimed after each iteration: the network back to its {@value #ENDPOINTS} ports, the copy's chains emptied. */
+    @TearDown(Level.Iteration)
+    public void restore() {
+        published.remove(published.size() - 1);
+        fw.apply(ns, spec());
+        var tx = nft.transaction();
+        for (String c : List.of("fwd-y", "post-y", "dnat-y")) {
+            tx.flushChain(Chain.regular(YARD, c));
+        }
+        tx.commit();
+        try {
+            Thread.sleep(20);   // the kernel's deferred freeing of the removed rules, before the next timed change
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -113,7 +136,7 @@ public class PortFirewallBenchmark {
 
     @Setup(Level.Iteration)
     public void prepare() {
-        endpoint++;
+        endpoint = ENDPOINTS + (endpoint + 1 - ENDPOINTS) % 200;   // a fresh address and host port each time
         published.add(published(endpoint));
         spec = spec();
         String a = address(endpoint);
@@ -121,16 +144,16 @@ public class PortFirewallBenchmark {
         InetAddress c = IpAddresses.parse(a);
         String note = "netkit:" + BRIDGE + "@" + ID;
         rules = List.of(
-                Rule.builder(Chain.regular(YARD, "post")).saddr(SUBNET).daddr(IpPrefix.host(c)).dport(RuleBuilder.TCP, 80)
+                Rule.builder(Chain.regular(YARD, "post-y")).saddr(SUBNET).daddr(IpPrefix.host(c)).dport(RuleBuilder.TCP, 80)
                         .ctStatusDnat().masquerade().comment(note + " hairpin").build(),
-                Rule.builder(Chain.regular(YARD, "dnat")).nfproto(Family.IP).dport(RuleBuilder.TCP, port).dnat(c, 80)
+                Rule.builder(Chain.regular(YARD, "dnat-y")).nfproto(Family.IP).dport(RuleBuilder.TCP, port).dnat(c, 80)
                         .comment(note + " publish").build(),
-                Rule.builder(Chain.regular(YARD, "fwd")).daddr(IpPrefix.host(c)).oifname(BRIDGE).dport(RuleBuilder.TCP, 80)
+                Rule.builder(Chain.regular(YARD, "fwd-y")).daddr(IpPrefix.host(c)).oifname(BRIDGE).dport(RuleBuilder.TCP, 80)
                         .accept().comment(note + " publish").build());
         nftFile = work.writeString("port.nft",
-                "add rule inet nkyard post ip saddr " + SUBNET + " ip daddr " + a + " tcp dport 80 ct status dnat masquerade comment \"" + note + " hairpin\"\n"
-                + "add rule inet nkyard dnat meta nfproto ipv4 tcp dport " + port + " dnat ip to " + a + ":80 comment \"" + note + " publish\"\n"
-                + "add rule inet nkyard fwd ip daddr " + a + " oifname \"" + BRIDGE + "\" tcp dport 80 accept comment \"" + note + " publish\"\n")
+                "add rule inet nkyard post-y ip saddr " + SUBNET + " ip daddr " + a + " tcp dport 80 ct status dnat masquerade comment \"" + note + " hairpin\"\n"
+                + "add rule inet nkyard dnat-y meta nfproto ipv4 tcp dport " + port + " dnat ip to " + a + ":80 comment \"" + note + " publish\"\n"
+                + "add rule inet nkyard fwd-y ip daddr " + a + " oifname \"" + BRIDGE + "\" tcp dport 80 accept comment \"" + note + " publish\"\n")
                 .toString();
     }
 
