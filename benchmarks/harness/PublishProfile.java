@@ -1,7 +1,7 @@
 // Publish and attach-with-port latency on a masquerading network through the native backend, with a syscall-traceable
 // pause between operations (issue 12, second pass). As root, from the repository root:
-//   java -cp benchmarks/target/benchmarks.jar benchmarks/harness/PublishProfile.java WARM N PAUSE_MS [publish|attach]
-// prints min/p10/median/p90/p99; -DstartDelay=MS waits after "MEASURE <pid>" so that strace -f -p <pid> can attach.
+//   java -cp benchmarks/target/benchmarks.jar benchmarks/harness/PublishProfile.java WARM N PAUSE_MS [publish|attach|parts]
+// prints min/p10/median/p90/p99 (parts: each kernel request of a publish alone, medians of N); -DstartDelay=MS waits after "MEASURE <pid>" so that strace -f -p <pid> can attach.
 import io.netkit.benchmarks.support.BenchNamespaces;
 import io.netkit.core.*;
 import java.util.*;
