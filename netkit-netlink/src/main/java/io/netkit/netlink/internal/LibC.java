@@ -92,6 +92,7 @@ public final class LibC {
     private static final Function ACCEPT4;
     private static final Function BIND;
     private static final Function CLOSE;
+    private static final Function FLOCK;
     private static final Function GETEUID;
     private static final Function GETSOCKNAME;
     private static final Function GETSOCKOPT;
@@ -120,6 +121,7 @@ public final class LibC {
         ACCEPT4 = function(lib, "accept4");
         BIND = function(lib, "bind");
         CLOSE = function(lib, "close");
+        FLOCK = function(lib, "flock");
         GETEUID = function(lib, "geteuid");
         GETSOCKNAME = function(lib, "getsockname");
         GETSOCKOPT = function(lib, "getsockopt");
@@ -370,7 +372,9 @@ public final class LibC {
     }
 
     /** {@code flock(2)}: an advisory lock on the open file {@code fd} (for {@link #LOCK_EX}, {@link #LOCK_UN}). */
-    public static native int flock(int fd, int operation);
+    public static int flock(int fd, int operation) {
+        return direct ? Direct.flock(fd, operation) : FLOCK.invokeInt(new Object[] {fd, operation});
+    }
 
     public static final int LOCK_EX = 2;
     public static final int LOCK_UN = 8;
@@ -504,6 +508,7 @@ public final class LibC {
         static native long sendto(int fd, byte[] buf, long len, int flags, byte[] destAddr, int addrlen);
         static native long recvfrom(int fd, Pointer buf, long len, int flags, byte[] srcAddr, int[] addrlen);
         static native int close(int fd);
+        static native int flock(int fd, int operation);
         static native int listen(int fd, int backlog);
         static native int accept4(int fd, byte[] addr, int[] addrlen, int flags);
         static native int shutdown(int fd, int how);
