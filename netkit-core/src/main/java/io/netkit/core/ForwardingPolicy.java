@@ -46,7 +46,7 @@ final class ForwardingPolicy {
 
     /** Switches {@code net.ipv4.ip_forward} on in {@code hostNs}; returns the value before, or {@code null} if it was on. */
     static String enableForwarding(NetNamespace hostNs) {
-        String before = hostNs.sysctl().get("net.ipv4.ip_forward").trim();
+        String before = hostNs.sysctl().peek("net.ipv4.ip_forward").trim();
         if ("1".equals(before)) {
             return null;
         }
@@ -59,7 +59,7 @@ final class ForwardingPolicy {
      * it was on. Warns first about interfaces that rely on router advertisements (see the class comment).
      */
     static String enableForwarding6(NetNamespace hostNs) {
-        String before = hostNs.sysctl().get("net.ipv6.conf.all.forwarding").trim();
+        String before = hostNs.sysctl().peek("net.ipv6.conf.all.forwarding").trim();
         if ("1".equals(before)) {
             return null;
         }
@@ -101,18 +101,16 @@ final class ForwardingPolicy {
      */
     void apply(List<Firewall.Published> published, List<Firewall.Published> published6) {
         NetNamespace hostNs = net.host.netns();
-        // The sysctls in one task on the namespace's thread (its own sysctl calls then run directly): one hand-off.
-        boolean localhost = published.isEmpty() && (net.v6 == null || published6.isEmpty()) ? false : hostNs.call(() -> {
-            boolean lh = false;
-            if (!published.isEmpty()) {
-                enableForwarding(hostNs);
-                lh = localhostEnabled(hostNs, net.name);
-            }
-            if (net.v6 != null && !published6.isEmpty()) {
-                enableForwarding6(hostNs);
-            }
-            return lh;
-        });
+        // The sysctls are read from this thread through files kept open in the host namespace (Sysctl.peek): no
+        // hand-off to the namespace's thread, which may be busy with other work (only a write goes there).
+        boolean localhost = false;
+        if (!published.isEmpty()) {
+            enableForwarding(hostNs);
+            localhost = localhostEnabled(hostNs, net.name);
+        }
+        if (net.v6 != null && !published6.isEmpty()) {
+            enableForwarding6(hostNs);
+        }
         NetworkFirewall.Spec spec = spec(net.name, net.id, net.subnet, net.masquerade, net.masqueradeExcept, net.v6, localhost);
         net.rules.apply(hostNs, new NetworkFirewall.Spec(spec.bridge(), spec.id(), spec.subnet(), spec.masquerade(),
                 spec.masqueradeExcept(), spec.subnet6(), spec.forward6(), spec.nat6(), published, published6, localhost));
@@ -131,7 +129,7 @@ final class ForwardingPolicy {
     /** Whether the bridge's {@code route_localnet} is on: the network publishes on localhost too. */
     static boolean localhostEnabled(NetNamespace hostNs, String bridge) {
         try {
-            return "1".equals(hostNs.sysctl().get("net.ipv4.conf." + bridge + ".route_localnet").trim());
+            return "1".equals(hostNs.sysctl().peek("net.ipv4.conf." + bridge + ".route_localnet").trim());
         } catch (RuntimeException e) {
             return false;
         }

@@ -8,6 +8,7 @@ import io.netkit.core.internal.NetworkLock;
 import io.netkit.core.internal.Privileges;
 import io.netkit.netlink.IpAddresses;
 import io.netkit.netlink.Link;
+import io.netkit.netlink.NamespaceLock;
 import io.netkit.netlink.Links;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,59 +47,67 @@ final class Publishing {
             if (held.networkDeleted()) {
                 throw new NetkitException(op, "network " + net.name + " has been deleted");
             }
-            KernelSnapshot snap = KernelSnapshot.of(net, net.hostLinks().list());
-            Map<String, EndpointRecord> records = snap.allEndpoints;
-            EndpointRecord rec = snap.endpoints.get(hostIf);
-            if (rec == null) {
-                throw new IllegalStateException(op + ": " + ep + " is no longer attached (its host interface " + hostIf
-                        + " is gone or detached)");
-            }
-            List<PortMapping> current = rec.published();
-            List<PortMapping> next = new ArrayList<>(current);
-            if (add != null) {
-                if (current.contains(add)) {
+            Map<String, EndpointRecord> records;
+            EndpointRecord rec;
+            EndpointRecord updated;
+            String oldAlias;
+            boolean hairpin;
+            Links links = net.hostLinks();
+            // A new host port is checked against every netkit network's records and recorded in ONE hold of the host
+            // namespace's lock (see recheckHostPorts): one link dump serves the check and the network's rules.
+            try (NamespaceLock ports = add != null ? net.host.netns().lockExclusive() : null) {
+                KernelSnapshot snap = KernelSnapshot.of(net, links.list());
+                records = snap.allEndpoints;
+                rec = snap.endpoints.get(hostIf);
+                if (rec == null) {
+                    throw new IllegalStateException(op + ": " + ep + " is no longer attached (its host interface " + hostIf
+                            + " is gone or detached)");
+                }
+                List<PortMapping> current = rec.published();
+                List<PortMapping> next = new ArrayList<>(current);
+                if (add != null) {
+                    if (current.contains(add)) {
+                        return false;
+                    }
+                    checkHostPortFree(records, hostIf, add, ep.name());
+                    next.add(add);
+                } else if (!next.removeIf(m -> m.protocol() == remove.protocol() && m.hostPort() == remove.hostPort()
+                        && (remove.hostAddress() == null || remove.hostAddress().equals(m.hostAddress())))) {
                     return false;
                 }
-                checkHostPortFree(records, hostIf, add, ep.name());
-                next.add(add);
-            } else if (!next.removeIf(m -> m.protocol() == remove.protocol() && m.hostPort() == remove.hostPort()
-                    && (remove.hostAddress() == null || remove.hostAddress().equals(m.hostAddress())))) {
-                return false;
-            }
-            EndpointRecord updated = rec.withPublished(next);
-            String alias = updated.encode(ep.name());
-            String oldAlias = rec.encode(ep.name());
-            held.changed();
-            if (add != null) {
-                markPublishing(held, snap);
-            }
-            Links links = net.hostLinks();
-            try {
-                links.setAlias(hostIf, alias);
-            } catch (RuntimeException e) {
-                throw new NetkitException(op, "record the mappings on " + hostIf, e);
-            }
-            if (add != null) {
+                updated = rec.withPublished(next);
+                String alias = updated.encode(ep.name());
+                oldAlias = rec.encode(ep.name());
+                held.changed();
+                if (add != null) {
+                    markPublishing(held, snap);
+                }
+                // The endpoint's first mapping also switches hairpin on (container -> host address:its own published
+                // port), in the same request as the record; with mappings before, hairpin is on already.
+                hairpin = add != null && current.isEmpty();
                 try {
-                    recheckHostPorts(hostIf, List.of(add), ep.name());
-                } catch (IllegalArgumentException taken) {
-                    try {
-                        links.setAlias(hostIf, oldAlias);
-                    } catch (RuntimeException undo) {
-                        taken.addSuppressed(undo);
+                    if (hairpin) {
+                        links.setAliasAndHairpin(hostIf, alias, true);
+                    } else {
+                        links.setAlias(hostIf, alias);
                     }
-                    throw taken;
+                } catch (RuntimeException e) {
+                    throw new NetkitException(op, "record the mappings on " + hostIf, e);
                 }
             }
+            Runnable restore = () -> {
+                if (hairpin) {
+                    links.setAliasAndHairpin(hostIf, oldAlias, false);
+                } else {
+                    links.setAlias(hostIf, oldAlias);
+                }
+            };
             records.put(hostIf, updated);
             try {
                 apply(records);
-                if (add != null) {
-                    links.setHairpin(hostIf, true); // container -> host address:its own published port
-                }
             } catch (RuntimeException e) {
                 try {
-                    links.setAlias(hostIf, oldAlias);
+                    restore.run();
                     records.put(hostIf, rec);
                     apply(records);
                 } catch (RuntimeException undo) {
@@ -125,13 +134,20 @@ final class Publishing {
     }
 
     /**
-     * After this endpoint's record with {@code ports} is in the kernel: refuses (IllegalArgumentException naming the
-     * holder) if another endpoint of any netkit network on the host now holds one of the host ports. Each network
-     * checks under its own lock, so two networks may pass the first check at once; both records are in the kernel
-     * before either re-checks, so at least the later one sees the other and yields (both may yield; never both win).
+     * After this endpoint's record with {@code ports} is in the kernel (an attach): refuses (IllegalArgumentException
+     * naming the holder) if another endpoint of any netkit network on the host now holds one of the host ports.
+     * Each network checks under its own lock, so two attaches may pass their first check at once; both records are in
+     * the kernel before either re-checks, so at least the later one sees the other and yields (both may yield; never
+     * both win). A publish ({@link #change}) instead checks and records in one hold of the host namespace's lock
+     * ({@link io.netkit.netlink.NetNamespace#lockExclusive()}, across processes), and this re-check takes that lock
+     * too: either it runs after the publish recorded its port (and sees it), or the publish's check runs after it,
+     * after this record (and sees this one).
      */
     void recheckHostPorts(String hostIf, List<PortMapping> ports, String label) {
-        Map<String, EndpointRecord> now = new java.util.LinkedHashMap<>(KernelSnapshot.of(net, net.hostLinks().list()).allEndpoints);
+        Map<String, EndpointRecord> now;
+        try (NamespaceLock held = net.host.netns().lockExclusive()) {
+            now = new java.util.LinkedHashMap<>(KernelSnapshot.of(net, net.hostLinks().list()).allEndpoints);
+        }
         now.remove(hostIf);
         for (PortMapping m : ports) {
             checkHostPortFree(now, null, m, label);

@@ -509,6 +509,26 @@ public final class Links {
         });
     }
 
+    /**
+     * Sets the alias (as {@link #setAlias}) and the bridge port's hairpin mode (as {@link #setHairpin}) in ONE
+     * request (the kernel sets the port's mode first: a refused mode leaves the alias as it was). Equivalent to: {@code ip link set NAME alias TEXT type bridge_slave hairpin
+     * on|off}.
+     *
+     * @throws NetlinkException (for example {@code EOPNOTSUPP}) if the link is not a bridge port
+     */
+    public void setAliasAndHairpin(String name, String alias, boolean hairpin) {
+        LinkSpec.checkAlias(alias);
+        set("set link alias and bridge port hairpin " + (hairpin ? "on" : "off"), name, 0, 0, w -> {
+            w.attrString(IFLA_IFALIAS, alias);
+            w.beginNested(IFLA_LINKINFO);
+            w.attrString(IfLinkConstants.IFLA_INFO_SLAVE_KIND, "bridge");
+            w.beginNested(IfLinkConstants.IFLA_INFO_SLAVE_DATA);
+            w.attrU8(IfLinkConstants.IFLA_BRPORT_MODE, hairpin ? 1 : 0);
+            w.endNested();
+            w.endNested();
+        });
+    }
+
     /** Puts the link into link group {@code group} (0 = default). Equivalent to: {@code ip link set NAME group G}. */
     public void setGroup(String name, int group) {
         set("set link group", name, 0, 0, w -> w.attrU32(IFLA_GROUP, group));

@@ -20,6 +20,8 @@ final class NamespaceResources implements Runnable {
     volatile NetlinkSocket socket;
     /** Other protocols' shared sockets ({@link NetNamespace#socket(int)}), by protocol. */
     final java.util.Map<Integer, NetlinkSocket> sockets = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Files of {@code /proc/sys} kept open by {@link Sysctl#peek}, by path. */
+    final java.util.Map<String, java.nio.channels.FileChannel> files = new java.util.concurrent.ConcurrentHashMap<>();
     volatile boolean closedExplicitly;
     /** An unnamed file in /run/netns (O_TMPFILE) that naming a spare links in as its mount point; -1 if none. */
     volatile int claimFd = -1;
@@ -44,6 +46,14 @@ final class NamespaceResources implements Runnable {
             }
             sockets.values().forEach(NetlinkSocket::close);
             sockets.clear();
+            for (java.nio.channels.FileChannel f : files.values()) {
+                try {
+                    f.close();
+                } catch (java.io.IOException ignored) {
+                    // read-only procfs file
+                }
+            }
+            files.clear();
         } finally {
             if (t != null) {
                 t.stop();

@@ -325,6 +325,18 @@ public final class NetNamespace implements AutoCloseable {
         return inode;
     }
 
+    /**
+     * Takes the machine-wide exclusive lock of this namespace: one holder at a time among every thread of every process
+     * that locks the same namespace (by any handle) this way: {@code flock(2)} on the namespace file, under an in-process
+     * lock per namespace (a {@code flock} excludes other open files, not other threads). For short critical sections
+     * over state that several processes keep in one namespace (netkit: checking and recording the host ports a network
+     * publishes). Reentrant per thread; released by {@link NamespaceLock#close()}, and by the kernel if the process
+     * dies. Equivalent to: {@code flock /run/netns/NAME COMMAND} (util-linux).
+     */
+    public NamespaceLock lockExclusive() {
+        return NamespaceLock.acquire(this);
+    }
+
     /** The open namespace file (for {@code IFLA_NET_NS_FD} in link requests); valid until {@link #close()}. */
     int fd() {
         checkOpen();
@@ -449,6 +461,12 @@ public final class NetNamespace implements AutoCloseable {
         }
     }
 
+    /** The {@code /proc/sys} files {@link Sysctl#peek} keeps open for this handle (closed with it). */
+    java.util.Map<String, java.nio.channels.FileChannel> keptFiles() {
+        checkOpen();
+        return resources.files;
+    }
+
     /** sysctl access to this namespace's {@code net.*} keys. */
     public Sysctl sysctl() {
         synchronized (lock) {
@@ -536,10 +554,13 @@ public final class NetNamespace implements AutoCloseable {
         resources.socket = null;
         java.util.Map<Integer, NetlinkSocket> others = new java.util.HashMap<>(resources.sockets);
         resources.sockets.clear();
+        java.util.Map<String, java.nio.channels.FileChannel> kept = new java.util.HashMap<>(resources.files);
+        resources.files.clear();
         resources.closedExplicitly = true;
         cleanable.clean();
         NetNamespace named = new NetNamespace(newName, file, nsFd, inode, t, false);
         named.resources.sockets.putAll(others);
+        named.resources.files.putAll(kept);
         if (s != null && !s.isClosed()) {
             named.netlink = new RtNetlink(s, named, true);
             named.resources.socket = s;

@@ -59,6 +59,90 @@ public final class Sysctl {
     }
 
     /**
+     * Reads a key as {@link #get} does, but without the hand-off to the namespace thread once the key was read: its
+     * file is opened there once and kept open with the handle (closed by {@link NetNamespace#close()}), and each
+     * read is one {@code pread} from the caller's thread (an open {@code /proc/sys/net} file stays bound to the
+     * namespace it was opened in). For keys read on every operation (a few per handle: at most
+     * {@value #KEPT_FILES} are kept). A kept file whose key went away (an interface deleted, perhaps made again
+     * under the same name) fails its read and is opened again.
+     *
+     * <p>Equivalent to: {@code ip netns exec NS sysctl -n KEY}
+     *
+     * @throws NetlinkException with {@code ENOENT} if there is no such key
+     */
+    public String peek(String key) {
+        Path p = pathOf(key);
+        java.util.Map<String, java.nio.channels.FileChannel> files = ns.keptFiles();
+        String name = p.toString();
+        java.nio.channels.FileChannel ch = files.get(name);
+        if (ch != null) {
+            try {
+                String v = value(ch, p);
+                return v != null ? v : get(key);
+            } catch (IOException | RuntimeException stale) {
+                files.remove(name, ch);
+                closeQuietly(ch);
+            }
+        }
+        java.nio.channels.FileChannel opened = ns.call(() -> {
+            try {
+                return java.nio.channels.FileChannel.open(p, java.nio.file.StandardOpenOption.READ);
+            } catch (NoSuchFileException e) {
+                throw NetlinkException.withDetail("sysctl get", key, Errno.ENOENT, "no such key (" + p + ")", e);
+            } catch (AccessDeniedException e) {
+                throw new NetlinkException("sysctl get", key, Errno.EACCES, null, e);
+            } catch (IOException e) {
+                throw NetlinkException.withDetail("sysctl get", key, Errno.EIO, String.valueOf(e.getMessage()), e);
+            }
+        });
+        try {
+            String v = value(opened, p);
+            if (v == null) {
+                return get(key);
+            }
+            if (files.size() < KEPT_FILES && files.putIfAbsent(name, opened) == null) {
+                if (ns.isClosed()) {
+                    files.remove(name, opened);   // the handle closed its kept files already: this one goes below
+                } else {
+                    opened = null;   // kept
+                }
+            }
+            return v;
+        } catch (IOException e) {
+            throw NetlinkException.withDetail("sysctl get", key, Errno.EIO, String.valueOf(e.getMessage()), e);
+        } finally {
+            if (opened != null) {
+                closeQuietly(opened);
+            }
+        }
+    }
+
+    /** At most this many files are kept open per handle by {@link #peek}. */
+    static final int KEPT_FILES = 16;
+
+    /** The value read at offset 0 without its newline, or null if it may be longer than one small read. */
+    private static String value(java.nio.channels.FileChannel ch, Path p) throws IOException {
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(256);
+        int n = ch.read(buf, 0);
+        if (n < 0) {
+            return "";
+        }
+        if (n == buf.capacity()) {
+            return null;   // a long value (a list): read whole by get
+        }
+        String s = new String(buf.array(), 0, n, StandardCharsets.UTF_8);
+        return s.endsWith("\n") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    private static void closeQuietly(java.nio.channels.FileChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // a read-only procfs file: nothing to flush
+        }
+    }
+
+    /**
      * Reads a procfs file with ONE read from offset 0 into a buffer large enough for any sysctl value. procfs
      * reports size 0, and the integer handlers ({@code proc_dointvec}) return EOF for a read at any offset but 0:
      * {@code Files.readAllBytes} read one byte and then hit that EOF ("6" for 64). Values longer than the buffer

@@ -56,6 +56,9 @@ public record Rule(Table table, String chain, List<Expr> expressions, String com
 
     /** This rule without its handle and with its counters zeroed: what was written, for comparing with a listing. */
     public Rule normalized() {
+        if (handle == 0 && expressions.stream().noneMatch(x -> x instanceof Expr.Counter)) {
+            return this;   // as written already (a rule built, not listed): no copy
+        }
         List<Expr> e = expressions.stream()
                 .map(x -> x instanceof Expr.Counter ? (Expr) Expr.Counter.zero() : x)
                 .toList();

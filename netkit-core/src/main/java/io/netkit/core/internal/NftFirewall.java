@@ -95,7 +95,13 @@ public final class NftFirewall implements NetworkFirewall {
         try {
             long gen = nft.generation();
             state.at(gen);
-            List<Chain> all = nft.chains();
+            // The chain dump only when the generation moved since netkit's last change (another's commit may have
+            // added or removed chains, a foreign forward chain among them).
+            List<Chain> all = state.allChains();
+            if (all == null) {
+                all = nft.chains();
+            }
+            boolean chainsChange = false;
             // By name: an administrator may have changed a base chain's policy (a drop policy stays theirs).
             Set<String> names = new java.util.HashSet<>();
             for (Chain c : all) {
@@ -120,6 +126,7 @@ public final class NftFirewall implements NetworkFirewall {
             }
             Transaction tx = nft.transaction();
             if (!tableReady) {
+                chainsChange = true;
                 tx.addTable(TABLE);
                 BASE.forEach(tx::addChain);
                 tx.addChain(USER);
@@ -146,11 +153,13 @@ public final class NftFirewall implements NetworkFirewall {
                         // Only new rules at the end (one more published port, the common change): append them.
                         want.subList(have.size(), want.size()).forEach(tx::addRule);
                     } else if (!exists || !have.equals(wantN)) {
+                        chainsChange |= !exists;
                         tx.replaceChain(c, want);
                     }
                     after.put(c.name(), wantN);
                 } else {
                     if (exists) {
+                        chainsChange = true;
                         tx.flushChain(c).deleteChain(c);
                     }
                     after.put(c.name(), null);
@@ -172,6 +181,7 @@ public final class NftFirewall implements NetworkFirewall {
             } else {
                 after.forEach(state::put);
             }
+            state.allChains(chainsChange ? null : all);   // kept only while the commit changed no chain
         } catch (NetlinkException e) {
             state.forget();
             throw e;

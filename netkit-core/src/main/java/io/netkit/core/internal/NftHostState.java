@@ -30,6 +30,9 @@ final class NftHostState {
      * the kernel held them at {@link #generation}. */
     private final Map<String, List<Rule>> chains = new HashMap<>();
 
+    /** Every chain of every table of the host namespace at {@link #generation} (one chain dump), or null. */
+    private List<io.netkit.nftables.Chain> allChains;
+
     static NftHostState of(NetNamespace host) {
         return STATES.computeIfAbsent(host, k -> new NftHostState());
     }
@@ -38,6 +41,7 @@ final class NftHostState {
     void at(long now) {
         if (now != generation) {
             chains.clear();
+            allChains = null;
             generation = now;
         }
     }
@@ -56,6 +60,16 @@ final class NftHostState {
         }
     }
 
+    /** Every chain of the host namespace if known at the generation given to {@link #at}; else null. */
+    List<io.netkit.nftables.Chain> allChains() {
+        return allChains;
+    }
+
+    /** The host namespace's chains at the current generation (null: unknown, the next change dumps them). */
+    void allChains(List<io.netkit.nftables.Chain> all) {
+        allChains = all == null ? null : List.copyOf(all);
+    }
+
     /**
      * After a commit made at generation {@code before}: the generation is {@code after} now. Keeps what is known (with
      * the commit's own changes {@link #put}) only if the commit was the only one in between.
@@ -71,6 +85,7 @@ final class NftHostState {
     /** Forgets everything (after a failure, or a removal): the next change lists the kernel. */
     void forget() {
         chains.clear();
+        allChains = null;
         generation = -1;
     }
 }

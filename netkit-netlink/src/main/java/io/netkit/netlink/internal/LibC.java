@@ -92,6 +92,7 @@ public final class LibC {
     private static final Function ACCEPT4;
     private static final Function BIND;
     private static final Function CLOSE;
+    private static final Function FLOCK;
     private static final Function GETEUID;
     private static final Function GETSOCKNAME;
     private static final Function GETSOCKOPT;
@@ -121,6 +122,7 @@ public final class LibC {
         ACCEPT4 = function(lib, "accept4");
         BIND = function(lib, "bind");
         CLOSE = function(lib, "close");
+        FLOCK = function(lib, "flock");
         GETEUID = function(lib, "geteuid");
         GETSOCKNAME = function(lib, "getsockname");
         GETSOCKOPT = function(lib, "getsockopt");
@@ -377,6 +379,14 @@ public final class LibC {
         return direct ? Direct.close(fd) : CLOSE.invokeInt(new Object[] {fd});
     }
 
+    /** {@code flock(2)}: an advisory lock on the open file {@code fd} (for {@link #LOCK_EX}, {@link #LOCK_UN}). */
+    public static int flock(int fd, int operation) {
+        return direct ? Direct.flock(fd, operation) : FLOCK.invokeInt(new Object[] {fd, operation});
+    }
+
+    public static final int LOCK_EX = 2;
+    public static final int LOCK_UN = 8;
+
     // Unix domain stream sockets (<sys/socket.h>, <sys/un.h>): the CNI daemon's listener (UnixListener).
     public static final int AF_UNIX = 1;
     public static final int SOCK_STREAM = 1;
@@ -511,6 +521,7 @@ public final class LibC {
         static native long sendto(int fd, byte[] buf, long len, int flags, byte[] destAddr, int addrlen);
         static native long recvfrom(int fd, Pointer buf, long len, int flags, byte[] srcAddr, int[] addrlen);
         static native int close(int fd);
+        static native int flock(int fd, int operation);
         static native int listen(int fd, int backlog);
         static native int accept4(int fd, byte[] addr, int[] addrlen, int flags);
         static native int shutdown(int fd, int how);
