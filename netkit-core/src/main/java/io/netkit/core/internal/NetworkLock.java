@@ -116,8 +116,8 @@ public final class NetworkLock {
                 LOCKS.remove(key, this);
                 return new Held(null, DELETED);
             }
-            if (generation != releasedAt || openedKey == null || !openedKey.equals(identity())) {
-                epoch++; // another process changed the network, or this one cannot tell (a new or replaced file)
+            if (generation != releasedAt) {
+                epoch++; // another process changed the network, or this one cannot tell (first hold, new channel)
             }
             releasedAt = -1; // until this holder's close says what it left
             return new Held(fileLock, generation);
@@ -188,6 +188,7 @@ public final class NetworkLock {
         private boolean changed;
         private boolean deleted;
         private boolean closed;
+        private boolean fileChecked;
 
         Held(FileLock fileLock, long generation) {
             this.fileLock = fileLock;
@@ -199,6 +200,12 @@ public final class NetworkLock {
          * process changed the network between them (same generation as it left, same file on disk).
          */
         public long epoch() {
+            if (!fileChecked) { // checked once per hold, and only by the holders that ask (a stat)
+                fileChecked = true;
+                if (openedKey == null || !openedKey.equals(identity())) {
+                    epoch++; // the lock file was removed or replaced: another process may use another file
+                }
+            }
             return epoch;
         }
 
