@@ -35,7 +35,7 @@ for line in open(trace):
 
 ops = []
 for l in open(tsv):
-    kind, t0, dt, reaper, spare = l.split()
+    kind, t0, dt, reaper, spare = l.split()[:5]
     ops.append((kind, int(t0) / 1e9, int(dt) / 1e9, int(reaper), int(spare)))
 callers = [p for p, c in comm.items() if c.startswith('io.netkit.bench')]
 caller_waits = [w for p in callers for w in waits[p]]

@@ -8,6 +8,7 @@ import io.netkit.core.internal.Ipv6;
 import io.netkit.core.internal.Names;
 import io.netkit.core.internal.NetworkLock;
 import io.netkit.core.internal.Privileges;
+import io.netkit.core.internal.Spares;
 import io.netkit.core.internal.Undo;
 import io.netkit.netlink.Arp;
 import io.netkit.netlink.IpAddresses;
@@ -46,8 +47,8 @@ final class Attach {
 
     /**
      * Containers' namespaces: IPv6 DAD off for the interfaces to come (eth0 inherits the default), the netlink socket
-     * open. After an attach that created its namespace, the next one is unshared in the background (while the
-     * process keeps attaching, one unnamed namespace waits; {@code -Dnetkit.netns.spare=false} turns that off).
+     * open. After an attach that created its namespace, the next one is unshared in the background once no attach or
+     * detach runs ({@link Spares}: one unnamed namespace waits; {@code -Dnetkit.netns.spare=false} turns that off).
      */
     static final NamespaceTemplate CONTAINERS = NamespaceTemplate.withSysctls(Map.of("net.ipv6.conf.default.accept_dad", "0"));
 
@@ -300,7 +301,7 @@ final class Attach {
             intent.end();
             announce(ns, ifname, address, address6);
             if (create) {
-                CONTAINERS.prepareNext(); // after this attach's own work: the two would compete for the CPUs and rtnl
+                Spares.attachEnded(CONTAINERS); // the next namespace ahead of time, when no operation runs (issue 14)
             }
             return ep;
         } catch (StepFailure f) {

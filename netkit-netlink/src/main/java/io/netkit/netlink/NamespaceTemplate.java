@@ -29,8 +29,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class NamespaceTemplate implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NamespaceTemplate.class);
-    /** {@code -Dnetkit.netns.spare=false}: never make a namespace ahead of time. */
-    static final boolean SPARES = !"false".equals(System.getProperty("netkit.netns.spare"));
+    /** {@code -Dnetkit.netns.spare=false}: never make a namespace ahead of time (read at every call: tests switch it). */
+    static boolean spares() {
+        return !"false".equals(System.getProperty("netkit.netns.spare"));
+    }
 
     private static final java.util.concurrent.atomic.AtomicLong SPARE_WORK = new java.util.concurrent.atomic.AtomicLong();
 
@@ -111,7 +113,7 @@ public final class NamespaceTemplate implements AutoCloseable {
      * the CPUs and the kernel's rtnl lock.
      */
     public void prepareNext() {
-        if (!SPARES) {
+        if (!spares()) {
             return;
         }
         synchronized (lock) {

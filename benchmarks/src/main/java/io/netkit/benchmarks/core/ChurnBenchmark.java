@@ -132,13 +132,14 @@ public class ChurnBenchmark {
     private void timedAttach() {
         long r0 = io.netkit.core.internal.Reaper.activity();
         long s0 = io.netkit.netlink.NamespaceTemplate.spareActivity();
+        long g0 = Overlaps.gcCount();
         long t0 = System.nanoTime();
         Object c = doAttach();
         long dt = System.nanoTime() - t0;
         live.add(c);
         if (measuring) {
             attach.add(dt);
-            overlaps.add('A', t0, dt, r0, s0);
+            overlaps.add('A', t0, dt, r0, s0, g0);
         }
     }
 
@@ -146,12 +147,13 @@ public class ChurnBenchmark {
         Object c = live.poll();
         long r0 = io.netkit.core.internal.Reaper.activity();
         long s0 = io.netkit.netlink.NamespaceTemplate.spareActivity();
+        long g0 = Overlaps.gcCount();
         long t0 = System.nanoTime();
         doDetach(c);
         long dt = System.nanoTime() - t0;
         if (measuring) {
             detach.add(dt);
-            overlaps.add('D', t0, dt, r0, s0);
+            overlaps.add('D', t0, dt, r0, s0, g0);
         }
     }
 
@@ -220,31 +222,42 @@ public class ChurnBenchmark {
     /**
      * Per operation: whether netkit's own background work overlapped it — a deferred-work round of the reaper
      * ({@code Reaper.activity()} changed during the operation or was odd at its start) or the spare namespace being
-     * made ahead of time ({@code NamespaceTemplate.spareActivity()}, likewise). Summarised for the slow operations
+     * made ahead of time ({@code NamespaceTemplate.spareActivity()}, likewise), or a garbage collection of this JVM (the
+     * collectors' counts changed). Summarised for the slow operations
      * (over 3 × the median of their kind); with {@code -Dnkb.churnLog=DIR} every operation is written to
-     * {@code DIR/churn-<contender>.tsv} (kind, start as CLOCK_MONOTONIC ns, duration ns, reaper, spare) to line up
+     * {@code DIR/churn-<contender>.tsv} (kind, start as CLOCK_MONOTONIC ns, duration ns, reaper, spare, gc) to line up
      * with a kernel trace taken with {@code trace_clock mono}.
      */
     static final class Overlaps {
         private final StringBuilder log = new StringBuilder();
-        private final java.util.List<long[]> ops = new java.util.ArrayList<>(); // kind, dt, reaper, spare
+        private final java.util.List<long[]> ops = new java.util.ArrayList<>(); // kind, dt, reaper, spare, gc
 
-        void add(char kind, long t0, long dt, long r0, long s0) {
+        /** Collections so far, all of this JVM's collectors. */
+        static long gcCount() {
+            long n = 0;
+            for (java.lang.management.GarbageCollectorMXBean b : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+                n += Math.max(0, b.getCollectionCount());
+            }
+            return n;
+        }
+
+        void add(char kind, long t0, long dt, long r0, long s0, long g0) {
+            int gc = gcCount() != g0 ? 1 : 0;
             long r1 = io.netkit.core.internal.Reaper.activity();
             long s1 = io.netkit.netlink.NamespaceTemplate.spareActivity();
             int reaper = r0 != r1 || (r0 & 1) == 1 ? 1 : 0;
             // An attach that made its namespace starts the next spare itself, at its end (+1): not an overlap.
             int spare = s1 - s0 > (kind == 'A' ? 1 : 0) || (s0 & 1) == 1 ? 1 : 0;
-            ops.add(new long[] {kind, dt, reaper, spare});
+            ops.add(new long[] {kind, dt, reaper, spare, gc});
             log.append(kind).append('\t').append(t0).append('\t').append(dt).append('\t').append(reaper).append('\t')
-                    .append(spare).append('\n');
+                    .append(spare).append('\t').append(gc).append('\n');
         }
 
         String summary(String who, double attachMedian, double detachMedian) {
             StringBuilder b = new StringBuilder();
             for (char kind : new char[] {'A', 'D'}) {
                 double limit = 3 * (kind == 'A' ? attachMedian : detachMedian) * 1e6;
-                int all = 0, slow = 0, slowReaper = 0, slowSpare = 0, reaper = 0, spare = 0;
+                int all = 0, slow = 0, slowReaper = 0, slowSpare = 0, reaper = 0, spare = 0, gc = 0, slowGc = 0;
                 for (long[] o : ops) {
                     if (o[0] != kind) {
                         continue;
@@ -252,15 +265,17 @@ public class ChurnBenchmark {
                     all++;
                     reaper += (int) o[2];
                     spare += (int) o[3];
+                    gc += (int) o[4];
                     if (o[1] > limit) {
                         slow++;
                         slowReaper += (int) o[2];
                         slowSpare += (int) o[3];
+                        slowGc += (int) o[4];
                     }
                 }
-                b.append(String.format("%s %s: %d ops, %d overlapped a reaper round, %d the spare's making; %d over 3x median,"
-                        + " of which %d overlapped a reaper round, %d the spare's making%n", who,
-                        kind == 'A' ? "attach" : "detach", all, reaper, spare, slow, slowReaper, slowSpare));
+                b.append(String.format("%s %s: %d ops, %d overlapped a reaper round, %d the spare's making, %d a GC; %d over"
+                        + " 3x median, of which %d overlapped a reaper round, %d the spare's making, %d a GC%n", who,
+                        kind == 'A' ? "attach" : "detach", all, reaper, spare, gc, slow, slowReaper, slowSpare, slowGc));
             }
             return b.toString().stripTrailing();
         }

@@ -121,6 +121,16 @@ public final class Reaper {
         }
     }
 
+    /** Attaches and detaches of this process in flight now (for {@link Spares}). */
+    static int inFlight() {
+        return IN_FLIGHT.get();
+    }
+
+    /** Nanoseconds since the last attach or detach ended (or a deferred-work round settled). */
+    static long quietNanos() {
+        return System.nanoTime() - lastActive;
+    }
+
     /** Runs an attach or detach between {@link #operationStarted()} and {@link #operationEnded()}. */
     public static <T> T duringOperation(java.util.function.Supplier<T> operation) {
         operationStarted();
