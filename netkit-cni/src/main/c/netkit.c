@@ -10,8 +10,9 @@
  * When no daemon answers, it runs the request in-process instead (slow path): exec java -jar netkit-cni.jar with
  * stdin and the environment untouched. Environment: NETKIT_CNI_SOCKET (default /run/netkit/cni.sock),
  * NETKIT_CNI_JAR (default: netkit-cni.jar beside this executable, then /usr/lib/netkit/netkit-cni.jar),
- * NETKIT_JAVA (default: java on PATH, then /usr/bin/java). With netkit-cni.jsa beside the jar (the build makes it),
- * the JVM maps its classes from that class-data-sharing archive instead of loading them.
+ * NETKIT_JAVA (default: java on PATH, then /usr/bin/java). With netkit-cni.aot (JDK 25+ AOT cache) or else
+ * netkit-cni.jsa beside the jar (the build makes them), the JVM maps its classes from that archive instead of
+ * loading them.
  *
  * Built static by the Maven build (gcc -static): a CNI bin dir can hold it as is, on any Linux of the same
  * architecture, without a JVM start per call.
@@ -93,19 +94,29 @@ static void run_in_process(const char *sock, int connect_errno) {
        that cannot use it (another JDK, a rebuilt jar) says so and runs without it. JVM messages go to stderr, as
        stdout belongs to the CNI protocol. */
     char jsa[PATH_MAX + 64];
+    char aot[PATH_MAX + 64];
     char share[PATH_MAX + 96];
     size_t len = strlen(jar);
     jsa[0] = 0;
+    aot[0] = 0;
     if (len > 4 && strcmp(jar + len - 4, ".jar") == 0) {
         snprintf(jsa, sizeof jsa, "%.*s.jsa", (int) (len - 4), jar);
+        snprintf(aot, sizeof aot, "%.*s.aot", (int) (len - 4), jar);
     }
-    if (jsa[0] != 0 && file_exists(jsa)) {
+    /* netkit-cni.aot (JDK 25+ AOT cache, made when the build ran on JDK 25+) wins: its .jsa then comes from the same
+       JDK. A JDK 17 ignores the option (IgnoreUnrecognizedVMOptions) and starts without an archive, as it would with
+       that JDK 25 .jsa. */
+    const char *ignore = "-Xshare:auto";
+    if (aot[0] != 0 && file_exists(aot)) {
+        snprintf(share, sizeof share, "-XX:AOTCache=%s", aot);
+        ignore = "-XX:+IgnoreUnrecognizedVMOptions";
+    } else if (jsa[0] != 0 && file_exists(jsa)) {
         snprintf(share, sizeof share, "-XX:SharedArchiveFile=%s", jsa);
     } else {
         snprintf(share, sizeof share, "-Xshare:auto");
     }
     char *argv[] = {(char *) "java", (char *) "-XX:TieredStopAtLevel=1", (char *) "-XX:+UseSerialGC",
-                    (char *) "-Xshare:auto", share, (char *) "-Xlog:disable", (char *) "-Xlog:all=warning:stderr",
+                    (char *) ignore, share, (char *) "-Xlog:disable", (char *) "-Xlog:all=warning:stderr",
                     (char *) "-jar", jar, NULL};
     if (java != NULL && java[0] != 0) {
         execv(java, argv);

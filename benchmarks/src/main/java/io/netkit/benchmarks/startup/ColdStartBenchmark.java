@@ -35,6 +35,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code firstAttach[Cds|CdsC1]}: {@code io.netkit.examples.FirstAttach}, the smallest program (a host
  *       namespace, {@code Network.create()}, one attach, close; its per-phase line is printed after each run);
  *       {@code CdsC1} adds {@code -XX:TieredStopAtLevel=1 -XX:+UseSerialGC};</li>
+ *   <li>{@code firstAttachAot[C1]}, {@code demoAot}: the same with JDK 25's AOT cache ({@code -XX:AOTCache=
+ *       netkit-examples.aot}, which a build on JDK 25+ makes): run this benchmark on that JDK; they fail on JDK 17;</li>
  *   <li>{@code demo[Cds]}: the README's demo ({@code java -jar netkit-examples.jar}, nat, in its own sandbox
  *       {@code nkb-...-demo-*});</li>
  *   <li>{@code cniColdAdd[Cds]}: the CNI plugin without a daemon: the client {@code netkit-cni/target/netkit} runs
@@ -117,6 +119,27 @@ public class ColdStartBenchmark {
                 "-XX:SharedArchiveFile=" + examplesJsa(), "-cp", examplesJar(), "io.netkit.examples.FirstAttach");
     }
 
+    /** JDK 25+: the AOT cache (classes loaded and linked, JNA's proxies and lambda forms resolved) instead of a .jsa. */
+    @Benchmark
+    public void firstAttachAot() {
+        run(null, Map.of(), java.toString(), "-XX:AOTCache=" + examplesAot(), "-cp", examplesJar(),
+                "io.netkit.examples.FirstAttach");
+    }
+
+    /** The AOT cache with the flags for a short-lived JVM (the cache was recorded without them: still used). */
+    @Benchmark
+    public void firstAttachAotC1() {
+        run(null, Map.of(), java.toString(), "-XX:TieredStopAtLevel=1", "-XX:AOTCache=" + examplesAot(), "-cp",
+                examplesJar(), "io.netkit.examples.FirstAttach");
+    }
+
+    @Benchmark
+    @Measurement(iterations = 10)
+    public void demoAot() {
+        run(null, Map.of(), java.toString(), "-XX:AOTCache=" + examplesAot(), "-jar", examplesJar(),
+                "--prefix", spaces.name("d" + demoRun++));
+    }
+
     @Benchmark
     @Measurement(iterations = 10)
     public void demo() {
@@ -159,6 +182,16 @@ public class ColdStartBenchmark {
 
     private String examplesJsa() {
         return repo.resolve("netkit-examples/target/netkit-examples.jsa").toString();
+    }
+
+    /** netkit-examples.aot (a Maven build on JDK 25+ makes it); fails clearly without it. */
+    private String examplesAot() {
+        Path aot = repo.resolve("netkit-examples/target/netkit-examples.aot");
+        if (!Files.isRegularFile(aot) || Runtime.version().feature() < 25) {
+            throw new IllegalStateException(aot + " needs JDK 25+: build with Maven on JDK 25 (as root) and run this"
+                    + " benchmark on that JDK (this one is " + Runtime.version() + ")");
+        }
+        return aot.toString();
     }
 
     private void cni(String command, Path jar) {

@@ -1,13 +1,15 @@
 package io.netkit.netlink.internal;
 
+import com.sun.jna.Function;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 
 /**
- * The only class in netkit that touches JNA: C library calls through direct mapping
- * ({@link Native#register}). Every call returns the C result; read {@link #errno()} immediately after a
- * failing call, on the same thread, before any other native call.
+ * The only class in netkit that touches JNA: C library calls through direct mapping ({@link Native#register}),
+ * which a daemon thread ({@code netkit-jna-register}) registers while the process's first calls go through JNA
+ * {@link Function}s: the first registration is the larger part of JNA's start. Every call returns the C result;
+ * read {@link #errno()} immediately after a failing call, on the same thread, before any other native call.
  *
  * <p>Assumes 64-bit Linux (LP64): {@code size_t}/{@code ssize_t}/{@code unsigned long} map to Java
  * {@code long}; struct layouts ({@code ifreq}, {@code timeval}) and syscall numbers are those of x86_64 and
@@ -73,11 +75,117 @@ public final class LibC {
         return a;
     }
 
+    /**
+     * {@code -Dnetkit.jna.background=false}: register the direct mapping in the first caller's thread before the
+     * first call returns (the behaviour before the background registration), instead of on a thread of its own.
+     */
+    public static final String BACKGROUND_PROPERTY = "netkit.jna.background";
+
+    /**
+     * True once {@link Direct}'s methods are registered ({@link Native#register}: the fast path); until then each
+     * call goes through a JNA {@link Function} of the same symbol, which needs none of the registration's set-up.
+     */
+    private static volatile boolean direct;
+    /** Why the registration failed, when it did (calls then keep going through {@link Function}s). */
+    private static volatile Throwable registrationFailure;
+
+    private static final Function ACCEPT4;
+    private static final Function BIND;
+    private static final Function CLOSE;
+    private static final Function GETEUID;
+    private static final Function GETSOCKNAME;
+    private static final Function GETSOCKOPT;
+    private static final Function IOCTL;
+    private static final Function LISTEN;
+    private static final Function MOUNT;
+    private static final Function OPEN;
+    private static final Function READ;
+    private static final Function RECVFROM;
+    private static final Function SENDTO;
+    private static final Function SETNS;
+    private static final Function SETSOCKOPT;
+    private static final Function SHUTDOWN;
+    private static final Function SOCKET;
+    private static final Function STRERROR;
+    private static final Function SYSCALL;
+    private static final Function UMOUNT2;
+    private static final Function UNSHARE;
+    private static final Function WRITE;
+
     static {
         avoidLdconfig();
         stableDispatchLibrary();
-        // with the class named: Native.register(lib) finds its caller through a SecurityManager's class context
-        Native.register(LibC.class, libc());
+        NativeLibrary lib = libc();
+        // every symbol looked up now: a libc without one fails here, at the first call, as the registration did
+        ACCEPT4 = function(lib, "accept4");
+        BIND = function(lib, "bind");
+        CLOSE = function(lib, "close");
+        GETEUID = function(lib, "geteuid");
+        GETSOCKNAME = function(lib, "getsockname");
+        GETSOCKOPT = function(lib, "getsockopt");
+        IOCTL = function(lib, "ioctl");
+        LISTEN = function(lib, "listen");
+        MOUNT = function(lib, "mount");
+        OPEN = function(lib, "open");
+        READ = function(lib, "read");
+        RECVFROM = function(lib, "recvfrom");
+        SENDTO = function(lib, "sendto");
+        SETNS = function(lib, "setns");
+        SETSOCKOPT = function(lib, "setsockopt");
+        SHUTDOWN = function(lib, "shutdown");
+        SOCKET = function(lib, "socket");
+        STRERROR = function(lib, "strerror");
+        SYSCALL = function(lib, "syscall");
+        UMOUNT2 = function(lib, "umount2");
+        UNSHARE = function(lib, "unshare");
+        WRITE = function(lib, "write");
+        if ("false".equals(System.getProperty(BACKGROUND_PROPERTY))) {
+            // with the class named: Native.register(lib) finds its caller through a SecurityManager's class context
+            Native.register(Direct.class, lib);
+            direct = true;
+        } else {
+            new Registrar(lib).start();
+        }
+    }
+
+    /**
+     * JNA's first {@link Native#register} in a JVM costs 20–55 ms (it builds its {@code FFIType} structures with
+     * reflection and annotation proxies that no class-data archive holds), whatever the number of functions;
+     * a {@link Function} call needs none of it. So the first calls go through {@link Function}s while this daemon
+     * thread registers {@link Direct}, then every call takes the direct path. A failure only keeps the slower path.
+     */
+    private static final class Registrar extends Thread {
+        private final NativeLibrary lib;
+
+        Registrar(NativeLibrary lib) {
+            super("netkit-jna-register");
+            this.lib = lib;
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            try {
+                Native.register(Direct.class, lib);
+                direct = true;
+            } catch (RuntimeException | LinkageError e) {
+                registrationFailure = e;
+            }
+        }
+    }
+
+    private static Function function(NativeLibrary lib, String name) {
+        return lib.getFunction(name);
+    }
+
+    /** Whether calls take the direct path yet (false until the background registration is done, or if it failed). */
+    public static boolean directMapped() {
+        return direct;
+    }
+
+    /** Why the direct mapping could not be registered, or null. */
+    public static Throwable registrationFailure() {
+        return registrationFailure;
     }
 
     /**
@@ -218,25 +326,48 @@ public final class LibC {
     public static final long MS_SHARED = 1 << 20;
     public static final int MNT_DETACH = 2;
 
-    public static native int socket(int domain, int type, int protocol);
+    public static int socket(int domain, int type, int protocol) {
+        return direct ? Direct.socket(domain, type, protocol) : SOCKET.invokeInt(new Object[] {domain, type, protocol});
+    }
 
-    public static native int bind(int fd, byte[] addr, int addrlen);
+    public static int bind(int fd, byte[] addr, int addrlen) {
+        return direct ? Direct.bind(fd, addr, addrlen) : BIND.invokeInt(new Object[] {fd, addr, addrlen});
+    }
 
-    public static native int getsockname(int fd, byte[] addr, int[] addrlen);
+    public static int getsockname(int fd, byte[] addr, int[] addrlen) {
+        return direct ? Direct.getsockname(fd, addr, addrlen) : GETSOCKNAME.invokeInt(new Object[] {fd, addr, addrlen});
+    }
 
     /** {@code setsockopt} with the option value as raw bytes in native order. */
-    public static native int setsockopt(int fd, int level, int optname, byte[] optval, int optlen);
+    public static int setsockopt(int fd, int level, int optname, byte[] optval, int optlen) {
+        return direct ? Direct.setsockopt(fd, level, optname, optval, optlen)
+                : SETSOCKOPT.invokeInt(new Object[] {fd, level, optname, optval, optlen});
+    }
 
-    public static native int getsockopt(int fd, int level, int optname, byte[] optval, int[] optlen);
+    public static int getsockopt(int fd, int level, int optname, byte[] optval, int[] optlen) {
+        return direct ? Direct.getsockopt(fd, level, optname, optval, optlen)
+                : GETSOCKOPT.invokeInt(new Object[] {fd, level, optname, optval, optlen});
+    }
 
-    public static native long sendto(int fd, Pointer buf, long len, int flags, byte[] destAddr, int addrlen);
+    public static long sendto(int fd, Pointer buf, long len, int flags, byte[] destAddr, int addrlen) {
+        return direct ? Direct.sendto(fd, buf, len, flags, destAddr, addrlen)
+                : SENDTO.invokeLong(new Object[] {fd, buf, len, flags, destAddr, addrlen});
+    }
 
     /** {@code sendto} from a Java array (small datagrams such as an ARP announcement). */
-    public static native long sendto(int fd, byte[] buf, long len, int flags, byte[] destAddr, int addrlen);
+    public static long sendto(int fd, byte[] buf, long len, int flags, byte[] destAddr, int addrlen) {
+        return direct ? Direct.sendto(fd, buf, len, flags, destAddr, addrlen)
+                : SENDTO.invokeLong(new Object[] {fd, buf, len, flags, destAddr, addrlen});
+    }
 
-    public static native long recvfrom(int fd, Pointer buf, long len, int flags, byte[] srcAddr, int[] addrlen);
+    public static long recvfrom(int fd, Pointer buf, long len, int flags, byte[] srcAddr, int[] addrlen) {
+        return direct ? Direct.recvfrom(fd, buf, len, flags, srcAddr, addrlen)
+                : RECVFROM.invokeLong(new Object[] {fd, buf, len, flags, srcAddr, addrlen});
+    }
 
-    public static native int close(int fd);
+    public static int close(int fd) {
+        return direct ? Direct.close(fd) : CLOSE.invokeInt(new Object[] {fd});
+    }
 
     // Unix domain stream sockets (<sys/socket.h>, <sys/un.h>): the CNI daemon's listener (UnixListener).
     public static final int AF_UNIX = 1;
@@ -248,29 +379,53 @@ public final class LibC {
     /** {@code sizeof(struct sockaddr_un)}: a 2-byte family and a 108-byte path. */
     public static final int SOCKADDR_UN_SIZE = 110;
 
-    public static native int listen(int fd, int backlog);
+    public static int listen(int fd, int backlog) {
+        return direct ? Direct.listen(fd, backlog) : LISTEN.invokeInt(new Object[] {fd, backlog});
+    }
 
-    public static native int accept4(int fd, byte[] addr, int[] addrlen, int flags);
+    public static int accept4(int fd, byte[] addr, int[] addrlen, int flags) {
+        return direct ? Direct.accept4(fd, addr, addrlen, flags)
+                : ACCEPT4.invokeInt(new Object[] {fd, addr, addrlen, flags});
+    }
 
-    public static native int shutdown(int fd, int how);
+    public static int shutdown(int fd, int how) {
+        return direct ? Direct.shutdown(fd, how) : SHUTDOWN.invokeInt(new Object[] {fd, how});
+    }
 
-    public static native long read(int fd, byte[] buf, long count);
+    public static long read(int fd, byte[] buf, long count) {
+        return direct ? Direct.read(fd, buf, count) : READ.invokeLong(new Object[] {fd, buf, count});
+    }
 
-    public static native int setns(int fd, int nstype);
+    public static int setns(int fd, int nstype) {
+        return direct ? Direct.setns(fd, nstype) : SETNS.invokeInt(new Object[] {fd, nstype});
+    }
 
-    public static native int unshare(int flags);
+    public static int unshare(int flags) {
+        return direct ? Direct.unshare(flags) : UNSHARE.invokeInt(new Object[] {flags});
+    }
 
-    public static native int mount(String source, String target, String filesystemtype, long mountflags, Pointer data);
+    public static int mount(String source, String target, String filesystemtype, long mountflags, Pointer data) {
+        return direct ? Direct.mount(source, target, filesystemtype, mountflags, data)
+                : MOUNT.invokeInt(new Object[] {source, target, filesystemtype, mountflags, data});
+    }
 
-    public static native int umount2(String target, int flags);
+    public static int umount2(String target, int flags) {
+        return direct ? Direct.umount2(target, flags) : UMOUNT2.invokeInt(new Object[] {target, flags});
+    }
 
-    public static native int open(String pathname, int flags, int mode);
+    public static int open(String pathname, int flags, int mode) {
+        return direct ? Direct.open(pathname, flags, mode) : OPEN.invokeInt(new Object[] {pathname, flags, mode});
+    }
 
-    public static native long write(int fd, byte[] buf, long count);
+    public static long write(int fd, byte[] buf, long count) {
+        return direct ? Direct.write(fd, buf, count) : WRITE.invokeLong(new Object[] {fd, buf, count});
+    }
 
     // <sys/ioctl.h>: ioctl(int fd, unsigned long request, ...)
     /** {@code ioctl} with a pointer to a buffer (e.g. a {@code struct ifreq}), copied in and back out. */
-    public static native int ioctl(int fd, long request, byte[] argp);
+    public static int ioctl(int fd, long request, byte[] argp) {
+        return direct ? Direct.ioctl(fd, request, argp) : IOCTL.invokeInt(new Object[] {fd, request, argp});
+    }
 
     /** {@code SIOCGIFINDEX} from {@code <linux/sockios.h>}: interface name to index, on any socket's namespace. */
     public static final long SIOCGIFINDEX = 0x8933;
@@ -280,16 +435,25 @@ public final class LibC {
     public static final int IFNAMSIZ = 16;
 
     /** {@code ioctl} with an integer argument (e.g. {@code TUNSETPERSIST 1}). */
-    public static native int ioctl(int fd, long request, long arg);
+    public static int ioctl(int fd, long request, long arg) {
+        return direct ? Direct.ioctl(fd, request, arg) : IOCTL.invokeInt(new Object[] {fd, request, arg});
+    }
 
     /** {@code long syscall(long number, ...)} without arguments (glibc 2.2.5). */
-    public static native long syscall(long number);
+    public static long syscall(long number) {
+        return direct ? Direct.syscall(number) : SYSCALL.invokeLong(new Object[] {number});
+    }
 
     /** {@code syscall} with two integer arguments. */
-    public static native long syscall(long number, long arg1, long arg2);
+    public static long syscall(long number, long arg1, long arg2) {
+        return direct ? Direct.syscall(number, arg1, arg2) : SYSCALL.invokeLong(new Object[] {number, arg1, arg2});
+    }
 
     /** {@code syscall} with four integer (or pointer) arguments. */
-    public static native long syscall(long number, long arg1, long arg2, long arg3, long arg4);
+    public static long syscall(long number, long arg1, long arg2, long arg3, long arg4) {
+        return direct ? Direct.syscall(number, arg1, arg2, arg3, arg4)
+                : SYSCALL.invokeLong(new Object[] {number, arg1, arg2, arg3, arg4});
+    }
 
     /** The calling thread's id: {@code syscall(SYS_gettid)} (the {@code gettid} wrapper needs glibc 2.30). */
     public static int gettid() {
@@ -313,9 +477,45 @@ public final class LibC {
         return (int) syscall(ARCH.sysPidfdSendSignal, pidfd, sig, 0, 0);
     }
 
-    public static native int geteuid();
+    public static int geteuid() {
+        return direct ? Direct.geteuid() : GETEUID.invokeInt(new Object[] {});
+    }
 
-    public static native String strerror(int errnum);
+    public static String strerror(int errnum) {
+        return direct ? Direct.strerror(errnum) : (String) STRERROR.invoke(String.class, new Object[] {errnum});
+    }
+
+    /** libc's functions by direct mapping, registered by {@link Registrar}; call them only once {@link #direct}. */
+    static final class Direct {
+        private Direct() {}
+
+        static native int socket(int domain, int type, int protocol);
+        static native int bind(int fd, byte[] addr, int addrlen);
+        static native int getsockname(int fd, byte[] addr, int[] addrlen);
+        static native int setsockopt(int fd, int level, int optname, byte[] optval, int optlen);
+        static native int getsockopt(int fd, int level, int optname, byte[] optval, int[] optlen);
+        static native long sendto(int fd, Pointer buf, long len, int flags, byte[] destAddr, int addrlen);
+        static native long sendto(int fd, byte[] buf, long len, int flags, byte[] destAddr, int addrlen);
+        static native long recvfrom(int fd, Pointer buf, long len, int flags, byte[] srcAddr, int[] addrlen);
+        static native int close(int fd);
+        static native int listen(int fd, int backlog);
+        static native int accept4(int fd, byte[] addr, int[] addrlen, int flags);
+        static native int shutdown(int fd, int how);
+        static native long read(int fd, byte[] buf, long count);
+        static native int setns(int fd, int nstype);
+        static native int unshare(int flags);
+        static native int mount(String source, String target, String filesystemtype, long mountflags, Pointer data);
+        static native int umount2(String target, int flags);
+        static native int open(String pathname, int flags, int mode);
+        static native long write(int fd, byte[] buf, long count);
+        static native int ioctl(int fd, long request, byte[] argp);
+        static native int ioctl(int fd, long request, long arg);
+        static native long syscall(long number);
+        static native long syscall(long number, long arg1, long arg2);
+        static native long syscall(long number, long arg1, long arg2, long arg3, long arg4);
+        static native int geteuid();
+        static native String strerror(int errnum);
+    }
 
     /** errno of the last native call on this thread (JNA preserves it per thread right after the call). */
     public static int errno() {
