@@ -3,7 +3,6 @@ package io.netkit.core;
 import io.netkit.core.Records.EndpointRecord;
 import io.netkit.core.internal.Faults;
 import io.netkit.core.internal.Inside;
-import io.netkit.core.internal.Flows;
 import io.netkit.core.internal.Ipv4;
 import io.netkit.core.internal.Ipv6;
 import io.netkit.core.internal.Names;
@@ -283,6 +282,12 @@ final class Attach {
                     step = "re-apply the published ports' firewall rules";
                     net.publishing.reapply(snap);
                 }
+                if (publishingNetwork) {
+                    // A previous holder of the address may have vanished without a detach: its flows go before the
+                    // newcomer is configured, unless this process knows the address clean (no dump then).
+                    step = "delete the old flows of the new address";
+                    AddressFlows.settle(net, lock, snap, address, address6, op);
+                }
             }
 
             step = "configure " + ifname + " in " + label;
@@ -295,16 +300,6 @@ final class Attach {
             net.endpoints.put(hostIf, ep);
             undo.commit();
             intent.end();
-            if (publishingNetwork) {
-                // A previous holder of the address may have vanished without a detach: its flows go now (after the
-                // endpoint is complete, so a kill here leaves nothing half-made).
-                if (address != null) {
-                    Flows.forget(net.host.netns(), address.address(), op);
-                }
-                if (address6 != null) {
-                    Flows.forget(net.host.netns(), address6.address(), op);
-                }
-            }
             announce(ns, ifname, address, address6);
             if (create) {
                 Spares.attachEnded(CONTAINERS); // the next namespace ahead of time, when no operation runs (issue 14)

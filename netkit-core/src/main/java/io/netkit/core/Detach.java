@@ -32,6 +32,7 @@ final class Detach {
         boolean present = true;
         boolean natted = net.masquerade;
         NetkitException rulesError = null;
+        Runnable whenForgotten = null;
         try (NetworkLock.Held held = net.allocations.acquire()) {
             if (held.networkDeleted()) {
                 present = false;
@@ -85,6 +86,9 @@ final class Detach {
                                 + "detached; the next publish, unpublish or detach with ports of the network re-applies them)", e);
                     }
                 }
+                if (natted && rulesError == null) {
+                    whenForgotten = AddressFlows.released(net, held, endpoint); // clean once the queued forget is done
+                }
             }
         } catch (RuntimeException e) {
             throw new NetkitException(op, "release host interface " + hostIf, e);
@@ -97,10 +101,12 @@ final class Detach {
             // Flows to and from the address keep their NAT in conntrack (DNAT of published ports above all): they must
             // not reach its next holder. Without NAT a stale entry redirects nothing, and detach stays as cheap as it was.
             // Queued: the table dump walks the whole host-wide hash (~6.5 ms); this process's next attach waits for it.
+            java.util.List<java.net.InetAddress> addresses = new java.util.ArrayList<>(2);
             if (net.subnet != null) {
-                net.flows.forgetLater(endpoint.address());
+                addresses.add(endpoint.address());
             }
-            endpoint.address6().ifPresent(net.flows::forgetLater);
+            endpoint.address6().ifPresent(addresses::add);
+            net.flows.forgetLater(addresses, whenForgotten);
         }
         if (endpoint.ownsNamespace()) {
             endpoint.release();

@@ -27,6 +27,8 @@ import java.util.concurrent.Future;
  * create-ipt HOST BRIDGE SUBNET               the same on the iptables backend (an older process's network)
  * threads HOST BRIDGE PREFIX N                prints "ready", waits for a line, attaches PREFIX-0.. from N threads
  * loop HOST BRIDGE PREFIX SEED                attaches, detaches, publishes and unpublishes at random, forever
+ * udp HOST BRIDGE NS HOSTPORT                 attaches NS publishing udp HOSTPORT:53, prints its address, reads a
+ *                                             line: "detach" detaches it and waits for the flows' cleanup
  * nftloop HOST BRIDGES PREFIX SEED            the same on the native backend over the comma-separated BRIDGES (the
  *                                             first is never deleted), also creating and deleting the others
  * </pre>
@@ -59,6 +61,7 @@ public final class CrashChild {
                 case "delete" -> net.delete();
                 case "threads" -> threads(net, args[3], Integer.parseInt(args[4]));
                 case "loop" -> loop(net, args[3], Long.parseLong(args[4]));
+                case "udp" -> udp(net, args[3], Integer.parseInt(args[4]));
                 default -> throw new IllegalArgumentException(args[0]);
             }
         }
@@ -75,6 +78,18 @@ public final class CrashChild {
         net.hostLinks().create(LinkSpec.veth("nkvhalf0001", "nkvhalfpeer").master(net.name).group(net.group)
                 .alias(r.encode(victim)));
         Runtime.getRuntime().halt(137);
+    }
+
+    /** Issue 12's crash test ({@link CleanFlowsTest}): an endpoint with a UDP port whose process dies. */
+    private static void udp(Network net, String ns, int hostPort) throws Exception {
+        Endpoint e = net.attach(EndpointSpec.create(ns).publish(Protocol.UDP, hostPort, 53));
+        System.out.println(e.address().getHostAddress());
+        System.out.flush();
+        String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+        if ("detach".equals(line)) {
+            e.detach();
+            net.awaitBackgroundWork(); // with -Dnetkit.test.haltAt=flows:before-dump the process dies here
+        }
     }
 
     private static void threads(Network net, String prefix, int n) throws Exception {

@@ -1,10 +1,12 @@
 package io.netkit.core.internal;
 
 import io.netkit.netlink.Conntrack;
+import io.netkit.netlink.ConntrackEntry;
 import io.netkit.netlink.ConntrackFilter;
 import io.netkit.netlink.ConntrackTuple;
 import io.netkit.netlink.NetNamespace;
 import java.net.InetAddress;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +40,36 @@ public final class Flows {
     public static int cut(NetNamespace host, boolean tcp, int hostPort, InetAddress container, String op) {
         return delete(host, ConntrackFilter.all().protocol(tcp ? ConntrackTuple.TCP : ConntrackTuple.UDP)
                 .originalDestinationPort(hostPort).replySource(container), op);
+    }
+
+    /**
+     * Deletes, in one dump, every entry naming an address {@code stale} accepts (in either tuple, as source or
+     * destination). Returns whether the sweep completed (then no such entry is left, but for ones born meanwhile); a
+     * failure is logged, never thrown. Equivalent to {@code conntrack -D -s/-d/-r/-q ADDR} for each such address.
+     */
+    public static boolean sweep(NetNamespace host, Predicate<InetAddress> stale, String op) {
+        try (Conntrack ct = Conntrack.shared(host)) {
+            if (ct.count() == 0) {
+                return true;
+            }
+            int n = 0;
+            for (ConntrackEntry e : ct.list()) {
+                ConntrackTuple o = e.original();
+                ConntrackTuple r = e.reply();
+                if ((stale.test(o.source()) || stale.test(o.destination()) || stale.test(r.source())
+                        || stale.test(r.destination())) && ct.delete(e)) {
+                    n++;
+                }
+            }
+            if (n > 0) {
+                LOG.debug("{}: deleted {} conntrack entr{} of addresses no endpoint holds", op, n, n == 1 ? "y" : "ies");
+            }
+            return true;
+        } catch (RuntimeException e) {
+            LOG.warn("{}: could not delete the conntrack entries of the network's free addresses in the host namespace,"
+                    + " so flows of their previous holders may keep their translation until they time out: {}", op, e.toString());
+            return false;
+        }
     }
 
     private static int delete(NetNamespace host, ConntrackFilter filter, String op) {

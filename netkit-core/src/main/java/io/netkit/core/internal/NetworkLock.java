@@ -24,6 +24,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * A holder killed in between leaves the dirty mark: every other process's cache is stale by generation, and the next
  * holder sees {@link Held#foundDirty()} and reconciles the network from the kernel before it trusts anything.
  *
+ * <p>Continuity ({@link Held#epoch()}, what {@link CleanAddresses} relies on): every change of the network moves the
+ * generation forward, so if an acquire reads the very generation this process left at its previous release, in the
+ * same file the path names, no other process changed the network in between. Anything else moves the epoch.
+ *
  * <p>Not for use outside netkit.
  */
 public final class NetworkLock {
@@ -43,6 +47,14 @@ public final class NetworkLock {
     /** Cached allocation view, valid while {@link #cachedGeneration} equals the file's generation. Guarded by local. */
     private Object cache;
     private long cachedGeneration = -1;
+
+    /** The generation this process left in the file at its last release; -1: none (or unknown). Guarded by local. */
+    private long releasedAt = -1;
+    /** Moves whenever an acquire cannot prove that only this process changed the network since. Guarded by local. */
+    private long epoch;
+    /** The identity (device, inode) of the file the channel holds, or {@code null} if unknown. Guarded by local. */
+    private Object openedKey;
+    private final CleanAddresses clean = new CleanAddresses();
 
     private NetworkLock(String key, Path file) {
         this.key = key;
@@ -70,6 +82,11 @@ public final class NetworkLock {
         return file;
     }
 
+    /** What this process knows about the conntrack entries of the network's addresses (one per network and process). */
+    public CleanAddresses cleanAddresses() {
+        return clean;
+    }
+
     /** Takes the in-process lock, then the file lock. Close the returned {@link Held} to release both. */
     public Held acquire() {
         local.lock();
@@ -80,7 +97,7 @@ public final class NetworkLock {
             for (int attempt = 0; channel == null || !channel.isOpen(); attempt++) {
                 try {
                     Files.createDirectories(file.getParent());
-                    channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                    openChannel();
                 } catch (java.nio.file.NoSuchFileException e) {
                     if (attempt >= 5) {
                         throw e; // the directory keeps vanishing (another process removes it when empty)
@@ -99,6 +116,10 @@ public final class NetworkLock {
                 LOCKS.remove(key, this);
                 return new Held(null, DELETED);
             }
+            if (generation != releasedAt) {
+                epoch++; // another process changed the network, or this one cannot tell (first hold, new channel)
+            }
+            releasedAt = -1; // until this holder's close says what it left
             return new Held(fileLock, generation);
         } catch (IOException e) {
             local.unlock();
@@ -106,6 +127,36 @@ public final class NetworkLock {
         } catch (RuntimeException | Error e) {
             local.unlock();
             throw e;
+        }
+    }
+
+    /**
+     * Opens the file and learns which file the channel holds: its identity read before and after the open must agree
+     * (a file made or replaced in between is opened once more; a channel whose file is unknown never proves
+     * continuity). No lock of this process is held on the file here, so closing a channel drops none.
+     */
+    private void openChannel() throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Object before = identity();
+            FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            Object after = identity();
+            boolean known = before != null && before.equals(after);
+            if (known || attempt >= 2) {
+                channel = ch;
+                openedKey = known ? after : null;
+                releasedAt = -1;
+                return;
+            }
+            ch.close();
+        }
+    }
+
+    /** The (device, inode) the lock file's path names now, or {@code null} if there is none. */
+    private Object identity() {
+        try {
+            return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        } catch (IOException e) {
+            return null;
         }
     }
 
@@ -137,10 +188,25 @@ public final class NetworkLock {
         private boolean changed;
         private boolean deleted;
         private boolean closed;
+        private boolean fileChecked;
 
         Held(FileLock fileLock, long generation) {
             this.fileLock = fileLock;
             this.generation = generation;
+        }
+
+        /**
+         * This process's continuity counter: equal at two holds exactly when this process proved that no other
+         * process changed the network between them (same generation as it left, same file on disk).
+         */
+        public long epoch() {
+            if (!fileChecked) { // checked once per hold, and only by the holders that ask (a stat)
+                fileChecked = true;
+                if (openedKey == null || !openedKey.equals(identity())) {
+                    epoch++; // the lock file was removed or replaced: another process may use another file
+                }
+            }
+            return epoch;
         }
 
         /** Whether the network was deleted (by this or another process) before the lock was taken. */
@@ -230,6 +296,7 @@ public final class NetworkLock {
                 } else if (changed) {
                     writeGeneration(next());
                 }
+                releasedAt = deleted ? -1 : current();
             } catch (IOException e) {
                 throw new UncheckedIOException("update " + file + ": " + e, e);
             } finally {
