@@ -142,7 +142,7 @@ final class Attach {
             boolean publishingNetwork = false;
             EndpointRecord rec;
             net.flows.await(); // flows of addresses this process detached are gone before any is handed out again
-            try (NetworkLock.Held lock = net.allocations.acquire()) {
+            try (NetworkLock.Held lock = net.allocations.acquire(); HostPortsLock ports = new HostPortsLock()) {
                 step = "allocate an address";
                 Allocations.View view = net.allocations.view(lock, op);
                 if (pending != null) {
@@ -163,6 +163,11 @@ final class Attach {
                         || (view.alloc6 != null && (fixed6 == null ? view.alloc6.firstFree() == null : view.alloc6.isUsed(fixed6)))) {
                     // The cached view may be stale: namespaces that vanished took their veths (and records) with them,
                     // and the kernel reuses a dead namespace's inode. Ask the kernel before refusing.
+                    if (!publish.isEmpty()) {
+                        // Host ports are checked against every netkit network's records and recorded (the veth's
+                        // alias) in ONE hold of the host namespace's lock, as a publish does: no second dump after.
+                        ports.take(net.host.netns());
+                    }
                     snap = KernelSnapshot.of(net, net.hostLinks().list());
                     view = net.allocations.read(lock, snap, op);
                 }
@@ -221,6 +226,9 @@ final class Attach {
                     step = "create veth pair " + hostIf + " <-> " + label + ":" + ifname;
                     LinkSpec veth = LinkSpec.veth(hostIf, ifname).peerNamespace(ns).master(view.bridgeIndex)
                             .group(net.group).up().alias(alias);
+                    if (!publish.isEmpty()) {
+                        veth = veth.hairpin(); // container -> host address:its own published port; with the record
+                    }
                     if (linkMtu > 0) {
                         veth = veth.mtu(linkMtu).peerMtu(linkMtu);
                     }
@@ -257,6 +265,7 @@ final class Attach {
                     }
                 }
                 peerIndex = hostSide.linkIndex();
+                ports.close(); // this endpoint's host ports are recorded: every later check sees them
                 Faults.point("attach:veth-created");
                 if (view.alloc != null) {
                     view.alloc.allocate(offset, hostIf, inode);
@@ -269,8 +278,6 @@ final class Attach {
                 publishingNetwork = !publish.isEmpty() || view.publishing;
                 if (!publish.isEmpty()) {
                     step = "publish " + publish;
-                    net.publishing.recheckHostPorts(hostIf, publish, label);
-                    net.hostLinks().setHairpin(hostIf, true); // container -> host address:its own published port
                     net.publishing.markPublishing(lock, snap);
                     Map<String, EndpointRecord> records = snap.endpoints;
                     records.put(hostIf, rec);
@@ -496,4 +503,25 @@ final class Attach {
     private static String describe(NetNamespace ns) {
         return ns.name().map(n -> "namespace " + n).orElse("namespace " + ns.path());
     }
+
+    /**
+     * The host namespace's lock ({@link NetNamespace#lockExclusive()}) while a publishing attach checks its host ports
+     * and records them; closed before the network's lock (resource order), so an undo never waits for it.
+     */
+    private static final class HostPortsLock implements AutoCloseable {
+        private io.netkit.netlink.NamespaceLock held;
+
+        void take(NetNamespace host) {
+            held = host.lockExclusive();
+        }
+
+        @Override
+        public void close() {
+            if (held != null) {
+                held.close();
+                held = null;
+            }
+        }
+    }
+
 }

@@ -54,7 +54,8 @@ final class Publishing {
             boolean hairpin;
             Links links = net.hostLinks();
             // A new host port is checked against every netkit network's records and recorded in ONE hold of the host
-            // namespace's lock (see recheckHostPorts): one link dump serves the check and the network's rules.
+            // namespace's lock (across processes; an attach with ports does the same from its check to its veth's
+            // create, which records them): never both win, and one link dump serves the check and the rules.
             try (NamespaceLock ports = add != null ? net.host.netns().lockExclusive() : null) {
                 KernelSnapshot snap = KernelSnapshot.of(net, links.list());
                 records = snap.allEndpoints;
@@ -130,27 +131,6 @@ final class Publishing {
                 }
             }
             return true;
-        }
-    }
-
-    /**
-     * After this endpoint's record with {@code ports} is in the kernel (an attach): refuses (IllegalArgumentException
-     * naming the holder) if another endpoint of any netkit network on the host now holds one of the host ports.
-     * Each network checks under its own lock, so two attaches may pass their first check at once; both records are in
-     * the kernel before either re-checks, so at least the later one sees the other and yields (both may yield; never
-     * both win). A publish ({@link #change}) instead checks and records in one hold of the host namespace's lock
-     * ({@link io.netkit.netlink.NetNamespace#lockExclusive()}, across processes), and this re-check takes that lock
-     * too: either it runs after the publish recorded its port (and sees it), or the publish's check runs after it,
-     * after this record (and sees this one).
-     */
-    void recheckHostPorts(String hostIf, List<PortMapping> ports, String label) {
-        Map<String, EndpointRecord> now;
-        try (NamespaceLock held = net.host.netns().lockExclusive()) {
-            now = new java.util.LinkedHashMap<>(KernelSnapshot.of(net, net.hostLinks().list()).allEndpoints);
-        }
-        now.remove(hostIf);
-        for (PortMapping m : ports) {
-            checkHostPortFree(now, null, m, label);
         }
     }
 

@@ -56,6 +56,7 @@ public final class LinkSpec {
         int masterIndex;
         boolean up;
         String alias;
+        boolean hairpin;
         boolean hasGroup;
         int group;
         int txQueueLen = -1;
@@ -285,6 +286,15 @@ public final class LinkSpec {
         return with(x -> x.alias = alias);
     }
 
+    /**
+     * Switches the new link's bridge port hairpin mode on (it needs a {@link #master}): the kernel ignores
+     * {@code IFLA_PROTINFO} on creation, so netkit sends it in the alias request that follows (one request for both).
+     * Equivalent to: {@code ip link set NAME type bridge_slave hairpin on} (see {@link Links#setHairpin}).
+     */
+    public LinkSpec hairpin() {
+        return with(x -> x.hairpin = true);
+    }
+
     static String checkAlias(String alias) {
         Objects.requireNonNull(alias, "alias == null");
         if (alias.getBytes(StandardCharsets.UTF_8).length > 255 || alias.indexOf('\0') >= 0) {
@@ -474,8 +484,14 @@ public final class LinkSpec {
             default:
                 break;
         }
-        if (f.alias != null) {
-            sb.append("; ip link set ").append(f.name).append(" alias ").append(f.alias);
+        if (f.alias != null || f.hairpin) {
+            sb.append("; ip link set ").append(f.name);
+            if (f.alias != null) {
+                sb.append(" alias ").append(f.alias);
+            }
+            if (f.hairpin) {
+                sb.append(" type bridge_slave hairpin on");
+            }
         }
         return sb.toString();
     }

@@ -82,6 +82,7 @@ public final class Links {
     public Link create(LinkSpec spec) {
         Objects.requireNonNull(spec, "spec == null");
         LinkSpec.Fields f = spec.f;
+        checkHairpin(f);
         boolean tunTap = f.kind.equals("tun") || f.kind.equals("tap");
         if (!tunTap && f.namespace == null) {
             return createEchoed(spec);
@@ -119,15 +120,15 @@ public final class Links {
         }
         int index = link != null ? link.index() : 0;   // kernels before 6.3 do not echo: then by name
         boolean peerHere = f.peerUp && f.peerNamespace == null;
-        if (f.alias != null || peerHere) {
+        if (f.alias != null || f.hairpin || peerHere) {
             NetlinkBatch batch = rt.socket().batch();
-            if (f.alias != null) {
-                batch.add("set link alias", f.name, RTM_NEWLINK, 0, w -> {
+            if (f.alias != null || f.hairpin) {
+                batch.add(followUpWhat(f), f.name, RTM_NEWLINK, 0, w -> {
                     w.ifInfoMsg(AF_UNSPEC, 0, index, 0, 0);
                     if (index == 0) {
                         w.attrString(IFLA_IFNAME, f.name);
                     }
-                    w.attrString(IFLA_IFALIAS, f.alias);
+                    writeFollowUp(w, f);
                 });
             }
             if (peerHere) {
@@ -173,6 +174,7 @@ public final class Links {
         Objects.requireNonNull(specs, "specs == null");
         for (LinkSpec spec : specs) {
             Objects.requireNonNull(spec, "spec == null");
+            checkHairpin(spec.f);
         }
         // resolve names first, so that a missing master fails before anything is created
         Map<String, Integer> indexes = new HashMap<>();
@@ -216,16 +218,16 @@ public final class Links {
                 continue;
             }
             LinkSpec.Fields f = specs.get(i).f;
-            if (f.alias != null) {
+            if (f.alias != null || f.hairpin) {
                 if (f.namespace == null) {
-                    batch.add("set link alias", f.name, RTM_NEWLINK, 0, w -> {
+                    batch.add(followUpWhat(f), f.name, RTM_NEWLINK, 0, w -> {
                         w.ifInfoMsg(AF_UNSPEC, 0, 0, 0, 0);
                         w.attrString(IFLA_IFNAME, f.name);
-                        w.attrString(IFLA_IFALIAS, f.alias);
+                        writeFollowUp(w, f);
                     });
                     followed.add(i);
                 } else {
-                    elsewhere.add(() -> f.namespace.netlink().links().setAlias(f.name, f.alias));
+                    elsewhere.add(() -> f.namespace.netlink().links().followUp(f));
                     elsewhereOf.add(i);
                 }
             }
@@ -337,9 +339,44 @@ public final class Links {
         if (needsSet) {
             set("create link", f.name, f.up ? IFF_UP : 0, f.up ? IFF_UP : 0, w -> LinkEncoder.writeCommon(w, f, master));
         }
-        if (f.alias != null) {
-            setAlias(f.name, f.alias);
+        if (f.alias != null || f.hairpin) {
+            followUp(f);
         }
+    }
+
+    private static void checkHairpin(LinkSpec.Fields f) {
+        if (f.hairpin && f.masterName == null && f.masterIndex == 0) {
+            throw new IllegalArgumentException("hairpin on link \"" + f.name + "\" needs a bridge to be a port of: "
+                    + "give the link a master, or leave hairpin out");
+        }
+    }
+
+    /** The alias and/or hairpin mode the kernel ignores on creation, in one request. */
+    private void followUp(LinkSpec.Fields f) {
+        set(followUpWhat(f), f.name, 0, 0, w -> writeFollowUp(w, f));
+    }
+
+    private static String followUpWhat(LinkSpec.Fields f) {
+        return f.hairpin ? (f.alias != null ? "set link alias and bridge port hairpin on" : "set bridge port hairpin on")
+                : "set link alias";
+    }
+
+    private static void writeFollowUp(NlMsgWriter w, LinkSpec.Fields f) {
+        if (f.alias != null) {
+            w.attrString(IFLA_IFALIAS, f.alias);
+        }
+        if (f.hairpin) {
+            writeHairpin(w, true);
+        }
+    }
+
+    private static void writeHairpin(NlMsgWriter w, boolean on) {
+        w.beginNested(IFLA_LINKINFO);
+        w.attrString(IfLinkConstants.IFLA_INFO_SLAVE_KIND, "bridge");
+        w.beginNested(IfLinkConstants.IFLA_INFO_SLAVE_DATA);
+        w.attrU8(IfLinkConstants.IFLA_BRPORT_MODE, on ? 1 : 0);
+        w.endNested();
+        w.endNested();
     }
 
     // ---------------------------------------------------------------- read
@@ -499,14 +536,7 @@ public final class Links {
      * @throws NetlinkException (for example {@code EOPNOTSUPP}) if the link is not a bridge port
      */
     public void setHairpin(String name, boolean on) {
-        set("set bridge port hairpin " + (on ? "on" : "off"), name, 0, 0, w -> {
-            w.beginNested(IFLA_LINKINFO);
-            w.attrString(IfLinkConstants.IFLA_INFO_SLAVE_KIND, "bridge");
-            w.beginNested(IfLinkConstants.IFLA_INFO_SLAVE_DATA);
-            w.attrU8(IfLinkConstants.IFLA_BRPORT_MODE, on ? 1 : 0);
-            w.endNested();
-            w.endNested();
-        });
+        set("set bridge port hairpin " + (on ? "on" : "off"), name, 0, 0, w -> writeHairpin(w, on));
     }
 
     /**
@@ -520,12 +550,7 @@ public final class Links {
         LinkSpec.checkAlias(alias);
         set("set link alias and bridge port hairpin " + (hairpin ? "on" : "off"), name, 0, 0, w -> {
             w.attrString(IFLA_IFALIAS, alias);
-            w.beginNested(IFLA_LINKINFO);
-            w.attrString(IfLinkConstants.IFLA_INFO_SLAVE_KIND, "bridge");
-            w.beginNested(IfLinkConstants.IFLA_INFO_SLAVE_DATA);
-            w.attrU8(IfLinkConstants.IFLA_BRPORT_MODE, hairpin ? 1 : 0);
-            w.endNested();
-            w.endNested();
+            writeHairpin(w, hairpin);
         });
     }
 
