@@ -47,9 +47,30 @@ class LinksKernelTest {
         assertThatThrownBy(() -> links.setHairpin("nosuch0", true)).isInstanceOf(LinkNotFoundException.class);
     }
 
-    @SuppressWarnings("unchecked")
+    @Test
+    void hairpinOnCreationGoesWithTheAliasAsIpShowsIt() {
+        links.create(LinkSpec.bridge("br0").up());
+        NetNamespace c1 = namespaces.create("c1");
+        Link made = links.create(LinkSpec.veth("hp0", "eth0").peerNamespace(c1).master("br0").up().alias("rec").hairpin());
+        assertThat(made.alias()).isEqualTo("rec");
+        assertThat(hairpin()).isEqualTo(true);
+        assertThat(link(host, "hp0").get("ifalias")).isEqualTo("rec");
+        // the batched path too, and without an alias
+        links.createAll(List.of(LinkSpec.veth("hp2", "hp3").master("br0").hairpin()));
+        assertThat(hairpin("hp2")).isEqualTo(true);
+        assertThat(link(host, "hp2").get("ifalias")).isNull();
+        assertThatThrownBy(() -> links.create(LinkSpec.veth("hp4", "hp5").hairpin()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("hp4").hasMessageContaining("master");
+        assertThat(links.find("hp4")).isEmpty();
+    }
+
     private Object hairpin() {
-        Map<String, Object> l = IpWitness.ip(host, "link", "show", "hp0").get(0);
+        return hairpin("hp0");
+    }
+
+    @SuppressWarnings("unchecked")
+    private Object hairpin(String name) {
+        Map<String, Object> l = IpWitness.ip(host, "link", "show", name).get(0);
         return ((Map<String, Object>) ((Map<String, Object>) l.get("linkinfo")).get("info_slave_data")).get("hairpin");
     }
 
