@@ -84,10 +84,29 @@ public final class NftFirewall implements NetworkFirewall {
      * One change: the table's chains (one dump of every table's chains, which {@link ForeignForward} reuses), the
      * owner's jumps from the base chains (small dumps), the owner's own chains from {@link NftHostState} when the
      * ruleset generation says nothing changed since netkit's last commit (else listed), and one transaction with what
-     * differs, over the host namespace's shared nfnetlink socket.
+     * differs, over the host namespace's shared nfnetlink socket, committed only at the generation it was computed at
+     * (computed again if another commit overtook it).
      */
     @Override
     public void apply(NetNamespace host, Spec s) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                applyOnce(host, s);
+                return;
+            } catch (NetlinkException e) {
+                // ERESTART: another commit (another process, nft) came between this change's generation and its
+                // commit; nothing was applied and what was known is forgotten: list again and retry.
+                if (e.errno() != io.netkit.netlink.Errno.ERESTART || attempt >= GENERATION_ATTEMPTS) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** How often a change computed at a generation another commit overtook is computed again. */
+    private static final int GENERATION_ATTEMPTS = 20;
+
+    private void applyOnce(NetNamespace host, Spec s) {
         Desired d = desired(s);
         Nftables nft = Nftables.shared(host);
         NftHostState state = NftHostState.of(host);
@@ -170,6 +189,9 @@ public final class NftFirewall implements NetworkFirewall {
             }
             ForeignForward.sync(nft, all, tx, s);   // accepts in other tools' forward chains with policy drop
             if (tx.size() > 0) {
+                // Only at the generation read above (NFNL_BATCH_GENID): nothing computed from what was known is
+                // committed over another's change, and after the commit the generation is exactly gen + 1 (no read).
+                tx.onlyIfGeneration(gen);
                 try {
                     tx.commit();
                 } catch (RuntimeException e) {
@@ -177,7 +199,7 @@ public final class NftFirewall implements NetworkFirewall {
                     throw e;
                 }
                 after.forEach(state::put);
-                state.committed(gen, nft.generation());
+                state.committed(gen, gen + 1);
             } else {
                 after.forEach(state::put);
             }
