@@ -523,5 +523,4 @@ final class Attach {
             }
         }
     }
-
 }
