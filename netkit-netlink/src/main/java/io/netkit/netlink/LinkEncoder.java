@@ -3,6 +3,7 @@ package io.netkit.netlink;
 import static io.netkit.netlink.codec.IfLinkConstants.IFF_UP;
 import static io.netkit.netlink.codec.IfLinkConstants.IFLA_ADDRESS;
 import static io.netkit.netlink.codec.IfLinkConstants.IFLA_GROUP;
+import static io.netkit.netlink.codec.IfLinkConstants.IFLA_IFALIAS;
 import static io.netkit.netlink.codec.IfLinkConstants.IFLA_IFNAME;
 import static io.netkit.netlink.codec.IfLinkConstants.IFLA_INFO_DATA;
 import static io.netkit.netlink.codec.IfLinkConstants.IFLA_INFO_KIND;
@@ -26,6 +27,7 @@ import static io.netkit.netlink.codec.RtnetlinkConstants.AF_UNSPEC;
 import static io.netkit.netlink.codec.RtnetlinkConstants.RTM_NEWLINK;
 import static io.netkit.netlink.codec.VethConstants.VETH_INFO_PEER;
 
+import io.netkit.netlink.codec.IfLinkConstants;
 import io.netkit.netlink.codec.NlMsgWriter;
 
 /**
@@ -128,6 +130,39 @@ final class LinkEncoder {
             default:
                 break;
         }
+        w.endNested();
+    }
+
+    /** A hairpin request needs a bridge port: refused before anything is sent. */
+    static void checkHairpin(LinkSpec.Fields f) {
+        if (f.hairpin && f.masterName == null && f.masterIndex == 0) {
+            throw new IllegalArgumentException("hairpin on link \"" + f.name + "\" needs a bridge to be a port of: "
+                    + "give the link a master, or leave hairpin out");
+        }
+    }
+
+    static String followUpWhat(LinkSpec.Fields f) {
+        return f.hairpin ? (f.alias != null ? "set link alias and bridge port hairpin on" : "set bridge port hairpin on")
+                : "set link alias";
+    }
+
+    /** The alias and/or hairpin mode the kernel ignores on creation (one follow-up request). */
+    static void writeFollowUp(NlMsgWriter w, LinkSpec.Fields f) {
+        if (f.alias != null) {
+            w.attrString(IFLA_IFALIAS, f.alias);
+        }
+        if (f.hairpin) {
+            writeHairpin(w, true);
+        }
+    }
+
+    /** {@code ip link set DEV type bridge_slave hairpin on|off}. */
+    static void writeHairpin(NlMsgWriter w, boolean on) {
+        w.beginNested(IFLA_LINKINFO);
+        w.attrString(IfLinkConstants.IFLA_INFO_SLAVE_KIND, "bridge");
+        w.beginNested(IfLinkConstants.IFLA_INFO_SLAVE_DATA);
+        w.attrU8(IfLinkConstants.IFLA_BRPORT_MODE, on ? 1 : 0);
+        w.endNested();
         w.endNested();
     }
 }

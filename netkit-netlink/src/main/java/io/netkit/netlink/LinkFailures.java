@@ -1,5 +1,7 @@
 package io.netkit.netlink;
 
+import java.util.List;
+
 /**
  * What a kernel refusal of a link operation means, in the words of {@link Links}: a missing link becomes a
  * {@link LinkNotFoundException}, {@code EOPNOTSUPP} and {@code EEXIST} on creation get a hint what to do.
@@ -58,5 +60,23 @@ final class LinkFailures {
             return nf;
         }
         return e;
+    }
+
+    /** (For {@link Links#createAll}) Executes {@code batch}, whose request k belongs to {@code specs.get(owners.get(k))}; records first failures. */
+    static void runBatch(NetlinkBatch batch, List<Integer> owners, List<LinkSpec> specs,
+                                 NetlinkException[] failed) {
+        if (batch.size() == 0) {
+            return;
+        }
+        try {
+            batch.execute();
+        } catch (NetlinkBatchException e) {
+            for (int k = 0; k < e.failures().size(); k++) {
+                int i = owners.get(e.failedIndices().get(k));
+                if (failed[i] == null) {
+                    failed[i] = translate(e.failures().get(k), specs.get(i));
+                }
+            }
+        }
     }
 }

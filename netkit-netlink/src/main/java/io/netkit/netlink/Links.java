@@ -7,7 +7,6 @@ import static io.netkit.netlink.codec.IfLinkConstants.IFLA_EXT_MASK;
 import static io.netkit.netlink.codec.IfLinkConstants.IFLA_GROUP;
 import static io.netkit.netlink.codec.IfLinkConstants.IFLA_IFALIAS;
 import static io.netkit.netlink.codec.IfLinkConstants.IFLA_IFNAME;
-import static io.netkit.netlink.codec.IfLinkConstants.IFLA_LINKINFO;
 import static io.netkit.netlink.codec.IfLinkConstants.IFLA_MASTER;
 import static io.netkit.netlink.codec.IfLinkConstants.IFLA_MTU;
 import static io.netkit.netlink.codec.IfLinkConstants.IFLA_NET_NS_FD;
@@ -21,7 +20,6 @@ import static io.netkit.netlink.codec.RtnetlinkConstants.RTM_DELLINK;
 import static io.netkit.netlink.codec.RtnetlinkConstants.RTM_GETLINK;
 import static io.netkit.netlink.codec.RtnetlinkConstants.RTM_NEWLINK;
 
-import io.netkit.netlink.codec.IfLinkConstants;
 import io.netkit.netlink.codec.NlMsgReader;
 import io.netkit.netlink.codec.NlMsgWriter;
 import java.util.ArrayList;
@@ -82,7 +80,7 @@ public final class Links {
     public Link create(LinkSpec spec) {
         Objects.requireNonNull(spec, "spec == null");
         LinkSpec.Fields f = spec.f;
-        checkHairpin(f);
+        LinkEncoder.checkHairpin(f);
         boolean tunTap = f.kind.equals("tun") || f.kind.equals("tap");
         if (!tunTap && f.namespace == null) {
             return createEchoed(spec);
@@ -123,12 +121,12 @@ public final class Links {
         if (f.alias != null || f.hairpin || peerHere) {
             NetlinkBatch batch = rt.socket().batch();
             if (f.alias != null || f.hairpin) {
-                batch.add(followUpWhat(f), f.name, RTM_NEWLINK, 0, w -> {
+                batch.add(LinkEncoder.followUpWhat(f), f.name, RTM_NEWLINK, 0, w -> {
                     w.ifInfoMsg(AF_UNSPEC, 0, index, 0, 0);
                     if (index == 0) {
                         w.attrString(IFLA_IFNAME, f.name);
                     }
-                    writeFollowUp(w, f);
+                    LinkEncoder.writeFollowUp(w, f);
                 });
             }
             if (peerHere) {
@@ -174,7 +172,7 @@ public final class Links {
         Objects.requireNonNull(specs, "specs == null");
         for (LinkSpec spec : specs) {
             Objects.requireNonNull(spec, "spec == null");
-            checkHairpin(spec.f);
+            LinkEncoder.checkHairpin(spec.f);
         }
         // resolve names first, so that a missing master fails before anything is created
         Map<String, Integer> indexes = new HashMap<>();
@@ -207,7 +205,7 @@ public final class Links {
                     w -> writeCreate(w, spec, r[0], r[1], r[2]));
             batched.add(i);
         }
-        runBatch(batch, batched, specs, failed);
+        LinkFailures.runBatch(batch, batched, specs, failed);
 
         // follow-ups, only for links that now exist
         List<Integer> followed = new ArrayList<>();
@@ -220,10 +218,10 @@ public final class Links {
             LinkSpec.Fields f = specs.get(i).f;
             if (f.alias != null || f.hairpin) {
                 if (f.namespace == null) {
-                    batch.add(followUpWhat(f), f.name, RTM_NEWLINK, 0, w -> {
+                    batch.add(LinkEncoder.followUpWhat(f), f.name, RTM_NEWLINK, 0, w -> {
                         w.ifInfoMsg(AF_UNSPEC, 0, 0, 0, 0);
                         w.attrString(IFLA_IFNAME, f.name);
-                        writeFollowUp(w, f);
+                        LinkEncoder.writeFollowUp(w, f);
                     });
                     followed.add(i);
                 } else {
@@ -245,7 +243,7 @@ public final class Links {
                 }
             }
         }
-        runBatch(batch, followed, specs, failed);
+        LinkFailures.runBatch(batch, followed, specs, failed);
         for (int k = 0; k < elsewhere.size(); k++) {
             int i = elsewhereOf.get(k);
             if (failed[i] == null) {
@@ -275,24 +273,6 @@ public final class Links {
         }
         if (!failures.isEmpty()) {
             throw new NetlinkBatchException(failures, failedIndices, specs.size());
-        }
-    }
-
-    /** Executes {@code batch}, whose request k belongs to {@code specs.get(owners.get(k))}; records first failures. */
-    private static void runBatch(NetlinkBatch batch, List<Integer> owners, List<LinkSpec> specs,
-                                 NetlinkException[] failed) {
-        if (batch.size() == 0) {
-            return;
-        }
-        try {
-            batch.execute();
-        } catch (NetlinkBatchException e) {
-            for (int k = 0; k < e.failures().size(); k++) {
-                int i = owners.get(e.failedIndices().get(k));
-                if (failed[i] == null) {
-                    failed[i] = translate(e.failures().get(k), specs.get(i));
-                }
-            }
         }
     }
 
@@ -344,39 +324,9 @@ public final class Links {
         }
     }
 
-    private static void checkHairpin(LinkSpec.Fields f) {
-        if (f.hairpin && f.masterName == null && f.masterIndex == 0) {
-            throw new IllegalArgumentException("hairpin on link \"" + f.name + "\" needs a bridge to be a port of: "
-                    + "give the link a master, or leave hairpin out");
-        }
-    }
-
     /** The alias and/or hairpin mode the kernel ignores on creation, in one request. */
     private void followUp(LinkSpec.Fields f) {
-        set(followUpWhat(f), f.name, 0, 0, w -> writeFollowUp(w, f));
-    }
-
-    private static String followUpWhat(LinkSpec.Fields f) {
-        return f.hairpin ? (f.alias != null ? "set link alias and bridge port hairpin on" : "set bridge port hairpin on")
-                : "set link alias";
-    }
-
-    private static void writeFollowUp(NlMsgWriter w, LinkSpec.Fields f) {
-        if (f.alias != null) {
-            w.attrString(IFLA_IFALIAS, f.alias);
-        }
-        if (f.hairpin) {
-            writeHairpin(w, true);
-        }
-    }
-
-    private static void writeHairpin(NlMsgWriter w, boolean on) {
-        w.beginNested(IFLA_LINKINFO);
-        w.attrString(IfLinkConstants.IFLA_INFO_SLAVE_KIND, "bridge");
-        w.beginNested(IfLinkConstants.IFLA_INFO_SLAVE_DATA);
-        w.attrU8(IfLinkConstants.IFLA_BRPORT_MODE, on ? 1 : 0);
-        w.endNested();
-        w.endNested();
+        set(LinkEncoder.followUpWhat(f), f.name, 0, 0, w -> LinkEncoder.writeFollowUp(w, f));
     }
 
     // ---------------------------------------------------------------- read
@@ -536,7 +486,7 @@ public final class Links {
      * @throws NetlinkException (for example {@code EOPNOTSUPP}) if the link is not a bridge port
      */
     public void setHairpin(String name, boolean on) {
-        set("set bridge port hairpin " + (on ? "on" : "off"), name, 0, 0, w -> writeHairpin(w, on));
+        set("set bridge port hairpin " + (on ? "on" : "off"), name, 0, 0, w -> LinkEncoder.writeHairpin(w, on));
     }
 
     /**
@@ -550,7 +500,7 @@ public final class Links {
         LinkSpec.checkAlias(alias);
         set("set link alias and bridge port hairpin " + (hairpin ? "on" : "off"), name, 0, 0, w -> {
             w.attrString(IFLA_IFALIAS, alias);
-            writeHairpin(w, hairpin);
+            LinkEncoder.writeHairpin(w, hairpin);
         });
     }
 

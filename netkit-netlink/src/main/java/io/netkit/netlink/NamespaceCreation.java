@@ -22,7 +22,7 @@ final class NamespaceCreation {
     static CompletableFuture<NetNamespace> createAsync(String name, java.util.function.Consumer<NetNamespace> setup) {
         NamespaceNames.validate(name);
         Path file = NetNamespace.RUN_NETNS.resolve(name);
-        NetNamespace.prepareRunDir(name);
+        RunNetnsDir.prepare(name);
         // The new thread unshares while this one claims the name (O_CREAT|O_EXCL on /run/netns/NAME): both take a
         // while and neither needs the other until the bind mount, which waits for the claim. If the name is taken,
         // the thread ends and its namespace, never mounted, goes with it.
@@ -114,7 +114,7 @@ final class NamespaceCreation {
     static NetNamespace nameSpare(NetNamespace spare, String name) {
         NamespaceNames.validate(name);
         Path file = NetNamespace.RUN_NETNS.resolve(name);
-        NetNamespace.prepareRunDir(name);
+        RunNetnsDir.prepare(name);
         claim(spare, file, name);
         int nsFd = -1;
         try {
@@ -179,7 +179,7 @@ final class NamespaceCreation {
      */
     private static int unnamedRunFile() {
         try {
-            NetNamespace.prepareRunDir("(made ahead of time)");
+            RunNetnsDir.prepare("(made ahead of time)");
         } catch (RuntimeException e) {
             return -1;
         }

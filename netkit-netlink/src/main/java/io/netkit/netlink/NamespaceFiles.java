@@ -51,4 +51,34 @@ final class NamespaceFiles {
             throw new UncheckedIOException("stat " + file, e);
         }
     }
+
+    /** {@link NetNamespace#ofPid(long)}: the pidfd-checked open of {@code /proc/PID/ns/net}. */
+    static NetNamespace ofPid(long pid) {
+        if (pid <= 0 || pid > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("pid out of range: " + pid + " (expected 1.." + Integer.MAX_VALUE + ")");
+        }
+        Path file = Path.of("/proc/" + pid + "/ns/net");
+        int pidfd = LibC.pidfdOpen((int) pid);
+        if (pidfd < 0) {
+            int e = LibC.errno();
+            if (e == Errno.ESRCH) {
+                throw new NamespaceNotFoundException("open namespace of process", String.valueOf(pid), e);
+            }
+            if (e != Errno.ENOSYS) {
+                throw new NetlinkException("open namespace of process (pidfd_open)", String.valueOf(pid), e, null);
+            }
+            return NetNamespace.openPath(file);   // kernel before 5.3: no pidfd
+        }
+        try {
+            NetNamespace ns = NetNamespace.openPath(file);
+            if (LibC.pidfdSendSignal(pidfd, 0) != 0) {
+                int e = LibC.errno();
+                ns.close();
+                throw new NamespaceNotFoundException("open namespace of process", pid + " (exited while being opened)", e);
+            }
+            return ns;
+        } finally {
+            LibC.close(pidfd);
+        }
+    }
 }

@@ -206,32 +206,7 @@ public final class NetNamespace implements AutoCloseable {
      * @throws NamespaceNotFoundException if there is no such process (or it exited while being opened)
      */
     public static NetNamespace ofPid(long pid) {
-        if (pid <= 0 || pid > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("pid out of range: " + pid + " (expected 1.." + Integer.MAX_VALUE + ")");
-        }
-        Path file = Path.of("/proc/" + pid + "/ns/net");
-        int pidfd = LibC.pidfdOpen((int) pid);
-        if (pidfd < 0) {
-            int e = LibC.errno();
-            if (e == Errno.ESRCH) {
-                throw new NamespaceNotFoundException("open namespace of process", String.valueOf(pid), e);
-            }
-            if (e != Errno.ENOSYS) {
-                throw new NetlinkException("open namespace of process (pidfd_open)", String.valueOf(pid), e, null);
-            }
-            return openPath(file);   // kernel before 5.3: no pidfd
-        }
-        try {
-            NetNamespace ns = openPath(file);
-            if (LibC.pidfdSendSignal(pidfd, 0) != 0) {
-                int e = LibC.errno();
-                ns.close();
-                throw new NamespaceNotFoundException("open namespace of process", pid + " (exited while being opened)", e);
-            }
-            return ns;
-        } finally {
-            LibC.close(pidfd);
-        }
+        return NamespaceFiles.ofPid(pid);
     }
 
     /**
@@ -595,22 +570,5 @@ public final class NetNamespace implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("namespace handle is closed: " + this);
         }
-    }
-
-    /**
-     * mkdir /run/netns and make it a shared mount point, as iproute2's netns_add does. iproute2 does it with
-     * {@code MS_SHARED|MS_REC} on every {@code ip netns add}, whose cost grows with the namespaces mounted there
-     * (the kernel walks every mount below); netkit does that once per process, and after that only checks with a
-     * non-recursive {@code MS_SHARED} (constant cost, and a no-op on a shared mount point) that it still is a mount
-     * point: if someone unmounted or removed it meanwhile ({@code EINVAL}, {@code ENOENT}), the full preparation runs
-     * again.
-     */
-    static void prepareRunDir(String name) {
-        RunNetnsDir.prepare(RUN_NETNS, RunNetnsDir.RUN_DIR_PREPARED, name);
-    }
-
-    /** {@link #prepareRunDir(String)} for any directory, with its own "prepared" flag (tests use their own). */
-    static void prepareRunDir(Path dir, java.util.concurrent.atomic.AtomicBoolean prepared, String name) {
-        RunNetnsDir.prepare(dir, prepared, name);
     }
 }

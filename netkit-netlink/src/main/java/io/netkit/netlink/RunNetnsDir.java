@@ -12,11 +12,23 @@ import java.nio.file.Path;
 final class RunNetnsDir {
     private static final Object RUN_DIR_LOCK = new Object();
 
-    /** Whether this process has made /run/netns a shared mount point (see {@code NetNamespace.prepareRunDir}). */
+    /** Whether this process has made /run/netns a shared mount point (see {@link #prepare(String)}). */
     static final java.util.concurrent.atomic.AtomicBoolean RUN_DIR_PREPARED =
             new java.util.concurrent.atomic.AtomicBoolean();
 
     private RunNetnsDir() {
+    }
+
+    /**
+     * mkdir /run/netns and make it a shared mount point, as iproute2's netns_add does. iproute2 does it with
+     * {@code MS_SHARED|MS_REC} on every {@code ip netns add}, whose cost grows with the namespaces mounted there
+     * (the kernel walks every mount below); netkit does that once per process, and after that only checks with a
+     * non-recursive {@code MS_SHARED} (constant cost, and a no-op on a shared mount point) that it still is a mount
+     * point: if someone unmounted or removed it meanwhile ({@code EINVAL}, {@code ENOENT}), the full preparation runs
+     * again. {@code name} is the namespace this is for (for error messages).
+     */
+    static void prepare(String name) {
+        prepare(NetNamespace.RUN_NETNS, RUN_DIR_PREPARED, name);
     }
 
     /** Makes {@code dir} a shared mount point once; {@code prepared} says it was done (see {@link NetNamespace}). */

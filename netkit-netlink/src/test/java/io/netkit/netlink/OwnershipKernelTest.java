@@ -38,12 +38,12 @@ class OwnershipKernelTest {
         Path dir = Files.createTempDirectory("nkt-rundir-");
         AtomicBoolean prepared = new AtomicBoolean();
         try {
-            NetNamespace.prepareRunDir(dir, prepared, "test");
+            RunNetnsDir.prepare(dir, prepared, "test");
             assertThat(prepared).isTrue();
             assertThat(sharedMountPoint(dir)).as("shared mount point after preparation").isTrue();
             Cmd.run("umount", dir.toString());
             assertThat(sharedMountPoint(dir)).isFalse();
-            NetNamespace.prepareRunDir(dir, prepared, "test");
+            RunNetnsDir.prepare(dir, prepared, "test");
             assertThat(sharedMountPoint(dir)).as("prepared again after someone unmounted it").isTrue();
         } finally {
             while (Cmd.result("umount", dir.toString()).ok()) {
