@@ -3,7 +3,8 @@
 // (from /proc/stat: the kernel's deferred work — link watch, IPv6 address configuration, RCU — runs on other threads).
 // As root, from the repository root:
 //   java -cp benchmarks/target/benchmarks.jar benchmarks/harness/FloorCpu.java ROUNDS [MODES] [PAUSE_MS]
-// MODES, comma-separated (default nk,ip): nk = create (echoed) + setUp(a) + setUp(b) as the benchmark does;
+// MODES, comma-separated (default nk,ip): nk = create (echoed) + setUp(a) + setUp(b) as the benchmark does; old = the
+// same with each set-up sent alone by name (netkit's setUp before it looked the link up first);
 // noecho = the same create without NLM_F_ECHO; idx = create (echoed) + both ends set up by index (b's looked up first);
 // ipl = as ip: before each set-up an RTM_GETLINK by name, then set up by index; pair = the RTM_GETLINK and the set-up
 // by name in one datagram; getb = nk with b's index looked up (and unused) before the set-ups; idxa = a set up by its echoed index; ip = ip -batch.
@@ -53,6 +54,13 @@ public class FloorCpu {
                                     links.create(specs.get(i));
                                     links.setUp("nkba" + i);
                                     links.setUp("nkbb" + i);
+                                }
+                            }
+                            case "old" -> {
+                                for (int i = 0; i < PAIRS; i++) {
+                                    links.create(specs.get(i));
+                                    upByName(s, "nkba" + i);
+                                    upByName(s, "nkbb" + i);
                                 }
                             }
                             case "noecho" -> {
@@ -171,6 +179,11 @@ public class FloorCpu {
         w.ifInfoMsg(0, 0, 0, 1, 1).attrString(3, name);
         w.endMessage();
         s.executeDatagram(w, OFFS, OPS, new String[] {name, name}, 2);
+    }
+
+    /** The set-up netkit sent before it looked the link up first: RTM_NEWLINK by name, alone. */
+    static void upByName(NetlinkSocket s, String name) {
+        s.execute("set link up", name, 16, 0, w -> w.ifInfoMsg(0, 0, 0, 1, 1).attrString(3, name));
     }
 
     static void upByIndex(NetlinkSocket s, int index) {
