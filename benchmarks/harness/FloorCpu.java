@@ -22,7 +22,7 @@ public class FloorCpu {
         int rounds = Integer.parseInt(a[0]);
         String[] modes = (a.length > 1 ? a[1] : "nk,ip").split(",");
         long pause = a.length > 2 ? Long.parseLong(a[2]) : 1000;
-        var tm = java.lang.management.ManagementFactory.getThreadMXBean();
+        var tm = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         try (BenchNamespaces spaces = new BenchNamespaces()) {
             String host = spaces.create("host");
             Path batch = Files.createTempFile("nkb-floor", ".batch");
@@ -46,6 +46,7 @@ public class FloorCpu {
                         Thread.sleep(pause);
                         long[] st0 = procStat();
                         long c0 = tm.getCurrentThreadCpuTime(), u0 = tm.getCurrentThreadUserTime();
+                        long a0 = tm.getCurrentThreadAllocatedBytes();
                         long w0 = System.nanoTime();
                         double ipUser = 0, ipSys = 0;
                         switch (mode) {
@@ -121,6 +122,7 @@ public class FloorCpu {
                             default -> throw new IllegalArgumentException(mode);
                         }
                         double wall = (System.nanoTime() - w0) / 1e6;
+                        long alloc = (tm.getCurrentThreadAllocatedBytes() - a0) / PAIRS;
                         double cpu = (tm.getCurrentThreadCpuTime() - c0) / 1e6, user = (tm.getCurrentThreadUserTime() - u0) / 1e6;
                         long[] st1 = procStat();
                         double ticks = 1000.0 / 100;   // USER_HZ
@@ -129,8 +131,8 @@ public class FloorCpu {
                         if (r >= 0) {
                             results.computeIfAbsent(mode, k -> new ArrayList<>()).add(new double[] {wall, cu, cs, mUser, mSys, mIrq});
                         }
-                        System.out.printf("round %d %-7s wall %7.1f ms  caller user %6.1f sys %6.1f  machine user %6.1f sys %6.1f softirq %5.1f  load %s%n",
-                                r, mode, wall, cu, cs, mUser, mSys, mIrq, Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+                        System.out.printf("round %d %-7s wall %7.1f ms  caller user %6.1f sys %6.1f  machine user %6.1f sys %6.1f softirq %5.1f  %d B/pair  load %s%n",
+                                r, mode, wall, cu, cs, mUser, mSys, mIrq, alloc, Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
                         links.deleteGroup(GROUP);
                     }
                 }

@@ -1,5 +1,7 @@
 package io.netkit.netlink;
 
+import io.netkit.netlink.codec.IfLinkConstants;
+import io.netkit.netlink.codec.RtnetlinkConstants;
 import io.netkit.netlink.internal.NamespaceThread;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -193,8 +195,10 @@ public final class NamespaceTemplate implements AutoCloseable {
     /** On the namespace's own thread: the netlink socket, and {@code lo} up if the recipe says so. */
     private RtNetlink openSocket(NetNamespace n) {
         RtNetlink rt = n.netlink();
-        if (loopbackUp) {
-            rt.links().setUp("lo");
+        if (loopbackUp) {   // alone, without setUp's lookup: a new namespace's lo has no link-watch state to sync
+            rt.socket().execute("set link up", "lo", RtnetlinkConstants.RTM_NEWLINK, 0, w -> w
+                    .ifInfoMsg(RtnetlinkConstants.AF_UNSPEC, 0, 0, IfLinkConstants.IFF_UP, IfLinkConstants.IFF_UP)
+                    .attrString(IfLinkConstants.IFLA_IFNAME, "lo"));
         }
         return rt;
     }
