@@ -26,7 +26,13 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * Tail latency of attach and detach under churn (issue 14): back to back, with no pause in between, so that whatever
  * deferred work one operation leaves behind (netkit's bulk veth reaper, the kernel's namespace cleanup, netkit's
  * deferred namespace release) lands in front of the next one if it is going to. netkit-core vs the same churn as
- * {@code ip} commands ({@link IpSteps}: 7 {@code ip} processes per attach, {@code ip netns del} per detach).
+ * {@code ip} commands ({@link IpSteps}: 7 {@code ip} processes per attach, {@code ip netns del} per detach), and vs
+ * {@code floor}: the kernel floor, {@code src/main/c/churnfloor.c}, a C process issuing exactly the kernel operations
+ * netkit issues per attach and detach (the same netlink messages, mounts and unlinks, listed from strace of a netkit
+ * churn), timed inside the C process around the kernel calls alone. Its deferred work (the spare namespace, the reap
+ * group's deletion and the held namespaces' release) runs outside the timed part: the spare right after each attach,
+ * the reap between iterations (idle) or after every detach (eager). If the floor's p99 is more than 3 × its median,
+ * that tail is the kernel's (issue 14: the proof).
  *
  * <p>Patterns ({@code pattern}):
  * <ul>
@@ -65,6 +71,11 @@ public class ChurnBenchmark {
     BenchNamespaces spaces;
     String host;
     boolean ip;
+    boolean floor;
+    Process floorProc;
+    java.io.BufferedWriter toFloor;
+    java.io.BufferedReader fromFloor;
+    long floorNanos;
     Host netkitHost;
     Network network;
     int counter;
@@ -80,10 +91,20 @@ public class ChurnBenchmark {
         spaces = new BenchNamespaces();
         host = spaces.create("host");
         ip = params.getBenchmark().endsWith(".ip");
+        floor = params.getBenchmark().endsWith(".floor");
         System.setProperty("netkit.reaper.eager", Boolean.toString(deferral.equals("eager")));
         warmupIterations = params.getWarmup().getCount();
         if (ip) {
             Proc.run("sh", "-c", String.join("; ", IpSteps.createBridge(host)));
+        } else if (floor) {
+            Proc.run("sh", "-c", String.join("; ", IpSteps.createBridge(host)));
+            startFloor();
+            for (int i = 0; i < WARM_CYCLES; i++) {
+                String w = spaces.name("w" + i);
+                floorCall("a " + w + " " + (2 + i % 250));
+                floorCall("d " + w);
+            }
+            floorCall("r");
         } else {
             netkitHost = Host.namespace(host);
             network = Network.bridge(IpSteps.BRIDGE).on(netkitHost).subnet("172.16.0.0" + IpSteps.SUBNET_BITS).create();
@@ -106,6 +127,42 @@ public class ChurnBenchmark {
         if (iteration == warmupIterations + 1) {
             roundsBefore = io.netkit.core.internal.Reaper.rounds();
         }
+        if (floor) {
+            floorCall("r"); // the floor's reaper round, between iterations (netkit's runs when idle)
+        }
+    }
+
+    private void startFloor() {
+        try {
+            java.nio.file.Path exe = io.netkit.benchmarks.support.CYardstick.build("churnfloor");
+            floorProc = new ProcessBuilder(exe.toString(), host, IpSteps.BRIDGE)
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            toFloor = new java.io.BufferedWriter(new java.io.OutputStreamWriter(floorProc.getOutputStream(),
+                    java.nio.charset.StandardCharsets.US_ASCII));
+            fromFloor = new java.io.BufferedReader(new java.io.InputStreamReader(floorProc.getInputStream(),
+                    java.nio.charset.StandardCharsets.US_ASCII));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** One command to the floor process; returns the nanoseconds it measured around the kernel calls. */
+    private long floorCall(String command) {
+        try {
+            toFloor.write(command);
+            toFloor.write('\n');
+            toFloor.flush();
+            String answer = fromFloor.readLine();
+            if (answer == null) {
+                throw new IllegalStateException("churnfloor exited (status " + floorProc.waitFor() + ") at: " + command);
+            }
+            return Long.parseLong(answer.trim());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     long[] roundsBefore = {0, 0, 0};
@@ -118,12 +175,21 @@ public class ChurnBenchmark {
                     IpSteps.attach(host, name, "nkbv" + counter, 2 + counter % 250)));
             return name;
         }
+        if (floor) {
+            floorNanos = floorCall("a " + name + " " + (2 + counter % 250));
+            return name;
+        }
         return network.attach(name);
     }
 
     private void doDetach(Object c) {
         if (ip) {
             Proc.run("ip", "netns", "del", (String) c);
+        } else if (floor) {
+            floorNanos = floorCall("d " + c);
+            if (deferral.equals("eager")) {
+                floorCall("r");
+            }
         } else {
             network.detach((Endpoint) c);
         }
@@ -135,7 +201,7 @@ public class ChurnBenchmark {
         long g0 = Overlaps.gcCount();
         long t0 = System.nanoTime();
         Object c = doAttach();
-        long dt = System.nanoTime() - t0;
+        long dt = floor ? floorNanos : System.nanoTime() - t0;
         live.add(c);
         if (measuring) {
             attach.add(dt);
@@ -150,7 +216,7 @@ public class ChurnBenchmark {
         long g0 = Overlaps.gcCount();
         long t0 = System.nanoTime();
         doDetach(c);
-        long dt = System.nanoTime() - t0;
+        long dt = floor ? floorNanos : System.nanoTime() - t0;
         if (measuring) {
             detach.add(dt);
             overlaps.add('D', t0, dt, r0, s0, g0);
@@ -168,6 +234,15 @@ public class ChurnBenchmark {
     /** Yardstick: {@code sh} running the 7 attach steps as {@code ip} processes; {@code ip netns del} to detach. */
     @Benchmark
     public void ip() {
+        churn();
+    }
+
+    /**
+     * Kernel floor: netkit's own kernel operations from C ({@code churnfloor}); the per-operation times are the C
+     * process's (kernel calls only), the JMH score adds the pipe round trip per operation.
+     */
+    @Benchmark
+    public void floor() {
         churn();
     }
 
@@ -189,7 +264,7 @@ public class ChurnBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        String who = (ip ? "ip" : "netkit " + deferral) + " " + pattern;
+        String who = (ip ? "ip" : floor ? "floor " + deferral : "netkit " + deferral) + " " + pattern;
         long[] rounds = io.netkit.core.internal.Reaper.rounds();
         long t0 = System.nanoTime();
         if (ip) {
@@ -197,6 +272,17 @@ public class ChurnBenchmark {
                 doDetach(live.poll());
             }
             Proc.runIgnoringFailure("sh", "-c", String.join("; ", IpSteps.deleteBridge(host)));
+        } else if (floor) {
+            try {
+                while (!live.isEmpty()) {
+                    doDetach(live.poll());
+                }
+                floorCall("r");
+            } finally {
+                if (floorProc != null) floorProc.destroy(); // its held namespaces close with it; named ones are swept by spaces.close()
+                live.clear();
+                Proc.runIgnoringFailure("sh", "-c", String.join("; ", IpSteps.deleteBridge(host)));
+            }
         } else {
             network.close();
             netkitHost.close();
@@ -205,12 +291,12 @@ public class ChurnBenchmark {
         System.out.println();
         System.out.println(attach.line("CHURN " + who + " attach"));
         System.out.println(detach.line("CHURN " + who + " detach"));
-        if (!ip) {
+        if (!ip && !floor) {
             System.out.printf("CHURN %s deferred-work rounds while measuring: %d, of which %d during operations%s%n", who,
                     rounds[0] - roundsBefore[0], rounds[1] - roundsBefore[1],
                     rounds.length > 2 ? ", " + (rounds[2] - roundsBefore[2]) + " forced drains" : "");
         }
-        if (!ip) {
+        if (!ip && !floor) {
             System.out.println(overlaps.summary("CHURN " + who, attach.percentile(50), detach.percentile(50)));
             overlaps.write(who);
         }
