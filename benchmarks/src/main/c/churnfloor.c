@@ -11,6 +11,8 @@
  *     d NAME           detach: unmount and unlink /run/netns/NAME (the namespace stays open, held for the reaper),
  *                      host veth out of the bridge, down, into the reap group, alias replaced -- answers nanoseconds
  *     r                netkit's reaper round: delete the reap group in one request, close the held namespaces
+ *     s                start the per-step statistics afresh (the measured part begins)
+ *     p                print the per-step percentiles to stderr (lines "CHURNFLOOR step ...")
  *     q                reap and exit
  * As netkit does, the namespace for the next attach (the "spare": unshare(CLONE_NEWNET), accept_dad=0, lo up, an
  * O_TMPFILE in /run/netns to link in as the mount point) is made after an attach has answered, outside the timed part,
@@ -59,6 +61,41 @@ struct endpoint {
     struct endpoint *next;
 };
 static struct endpoint *live, spare;
+
+/* per-step times: where in an operation the time (and the tail) is */
+#define MAX_SAMPLES 65536
+static const char *step_names[] = {"attach: name the namespace (make-shared, linkat, bind mount, open)",
+                                   "attach: create veth (host, on the bridge, peer in the namespace)",
+                                   "attach: set the record alias", "attach: inside (eth0 up, address, route)",
+                                   "detach: close, check and open the namespace", "detach: umount2 MNT_DETACH",
+                                   "detach: lstat and unlink", "detach: unplug (nomaster, down, group, alias)"};
+#define STEPS 8
+static long long *samples[STEPS];
+static int nsamples[STEPS];
+static long long mark;
+
+static long long now(void);
+static void step(int i) {
+    long long t = now();
+    if (nsamples[i] < MAX_SAMPLES) samples[i][nsamples[i]++] = t - mark;
+    mark = t;
+}
+
+static int cmp(const void *a, const void *b) {
+    long long x = *(const long long *) a, y = *(const long long *) b;
+    return x < y ? -1 : x > y;
+}
+
+static void print_steps(void) {
+    for (int i = 0; i < STEPS; i++) {
+        int n = nsamples[i];
+        if (n == 0) continue;
+        qsort(samples[i], n, sizeof(long long), cmp);
+#define PCT(p) (samples[i][(int) ((p) / 100.0 * n + 0.999999) - 1 < 0 ? 0 : (int) ((p) / 100.0 * n + 0.999999) - 1] / 1e6)
+        fprintf(stderr, "CHURNFLOOR %-66s n=%d median %.3f ms, p90 %.3f, p99 %.3f, max %.3f\n", step_names[i], n, PCT(50),
+                PCT(90), PCT(99), samples[i][n - 1] / 1e6);
+    }
+}
 static int spare_tmp = -1;
 
 static void die(const char *what) {
@@ -161,6 +198,7 @@ static long long attach(const char *name, int addr) {
     snprintf(e->hostif, sizeof e->hostif, "nkf%07x", ++counter);
     snprintf(path, sizeof path, "/run/netns/%s", name);
     long long t0 = now();
+    mark = t0;
     /* name the namespace: link the unnamed file in as the mount point, bind the namespace onto it, open it */
     if (mount("", "/run/netns", NULL, MS_SHARED, NULL) < 0) die("mount --make-shared /run/netns");
     if (linkat(spare_tmp, "", AT_FDCWD, path, AT_EMPTY_PATH) < 0) die("linkat /run/netns/NAME");
@@ -175,6 +213,7 @@ static long long attach(const char *name, int addr) {
     e->nl = spare.nl;
     e->arp = spare.arp;
     close(check);
+    step(0);
     /* host side, one request: veth up, on the bridge, in the link group, peer eth0 in the namespace (echoed) */
     struct ifinfomsg ifi = {.ifi_flags = IFF_UP, .ifi_change = IFF_UP};
     struct nlmsghdr *h = msg_start(buf, RTM_NEWLINK, NLM_F_ECHO | NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof ifi);
@@ -194,6 +233,7 @@ static long long attach(const char *name, int addr) {
     nest_end(h, data);
     nest_end(h, li);
     int index = talk(host_nl, h->nlmsg_len, 1, "create veth");
+    step(1);
     /* the endpoint's record, as the host veth's alias */
     char alias[512];
     snprintf(alias, sizeof alias, "netkit:v1 net=nkbbr0 nid=70de0526 addr=172.16.0.%d/24 if=eth0 ino=%lu ns=%s own=1",
@@ -202,6 +242,7 @@ static long long attach(const char *name, int addr) {
     h = msg_start(buf, RTM_NEWLINK, 0, &ai, sizeof ai);
     attr_str(h, IFLA_IFALIAS, alias);
     talk(host_nl, h->nlmsg_len, 1, "set alias");
+    step(2);
     /* inside, one batch: eth0 up with arp_notify, the address with broadcast, the default route */
     int len = 0;
     struct ifinfomsg up = {.ifi_index = 2, .ifi_flags = IFF_UP, .ifi_change = IFF_UP};
@@ -228,6 +269,7 @@ static long long attach(const char *name, int addr) {
     attr_u32(h, RTA_OIF, 2);
     len += NLMSG_ALIGN(h->nlmsg_len);
     talk(e->nl, len, 3, "configure inside");
+    step(3);
     long long dt = now() - t0;
     e->next = live;
     live = e;
@@ -259,14 +301,18 @@ static long long detach(const char *name) {
     snprintf(path, sizeof path, "/run/netns/%s", name);
     struct stat st;
     long long t0 = now();
+    mark = t0;
     close(e->nl);
     /* the namespace is the one made (inode), then unmounted and unlinked; its file stays open for the reaper */
     if (stat(path, &st) < 0 || stat(path, &st) < 0) die("stat /run/netns/NAME");
     int hold = open(path, O_RDONLY | O_CLOEXEC);
     if (hold < 0 || ioctl(hold, NS_GET_NSTYPE) != CLONE_NEWNET || fstat(hold, &st) < 0) die("open namespace");
     close(e->nsfd);
+    step(4);
     if (umount2(path, MNT_DETACH) < 0) die("umount /run/netns/NAME");
+    step(5);
     if (lstat(path, &st) < 0 || unlink(path) < 0) die("unlink /run/netns/NAME");
+    step(6);
     if (nheld == MAX_HELD) die("too many held namespaces");
     held[nheld++] = hold;
     /* host side, one request: out of the bridge, down, into the reap group, the detached record */
@@ -280,6 +326,7 @@ static long long detach(const char *name) {
     attr_u32(h, IFLA_GROUP, REAP_GROUP);
     attr_str(h, IFLA_IFALIAS, alias);
     talk(host_nl, h->nlmsg_len, 1, "unplug");
+    step(7);
     long long dt = now() - t0;
     free(e);
     return dt;
@@ -314,6 +361,7 @@ int main(int argc, char **argv) {
     bridge_index = if_nametoindex(argv[2]);
     if (bridge_index == 0) die(argv[2]);
     if (setns(self_ns, CLONE_NEWNET) < 0) die("setns back");
+    for (int i = 0; i < STEPS; i++) samples[i] = malloc(MAX_SAMPLES * sizeof(long long));
     make_spare();
     setvbuf(stdout, NULL, _IOLBF, 0);
     char line[512], name[100];
@@ -323,6 +371,12 @@ int main(int argc, char **argv) {
             printf("%lld\n", attach(name, addr));
         } else if (sscanf(line, "d %99s", name) == 1) {
             printf("%lld\n", detach(name));
+        } else if (line[0] == 's') {
+            memset(nsamples, 0, sizeof nsamples);
+            printf("0\n");
+        } else if (line[0] == 'p') {
+            print_steps();
+            printf("0\n");
         } else if (line[0] == 'r') {
             printf("%lld\n", reap());
         } else {

@@ -129,6 +129,9 @@ public class ChurnBenchmark {
         }
         if (floor) {
             floorCall("r"); // the floor's reaper round, between iterations (netkit's runs when idle)
+            if (iteration == warmupIterations + 1) {
+                floorCall("s"); // its per-step statistics: the measured iterations only
+            }
         }
     }
 
@@ -274,6 +277,7 @@ public class ChurnBenchmark {
             Proc.runIgnoringFailure("sh", "-c", String.join("; ", IpSteps.deleteBridge(host)));
         } else if (floor) {
             try {
+                floorCall("p"); // per-step percentiles (CHURNFLOOR lines, stderr): where the floor's tail is
                 while (!live.isEmpty()) {
                     doDetach(live.poll());
                 }
