@@ -4,12 +4,14 @@
  * attributes and flags, the same mounts, links and unlinks), in the same order, from one C thread with nothing else in
  * between, and times each operation with CLOCK_MONOTONIC. What tail remains here is the kernel's.
  *
- *   churnfloor HOSTNS BRIDGE       then, one command a line on stdin, one answer a line on stdout:
+ *   churnfloor HOSTNS BRIDGE [defer-name]      then, one command a line on stdin, one answer a line on stdout:
  *     a NAME ADDR      attach: name the spare namespace NAME (/run/netns/NAME), veth nkf<n> (host, on BRIDGE, up,
  *                      in the network's link group) with peer eth0 inside, the record alias, then inside: eth0 up
  *                      (arp_notify), ADDR/24 with broadcast, default route via .1 -- answers the nanoseconds taken
  *     d NAME           detach: unmount and unlink /run/netns/NAME (the namespace stays open, held for the reaper),
  *                      host veth out of the bridge, down, into the reap group, alias replaced -- answers nanoseconds
+ *                      (with defer-name: the unmount and unlink wait for the reaper round: what detach would cost
+ *                      if netkit deferred the name's removal too -- an experiment, netkit removes the name at once)
  *     r                netkit's reaper round: delete the reap group in one request, close the held namespaces
  *     s                start the per-step statistics afresh (the measured part begins)
  *     p                print the per-step percentiles to stderr (lines "CHURNFLOOR step ...")
@@ -53,7 +55,9 @@ unsigned int if_nametoindex(const char *ifname); /* <net/if.h> clashes with <lin
 
 static int host_nl, self_ns, host_ns, bridge_index, seq = 1, counter;
 static unsigned char buf[8192], rbuf[65536];
-static int held[MAX_HELD], nheld;
+static int held[MAX_HELD], nheld, defer_name;
+static char *deferred[MAX_HELD]; /* with defer-name: the names the next reaper round unmounts and unlinks */
+static int ndeferred;
 
 struct endpoint {
     char name[128], hostif[IFNAMSIZ];
@@ -309,10 +313,14 @@ static long long detach(const char *name) {
     if (hold < 0 || ioctl(hold, NS_GET_NSTYPE) != CLONE_NEWNET || fstat(hold, &st) < 0) die("open namespace");
     close(e->nsfd);
     step(4);
-    if (umount2(path, MNT_DETACH) < 0) die("umount /run/netns/NAME");
-    step(5);
-    if (lstat(path, &st) < 0 || unlink(path) < 0) die("unlink /run/netns/NAME");
-    step(6);
+    if (defer_name) {
+        deferred[ndeferred++] = strdup(path);
+    } else {
+        if (umount2(path, MNT_DETACH) < 0) die("umount /run/netns/NAME");
+        step(5);
+        if (lstat(path, &st) < 0 || unlink(path) < 0) die("unlink /run/netns/NAME");
+        step(6);
+    }
     if (nheld == MAX_HELD) die("too many held namespaces");
     held[nheld++] = hold;
     /* host side, one request: out of the bridge, down, into the reap group, the detached record */
@@ -335,6 +343,11 @@ static long long detach(const char *name) {
 /* ---- the reaper's round: the group in one request, then the held namespaces ---- */
 static long long reap(void) {
     long long t0 = now();
+    for (int i = 0; i < ndeferred; i++) { /* first the names (the detached records name them), then the group */
+        if (umount2(deferred[i], MNT_DETACH) < 0 || unlink(deferred[i]) < 0) die(deferred[i]);
+        free(deferred[i]);
+    }
+    ndeferred = 0;
     struct ifinfomsg ifi = {0};
     struct nlmsghdr *h = msg_start(buf, RTM_DELLINK, 0, &ifi, sizeof ifi);
     attr_u32(h, IFLA_GROUP, REAP_GROUP);
@@ -347,10 +360,11 @@ static long long reap(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 3) {
-        fprintf(stderr, "usage: churnfloor HOSTNS BRIDGE  (commands on stdin: a NAME ADDR | d NAME | r | q)\n");
+    if (argc != 3 && !(argc == 4 && strcmp(argv[3], "defer-name") == 0)) {
+        fprintf(stderr, "usage: churnfloor HOSTNS BRIDGE [defer-name]  (commands on stdin: a NAME ADDR | d NAME | r | q)\n");
         return 2;
     }
+    defer_name = argc == 4;
     char path[512];
     snprintf(path, sizeof path, "/run/netns/%s", argv[1]);
     self_ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);

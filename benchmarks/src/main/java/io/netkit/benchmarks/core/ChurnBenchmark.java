@@ -6,6 +6,7 @@ import io.netkit.core.Endpoint;
 import io.netkit.core.Host;
 import io.netkit.core.Network;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -32,7 +33,8 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * churn), timed inside the C process around the kernel calls alone. Its deferred work (the spare namespace, the reap
  * group's deletion and the held namespaces' release) runs outside the timed part: the spare right after each attach,
  * the reap between iterations (idle) or after every detach (eager). If the floor's p99 is more than 3 × its median,
- * that tail is the kernel's (issue 14: the proof).
+ * that tail is the kernel's (issue 14: the proof). {@code -Dnkb.floorDeferName=true}: an experiment, the floor's
+ * detach leaves the namespace's unmount and unlink to the reaper round (what deferring them in netkit could gain).
  *
  * <p>Patterns ({@code pattern}):
  * <ul>
@@ -138,7 +140,11 @@ public class ChurnBenchmark {
     private void startFloor() {
         try {
             java.nio.file.Path exe = io.netkit.benchmarks.support.CYardstick.build("churnfloor");
-            floorProc = new ProcessBuilder(exe.toString(), host, IpSteps.BRIDGE)
+            List<String> argv = new java.util.ArrayList<>(List.of(exe.toString(), host, IpSteps.BRIDGE));
+            if (Boolean.getBoolean("nkb.floorDeferName")) {
+                argv.add("defer-name"); // experiment: the name's unmount and unlink in the reaper round, not in detach
+            }
+            floorProc = new ProcessBuilder(argv)
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start();
             toFloor = new java.io.BufferedWriter(new java.io.OutputStreamWriter(floorProc.getOutputStream(),
                     java.nio.charset.StandardCharsets.US_ASCII));
@@ -202,13 +208,14 @@ public class ChurnBenchmark {
         long r0 = io.netkit.core.internal.Reaper.activity();
         long s0 = io.netkit.netlink.NamespaceTemplate.spareActivity();
         long g0 = Overlaps.gcCount();
+        long[] a0 = io.netkit.core.internal.Announcing.counts();
         long t0 = System.nanoTime();
         Object c = doAttach();
         long dt = floor ? floorNanos : System.nanoTime() - t0;
         live.add(c);
         if (measuring) {
             attach.add(dt);
-            overlaps.add('A', t0, dt, r0, s0, g0);
+            overlaps.add('A', t0, dt, r0, s0, g0, a0);
         }
     }
 
@@ -217,12 +224,13 @@ public class ChurnBenchmark {
         long r0 = io.netkit.core.internal.Reaper.activity();
         long s0 = io.netkit.netlink.NamespaceTemplate.spareActivity();
         long g0 = Overlaps.gcCount();
+        long[] a0 = io.netkit.core.internal.Announcing.counts();
         long t0 = System.nanoTime();
         doDetach(c);
         long dt = floor ? floorNanos : System.nanoTime() - t0;
         if (measuring) {
             detach.add(dt);
-            overlaps.add('D', t0, dt, r0, s0, g0);
+            overlaps.add('D', t0, dt, r0, s0, g0, a0);
         }
     }
 
@@ -267,7 +275,8 @@ public class ChurnBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        String who = (ip ? "ip" : floor ? "floor " + deferral : "netkit " + deferral) + " " + pattern;
+        String who = (ip ? "ip" : floor ? "floor " + deferral + (Boolean.getBoolean("nkb.floorDeferName") ? " defer-name" : "")
+                : "netkit " + deferral) + " " + pattern;
         long[] rounds = io.netkit.core.internal.Reaper.rounds();
         long t0 = System.nanoTime();
         if (ip) {
@@ -315,7 +324,8 @@ public class ChurnBenchmark {
      * made ahead of time ({@code NamespaceTemplate.spareActivity()}, likewise), or a garbage collection of this JVM (the
      * collectors' counts changed). Summarised for the slow operations
      * (over 3 × the median of their kind); with {@code -Dnkb.churnLog=DIR} every operation is written to
-     * {@code DIR/churn-<contender>.tsv} (kind, start as CLOCK_MONOTONIC ns, duration ns, reaper, spare, gc) to line up
+     * {@code DIR/churn-<contender>.tsv} (kind, start as CLOCK_MONOTONIC ns, duration ns, reaper, spare, gc, an address
+     * announcement of an earlier attach on its namespace thread) to line up
      * with a kernel trace taken with {@code trace_clock mono}.
      */
     static final class Overlaps {
@@ -331,16 +341,18 @@ public class ChurnBenchmark {
             return n;
         }
 
-        void add(char kind, long t0, long dt, long r0, long s0, long g0) {
+        void add(char kind, long t0, long dt, long r0, long s0, long g0, long[] a0) {
             int gc = gcCount() != g0 ? 1 : 0;
+            // an address announcement (attach's gratuitous ARP, on a namespace thread) ran during the operation
+            int arp = io.netkit.core.internal.Announcing.counts()[0] != a0[0] || a0[0] > a0[1] ? 1 : 0;
             long r1 = io.netkit.core.internal.Reaper.activity();
             long s1 = io.netkit.netlink.NamespaceTemplate.spareActivity();
             int reaper = r0 != r1 || (r0 & 1) == 1 ? 1 : 0;
             // An attach that made its namespace starts the next spare itself, at its end (+1): not an overlap.
             int spare = s1 - s0 > (kind == 'A' ? 1 : 0) || (s0 & 1) == 1 ? 1 : 0;
-            ops.add(new long[] {kind, dt, reaper, spare, gc});
+            ops.add(new long[] {kind, dt, reaper, spare, gc, arp});
             log.append(kind).append('\t').append(t0).append('\t').append(dt).append('\t').append(reaper).append('\t')
-                    .append(spare).append('\t').append(gc).append('\n');
+                    .append(spare).append('\t').append(gc).append('\t').append(arp).append('\n');
         }
 
         String summary(String who, double attachMedian, double detachMedian) {
@@ -348,6 +360,7 @@ public class ChurnBenchmark {
             for (char kind : new char[] {'A', 'D'}) {
                 double limit = 3 * (kind == 'A' ? attachMedian : detachMedian) * 1e6;
                 int all = 0, slow = 0, slowReaper = 0, slowSpare = 0, reaper = 0, spare = 0, gc = 0, slowGc = 0;
+                int arp = 0, slowArp = 0;
                 for (long[] o : ops) {
                     if (o[0] != kind) {
                         continue;
@@ -356,16 +369,19 @@ public class ChurnBenchmark {
                     reaper += (int) o[2];
                     spare += (int) o[3];
                     gc += (int) o[4];
+                    arp += (int) o[5];
                     if (o[1] > limit) {
+                        slowArp += (int) o[5];
                         slow++;
                         slowReaper += (int) o[2];
                         slowSpare += (int) o[3];
                         slowGc += (int) o[4];
                     }
                 }
-                b.append(String.format("%s %s: %d ops, %d overlapped a reaper round, %d the spare's making, %d a GC; %d over"
-                        + " 3x median, of which %d overlapped a reaper round, %d the spare's making, %d a GC%n", who,
-                        kind == 'A' ? "attach" : "detach", all, reaper, spare, gc, slow, slowReaper, slowSpare, slowGc));
+                b.append(String.format("%s %s: %d ops, %d overlapped a reaper round, %d the spare's making, %d a GC, %d an"
+                        + " announcement; %d over 3x median, of which %d overlapped a reaper round, %d the spare's making, %d a"
+                        + " GC, %d an announcement%n", who, kind == 'A' ? "attach" : "detach", all, reaper, spare, gc, arp, slow,
+                        slowReaper, slowSpare, slowGc, slowArp));
             }
             return b.toString().stripTrailing();
         }
