@@ -4,7 +4,7 @@
  * attributes and flags, the same mounts, links and unlinks), in the same order, from one C thread with nothing else in
  * between, and times each operation with CLOCK_MONOTONIC. What tail remains here is the kernel's.
  *
- *   churnfloor HOSTNS BRIDGE [defer-name]      then, one command a line on stdin, one answer a line on stdout:
+ *   churnfloor HOSTNS BRIDGE [defer-name] [spare-ahead]      then, one command a line on stdin, one answer a line on stdout:
  *     a NAME ADDR      attach: name the spare namespace NAME (/run/netns/NAME), veth nkf<n> (host, on BRIDGE, up,
  *                      in the network's link group) with peer eth0 inside, the record alias, then inside: eth0 up
  *                      (arp_notify), ADDR/24 with broadcast, default route via .1 -- answers the nanoseconds taken
@@ -16,9 +16,11 @@
  *     s                start the per-step statistics afresh (the measured part begins)
  *     p                print the per-step percentiles to stderr (lines "CHURNFLOOR step ...")
  *     q                reap and exit
- * As netkit does, the namespace for the next attach (the "spare": unshare(CLONE_NEWNET), accept_dad=0, lo up, an
- * O_TMPFILE in /run/netns to link in as the mount point) is made after an attach has answered, outside the timed part,
- * and so is netkit's gratuitous ARP of the new address (a packet socket inside the namespace). Everything happens in
+ * The namespace (unshare(CLONE_NEWNET), accept_dad=0, lo up, an O_TMPFILE in /run/netns to link in as the mount
+ * point) is made inside the timed attach, as netkit's attach does during back-to-back churn (its spare is made only
+ * when the process is idle); with spare-ahead it is made after an attach has answered, outside the timed part, as a
+ * netkit attach after an idle moment finds it. netkit's gratuitous ARP of the new address (a packet socket inside the
+ * namespace, sent from another thread in netkit) is sent after the attach has answered, untimed. Everything happens in
  * HOSTNS and in namespaces made here; the thread returns to its own namespace between steps and changes nothing there.
  * Killed at any point, what is left is named /run/netns/NAME (the caller sweeps its names) or lives in HOSTNS.
  */
@@ -55,7 +57,7 @@ unsigned int if_nametoindex(const char *ifname); /* <net/if.h> clashes with <lin
 
 static int host_nl, self_ns, host_ns, bridge_index, seq = 1, counter;
 static unsigned char buf[8192], rbuf[65536];
-static int held[MAX_HELD], nheld, defer_name;
+static int held[MAX_HELD], nheld, defer_name, spare_ahead;
 static char *deferred[MAX_HELD]; /* with defer-name: the names the next reaper round unmounts and unlinks */
 static int ndeferred;
 
@@ -68,12 +70,12 @@ static struct endpoint *live, spare;
 
 /* per-step times: where in an operation the time (and the tail) is */
 #define MAX_SAMPLES 65536
-static const char *step_names[] = {"attach: name the namespace (make-shared, linkat, bind mount, open)",
+static const char *step_names[] = {"attach: make the namespace (unshare, accept_dad, lo up, O_TMPFILE)", "attach: name the namespace (make-shared, linkat, bind mount, open)",
                                    "attach: create veth (host, on the bridge, peer in the namespace)",
                                    "attach: set the record alias", "attach: inside (eth0 up, address, route)",
                                    "detach: close, check and open the namespace", "detach: umount2 MNT_DETACH",
                                    "detach: lstat and unlink", "detach: unplug (nomaster, down, group, alias)"};
-#define STEPS 8
+#define STEPS 9
 static long long *samples[STEPS];
 static int nsamples[STEPS];
 static long long mark;
@@ -203,6 +205,10 @@ static long long attach(const char *name, int addr) {
     snprintf(path, sizeof path, "/run/netns/%s", name);
     long long t0 = now();
     mark = t0;
+    if (!spare_ahead) {
+        make_spare();
+        step(0);
+    }
     /* name the namespace: link the unnamed file in as the mount point, bind the namespace onto it, open it */
     if (mount("", "/run/netns", NULL, MS_SHARED, NULL) < 0) die("mount --make-shared /run/netns");
     if (linkat(spare_tmp, "", AT_FDCWD, path, AT_EMPTY_PATH) < 0) die("linkat /run/netns/NAME");
@@ -217,7 +223,7 @@ static long long attach(const char *name, int addr) {
     e->nl = spare.nl;
     e->arp = spare.arp;
     close(check);
-    step(0);
+    step(1);
     /* host side, one request: veth up, on the bridge, in the link group, peer eth0 in the namespace (echoed) */
     struct ifinfomsg ifi = {.ifi_flags = IFF_UP, .ifi_change = IFF_UP};
     struct nlmsghdr *h = msg_start(buf, RTM_NEWLINK, NLM_F_ECHO | NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof ifi);
@@ -237,7 +243,7 @@ static long long attach(const char *name, int addr) {
     nest_end(h, data);
     nest_end(h, li);
     int index = talk(host_nl, h->nlmsg_len, 1, "create veth");
-    step(1);
+    step(2);
     /* the endpoint's record, as the host veth's alias */
     char alias[512];
     snprintf(alias, sizeof alias, "netkit:v1 net=nkbbr0 nid=70de0526 addr=172.16.0.%d/24 if=eth0 ino=%lu ns=%s own=1",
@@ -246,7 +252,7 @@ static long long attach(const char *name, int addr) {
     h = msg_start(buf, RTM_NEWLINK, 0, &ai, sizeof ai);
     attr_str(h, IFLA_IFALIAS, alias);
     talk(host_nl, h->nlmsg_len, 1, "set alias");
-    step(2);
+    step(3);
     /* inside, one batch: eth0 up with arp_notify, the address with broadcast, the default route */
     int len = 0;
     struct ifinfomsg up = {.ifi_index = 2, .ifi_flags = IFF_UP, .ifi_change = IFF_UP};
@@ -273,7 +279,7 @@ static long long attach(const char *name, int addr) {
     attr_u32(h, RTA_OIF, 2);
     len += NLMSG_ALIGN(h->nlmsg_len);
     talk(e->nl, len, 3, "configure inside");
-    step(3);
+    step(4);
     long long dt = now() - t0;
     e->next = live;
     live = e;
@@ -287,7 +293,7 @@ static long long attach(const char *name, int addr) {
     sendto(e->arp, arp, sizeof arp, 0, (struct sockaddr *) &ll, sizeof ll);
     close(e->arp);
     e->arp = -1;
-    make_spare();
+    if (spare_ahead) make_spare();
     return dt;
 }
 
@@ -312,14 +318,14 @@ static long long detach(const char *name) {
     int hold = open(path, O_RDONLY | O_CLOEXEC);
     if (hold < 0 || ioctl(hold, NS_GET_NSTYPE) != CLONE_NEWNET || fstat(hold, &st) < 0) die("open namespace");
     close(e->nsfd);
-    step(4);
+    step(5);
     if (defer_name) {
         deferred[ndeferred++] = strdup(path);
     } else {
         if (umount2(path, MNT_DETACH) < 0) die("umount /run/netns/NAME");
-        step(5);
-        if (lstat(path, &st) < 0 || unlink(path) < 0) die("unlink /run/netns/NAME");
         step(6);
+        if (lstat(path, &st) < 0 || unlink(path) < 0) die("unlink /run/netns/NAME");
+        step(7);
     }
     if (nheld == MAX_HELD) die("too many held namespaces");
     held[nheld++] = hold;
@@ -334,7 +340,7 @@ static long long detach(const char *name) {
     attr_u32(h, IFLA_GROUP, REAP_GROUP);
     attr_str(h, IFLA_IFALIAS, alias);
     talk(host_nl, h->nlmsg_len, 1, "unplug");
-    step(7);
+    step(8);
     long long dt = now() - t0;
     free(e);
     return dt;
@@ -360,11 +366,19 @@ static long long reap(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 3 && !(argc == 4 && strcmp(argv[3], "defer-name") == 0)) {
-        fprintf(stderr, "usage: churnfloor HOSTNS BRIDGE [defer-name]  (commands on stdin: a NAME ADDR | d NAME | r | q)\n");
+    for (int i = 3; i < argc; i++) {
+        if (strcmp(argv[i], "defer-name") == 0) {
+            defer_name = 1;
+        } else if (strcmp(argv[i], "spare-ahead") == 0) {
+            spare_ahead = 1;
+        } else {
+            argc = 0;
+        }
+    }
+    if (argc < 3) {
+        fprintf(stderr, "usage: churnfloor HOSTNS BRIDGE [defer-name] [spare-ahead]  (commands on stdin: a NAME ADDR | d NAME | r | q)\n");
         return 2;
     }
-    defer_name = argc == 4;
     char path[512];
     snprintf(path, sizeof path, "/run/netns/%s", argv[1]);
     self_ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -376,7 +390,7 @@ int main(int argc, char **argv) {
     if (bridge_index == 0) die(argv[2]);
     if (setns(self_ns, CLONE_NEWNET) < 0) die("setns back");
     for (int i = 0; i < STEPS; i++) samples[i] = malloc(MAX_SAMPLES * sizeof(long long));
-    make_spare();
+    if (spare_ahead) make_spare();
     setvbuf(stdout, NULL, _IOLBF, 0);
     char line[512], name[100];
     int addr;

@@ -30,9 +30,11 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * {@code ip} commands ({@link IpSteps}: 7 {@code ip} processes per attach, {@code ip netns del} per detach), and vs
  * {@code floor}: the kernel floor, {@code src/main/c/churnfloor.c}, a C process issuing exactly the kernel operations
  * netkit issues per attach and detach (the same netlink messages, mounts and unlinks, listed from strace of a netkit
- * churn), timed inside the C process around the kernel calls alone. Its deferred work (the spare namespace, the reap
- * group's deletion and the held namespaces' release) runs outside the timed part: the spare right after each attach,
- * the reap between iterations (idle) or after every detach (eager). If the floor's p99 is more than 3 × its median,
+ * churn), timed inside the C process around the kernel calls alone. Each attach makes its namespace
+ * ({@code unshare(CLONE_NEWNET)} ...) inside the timed part, as netkit's does in back-to-back churn, where its spare
+ * (made only when idle) is never ready; {@code -Dnkb.floorSpareAhead=true} makes it between operations instead. The
+ * deferred work (the reap group's deletion and the held namespaces' release) runs outside the timed part: between
+ * iterations (idle) or after every detach (eager). If the floor's p99 is more than 3 × its median,
  * that tail is the kernel's (issue 14: the proof). {@code -Dnkb.floorDeferName=true}: an experiment, the floor's
  * detach leaves the namespace's unmount and unlink to the reaper round (what deferring them in netkit could gain).
  *
@@ -143,6 +145,9 @@ public class ChurnBenchmark {
             List<String> argv = new java.util.ArrayList<>(List.of(exe.toString(), host, IpSteps.BRIDGE));
             if (Boolean.getBoolean("nkb.floorDeferName")) {
                 argv.add("defer-name"); // experiment: the name's unmount and unlink in the reaper round, not in detach
+            }
+            if (Boolean.getBoolean("nkb.floorSpareAhead")) {
+                argv.add("spare-ahead"); // the namespace made between operations (untimed), as netkit's idle spare
             }
             floorProc = new ProcessBuilder(argv)
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -276,6 +281,7 @@ public class ChurnBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() {
         String who = (ip ? "ip" : floor ? "floor " + deferral + (Boolean.getBoolean("nkb.floorDeferName") ? " defer-name" : "")
+                + (Boolean.getBoolean("nkb.floorSpareAhead") ? " spare-ahead" : "")
                 : "netkit " + deferral) + " " + pattern;
         long[] rounds = io.netkit.core.internal.Reaper.rounds();
         long t0 = System.nanoTime();
