@@ -5,7 +5,7 @@
  * between, and times each operation with CLOCK_MONOTONIC. What tail remains here is the kernel's.
  *
  *   churnfloor HOSTNS BRIDGE [defer-name] [spare-ahead]      then, one command a line on stdin, one answer a line on stdout:
- *     a NAME ADDR      attach: name the spare namespace NAME (/run/netns/NAME), veth nkf<n> (host, on BRIDGE, up,
+ *     a NAME ADDR      attach: make the namespace (see below), name it NAME (/run/netns/NAME), veth nkf<n> (host, on BRIDGE, up,
  *                      in the network's link group) with peer eth0 inside, the record alias, then inside: eth0 up
  *                      (arp_notify), ADDR/24 with broadcast, default route via .1 -- answers the nanoseconds taken
  *     d NAME           detach: unmount and unlink /run/netns/NAME (the namespace stays open, held for the reaper),
