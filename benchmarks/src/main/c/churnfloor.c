@@ -19,8 +19,8 @@
  * The namespace (unshare(CLONE_NEWNET), accept_dad=0, lo up, an O_TMPFILE in /run/netns to link in as the mount
  * point) is made inside the timed attach, as netkit's attach does during back-to-back churn (its spare is made only
  * when the process is idle); with spare-ahead it is made after an attach has answered, outside the timed part, as a
- * netkit attach after an idle moment finds it. netkit's gratuitous ARP of the new address (a packet socket inside the
- * namespace, sent from another thread in netkit) is sent after the attach has answered, untimed. Everything happens in
+ * netkit attach after an idle moment finds it. netkit's gratuitous ARP of the new address (a packet socket opened
+ * inside the namespace, sent from another thread in netkit) is sent after the attach has answered, untimed. Everything happens in
  * HOSTNS and in namespaces made here; the thread returns to its own namespace between steps and changes nothing there.
  * Killed at any point, what is left is named /run/netns/NAME (the caller sweeps its names) or lives in HOSTNS.
  */
@@ -184,8 +184,6 @@ static void make_spare(void) {
         close(f);
     }
     spare.nl = netlink_socket();
-    spare.arp = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (spare.arp < 0) die("socket(AF_PACKET)");
     struct ifinfomsg ifi = {.ifi_index = 1, .ifi_flags = IFF_UP, .ifi_change = IFF_UP};
     struct nlmsghdr *h = msg_start(buf, RTM_NEWLINK, 0, &ifi, sizeof ifi);
     attr_str(h, IFLA_IFNAME, "lo");
@@ -221,7 +219,6 @@ static long long attach(const char *name, int addr) {
     spare_tmp = -1;
     e->nsfd = spare.nsfd;
     e->nl = spare.nl;
-    e->arp = spare.arp;
     close(check);
     step(1);
     /* host side, one request: veth up, on the bridge, in the link group, peer eth0 in the namespace (echoed) */
@@ -283,11 +280,20 @@ static long long attach(const char *name, int addr) {
     long long dt = now() - t0;
     e->next = live;
     live = e;
-    /* untimed, as netkit does after the caller has its endpoint: the gratuitous ARP, then the next spare */
+    /* untimed, as netkit does after the caller has its endpoint (on the namespace's thread): the gratuitous ARP from a
+     * packet socket opened inside the namespace, then (spare-ahead) the next namespace */
+    if (setns(e->nsfd, CLONE_NEWNET) < 0) die("setns namespace");
+    e->arp = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (e->arp < 0) die("socket(AF_PACKET)");
+    if (setns(self_ns, CLONE_NEWNET) < 0) die("setns back");
     struct sockaddr_ll ll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ARP), .sll_ifindex = 2,
                              .sll_hatype = ARPHRD_ETHER, .sll_halen = 6};
     memset(ll.sll_addr, 0xff, 6);
     unsigned char arp[28] = {0, 1, 8, 0, 6, 4, 0, 1};
+    struct ifreq ifr = {0};
+    strcpy(ifr.ifr_name, "eth0");
+    if (ioctl(e->arp, SIOCGIFINDEX, &ifr) < 0 || ioctl(e->arp, SIOCGIFHWADDR, &ifr) < 0) die("eth0 index and MAC");
+    memcpy(arp + 8, ifr.ifr_hwaddr.sa_data, 6);
     memcpy(arp + 14, &a, 4);
     memcpy(arp + 24, &a, 4);
     sendto(e->arp, arp, sizeof arp, 0, (struct sockaddr *) &ll, sizeof ll);
