@@ -355,7 +355,7 @@ final class Attach {
      */
     private static void announce(NetNamespace ns, String ifname, IpPrefix address, IpPrefix address6) {
         try {
-            ns.submit(() -> {
+            ns.submit(() -> io.netkit.core.internal.Announcing.run(() -> {
                 if (address != null) {
                     Arp.announce(ifname, (Inet4Address) address.address());
                 }
@@ -364,7 +364,7 @@ final class Attach {
                     NeighborAdvertisement.announce(ifname, (Inet6Address) address6.address());
                 }
                 return null;
-            }).whenComplete((ok, e) -> {
+            })).whenComplete((ok, e) -> {
                 if (e != null) {
                     LOG.debug("gratuitous ARP for {} on {} in {} not sent: {}", address, ifname, ns, e.toString());
                 }
@@ -380,7 +380,7 @@ final class Attach {
             java.util.concurrent.CompletableFuture.runAsync(() -> {
                 try {
                     if (!ns.isClosed()) {
-                        ns.submit(() -> {
+                        ns.submit(() -> io.netkit.core.internal.Announcing.run(() -> {
                             if (address != null) {
                                 Arp.announce(ifname, (Inet4Address) address.address());
                             }
@@ -388,7 +388,7 @@ final class Attach {
                                 NeighborAdvertisement.announce(ifname, (Inet6Address) address6.address());
                             }
                             return null;
-                        });
+                        }));
                     }
                 } catch (RuntimeException e) {
                     LOG.debug("announcement of {} {} on {} in {} not repeated: {}", address, address6, ifname, ns, e.toString());
