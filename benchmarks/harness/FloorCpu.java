@@ -4,7 +4,8 @@
 // As root, from the repository root:
 //   java -cp benchmarks/target/benchmarks.jar benchmarks/harness/FloorCpu.java ROUNDS [MODES] [PAUSE_MS]
 // MODES, comma-separated (default nk,ip): nk = create (echoed) + setUp(a) + setUp(b) as the benchmark does; old = the
-// same with each set-up sent alone by name (netkit's setUp before it looked the link up first);
+// same with each set-up sent alone by name (netkit's setUp before it looked the link up first); cu = one
+// create(veth(a, b).group(77).up().peerUp()) per pair;
 // noecho = the same create without NLM_F_ECHO; idx = create (echoed) + both ends set up by index (b's looked up first);
 // ipl = as ip: before each set-up an RTM_GETLINK by name, then set up by index; pair = the RTM_GETLINK and the set-up
 // by name in one datagram; getb = nk with b's index looked up (and unused) before the set-ups; idxa = a set up by its echoed index; ip = ip -batch.
@@ -34,8 +35,10 @@ public class FloorCpu {
             }
             Files.write(batch, lines);
             List<LinkSpec> specs = new ArrayList<>();
+            List<LinkSpec> upSpecs = new ArrayList<>();
             for (int i = 0; i < PAIRS; i++) {
                 specs.add(LinkSpec.veth("nkba" + i, "nkbb" + i).group(GROUP));
+                upSpecs.add(LinkSpec.veth("nkba" + i, "nkbb" + i).group(GROUP).up().peerUp());
             }
             Map<String, List<double[]>> results = new LinkedHashMap<>();
             try (NetNamespace ns = NetNamespace.open(host)) {
@@ -55,6 +58,11 @@ public class FloorCpu {
                                     links.create(specs.get(i));
                                     links.setUp("nkba" + i);
                                     links.setUp("nkbb" + i);
+                                }
+                            }
+                            case "cu" -> {
+                                for (int i = 0; i < PAIRS; i++) {
+                                    links.create(upSpecs.get(i));
                                 }
                             }
                             case "old" -> {
