@@ -98,9 +98,9 @@ public final class Links {
      * Links made in this handle's namespace, without a read-back request: the {@code RTM_NEWLINK} carries
      * {@code NLM_F_ECHO}, so the kernel (6.3 and later) sends the new link back before its ack. The echo goes to the
      * namespace the link lives in, which is this one (a veth peer made in another namespace is configured by the
-     * kernel without an echo). The alias (the kernel ignores one on creation) and a same-namespace peer's "up" (looked
-     * up first, as {@link #setUp} does) follow, the alias addressed by the echoed index, only once the link exists: sent along with the create,
-     * they would change an existing link of that name when the create fails with {@code EEXIST}. The kernel echoes
+     * kernel without an echo). The alias (the kernel ignores one on creation), addressed by the echoed index, and a
+     * same-namespace peer's "up" (looked up first, as {@link #setUp} does) follow only once the link exists: sent
+     * along with the create, they would change an existing link of that name when the create fails with {@code EEXIST}. The kernel echoes
      * before it joins the master and before the alias is set, so both are filled in from what it acknowledged.
      */
     private Link createEchoed(LinkSpec spec) {
