@@ -114,8 +114,7 @@ final class NamespaceCreation {
     static NetNamespace nameSpare(NetNamespace spare, String name) {
         NamespaceNames.validate(name);
         Path file = NetNamespace.RUN_NETNS.resolve(name);
-        RunNetnsDir.prepare(name);
-        claim(spare, file, name);
+        claim(spare, file, name);   // checks /run/netns itself (RunNetnsDir.prepare) unless the file links in
         int nsFd = -1;
         try {
             String source = spare.path().toString();
@@ -144,7 +143,10 @@ final class NamespaceCreation {
      * {@code /run/netns} ({@code O_TMPFILE}, see {@link #makeSpare}), by linking that file in under the name
      * ({@code linkat}, which fails with {@code EEXIST} just the same): then no inode is allocated on the caller's path
      * (on ext4, allocating one right after others were deleted scans the inode bitmap, ≈ 0.1 ms). A kill before the
-     * link leaves nothing behind: an unnamed file vanishes with its last descriptor.
+     * link leaves nothing behind: an unnamed file vanishes with its last descriptor. A successful link also proves
+     * that {@code /run/netns} is still the shared mount point that file was made in ({@code linkat} across mounts
+     * fails with {@code EXDEV}), so the per-call check of {@link RunNetnsDir#prepare} (a {@code mount} call) is left
+     * to the fallback (issue 14).
      */
     private static void claim(NetNamespace spare, Path file, String name) {
         int tmp = spare.takeClaim();
@@ -165,6 +167,7 @@ final class NamespaceCreation {
             }
             LibC.close(tmp);   // e.g. EXDEV: /run/netns was mounted anew since the file was made
         }
+        RunNetnsDir.prepare(name);
         int created = LibC.open(file.toString(), LibC.O_RDONLY | LibC.O_CREAT | LibC.O_EXCL | LibC.O_CLOEXEC, 0);
         if (created < 0) {
             throw new NetlinkException("create namespace", name, LibC.errno(), null);
