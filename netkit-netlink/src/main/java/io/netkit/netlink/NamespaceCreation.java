@@ -106,32 +106,29 @@ final class NamespaceCreation {
 
     /**
      * Names the unnamed {@code spare} {@code name} exactly as {@link NetNamespace#create(String)} names a new one
-     * ({@code /run/netns/NAME} claimed with {@code O_CREAT|O_EXCL}, then bind-mounted from the spare's
-     * {@code /proc} path), on the calling thread; the returned handle takes the spare's thread and netlink socket,
-     * and the spare handle is closed. If the name is taken or the mount fails, nothing was made and the spare
+     * ({@code /run/netns/NAME} claimed with {@code O_CREAT|O_EXCL}, then bind-mounted from the spare's namespace
+     * descriptor), on the calling thread; the returned handle takes the spare's thread, netlink socket and
+     * descriptor, and the spare handle is closed. If the name is taken or the mount fails, nothing was made and the spare
      * stays open and unchanged.
      */
     static NetNamespace nameSpare(NetNamespace spare, String name) {
         NamespaceNames.validate(name);
         Path file = NetNamespace.RUN_NETNS.resolve(name);
         claim(spare, file, name);   // checks /run/netns itself (RunNetnsDir.prepare) unless the file links in
-        int nsFd = -1;
+        boolean mounted = false;
         try {
-            String source = spare.path().toString();
+            // The spare's own descriptor as the source: the mount shows exactly the namespace that fd holds (no
+            // re-open and inode check of the mounted file), and the named handle keeps that descriptor (issue 14).
+            String source = "/proc/self/fd/" + spare.fd();
             if (LibC.mount(source, file.toString(), "none", LibC.MS_BIND, null) != 0) {
-                throw new NetlinkException("create namespace (bind mount " + source + ")", name, LibC.errno(), null);
+                throw new NetlinkException("create namespace (bind mount " + spare.path() + ")", name, LibC.errno(), null);
             }
-            nsFd = openFd("create namespace", file);
-            if (inodeOf(nsFd, file) != spare.inode()) {
-                throw new IllegalStateException("create namespace " + name + ": the bind mount of " + source
-                        + " shows another namespace");
-            }
-            return spare.handOver(name, file, nsFd);
+            mounted = true;
+            return spare.handOver(name, file);
         } catch (RuntimeException | Error e) {
-            if (nsFd >= 0) {
-                LibC.close(nsFd);
+            if (mounted) {
+                LibC.umount2(file.toString(), LibC.MNT_DETACH);
             }
-            LibC.umount2(file.toString(), LibC.MNT_DETACH);
             removeFile(file, e);
             throw e;
         }
