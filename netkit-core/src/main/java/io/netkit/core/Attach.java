@@ -397,7 +397,7 @@ final class Attach {
             if (ns.isClosed()) {
                 return;
             }
-            ns.submit(() -> {
+            ns.submit(() -> io.netkit.core.internal.Announcing.run(() -> {
                 if (address != null) {
                     Arp.announce(ifname, (Inet4Address) address.address());
                 }
@@ -405,7 +405,7 @@ final class Attach {
                     NeighborAdvertisement.announce(ifname, (Inet6Address) address6.address());
                 }
                 return null;
-            }).whenComplete((ok, e) -> {
+            })).whenComplete((ok, e) -> {
                 if (e != null) {
                     LOG.debug("announcement of {} {} on {} in {} not sent: {}", address, address6, ifname, ns, e.toString());
                 }
