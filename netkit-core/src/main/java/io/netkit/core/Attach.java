@@ -380,7 +380,11 @@ final class Attach {
     private static void afterReturn(NetNamespace ns, String ifname, IpPrefix address, IpPrefix address6, boolean create) {
         AfterAttach.run(() -> {
             if (create) {
-                Spares.attachEnded(CONTAINERS);
+                try {
+                    Spares.attachEnded(CONTAINERS);
+                } catch (RuntimeException e) {
+                    LOG.debug("scheduling the next namespace ahead of time failed: {}", e.toString());
+                }
             }
             announce(ns, ifname, address, address6);
             AfterAttach.later(() -> announce(ns, ifname, address, address6), 250);

@@ -9,7 +9,8 @@ import java.util.concurrent.TimeUnit;
  * i.e. at most one thread wake-up (issue 14: each wake-up on the caller's path costs a futex call, and on 2 CPUs the
  * woken thread competes with the caller before it returns). Its thread is started when the class is first used, by
  * an attach's caller, so it lives in the caller's network namespace and never in a container's (a thread created
- * from a namespace thread would be in that namespace and keep it alive). Not for use outside netkit.
+ * from a namespace thread would be in that namespace and keep it alive; as for {@link Spares}' scheduler, a first attach
+ * called from inside a namespace would start it there). Not for use outside netkit.
  */
 public final class AfterAttach {
     private static final ScheduledThreadPoolExecutor EXEC = start();
