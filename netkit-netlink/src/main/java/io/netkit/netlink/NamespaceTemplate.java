@@ -91,9 +91,24 @@ public final class NamespaceTemplate implements AutoCloseable {
      * @throws IllegalArgumentException if the name is not a valid namespace name
      */
     public CompletableFuture<NetNamespace> createAsync(String name, Consumer<NetNamespace> setup) {
+        return createAsync(name, null, setup);
+    }
+
+    /**
+     * As {@link #createAsync(String, Consumer)}, and first, on the calling thread before the name is claimed,
+     * {@code beforeClaim} gets the inode the namespace will have (that of the spare about to be named), or 0 if it
+     * is made on the spot (then its inode is known only in {@code setup}). A write-ahead record can so name the
+     * namespace by inode before it has a name, with no second write. If {@code beforeClaim} throws, nothing was
+     * claimed and the spare is kept.
+     */
+    public CompletableFuture<NetNamespace> createAsync(String name, java.util.function.LongConsumer beforeClaim,
+                                                       Consumer<NetNamespace> setup) {
         NamespaceNames.validate(name);
         NetNamespace ready = takeSpare();
         if (ready == null) {
+            if (beforeClaim != null) {
+                beforeClaim.accept(0);
+            }
             return NetNamespace.createAsync(name, n -> {
                 setSysctls(n);
                 if (loopbackUp) {
@@ -108,6 +123,9 @@ public final class NamespaceTemplate implements AutoCloseable {
         }
         NetNamespace named;
         try {
+            if (beforeClaim != null) {
+                beforeClaim.accept(ready.inode());
+            }
             named = NamespaceCreation.nameSpare(ready, name);
         } catch (RuntimeException | Error e) {
             giveBack(ready);   // untouched: the next call can still use it
