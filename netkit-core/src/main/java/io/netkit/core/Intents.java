@@ -122,7 +122,9 @@ final class Intents {
                 Slot slot = new Slot(file, ch);
                 all.add(slot);
                 return slot;
-            } catch (NoSuchFileException e) {
+            } catch (NoSuchFileException | java.nio.file.FileAlreadyExistsException e) {
+                // The directory vanished (removed by another process when empty) during createDirectories or before
+                // the open: make it again, under a new file name.
                 HELD.remove(file);
                 if (attempt >= 5) {
                     throw new UncheckedIOException("record the intent in " + dir + ": " + e, e);
