@@ -6,6 +6,7 @@ import static io.netkit.netlink.NamespaceFiles.openFd;
 import io.netkit.netlink.codec.NetlinkConstants;
 import io.netkit.netlink.internal.LibC;
 import io.netkit.netlink.internal.NamespaceThread;
+import io.netkit.netlink.internal.NativeWarmup;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
@@ -57,6 +58,11 @@ import org.slf4j.LoggerFactory;
 public final class NetNamespace implements AutoCloseable {
     /** Where named namespaces live, as with iproute2. */
     public static final Path RUN_NETNS = Path.of("/run/netns");
+
+    static {
+        NativeWarmup.start();   // JNA and libc load on a daemon thread while this thread binds slf4j (below) etc.
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(NetNamespace.class);
     private static volatile NetNamespace current;
 
