@@ -39,7 +39,10 @@ import org.slf4j.LoggerFactory;
  * created in the network's link group with a host name of netkit's own shape ({@code nkv...}).
  */
 final class Attach {
-    private static final Logger LOG = LoggerFactory.getLogger(Attach.class);
+    /** Bound at the first message, not at class load: slf4j's start stays off a fresh JVM's first create + attach. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(Attach.class);
+    }
     /** Host-side veth names are 32 random bits: on a collision, a new name is drawn this many times. */
     private static final int NAME_ATTEMPTS = 4;
     /** Draws host-side veth names; replaced only by tests (to force a collision). */
@@ -252,7 +255,7 @@ final class Attach {
                         boolean hostTaken = net.hostLinks().find(hostIf).isPresent();
                         if (hostTaken && generatedName && attempt < NAME_ATTEMPTS) {
                             String next = hostNames.get();
-                            LOG.debug("{}: host interface name {} is taken; trying {}", op, hostIf, next);
+                            Log.LOG.debug("{}: host interface name {} is taken; trying {}", op, hostIf, next);
                             hostIf = next;
                             intent.rename(hostIf);
                             continue;
@@ -366,11 +369,11 @@ final class Attach {
                 return null;
             }).whenComplete((ok, e) -> {
                 if (e != null) {
-                    LOG.debug("gratuitous ARP for {} on {} in {} not sent: {}", address, ifname, ns, e.toString());
+                    Log.LOG.debug("gratuitous ARP for {} on {} in {} not sent: {}", address, ifname, ns, e.toString());
                 }
             });
         } catch (RuntimeException e) {
-            LOG.debug("gratuitous ARP for {} on {} in {} not sent: {}", address, ifname, ns, e.toString());
+            Log.LOG.debug("gratuitous ARP for {} on {} in {} not sent: {}", address, ifname, ns, e.toString());
         }
         // The first announcement can be lost: right after eth0 goes up, the kernel attaches the device's queueing
         // discipline asynchronously (linkwatch), and what is sent before is dropped; and a neighbour updated less than
@@ -391,7 +394,8 @@ final class Attach {
                         });
                     }
                 } catch (RuntimeException e) {
-                    LOG.debug("announcement of {} {} on {} in {} not repeated: {}", address, address6, ifname, ns, e.toString());
+                    Log.LOG.debug("announcement of {} {} on {} in {} not repeated: {}", address, address6, ifname, ns,
+                            e.toString());
                 }
             }, java.util.concurrent.CompletableFuture.delayedExecutor(delay, java.util.concurrent.TimeUnit.MILLISECONDS));
         }
@@ -421,7 +425,7 @@ final class Attach {
         try {
             ns.sysctl().set(key, value);
         } catch (RuntimeException e) {
-            LOG.debug("sysctl {} not set in {}: {}", key, ns, e.toString());
+            Log.LOG.debug("sysctl {} not set in {}: {}", key, ns, e.toString());
         }
     }
 

@@ -21,8 +21,6 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A network namespace: a handle to create, open, list and delete namespaces as {@code ip netns} does, and to
@@ -60,10 +58,9 @@ public final class NetNamespace implements AutoCloseable {
     public static final Path RUN_NETNS = Path.of("/run/netns");
 
     static {
-        NativeWarmup.start();   // JNA and libc load on a daemon thread while this thread binds slf4j (below) etc.
+        NativeWarmup.start();   // JNA and libc load on a daemon thread while this thread goes on
     }
 
-    private static final Logger LOG = LoggerFactory.getLogger(NetNamespace.class);
     private static volatile NetNamespace current;
 
     private final String name;
