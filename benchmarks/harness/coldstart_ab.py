@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Cold start A/B: whole `java` processes, the variants alternating round by round (so that the load of a shared
 machine hits them alike), medians and p90 of wall time and process CPU (user + sys, from the kernel's rusage), and of
-what `FirstAttach` prints about itself (native layer, create + attach, and their sum: the first call).
+what `FirstAttach` prints about itself (native layer, create + attach, and their sum: the first call; its main
+thread's CPU time for the whole run, 10 ms resolution).
 
     benchmarks/harness/coldstart_ab.py ROUNDS NAME 'COMMAND' [NAME 'COMMAND' ...]
 
@@ -24,6 +25,7 @@ import time
 
 FIRST = re.compile(r'native layer ([\d.]+) ms.*\(create \+ attach ([\d.]+) ms\)')
 NATIVE_ONLY = re.compile(r'native-only: native layer ([\d.]+) ms')
+MAIN_CPU = re.compile(r'CPU by thread: main ([\d.]+) ms')
 
 
 def p90(values):
@@ -59,6 +61,9 @@ def main():
                     r.setdefault('native', []).append(native)
                     r.setdefault('create+attach', []).append(rest)
                     r.setdefault('first call', []).append(native + rest)
+                m = MAIN_CPU.search(line)
+                if m:
+                    r.setdefault('main-thread cpu', []).append(float(m.group(1)))
                 m = NATIVE_ONLY.search(line)
                 if m:
                     r.setdefault('native', []).append(float(m.group(1)))
