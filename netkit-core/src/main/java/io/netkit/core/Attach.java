@@ -358,7 +358,7 @@ final class Attach {
      */
     private static void announce(NetNamespace ns, String ifname, IpPrefix address, IpPrefix address6) {
         try {
-            ns.submit(() -> {
+            ns.submit(() -> io.netkit.core.internal.Announcing.run(() -> {
                 if (address != null) {
                     Arp.announce(ifname, (Inet4Address) address.address());
                 }
@@ -367,7 +367,7 @@ final class Attach {
                     NeighborAdvertisement.announce(ifname, (Inet6Address) address6.address());
                 }
                 return null;
-            }).whenComplete((ok, e) -> {
+            })).whenComplete((ok, e) -> {
                 if (e != null) {
                     Log.LOG.debug("gratuitous ARP for {} on {} in {} not sent: {}", address, ifname, ns, e.toString());
                 }
@@ -383,7 +383,7 @@ final class Attach {
             java.util.concurrent.CompletableFuture.runAsync(() -> {
                 try {
                     if (!ns.isClosed()) {
-                        ns.submit(() -> {
+                        ns.submit(() -> io.netkit.core.internal.Announcing.run(() -> {
                             if (address != null) {
                                 Arp.announce(ifname, (Inet4Address) address.address());
                             }
@@ -391,7 +391,7 @@ final class Attach {
                                 NeighborAdvertisement.announce(ifname, (Inet6Address) address6.address());
                             }
                             return null;
-                        });
+                        }));
                     }
                 } catch (RuntimeException e) {
                     Log.LOG.debug("announcement of {} {} on {} in {} not repeated: {}", address, address6, ifname, ns,
