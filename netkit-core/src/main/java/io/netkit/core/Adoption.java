@@ -17,7 +17,10 @@ import org.slf4j.LoggerFactory;
  * undone or finished ({@link Reconcile}); then the endpoint table is read.
  */
 final class Adoption {
-    private static final Logger LOG = LoggerFactory.getLogger(Adoption.class);
+    /** Bound at the first message, not at class load: slf4j's start stays off a fresh JVM's first create + attach. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(Adoption.class);
+    }
 
     private Adoption() {}
 
@@ -45,7 +48,8 @@ final class Adoption {
                 throw new Records.BadRecordException("a network record on a " + bridge.kind() + " link, not a bridge");
             }
         } catch (Records.BadRecordException e) {
-            LOG.warn("{}: refusing the damaged netkit record on {}: \"{}\" ({})", op, name, bridge.alias(), e.getMessage());
+            Log.LOG.warn("{}: refusing the damaged netkit record on {}: \"{}\" ({})", op, name, bridge.alias(),
+                    e.getMessage());
             throw new NetkitException(op, "netkit record on " + name + " is damaged: \"" + bridge.alias() + "\" ("
                     + e.getMessage() + "); it is ignored. If the network is yours, remove its leftovers with "
                     + "ip link del " + name);
@@ -124,7 +128,7 @@ final class Adoption {
                     found.add(nsName);
                 }
             } catch (RuntimeException e) {
-                LOG.debug("open network {}: skipping namespace {}: {}", name, nsName, e.toString());
+                Log.LOG.debug("open network {}: skipping namespace {}: {}", name, nsName, e.toString());
             }
         }
         String op = "open network " + name;

@@ -2,6 +2,7 @@ package io.netkit.core;
 
 import io.netkit.core.Records.EndpointRecord;
 import io.netkit.core.internal.AfterAttach;
+import io.netkit.core.internal.Announcing;
 import io.netkit.core.internal.Faults;
 import io.netkit.core.internal.Inside;
 import io.netkit.core.internal.Ipv4;
@@ -40,7 +41,10 @@ import org.slf4j.LoggerFactory;
  * created in the network's link group with a host name of netkit's own shape ({@code nkv...}).
  */
 final class Attach {
-    private static final Logger LOG = LoggerFactory.getLogger(Attach.class);
+    /** Bound at the first message, not at class load: slf4j's start stays off a fresh JVM's first create + attach. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(Attach.class);
+    }
     /** Host-side veth names are 32 random bits: on a collision, a new name is drawn this many times. */
     private static final int NAME_ATTEMPTS = 4;
     /** Draws host-side veth names; replaced only by tests (to force a collision). */
@@ -271,7 +275,7 @@ final class Attach {
                         boolean hostTaken = net.hostLinks().find(hostIf).isPresent();
                         if (hostTaken && generatedName && attempt < NAME_ATTEMPTS) {
                             String next = hostNames.get();
-                            LOG.debug("{}: host interface name {} is taken; trying {}", op, hostIf, next);
+                            Log.LOG.debug("{}: host interface name {} is taken; trying {}", op, hostIf, next);
                             hostIf = next;
                             intent.rename(hostIf);
                             continue;
@@ -383,7 +387,7 @@ final class Attach {
                 try {
                     Spares.attachEnded(CONTAINERS);
                 } catch (RuntimeException e) {
-                    LOG.debug("scheduling the next namespace ahead of time failed: {}", e.toString());
+                    Log.LOG.debug("scheduling the next namespace ahead of time failed: {}", e.toString());
                 }
             }
             announce(ns, ifname, address, address6);
@@ -401,7 +405,7 @@ final class Attach {
             if (ns.isClosed()) {
                 return;
             }
-            ns.submit(() -> io.netkit.core.internal.Announcing.run(() -> {
+            ns.submit(() -> Announcing.run(() -> {
                 if (address != null) {
                     Arp.announce(ifname, (Inet4Address) address.address());
                 }
@@ -411,11 +415,11 @@ final class Attach {
                 return null;
             })).whenComplete((ok, e) -> {
                 if (e != null) {
-                    LOG.debug("announcement of {} {} on {} in {} not sent: {}", address, address6, ifname, ns, e.toString());
+                    Log.LOG.debug("announcement of {} {} on {} in {} not sent: {}", address, address6, ifname, ns, e.toString());
                 }
             });
         } catch (RuntimeException e) {
-            LOG.debug("announcement of {} {} on {} in {} not sent: {}", address, address6, ifname, ns, e.toString());
+            Log.LOG.debug("announcement of {} {} on {} in {} not sent: {}", address, address6, ifname, ns, e.toString());
         }
     }
 
@@ -443,7 +447,7 @@ final class Attach {
         try {
             ns.sysctl().set(key, value);
         } catch (RuntimeException e) {
-            LOG.debug("sysctl {} not set in {}: {}", key, ns, e.toString());
+            Log.LOG.debug("sysctl {} not set in {}: {}", key, ns, e.toString());
         }
     }
 

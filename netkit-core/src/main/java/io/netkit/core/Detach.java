@@ -18,7 +18,10 @@ import org.slf4j.LoggerFactory;
  * later in bulk by the {@link io.netkit.core.internal.Reaper} (or by the network's teardown, or any later process).
  */
 final class Detach {
-    private static final Logger LOG = LoggerFactory.getLogger(Detach.class);
+    /** Bound at the first message, not at class load: slf4j's start stays off a fresh JVM's first create + attach. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(Detach.class);
+    }
 
     private final Network net;
 
@@ -117,7 +120,8 @@ final class Detach {
                 inside.setDown(endpoint.interfaceName());
                 inside.rename(endpoint.interfaceName(), "nkr" + Names.hex(8));
             } catch (RuntimeException e) {
-                LOG.debug("{}: could not park {} inside the namespace: {}", op, endpoint.interfaceName(), e.toString());
+                Log.LOG.debug("{}: could not park {} inside the namespace: {}", op, endpoint.interfaceName(),
+                        e.toString());
             } finally {
                 endpoint.release();
             }

@@ -27,7 +27,10 @@ import java.util.List;
  * or run the networks in a host namespace of their own ({@link Host#namespace(String)}), as the tests do.
  */
 final class ForwardingPolicy {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ForwardingPolicy.class);
+    /** Bound at the first message, not at class load: slf4j's start stays off a fresh JVM's first create + attach. */
+    private static final class Log {
+        static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ForwardingPolicy.class);
+    }
     /** {@code RTPROT_RA} from {@code <linux/rtnetlink.h>}: a route learned from a router advertisement. */
     private static final int RTPROT_RA = 9;
 
@@ -77,13 +80,14 @@ final class ForwardingPolicy {
                 String ifname = hostNs.netlink().links().get(r.outputIndex()).name();
                 String acceptRa = hostNs.sysctl().getInterface("ipv6", ifname, "accept_ra").trim();
                 if ("1".equals(acceptRa)) {
-                    LOG.warn("net.ipv6.conf.all.forwarding=1 makes {} ignore router advertisements (accept_ra=1): its "
+                    Log.LOG.warn("net.ipv6.conf.all.forwarding=1 makes {} ignore router advertisements "
+                            + "(accept_ra=1): its "
                             + "RA-learned IPv6 default route will expire. Set net.ipv6.conf.{}.accept_ra=2 to keep it.",
                             ifname, ifname);
                 }
             }
         } catch (RuntimeException e) {
-            LOG.debug("could not check for RA-learned routes: {}", e.toString());
+            Log.LOG.debug("could not check for RA-learned routes: {}", e.toString());
         }
     }
 

@@ -35,7 +35,10 @@ import org.slf4j.LoggerFactory;
  * millisecond or more per attach.
  */
 final class Intents {
-    private static final Logger LOG = LoggerFactory.getLogger(Intents.class);
+    /** Bound at the first message, not at class load: slf4j's start stays off a fresh JVM's first create + attach. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(Intents.class);
+    }
     private static final int RECORD = 512;
     private static final String ACTIVE = "A";
     private static final String IDLE = "I";
@@ -168,7 +171,7 @@ final class Intents {
         try (Stream<Path> s = Files.list(dir)) {
             files = s.toList();
         } catch (IOException e) {
-            LOG.warn("cannot list intents in {}: {}", dir, e.toString());
+            Log.LOG.warn("cannot list intents in {}: {}", dir, e.toString());
             return out;
         }
         for (Path f : files) {
@@ -205,12 +208,12 @@ final class Intents {
                     try {
                         Records.namespaceName(ns);
                     } catch (IllegalArgumentException bad) {
-                        LOG.warn("ignoring a bad intent record {}: {}", f, bad.getMessage());
+                        Log.LOG.warn("ignoring a bad intent record {}: {}", f, bad.getMessage());
                         ns = null;
                     }
                 }
                 if (hostIf != null && !io.netkit.netlink.InterfaceNames.isValid(hostIf)) {
-                    LOG.warn("ignoring a bad intent record {}: host interface \"{}\"", f, hostIf);
+                    Log.LOG.warn("ignoring a bad intent record {}: host interface \"{}\"", f, hostIf);
                     hostIf = null;
                 }
                 out.add(new Abandoned(f, hostIf == null ? "" : hostIf, ns, ino));
@@ -218,7 +221,7 @@ final class Intents {
             } catch (NoSuchFileException gone) {
                 // dealt with meanwhile
             } catch (IOException e) {
-                LOG.warn("cannot read intent {}: {}", f, e.toString());
+                Log.LOG.warn("cannot read intent {}: {}", f, e.toString());
             }
         }
         return out;
@@ -232,7 +235,7 @@ final class Intents {
         } catch (DirectoryNotEmptyException others) {
             // other slots
         } catch (IOException e) {
-            LOG.debug("cannot remove intent {}: {}", file, e.toString());
+            Log.LOG.debug("cannot remove intent {}: {}", file, e.toString());
         }
     }
 
@@ -260,7 +263,7 @@ final class Intents {
             }
             Files.deleteIfExists(dir);
         } catch (IOException e) {
-            LOG.debug("cannot remove {}: {}", dir, e.toString());
+            Log.LOG.debug("cannot remove {}: {}", dir, e.toString());
         }
     }
 
@@ -309,7 +312,7 @@ final class Intents {
                 slot.write(IDLE, null, null, 0);
                 free.add(slot);
             } catch (UncheckedIOException e) {
-                LOG.debug("cannot mark intent {} idle: {}", slot.file, e.toString());
+                Log.LOG.debug("cannot mark intent {} idle: {}", slot.file, e.toString());
             }
         }
     }

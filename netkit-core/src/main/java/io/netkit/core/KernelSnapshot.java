@@ -28,7 +28,10 @@ import org.slf4j.LoggerFactory;
  * and otherwise ignored.
  */
 final class KernelSnapshot {
-    private static final Logger LOG = LoggerFactory.getLogger(KernelSnapshot.class);
+    /** Bound at the first message, not at class load: slf4j's start stays off a fresh JVM's first create + attach. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(KernelSnapshot.class);
+    }
 
     final List<Link> links;
     /** The bridge if it still carries this network's record, else {@code null}. */
@@ -137,7 +140,8 @@ final class KernelSnapshot {
         try {
             return Records.parse(l.alias()).filter(r -> r instanceof BridgeRecord).map(r -> (BridgeRecord) r);
         } catch (BadRecordException e) {
-            LOG.warn("link {}: ignoring a bad netkit network record \"{}\": {}", l.name(), l.alias(), e.getMessage());
+            Log.LOG.warn("link {}: ignoring a bad netkit network record \"{}\": {}", l.name(), l.alias(),
+                    e.getMessage());
             return Optional.empty();
         }
     }
@@ -205,7 +209,7 @@ final class KernelSnapshot {
     private void problem(Network net, Link l, String what) {
         String line = l.name() + ": " + what;
         problems.add(line);
-        LOG.warn("network {}: ignoring link {} (alias \"{}\"): {}", net.name, l.name(), l.alias(), what);
+        Log.LOG.warn("network {}: ignoring link {} (alias \"{}\"): {}", net.name, l.name(), l.alias(), what);
     }
 
     private void stray(Link l) {

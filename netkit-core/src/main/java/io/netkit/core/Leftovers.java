@@ -37,7 +37,10 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  */
 public final class Leftovers {
-    private static final Logger LOG = LoggerFactory.getLogger(Leftovers.class);
+    /** Bound at the first message, not at class load: slf4j's start stays off a fresh JVM's first create + attach. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(Leftovers.class);
+    }
 
     private final Host host;
 
@@ -193,7 +196,8 @@ public final class Leftovers {
                     s.owners.computeIfAbsent(owner, k -> new ArrayList<>()).add(fw);
                 }
             } catch (RuntimeException e) {
-                LOG.warn("leftovers on {}: cannot read {} rules: {}", host, b.name().toLowerCase(java.util.Locale.ROOT),
+                Log.LOG.warn("leftovers on {}: cannot read {} rules: {}", host,
+                        b.name().toLowerCase(java.util.Locale.ROOT),
                         e.toString());
             }
         }
@@ -290,7 +294,7 @@ public final class Leftovers {
                 }
             }
         } catch (IOException e) {
-            LOG.debug("cannot list /proc: {}", e.toString());
+            Log.LOG.debug("cannot list /proc: {}", e.toString());
         }
         out.remove(0L);
         return out;

@@ -11,7 +11,10 @@ import org.slf4j.LoggerFactory;
 
 /** Named namespaces netkit created for endpoints: deleting them only when they are provably the ones it made. */
 final class Namespaces {
-    private static final Logger LOG = LoggerFactory.getLogger(Namespaces.class);
+    /** Bound at the first message, not at class load: slf4j's start stays off a fresh JVM's first create + attach. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(Namespaces.class);
+    }
     private static volatile long initInode = -1;
 
     private Namespaces() {}
@@ -83,7 +86,7 @@ final class Namespaces {
         try {
             Records.namespaceName(nsName);
         } catch (IllegalArgumentException e) {
-            LOG.warn("{}: refusing to delete namespace \"{}\": {}", op, nsName, e.getMessage());
+            Log.LOG.warn("{}: refusing to delete namespace \"{}\": {}", op, nsName, e.getMessage());
             return false;
         }
         long ino = inodeOf(nsName);
@@ -95,18 +98,20 @@ final class Namespaces {
             // A record or intent of netkit's names it, and it is no namespace: remove the file.
             try {
                 Files.deleteIfExists(NetNamespace.RUN_NETNS.resolve(nsName));
-                LOG.info("{}: removed {}, left by an interrupted namespace deletion", op, NetNamespace.RUN_NETNS.resolve(nsName));
+                Log.LOG.info("{}: removed {}, left by an interrupted namespace deletion", op,
+                        NetNamespace.RUN_NETNS.resolve(nsName));
             } catch (IOException e) {
-                LOG.warn("{}: cannot remove {}: {}", op, NetNamespace.RUN_NETNS.resolve(nsName), e.toString());
+                Log.LOG.warn("{}: cannot remove {}: {}", op, NetNamespace.RUN_NETNS.resolve(nsName), e.toString());
             }
             return false;
         }
         if (inode == 0 || ino != inode) {
-            LOG.warn("{}: namespace {} is not the one netkit created (inode {} != {}); left alone", op, nsName, ino, inode);
+            Log.LOG.warn("{}: namespace {} is not the one netkit created (inode {} != {}); left alone", op, nsName,
+                    ino, inode);
             return false;
         }
         if (ino == initInode()) {
-            LOG.warn("{}: namespace {} is the machine's own network namespace; left alone", op, nsName);
+            Log.LOG.warn("{}: namespace {} is the machine's own network namespace; left alone", op, nsName);
             return false;
         }
         NetNamespace held = keeper == null ? null : hold(nsName, inode, op);
@@ -138,7 +143,7 @@ final class Namespaces {
             }
             ns.close();
         } catch (RuntimeException e) {
-            LOG.debug("{}: namespace {} not held for deferred release: {}", op, nsName, e.toString());
+            Log.LOG.debug("{}: namespace {} not held for deferred release: {}", op, nsName, e.toString());
         }
         return null;
     }

@@ -28,7 +28,10 @@ import org.slf4j.LoggerFactory;
  * </ul>
  */
 final class Reconcile {
-    private static final Logger LOG = LoggerFactory.getLogger(Reconcile.class);
+    /** Bound at the first message, not at class load: slf4j's start stays off a fresh JVM's first create + attach. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(Reconcile.class);
+    }
 
     private final Network net;
 
@@ -39,7 +42,7 @@ final class Reconcile {
     /** Called by {@link Allocations#acquire()} when the previous holder died mid-change. */
     void afterInterruptedChange(NetworkLock.Held held) {
         String op = "reconcile network " + net.name + " after an interrupted change";
-        LOG.info("{}: a process was killed while changing it", op);
+        Log.LOG.info("{}: a process was killed while changing it", op);
         KernelSnapshot s = KernelSnapshot.of(net, net.hostLinks().list());
         if (s.bridge == null || s.bridgeRecord.deleting()) {
             return; // open() and delete() deal with a network that is gone or going
@@ -47,7 +50,7 @@ final class Reconcile {
         List<Throwable> errors = new ArrayList<>();
         repair(s, op, errors, held);
         if (!errors.isEmpty()) {
-            LOG.warn("{}: incomplete: {}", op, errors);
+            Log.LOG.warn("{}: incomplete: {}", op, errors);
         }
     }
 
@@ -67,7 +70,7 @@ final class Reconcile {
             }
         }
         if (!errors.isEmpty()) {
-            LOG.warn("{}: incomplete: {}", op, errors);
+            Log.LOG.warn("{}: incomplete: {}", op, errors);
         }
     }
 
@@ -78,7 +81,7 @@ final class Reconcile {
                 held.changed();
                 changing = true;
             }
-            LOG.info("{}: removing veth {} that carries no valid record (a half-made attach)", op, l.name());
+            Log.LOG.info("{}: removing veth {} that carries no valid record (a half-made attach)", op, l.name());
             deleteLink(l.name(), errors);
         }
         for (java.util.Map.Entry<String, EndpointRecord> e : s.endpoints.entrySet()) {
@@ -91,7 +94,8 @@ final class Reconcile {
                     held.changed();
                     changing = true;
                 }
-                LOG.info("{}: removing veth {} of endpoint {}, whose namespace is gone", op, e.getKey(), r.nsName());
+                Log.LOG.info("{}: removing veth {} of endpoint {}, whose namespace is gone", op, e.getKey(),
+                        r.nsName());
                 deleteLink(e.getKey(), errors);
             }
         }
@@ -107,7 +111,7 @@ final class Reconcile {
                     held.changed();
                     changing = true;
                 }
-                LOG.info("{}: deleting namespace {} of a detach that was interrupted", op, d.nsName());
+                Log.LOG.info("{}: deleting namespace {} of a detach that was interrupted", op, d.nsName());
                 try {
                     Namespaces.deleteOwned(d.nsName(), d.inode(), op);
                 } catch (RuntimeException e) {
@@ -147,7 +151,8 @@ final class Reconcile {
             try {
                 EndpointRecord rec = s.endpoints.get(a.hostInterface());
                 boolean vethThere = rec != null || s.strays.stream().anyMatch(l -> l.name().equals(a.hostInterface()));
-                LOG.info("{}: undoing an attach that was interrupted (host interface {}{}{})", op, a.hostInterface(),
+                Log.LOG.info("{}: undoing an attach that was interrupted (host interface {}{}{})", op,
+                        a.hostInterface(),
                         a.namespace() != null ? ", namespace " + a.namespace() : "", vethThere ? ", veth present" : "");
                 if (rec != null && rec.own() && rec.nsName() != null) {
                     Namespaces.deleteOwned(rec.nsName(), rec.inode(), op);
@@ -192,7 +197,7 @@ final class Reconcile {
         if (empty) {
             Namespaces.deleteOwned(a.namespace(), ino, op);
         } else {
-            LOG.warn("{}: namespace {} named by an interrupted attach holds links; left alone (remove it with "
+            Log.LOG.warn("{}: namespace {} named by an interrupted attach holds links; left alone (remove it with "
                     + "ip netns del {} if it is not yours)", op, a.namespace(), a.namespace());
         }
     }
@@ -213,7 +218,7 @@ final class Reconcile {
         for (Endpoint ep : net.endpoints()) {
             EndpointHealth h = ep.health();
             if (!h.isHealthy()) {
-                LOG.warn("network {}: removing endpoint {}: {}", net.name, ep.name(), h);
+                Log.LOG.warn("network {}: removing endpoint {}: {}", net.name, ep.name(), h);
                 net.detach(ep);
                 removed.add(ep);
             }

@@ -59,7 +59,10 @@ import org.slf4j.LoggerFactory;
  * {@link #list()} finds sandboxes and {@link #remove(String)} removes one by name later.
  */
 public final class Sandbox implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(Sandbox.class);
+    /** Bound at the first message, not at class load: slf4j's start stays off a fresh JVM's first create + attach. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(Sandbox.class);
+    }
 
     /** Prefix of sandbox names unless another is given. */
     public static final String DEFAULT_PREFIX = "nks";
@@ -218,7 +221,8 @@ public final class Sandbox implements AutoCloseable {
         if (keep) {
             hostNs.close();
             internetNs.close();
-            LOG.info("sandbox {} kept: ip netns exec {}{} ...; remove it with Sandbox.remove(\"{}\")", name, name, HOST_SUFFIX, name);
+            Log.LOG.info("sandbox {} kept: ip netns exec {}{} ...; remove it with Sandbox.remove(\"{}\")", name, name,
+                    HOST_SUFFIX, name);
             return;
         }
         remove(name, hostNs, internetNs);

@@ -33,7 +33,10 @@ import org.slf4j.LoggerFactory;
  * group deletion is then replaced by deleting netkit's links one by one.
  */
 final class Teardown {
-    private static final Logger LOG = LoggerFactory.getLogger(Teardown.class);
+    /** Bound at the first message, not at class load: slf4j's start stays off a fresh JVM's first create + attach. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(Teardown.class);
+    }
 
     private final Network net;
 
@@ -47,7 +50,7 @@ final class Teardown {
         KernelSnapshot s = KernelSnapshot.of(net, links.list());
         held.changed();
         if (s.bridge == null) {
-            LOG.info("{}: the bridge is already gone; removing what is left", op);
+            Log.LOG.info("{}: the bridge is already gone; removing what is left", op);
         } else if (!s.bridgeRecord.deleting()) {
             try {
                 links.setAlias(net.name, s.bridgeRecord.withDeleting().encode());
@@ -93,7 +96,7 @@ final class Teardown {
         deleteLinks(s, op, errors);
         Faults.point("teardown:links-removed");
         joinRules(rules, errors);
-        LOG.debug("{}: {} links; {} namespaces removed in {} ms, links and rules in {} ms", op, s.links.size(),
+        Log.LOG.debug("{}: {} links; {} namespaces removed in {} ms, links and rules in {} ms", op, s.links.size(),
                 owned.size(), (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
         if (errors.isEmpty()) {
             net.intents.removeAll();
@@ -138,7 +141,8 @@ final class Teardown {
             }
             return;
         }
-        LOG.warn("{}: the network's link groups hold links netkit did not make ({}); deleting netkit's links one by one",
+        Log.LOG.warn("{}: the network's link groups hold links netkit did not make ({}); deleting netkit's links one "
+                + "by one",
                 op, s.foreign.stream().map(Link::name).toList());
         List<Link> ordered = new ArrayList<>(ours);
         Collections.reverse(ordered); // veths before the bridge (the bridge, with its record, last)

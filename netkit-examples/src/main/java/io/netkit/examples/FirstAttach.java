@@ -18,6 +18,9 @@ import io.netkit.netlink.NetNamespace;
  *       160.0 ms, other live 0.0 ms, ended threads 70.0 ms
  * </pre>
  *
+ * With the argument {@code native} it only loads netkit's native layer ({@code NetNamespace.current()}: slf4j, JNA,
+ * libc) and exits: the floor under any netkit program's first call.
+ *
  * Phases: the native layer (JNA, its native part, libc's functions: {@code NetNamespace.current()}), the host
  * namespace, {@code create()}, the first attach, close. CPU time is the whole process's at 10 ms resolution.
  *
@@ -30,6 +33,13 @@ public final class FirstAttach {
     private FirstAttach() {}
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("native")) {
+            // the floor of any netkit program: the JVM, slf4j's binding, JNA and libc, one namespace call
+            long t0 = System.nanoTime();
+            NetNamespace.current();
+            System.out.println("native-only: native layer " + ms(System.nanoTime() - t0) + " ms");
+            return;
+        }
         long cpuAtMain = cpu();   // the JVM's own start (CPU; its wall time is the yardstick java -version's)
         String line = run("nkfa-" + ProcessHandle.current().pid());
         System.out.println("first-attach: CPU before main " + ms(cpuAtMain) + " ms; " + line + "; " + threads());

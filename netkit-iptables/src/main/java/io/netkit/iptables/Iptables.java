@@ -39,7 +39,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * apply of a new owner, see {@link #applyNew}), so hooks are never duplicated and removal deletes only what exists. netkit never runs per-rule {@code iptables} commands.
  */
 public final class Iptables {
-    private static final Logger LOG = LoggerFactory.getLogger(Iptables.class);
+    /** Bound at the first message, not at class load: slf4j's start stays off a fresh JVM's first create + attach. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(Iptables.class);
+    }
 
     private final ToolCalls tools;
     /** What this instance applied last per owner; lets a re-apply skip iptables-save (see apply). */
@@ -135,7 +138,7 @@ public final class Iptables {
                 return;
             } catch (RestoreException e) {
                 // Someone changed the owner's rules since our last apply: redo it from what the kernel holds.
-                LOG.debug("re-applying {} from a fresh {}: {}", owner, backend.saveCommand(family), e.getMessage());
+                Log.LOG.debug("re-applying {} from a fresh {}: {}", owner, backend.saveCommand(family), e.getMessage());
             }
         }
         tools.restoreWithRetry(() -> Planner.apply(rules, read()));
@@ -183,7 +186,8 @@ public final class Iptables {
                 }
                 // A chain existed (or the tool named no line, so it is unknown what was committed): redo the
                 // apply from what the kernel holds now, which also reconciles blocks committed before the failure.
-                LOG.debug("{} was not new ({}); applying it from a fresh {}", owner, e.getMessage(), backend.saveCommand(family));
+                Log.LOG.debug("{} was not new ({}); applying it from a fresh {}", owner, e.getMessage(),
+                        backend.saveCommand(family));
                 tools.restoreWithRetry(() -> Planner.apply(rules, read()));
             }
         }

@@ -26,7 +26,10 @@ import org.slf4j.LoggerFactory;
  * interrupted dump stay there.
  */
 final class DumpExchange {
-    private static final Logger LOG = LoggerFactory.getLogger(NetlinkSocket.class);
+    /** Bound at the first message, not at class load: slf4j's start stays off a fresh JVM's first create + attach. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(NetlinkSocket.class);
+    }
 
     private DumpExchange() {
     }
@@ -149,7 +152,7 @@ final class DumpExchange {
                     }
                 }
             } catch (MalformedMessageException e) {
-                LOG.debug("malformed datagram while draining an abandoned dump: {}", e.getMessage());
+                Log.LOG.debug("malformed datagram while draining an abandoned dump: {}", e.getMessage());
             }
         }
     }

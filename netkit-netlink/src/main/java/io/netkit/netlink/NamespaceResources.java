@@ -12,7 +12,10 @@ import org.slf4j.LoggerFactory;
  * would live as long as the JVM. Holds no reference to the handle.
  */
 final class NamespaceResources implements Runnable {
-    private static final Logger LOG = LoggerFactory.getLogger(NetNamespace.class);
+    /** Bound at the first message, not at class load: slf4j's start stays off a fresh JVM's first create + attach. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(NetNamespace.class);
+    }
 
     private final int fd;
     private final String label;
@@ -37,7 +40,7 @@ final class NamespaceResources implements Runnable {
     @Override
     public void run() {
         if (!closedExplicitly) {
-            LOG.warn("a NetNamespace handle for {} was never closed: releasing its thread, netlink socket and"
+            Log.LOG.warn("a NetNamespace handle for {} was never closed: releasing its thread, netlink socket and"
                     + " file descriptor now (close handles with try-with-resources)", label);
         }
         NetlinkSocket s = socket;

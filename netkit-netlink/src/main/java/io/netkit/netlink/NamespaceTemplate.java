@@ -30,7 +30,10 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  */
 public final class NamespaceTemplate implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(NamespaceTemplate.class);
+    /** Bound at the first message, not at class load: slf4j's start stays off a fresh JVM's first create + attach. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(NamespaceTemplate.class);
+    }
     /** {@code -Dnetkit.netns.spare=false}: never make a namespace ahead of time (read at every call: tests switch it). */
     static boolean spares() {
         return !"false".equals(System.getProperty("netkit.netns.spare"));
@@ -195,7 +198,8 @@ public final class NamespaceTemplate implements AutoCloseable {
         try {
             return NamespaceThread.await(s);
         } catch (RuntimeException e) {
-            LOG.debug("the namespace made ahead of time is not usable ({}); creating one on the spot", e.toString());
+            Log.LOG.debug("the namespace made ahead of time is not usable ({}); creating one on the spot",
+                    e.toString());
             return null;
         }
     }
@@ -230,7 +234,7 @@ public final class NamespaceTemplate implements AutoCloseable {
                 if (e.errno() != Errno.ENOENT) {
                     throw e;
                 }
-                LOG.debug("sysctl {} not set in {}: {}", k, n, e.toString());
+                Log.LOG.debug("sysctl {} not set in {}: {}", k, n, e.toString());
             }
         });
     }

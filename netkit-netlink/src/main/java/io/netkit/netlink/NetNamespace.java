@@ -6,6 +6,7 @@ import static io.netkit.netlink.NamespaceFiles.openFd;
 import io.netkit.netlink.codec.NetlinkConstants;
 import io.netkit.netlink.internal.LibC;
 import io.netkit.netlink.internal.NamespaceThread;
+import io.netkit.netlink.internal.NativeWarmup;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
@@ -20,8 +21,6 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A network namespace: a handle to create, open, list and delete namespaces as {@code ip netns} does, and to
@@ -57,7 +56,11 @@ import org.slf4j.LoggerFactory;
 public final class NetNamespace implements AutoCloseable {
     /** Where named namespaces live, as with iproute2. */
     public static final Path RUN_NETNS = Path.of("/run/netns");
-    private static final Logger LOG = LoggerFactory.getLogger(NetNamespace.class);
+
+    static {
+        NativeWarmup.start();   // JNA and libc load on a daemon thread while this thread goes on
+    }
+
     private static volatile NetNamespace current;
 
     private final String name;

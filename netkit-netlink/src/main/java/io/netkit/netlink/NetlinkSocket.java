@@ -55,7 +55,10 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  */
 public final class NetlinkSocket implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(NetlinkSocket.class);
+    /** Bound at the first message, not at class load: slf4j's start stays off a fresh JVM's first create + attach. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(NetlinkSocket.class);
+    }
 
     /** Default receive timeout. Generous: deleting links waits out RCU grace periods under a busy RTNL. */
     public static final Duration DEFAULT_RECEIVE_TIMEOUT = Duration.ofSeconds(30);
@@ -329,7 +332,7 @@ public final class NetlinkSocket implements AutoCloseable {
                     return out;
                 }
                 dumpRetries++;   // under lock
-                LOG.debug("{}: dump interrupted (attempt {}), retrying", operation, attempt);
+                Log.LOG.debug("{}: dump interrupted (attempt {}), retrying", operation, attempt);
             }
             throw new DumpInterruptedException(operation, MAX_DUMP_ATTEMPTS);
         } finally {
@@ -449,7 +452,7 @@ public final class NetlinkSocket implements AutoCloseable {
         if (w != null) {
             String text = operation + (target == null ? "" : " " + target) + ": kernel warning: " + w;
             lastWarning = text;
-            LOG.warn(text);
+            Log.LOG.warn(text);
         }
     }
 
@@ -501,8 +504,8 @@ public final class NetlinkSocket implements AutoCloseable {
     }
 
     void skipStale(int expected) {
-        if (LOG.isDebugEnabled()) {
-            LOG.debug("discarding netlink message type {} seq {} (expecting {}): reply to an abandoned request",
+        if (Log.LOG.isDebugEnabled()) {
+            Log.LOG.debug("discarding netlink message type {} seq {} (expecting {}): reply to an abandoned request",
                     reader.type(), reader.seq(), expected);
         }
     }

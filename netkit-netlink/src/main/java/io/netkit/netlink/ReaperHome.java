@@ -13,7 +13,10 @@ import org.slf4j.LoggerFactory;
  * so that a child spawned from a namespace thread is reaped by it (see {@link NetNamespace#start(ProcessBuilder)}).
  */
 final class ReaperHome {
-    private static final Logger LOG = LoggerFactory.getLogger(NetNamespace.class);
+    /** Bound at the first message, not at class load: slf4j's start stays off a fresh JVM's first create + attach. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(NetNamespace.class);
+    }
 
     private static final Object LOCK = new Object();
     private static NamespaceThread home;      // guarded by LOCK; a thread in the original namespace
@@ -69,7 +72,7 @@ final class ReaperHome {
             });
         } catch (RuntimeException | Error e) {
             unavailable = true;
-            LOG.warn("cannot keep a process reaper in the original namespace ({}); processes started in"
+            Log.LOG.warn("cannot keep a process reaper in the original namespace ({}); processes started in"
                     + " namespaces may pin them for up to 60 s after they end", e.toString());
         }
     }

@@ -35,7 +35,10 @@ import org.slf4j.LoggerFactory;
  * watch goes on. When the namespace handle or its {@link RtNetlink} is closed, its watches are closed too.
  */
 public final class RtWatch implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(RtWatch.class);
+    /** Bound at the first message, not at class load: slf4j's start stays off a fresh JVM's first create + attach. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(RtWatch.class);
+    }
     private static final int MAX_DRAIN_DATAGRAMS = 1_000_000;
 
     private final RtNetlink rt;
@@ -145,7 +148,7 @@ public final class RtWatch implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             if (!closed) {
-                LOG.warn("{} stopped: {}", thread.getName(), e.toString(), e);
+                Log.LOG.warn("{} stopped: {}", thread.getName(), e.toString(), e);
                 deliver(new RtEvent.Failed(e));
             }
         } finally {
@@ -156,7 +159,7 @@ public final class RtWatch implements AutoCloseable {
 
     private void resync(String why) {
         overruns++;
-        LOG.info("{}: {}; reading the full state again", thread.getName(), why);
+        Log.LOG.info("{}: {}; reading the full state again", thread.getName(), why);
         sync();
         deliver(new RtEvent.Resynced(state.snapshot(), overruns));
     }
@@ -199,7 +202,7 @@ public final class RtWatch implements AutoCloseable {
                 return;
             }
             if (attempt % 100 == 0) {
-                LOG.warn("{}: notifications overran the socket during {} dumps in a row; a larger receive buffer"
+                Log.LOG.warn("{}: notifications overran the socket during {} dumps in a row; a larger receive buffer"
                         + " (WatchSpec.withReceiveBufferSize) would help", thread.getName(), attempt);
             }
             overruns++;
@@ -235,10 +238,10 @@ public final class RtWatch implements AutoCloseable {
             }
             return true;
         } catch (MalformedMessageException e) {
-            LOG.warn("{}: malformed notification: {}", thread.getName(), e.getMessage());
+            Log.LOG.warn("{}: malformed notification: {}", thread.getName(), e.getMessage());
             return false;
         } catch (RuntimeException e) {   // a decoder defect: this watch resyncs instead of dying
-            LOG.warn("{}: notification could not be decoded", thread.getName(), e);
+            Log.LOG.warn("{}: notification could not be decoded", thread.getName(), e);
             return false;
         }
     }
@@ -259,7 +262,8 @@ public final class RtWatch implements AutoCloseable {
         try {
             listener.onEvent(e);
         } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError t) {
-            LOG.warn("{}: listener threw on {}; the watch goes on", thread.getName(), e.getClass().getSimpleName(), t);
+            Log.LOG.warn("{}: listener threw on {}; the watch goes on", thread.getName(), e.getClass().getSimpleName(),
+                    t);
         }
     }
 }

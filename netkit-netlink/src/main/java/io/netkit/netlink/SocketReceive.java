@@ -12,7 +12,10 @@ import org.slf4j.LoggerFactory;
  * {@code recvfrom} where it is known to fit (the answers to changes; a dump's datagrams, repeated if one did not).
  */
 final class SocketReceive {
-    private static final Logger LOG = LoggerFactory.getLogger(NetlinkSocket.class);
+    /** Bound at the first message, not at class load: slf4j's start stays off a fresh JVM's first create + attach. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(NetlinkSocket.class);
+    }
     /** A receive buffer at least this large takes the answer to any change in one recvfrom. */
     static final int ANSWER_BUFFER = 16 * 1024;
     /** A receive buffer at least this large takes a dump's datagrams (at most 32 KiB) in one recvfrom each. */
@@ -107,7 +110,7 @@ final class SocketReceive {
             srcPort = Integer.reverseBytes(srcPort);
         }
         if (srcPort != 0) {
-            LOG.debug("discarding datagram from port {}: not from the kernel", srcPort);
+            Log.LOG.debug("discarding datagram from port {}: not from the kernel", srcPort);
             return -1;
         }
         if (n > s.rxBuf.capacity()) {

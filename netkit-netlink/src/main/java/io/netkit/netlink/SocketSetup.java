@@ -18,7 +18,10 @@ import org.slf4j.LoggerFactory;
  * kernel assign the port id.
  */
 final class SocketSetup {
-    private static final Logger LOG = LoggerFactory.getLogger(NetlinkSocket.class);
+    /** Bound at the first message, not at class load: slf4j's start stays off a fresh JVM's first create + attach. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(NetlinkSocket.class);
+    }
     private static final int SOCKBUF_SIZE = 1 << 20;
     private static final int SOCKADDR_NL_LEN = 12;
 
@@ -36,13 +39,13 @@ final class SocketSetup {
             setInt(fd, LibC.SOL_SOCKET, LibC.SO_SNDBUF, SOCKBUF_SIZE);
         }
         if (setInt(fd, SOL_NETLINK, NETLINK_EXT_ACK, 1) != 0) {
-            LOG.debug("NETLINK_EXT_ACK not supported: errno {}", LibC.errno());
+            Log.LOG.debug("NETLINK_EXT_ACK not supported: errno {}", LibC.errno());
         }
         if (setInt(fd, SOL_NETLINK, NETLINK_CAP_ACK, 1) != 0) {
-            LOG.debug("NETLINK_CAP_ACK not supported: errno {}", LibC.errno());
+            Log.LOG.debug("NETLINK_CAP_ACK not supported: errno {}", LibC.errno());
         }
         if (setInt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, 1) != 0) {
-            LOG.debug("NETLINK_GET_STRICT_CHK not supported: errno {}", LibC.errno());
+            Log.LOG.debug("NETLINK_GET_STRICT_CHK not supported: errno {}", LibC.errno());
         }
         byte[] tv = new byte[16];
         long micros = timevalMicros(receiveTimeout);

@@ -34,7 +34,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *       saves already;</li>
  *   <li>{@code firstAttach[Cds|CdsC1]}: {@code io.netkit.examples.FirstAttach}, the smallest program (a host
  *       namespace, {@code Network.create()}, one attach, close; its per-phase line is printed after each run);
- *       {@code CdsC1} adds {@code -XX:TieredStopAtLevel=1 -XX:+UseSerialGC};</li>
+ *       {@code CdsC1} adds {@code -XX:TieredStopAtLevel=1 -XX:+UseSerialGC}, {@code CdsLean}
+ *       {@code -XX:TieredStopAtLevel=1 -XX:-UsePerfData} (G1: on JDK 17 the serial collector costs more than it saves); {@code CdsNoWarmup}: without the background native load (A/B);</li>
+ *   <li>{@code nativeOnlyCdsLean}: {@code FirstAttach native}, only netkit's native layer (slf4j, JNA, libc): the
+ *       floor under any netkit program;</li>
  *   <li>{@code firstAttachAot[C1]}, {@code demoAot}: the same with JDK 25's AOT cache ({@code -XX:AOTCache=
  *       netkit-examples.aot}, which a build on JDK 25+ makes): run this benchmark on that JDK; they fail on JDK 17;</li>
  *   <li>{@code demo[Cds]}: the README's demo ({@code java -jar netkit-examples.jar}, nat, in its own sandbox
@@ -117,6 +120,35 @@ public class ColdStartBenchmark {
     public void firstAttachCdsC1() {
         run(null, Map.of(), java.toString(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                 "-XX:SharedArchiveFile=" + examplesJsa(), "-cp", examplesJar(), "io.netkit.examples.FirstAttach");
+    }
+
+    /**
+     * The flags for a short-lived JVM on JDK 17: C1 only and no hsperfdata file ({@code -XX:-UsePerfData}: no
+     * {@code /tmp/hsperfdata_USER/PID} mmap at start, no jps/jstat view of it); the default G1 collector, because a
+     * JDK 17 maps its default archive's heap objects only with G1 ({@code -XX:+UseSerialGC} costs ~35 ms CPU there).
+     */
+    @Benchmark
+    public void firstAttachCdsLean() {
+        run(null, Map.of(), java.toString(), "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
+                "-XX:SharedArchiveFile=" + examplesJsa(), "-cp", examplesJar(), "io.netkit.examples.FirstAttach");
+    }
+
+    /** A/B for the background native load: {@code -Dnetkit.native.warmup=false} leaves it to the first call. */
+    @Benchmark
+    public void firstAttachCdsNoWarmup() {
+        run(null, Map.of(), java.toString(), "-Dnetkit.native.warmup=false", "-XX:SharedArchiveFile=" + examplesJsa(),
+                "-cp", examplesJar(), "io.netkit.examples.FirstAttach");
+    }
+
+    /**
+     * The floor under any netkit program: the JVM, slf4j's binding, JNA and libc, and one namespace call
+     * ({@code FirstAttach native}), with the archive and the lean flags.
+     */
+    @Benchmark
+    public void nativeOnlyCdsLean() {
+        run(null, Map.of(), java.toString(), "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
+                "-XX:SharedArchiveFile=" + examplesJsa(), "-cp", examplesJar(), "io.netkit.examples.FirstAttach",
+                "native");
     }
 
     /** JDK 25+: the AOT cache (classes loaded and linked, JNA's proxies and lambda forms resolved) instead of a .jsa. */
@@ -226,7 +258,7 @@ public class ColdStartBenchmark {
                 throw new IllegalStateException(String.join(" ", argv) + " exited " + rc + ": " + err.strip());
             }
             for (String line : Files.readAllLines(out)) {
-                if (line.startsWith("first-attach:")) System.out.println(line);
+                if (line.startsWith("first-attach:") || line.startsWith("native-only:")) System.out.println(line);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

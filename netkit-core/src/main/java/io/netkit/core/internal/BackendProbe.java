@@ -30,7 +30,10 @@ import org.slf4j.LoggerFactory;
  * "legacy", an error): then the caller runs the processes.
  */
 final class BackendProbe {
-    private static final Logger LOG = LoggerFactory.getLogger(BackendProbe.class);
+    /** Bound at the first message, not at class load: slf4j's start stays off a fresh JVM's first create + attach. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(BackendProbe.class);
+    }
 
     /** {@code NETLINK_NETFILTER}, {@code NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETRULE}, {@code NFPROTO_IPV4}. */
     private static final int NETLINK_NETFILTER = 12;
@@ -52,10 +55,10 @@ final class BackendProbe {
                 if (legacySave == null || nftRules() > 0) return Optional.of(Backend.NFT);
                 return defaultTool(Privileges.findProgram("iptables", path));
             });
-            LOG.debug("iptables backend in {} without processes: {}", host, b.map(Backend::name).orElse("unclear"));
+            Log.LOG.debug("iptables backend in {} without processes: {}", host, b.map(Backend::name).orElse("unclear"));
             return b;
         } catch (RuntimeException e) {
-            LOG.debug("iptables backend in {}: probe failed ({}), running the tools", host, e.toString());
+            Log.LOG.debug("iptables backend in {}: probe failed ({}), running the tools", host, e.toString());
             return Optional.empty();
         }
     }

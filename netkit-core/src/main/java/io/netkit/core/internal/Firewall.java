@@ -39,7 +39,10 @@ import org.slf4j.LoggerFactory;
  * each rule commented {@code netkit:br0@ID}.
  */
 public final class Firewall {
-    private static final Logger LOG = LoggerFactory.getLogger(Firewall.class);
+    /** Bound at the first message, not at class load: slf4j's start stays off a fresh JVM's first create + attach. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(Firewall.class);
+    }
     /**
      * Backend per host namespace handle, decided once (without processes where {@link BackendProbe} is certain). Keyed
      * by the handle (identity, weakly; it keeps its namespace alive), not by the namespace inode: the kernel reuses a
@@ -250,7 +253,8 @@ public final class Firewall {
     public static void install(NetNamespace host, String bridge, String id, IpPrefix subnet, boolean masquerade,
                                IpPrefix masqueradeExcept) {
         if (!masquerade && Privileges.findProgram("iptables-restore") == null) {
-            LOG.warn("network {}: iptables is not installed (Debian package 'iptables'); no FORWARD accept rule for "
+            Log.LOG.warn("network {}: iptables is not installed (Debian package 'iptables'); no FORWARD accept rule "
+                    + "for "
                     + "bridged traffic, so a FORWARD policy of DROP would cut it", bridge);
             return;
         }
@@ -283,7 +287,8 @@ public final class Firewall {
      */
     public static void install6(NetNamespace host, String bridge, String id, IpPrefix subnet6, boolean forward, boolean nat) {
         if (!forward && !nat && Privileges.findProgram("ip6tables-restore") == null) {
-            LOG.warn("network {}: ip6tables is not installed (Debian package 'iptables'); no IPv6 FORWARD accept rule "
+            Log.LOG.warn("network {}: ip6tables is not installed (Debian package 'iptables'); no IPv6 FORWARD accept "
+                    + "rule "
                     + "for bridged traffic", bridge);
             return;
         }

@@ -18,7 +18,10 @@ import org.slf4j.LoggerFactory;
  * and kube-proxy do the same with {@code conntrack -D}. Not for use outside netkit.
  */
 public final class Flows {
-    private static final Logger LOG = LoggerFactory.getLogger(Flows.class);
+    /** Bound at the first message, not at class load: slf4j's start stays off a fresh JVM's first create + attach. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(Flows.class);
+    }
 
     private Flows() {}
 
@@ -62,11 +65,13 @@ public final class Flows {
                 }
             }
             if (n > 0) {
-                LOG.debug("{}: deleted {} conntrack entr{} of addresses no endpoint holds", op, n, n == 1 ? "y" : "ies");
+                Log.LOG.debug("{}: deleted {} conntrack entr{} of addresses no endpoint holds", op, n,
+                        n == 1 ? "y" : "ies");
             }
             return true;
         } catch (RuntimeException e) {
-            LOG.warn("{}: could not delete the conntrack entries of the network's free addresses in the host namespace,"
+            Log.LOG.warn("{}: could not delete the conntrack entries of the network's free addresses in the host "
+                    + "namespace,"
                     + " so flows of their previous holders may keep their translation until they time out: {}", op, e.toString());
             return false;
         }
@@ -79,11 +84,12 @@ public final class Flows {
             }
             int n = ct.delete(filter);
             if (n > 0) {
-                LOG.debug("{}: deleted {} conntrack entr{} ({})", op, n, n == 1 ? "y" : "ies", filter);
+                Log.LOG.debug("{}: deleted {} conntrack entr{} ({})", op, n, n == 1 ? "y" : "ies", filter);
             }
             return n;
         } catch (RuntimeException e) {
-            LOG.warn("{}: could not delete the conntrack entries ({}) in the host namespace, so flows started before"
+            Log.LOG.warn("{}: could not delete the conntrack entries ({}) in the host namespace, so flows started "
+                    + "before"
                     + " may keep their old translation until they time out: {}", op, filter, e.toString());
             return 0;
         }

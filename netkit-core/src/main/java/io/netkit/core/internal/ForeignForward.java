@@ -48,7 +48,10 @@ import org.slf4j.LoggerFactory;
  * drop by an explicit rule are the administrator's will and are left alone.
  */
 public final class ForeignForward {
-    private static final Logger LOG = LoggerFactory.getLogger(ForeignForward.class);
+    /** Bound at the first message, not at class load: slf4j's start stays off a fresh JVM's first create + attach. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(ForeignForward.class);
+    }
 
     /** System property: {@code iptables} (default), {@code all} or {@code none}; see the class comment. */
     public static final String PROPERTY = "netkit.firewall.foreign";
@@ -120,7 +123,7 @@ public final class ForeignForward {
                 Blocked b = new Blocked(c, s.bridge(), accepts.stream().map(Accept::nft).toList());
                 blocked.add(b);
                 if (WARNED.add(c + " " + s.owner())) {   // the owner's ID is unique: once per network and chain
-                    LOG.warn(b.message());
+                    Log.LOG.warn(b.message());
                 }
             }
         }
@@ -142,7 +145,7 @@ public final class ForeignForward {
 
     /** Logs {@link #legacyWarning} if there is one. */
     static void warnLegacy(io.netkit.netlink.NetNamespace host, String bridge) {
-        legacyWarning(host, bridge).ifPresent(LOG::warn);
+        legacyWarning(host, bridge).ifPresent(w -> Log.LOG.warn(w));   // a lambda: no slf4j unless there is one
     }
 
     /**

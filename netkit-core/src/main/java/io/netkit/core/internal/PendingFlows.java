@@ -24,7 +24,10 @@ import org.slf4j.LoggerFactory;
  * network needs no dump of its own. One daemon thread serves all networks. Not for use outside netkit.
  */
 public final class PendingFlows {
-    private static final Logger LOG = LoggerFactory.getLogger(PendingFlows.class);
+    /** Bound at the first message, not at class load: slf4j's start stays off a fresh JVM's first create + attach. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(PendingFlows.class);
+    }
     private static final ExecutorService EXECUTOR = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "netkit-flows");
         t.setDaemon(true);
@@ -127,11 +130,13 @@ public final class PendingFlows {
                 }
             }
             if (n > 0) {
-                LOG.debug("{}: deleted {} conntrack entr{} of detached {}", what, n, n == 1 ? "y" : "ies", addresses);
+                Log.LOG.debug("{}: deleted {} conntrack entr{} of detached {}", what, n, n == 1 ? "y" : "ies",
+                        addresses);
             }
             return true;
         } catch (RuntimeException e) {
-            LOG.warn("{}: could not delete the conntrack entries of detached {} in the host namespace, so their flows may"
+            Log.LOG.warn("{}: could not delete the conntrack entries of detached {} in the host namespace, so their "
+                    + "flows may"
                     + " keep their translation until they time out: {}", what, addresses, e.toString());
             return false;
         }

@@ -31,7 +31,10 @@ import org.slf4j.LoggerFactory;
  * close), and any later process reaps what is left in a reap group. One daemon thread serves all networks. Not for use outside netkit.
  */
 public final class Reaper {
-    private static final Logger LOG = LoggerFactory.getLogger(Reaper.class);
+    /** Bound at the first message, not at class load: slf4j's start stays off a fresh JVM's first create + attach. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(Reaper.class);
+    }
     /** How long the process must have been without attach/detach before deferred work runs. */
     static final long IDLE_MS = 50;
     /** Held namespaces (all networks) at which the work runs even while operations go on. */
@@ -276,7 +279,7 @@ public final class Reaper {
             long quietMs = (now - lastActive) / 1_000_000;
             synchronized (LOCK) {
                 if (held >= MAX_PENDING || (now - oldest) / 1_000_000 >= maxAgeMs()) {
-                    LOG.debug("deferred deletions run while operations go on ({} namespaces held)", held);
+                    Log.LOG.debug("deferred deletions run while operations go on ({} namespaces held)", held);
                     return true;
                 }
             }
@@ -300,7 +303,7 @@ public final class Reaper {
             while (IN_FLIGHT.get() > 0) {
                 long left = (deadline - System.nanoTime()) / 1_000_000;
                 if (left <= 0) {
-                    LOG.debug("deferred deletions run beside {} operations still in flight", IN_FLIGHT.get());
+                    Log.LOG.debug("deferred deletions run beside {} operations still in flight", IN_FLIGHT.get());
                     return;
                 }
                 try {
@@ -374,7 +377,8 @@ public final class Reaper {
                 }
             }
         } catch (RuntimeException e) {
-            LOG.warn("{}: reaping detached links failed (they are deleted at the network's teardown): {}", what, e.toString());
+            Log.LOG.warn("{}: reaping detached links failed (they are deleted at the network's teardown): {}", what,
+                    e.toString());
         } finally {
             running.unlock();
         }
@@ -411,7 +415,7 @@ public final class Reaper {
             try {
                 c.close();
             } catch (Exception e) {
-                LOG.warn("{}: closing a released namespace failed: {}", what, e.toString());
+                Log.LOG.warn("{}: closing a released namespace failed: {}", what, e.toString());
             }
         }
     }

@@ -19,7 +19,10 @@ import org.slf4j.LoggerFactory;
  * Not for use outside netkit.
  */
 public final class Spares {
-    private static final Logger LOG = LoggerFactory.getLogger(Spares.class);
+    /** Bound at the first message, not at class load: slf4j's start stays off a fresh JVM's first create + attach. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(Spares.class);
+    }
     /** Quiet time after the last attach/detach before the spare is made. */
     static final long IDLE_MS = 5;
 
@@ -82,7 +85,7 @@ public final class Spares {
             try {
                 t.prepareNext();   // returns at once: the namespace is made on its own thread
             } catch (RuntimeException e) {
-                LOG.debug("making the next namespace ahead of time failed: {}", e.toString());
+                Log.LOG.debug("making the next namespace ahead of time failed: {}", e.toString());
             }
         }
     }

@@ -11,7 +11,10 @@ import org.slf4j.LoggerFactory;
  * exceptions to the original error and logged, never thrown instead of it. Not for use outside netkit.
  */
 public final class Undo {
-    private static final Logger LOG = LoggerFactory.getLogger(Undo.class);
+    /** Bound at the first message, not at class load: slf4j's start stays off a fresh JVM's first create + attach. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(Undo.class);
+    }
 
     /** One way to take a step back. */
     @FunctionalInterface
@@ -45,7 +48,7 @@ public final class Undo {
             try {
                 e.action().run();
             } catch (Exception | Error ex) {
-                LOG.warn("{}: undo '{}' failed: {}", operation, e.description(), ex.toString());
+                Log.LOG.warn("{}: undo '{}' failed: {}", operation, e.description(), ex.toString());
                 RuntimeException wrapped = new RuntimeException("undo '" + e.description() + "' failed: " + ex.getMessage(), ex);
                 if (cause != null && cause != ex) {
                     cause.addSuppressed(wrapped);

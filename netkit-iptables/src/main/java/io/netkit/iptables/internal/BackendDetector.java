@@ -11,7 +11,10 @@ import java.util.List;
 
 /** See {@code Iptables.detectBackend}. */
 public final class BackendDetector {
-    private static final Logger LOG = LoggerFactory.getLogger(BackendDetector.class);
+    /** Bound at the first message, not at class load: slf4j's start stays off a fresh JVM's first create + attach. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(BackendDetector.class);
+    }
 
     private BackendDetector() {}
 
@@ -31,7 +34,8 @@ public final class BackendDetector {
         if (legacy < 0) return Backend.NFT;
         if (nft > 0 && legacy > 0) {
             Backend chosen = legacy > nft ? Backend.LEGACY : Backend.NFT;
-            LOG.warn("both iptables backends hold rules (nft: {}, legacy: {}); using {}. Rules in the other backend "
+            Log.LOG.warn("both iptables backends hold rules (nft: {}, legacy: {}); using {}. Rules in the other "
+                    + "backend "
                     + "still filter packets; choose explicitly with Iptables.builder().backend(...)", nft, legacy, chosen);
             return chosen;
         }
@@ -46,7 +50,8 @@ public final class BackendDetector {
         try {
             CommandRunner.Result r = ToolCalls.run(runner, List.of(b.saveCommand(Family.IPV4)), new byte[0]);
             if (r.exitCode() != 0) {
-                LOG.debug("{} exited with {}: {}", b.saveCommand(Family.IPV4), r.exitCode(), r.stderrText().strip());
+                Log.LOG.debug("{} exited with {}: {}", b.saveCommand(Family.IPV4), r.exitCode(),
+                        r.stderrText().strip());
                 return 0;
             }
             int n = 0;

@@ -20,7 +20,10 @@ import java.util.regex.Pattern;
 
 /** Runs the save and restore tools of one backend and family, and turns their failures into exceptions. */
 public final class ToolCalls {
-    private static final Logger LOG = LoggerFactory.getLogger(ToolCalls.class);
+    /** Bound at the first message, not at class load: slf4j's start stays off a fresh JVM's first create + attach. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(ToolCalls.class);
+    }
     /** The forms in which the restore tools name the failing line (legacy, nft parse errors, nft kernel errors). */
     private static final List<Pattern> LINE_PATTERNS = List.of(Pattern.compile("Error occurred at line: (\\d+)"),
             Pattern.compile("line (\\d+) failed"), Pattern.compile("line (\\d+): "));
@@ -66,7 +69,7 @@ public final class ToolCalls {
             // -N: a shared chain another process created between our read and our restore.
             if (!(l.startsWith("-D ") || l.startsWith("-X ") || l.startsWith("-F ") || l.startsWith("-N ")
                     || l.equals("COMMIT"))) throw e;
-            LOG.debug("restore failed on \"{}\", re-reading state and retrying once: {}", l, e.toolMessage());
+            Log.LOG.debug("restore failed on \"{}\", re-reading state and retrying once: {}", l, e.toolMessage());
             String again = plan.get();
             if (!again.isEmpty()) restore(again);
         }
@@ -77,8 +80,8 @@ public final class ToolCalls {
         List<String> argv = restoreArgv();
         long t0 = System.nanoTime();
         CommandRunner.Result r = run(runner, argv, payload.getBytes(StandardCharsets.UTF_8));
-        if (LOG.isDebugEnabled()) {
-            LOG.debug("{}: {} payload lines in {} us, exit {}", argv.get(0), payload.split("\n").length,
+        if (Log.LOG.isDebugEnabled()) {
+            Log.LOG.debug("{}: {} payload lines in {} us, exit {}", argv.get(0), payload.split("\n").length,
                     (System.nanoTime() - t0) / 1000, r.exitCode());
         }
         if (r.exitCode() == 0) return;

@@ -198,8 +198,8 @@ public final class LibC {
      * then a delete-on-exit hook). Unless the application configured JNA's loading itself
      * ({@code jna.boot.library.path}, {@code jna.boot.library.name}, {@code jna.nounpack}) or set
      * {@code netkit.jna.cache=false}, this unpacks it once into {@code ~/.cache/netkit/jna/CRC/} (or under
-     * {@code $XDG_CACHE_HOME}; a directory only its owner may write, checked before use), compares the copy
-     * byte for byte with the jar's on every start, and points {@code jna.boot.library.path} there. Any failure
+     * {@code $XDG_CACHE_HOME}; a directory only its owner may write, checked before use), compares the copy's
+     * length and CRC-32 with the jar's on every start, and points {@code jna.boot.library.path} there. Any failure
      * leaves JNA to its usual unpacking.
      */
     static void stableDispatchLibrary() {
@@ -233,7 +233,7 @@ public final class LibC {
                 }
             }
             if (!java.nio.file.Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)
-                    || !java.util.Arrays.equals(lib, java.nio.file.Files.readAllBytes(file))) {
+                    || !sameContent(file, lib.length, crc.getValue())) {
                 // a private name, then an atomic rename: a JVM loading the old copy keeps its inode
                 java.nio.file.Path tmp = dir.resolve(".libjnidispatch.so." + ProcessHandle.current().pid()
                         + "." + System.nanoTime());
@@ -246,6 +246,20 @@ public final class LibC {
         } catch (java.io.IOException | RuntimeException e) {
             // JNA unpacks it as usual
         }
+    }
+
+    /**
+     * Whether the file has the jar copy's length and CRC-32 (computed natively: an {@code Arrays.equals} of the
+     * ~200 KB in a fresh JVM's interpreter costs a few milliseconds at every start). The copy only ever comes from
+     * an atomic rename in an owner-only directory, so what this must catch is a different JNA version or a damaged
+     * file, which both change the length or the checksum.
+     */
+    static boolean sameContent(java.nio.file.Path file, int length, long crc) throws java.io.IOException {
+        byte[] copy = java.nio.file.Files.readAllBytes(file);
+        if (copy.length != length) return false;
+        java.util.zip.CRC32 c = new java.util.zip.CRC32();
+        c.update(copy);
+        return c.getValue() == crc;
     }
 
     /**

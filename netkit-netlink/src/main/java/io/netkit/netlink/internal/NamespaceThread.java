@@ -27,7 +27,10 @@ import org.slf4j.LoggerFactory;
  * threads or pools: those would inherit this thread's namespace.
  */
 public final class NamespaceThread {
-    private static final Logger LOG = LoggerFactory.getLogger(NamespaceThread.class);
+    /** Bound at the first message, not at class load: slf4j's start stays off a fresh JVM's first create + attach. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(NamespaceThread.class);
+    }
     private static final Runnable STOP = () -> { };
 
     /** The namespace thread (if any) running on the current thread. */
@@ -143,7 +146,7 @@ public final class NamespaceThread {
                 t.start();
                 SPARE.set(nt);
             } catch (RuntimeException | Error e) {
-                LOG.debug("could not make a spare namespace thread: {}", e.toString());
+                Log.LOG.debug("could not make a spare namespace thread: {}", e.toString());
             } finally {
                 REFILLING.set(false);
             }
@@ -421,13 +424,14 @@ public final class NamespaceThread {
                 }
                 int fd = LibC.open(original.toString(), LibC.O_RDONLY | LibC.O_CLOEXEC, 0);
                 if (fd < 0 || LibC.setns(fd, LibC.CLONE_NEWNET) != 0) {
-                    LOG.warn("namespace spawner could not enter the original network namespace: errno {}", LibC.errno());
+                    Log.LOG.warn("namespace spawner could not enter the original network namespace: errno {}",
+                            LibC.errno());
                 }
                 if (fd >= 0) {
                     LibC.close(fd);
                 }
             } catch (IOException | RuntimeException | LinkageError e) {
-                LOG.warn("namespace spawner could not check its network namespace", e);
+                Log.LOG.warn("namespace spawner could not check its network namespace", e);
             }
         }
     }

@@ -73,4 +73,21 @@ class LibCStartTest {
             else System.setProperty("jna.boot.library.path", before);
         }
     }
+
+    @Test
+    void theCachedCopyIsReplacedWhenOneByteOrTheLengthDiffers(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        byte[] lib = new byte[200_000];
+        new java.util.Random(7).nextBytes(lib);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(lib);
+        Path file = Files.write(dir.resolve("libjnidispatch.so"), lib);
+        assertThat(LibC.sameContent(file, lib.length, crc.getValue())).as("the same bytes").isTrue();
+        lib[123_456] ^= 1;
+        Files.write(file, lib);
+        assertThat(LibC.sameContent(file, lib.length, crc.getValue())).as("one bit flipped").isFalse();
+        lib[123_456] ^= 1;
+        Files.write(file, java.util.Arrays.copyOf(lib, lib.length - 1));
+        assertThat(LibC.sameContent(file, lib.length, crc.getValue())).as("one byte short").isFalse();
+    }
 }

@@ -1,0 +1,43 @@
+package io.netkit.netlink.internal;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Starts loading netkit's native layer ({@link LibC}'s class initialisation: JNA's native part, libc and its
+ * functions, about 20–40 ms in a fresh JVM) on a daemon thread ({@code netkit-native-load}) when
+ * {@code NetNamespace} is first used, so that it overlaps what the caller's thread does meanwhile (binding slf4j,
+ * loading netkit's classes). The caller's first native call then finds it done, or waits for the rest on the
+ * JVM's class-initialisation lock; a failure surfaces there ({@code NoClassDefFoundError} whose cause names the
+ * original error). {@code -Dnetkit.native.warmup=false} leaves all of it to the first call. Not part of the public
+ * API.
+ */
+public final class NativeWarmup {
+    /** {@code -Dnetkit.native.warmup=false}: no background load. */
+    public static final String PROPERTY = "netkit.native.warmup";
+    private static final AtomicBoolean STARTED = new AtomicBoolean();
+
+    private NativeWarmup() {}
+
+    /** Starts the background load once per JVM (idempotent, cheap after the first call). */
+    public static void start() {
+        if (STARTED.get() || !STARTED.compareAndSet(false, true) || "false".equals(System.getProperty(PROPERTY))) {
+            return;
+        }
+        // an architecture netkit does not know: the caller's own first call meets LibC's clear error directly
+        if (LibC.Arch.of(System.getProperty("os.arch", "")) == null
+                || !"64".equals(System.getProperty("sun.arch.data.model", "64"))) {
+            return;
+        }
+        Thread t = new Thread(NativeWarmup::load, "netkit-native-load");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private static void load() {
+        try {
+            Class.forName(LibC.class.getName(), true, NativeWarmup.class.getClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            // LibC is now erroneous: the caller's first native call reports the cause
+        }
+    }
+}
