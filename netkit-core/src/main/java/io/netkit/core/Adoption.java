@@ -32,10 +32,13 @@ final class Adoption {
         } catch (RuntimeException e) {
             throw new NetkitException(op, "list links", e);
         }
-        Link bridge = links.stream().filter(l -> l.name().equals(name)).findFirst()
+        Link found = links.stream().filter(l -> l.name().equals(name)).findFirst()
                 .orElseThrow(() -> new NetkitException(op, "there is no link named " + name + " on " + host
                         + (host == Host.current() ? " (for a network on another namespace use Network.open(Host.namespace(NAME), \""
                                 + name + "\"))" : "")));
+        // A create killed between making the bridge and recording it left it without a record: its record ahead (in
+        // the network's lock file) goes onto it, and the open below undoes the create like any killed create.
+        Link bridge = Records.isNetkit(found.alias()) ? found : HalfMadeBridge.recover(host, found).orElse(found);
         if (!Records.isNetkit(bridge.alias())) {
             throw new NetkitException(op, "link " + name + " was not made by netkit (its alias is "
                     + (bridge.alias() == null ? "empty" : "\"" + bridge.alias() + "\"") + ")");
@@ -59,7 +62,7 @@ final class Adoption {
                     + "netkit refuses to manage it (remove it with ip link del " + name + ")");
         }
         for (Link l : links) {
-            if (l != bridge && (l.group() == rec.group() || l.group() == rec.reapGroup())
+            if (l.index() != bridge.index() && (l.group() == rec.group() || l.group() == rec.reapGroup())
                     && KernelSnapshot.bridgeRecord(l).isPresent()) {
                 throw new NetkitException(op, "netkit record on " + name + " claims link group " + rec.group() + "/"
                         + rec.reapGroup() + ", which holds network " + l.name() + "; the record is refused (it would make "

@@ -148,7 +148,14 @@ public final class Leftovers {
         List<Link> links = hostNs.netlink().links().list();
         Set<String> alive = new HashSet<>();
         for (Link l : links) {
-            if ("bridge".equals(l.kind())) {
+            if ("bridge".equals(l.kind()) && (l.alias() == null || l.alias().isEmpty())) {
+                // Made by a create that was killed before it recorded the bridge: Network.open undoes it.
+                HalfMadeBridge.abandonedId(host, l).ifPresent(id -> {
+                    s.items.add(new Leftover(Leftover.Kind.NETWORK, l.name(), l.name() + "@" + id,
+                            "its create was interrupted before the bridge carried its record (record ahead in its lock file)"));
+                    alive.add(id);
+                });
+            } else if ("bridge".equals(l.kind())) {
                 KernelSnapshot.bridgeRecord(l).ifPresent(r -> {
                     if (r.deleting()) {
                         s.items.add(new Leftover(Leftover.Kind.NETWORK, l.name(), l.name() + "@" + r.id(),

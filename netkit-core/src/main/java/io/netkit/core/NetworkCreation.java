@@ -143,11 +143,16 @@ final class NetworkCreation {
             // Held until the network is complete: a process adopting it meanwhile waits; if this process dies, the
             // adopter finds new=1 in the record and removes what was made.
             lock = NetworkLock.of(hostNs.inode(), name, rec.id()).acquire();
+            // The kernel takes the alias (the record) only in a request after the bridge's creation: a process killed
+            // in between leaves a bridge without it, which the record ahead identifies (HalfMadeBridge).
+            lock.recordAhead(rec.encode());
             step = "create bridge " + name;
-            LinkSpec spec = LinkSpec.bridge(name).mac(mac != null ? mac : MacAddress.random()).group(g).up()
-                    .alias(rec.encode());
+            LinkSpec spec = LinkSpec.bridge(name).mac(mac != null ? mac : MacAddress.random()).group(g).up();
             rt.links().create(spec);
             undo.push("delete bridge " + name, () -> rt.links().delete(name));
+            Faults.point("create:bridge-made");
+            step = "record network " + name + " on its bridge";
+            rt.links().setAlias(name, rec.encode());
             if (mtu > 0) {
                 // Set after creation, the bridge takes the MTU as chosen by the user and keeps it as ports come
                 // and go (given at creation, it would follow the smallest port's MTU).

@@ -162,6 +162,114 @@ public final class NetworkLock {
         }
     }
 
+    /** Where a create writes its bridge record ahead ({@link Held#recordAhead}): after the generation, 2-byte length. */
+    private static final int RECORD_AT = 8;
+
+    /**
+     * The lock files of {@code bridge} on the host namespace with inode {@code hostInode}, whatever their network id
+     * ({@code <inode>-<bridge>-<8 hex>.lock}).
+     */
+    public static java.util.List<String> networkIds(long hostInode, String bridge) {
+        String prefix = hostInode + "-" + bridge + "-";
+        java.util.List<String> ids = new java.util.ArrayList<>();
+        try (java.util.stream.Stream<Path> st = Files.list(directory())) {
+            st.map(p -> p.getFileName().toString())
+                    .filter(f -> f.startsWith(prefix) && f.endsWith(".lock") && f.length() == prefix.length() + 13)
+                    .map(f -> f.substring(prefix.length(), prefix.length() + 8))
+                    .filter(id -> id.matches("[0-9a-f]{8}"))
+                    .forEach(ids::add);
+        } catch (IOException e) {
+            // no lock directory: no network of that name was ever locked here
+        }
+        return ids;
+    }
+
+    /**
+     * The record a create wrote ahead of making its bridge ({@link Held#recordAhead}) in the lock file of network
+     * {@code id}, or {@code null} if it holds none. Does not take the lock, and registers no lock in this process.
+     */
+    public static String peekRecordAhead(long hostInode, String bridge, String id) {
+        return onFile(hostInode + "-" + bridge + "-" + id, NetworkLock::readRecordAhead, NetworkLock::readRecordAhead);
+    }
+
+    /** Whether a live holder (a thread of this process, or another process) holds network {@code id}'s lock now. */
+    public static boolean heldNow(long hostInode, String bridge, String id) {
+        NetworkLock here = LOCKS.get(hostInode + "-" + bridge + "-" + id);
+        if (here != null && here.local.isLocked() && !here.local.isHeldByCurrentThread()) {
+            return true; // another thread of this process holds it (or is about to)
+        }
+        return Boolean.TRUE.equals(onFile(hostInode + "-" + bridge + "-" + id, NetworkLock::tryLockNow, NetworkLock::tryLockNow));
+    }
+
+    private static Boolean tryLockNow(FileChannel ch) throws IOException {
+        try {
+            FileLock l = ch.tryLock();
+            if (l == null) {
+                return true; // another process
+            }
+            l.release();
+            return false;
+        } catch (java.nio.channels.OverlappingFileLockException byThisProcess) {
+            return true;
+        }
+    }
+
+    private interface FileRead<T> {
+        T apply(FileChannel ch) throws IOException;
+    }
+
+    /**
+     * Reads a lock file through this process's lock if it has one, else through a channel of its own. Closing any
+     * channel of a file drops every POSIX record lock this process holds on it, so the short-lived channel is used
+     * only while no lock of this process exists for the file (the map's compute keeps {@link #of} out meanwhile).
+     */
+    private static <T> T onFile(String key, FileRead<T> held, FileRead<T> fresh) {
+        Object[] out = new Object[1];
+        NetworkLock existing = LOCKS.compute(key, (k, lock) -> {
+            if (lock == null) {
+                Path file = directory().resolve(k + ".lock");
+                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                    out[0] = fresh.apply(ch);
+                } catch (IOException e) {
+                    out[0] = null; // no such file (any more): nothing to read
+                }
+            }
+            return lock;
+        });
+        if (existing == null) {
+            @SuppressWarnings("unchecked")
+            T t = (T) out[0];
+            return t;
+        }
+        existing.local.lock();
+        try {
+            if (existing.channel == null || !existing.channel.isOpen()) {
+                if (!Files.exists(existing.file)) {
+                    return null;
+                }
+                existing.openChannel();
+            }
+            return held.apply(existing.channel);
+        } catch (IOException e) {
+            return null;
+        } finally {
+            existing.local.unlock();
+        }
+    }
+
+    private static String readRecordAhead(FileChannel ch) throws IOException {
+        ByteBuffer len = ByteBuffer.allocate(2);
+        if (ch.read(len, RECORD_AT) != 2) {
+            return null;
+        }
+        int n = len.getShort(0) & 0xffff;
+        ByteBuffer text = ByteBuffer.allocate(n);
+        while (text.hasRemaining() && ch.read(text, RECORD_AT + 2 + text.position()) > 0) {
+            // read on
+        }
+        return n == 0 || text.hasRemaining() ? null : new String(text.array(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     private long readGeneration() throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(8);
         int n = 0;
@@ -267,6 +375,25 @@ public final class NetworkLock {
 
         private long current() {
             return changed ? next() : generation;
+        }
+
+        /**
+         * Writes the bridge record into the lock file BEFORE the bridge is made: the kernel takes a link's alias only
+         * in a request after its creation, and a creator killed in between leaves a bridge without its record. The
+         * record found here ({@link #peekRecordAhead(long, String, String)}) lets a later process recognise that bridge as this
+         * network's half-made one (by name, kind and link group) and finish the create's undo.
+         */
+        public void recordAhead(String record) {
+            byte[] text = record.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ByteBuffer buf = ByteBuffer.allocate(2 + text.length).putShort((short) text.length).put(text).flip();
+            try {
+                int n = 0;
+                while (buf.hasRemaining()) {
+                    n += channel.write(buf, RECORD_AT + n);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("record the network ahead in " + file + ": " + e, e);
+            }
         }
 
         /** Marks the network deleted and removes the lock file; the lock is released on close. */
