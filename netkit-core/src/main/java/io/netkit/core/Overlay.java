@@ -1,6 +1,7 @@
 package io.netkit.core;
 
 import io.netkit.core.internal.Alias;
+import io.netkit.core.internal.Faults;
 import io.netkit.core.internal.Privileges;
 import io.netkit.core.internal.Undo;
 import io.netkit.netlink.Address;
@@ -81,7 +82,7 @@ public final class Overlay implements AutoCloseable {
     private final OverlayPeers peerEntries;
     private volatile boolean closed;
 
-    private Overlay(Host host, String device, int vni, int port, InetAddress underlay, IpPrefix cidr, IpPrefix subnet,
+    Overlay(Host host, String device, int vni, int port, InetAddress underlay, IpPrefix cidr, IpPrefix subnet,
                     int mtu, MacAddress vtepMac, Network network, boolean adopted) {
         this.host = host;
         this.device = device;
@@ -283,25 +284,55 @@ public final class Overlay implements AutoCloseable {
         }
         closed = true;
         RuntimeException failure = null;
-        try {
-            if (host.netns().netlink().links().find(device).isPresent()) {
-                host.netns().netlink().links().delete(device);
+        // Recorded ahead: a close killed at any step is finished by the next create of this overlay (or undone by one
+        // with other settings) instead of leaving a network no overlay names.
+        try (OverlayIntent intent = OverlayIntent.acquire(host, device)) {
+            try {
+                Optional<Link> l = host.netns().netlink().links().find(device);
+                intent.write(new OverlayIntent.Ahead(record(), l.map(Link::group).orElse(0)));
+                Faults.point("overlay:close-recorded-ahead");
+                if (l.isPresent()) {
+                    host.netns().netlink().links().delete(device);
+                }
+                Faults.point("overlay:close-device-deleted");
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+            try {
+                network.close();
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+            if (failure == null) {
+                intent.remove();
             }
         } catch (RuntimeException e) {
             failure = e;
         }
-        try {
-            network.close();
-        } catch (RuntimeException e) {
-            if (failure == null) {
-                failure = e;
-            } else {
-                failure.addSuppressed(e);
-            }
-        }
         if (failure != null) {
             throw new NetkitException("close overlay " + device + " on " + host, "remove device and network", failure);
         }
+    }
+
+    /** The record netkit keeps on the device (its alias). */
+    private Map<String, String> record() {
+        return record(vni, port, underlay, cidr, subnet, network.name());
+    }
+
+    static Map<String, String> record(int vni, int port, InetAddress underlay, IpPrefix cidr, IpPrefix subnet, String br) {
+        Map<String, String> rec = new LinkedHashMap<>();
+        rec.put(K_KIND, "vxlan");
+        rec.put(K_VNI, Integer.toString(vni));
+        rec.put(K_PORT, Integer.toString(port));
+        rec.put(K_LOCAL, IpAddresses.format(underlay));
+        rec.put(K_CIDR, cidr.toString());
+        rec.put(K_SUBNET, subnet.toString());
+        rec.put(K_BRIDGE, br);
+        return rec;
     }
 
     @Override
@@ -440,115 +471,8 @@ public final class Overlay implements AutoCloseable {
          * @throws NetkitException naming the failed step
          */
         public Overlay create() {
-            String op = "create overlay " + device + " on " + host;
-            if (underlay == null || cidr == null || subnet == null) {
-                throw new IllegalArgumentException(op + ": " + (underlay == null ? "no underlay address given; call underlay(\"192.168.50.1\")"
-                        : cidr == null ? "no cluster CIDR given; call cidr(\"10.244.0.0/16\")"
-                        : "no subnet given; call subnet(\"10.244.1.0/24\")"));
-            }
-            if (subnet.prefixLength() < cidr.prefixLength() || !cidr.contains(subnet.address())) {
-                throw new IllegalArgumentException(op + ": subnet " + subnet + " is outside the cluster CIDR " + cidr);
-            }
-            String br = bridge != null ? bridge : ("br" + device).substring(0, Math.min(15, device.length() + 2));
-            Privileges.requireNetAdmin(op, false);
-            NetNamespace ns = host.netns();
-            RtNetlink rt = ns.netlink();
-            List<Link> links = rt.links().list();
-            Link under = underlayLink(op, rt, links);
-            int mtu = under.mtu() - IPV4_OVERHEAD;
-
-            Map<String, String> rec = new LinkedHashMap<>();
-            rec.put(K_KIND, "vxlan");
-            rec.put(K_VNI, Integer.toString(vni));
-            rec.put(K_PORT, Integer.toString(port));
-            rec.put(K_LOCAL, IpAddresses.format(underlay));
-            rec.put(K_CIDR, cidr.toString());
-            rec.put(K_SUBNET, subnet.toString());
-            rec.put(K_BRIDGE, br);
-
-            Optional<Link> existing = links.stream().filter(l -> l.name().equals(device)).findFirst();
-            if (existing.isPresent()) {
-                return adopt(op, existing.get(), rec, br, mtu);
-            }
-            Undo undo = new Undo(op);
-            String step = "create network " + br;
-            try {
-                Network.Builder nb = Network.bridge(br).on(host).subnet(subnet).mtu(mtu);
-                if (masquerade) {
-                    nb.masqueradeExcept(cidr.toString());
-                }
-                Network net = nb.create();
-                undo.push("close network " + br, net::close);
-                if (!masquerade && !"1".equals(ns.sysctl().get("net.ipv4.ip_forward").trim())) {
-                    step = "enable net.ipv4.ip_forward";
-                    ns.sysctl().set("net.ipv4.ip_forward", "1");
-                }
-                MacAddress mac = vtepMac != null ? vtepMac : MacAddress.random();
-                step = "create vxlan " + device;
-                rt.links().create(LinkSpec.vxlan(device, vni).port(port).local(underlay).device(under.name())
-                        .learning(false).mtu(mtu).mac(mac).alias(Alias.encode(rec)));
-                undo.push("delete vxlan " + device, () -> rt.links().delete(device));
-                step = "add address " + subnet.address().getHostAddress() + "/32 to " + device;
-                rt.addresses().add(device, IpPrefix.host(subnet.address()));
-                step = "set " + device + " up";
-                rt.links().setUp(device);
-                Overlay ov = new Overlay(host, device, vni, port, underlay, cidr, subnet, mtu, mac, net, false);
-                undo.commit();
-                return ov;
-            } catch (IllegalArgumentException e) {
-                undo.rollback(e);
-                throw new IllegalArgumentException(op + ": " + e.getMessage(), e);
-            } catch (RuntimeException | Error e) {
-                undo.rollback(e);
-                throw new NetkitException(op, step, e);
-            }
-        }
-
-        private Overlay adopt(String op, Link l, Map<String, String> rec, String br, int mtu) {
-            Map<String, String> found = Alias.decode(l.alias()).orElse(Map.of());
-            if (!"vxlan".equals(l.kind()) || !rec.equals(found)) {
-                throw new IllegalArgumentException(op + ": a link named " + device + " exists with other settings ("
-                        + (found.isEmpty() ? "not made by netkit" : "netkit record " + found) + "; wanted " + rec
-                        + "): close that overlay or delete the link (ip link del " + device + ") first");
-            }
-            if (l.info() instanceof io.netkit.netlink.VxlanInfo vx && (vx.id() != vni || vx.port() != port
-                    || !underlay.equals(vx.local()) || vx.learning())) {
-                throw new IllegalArgumentException(op + ": the existing device " + device + " carries this overlay's record but "
-                        + "the kernel reports " + vx + ": delete it (ip link del " + device + ") and create the overlay again");
-            }
-            if (vtepMac != null && !vtepMac.equals(l.mac())) {
-                throw new IllegalArgumentException(op + ": the existing device " + device + " has MAC " + l.mac()
-                        + ", not the requested " + vtepMac);
-            }
-            Network net = Network.open(host, br);
-            if (!net.subnet().equals(subnet)) {
-                throw new IllegalArgumentException(op + ": the existing bridge " + br + " has subnet " + net.subnet()
-                        + ", not " + subnet);
-            }
-            RtNetlink rt = host.netns().netlink();
-            IpPrefix vtep = IpPrefix.host(subnet.address());
-            List<Address> addrs = rt.addresses().list(device);
-            if (addrs.stream().noneMatch(a -> a.prefix().equals(vtep))) {
-                rt.addresses().add(device, vtep);
-            }
-            if (!l.isUp()) {
-                rt.links().setUp(device);
-            }
-            return new Overlay(host, device, vni, port, underlay, cidr, subnet, l.mtu(), l.mac(), net, true);
-        }
-
-        private Link underlayLink(String op, RtNetlink rt, List<Link> links) {
-            for (Address a : rt.addresses().list()) {
-                if (a.prefix().address().equals(underlay)) {
-                    for (Link l : links) {
-                        if (l.index() == a.index()) {
-                            return l;
-                        }
-                    }
-                }
-            }
-            throw new IllegalArgumentException(op + ": no link on " + host + " holds the underlay address "
-                    + IpAddresses.format(underlay) + " (give the address of the link that connects the hosts)");
+            return new OverlayCreation(device, host, vni, port, underlay, cidr, subnet, bridge, vtepMac, masquerade)
+                    .create();
         }
     }
 }

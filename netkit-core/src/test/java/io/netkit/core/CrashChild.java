@@ -29,6 +29,8 @@ import java.util.concurrent.Future;
  * loop HOST BRIDGE PREFIX SEED                attaches, detaches, publishes and unpublishes at random, forever
  * udp HOST BRIDGE NS HOSTPORT                 attaches NS publishing udp HOSTPORT:53, prints its address, reads a
  *                                             line: "detach" detaches it and waits for the flows' cleanup
+ * overlay HOST DEVICE SUBNET                 creates the overlay of {@link OverlayCrashTest} with SUBNET (no close)
+ * overlay-close HOST DEVICE SUBNET           the same, then closes it
  * nftloop HOST BRIDGES PREFIX SEED            the same on the native backend over the comma-separated BRIDGES (the
  *                                             first is never deleted), also creating and deleting the others
  * </pre>
@@ -43,6 +45,13 @@ public final class CrashChild {
             }
             if (args[0].equals("create-ipt")) {
                 Network.bridge(args[2]).on(host.firewall(FirewallBackend.IPTABLES)).subnet(args[3]).masquerade().create();
+                System.exit(0);
+            }
+            if (args[0].startsWith("overlay")) {
+                Overlay ov = OverlayCrashTest.overlay(host, args[2], args[3]);
+                if (args[0].equals("overlay-close")) {
+                    ov.close();
+                }
                 System.exit(0);
             }
             if (args[0].equals("create")) {
