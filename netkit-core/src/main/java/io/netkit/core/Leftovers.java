@@ -60,7 +60,13 @@ public final class Leftovers {
      * @throws NetkitException if something could not be removed (everything else still is; run it again)
      */
     public List<Leftover> collect() {
+        return collect(l -> true);
+    }
+
+    /** As {@link #collect()}, only for what {@code which} accepts (an overlay's network whose teardown was killed). */
+    List<Leftover> collect(java.util.function.Predicate<Leftover> which) {
         Scan s = scan();
+        s.items.removeIf(which.negate());
         List<Throwable> errors = new ArrayList<>();
         List<Leftover> removed = new ArrayList<>();
         NetNamespace hostNs = host.netns();

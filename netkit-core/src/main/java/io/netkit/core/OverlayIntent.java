@@ -188,6 +188,9 @@ final class OverlayIntent implements AutoCloseable {
                 }
             }
         }
+        if (br != null) {
+            sweep(host, br);
+        }
         clear();
     }
 
@@ -206,7 +209,16 @@ final class OverlayIntent implements AutoCloseable {
                 }
             }
         }
+        sweep(host, bridge);
         return create.get();
+    }
+
+    /**
+     * What a teardown of the overlay's network killed after its bridge went left (rules, lock file), which only the
+     * sweep finds without the bridge ({@link Host#leftovers()}), for that bridge's name alone.
+     */
+    private static void sweep(Host host, String bridge) {
+        new Leftovers(host).collect(l -> l.network() != null && l.network().startsWith(bridge + "@"));
     }
 
     private static void closeQuietly(FileChannel ch) {

@@ -57,12 +57,14 @@ class OverlayCrashTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"overlay:network-made", "overlay:vxlan-made", "overlay:address-added"})
-    void aCreateKilledIsUndoneByACreateWithOtherSettings(String point) throws Exception {
+    @ValueSource(strings = {"create:bridge-made", "overlay:network-made", "overlay:vxlan-made", "overlay:vxlan-recorded",
+            "overlay:address-added", "overlay:close-device-deleted", "teardown:links-removed"})
+    void aCreateOrCloseKilledIsUndoneByACreateWithOtherSettings(String point) throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX)) {
             String host = sb.name() + "-host";
             // A cluster member that lost its lease in between leases another subnet.
-            assertThat(child(point, "overlay", host, DEVICE, "10.244.1.0/24")).as(RecoveryTest.lastOutput).isEqualTo(137);
+            String mode = point.startsWith("overlay:close") || point.startsWith("teardown") ? "overlay-close" : "overlay";
+            assertThat(child(point, mode, host, DEVICE, "10.244.1.0/24")).as(RecoveryTest.lastOutput).isEqualTo(137);
             try (Overlay ov = overlay(sb.host(), DEVICE, "10.244.2.0/24")) {
                 healthy(host, ov, "10.244.2.0");
                 assertThat(Cmd.run("ip", "-n", host, "-j", "addr")).doesNotContain("10.244.1.");
@@ -72,7 +74,8 @@ class OverlayCrashTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"overlay:close-recorded-ahead", "overlay:close-device-deleted"})
+    @ValueSource(strings = {"overlay:close-recorded-ahead", "overlay:close-device-deleted", "teardown:marked",
+            "teardown:links-removed", "teardown:namespaces-removed"})
     void aCloseKilledAtAnyStepIsFinishedByTheNextCreateAndClose(String point) throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX)) {
             String host = sb.name() + "-host";
