@@ -24,7 +24,8 @@ final class AddressFlows {
 
     /**
      * At an attach on a publishing network, under the lock, after the rules were rendered from {@code snap} (fresh from
-     * the kernel, so no rule translates to an address no endpoint holds) and before the new endpoint is configured.
+     * the kernel, so no rule translates to an address no endpoint holds; or null when the view knew that, then dumped
+     * here only if the address is not known clean) and before the new endpoint is configured.
      */
     static void settle(Network net, NetworkLock.Held lock, KernelSnapshot snap, IpPrefix address, IpPrefix address6, String op) {
         InetAddress a4 = address == null ? null : address.address();
@@ -32,6 +33,9 @@ final class AddressFlows {
         CleanAddresses clean = net.allocations.lock.cleanAddresses();
         if (clean.claim(lock.epoch(), a4, a6)) {
             return; // clean: nothing to dump
+        }
+        if (snap == null) {
+            snap = KernelSnapshot.of(net, net.hostLinks().list());
         }
         Set<InetAddress> held = new HashSet<>();
         for (EndpointRecord r : snap.endpoints.values()) {

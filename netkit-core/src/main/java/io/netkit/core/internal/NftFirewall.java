@@ -217,6 +217,11 @@ public final class NftFirewall implements NetworkFirewall {
     }
 
     @Override
+    public boolean append(NetNamespace host, Spec added) {
+        return NftAppend.append(host, added);
+    }
+
+    @Override
     public void remove(NetNamespace host, String bridge, String id, boolean v6) {
         removeOwner(host, Firewall.owner(bridge, id).id());
     }
