@@ -233,6 +233,7 @@ final class Attach {
                 lock.changed(); // write-ahead: before the first change of the network
                 // Write-ahead too: every other process's host-port index is stale before the record exists.
                 boolean portsKnown = !publish.isEmpty() && hostPorts.bump();
+                Faults.point("attach:ports-bumped");
                 Link hostSide = null;
                 for (int attempt = 1; hostSide == null; attempt++) {
                     step = "create veth pair " + hostIf + " <-> " + label + ":" + ifname;

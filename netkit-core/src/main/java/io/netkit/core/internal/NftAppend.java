@@ -20,6 +20,9 @@ import java.util.Map;
  * publishes, no trailing rule follows the mappings). Otherwise it declines and the caller applies the whole spec.
  */
 final class NftAppend {
+    /** Changes made by this fast path (tests). */
+    static final java.util.concurrent.atomic.AtomicLong APPENDS = new java.util.concurrent.atomic.AtomicLong();
+
     private NftAppend() {}
 
     /**
@@ -89,6 +92,7 @@ final class NftAppend {
             }
             tx.onlyIfGeneration(gen);
             try {
+                Faults.point("nft:append-commit");
                 tx.commit();
             } catch (NetlinkException e) {
                 state.forget();
@@ -105,6 +109,7 @@ final class NftAppend {
                 state.append(e.getKey().name(), e.getValue().stream().map(Rule::normalized).toList());
             }
             state.committed(gen, gen + 1);
+            APPENDS.incrementAndGet();
             return true;
         } finally {
             state.lock.unlock();

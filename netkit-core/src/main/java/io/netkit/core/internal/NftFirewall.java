@@ -193,6 +193,7 @@ public final class NftFirewall implements NetworkFirewall {
                 // committed over another's change, and after the commit the generation is exactly gen + 1 (no read).
                 tx.onlyIfGeneration(gen);
                 try {
+                    Faults.point("nft:commit");
                     tx.commit();
                 } catch (RuntimeException e) {
                     state.forget();
@@ -219,6 +220,11 @@ public final class NftFirewall implements NetworkFirewall {
     @Override
     public boolean append(NetNamespace host, Spec added) {
         return NftAppend.append(host, added);
+    }
+
+    /** How many changes this process made by appending one endpoint's rules only (tests: the fast path ran). */
+    public static long appends() {
+        return NftAppend.APPENDS.get();
     }
 
     @Override
