@@ -35,7 +35,11 @@ final class AddressFlows {
             return; // clean: nothing to dump
         }
         if (snap == null) {
+            // The attach took no dump (its view knew the rules map no free address). The sweep below takes as clean
+            // every address no record holds: the rules must map none of them either, so re-render them from this dump
+            // first (an endpoint that vanished behind netkit's back may still have mappings).
             snap = KernelSnapshot.of(net, net.hostLinks().list());
+            net.publishing.reapply(lock, snap);
         }
         Set<InetAddress> held = new HashSet<>();
         for (EndpointRecord r : snap.endpoints.values()) {

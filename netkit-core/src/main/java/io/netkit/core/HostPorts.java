@@ -98,9 +98,8 @@ final class HostPorts {
      * the index was current (then {@link #added} keeps it current).
      */
     synchronized boolean bump() {
-        long[] now = read();
+        long[] now = access(true);
         boolean current = nonce != 0 && now[0] == nonce && now[1] == generation;
-        write(now[0], now[1] + 1);
         if (current) {
             generation = now[1] + 1;
         } else {
@@ -135,34 +134,48 @@ final class HostPorts {
 
     /** Reads (nonce, generation), making the file with a new random nonce if it is new. */
     private long[] read() {
-        try {
-            Files.createDirectories(file.getParent());
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE)) {
-                ByteBuffer buf = ByteBuffer.allocate(16);
-                while (buf.hasRemaining() && ch.read(buf, buf.position()) > 0) {
-                    // until 16 bytes or the end
-                }
-                if (buf.position() == 16 && buf.getLong(0) != 0) {
-                    return new long[] {buf.getLong(0), buf.getLong(8)};
-                }
+        return access(false);
+    }
+
+    /**
+     * Opens the file by its path (a file removed and made again is seen at once), reads (nonce, generation), making
+     * the file with a new random nonce if it is new; with {@code bump}, writes the generation + 1 through the same
+     * open. Returns what was read.
+     */
+    private long[] access(boolean bump) {
+        try (FileChannel ch = open()) {
+            ByteBuffer buf = ByteBuffer.allocate(16);
+            while (buf.hasRemaining() && ch.read(buf, buf.position()) > 0) {
+                // until 16 bytes or the end
+            }
+            long[] now;
+            if (buf.position() == 16 && buf.getLong(0) != 0) {
+                now = new long[] {buf.getLong(0), buf.getLong(8)};
+            } else {
                 long n;
                 do {
                     n = RANDOM.nextLong();
                 } while (n == 0);
-                write(ch, n, 0);
-                return new long[] {n, 0};
+                now = new long[] {n, 0};
+                if (!bump) {
+                    write(ch, n, 0);
+                }
             }
+            if (bump) {
+                write(ch, now[0], now[1] + 1);
+            }
+            return now;
         } catch (IOException e) {
-            throw new UncheckedIOException("read " + file + ": " + e, e);
+            throw new UncheckedIOException("update " + file + ": " + e, e);
         }
     }
 
-    private void write(long n, long gen) {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-            write(ch, n, gen);
-        } catch (IOException e) {
-            throw new UncheckedIOException("update " + file + ": " + e, e);
+    private FileChannel open() throws IOException {
+        try {
+            return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        } catch (java.nio.file.NoSuchFileException e) {
+            Files.createDirectories(file.getParent());
+            return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         }
     }
 

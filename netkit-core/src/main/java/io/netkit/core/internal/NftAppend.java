@@ -36,28 +36,11 @@ final class NftAppend {
         if (p4.isEmpty() && p6.isEmpty()) {
             return true;
         }
-        // Rendered once with the first mapping alone and once with it twice: the second copy's rules are what the
-        // new mappings add to a chain that already holds mappings; they must follow everything of the first render.
-        NftFirewall.Desired one = NftFirewall.desired(spec(added, first(p4), first(p6)));
-        NftFirewall.Desired more = NftFirewall.desired(spec(added, twice(p4), twice(p6)));
-        if (!one.jumps().equals(more.jumps()) || !one.chains().keySet().equals(more.chains().keySet())) {
+        Shape shape = shape(added);
+        if (shape == null) {
             return false;
         }
-        Map<Chain, List<Rule>> tails = new java.util.LinkedHashMap<>();
-        for (Map.Entry<Chain, List<Rule>> e : more.chains().entrySet()) {
-            List<Rule> a = one.chains().get(e.getKey());
-            List<Rule> b = e.getValue();
-            if (b.size() < a.size() || !b.subList(0, a.size()).equals(a)) {
-                return false;   // the mappings are followed by other rules (localhost, published replies, a family)
-            }
-            // The rules of the copies beyond the first: a block per mapping, the same shape for the new ones.
-            int per = b.size() - a.size();
-            if (per == 0) {
-                continue;
-            }
-            List<Rule> rendered = NftFirewall.desired(spec(added, withFirst(p4), withFirst(p6))).chains().get(e.getKey());
-            tails.put(e.getKey(), rendered.subList(a.size(), rendered.size()));
-        }
+        Map<Chain, List<Rule>> tails = tails(added, p4, p6);
         Nftables nft = Nftables.shared(host);
         NftHostState state = NftHostState.of(host);
         state.lock.lock();
@@ -70,20 +53,16 @@ final class NftAppend {
             }
             String jumpsKey = "jumps " + added.owner();
             List<Rule> jumps = state.chain(jumpsKey);
-            if (jumps == null || !jumps.equals(more.jumps().stream().map(Rule::normalized).toList())) {
+            if (jumps == null || !jumps.equals(shape.jumps())) {
                 return false;   // not known, or the network does not publish yet (the DNAT chain and its jumps are new)
             }
-            for (Chain c : more.chains().keySet()) {
-                List<Rule> have = state.chain(c.name());
-                List<Rule> base = one.chains().get(c);
-                if (have == null || have.size() < base.size()) {
+            for (Map.Entry<Chain, List<Rule>> e : shape.prefix().entrySet()) {
+                List<Rule> have = state.chain(e.getKey().name());
+                List<Rule> fixed = e.getValue();
+                // The chain holds a render with mappings: the rules before them as rendered, a mapping's rule last.
+                if (have == null || have.size() <= fixed.size() || !have.subList(0, fixed.size()).equals(fixed)
+                        || !have.get(have.size() - 1).comment().equals(shape.lastComment().get(e.getKey()))) {
                     return false;
-                }
-                // The chain holds a render with mappings: its rules before the first mapping are the first render's.
-                int fixed = base.size() - (more.chains().get(c).size() - base.size());
-                if (!have.subList(0, fixed).equals(base.subList(0, fixed))
-                        || !have.get(have.size() - 1).comment().equals(base.get(base.size() - 1).comment())) {
-                    return false;   // not a render with mappings at the end (an older spec's trailing rule)
                 }
             }
             Transaction tx = nft.transaction();
@@ -116,6 +95,91 @@ final class NftAppend {
         }
     }
 
+    /**
+     * Where a network's mappings sit in its full render: the base chains' jumps of a publishing network, and per chain
+     * the rules before the mappings (normalized) and the comment of a mapping's last rule in it.
+     */
+    private record Shape(List<Rule> jumps, Map<Chain, List<Rule>> prefix, Map<Chain, String> lastComment) {}
+
+    /** A network's spec without mappings and which families get new ones. */
+    private record Key(NetworkFirewall.Spec base, boolean v4, boolean v6) {}
+
+    /** Shapes by key, computed once per network (and flags); empty: the mappings do not end their chains. */
+    private static final Map<Key, java.util.Optional<Shape>> SHAPES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The shape of {@code added}'s network if its new mappings' rules are appended at its chains' ends; else null. */
+    private static Shape shape(NetworkFirewall.Spec added) {
+        Key key = new Key(added.withoutPublished(), !added.published().isEmpty(), !added.published6().isEmpty());
+        java.util.Optional<Shape> known = SHAPES.get(key);
+        if (known == null) {
+            if (SHAPES.size() > 1024) {
+                SHAPES.clear();   // networks come and go in a long-lived process
+            }
+            known = java.util.Optional.ofNullable(computeShape(added));
+            SHAPES.put(key, known);
+        }
+        return known.orElse(null);
+    }
+
+    private static Shape computeShape(NetworkFirewall.Spec added) {
+        List<Firewall.Published> p4 = added.published();
+        List<Firewall.Published> p6 = added.published6();
+        // Rendered once with the first mapping alone and once with it twice: the second copy's rules are what a new
+        // mapping adds to a chain that already holds mappings; they must follow everything of the first render.
+        NftFirewall.Desired one = NftFirewall.desired(spec(added, first(p4), first(p6)));
+        NftFirewall.Desired more = NftFirewall.desired(spec(added, twice(p4), twice(p6)));
+        if (!one.jumps().equals(more.jumps()) || !one.chains().keySet().equals(more.chains().keySet())) {
+            return null;
+        }
+        Map<Chain, List<Rule>> direct = tails(added, first(p4), first(p6));
+        Map<Chain, List<Rule>> prefix = new java.util.LinkedHashMap<>();
+        Map<Chain, String> last = new java.util.HashMap<>();
+        for (Map.Entry<Chain, List<Rule>> e : more.chains().entrySet()) {
+            List<Rule> a = one.chains().get(e.getKey());
+            List<Rule> b = e.getValue();
+            if (b.size() < a.size() || !b.subList(0, a.size()).equals(a)) {
+                return null;   // the mappings are followed by other rules (localhost, published replies, a family)
+            }
+            List<Rule> tail = b.subList(a.size(), b.size());
+            if (!tail.equals(direct.getOrDefault(e.getKey(), List.of()))) {
+                return null;
+            }
+            if (!tail.isEmpty()) {
+                prefix.put(e.getKey(), a.subList(0, a.size() - tail.size()).stream().map(Rule::normalized).toList());
+                last.put(e.getKey(), tail.get(tail.size() - 1).comment());
+            }
+        }
+        if (!prefix.keySet().equals(direct.keySet())) {
+            return null;
+        }
+        return new Shape(more.jumps().stream().map(Rule::normalized).toList(), prefix, last);
+    }
+
+    /** The rules of mappings {@code p4} and {@code p6} by chain, in the order a full render gives them. */
+    private static Map<Chain, List<Rule>> tails(NetworkFirewall.Spec s, List<Firewall.Published> p4,
+                                                List<Firewall.Published> p6) {
+        Chain fwd = Chain.regular(NftFirewall.TABLE, NftFirewall.chainName("fwd", s.id()));
+        Chain post = Chain.regular(NftFirewall.TABLE, NftFirewall.chainName("post", s.id()));
+        Chain dnat = Chain.regular(NftFirewall.TABLE, NftFirewall.chainName("dnat", s.id()));
+        List<Rule> f = new ArrayList<>();
+        List<Rule> p = new ArrayList<>();
+        List<Rule> n = new ArrayList<>();
+        String owner = s.owner();
+        for (Firewall.Published pub : p4) {
+            NftFirewall.mapping(owner, s.bridge(), io.netkit.nftables.Family.IP, s.subnet(), pub, fwd, post, dnat, f, p, n);
+        }
+        for (Firewall.Published pub : p6) {
+            NftFirewall.mapping(owner, s.bridge(), io.netkit.nftables.Family.IP6, s.subnet6(), pub, fwd, post, dnat, f, p, n);
+        }
+        Map<Chain, List<Rule>> out = new java.util.LinkedHashMap<>();
+        for (Map.Entry<Chain, List<Rule>> e : Map.of(fwd, f, post, p, dnat, n).entrySet()) {
+            if (!e.getValue().isEmpty()) {
+                out.put(e.getKey(), e.getValue());
+            }
+        }
+        return out;
+    }
+
     private static NetworkFirewall.Spec spec(NetworkFirewall.Spec s, List<Firewall.Published> p4, List<Firewall.Published> p6) {
         return new NetworkFirewall.Spec(s.bridge(), s.id(), s.subnet(), s.masquerade(), s.masqueradeExcept(), s.subnet6(),
                 s.forward6(), s.nat6(), p4, p6, s.localhost());
@@ -129,14 +193,4 @@ final class NftAppend {
         return p.isEmpty() ? p : List.of(p.get(0), p.get(0));
     }
 
-    /** The first mapping, then every new one: the render whose rules past the first block are the new ones'. */
-    private static List<Firewall.Published> withFirst(List<Firewall.Published> p) {
-        if (p.isEmpty()) {
-            return p;
-        }
-        List<Firewall.Published> out = new ArrayList<>(p.size() + 1);
-        out.add(p.get(0));
-        out.addAll(p);
-        return out;
-    }
 }
