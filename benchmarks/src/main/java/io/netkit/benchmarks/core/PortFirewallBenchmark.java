@@ -34,9 +34,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The firewall part of an attach with a published port (issue 12: "≤ 1 ms"), native backend, isolated from the rest
- * of the attach: a masquerading network with {@value #ENDPOINTS} endpoints publishing one port each, its rules in
+ * of the attach: a masquerading network with {@code endpoints} (10 unless given) endpoints publishing one port each, its rules in
  * {@code table inet netkit} of a bench host namespace; each iteration times one more endpoint's port (median of
- * single shots), and after it (untimed) the network goes back to its {@value #ENDPOINTS} ports, then 20 ms pause:
+ * single shots), and after it (untimed) the network goes back to its {@code endpoints} ports, then 20 ms pause:
  * <ul>
  *   <li>{@code netkitApply}: what netkit-core runs for it, {@code NftFirewall.apply} of the network's spec with one
  *       more published port: {@code GETGEN}, the network's chains known from the last commit, ONE transaction that
@@ -64,7 +64,9 @@ public class PortFirewallBenchmark {
     static final IpPrefix SUBNET = IpPrefix.parse("172.16.0.0/20");
     static final Table YARD = Table.of(Family.INET, "nkyard");
     /** Endpoints with one published port each before the measured one. */
-    static final int ENDPOINTS = 10;
+    /** Endpoints publishing one port each before the measured one. */
+    @org.openjdk.jmh.annotations.Param({"10"})
+    public int endpoints;
 
     BenchNamespaces spaces;
     WorkDir work;
@@ -73,7 +75,7 @@ public class PortFirewallBenchmark {
     NetworkFirewall fw;
     Nftables nft;
     final List<Firewall.Published> published = new ArrayList<>();
-    int endpoint = ENDPOINTS - 1;
+    int endpoint;
     String measured;
     NetworkFirewall.Spec spec;
     List<Rule> rules;
@@ -88,7 +90,8 @@ public class PortFirewallBenchmark {
         ns = NetNamespace.open(host);
         nft = Nftables.shared(ns);
         fw = NetworkFirewall.of(FirewallBackend.NFTABLES);
-        for (int i = 0; i < ENDPOINTS; i++) {
+        endpoint = endpoints - 1;
+        for (int i = 0; i < endpoints; i++) {
             published.add(published(i));
         }
         fw.install(ns, spec());
@@ -113,7 +116,7 @@ public class PortFirewallBenchmark {
         }
     }
 
-    /** Untimed after each iteration: the network back to its {@value #ENDPOINTS} ports, the copy's chains emptied. */
+    /** Untimed after each iteration: the network back to its {@code endpoints} ports, the copy's chains emptied. */
     @TearDown(Level.Iteration)
     public void restore() {
         published.remove(published.size() - 1);
@@ -149,7 +152,7 @@ public class PortFirewallBenchmark {
 
     @Setup(Level.Iteration)
     public void prepare() {
-        endpoint = ENDPOINTS + (endpoint + 1 - ENDPOINTS) % 200;   // a fresh address and host port each time
+        endpoint = endpoints + (endpoint + 1 - endpoints) % 200;   // a fresh address and host port each time
         published.add(published(endpoint));
         spec = spec();
         String a = address(endpoint);

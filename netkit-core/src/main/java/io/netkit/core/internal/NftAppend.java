@@ -16,7 +16,7 @@ import java.util.Map;
  * and compares the whole network. Taken only when the result is exactly what a full re-render would install:
  * the network's chains are known at the current ruleset generation ({@link NftHostState}: netkit's own last commit,
  * nothing in between), the network publishes already (its jumps are those of a publishing network), no foreign
- * forward chain is there to sync, and the new rules land at each chain's end in a full render (one family
+ * forward chain with policy drop is there to sync, and the new rules land at each chain's end in a full render (one family
  * publishes, no trailing rule follows the mappings). Otherwise it declines and the caller applies the whole spec.
  */
 final class NftAppend {
@@ -48,7 +48,11 @@ final class NftAppend {
             long gen = nft.generation();
             state.at(gen);
             List<Chain> all = state.allChains();
-            if (all == null || all.stream().anyMatch(ForeignForward::isForeignForward)) {
+            // A foreign forward chain with policy drop gets the new mapping's accept too (ForeignForward.sync, on the
+            // whole apply). One with policy accept gets nothing, and held none of netkit's at its last apply (which
+            // synced it): its policy is what it was then, as no one committed since.
+            if (all == null || all.stream().anyMatch(c -> ForeignForward.isForeignForward(c)
+                    && c.base().orElseThrow().policy() == Chain.Policy.DROP)) {
                 return false;
             }
             String jumpsKey = "jumps " + added.owner();
