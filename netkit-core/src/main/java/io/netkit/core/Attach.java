@@ -1,6 +1,7 @@
 package io.netkit.core;
 
 import io.netkit.core.Records.EndpointRecord;
+import io.netkit.core.internal.AfterAttach;
 import io.netkit.core.internal.Faults;
 import io.netkit.core.internal.Inside;
 import io.netkit.core.internal.Ipv4;
@@ -89,31 +90,49 @@ final class Attach {
         Intents.Intent intent = null;
         try {
             step = "record the intent";
-            intent = net.intents.begin(hostIf, create ? spec.createName() : null);
-            Intents.Intent held = intent;
-            undo.push("remove the intent record", held::end);
             CompletableFuture<NetNamespace> pending = null;
+            if (!create) {
+                intent = net.intents.begin(hostIf, null);
+                undo.push("remove the intent record", intent::end);
+            }
             if (create) {
                 String nsName = spec.createName();
+                String name = hostIf;
+                Intents.Intent[] began = new Intents.Intent[1];
                 step = "create namespace " + nsName;
                 try {
                     // EEXIST (O_CREAT|O_EXCL on /run/netns/NAME) is thrown here. Usually the namespace was unshared
                     // ahead of time (CONTAINERS) and is only named here; otherwise it is made on a new namespace
-                    // thread (on another CPU) while this thread takes the lock and picks the address.
-                    pending = CONTAINERS.createAsync(nsName, n -> {
+                    // thread (on another CPU) while this thread takes the lock and picks the address. The intent is
+                    // recorded before the name is claimed, with the inode when the namespace was made ahead of time
+                    // (then no second write), else the inode follows once the namespace exists.
+                    pending = CONTAINERS.createAsync(nsName, inode -> {
                         try {
-                            held.confirm(n.inode()); // from now on the intent proves the namespace is netkit's
+                            began[0] = net.intents.begin(name, nsName, inode);
+                        } catch (RuntimeException e) {
+                            throw new StepFailure("record the intent", e);
+                        }
+                    }, n -> {
+                        try {
+                            began[0].confirm(n.inode()); // from now on the intent proves the namespace is netkit's
                         } catch (RuntimeException e) {
                             throw new StepFailure("record the inode of namespace " + nsName, e);
                         }
                     });
                 } catch (NetlinkException e) {
                     if ("EEXIST".equals(e.errnoName())) {
-                        held.namespaceExisted();
+                        if (began[0] != null) {
+                            began[0].namespaceExisted();
+                        }
                         throw new IllegalArgumentException("namespace \"" + nsName + "\" already exists; attach an existing "
                                 + "namespace with attach(NetNamespace.open(\"" + nsName + "\"))", e);
                     }
                     throw e;
+                } finally {
+                    intent = began[0];
+                    if (intent != null) {
+                        undo.push("remove the intent record", intent::end);
+                    }
                 }
                 CompletableFuture<NetNamespace> creating = pending;
                 undo.push("delete namespace " + nsName, () -> {
@@ -331,10 +350,7 @@ final class Attach {
             net.endpoints.put(hostIf, ep);
             undo.commit();
             intent.end();
-            announce(ns, ifname, address, address6);
-            if (create) {
-                Spares.attachEnded(CONTAINERS); // the next namespace ahead of time, when no operation runs (issue 14)
-            }
+            afterReturn(ns, ifname, address, address6, create);
             return ep;
         } catch (StepFailure f) {
             undo.rollback(f.getCause());
@@ -372,52 +388,58 @@ final class Attach {
     }
 
     /**
-     * Gratuitous ARP for the new address, sent from the container's namespace thread after attach returned: whoever
-     * still holds the MAC of an earlier endpoint with this address (the gateway, other containers) updates it now
-     * instead of losing traffic until the entry expires. It reaches every port of the bridge, which is why it does
-     * not run on the caller's thread; if it fails, those neighbours learn the new MAC when their entry expires.
+     * What follows the attach, handed to {@link AfterAttach}'s thread in ONE queued task, so that the caller wakes at
+     * most one thread before it returns (issue 14): for an attach that made its namespace, the scheduling of the next
+     * one ahead of time ({@link Spares}, made once no operation runs); the gratuitous ARP for the new address on the
+     * container's namespace thread, and its two repeats. Whoever still holds the MAC of an earlier endpoint with this
+     * address (the gateway, other containers) updates it now instead of losing traffic until the entry expires. It
+     * reaches every port of the bridge, which is why it does not run on the caller's thread; if it fails, those
+     * neighbours learn the new MAC when their entry expires.
+     *
+     * <p>The first announcement can be lost: right after eth0 goes up, the kernel attaches the device's queueing
+     * discipline asynchronously (linkwatch), and what is sent before is dropped; and a neighbour updated less than
+     * its locktime (1 s) ago may ignore it. Two more follow, 250 ms and 1.1 s later (RFC 4861 7.2.6 allows
+     * MAX_NEIGHBOR_ADVERTISEMENT = 3 unsolicited advertisements; RFC 5227 announces twice).
+     */
+    private static void afterReturn(NetNamespace ns, String ifname, IpPrefix address, IpPrefix address6, boolean create) {
+        AfterAttach.run(() -> {
+            if (create) {
+                try {
+                    Spares.attachEnded(CONTAINERS);
+                } catch (RuntimeException e) {
+                    LOG.debug("scheduling the next namespace ahead of time failed: {}", e.toString());
+                }
+            }
+            announce(ns, ifname, address, address6);
+            AfterAttach.later(() -> announce(ns, ifname, address, address6), 250);
+            AfterAttach.later(() -> announce(ns, ifname, address, address6), 1100);
+        });
+    }
+
+    /**
+     * One gratuitous ARP (IPv4) and/or unsolicited neighbour advertisement (IPv6, RFC 4861 7.2.6, to all nodes),
+     * sent on the container's namespace thread unless the handle was closed meanwhile (a detach).
      */
     private static void announce(NetNamespace ns, String ifname, IpPrefix address, IpPrefix address6) {
         try {
-            ns.submit(() -> {
+            if (ns.isClosed()) {
+                return;
+            }
+            ns.submit(() -> io.netkit.core.internal.Announcing.run(() -> {
                 if (address != null) {
                     Arp.announce(ifname, (Inet4Address) address.address());
                 }
                 if (address6 != null) {
-                    // The IPv6 counterpart: an unsolicited neighbour advertisement (RFC 4861 7.2.6) to all nodes.
                     NeighborAdvertisement.announce(ifname, (Inet6Address) address6.address());
                 }
                 return null;
-            }).whenComplete((ok, e) -> {
+            })).whenComplete((ok, e) -> {
                 if (e != null) {
-                    LOG.debug("gratuitous ARP for {} on {} in {} not sent: {}", address, ifname, ns, e.toString());
+                    LOG.debug("announcement of {} {} on {} in {} not sent: {}", address, address6, ifname, ns, e.toString());
                 }
             });
         } catch (RuntimeException e) {
-            LOG.debug("gratuitous ARP for {} on {} in {} not sent: {}", address, ifname, ns, e.toString());
-        }
-        // The first announcement can be lost: right after eth0 goes up, the kernel attaches the device's queueing
-        // discipline asynchronously (linkwatch), and what is sent before is dropped; and a neighbour updated less than
-        // its locktime (1 s) ago may ignore it. Two more follow, 250 ms and 1.1 s later (RFC 4861 7.2.6 allows
-        // MAX_NEIGHBOR_ADVERTISEMENT = 3 unsolicited advertisements; RFC 5227 announces twice).
-        for (long delay : new long[] {250, 1100}) {
-            java.util.concurrent.CompletableFuture.runAsync(() -> {
-                try {
-                    if (!ns.isClosed()) {
-                        ns.submit(() -> {
-                            if (address != null) {
-                                Arp.announce(ifname, (Inet4Address) address.address());
-                            }
-                            if (address6 != null) {
-                                NeighborAdvertisement.announce(ifname, (Inet6Address) address6.address());
-                            }
-                            return null;
-                        });
-                    }
-                } catch (RuntimeException e) {
-                    LOG.debug("announcement of {} {} on {} in {} not repeated: {}", address, address6, ifname, ns, e.toString());
-                }
-            }, java.util.concurrent.CompletableFuture.delayedExecutor(delay, java.util.concurrent.TimeUnit.MILLISECONDS));
+            LOG.debug("announcement of {} {} on {} in {} not sent: {}", address, address6, ifname, ns, e.toString());
         }
     }
 

@@ -122,7 +122,9 @@ final class Intents {
                 Slot slot = new Slot(file, ch);
                 all.add(slot);
                 return slot;
-            } catch (NoSuchFileException e) {
+            } catch (NoSuchFileException | java.nio.file.FileAlreadyExistsException e) {
+                // The directory vanished (removed by another process when empty) during createDirectories or before
+                // the open: make it again, under a new file name.
                 HELD.remove(file);
                 if (attempt >= 5) {
                     throw new UncheckedIOException("record the intent in " + dir + ": " + e, e);
@@ -136,9 +138,19 @@ final class Intents {
 
     /** Records the intent to attach (or detach) through {@code hostIf}, creating (or deleting) namespace {@code nsName}. */
     Intent begin(String hostIf, String nsName) {
+        return begin(hostIf, nsName, 0);
+    }
+
+    /**
+     * As {@link #begin(String, String)} with the inode namespace {@code nsName} will have, when known before it is
+     * named (a namespace made ahead of time), so that no {@link Intent#confirm} write follows; 0 if not known.
+     */
+    Intent begin(String hostIf, String nsName, long inode) {
         Slot s = slot();
-        s.write(ACTIVE, hostIf, nsName, 0);
-        return new Intent(s, hostIf, nsName);
+        s.write(ACTIVE, hostIf, nsName, inode);
+        Intent i = new Intent(s, hostIf, nsName);
+        i.inode = inode;
+        return i;
     }
 
     /** Intents whose maker is gone (their lock is free), read under the network's lock. */
@@ -268,7 +280,7 @@ final class Intents {
 
         /** The namespace exists: records its inode, which later proves it is netkit's. */
         synchronized void confirm(long inode) {
-            if (!ended) {
+            if (!ended && inode != this.inode) {
                 this.inode = inode;
                 slot.write(ACTIVE, hostIf, nsName, inode);
             }

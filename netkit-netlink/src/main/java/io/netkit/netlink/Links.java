@@ -98,9 +98,9 @@ public final class Links {
      * Links made in this handle's namespace, without a read-back request: the {@code RTM_NEWLINK} carries
      * {@code NLM_F_ECHO}, so the kernel (6.3 and later) sends the new link back before its ack. The echo goes to the
      * namespace the link lives in, which is this one (a veth peer made in another namespace is configured by the
-     * kernel without an echo). The alias (the kernel ignores one on creation) and a same-namespace peer's "up" follow
-     * in one more request batch, addressed by the echoed index, only once the link exists: sent along with the create,
-     * they would change an existing link of that name when the create fails with {@code EEXIST}. The kernel echoes
+     * kernel without an echo). The alias (the kernel ignores one on creation), addressed by the echoed index, and a
+     * same-namespace peer's "up" (looked up first, as {@link #setUp} does) follow only once the link exists: sent
+     * along with the create, they would change an existing link of that name when the create fails with {@code EEXIST}. The kernel echoes
      * before it joins the master and before the alias is set, so both are filled in from what it acknowledged.
      */
     private Link createEchoed(LinkSpec spec) {
@@ -118,10 +118,9 @@ public final class Links {
         }
         int index = link != null ? link.index() : 0;   // kernels before 6.3 do not echo: then by name
         boolean peerHere = f.peerUp && f.peerNamespace == null;
-        if (f.alias != null || f.hairpin || peerHere) {
-            NetlinkBatch batch = rt.socket().batch();
+        try {
             if (f.alias != null || f.hairpin) {
-                batch.add(LinkEncoder.followUpWhat(f), f.name, RTM_NEWLINK, 0, w -> {
+                rt.socket().execute(LinkEncoder.followUpWhat(f), f.name, RTM_NEWLINK, 0, w -> {
                     w.ifInfoMsg(AF_UNSPEC, 0, index, 0, 0);
                     if (index == 0) {
                         w.attrString(IFLA_IFNAME, f.name);
@@ -129,17 +128,14 @@ public final class Links {
                     LinkEncoder.writeFollowUp(w, f);
                 });
             }
-            if (peerHere) {
-                batch.add("set link up", f.peerName, RTM_NEWLINK, 0, w -> {
+            if (peerHere) {   // looked up first, as setUp does
+                rt.socket().executeAfterLookup("set link up", f.peerName, f.peerName, RTM_NEWLINK, 0, w -> {
                     w.ifInfoMsg(AF_UNSPEC, 0, 0, IFF_UP, IFF_UP);
                     w.attrString(IFLA_IFNAME, f.peerName);
                 });
             }
-            try {
-                batch.execute();
-            } catch (NetlinkBatchException e) {
-                throw translate(e.failures().get(0), spec);
-            }
+        } catch (NetlinkException e) {
+            throw translate(e, spec);
         }
         if (f.peerUp && !peerHere) {
             f.peerNamespace.netlink().links().setUp(f.peerName);
@@ -402,7 +398,7 @@ public final class Links {
 
     // ---------------------------------------------------------------- change
 
-    /** Sets the link administratively up. Equivalent to: {@code ip link set NAME up}. */
+    /** Sets the link administratively up (looked up first, as {@code ip} does: see {@link #set}). Equivalent to: {@code ip link set NAME up}. */
     public void setUp(String name) {
         set("set link up", name, IFF_UP, IFF_UP, null);
     }
@@ -558,16 +554,26 @@ public final class Links {
         }
     }
 
+    /**
+     * One change of the link {@code name}. A change that brings it up is preceded by a lookup of the link
+     * ({@link NetlinkSocket#executeAfterLookup}): the kernel then sets up IPv6 on a just-made link in its link-watch
+     * worker, as it does for {@code ip}, not inside this call.
+     */
     private void set(String operation, String name, int flags, int change, Consumer<NlMsgWriter> attrs) {
         InterfaceNames.validateExisting(name);
+        Consumer<NlMsgWriter> body = w -> {
+            w.ifInfoMsg(AF_UNSPEC, 0, 0, flags, change);
+            w.attrString(IFLA_IFNAME, name);
+            if (attrs != null) {
+                attrs.accept(w);
+            }
+        };
         try {
-            rt.socket().execute(operation, name, RTM_NEWLINK, 0, w -> {
-                w.ifInfoMsg(AF_UNSPEC, 0, 0, flags, change);
-                w.attrString(IFLA_IFNAME, name);
-                if (attrs != null) {
-                    attrs.accept(w);
-                }
-            });
+            if ((flags & IFF_UP) != 0) {
+                rt.socket().executeAfterLookup(operation, name, name, RTM_NEWLINK, 0, body);
+            } else {
+                rt.socket().execute(operation, name, RTM_NEWLINK, 0, body);
+            }
         } catch (NetlinkException e) {
             throw notFound(e);
         }

@@ -106,33 +106,29 @@ final class NamespaceCreation {
 
     /**
      * Names the unnamed {@code spare} {@code name} exactly as {@link NetNamespace#create(String)} names a new one
-     * ({@code /run/netns/NAME} claimed with {@code O_CREAT|O_EXCL}, then bind-mounted from the spare's
-     * {@code /proc} path), on the calling thread; the returned handle takes the spare's thread and netlink socket,
-     * and the spare handle is closed. If the name is taken or the mount fails, nothing was made and the spare
+     * ({@code /run/netns/NAME} claimed with {@code O_CREAT|O_EXCL}, then bind-mounted from the spare's namespace
+     * descriptor), on the calling thread; the returned handle takes the spare's thread, netlink socket and
+     * descriptor, and the spare handle is closed. If the name is taken or the mount fails, nothing was made and the spare
      * stays open and unchanged.
      */
     static NetNamespace nameSpare(NetNamespace spare, String name) {
         NamespaceNames.validate(name);
         Path file = NetNamespace.RUN_NETNS.resolve(name);
-        RunNetnsDir.prepare(name);
-        claim(spare, file, name);
-        int nsFd = -1;
+        claim(spare, file, name);   // checks /run/netns itself (RunNetnsDir.prepare) unless the file links in
+        boolean mounted = false;
         try {
-            String source = spare.path().toString();
+            // The spare's own descriptor as the source: the mount shows exactly the namespace that fd holds (no
+            // re-open and inode check of the mounted file), and the named handle keeps that descriptor (issue 14).
+            String source = "/proc/self/fd/" + spare.fd();
             if (LibC.mount(source, file.toString(), "none", LibC.MS_BIND, null) != 0) {
-                throw new NetlinkException("create namespace (bind mount " + source + ")", name, LibC.errno(), null);
+                throw new NetlinkException("create namespace (bind mount " + spare.path() + ")", name, LibC.errno(), null);
             }
-            nsFd = openFd("create namespace", file);
-            if (inodeOf(nsFd, file) != spare.inode()) {
-                throw new IllegalStateException("create namespace " + name + ": the bind mount of " + source
-                        + " shows another namespace");
-            }
-            return spare.handOver(name, file, nsFd);
+            mounted = true;
+            return spare.handOver(name, file);
         } catch (RuntimeException | Error e) {
-            if (nsFd >= 0) {
-                LibC.close(nsFd);
+            if (mounted) {
+                LibC.umount2(file.toString(), LibC.MNT_DETACH);
             }
-            LibC.umount2(file.toString(), LibC.MNT_DETACH);
             removeFile(file, e);
             throw e;
         }
@@ -144,7 +140,10 @@ final class NamespaceCreation {
      * {@code /run/netns} ({@code O_TMPFILE}, see {@link #makeSpare}), by linking that file in under the name
      * ({@code linkat}, which fails with {@code EEXIST} just the same): then no inode is allocated on the caller's path
      * (on ext4, allocating one right after others were deleted scans the inode bitmap, ≈ 0.1 ms). A kill before the
-     * link leaves nothing behind: an unnamed file vanishes with its last descriptor.
+     * link leaves nothing behind: an unnamed file vanishes with its last descriptor. A successful link also proves
+     * that {@code /run/netns} is still the shared mount point that file was made in ({@code linkat} across mounts
+     * fails with {@code EXDEV}), so the per-call check of {@link RunNetnsDir#prepare} (a {@code mount} call) is left
+     * to the fallback (issue 14).
      */
     private static void claim(NetNamespace spare, Path file, String name) {
         int tmp = spare.takeClaim();
@@ -165,6 +164,7 @@ final class NamespaceCreation {
             }
             LibC.close(tmp);   // e.g. EXDEV: /run/netns was mounted anew since the file was made
         }
+        RunNetnsDir.prepare(name);
         int created = LibC.open(file.toString(), LibC.O_RDONLY | LibC.O_CREAT | LibC.O_EXCL | LibC.O_CLOEXEC, 0);
         if (created < 0) {
             throw new NetlinkException("create namespace", name, LibC.errno(), null);

@@ -23,6 +23,8 @@ final class NamespaceResources implements Runnable {
     /** Files of {@code /proc/sys} kept open by {@link Sysctl#peek}, by path. */
     final java.util.Map<String, java.nio.channels.FileChannel> files = new java.util.concurrent.ConcurrentHashMap<>();
     volatile boolean closedExplicitly;
+    /** The fd went to another handle for the same namespace (a spare named, {@link NetNamespace#handOver}). */
+    volatile boolean fdHandedOver;
     /** An unnamed file in /run/netns (O_TMPFILE) that naming a spare links in as its mount point; -1 if none. */
     volatile int claimFd = -1;
 
@@ -58,7 +60,9 @@ final class NamespaceResources implements Runnable {
             if (t != null) {
                 t.stop();
             }
-            LibC.close(fd);
+            if (!fdHandedOver) {
+                LibC.close(fd);
+            }
             int c = claimFd;
             claimFd = -1;
             if (c >= 0) {

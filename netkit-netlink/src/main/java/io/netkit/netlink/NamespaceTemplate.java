@@ -1,5 +1,7 @@
 package io.netkit.netlink;
 
+import io.netkit.netlink.codec.IfLinkConstants;
+import io.netkit.netlink.codec.RtnetlinkConstants;
 import io.netkit.netlink.internal.NamespaceThread;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -89,9 +91,24 @@ public final class NamespaceTemplate implements AutoCloseable {
      * @throws IllegalArgumentException if the name is not a valid namespace name
      */
     public CompletableFuture<NetNamespace> createAsync(String name, Consumer<NetNamespace> setup) {
+        return createAsync(name, null, setup);
+    }
+
+    /**
+     * As {@link #createAsync(String, Consumer)}, and first, on the calling thread before the name is claimed,
+     * {@code beforeClaim} gets the inode the namespace will have (that of the spare about to be named), or 0 if it
+     * is made on the spot (then its inode is known only in {@code setup}). A write-ahead record can so name the
+     * namespace by inode before it has a name, with no second write. If {@code beforeClaim} throws, nothing was
+     * claimed and the spare is kept.
+     */
+    public CompletableFuture<NetNamespace> createAsync(String name, java.util.function.LongConsumer beforeClaim,
+                                                       Consumer<NetNamespace> setup) {
         NamespaceNames.validate(name);
         NetNamespace ready = takeSpare();
         if (ready == null) {
+            if (beforeClaim != null) {
+                beforeClaim.accept(0);
+            }
             return NetNamespace.createAsync(name, n -> {
                 setSysctls(n);
                 if (loopbackUp) {
@@ -106,6 +123,9 @@ public final class NamespaceTemplate implements AutoCloseable {
         }
         NetNamespace named;
         try {
+            if (beforeClaim != null) {
+                beforeClaim.accept(ready.inode());
+            }
             named = NamespaceCreation.nameSpare(ready, name);
         } catch (RuntimeException | Error e) {
             giveBack(ready);   // untouched: the next call can still use it
@@ -193,8 +213,10 @@ public final class NamespaceTemplate implements AutoCloseable {
     /** On the namespace's own thread: the netlink socket, and {@code lo} up if the recipe says so. */
     private RtNetlink openSocket(NetNamespace n) {
         RtNetlink rt = n.netlink();
-        if (loopbackUp) {
-            rt.links().setUp("lo");
+        if (loopbackUp) {   // alone, without setUp's lookup: a new namespace's lo has no link-watch state to sync
+            rt.socket().execute("set link up", "lo", RtnetlinkConstants.RTM_NEWLINK, 0, w -> w
+                    .ifInfoMsg(RtnetlinkConstants.AF_UNSPEC, 0, 0, IfLinkConstants.IFF_UP, IfLinkConstants.IFF_UP)
+                    .attrString(IfLinkConstants.IFLA_IFNAME, "lo"));
         }
         return rt;
     }

@@ -511,10 +511,10 @@ public final class NetNamespace implements AutoCloseable {
     }
 
     /**
-     * Hands this unnamed spare's thread and netlink socket to a new handle for the same namespace, now mounted as
-     * {@code file} (opened as {@code nsFd}), and closes this one (only its own fd).
+     * Hands this unnamed spare's thread, netlink socket and namespace descriptor to a new handle for the same
+     * namespace, now mounted as {@code file}, and closes this one.
      */
-    NetNamespace handOver(String newName, Path file, int nsFd) {
+    NetNamespace handOver(String newName, Path file) {
         NamespaceThread t;
         NetlinkSocket s;
         synchronized (lock) {
@@ -532,8 +532,9 @@ public final class NetNamespace implements AutoCloseable {
         java.util.Map<String, java.nio.channels.FileChannel> kept = new java.util.HashMap<>(resources.files);
         resources.files.clear();
         resources.closedExplicitly = true;
+        resources.fdHandedOver = true;
         cleanable.clean();
-        NetNamespace named = new NetNamespace(newName, file, nsFd, inode, t, false);
+        NetNamespace named = new NetNamespace(newName, file, fd, inode, t, false);
         named.resources.sockets.putAll(others);
         named.resources.files.putAll(kept);
         if (s != null && !s.isClosed()) {

@@ -231,13 +231,41 @@ public final class NetlinkSocket implements AutoCloseable {
      */
     public <T> T request(String operation, String target, int type, int flags, Consumer<NlMsgWriter> body,
                          Function<NlMsgReader, T> decodeOne) {
+        return exchange(operation, target, type, flags, body, decodeOne, null);
+    }
+
+    /**
+     * {@link #execute} preceded, in the same datagram, by an {@code RTM_GETLINK} of the link named {@code link},
+     * whose answer is discarded: what {@code ip link set NAME ...} sends (it looks the name up first). The lookup
+     * is not for the index: the kernel's {@code rtnl_getlink} brings the link's pending link-watch state up to date
+     * ({@code linkwatch_sync_dev}), so a link made a moment ago is seen without carrier when it goes up, and the
+     * kernel configures IPv6 on it in its link-watch worker once the carrier comes, as it does for {@code ip}
+     * (instead of inside this request, on the caller's CPU). One {@code sendto}, two {@code recvfrom}.
+     */
+    void executeAfterLookup(String operation, String target, String link, int type, int flags,
+                            Consumer<NlMsgWriter> body) {
+        Objects.requireNonNull(link, "link == null");
+        exchange(operation, target, type, flags, body, null, link);
+    }
+
+    private <T> T exchange(String operation, String target, int type, int flags, Consumer<NlMsgWriter> body,
+                           Function<NlMsgReader, T> decodeOne, String lookup) {
         Objects.requireNonNull(body, "body == null");
         lockForRequest(operation);
         try {
             checkOpen();
-            int s = nextSeq();
             writer.reset();
-            writer.beginMessage(type, flags | NLM_F_REQUEST | NLM_F_ACK, s, 0);
+            int lookupSeq = 0;
+            if (lookup != null) {   // no NLM_F_ACK: its one answer is the link or an error, discarded below
+                lookupSeq = nextSeq();
+                writer.beginMessage(RtnetlinkConstants.RTM_GETLINK, NLM_F_REQUEST, lookupSeq, 0);
+                writer.ifInfoMsg(RtnetlinkConstants.AF_UNSPEC, 0, 0, 0, 0);
+                writer.attrU32(IfLinkConstants.IFLA_EXT_MASK, RtnetlinkConstants.RTEXT_FILTER_SKIP_STATS);
+                writer.attrString(IfLinkConstants.IFLA_IFNAME, lookup);
+                writer.endMessage();
+            }
+            int s = nextSeq();
+            int start = writer.beginMessage(type, flags | NLM_F_REQUEST | NLM_F_ACK, s, 0);
             body.accept(writer);
             writer.endMessage();
             send(operation, target, 0, writer.length());
@@ -250,7 +278,9 @@ public final class NetlinkSocket implements AutoCloseable {
                 reader.reset(rxBuf, 0, n);
                 while (reader.next()) {
                     if (reader.seq() != s) {
-                        skipStale(s);
+                        if (lookup == null || reader.seq() != lookupSeq) {
+                            skipStale(s);
+                        }
                         continue;
                     }
                     int mt = reader.type();
@@ -260,7 +290,7 @@ public final class NetlinkSocket implements AutoCloseable {
                             warnIfAny(operation, target, reader);
                             return result;
                         }
-                        throw failure(operation, target, -err, extAck(reader, writer, 0));
+                        throw failure(operation, target, -err, extAck(reader, writer, start));
                     } else if (mt == NLMSG_DONE) {
                         return result;
                     } else if (mt == NLMSG_NOOP) {

@@ -85,7 +85,9 @@ class NamespaceTemplateTest {
     void withLoopbackUpBringsLoUpAndASpareLeavesNoNameInRunNetnsUntilNamed() throws Exception {
         try (NamespaceTemplate t = NamespaceTemplate.withSysctls(Map.of(KEY, "1")).withLoopbackUp()) {
             String first = namespaces.name("tlofirst");
-            NetNamespace a = t.createAsync(first, null).get(10, TimeUnit.SECONDS);   // made on the spot
+            long[] before = {-1, -1};
+            NetNamespace a = t.createAsync(first, ino -> before[0] = ino, null).get(10, TimeUnit.SECONDS);   // on the spot
+            assertThat(before[0]).as("inode before the claim of a namespace made on the spot: not known yet").isZero();
             String second = namespaces.name("tlosecond");
             NetNamespace b = null;
             try {
@@ -97,7 +99,11 @@ class NamespaceTemplateTest {
                     Thread.sleep(20);
                 }
                 assertThat(unnamedRunNetnsFiles()).isPositive();
-                b = t.createAsync(second, null).get(10, TimeUnit.SECONDS);   // the spare, named by linking its file
+                b = t.createAsync(second, ino -> {
+                    before[1] = ino;
+                    assertThat(NetNamespace.exists(second)).as("beforeClaim runs before the name exists").isFalse();
+                }, null).get(10, TimeUnit.SECONDS);   // the spare, named by linking its file
+                assertThat(before[1]).as("the spare's inode, given before the claim").isEqualTo(b.inode());
                 assertThat(Cmd.run("ip", "-n", second, "-o", "link", "show", "lo")).contains("UP");
                 assertThat(Cmd.run("ip", "netns", "exec", second, "stat", "-L", "-c", "%i", "/proc/thread-self/ns/net").trim())
                         .isEqualTo(Long.toString(b.inode()));

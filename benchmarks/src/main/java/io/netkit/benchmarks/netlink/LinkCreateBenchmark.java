@@ -31,18 +31,25 @@ import org.openjdk.jmh.annotations.Warmup;
  * between iterations with one group delete, untimed).
  *
  * <p>Per pair the work is the same for every contender: {@code ip link add A group 77 type veth peer name B},
- * {@code ip link set A up}, {@code ip link set B up}.
+ * {@code ip link set A up}, {@code ip link set B up}. Like {@code ip}, netkit's {@code setUp} looks the link up
+ * ({@code RTM_GETLINK}) before it sets it up, so the kernel does the same work for both (see benchmarks/README.md,
+ * "Per-op floor, like with like"). Three warm-up iterations (3000 pairs) get netkit's code compiled before the
+ * measured ones; each iteration's group delete is followed by an untimed pause, so the kernel's deferred work of the
+ * previous iteration does not land in the next one, for every contender alike. JMH runs the methods one after the
+ * other; for a ratio under load, alternate whole runs (see the README's reproduce line).
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 1)
-@Measurement(iterations = 7)
+@Warmup(iterations = 3)
+@Measurement(iterations = 10)
 @Fork(1)
 @State(Scope.Benchmark)
 public class LinkCreateBenchmark {
     static final int PAIRS = 1000;
     static final int PER_STEP_PAIRS = 100;
     static final int GROUP = 77;
+    /** Untimed quiet after each iteration's group delete. */
+    static final long PAUSE_MS = 300;
 
     BenchNamespaces spaces;
     WorkDir work;
@@ -129,8 +136,9 @@ public class LinkCreateBenchmark {
     }
 
     @TearDown(Level.Iteration)
-    public void removeLinks() {
+    public void removeLinks() throws InterruptedException {
         Proc.runIgnoringFailure("ip", "-n", host, "link", "del", "group", Integer.toString(GROUP));
+        Thread.sleep(PAUSE_MS);
     }
 
     @TearDown(Level.Trial)

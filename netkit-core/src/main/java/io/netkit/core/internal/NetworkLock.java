@@ -98,9 +98,11 @@ public final class NetworkLock {
                 try {
                     Files.createDirectories(file.getParent());
                     openChannel();
-                } catch (java.nio.file.NoSuchFileException e) {
+                } catch (java.nio.file.NoSuchFileException | java.nio.file.FileAlreadyExistsException e) {
+                    // Another process removes the directory when empty: between createDirectory's EEXIST and its
+                    // isDirectory check (FileAlreadyExistsException), or before the open (NoSuchFileException).
                     if (attempt >= 5) {
-                        throw e; // the directory keeps vanishing (another process removes it when empty)
+                        throw e; // the directory keeps vanishing
                     }
                 }
             }
