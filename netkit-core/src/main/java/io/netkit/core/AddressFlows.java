@@ -24,7 +24,8 @@ final class AddressFlows {
 
     /**
      * At an attach on a publishing network, under the lock, after the rules were rendered from {@code snap} (fresh from
-     * the kernel, so no rule translates to an address no endpoint holds) and before the new endpoint is configured.
+     * the kernel, so no rule translates to an address no endpoint holds; or null when the view knew that, then dumped
+     * here only if the address is not known clean) and before the new endpoint is configured.
      */
     static void settle(Network net, NetworkLock.Held lock, KernelSnapshot snap, IpPrefix address, IpPrefix address6, String op) {
         InetAddress a4 = address == null ? null : address.address();
@@ -32,6 +33,13 @@ final class AddressFlows {
         CleanAddresses clean = net.allocations.lock.cleanAddresses();
         if (clean.claim(lock.epoch(), a4, a6)) {
             return; // clean: nothing to dump
+        }
+        if (snap == null) {
+            // The attach took no dump (its view knew the rules map no free address). The sweep below takes as clean
+            // every address no record holds: the rules must map none of them either, so re-render them from this dump
+            // first (an endpoint that vanished behind netkit's back may still have mappings).
+            snap = KernelSnapshot.of(net, net.hostLinks().list());
+            net.publishing.reapply(lock, snap);
         }
         Set<InetAddress> held = new HashSet<>();
         for (EndpointRecord r : snap.endpoints.values()) {

@@ -27,6 +27,12 @@ final class Allocations {
         int bridgeIndex;
         /** The bridge's record says ports were published on this network at some time. */
         boolean publishing;
+        /**
+         * No firewall rule maps an address this view holds free (a vanished endpoint's DNAT): true only after a whole
+         * apply from the kernel's records under the lock, while this view stays current; a view read from a dump, or
+         * one that freed an address without removing its rules, is unsure, and a publishing attach dumps and re-applies.
+         */
+        boolean rulesClean;
 
         View(SubnetAllocator alloc, Ipv6Allocator alloc6) {
             this.alloc = alloc;

@@ -180,19 +180,29 @@ final class Attach {
                 String nsName = ns.name().orElse(null);
                 String nsPath = nsName == null ? ns.path().toString() : null;
                 KernelSnapshot snap = null;
+                HostPorts hostPorts = HostPorts.of(net.host.netns().inode());
+                if (!publish.isEmpty()) {
+                    for (PortMapping m : publish) {
+                        net.publishing.checkHostPortFree(Map.of(), null, m, label); // the family, before any lock
+                    }
+                    // Host ports are checked against every netkit network's records and recorded (the veth's
+                    // alias) in ONE hold of the host namespace's lock, as a publish does.
+                    ports.take(net.host.netns());
+                }
                 if (view.holderOf(inode) != null
                         || (view.alloc != null && ((fixed < 0 && view.alloc.firstFree() < 0) || (fixed >= 0 && view.alloc.isUsed(fixed))))
-                        || !publish.isEmpty() || view.publishing
+                        || (view.publishing && !view.rulesClean)
+                        || (!publish.isEmpty() && !hostPorts.knownFree(publish))
                         || (view.alloc6 != null && (fixed6 == null ? view.alloc6.firstFree() == null : view.alloc6.isUsed(fixed6)))) {
                     // The cached view may be stale: namespaces that vanished took their veths (and records) with them,
-                    // and the kernel reuses a dead namespace's inode. Ask the kernel before refusing.
-                    if (!publish.isEmpty()) {
-                        // Host ports are checked against every netkit network's records and recorded (the veth's
-                        // alias) in ONE hold of the host namespace's lock, as a publish does: no second dump after.
-                        ports.take(net.host.netns());
-                    }
+                    // and the kernel reuses a dead namespace's inode. Ask the kernel before refusing. On a publishing
+                    // network the rules may still map a vanished endpoint's address (the re-apply below drops them),
+                    // and a host port the index finds taken may have been freed.
                     snap = KernelSnapshot.of(net, net.hostLinks().list());
                     view = net.allocations.read(lock, snap, op);
+                    if (!publish.isEmpty()) {
+                        hostPorts.refresh(snap.allEndpoints);
+                    }
                 }
                 String other = view.holderOf(inode);
                 if (other != null) {
@@ -229,7 +239,7 @@ final class Attach {
                     address6 = IpPrefix.of(Ipv6.at(net.v6.subnet(), offset6), net.v6.subnet().prefixLength());
                 }
 
-                if (!publish.isEmpty()) {
+                if (snap != null && !publish.isEmpty()) {
                     step = "check the published ports";
                     for (PortMapping m : publish) {
                         net.publishing.checkHostPortFree(snap.allEndpoints, null, m, label);
@@ -244,6 +254,9 @@ final class Attach {
                 }
 
                 lock.changed(); // write-ahead: before the first change of the network
+                // Write-ahead too: every other process's host-port index is stale before the record exists.
+                boolean portsKnown = !publish.isEmpty() && hostPorts.bump();
+                Faults.point("attach:ports-bumped");
                 Link hostSide = null;
                 for (int attempt = 1; hostSide == null; attempt++) {
                     step = "create veth pair " + hostIf + " <-> " + label + ":" + ifname;
@@ -288,6 +301,9 @@ final class Attach {
                     }
                 }
                 peerIndex = hostSide.linkIndex();
+                if (!publish.isEmpty()) {
+                    hostPorts.added(hostIf, publish, portsKnown);
+                }
                 ports.close(); // this endpoint's host ports are recorded: every later check sees them
                 Faults.point("attach:veth-created");
                 if (view.alloc != null) {
@@ -302,15 +318,23 @@ final class Attach {
                 if (!publish.isEmpty()) {
                     step = "publish " + publish;
                     net.publishing.markPublishing(lock, snap);
-                    Map<String, EndpointRecord> records = snap.endpoints;
-                    records.put(hostIf, rec);
-                    net.publishing.apply(records);
-                } else if (view.publishing) {
+                    if (snap != null) {
+                        Map<String, EndpointRecord> records = snap.endpoints;
+                        records.put(hostIf, rec);
+                        net.publishing.apply(records);
+                        Publishing.rulesClean(lock);
+                    } else if (!net.publishing.append(hostIf, rec)) {
+                        // Only this endpoint's rules could not be added (the backend, or what it knows): the whole
+                        // network's, from the kernel's records (the new veth's among them).
+                        snap = KernelSnapshot.of(net, net.hostLinks().list());
+                        net.publishing.reapply(lock, snap);
+                    }
+                } else if (view.publishing && snap != null) {
                     // The new endpoint may have the address of one whose namespace vanished without a detach: rules
                     // re-rendered from the kernel's records drop that endpoint's mappings before traffic can reach the
-                    // newcomer through them.
+                    // newcomer through them. (Without a dump, the view's rulesClean says no rule maps its free ones.)
                     step = "re-apply the published ports' firewall rules";
-                    net.publishing.reapply(snap);
+                    net.publishing.reapply(lock, snap);
                 }
                 if (publishingNetwork) {
                     // A previous holder of the address may have vanished without a detach: its flows go before the
@@ -480,6 +504,7 @@ final class Attach {
             }
             Allocations.View v = (Allocations.View) held.cache();
             if (v != null) {
+                v.rulesClean = false; // the address is free before the undo's re-apply drops its mappings
                 v.release(hostIf);
             }
         }

@@ -77,13 +77,16 @@ final class Detach {
                         intent.end();
                     }
                 }
+                HostPorts.of(net.host.netns().inode()).removed(hostIf, null); // its record is gone: its ports are free
                 Allocations.View v = (Allocations.View) held.cache();
                 if (v != null) {
+                    v.rulesClean &= !publishing; // the address is free; its mappings go with the re-apply below
                     v.release(hostIf);
                 }
                 if (publishing) {
                     try {
-                        net.publishing.reapply(KernelSnapshot.of(net, net.hostLinks().list())); // without this endpoint's mappings
+                        // without this endpoint's mappings
+                        net.publishing.reapply(held, KernelSnapshot.of(net, net.hostLinks().list()));
                     } catch (RuntimeException e) {
                         rulesError = new NetkitException(op, "remove the published ports' firewall rules (the endpoint is "
                                 + "detached; the next publish, unpublish or detach with ports of the network re-applies them)", e);

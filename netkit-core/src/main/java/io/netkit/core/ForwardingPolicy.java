@@ -121,6 +121,26 @@ final class ForwardingPolicy {
     }
 
     /**
+     * Adds only the rules of the new mappings {@code added} / {@code added6} when the backend can ({@link
+     * NetworkFirewall#append}: the native backend, O(1) in the network's endpoints); false: nothing changed, apply the
+     * whole network. Switches forwarding on as {@link #apply(List, List)} does.
+     */
+    boolean append(List<Firewall.Published> added, List<Firewall.Published> added6) {
+        NetNamespace hostNs = net.host.netns();
+        boolean localhost = false;
+        if (!added.isEmpty()) {
+            enableForwarding(hostNs);
+            localhost = localhostEnabled(hostNs, net.name);
+        }
+        if (net.v6 != null && !added6.isEmpty()) {
+            enableForwarding6(hostNs);
+        }
+        NetworkFirewall.Spec spec = spec(net.name, net.id, net.subnet, net.masquerade, net.masqueradeExcept, net.v6, localhost);
+        return net.rules.append(hostNs, new NetworkFirewall.Spec(spec.bridge(), spec.id(), spec.subnet(), spec.masquerade(),
+                spec.masqueradeExcept(), spec.subnet6(), spec.forward6(), spec.nat6(), added, added6, localhost));
+    }
+
+    /**
      * Lets published ports answer {@code 127.0.0.1:HOSTPORT} on the host ({@link Network.Builder#publishOnLocalhost()}):
      * {@code sysctl -w net.ipv4.conf.BRIDGE.route_localnet=1 net.ipv4.ip_forward=1}. The kernel keeps the choice (the
      * bridge's {@code route_localnet}), so every process that adopts the network renders the same rules.

@@ -56,9 +56,14 @@ final class Publishing {
             // A new host port is checked against every netkit network's records and recorded in ONE hold of the host
             // namespace's lock (across processes; an attach with ports does the same from its check to its veth's
             // create, which records them): never both win, and one link dump serves the check and the rules.
+            HostPorts hostPorts = HostPorts.of(net.host.netns().inode());
+            List<PortMapping> dropped = new ArrayList<>();
             try (NamespaceLock ports = add != null ? net.host.netns().lockExclusive() : null) {
                 KernelSnapshot snap = KernelSnapshot.of(net, links.list());
                 records = snap.allEndpoints;
+                if (ports != null) {
+                    hostPorts.refresh(records); // one dump under the host lock: every process's ports, as known now
+                }
                 rec = snap.endpoints.get(hostIf);
                 if (rec == null) {
                     throw new IllegalStateException(op + ": " + ep + " is no longer attached (its host interface " + hostIf
@@ -76,12 +81,15 @@ final class Publishing {
                         && (remove.hostAddress() == null || remove.hostAddress().equals(m.hostAddress())))) {
                     return false;
                 }
+                dropped.addAll(current);
+                dropped.removeAll(next);
                 updated = rec.withPublished(next);
                 String alias = updated.encode(ep.name());
                 oldAlias = rec.encode(ep.name());
                 held.changed();
                 if (add != null) {
                     markPublishing(held, snap);
+                    hostPorts.adding(hostIf, List.of(add)); // write-ahead, before the record: other indexes are stale
                 }
                 // The endpoint's first mapping also switches hairpin on (container -> host address:its own published
                 // port), in the same request as the record; with mappings before, hairpin is on already.
@@ -106,6 +114,7 @@ final class Publishing {
             records.put(hostIf, updated);
             try {
                 apply(records);
+                rulesClean(held);
             } catch (RuntimeException e) {
                 try {
                     restore.run();
@@ -120,6 +129,7 @@ final class Publishing {
                 throw new NetkitException(op, "apply the network's firewall rules (" + net.firewall.name().toLowerCase(java.util.Locale.ROOT) + ")", e);
             }
             if (remove != null) {
+                hostPorts.removed(hostIf, dropped);
                 // Flows translated for the port keep their DNAT in conntrack (a UDP client that keeps sending never
                 // starts over): cut them, so the next packet meets the rules without the mapping.
                 if (net.subnet != null) {
@@ -209,33 +219,66 @@ final class Publishing {
         List<Firewall.Published> published = new ArrayList<>();
         List<Firewall.Published> published6 = new ArrayList<>();
         for (Map.Entry<String, EndpointRecord> e : records.entrySet()) {
-            EndpointRecord rec = e.getValue();
-            if (!rec.networkId().equals(net.id)) {
-                continue;
-            }
-            String address = rec.address() == null ? null : IpAddresses.format(rec.address().address());
-            for (PortMapping m : rec.published()) {
-                String on = m.hostAddress() == null ? null : IpAddresses.format(m.hostAddress());
-                if (address != null && m.appliesTo(true)) {
-                    published.add(new Firewall.Published(m.protocol() == Protocol.TCP ? io.netkit.iptables.Protocol.TCP
-                            : io.netkit.iptables.Protocol.UDP, m.hostPort(), address, m.containerPort(),
-                            rec.nsName() != null ? rec.nsName() : e.getKey(), on));
-                }
-                if (rec.address6() != null && net.v6 != null && (net.v6.publish() || m.hostAddress() != null)
-                        && m.appliesTo(false)) {
-                    // As Docker: a published port is reachable on the host's IPv6 addresses too.
-                    published6.add(new Firewall.Published(m.protocol() == Protocol.TCP ? io.netkit.iptables.Protocol.TCP
-                            : io.netkit.iptables.Protocol.UDP, m.hostPort(), IpAddresses.format(rec.address6()),
-                            m.containerPort(), rec.nsName() != null ? rec.nsName() : e.getKey(), on));
-                }
-            }
+            rules(e.getKey(), e.getValue(), published, published6);
         }
         net.forwarding.apply(published, published6);
+    }
+
+    /**
+     * Adds the rules of one more endpoint's mappings only ({@link ForwardingPolicy#append}), under the lock, when the
+     * backend can and the result is what {@link #apply} of every record would install; false: nothing changed.
+     */
+    boolean append(String hostIf, EndpointRecord rec) {
+        List<Firewall.Published> published = new ArrayList<>();
+        List<Firewall.Published> published6 = new ArrayList<>();
+        rules(hostIf, rec, published, published6);
+        return net.forwarding.append(published, published6);
+    }
+
+    /** The firewall's mappings of record {@code rec} (on {@code hostIf}) if it is this network's, into the lists. */
+    private void rules(String hostIf, EndpointRecord rec, List<Firewall.Published> published,
+                       List<Firewall.Published> published6) {
+        if (!rec.networkId().equals(net.id)) {
+            return;
+        }
+        String address = rec.address() == null ? null : IpAddresses.format(rec.address().address());
+        for (PortMapping m : rec.published()) {
+            String on = m.hostAddress() == null ? null : IpAddresses.format(m.hostAddress());
+            if (address != null && m.appliesTo(true)) {
+                published.add(new Firewall.Published(m.protocol() == Protocol.TCP ? io.netkit.iptables.Protocol.TCP
+                        : io.netkit.iptables.Protocol.UDP, m.hostPort(), address, m.containerPort(),
+                        rec.nsName() != null ? rec.nsName() : hostIf, on));
+            }
+            if (rec.address6() != null && net.v6 != null && (net.v6.publish() || m.hostAddress() != null)
+                    && m.appliesTo(false)) {
+                // As Docker: a published port is reachable on the host's IPv6 addresses too.
+                published6.add(new Firewall.Published(m.protocol() == Protocol.TCP ? io.netkit.iptables.Protocol.TCP
+                        : io.netkit.iptables.Protocol.UDP, m.hostPort(), IpAddresses.format(rec.address6()),
+                        m.containerPort(), rec.nsName() != null ? rec.nsName() : hostIf, on));
+            }
+        }
+    }
+
+    /**
+     * The rules map no address the cached view holds free (every dump-read view starts unsure; see
+     * {@link Allocations.View#rulesClean}): after a whole apply from the kernel's records under the lock.
+     */
+    static void rulesClean(NetworkLock.Held held) {
+        Allocations.View v = (Allocations.View) held.cache();
+        if (v != null) {
+            v.rulesClean = true;
+        }
     }
 
     /** Re-applies the network's rules from the kernel's records (under the lock). */
     void reapply(KernelSnapshot snap) {
         apply(snap.endpoints);
+    }
+
+    /** As {@link #reapply(KernelSnapshot)}; then the cached view's free addresses are mapped by no rule. */
+    void reapply(NetworkLock.Held held, KernelSnapshot snap) {
+        apply(snap.endpoints);
+        rulesClean(held);
     }
 
     /** Re-applies the network's rules from the kernel's records, taking the lock (undo step of attach). */

@@ -27,6 +27,7 @@ import java.util.concurrent.Future;
  * create-ipt HOST BRIDGE SUBNET               the same on the iptables backend (an older process's network)
  * threads HOST BRIDGE PREFIX N                prints "ready", waits for a line, attaches PREFIX-0.. from N threads
  * loop HOST BRIDGE PREFIX SEED                attaches, detaches, publishes and unpublishes at random, forever
+ * attach-port HOST BRIDGE NS HOSTPORT        attaches a new namespace NS publishing HOSTPORT:80, prints its address
  * udp HOST BRIDGE NS HOSTPORT                 attaches NS publishing udp HOSTPORT:53, prints its address, reads a
  *                                             line: "detach" detaches it and waits for the flows' cleanup
  * overlay HOST DEVICE SUBNET                 creates the overlay of {@link OverlayCrashTest} with SUBNET (no close)
@@ -71,6 +72,8 @@ public final class CrashChild {
                 case "threads" -> threads(net, args[3], Integer.parseInt(args[4]));
                 case "loop" -> loop(net, args[3], Long.parseLong(args[4]));
                 case "udp" -> udp(net, args[3], Integer.parseInt(args[4]));
+                case "attach-port" -> System.out.println(net.attach(EndpointSpec.create(args[3])
+                        .publish(Integer.parseInt(args[4]), 80)).address().getHostAddress());
                 default -> throw new IllegalArgumentException(args[0]);
             }
         }

@@ -147,7 +147,7 @@ class PublishRaceTest {
                 }
                 assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
                 // Publishes across processes are serialized by the host namespace's flock: every port has one owner.
-                assertThat(mine).doesNotContainAnyElementsOf(theirs);
+                assertThat(mine).noneMatch(theirs::contains);   // either side may win every port (a slow child JVM)
                 assertThat(mine.size() + theirs.size()).isEqualTo(count);
                 for (int port = 4001; port < 4001 + count; port++) {
                     assertThat(dnatRules(host, port)).as("DNAT rules for host port %d", port).isEqualTo(1);

@@ -34,13 +34,15 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The firewall part of an attach with a published port (issue 12: "≤ 1 ms"), native backend, isolated from the rest
- * of the attach: a masquerading network with {@value #ENDPOINTS} endpoints publishing one port each, its rules in
+ * of the attach: a masquerading network with {@code endpoints} (10 unless given) endpoints publishing one port each, its rules in
  * {@code table inet netkit} of a bench host namespace; each iteration times one more endpoint's port (median of
- * single shots), and after it (untimed) the network goes back to its {@value #ENDPOINTS} ports, then 20 ms pause:
+ * single shots), and after it (untimed) the network goes back to its {@code endpoints} ports, then 20 ms pause:
  * <ul>
  *   <li>{@code netkitApply}: what netkit-core runs for it, {@code NftFirewall.apply} of the network's spec with one
  *       more published port: {@code GETGEN}, the network's chains known from the last commit, ONE transaction that
  *       appends the endpoint's three rules (DNAT, forward accept, hairpin masquerade), {@code GETGEN};</li>
+ *   <li>{@code netkitAppend}: what an attach with a port on a publishing network runs now, {@code
+ *       NftFirewall.append} of the new endpoint's mapping only ({@code GETGEN}, its three rules, ONE transaction);</li>
  *   <li>{@code netkitTransaction}: the transaction alone, the same three rules into a copy of the layout
  *       ({@code table inet nkyard}: the same base chains, jumps and per-network chains);</li>
  *   <li>{@code nftFile}: yardstick, {@code ip netns exec HOST nft -f FILE} with the same three rules
@@ -62,7 +64,9 @@ public class PortFirewallBenchmark {
     static final IpPrefix SUBNET = IpPrefix.parse("172.16.0.0/20");
     static final Table YARD = Table.of(Family.INET, "nkyard");
     /** Endpoints with one published port each before the measured one. */
-    static final int ENDPOINTS = 10;
+    /** Endpoints publishing one port each before the measured one. */
+    @org.openjdk.jmh.annotations.Param({"10"})
+    public int endpoints;
 
     BenchNamespaces spaces;
     WorkDir work;
@@ -71,7 +75,7 @@ public class PortFirewallBenchmark {
     NetworkFirewall fw;
     Nftables nft;
     final List<Firewall.Published> published = new ArrayList<>();
-    int endpoint = ENDPOINTS - 1;
+    int endpoint;
     String measured;
     NetworkFirewall.Spec spec;
     List<Rule> rules;
@@ -86,7 +90,8 @@ public class PortFirewallBenchmark {
         ns = NetNamespace.open(host);
         nft = Nftables.shared(ns);
         fw = NetworkFirewall.of(FirewallBackend.NFTABLES);
-        for (int i = 0; i < ENDPOINTS; i++) {
+        endpoint = endpoints - 1;
+        for (int i = 0; i < endpoints; i++) {
             published.add(published(i));
         }
         fw.install(ns, spec());
@@ -102,16 +107,20 @@ public class PortFirewallBenchmark {
                 """).toString());
         for (int i = 0; i < 20; i++) {   // the JIT warm for the encoder before the first warm-up iteration
             prepare();
-            fw.apply(ns, spec);
+            if (measured.equals("netkitAppend") && i > 0) {
+                netkitAppend();   // the first whole apply made the chains known (a new chain forgets the listing)
+            } else {
+                fw.apply(ns, spec);
+            }
             restore();
         }
     }
 
-    /** Untimed after each iteration: the network back to its {@value #ENDPOINTS} ports, the copy's chains emptied. */
+    /** Untimed after each iteration: the network back to its {@code endpoints} ports, the copy's chains emptied. */
     @TearDown(Level.Iteration)
     public void restore() {
         published.remove(published.size() - 1);
-        if (measured.equals("netkitApply")) {
+        if (measured.equals("netkitApply") || measured.equals("netkitAppend")) {
             fw.apply(ns, spec());
         } else {
             // Only where netkit's table is not measured: any other commit moves the ruleset generation, after which
@@ -143,7 +152,7 @@ public class PortFirewallBenchmark {
 
     @Setup(Level.Iteration)
     public void prepare() {
-        endpoint = ENDPOINTS + (endpoint + 1 - ENDPOINTS) % 200;   // a fresh address and host port each time
+        endpoint = endpoints + (endpoint + 1 - endpoints) % 200;   // a fresh address and host port each time
         published.add(published(endpoint));
         spec = spec();
         String a = address(endpoint);
@@ -168,6 +177,18 @@ public class PortFirewallBenchmark {
     @Benchmark
     public void netkitApply() {
         fw.apply(ns, spec);
+    }
+
+    /**
+     * What an attach with a port on a publishing network runs since the host-port index: {@code NftFirewall.append}
+     * of the new endpoint's mapping only ({@code GETGEN}, its three rules rendered alone, ONE transaction).
+     */
+    @Benchmark
+    public void netkitAppend() {
+        if (!fw.append(ns, new NetworkFirewall.Spec(BRIDGE, ID, SUBNET, true, null, null, false, false,
+                List.of(published(endpoint)), List.of(), false))) {
+            throw new IllegalStateException("the append path declined");
+        }
     }
 
     /** The one transaction with the endpoint's three rules, alone. */

@@ -36,8 +36,8 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  *       yardstick of {@link AttachBenchmark}'s {@code netkitAttach}, in the same run.</li>
  * </ul>
  * Each trial first runs {@value #WARM_CYCLES} untimed attach-with-mapping/detach cycles (JIT warm, as
- * {@link AttachBenchmark} does). Endpoints accumulate over the iterations, so late iterations re-apply rules for
- * up to 55 mappings.
+ * {@link AttachBenchmark} does), then attaches {@code endpoints} more (each with a port) that stay. Endpoints
+ * accumulate over the iterations too (up to {@code endpoints} + 55).
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -50,6 +50,10 @@ public class PublishAttachBenchmark {
 
     @Param({"NFTABLES", "IPTABLES"})
     public String backend;
+
+    /** Endpoints attached (with a published port each, except for attachPlain) after the warm-up, before measuring. */
+    @Param({"0"})
+    public int endpoints;
 
     BenchNamespaces spaces;
     Host host;
@@ -69,6 +73,10 @@ public class PublishAttachBenchmark {
         for (int i = 0; i < WARM_CYCLES; i++) {
             EndpointSpec spec = EndpointSpec.create(spaces.name("w" + i));
             network.detach(network.attach(measured.equals("attachPlain") ? spec : spec.publish(20000 + i, 80)));
+        }
+        for (int i = 0; i < endpoints; i++) {
+            EndpointSpec spec = EndpointSpec.create(spaces.name("e" + i));
+            network.attach(measured.equals("attachPlain") ? spec : spec.publish(30000 + i, 80));
         }
         pause(2000);
     }

@@ -9,12 +9,24 @@ package io.netkit.core.internal;
 public final class Faults {
     private static final String HALT_AT = System.getProperty("netkit.test.haltAt");
 
+    /** A test's action at every point (e.g. another's commit at the right instant), or null. */
+    private static volatile java.util.function.Consumer<String> hook;
+
     private Faults() {}
 
-    /** Halts the process if the crash test asked for {@code name}. */
+    /** Halts the process if the crash test asked for {@code name}; runs the test's hook, if one is set. */
     public static void point(String name) {
         if (HALT_AT != null && HALT_AT.equals(name)) {
             Runtime.getRuntime().halt(137);
         }
+        java.util.function.Consumer<String> h = hook;
+        if (h != null) {
+            h.accept(name);
+        }
+    }
+
+    /** Tests only: runs {@code action} with the name of every point reached (null: none). */
+    public static void hook(java.util.function.Consumer<String> action) {
+        hook = action;
     }
 }

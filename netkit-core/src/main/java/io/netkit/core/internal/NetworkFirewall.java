@@ -73,4 +73,14 @@ public interface NetworkFirewall {
 
     /** Removes every rule and chain of {@code owner} (as listed by {@link #owners}). */
     void removeOwner(NetNamespace host, String owner);
+
+    /**
+     * Adds the rules of {@code added}'s published ports (only the new ones; every other field as the network's spec)
+     * to what the host holds for its owner, if the backend can do so without rendering the whole network and the
+     * result is exactly what {@link #apply} of the whole spec would install ({@code nft add rule}); returns false,
+     * having changed nothing, when it cannot (then {@link #apply} the whole spec).
+     */
+    default boolean append(NetNamespace host, Spec added) {
+        return false;
+    }
 }

@@ -415,6 +415,7 @@ public final class NetworkLock {
                 if (deleted) {
                     writeGeneration(DELETED);
                     Files.deleteIfExists(file);
+                    deleteHostFilesIfLast();
                     try {
                         Files.deleteIfExists(file.getParent()); // leave no trace once the last network is gone
                     } catch (java.nio.file.DirectoryNotEmptyException stillUsed) {
@@ -448,4 +449,23 @@ public final class NetworkLock {
             }
         }
     }
+
+    /**
+     * After this network's lock file went: the host's other files ({@code <host-inode>-ports.lock}, the host-port
+     * index generation) go too when no network of the host is left (a file made again gets a new nonce).
+     */
+    private void deleteHostFilesIfLast() {
+        String prefix = key.substring(0, key.indexOf('-') + 1);
+        Path ports = file.resolveSibling(prefix + "ports.lock");
+        try (java.util.stream.Stream<Path> files = Files.list(file.getParent())) {
+            if (files.map(p -> p.getFileName().toString())
+                    .anyMatch(f -> f.startsWith(prefix) && !f.equals(ports.getFileName().toString()))) {
+                return;
+            }
+            Files.deleteIfExists(ports);
+        } catch (IOException gone) {
+            // best effort (the directory went with another process's last network): a leftover sweep takes it later
+        }
+    }
+
 }

@@ -193,6 +193,7 @@ public final class NftFirewall implements NetworkFirewall {
                 // committed over another's change, and after the commit the generation is exactly gen + 1 (no read).
                 tx.onlyIfGeneration(gen);
                 try {
+                    Faults.point("nft:commit");
                     tx.commit();
                 } catch (RuntimeException e) {
                     state.forget();
@@ -214,6 +215,16 @@ public final class NftFirewall implements NetworkFirewall {
         } finally {
             state.lock.unlock();
         }
+    }
+
+    @Override
+    public boolean append(NetNamespace host, Spec added) {
+        return NftAppend.append(host, added);
+    }
+
+    /** How many changes this process made by appending one endpoint's rules only (tests: the fast path ran). */
+    public static long appends() {
+        return NftAppend.APPENDS.get();
     }
 
     @Override
@@ -359,18 +370,7 @@ public final class NftFirewall implements NetworkFirewall {
             return;
         }
         for (Firewall.Published pub : published) {
-            int proto = pub.protocol() == io.netkit.iptables.Protocol.TCP ? RuleBuilder.TCP : RuleBuilder.UDP;
-            InetAddress c = IpAddresses.parse(pub.container());
-            IpPrefix host = IpPrefix.host(c);
-            p.add(Rule.builder(post).saddr(subnet).daddr(host).dport(proto, pub.containerPort()).ctStatusDnat()
-                    .masquerade().comment(comment(owner, "hairpin")).build());
-            RuleBuilder dn = Rule.builder(dnat).nfproto(fam);
-            if (pub.hostAddress() != null) {
-                dn.daddr(IpPrefix.host(IpAddresses.parse(pub.hostAddress()))); // published on this host address only
-            }
-            n.add(dn.dport(proto, pub.hostPort()).dnat(c, pub.containerPort()).comment(comment(owner, "publish")).build());
-            f.add(Rule.builder(fwd).daddr(host).oifname(br).dport(proto, pub.containerPort()).accept()
-                    .comment(comment(owner, "publish")).build());
+            mapping(owner, br, fam, subnet, pub, fwd, post, dnat, f, p, n);
         }
         if (localhost) {
             p.add(Rule.builder(post).saddr(IpPrefix.parse("127.0.0.0/8")).oifname(br).masquerade()
@@ -387,5 +387,22 @@ public final class NftFirewall implements NetworkFirewall {
             out.daddrNot(IpPrefix.parse(v4 ? "127.0.0.0/8" : "::1/128"));
         }
         outputJumps.add(out.fibDaddrTypeLocal().jump(dnat.name()).comment(comment(owner, null)).build());
+    }
+
+    /** The rules of one published port: hairpin into {@code p}, DNAT into {@code n}, the forward accept into {@code f}. */
+    static void mapping(String owner, String br, Family fam, IpPrefix subnet, Firewall.Published pub, Chain fwd, Chain post,
+                        Chain dnat, List<Rule> f, List<Rule> p, List<Rule> n) {
+        int proto = pub.protocol() == io.netkit.iptables.Protocol.TCP ? RuleBuilder.TCP : RuleBuilder.UDP;
+        InetAddress c = IpAddresses.parse(pub.container());
+        IpPrefix host = IpPrefix.host(c);
+        p.add(Rule.builder(post).saddr(subnet).daddr(host).dport(proto, pub.containerPort()).ctStatusDnat()
+                .masquerade().comment(comment(owner, "hairpin")).build());
+        RuleBuilder dn = Rule.builder(dnat).nfproto(fam);
+        if (pub.hostAddress() != null) {
+            dn.daddr(IpPrefix.host(IpAddresses.parse(pub.hostAddress()))); // published on this host address only
+        }
+        n.add(dn.dport(proto, pub.hostPort()).dnat(c, pub.containerPort()).comment(comment(owner, "publish")).build());
+        f.add(Rule.builder(fwd).daddr(host).oifname(br).dport(proto, pub.containerPort()).accept()
+                .comment(comment(owner, "publish")).build());
     }
 }

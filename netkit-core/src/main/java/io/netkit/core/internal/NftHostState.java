@@ -46,7 +46,7 @@ final class NftHostState {
         }
     }
 
-    /** The rules (normalized) of chain {@code name} if known at the generation given to {@link #at}; else null. */
+    /** The rules (normalized) of chain {@code name} if known at the generation given to {@link #at}; else null (read only). */
     List<Rule> chain(String name) {
         return chains.get(name);
     }
@@ -56,8 +56,13 @@ final class NftHostState {
         if (rules == null) {
             chains.remove(name);
         } else {
-            chains.put(name, List.copyOf(rules));
+            chains.put(name, new java.util.ArrayList<>(rules));
         }
+    }
+
+    /** Chain {@code name} (known) had {@code rules} (normalized) appended at the current generation. */
+    void append(String name, List<Rule> rules) {
+        chains.get(name).addAll(rules);
     }
 
     /** Every chain of the host namespace if known at the generation given to {@link #at}; else null. */
