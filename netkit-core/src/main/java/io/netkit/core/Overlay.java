@@ -52,7 +52,8 @@ import java.util.stream.Collectors;
  *
  * <p>The kernel is the source of truth: the device carries a netkit record in its alias, {@link #peers()} reads
  * the routes, neighbours and FDB entries back, and {@link Builder#create()} adopts the device and bridge an earlier
- * process left (same settings), keeping the VTEP MAC the other hosts know. Thread-safe.
+ * process left (same settings), keeping the VTEP MAC the other hosts know, and finishes a create or close that was
+ * killed at any step (or undoes it first, for other settings) from the record ahead it wrote. Thread-safe.
  */
 public final class Overlay implements AutoCloseable {
     /** IPv4 (20) + UDP (8) + VXLAN (8) + inner Ethernet (14): what an IPv4 underlay takes from the MTU. */
@@ -464,7 +465,8 @@ public final class Overlay implements AutoCloseable {
         /**
          * Builds this host's overlay, or adopts the one an earlier process left with the same settings: the network
          * (bridge, subnet, masquerade except the cluster CIDR), the VXLAN device with the VTEP address
-         * (the subnet's network address /32) on it. All or nothing.
+         * (the subnet's network address /32) on it. All or nothing; a create or close of this device killed at any step
+         * is finished here (or, if its settings differ, undone first).
          *
          * @throws IllegalArgumentException for a missing or inconsistent setting, an underlay address no link of the
          *     host holds, or a device of that name with other settings
