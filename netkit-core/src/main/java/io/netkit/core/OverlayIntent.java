@@ -103,8 +103,14 @@ final class OverlayIntent implements AutoCloseable {
         }
     }
 
-    /** Writes the record ahead (and syncs it: it must be on file before the kernel changes). */
+    /**
+     * Writes the record ahead (and syncs it: it must be on file before the kernel changes). The same record already
+     * there is left as it is: rewritten, a kill between truncate and write would lose it.
+     */
     void write(Ahead ahead) {
+        if (read().filter(ahead::equals).isPresent()) {
+            return;
+        }
         byte[] text = (ahead.group() + "\n" + Alias.encode(ahead.record()) + "\n").getBytes(StandardCharsets.UTF_8);
         try {
             channel.truncate(0);
