@@ -32,6 +32,7 @@ import java.util.concurrent.Future;
  *                                             line: "detach" detaches it and waits for the flows' cleanup
  * overlay HOST DEVICE SUBNET                 creates the overlay of {@link OverlayCrashTest} with SUBNET (no close)
  * overlay-close HOST DEVICE SUBNET           the same, then closes it
+ * overlay-loop HOST DEVICE SEED              creates (subnet 10.244.1.0/24 or .2.0/24 at random, "creating SUBNET" before) and closes it, forever
  * nftloop HOST BRIDGES PREFIX SEED            the same on the native backend over the comma-separated BRIDGES (the
  *                                             first is never deleted), also creating and deleting the others
  * </pre>
@@ -47,6 +48,20 @@ public final class CrashChild {
             if (args[0].equals("create-ipt")) {
                 Network.bridge(args[2]).on(host.firewall(FirewallBackend.IPTABLES)).subnet(args[3]).masquerade().create();
                 System.exit(0);
+            }
+            if (args[0].equals("overlay-loop")) {
+                Random rnd = new Random(Long.parseLong(args[3]));
+                for (int i = 0; ; i++) {
+                    String subnet = "10.244." + (1 + rnd.nextInt(2)) + ".0";
+                    System.out.println("creating " + subnet);
+                    System.out.flush();
+                    Overlay ov = OverlayCrashTest.overlay(host, args[2], subnet + "/24");
+                    System.out.println("created " + i);
+                    System.out.flush();
+                    ov.close();
+                    System.out.println("closed " + i);
+                    System.out.flush();
+                }
             }
             if (args[0].startsWith("overlay")) {
                 Overlay ov = OverlayCrashTest.overlay(host, args[2], args[3]);

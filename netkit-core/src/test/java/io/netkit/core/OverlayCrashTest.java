@@ -89,6 +89,46 @@ class OverlayCrashTest {
     }
 
     @Test
+    void killedAtRandomMomentsTheNextCreateFinishesOrUndoesAndCloseLeavesNothing() throws Exception {
+        long seed = new java.util.Random().nextLong();
+        java.util.Random rnd = new java.util.Random(seed);
+        try (Sandbox sb = Sandbox.create(PREFIX)) {
+            String host = sb.name() + "-host";
+            for (int kill = 0; kill < Integer.getInteger("netkit.test.overlayKills", 4); kill++) {
+                Process p = CrashTest.start("overlay-loop", host, DEVICE, Long.toString(rnd.nextLong()));
+                List<String> lines = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+                java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
+                Thread reader = new Thread(() -> {
+                    try (java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(
+                            p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+                        for (String l; (l = out.readLine()) != null; ) {
+                            lines.add(l);
+                            running.countDown();
+                        }
+                    } catch (java.io.IOException killed) {
+                        // the pipe closes with the process
+                    }
+                    running.countDown();
+                });
+                reader.start();
+                assertThat(running.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                Thread.sleep(rnd.nextInt(400));
+                p.destroyForcibly(); // SIGKILL, at whatever step the loop is
+                assertThat(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                reader.join(10_000);
+                assertThat(lines).as("seed " + seed + ": the child's loop runs").isNotEmpty();
+                // The same create as the killed process's last one finishes (or adopts) it; the close leaves nothing.
+                String subnet = lines.stream().filter(l -> l.startsWith("creating ")).reduce((a, b) -> b).orElseThrow()
+                        .substring("creating ".length());
+                Overlay ov = overlay(sb.host(), DEVICE, subnet + "/24");
+                healthy(host, ov, subnet);
+                ov.close();
+                nothingLeft(sb);
+            }
+        }
+    }
+
+    @Test
     void aVxlanDeviceWithoutRecordIsFinishedOnlyWhenItsRecordAheadNamesIt() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX)) {
             String host = sb.name() + "-host";
