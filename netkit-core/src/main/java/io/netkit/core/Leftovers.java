@@ -219,7 +219,14 @@ public final class Leftovers {
     }
 
     private static void namespace(Scan s, String name, long inode, String net) {
-        if (name != null && Namespaces.inodeOf(name) == inode && inode != Namespaces.initInode()
+        if (name == null) {
+            return;
+        }
+        long now = Namespaces.inodeOf(name);
+        // A plain file under the name (no namespace mounted on it): what a creation killed between claiming the name
+        // and mounting, or a deletion killed between unmounting and unlinking, leaves; netkit's record names it.
+        boolean plainFile = now != 0 && !Namespaces.isNamespace(NetNamespace.RUN_NETNS.resolve(name));
+        if ((plainFile || (inode != 0 && now == inode)) && now != Namespaces.initInode()
                 && !s.namespaceInodes.containsKey(name)) {
             s.namespaceInodes.put(name, inode);
             s.items.add(new Leftover(Leftover.Kind.NAMESPACE, name, net, "created by netkit for an endpoint of a network that no longer exists"));
@@ -273,7 +280,7 @@ public final class Leftovers {
             String net = bridge + "@" + id;
             if (f.endsWith(".d")) {
                 for (Intents.Abandoned a : Intents.abandoned(p, false)) {
-                    if (a.namespace() != null && a.inode() != 0) {
+                    if (a.namespace() != null) {
                         namespace(s, a.namespace(), a.inode(), net);
                     }
                 }

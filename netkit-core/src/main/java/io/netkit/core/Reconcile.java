@@ -106,7 +106,10 @@ final class Reconcile {
         }
         undoAbandonedAttaches(s, op, errors);
         for (DetachedRecord d : s.detached.values()) {
-            if (d.own() && Namespaces.inodeOf(d.nsName()) == d.inode()) {
+            long now = d.own() ? Namespaces.inodeOf(d.nsName()) : 0;
+            if (now != 0 && (now == d.inode()
+                    || !Namespaces.isNamespace(io.netkit.netlink.NetNamespace.RUN_NETNS.resolve(d.nsName())))) {
+                // The namespace, or the plain file a deletion killed between its unmount and its unlink leaves.
                 if (!changing) {
                     held.changed();
                     changing = true;

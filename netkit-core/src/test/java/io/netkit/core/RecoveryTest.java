@@ -59,7 +59,7 @@ class RecoveryTest {
     static void nothingLeft(Sandbox sb) throws IOException {
         String host = sb.name() + "-host";
         assertThat(Probe.linkNames(host)).as("links on the host").containsExactlyInAnyOrder("lo", Sandbox.UPLINK);
-        assertThat(NetNamespace.list()).as("namespaces").filteredOn(n -> n.startsWith(sb.name() + "-"))
+        assertThat(NetNamespace.list()).as("namespaces (left: %s)", describeLeft(sb, host)).filteredOn(n -> n.startsWith(sb.name() + "-"))
                 .containsExactlyInAnyOrder(host, sb.name() + "-inet");
         // The administrator's chain (NETKIT-USER, Docker's DOCKER-USER) belongs to the administrator: netkit creates it
         // empty once per host and never deletes it, so its declaration alone may stay.
@@ -71,6 +71,37 @@ class RecoveryTest {
         java.util.Set<String> before = filesBefore;
         assertThat(sb.host().leftovers().list()).as("leftovers")
                 .filteredOn(l -> l.kind() != Leftover.Kind.FILE || !before.contains(l.name())).isEmpty();
+    }
+
+    /** What a namespace left under the sandbox's names is (for the failure message): mounted or a plain file, and its inode. */
+    static String describeLeft(Sandbox sb, String host) {
+        StringBuilder out = new StringBuilder();
+        for (String n : NetNamespace.list()) {
+            if (n.startsWith(sb.name() + "-") && !n.equals(host) && !n.equals(sb.name() + "-inet")) {
+                Path p = NetNamespace.RUN_NETNS.resolve(n);
+                out.append(n).append(Namespaces.isNamespace(p) ? " (namespace, inode " : " (plain file, inode ")
+                        .append(Namespaces.inodeOf(p)).append(", named by intents: ").append(intentsNaming(n)).append(") ");
+            }
+        }
+        return out.toString();
+    }
+
+    private static List<String> intentsNaming(String ns) {
+        List<String> out = new ArrayList<>();
+        try (Stream<Path> all = Files.walk(NetworkLock.directory())) {
+            for (Path f : all.filter(Files::isRegularFile).toList()) {
+                try {
+                    if (new String(Files.readAllBytes(f)).contains(ns)) {
+                        out.add(f.getFileName().toString());
+                    }
+                } catch (IOException gone) {
+                    // removed meanwhile
+                }
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            out.add(e.toString());
+        }
+        return out;
     }
 
     /** Files in the lock directory when the test began: stale ones of other runs on this shared machine can carry a reused inode. */
