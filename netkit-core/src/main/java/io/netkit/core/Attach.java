@@ -75,9 +75,9 @@ final class Attach {
         }
         int fixed = -1;
         if (spec.address() != null) {
-            fixed = offsetOf(spec.address());
+            fixed = FixedAddresses.offsetOf(net, spec.address());
         }
-        BigInteger fixed6 = spec.address6() != null ? offset6Of(spec.address6()) : null;
+        BigInteger fixed6 = spec.address6() != null ? FixedAddresses.offset6Of(net, spec.address6()) : null;
         List<PortMapping> publish = spec.published();
         if (!publish.isEmpty()) {
             if (net.firewall == FirewallBackend.IPTABLES) {
@@ -89,6 +89,8 @@ final class Attach {
         boolean generatedName = spec.hostInterface() == null;
         String hostIf = generatedName ? hostNames.get() : spec.hostInterface();
 
+        SpareVeths.Key spareKey = SpareVeths.keyFor(net, spec, linkMtu);
+        SpareVeths.Made spare = null;
         Undo undo = new Undo(op);
         String step = "prepare";
         Intents.Intent intent = null;
@@ -103,16 +105,25 @@ final class Attach {
                 String nsName = spec.createName();
                 String name = hostIf;
                 Intents.Intent[] began = new Intents.Intent[1];
+                SpareVeths.Made[] pair = new SpareVeths.Made[1];
                 step = "create namespace " + nsName;
                 try {
                     // EEXIST (O_CREAT|O_EXCL on /run/netns/NAME) is thrown here. Usually the namespace was unshared
-                    // ahead of time (CONTAINERS) and is only named here; otherwise it is made on a new namespace
-                    // thread (on another CPU) while this thread takes the lock and picks the address. The intent is
-                    // recorded before the name is claimed, with the inode when the namespace was made ahead of time
-                    // (then no second write), else the inode follows once the namespace exists.
-                    pending = CONTAINERS.createAsync(nsName, inode -> {
+                    // ahead of time (CONTAINERS) and is only named here, often with the veth pair made in it
+                    // (SpareVeths); otherwise it is made on a new namespace thread (on another CPU) while this
+                    // thread takes the lock and picks the address. The intent is recorded before the name is
+                    // claimed, with the inode when the namespace was made ahead of time (then no second write), and
+                    // the host end's name of a pair made ahead; else the inode follows once the namespace exists.
+                    pending = CONTAINERS.createAsync(nsName, spareKey, (inode, ahead) -> {
                         try {
-                            began[0] = net.intents.begin(name, nsName, inode);
+                            if (ahead instanceof SpareVeths.Made m) {
+                                // The pair's intent becomes the attach's (a new one if it ended: never without).
+                                began[0] = m.intent().toNamespace(nsName, inode) ? m.intent()
+                                        : net.intents.begin(m.hostIf(), nsName, inode);
+                                pair[0] = new SpareVeths.Made(m.hostIf(), m.peerIndex(), began[0]);
+                            } else {
+                                began[0] = net.intents.begin(name, nsName, inode);
+                            }
                         } catch (RuntimeException e) {
                             throw new StepFailure("record the intent", e);
                         }
@@ -125,7 +136,7 @@ final class Attach {
                     });
                 } catch (NetlinkException e) {
                     if ("EEXIST".equals(e.errnoName())) {
-                        if (began[0] != null) {
+                        if (began[0] != null && pair[0] == null) {
                             began[0].namespaceExisted();
                         }
                         throw new IllegalArgumentException("namespace \"" + nsName + "\" already exists; attach an existing "
@@ -134,9 +145,20 @@ final class Attach {
                     throw e;
                 } finally {
                     intent = began[0];
-                    if (intent != null) {
+                    if (pending == null && pair[0] != null) {
+                        // Not named: the spare, with its pair, waits on (or went with a failed setup); the intent
+                        // names the pair alone again.
+                        pair[0].intent().toNamespace(null, 0);
+                        pair[0] = null;
+                        intent = null;
+                    } else if (intent != null) {
                         undo.push("remove the intent record", intent::end);
                     }
+                }
+                spare = pair[0];
+                if (spare != null) {
+                    hostIf = spare.hostIf();
+                    Faults.point("attach:spare-named");
                 }
                 CompletableFuture<NetNamespace> creating = pending;
                 undo.push("delete namespace " + nsName, () -> {
@@ -150,6 +172,12 @@ final class Attach {
                     made.close();
                     Namespaces.deleteOwned(nsName, ino, op);
                 });
+                if (spare != null) {
+                    // Runs first: a pair made ahead and not plugged in yet (once plugged, "delete veth" takes it)
+                    // goes now, not only once the kernel cleans the namespace up.
+                    String waiting = hostIf;
+                    undo.push("delete veth " + waiting + " made ahead", () -> SpareVeths.deleteHostEnd(net, waiting));
+                }
             } else if (spec.existing().inode() == net.host.netns().inode()) {
                 throw new IllegalArgumentException(label + " is the host namespace of network " + net.name
                         + " itself; attach a container's namespace");
@@ -258,7 +286,12 @@ final class Attach {
                 boolean portsKnown = !publish.isEmpty() && hostPorts.bump();
                 Faults.point("attach:ports-bumped");
                 Link hostSide = null;
-                for (int attempt = 1; hostSide == null; attempt++) {
+                peerIndex = 0;
+                if (spare != null) {
+                    step = "plug veth " + hostIf + " into the bridge of network " + net.name;
+                    peerIndex = SpareVeths.plug(net, spare, view.bridgeIndex, alias, !publish.isEmpty(), ns);
+                }
+                for (int attempt = 1; peerIndex == 0 && hostSide == null; attempt++) {
                     step = "create veth pair " + hostIf + " <-> " + label + ":" + ifname;
                     LinkSpec veth = LinkSpec.veth(hostIf, ifname).peerNamespace(ns).master(view.bridgeIndex)
                             .group(net.group).up().alias(alias);
@@ -300,7 +333,9 @@ final class Attach {
                                         + "; choose another name with EndpointSpec.interfaceName (" + e.getMessage() + ")", e);
                     }
                 }
-                peerIndex = hostSide.linkIndex();
+                if (hostSide != null) {
+                    peerIndex = hostSide.linkIndex();
+                }
                 if (!publish.isEmpty()) {
                     hostPorts.added(hostIf, publish, portsKnown);
                 }
@@ -354,7 +389,7 @@ final class Attach {
             net.endpoints.put(hostIf, ep);
             undo.commit();
             intent.end();
-            afterReturn(ns, ifname, address, address6, create);
+            afterReturn(ns, ifname, address, address6, create ? spareKey : null, create);
             return ep;
         } catch (StepFailure f) {
             undo.rollback(f.getCause());
@@ -405,11 +440,12 @@ final class Attach {
      * its locktime (1 s) ago may ignore it. Two more follow, 250 ms and 1.1 s later (RFC 4861 7.2.6 allows
      * MAX_NEIGHBOR_ADVERTISEMENT = 3 unsolicited advertisements; RFC 5227 announces twice).
      */
-    private static void afterReturn(NetNamespace ns, String ifname, IpPrefix address, IpPrefix address6, boolean create) {
+    private void afterReturn(NetNamespace ns, String ifname, IpPrefix address, IpPrefix address6, SpareVeths.Key key,
+                             boolean create) {
         AfterAttach.run(() -> {
             if (create) {
                 try {
-                    Spares.attachEnded(CONTAINERS);
+                    SpareVeths.attachEnded(net, key);
                 } catch (RuntimeException e) {
                     Log.LOG.debug("scheduling the next namespace ahead of time failed: {}", e.toString());
                 }
@@ -508,47 +544,6 @@ final class Attach {
                 v.release(hostIf);
             }
         }
-    }
-
-    private int offsetOf(InetAddress address) {
-        if (net.subnet == null) {
-            throw new IllegalArgumentException("IPv4 address " + IpAddresses.format(address) + " given, but network " + net.name
-                    + " is IPv6-only (subnet " + net.v6.subnet() + "); give an IPv6 address, or create the network with an "
-                    + "IPv4 subnet too");
-        }
-        if (!(address instanceof Inet4Address) || !net.subnet.contains(address)) {
-            throw new IllegalArgumentException("address " + IpAddresses.format(address) + " is outside subnet " + net.subnet
-                    + " of network " + net.name + "; choose an address inside it, or leave it out to get the next free one");
-        }
-        int off = Ipv4.toInt(address) - Ipv4.toInt(net.subnet.address());
-        int size = 1 << (32 - net.subnet.prefixLength());
-        if (off == 0 || off == size - 1 || address.equals(net.gateway)) {
-            throw new IllegalArgumentException("address " + IpAddresses.format(address) + " is reserved in network " + net.name
-                    + " (" + (off == 0 ? "network address" : off == size - 1 ? "broadcast address" : "gateway")
-                    + "); choose another address inside " + net.subnet + ", or leave it out to get the next free one");
-        }
-        return off;
-    }
-
-    /** The offset of a fixed IPv6 address in the network's IPv6 subnet; refuses it on an IPv4-only network. */
-    private BigInteger offset6Of(InetAddress address) {
-        if (net.v6 == null) {
-            throw new IllegalArgumentException("IPv6 address " + IpAddresses.format(address) + " given, but network " + net.name
-                    + " is IPv4-only (subnet " + net.subnet + "); give an IPv4 address, or create the network with an "
-                    + "IPv6 subnet too");
-        }
-        if (!net.v6.subnet().contains(address)) {
-            throw new IllegalArgumentException("IPv6 address " + IpAddresses.format(address) + " is outside subnet "
-                    + net.v6.subnet() + " of network " + net.name + "; choose an address inside it, or leave it out to get "
-                    + "the next free one");
-        }
-        BigInteger off = Ipv6.offset(net.v6.subnet(), address);
-        if (off.signum() == 0 || address.equals(net.v6.gateway())) {
-            throw new IllegalArgumentException("IPv6 address " + IpAddresses.format(address) + " is reserved in network "
-                    + net.name + " (" + (off.signum() == 0 ? "subnet-router anycast address" : "gateway")
-                    + "); choose another address inside " + net.v6.subnet() + ", or leave it out to get the next free one");
-        }
-        return off;
     }
 
     private static String describe(NetNamespace ns) {

@@ -271,7 +271,7 @@ final class Intents {
     final class Intent {
         private final Slot slot;
         private String hostIf;
-        private final String nsName;
+        private String nsName;
         private long inode;
         private boolean ended;
 
@@ -292,6 +292,20 @@ final class Intents {
         /** The namespace already existed (not netkit's): the intent must not name it, so it ends at once. */
         synchronized void namespaceExisted() {
             end();
+        }
+
+        /**
+         * The intent of a veth pair made ahead of time ({@link SpareVeths}: the host interface, no namespace) becomes
+         * that of the attach that takes it, creating namespace {@code nsName} with {@code inode}; {@code null}, 0: back
+         * to the pair's own (the name was taken). One write. Returns false (and writes nothing) if the intent ended.
+         */
+        synchronized boolean toNamespace(String nsName, long inode) {
+            this.nsName = nsName;
+            this.inode = inode;
+            if (!ended) {
+                slot.write(ACTIVE, hostIf, nsName, inode);
+            }
+            return !ended;
         }
 
         /** The host interface got another name (collision): the intent follows it. */

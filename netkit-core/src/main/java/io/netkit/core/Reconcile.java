@@ -165,6 +165,10 @@ final class Reconcile {
                 }
                 if (vethThere) {
                     deleteLink(a.hostInterface(), errors);
+                } else if (!a.hostInterface().isEmpty()) {
+                    // A pair made ahead of time (SpareVeths), waiting or taken by an attach killed before the plug:
+                    // it would go with its namespace, but only once the kernel cleans that up.
+                    SpareVeths.deleteHostEnd(net, a.hostInterface());
                 }
                 Endpoint ep = net.endpoints.remove(a.hostInterface());
                 if (ep != null) {

@@ -166,6 +166,7 @@ final class Teardown {
         String op = "delete network " + net.name;
         List<Throwable> errors = new ArrayList<>();
         net.flows.await(); // while the host namespace handle is surely open
+        List<String> spares = SpareVeths.discard(net); // pairs made ahead join the group: its deletion below takes them
         net.reaper.stop();
         try (NetworkLock.Held held = net.allocations.lock.acquire()) {
             if (!held.networkDeleted()) {
@@ -173,6 +174,8 @@ final class Teardown {
                 if (errors.isEmpty()) {
                     held.markDeleted();
                 }
+            } else {
+                SpareVeths.deleteLeft(net, spares); // deleted by another process: nothing took them
             }
         } catch (RuntimeException e) {
             errors.add(e);

@@ -79,7 +79,14 @@ public final class CrashChild {
                 case "half-attach" -> halfAttach(net, args[3], args[4]);
                 case "attach" -> System.out.println(net.attach(args[3]).address().getHostAddress());
                 case "attach-spare" -> {
-                    Attach.CONTAINERS.prepareNext();   // the attach waits for it and only names it
+                    // The attach waits for it and only names it (and plugs in the veth pair made in it, unless
+                    // -Dnetkit.veth.spare=false).
+                    SpareVeths.Key k = SpareVeths.keyFor(net, EndpointSpec.create(args[3]), net.mtu);
+                    if (k == null) {
+                        Attach.CONTAINERS.prepareNext();
+                    } else {
+                        Attach.CONTAINERS.prepareNext(k, SpareVeths.ahead(net, k));
+                    }
                     System.out.println(net.attach(args[3]).address().getHostAddress());
                 }
                 case "detach" -> net.endpoint(args[3]).orElseThrow().detach();

@@ -276,7 +276,7 @@ class NetworkTest {
                 }
                 assertThat(net.endpoints()).isEmpty();
                 String host = sb.name("host");
-                assertThat(Probe.eventually(10_000, () -> Probe.linkNames(host).size() == 3))
+                assertThat(Probe.eventually(10_000, () -> Probe.linkNamesButWaiting(host).size() == 3))
                         .as("detached veths reaped: %s", Probe.linkNames(host)).isTrue();
                 assertThat(NetNamespace.list()).noneMatch(n -> n.startsWith(sb.name("p")));
             } finally {
@@ -304,7 +304,7 @@ class NetworkTest {
                         .satisfies(e -> assertThat(((NetkitException) e).step()).startsWith("add default route"));
                 assertThat(Probe.linkNames(busy)).containsExactly("lo");
             }
-            assertThat(Probe.linkNames(host)).containsExactlyInAnyOrder("lo", Sandbox.UPLINK, "br0");
+            assertThat(Probe.linkNamesButWaiting(host)).containsExactlyInAnyOrder("lo", Sandbox.UPLINK, "br0");
             // 2. A host-side name that is taken: the veth step fails, the namespace netkit created is removed.
             String victim = sb.name("victim");
             assertThatThrownBy(() -> net.attach(EndpointSpec.create(victim).hostInterface(Sandbox.UPLINK)))
@@ -319,7 +319,7 @@ class NetworkTest {
                         .hasMessageContaining("an interface named eth0 already exists in namespace " + busy)
                         .hasRootCauseInstanceOf(io.netkit.netlink.NetlinkException.class);
             }
-            assertThat(Probe.linkNames(host)).containsExactlyInAnyOrder("lo", Sandbox.UPLINK, "br0");
+            assertThat(Probe.linkNamesButWaiting(host)).containsExactlyInAnyOrder("lo", Sandbox.UPLINK, "br0");
             assertThat(Probe.firewallRules(host)).isEqualTo(rulesBefore);
             // Nothing was allocated by the failures.
             assertThat(net.attach(sb.name("ok")).address()).isEqualTo(ip("172.16.0.2"));

@@ -93,6 +93,24 @@ final class Probe {
         return out;
     }
 
+    /**
+     * Names of the links in {@code ns} but a veth pair's host end made ahead of time ({@link SpareVeths}: a veth named
+     * {@code nkv} and 8 hex digits in no bridge, the default group, without alias), which waits there while its
+     * network lives.
+     */
+    static List<String> linkNamesButWaiting(String ns) {
+        List<String> out = new ArrayList<>();
+        for (Map<String, Object> l : ip(ns, "link", "show")) {
+            Object info = l.get("linkinfo");
+            boolean veth = info instanceof Map<?, ?> m && "veth".equals(m.get("info_kind"));
+            String name = (String) l.get("ifname");
+            if (!(veth && name.matches("nkv[0-9a-f]{8}") && l.get("master") == null && "default".equals(String.valueOf(l.get("group"))) && l.get("ifalias") == null)) {
+                out.add((String) l.get("ifname"));
+            }
+        }
+        return out;
+    }
+
     /** {@code ip netns exec NS iptables-save}. */
     static String iptablesSave(String ns) {
         return Cmd.run("ip", "netns", "exec", ns, "iptables-save").lines()

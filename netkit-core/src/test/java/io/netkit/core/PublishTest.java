@@ -250,7 +250,7 @@ class PublishTest {
             Endpoint c2 = net.attach(sb.name("c2"));
             c1.publish(8080, 80);
             String rules = Probe.iptablesSave(host);
-            List<String> links = Probe.linkNames(host);
+            List<String> links = Probe.linkNamesButWaiting(host);
 
             assertThatThrownBy(() -> c2.publish(8080, 81)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("host port tcp/8080 is already published by endpoint " + sb.name("c1"));
@@ -260,7 +260,7 @@ class PublishTest {
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("host port tcp/8080 is already published by endpoint " + sb.name("c1"));
             assertThat(NetNamespace.list()).doesNotContain(sb.name("c3"));
-            assertThat(Probe.linkNames(host)).containsExactlyInAnyOrderElementsOf(links);
+            assertThat(Probe.linkNamesButWaiting(host)).containsExactlyInAnyOrderElementsOf(links);
             assertThat(c2.published()).isEmpty();
             assertThat(Probe.iptablesSave(host)).isEqualTo(rules);
 

@@ -169,7 +169,7 @@ class RecoveryTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"attach:namespace-created", "attach:veth-created"})
+    @ValueSource(strings = {"attach:spare-named", "attach:namespace-created", "attach:veth-created"})
     void anAttachIntoASpareNamespaceKilledAnywhereIsUndoneByTheNextProcess(String point) throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX);
              Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").create()) {
@@ -189,6 +189,26 @@ class RecoveryTest {
         }
     }
 
+    @Test
+    void aPairMadeAheadByAProcessThatDiedIsGoneRightAfterTheNextOpen() throws Exception {
+        try (Sandbox sb = Sandbox.create(PREFIX);
+             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").create()) {
+            String host = sb.name() + "-host";
+            // The child dies with the pair made in its unnamed spare namespace; the kernel deletes that namespace, and
+            // with it the pair, only when it gets to; the intent lets the next process do it at once.
+            assertThat(child("spare:pair-made", "attach-spare", host, "br0", sb.name("c1"))).as(lastOutput).isEqualTo(137);
+            Network adopted = Network.open(sb.host(), "br0");
+            assertThat(Probe.linkNames(host)).as("no pair of the dead process waits")
+                    .containsExactlyInAnyOrder("lo", Sandbox.UPLINK, "br0");
+            assertThat(NetNamespace.exists(sb.name("c1"))).isFalse();
+            Endpoint c1 = adopted.attach(sb.name("c1"));
+            assertThat(Probe.roundTrip(c1, sb.hostNamespace(), net.gateway())).isEqualTo(c1.address());
+            adopted.delete();
+            net.delete();
+            nothingLeft(sb);
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"detach:namespace-deleted", "detach:unplugged"})
     void aDetachKilledAnywhereIsFinished(String point) throws Exception {
@@ -199,7 +219,7 @@ class RecoveryTest {
             assertThat(child(point, "detach", sb.name() + "-host", "br0", ns)).as(lastOutput).isEqualTo(137);
             Network adopted = Network.open(sb.host(), "br0");
             assertThat(NetNamespace.exists(ns)).as("finished: namespace").isFalse();
-            assertThat(Probe.eventually(3000, () -> Probe.linkNames(sb.name() + "-host").size() == 3))
+            assertThat(Probe.eventually(3000, () -> Probe.linkNamesButWaiting(sb.name() + "-host").size() == 3))
                     .as("finished: the veth is reaped").isTrue();
             assertThat(adopted.endpoints()).isEmpty();
             assertThat(Probe.firewallRules(sb.name() + "-host")).as("the endpoint's DNAT is gone").doesNotContain("DNAT")

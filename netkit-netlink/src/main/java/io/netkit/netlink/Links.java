@@ -474,6 +474,21 @@ public final class Links {
     }
 
     /**
+     * Plugs the link into bridge {@code masterIndex} in ONE request: master, link group, alias, up (the reverse of
+     * {@link #unplug}). Equivalent to: {@code ip link set NAME master BR group G alias TEXT up}.
+     *
+     * @throws LinkNotFoundException if there is no such link
+     */
+    public void plug(String name, int masterIndex, int group, String alias) {
+        LinkSpec.checkAlias(alias);
+        set("plug link", name, IFF_UP, IFF_UP, w -> {
+            w.attrU32(IFLA_MASTER, masterIndex);
+            w.attrU32(IFLA_GROUP, group);
+            w.attrString(IFLA_IFALIAS, alias);
+        });
+    }
+
+    /**
      * Switches hairpin mode of a bridge port on or off: with it on, the bridge may send a frame back out of the
      * port it came in on, which a container needs to reach itself through a DNAT on the host (its own published
      * port via a host address). Equivalent to: {@code ip link set NAME type bridge_slave hairpin on|off}
@@ -581,10 +596,8 @@ public final class Links {
     // ---------------------------------------------------------------- decode
 
     /**
-     * Decodes the {@code RTM_NEWLINK} message {@code m} is positioned on (a reply or one message of a dump).
-     * Attributes other than those of {@link Link}'s fields are kept raw in {@link Link#unknown()}, except the
-     * bulky statistics and per-protocol state ({@code IFLA_STATS}, {@code IFLA_STATS64}, {@code IFLA_AF_SPEC}).
-     * Allocates the {@link Link}, its strings, its {@link MacAddress} and at most one array of raw attributes.
+     * Decodes the {@code RTM_NEWLINK} message {@code m} is positioned on (a reply or one message of a dump); unknown
+     * attributes are kept raw in {@link Link#unknown()}, statistics and per-protocol state skipped.
      *
      * @throws io.netkit.netlink.codec.MalformedMessageException if the message is malformed
      */

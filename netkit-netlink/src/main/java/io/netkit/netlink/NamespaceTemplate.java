@@ -3,11 +3,17 @@ package io.netkit.netlink;
 import io.netkit.netlink.codec.IfLinkConstants;
 import io.netkit.netlink.codec.RtnetlinkConstants;
 import io.netkit.netlink.internal.NamespaceThread;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +34,11 @@ import org.slf4j.LoggerFactory;
  * t.prepareNext();                                       // the next one is unshared in the background
  * NetNamespace c2 = t.createAsync("c2", null).join();   // only named
  * }</pre>
+ *
+ * <p>A spare can carry more than the recipe: {@link #prepareNext(Object, Function)} runs an extra step on the new
+ * namespace's thread (netkit-core makes the container's veth pair there) and keeps its result with the spare under a
+ * key; only {@link #createAsync(String, Object, Claim, Consumer)} with an equal key takes that spare, and its
+ * {@link Claim} gets the result before the name is claimed. Up to {@value #MAX_SPARES} spares wait, one per key.
  */
 public final class NamespaceTemplate implements AutoCloseable {
     /** Bound at the first message, not at class load: slf4j's start stays off a fresh JVM's first create + attach. */
@@ -49,10 +60,33 @@ public final class NamespaceTemplate implements AutoCloseable {
         return SPARE_WORK.get();
     }
 
+    /** At most this many spares wait (one per key). */
+    static final int MAX_SPARES = 4;
+    /** The key of spares made by {@link #prepareNext()} (a map key cannot be null). */
+    private static final Object PLAIN = new Object();
+
+    /**
+     * Told, on the calling thread before a name is claimed, which namespace is about to be named: a write-ahead
+     * record can so name it by inode with no second write. If it throws, nothing was claimed and the spare is kept.
+     */
+    @FunctionalInterface
+    public interface Claim {
+        /**
+         * @param inode the inode of the spare about to be named, or 0 if the namespace is made on the spot (then its
+         *     inode is known only in the setup)
+         * @param ahead what the spare's extra step returned ({@link #prepareNext(Object, Function)}), or null
+         */
+        void before(long inode, Object ahead);
+    }
+
+    /** A namespace made ahead of time and what its extra step returned. */
+    private record Spare(NetNamespace ns, Object ahead) {
+    }
+
     private final Map<String, String> sysctls;
     private final boolean loopbackUp;
     private final Object lock = new Object();
-    private CompletableFuture<NetNamespace> spare;   // guarded by lock: ready or being made, null if none
+    private final Map<Object, CompletableFuture<Spare>> spares = new LinkedHashMap<>(); // guarded by lock: by key
     private boolean closed;                          // guarded by lock
 
     private NamespaceTemplate(Map<String, String> sysctls, boolean loopbackUp) {
@@ -106,11 +140,23 @@ public final class NamespaceTemplate implements AutoCloseable {
      */
     public CompletableFuture<NetNamespace> createAsync(String name, java.util.function.LongConsumer beforeClaim,
                                                        Consumer<NetNamespace> setup) {
+        return createAsync(name, null, beforeClaim == null ? null : (inode, ahead) -> beforeClaim.accept(inode), setup);
+    }
+
+    /**
+     * As {@link #createAsync(String, java.util.function.LongConsumer, Consumer)}, taking only the spare made for
+     * {@code key} by {@link #prepareNext(Object, Function)} ({@code null}: one of {@link #prepareNext()}); a spare of
+     * another key stays for its own. {@code beforeClaim} also gets what that spare's extra step returned. If the
+     * name is taken ({@code EEXIST}) or {@code beforeClaim} throws, the spare, with what its step made, is kept.
+     */
+    public CompletableFuture<NetNamespace> createAsync(String name, Object key, Claim beforeClaim,
+                                                       Consumer<NetNamespace> setup) {
         NamespaceNames.validate(name);
-        NetNamespace ready = takeSpare();
+        Spare taken = takeSpare(key == null ? PLAIN : key);
+        NetNamespace ready = taken == null ? null : taken.ns();
         if (ready == null) {
             if (beforeClaim != null) {
-                beforeClaim.accept(0);
+                beforeClaim.before(0, null);
             }
             return NetNamespace.createAsync(name, n -> {
                 setSysctls(n);
@@ -127,11 +173,11 @@ public final class NamespaceTemplate implements AutoCloseable {
         NetNamespace named;
         try {
             if (beforeClaim != null) {
-                beforeClaim.accept(ready.inode());
+                beforeClaim.before(ready.inode(), taken.ahead());
             }
             named = NamespaceCreation.nameSpare(ready, name);
         } catch (RuntimeException | Error e) {
-            giveBack(ready);   // untouched: the next call can still use it
+            giveBack(key == null ? PLAIN : key, taken);   // untouched: the next call can still use it
             throw e;
         }
         if (setup != null) {
@@ -151,46 +197,95 @@ public final class NamespaceTemplate implements AutoCloseable {
      * the CPUs and the kernel's rtnl lock.
      */
     public void prepareNext() {
+        prepareNext(null, null);
+    }
+
+    /**
+     * As {@link #prepareNext()}, for the spare of {@code key}, and then {@code ahead} runs on the new namespace's
+     * thread; what it returns is kept with the spare and handed to the {@link Claim} of the
+     * {@link #createAsync(String, Object, Claim, Consumer)} that takes it. If {@code ahead} throws, the spare is
+     * discarded (with anything {@code ahead} made in it). Does nothing if that key's spare is ready or being made, or
+     * {@value #MAX_SPARES} spares wait.
+     */
+    public void prepareNext(Object key, Function<NetNamespace, Object> ahead) {
         if (!spares()) {
             return;
         }
+        Object k = key == null ? PLAIN : key;
         synchronized (lock) {
-            if (closed || spare != null) {
+            if (closed || spares.containsKey(k) || spares.size() >= MAX_SPARES) {
                 return;
             }
             SPARE_WORK.incrementAndGet();
-            spare = NamespaceCreation.makeSpare(n -> {
+            Object[] made = new Object[1];
+            CompletableFuture<Spare> s = NamespaceCreation.makeSpare(n -> {
                 setSysctls(n);
                 openSocket(n);
-            });
-            spare.whenComplete((n, e) -> SPARE_WORK.incrementAndGet());
+                if (ahead != null) {
+                    made[0] = ahead.apply(n);
+                }
+            }).thenApply(n -> new Spare(n, made[0]));
+            spares.put(k, s);
+            s.whenComplete((n, e) -> SPARE_WORK.incrementAndGet());
         }
     }
 
-    /** Discards the namespace made ahead of time, if any (it vanishes: it was never named). Idempotent. */
+    /**
+     * Takes out the spares whose key {@code which} accepts (waiting for those being made), gives each to
+     * {@code before} with what its extra step returned (to remove what that step made elsewhere: it goes with the
+     * namespace anyway, but only once the kernel has cleaned the namespace up), then discards it.
+     */
+    public void discard(Predicate<Object> which, BiConsumer<NetNamespace, Object> before) {
+        List<CompletableFuture<Spare>> out = new ArrayList<>();
+        synchronized (lock) {
+            for (Iterator<Map.Entry<Object, CompletableFuture<Spare>>> it = spares.entrySet().iterator(); it.hasNext(); ) {
+                Map.Entry<Object, CompletableFuture<Spare>> e = it.next();
+                if (e.getKey() != PLAIN && which.test(e.getKey())) {
+                    out.add(e.getValue());
+                    it.remove();
+                }
+            }
+        }
+        for (CompletableFuture<Spare> f : out) {
+            Spare s;
+            try {
+                s = NamespaceThread.await(f);
+            } catch (RuntimeException e) {
+                continue;   // never made: nothing to remove
+            }
+            try {
+                if (before != null) {
+                    before.accept(s.ns(), s.ahead());
+                }
+            } finally {
+                s.ns().close();
+            }
+        }
+    }
+
+    /** Discards the namespaces made ahead of time, if any (they vanish: they were never named). Idempotent. */
     @Override
     public void close() {
-        CompletableFuture<NetNamespace> s;
+        List<CompletableFuture<Spare>> out;
         synchronized (lock) {
             closed = true;
-            s = spare;
-            spare = null;
+            out = new ArrayList<>(spares.values());
+            spares.clear();
         }
-        if (s != null) {
+        for (CompletableFuture<Spare> s : out) {
             s.whenComplete((n, e) -> {
                 if (n != null) {
-                    n.close();
+                    n.ns().close();
                 }
             });
         }
     }
 
-    /** The spare, waiting for it if it is being made; null if there is none or making it failed. */
-    private NetNamespace takeSpare() {
-        CompletableFuture<NetNamespace> s;
+    /** The spare of {@code key}, waiting for it if it is being made; null if there is none or making it failed. */
+    private Spare takeSpare(Object key) {
+        CompletableFuture<Spare> s;
         synchronized (lock) {
-            s = spare;
-            spare = null;
+            s = spares.remove(key);
         }
         if (s == null) {
             return null;
@@ -204,14 +299,14 @@ public final class NamespaceTemplate implements AutoCloseable {
         }
     }
 
-    private void giveBack(NetNamespace n) {
+    private void giveBack(Object key, Spare s) {
         synchronized (lock) {
-            if (!closed && spare == null) {
-                spare = CompletableFuture.completedFuture(n);
+            if (!closed && !spares.containsKey(key)) {
+                spares.put(key, CompletableFuture.completedFuture(s));
                 return;
             }
         }
-        n.close();
+        s.ns().close();
     }
 
     /** On the namespace's own thread: the netlink socket, and {@code lo} up if the recipe says so. */

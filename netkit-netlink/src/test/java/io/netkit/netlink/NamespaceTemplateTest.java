@@ -121,6 +121,42 @@ class NamespaceTemplateTest {
         }
     }
 
+    @Test
+    void aKeyedSpareCarriesWhatItsStepMadeAndServesOnlyItsKeyUntilDiscarded() throws Exception {
+        try (NamespaceTemplate t = NamespaceTemplate.withSysctls(Map.of(KEY, "1")).withLoopbackUp()) {
+            String other = namespaces.name("tkother");
+            String mine = namespaces.name("tkmine");
+            String after = namespaces.name("tkafter");
+            // The extra step makes a link in the spare (as netkit-core makes eth0 there) and returns its index.
+            t.prepareNext("a", n -> n.netlink().links().create(LinkSpec.bridge("made0")).index());
+            Object[] seen = new Object[2];
+            NetNamespace o = t.createAsync(other, "b", (ino, ahead) -> seen[0] = ahead, null).get(10, TimeUnit.SECONDS);
+            assertThat(seen[0]).as("another key: made on the spot, nothing ahead").isNull();
+            assertThat(o.netlink().links().list()).extracting(Link::name).containsExactly("lo");
+            long[] ino = new long[1];
+            NetNamespace m = t.createAsync(mine, "a", (i, ahead) -> {
+                ino[0] = i;
+                seen[1] = ahead;
+            }, null).get(10, TimeUnit.SECONDS);
+            assertThat(ino[0]).isEqualTo(m.inode());
+            assertThat(seen[1]).as("what the step returned").isEqualTo(m.netlink().links().get("made0").index());
+            assertThat(Cmd.run("ip", "-n", mine, "-o", "link", "show")).contains("made0");
+
+            t.prepareNext("a", n -> n.netlink().links().create(LinkSpec.bridge("made1")).index());
+            Object[] discarded = new Object[1];
+            t.discard(k -> k.equals("a"), (n, ahead) -> discarded[0] = ahead);
+            assertThat(discarded[0]).as("the discarded spare's step result").isInstanceOf(Integer.class);
+            long[] next = {-1};
+            NetNamespace x = t.createAsync(after, "a", (i, ahead) -> next[0] = i, null).get(10, TimeUnit.SECONDS);
+            assertThat(next[0]).as("discarded: made on the spot").isZero();
+            for (NetNamespace n : new NetNamespace[] {o, m, x}) {
+                String name = n.name().orElseThrow();
+                n.close();
+                NetNamespace.delete(name);
+            }
+        }
+    }
+
     /** Descriptors of this process for files in /run/netns that have no name there (O_TMPFILE). */
     private static long unnamedRunNetnsFiles() throws java.io.IOException {
         try (java.util.stream.Stream<java.nio.file.Path> fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {

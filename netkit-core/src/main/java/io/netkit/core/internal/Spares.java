@@ -27,7 +27,7 @@ public final class Spares {
     static final long IDLE_MS = 5;
 
     private static final Object LOCK = new Object();
-    private static NamespaceTemplate due;   // guarded by LOCK: the template whose spare waits for an idle moment
+    private static Runnable due;            // guarded by LOCK: the making of the spare that waits for an idle moment
     private static Thread worker;           // guarded by LOCK
 
     private Spares() {
@@ -43,14 +43,17 @@ public final class Spares {
         return Math.max(0, Long.getLong("netkit.netns.spareIdleMs", IDLE_MS));
     }
 
-    /** An attach that made a namespace with {@code template} returned: schedule the making of the next one. */
-    public static void attachEnded(NamespaceTemplate template) {
+    /**
+     * An attach that made a namespace returned: schedule {@code prepare} (a {@link NamespaceTemplate#prepareNext()}
+     * call, which returns at once) to make the next one.
+     */
+    public static void attachEnded(Runnable prepare) {
         switch (mode()) {
             case "false" -> { }
-            case "eager" -> template.prepareNext();
+            case "eager" -> prepare.run();
             default -> {
                 synchronized (LOCK) {
-                    due = template;
+                    due = prepare;
                     if (worker == null) {
                         worker = new Thread(Spares::work, "netkit-spare-scheduler");
                         worker.setDaemon(true);
@@ -64,7 +67,7 @@ public final class Spares {
 
     private static void work() {
         while (true) {
-            NamespaceTemplate t;
+            Runnable t;
             try {
                 synchronized (LOCK) {
                     while (due == null) {
@@ -83,7 +86,7 @@ public final class Spares {
                 continue;   // switched meanwhile (tests, benchmarks)
             }
             try {
-                t.prepareNext();   // returns at once: the namespace is made on its own thread
+                t.run();   // returns at once: the namespace is made on its own thread
             } catch (RuntimeException e) {
                 Log.LOG.debug("making the next namespace ahead of time failed: {}", e.toString());
             }
