@@ -43,13 +43,14 @@ def steps(a):
     # the inode's own write (base), or none when the intent carried it from the start (head)
     idx['confirm']=pw[1] if len(pw)==3 else idx['lock']; idx['end']=pw[-1]
     sends=[k for k,e in enumerate(a) if e[3] in('sendto','sendmsg')]
-    if len(sends)!=3: return None
-    idx['create'],idx['alias'],idx['inside']=sends
+    if len(sends)==3: idx['create'],idx['alias'],idx['inside']=sends
+    elif len(sends)==2: idx['create'],idx['inside']=sends; idx['alias']=idx['unlock']-1   # a pair made ahead: one plug request, no alias of its own
+    else: return None
     t0=a[0][0]
     def span(k1,k2): return a[k2][0]-a[k1][0]
     def ks(k1,k2): return sum(e[1] for e in a[k1:k2])
     b=[0,idx['confirm'],idx['lock'],idx['create'],idx['alias'],idx['unlock']-1,idx['inside'],idx['end'],idx['end']+1,len(a)-1]
-    lab=['intent+name namespace','confirm inode','lock+mark','veth create(echo)','alias','release lock','container batch','intent end','after: hand-offs, return']
+    lab=['intent+name namespace','confirm inode','lock+mark','veth create(echo) / plug','alias','release lock','container batch','intent end','after: hand-offs, return']
     res={}
     for n,(x,y) in zip(lab,zip(b,b[1:])):
         res[n]=(span(x,y), ks(x,y))
