@@ -23,13 +23,13 @@ import org.slf4j.LoggerFactory;
  * The attach that takes it only plugs the host end in ({@link io.netkit.netlink.Links#plug}: master, group, alias,
  * up in one request) instead of creating the pair and then setting the alias.
  *
- * <p>Safety: the waiting pair belongs to no network (group 0, no record: every netkit process's recovery ignores it)
+ * <p>Safety: the waiting pair belongs to no network (group 0, no record: no netkit process takes it for an endpoint)
  * and lives only as long as the unnamed spare namespace, which only this process holds: if the process dies, the
  * kernel deletes the namespace and with it the pair. An intent ({@link Intents}) names the host end before the pair
  * is made, so the next process's recovery deletes a dead process's pair at once ({@link Reconcile}) instead of
  * waiting for the kernel; the attach that takes the pair turns that intent into its own (naming the namespace too,
- * one write), so a kill before the plug is undone by deleting both. Deleting the
- * network deletes its waiting pair at once ({@link #discard}). Only for namespaces netkit creates, the default
+ * one write), so a kill before the plug is undone by deleting both. A failed attach deletes the pair it took; deleting
+ * the network deletes its waiting pair at once ({@link #discard}). Only for namespaces netkit creates, the default
  * interface name {@code eth0}, no fixed MAC and a generated host name; {@code -Dnetkit.veth.spare=false} turns it off
  * (then the spare namespace is made bare, as before).
  */
@@ -38,6 +38,10 @@ final class SpareVeths {
     private static final class Log {
         static final Logger LOG = LoggerFactory.getLogger(SpareVeths.class);
     }
+
+    /** The shape of a generated host name ({@link Attach#hostNames}), the only kind a pair made ahead has. */
+    private static final java.util.regex.Pattern GENERATED =
+            java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(Network.HOST_VETH_PREFIX) + "[0-9a-f]{8}");
 
     /** The interface name the spare's container end has. */
     static final String IFNAME = "eth0";
@@ -195,6 +199,9 @@ final class SpareVeths {
      * after a kill between naming a spare and plugging its pair, the intent names it.
      */
     static void deleteHostEnd(Network net, String hostIf) {
+        if (!GENERATED.matcher(hostIf).matches()) {
+            return;   // never a pair made ahead (those have generated names): a link the user named is left alone
+        }
         try {
             net.hostLinks().find(hostIf).filter(SpareVeths::waiting).ifPresent(l -> net.hostLinks().delete(hostIf));
         } catch (LinkNotFoundException gone) {
