@@ -79,4 +79,19 @@ final class LinkFailures {
             }
         }
     }
+
+    /** Throws the failures of a {@link Links#createAll} ({@code failed[i]}: that of spec i, or null), if any. */
+    static void throwIfAny(NetlinkException[] failed) {
+        List<NetlinkException> failures = new java.util.ArrayList<>();
+        List<Integer> failedIndices = new java.util.ArrayList<>();
+        for (int i = 0; i < failed.length; i++) {
+            if (failed[i] != null) {
+                failures.add(failed[i]);
+                failedIndices.add(i);
+            }
+        }
+        if (!failures.isEmpty()) {
+            throw new NetlinkBatchException(failures, failedIndices, failed.length);
+        }
+    }
 }

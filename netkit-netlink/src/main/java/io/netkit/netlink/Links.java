@@ -259,17 +259,7 @@ public final class Links {
                 }
             }
         }
-        List<NetlinkException> failures = new ArrayList<>();
-        List<Integer> failedIndices = new ArrayList<>();
-        for (int i = 0; i < specs.size(); i++) {
-            if (failed[i] != null) {
-                failures.add(failed[i]);
-                failedIndices.add(i);
-            }
-        }
-        if (!failures.isEmpty()) {
-            throw new NetlinkBatchException(failures, failedIndices, specs.size());
-        }
+        LinkFailures.throwIfAny(failed);
     }
 
     private int index(Map<String, Integer> cache, String name) {
