@@ -227,6 +227,37 @@ final class Intents {
         return out;
     }
 
+    /**
+     * The host interfaces that active intents of OTHER live processes name (their slots are locked; read without
+     * locking, so a record being rewritten may be missed or stale: callers check the link itself). For a teardown:
+     * pairs made ahead by another process ({@link SpareVeths}) would otherwise wait in the host namespace until that
+     * process ends.
+     */
+    List<String> othersHostInterfaces() {
+        List<String> out = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return out;
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                if (HELD.contains(f)) {
+                    continue;
+                }
+                try {
+                    String[] lines = new String(Files.readAllBytes(f), StandardCharsets.UTF_8).replace("\0", "").split("\n");
+                    if (lines.length >= 2 && lines[0].equals(ACTIVE) && io.netkit.netlink.InterfaceNames.isValid(lines[1])) {
+                        out.add(lines[1]);
+                    }
+                } catch (IOException gone) {
+                    // removed meanwhile
+                }
+            }
+        } catch (IOException e) {
+            Log.LOG.debug("cannot list intents in {}: {}", dir, e.toString());
+        }
+        return out;
+    }
+
     /** Removes an intent of a process that ended, once dealt with, and the directory once it is empty. */
     static void remove(Path file) {
         try {

@@ -85,6 +85,9 @@ final class Teardown {
             }
         }
         net.reconcile.undoAbandonedAttaches(s, op, errors);
+        for (String hostIf : net.intents.othersHostInterfaces()) {
+            SpareVeths.deleteHostEnd(net, hostIf); // a pair another live process made ahead for this network
+        }
         long t1 = System.nanoTime();
         Faults.point("teardown:namespaces-removed");
         if (!errors.isEmpty()) {

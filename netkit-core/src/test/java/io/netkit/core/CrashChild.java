@@ -21,6 +21,7 @@ import java.util.concurrent.Future;
  * half-attach HOST BRIDGE VICTIM-NS ADDRESS   holds the lock, marks it, creates a recorded veth, halts (no close)
  * attach HOST BRIDGE NS                       attaches NS
  * attach-spare HOST BRIDGE NS                 attaches NS into a namespace unshared ahead of time (a spare)
+ * attach-wait HOST BRIDGE NS                  attaches NS, prints "attached", waits for a line (its pair made ahead waits meanwhile)
  * detach HOST BRIDGE NS                       detaches the endpoint of NS
  * delete HOST BRIDGE                          deletes the network
  * create HOST BRIDGE SUBNET                   creates a network with masquerade
@@ -88,6 +89,12 @@ public final class CrashChild {
                         Attach.CONTAINERS.prepareNext(k, SpareVeths.ahead(net, k));
                     }
                     System.out.println(net.attach(args[3]).address().getHostAddress());
+                }
+                case "attach-wait" -> {
+                    net.attach(args[3]);
+                    System.out.println("attached");
+                    System.out.flush();
+                    new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
                 }
                 case "detach" -> net.endpoint(args[3]).orElseThrow().detach();
                 case "delete" -> net.delete();

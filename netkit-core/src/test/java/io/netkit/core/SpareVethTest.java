@@ -4,9 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netkit.testing.Cmd;
 import io.netkit.testing.Privileged;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -111,6 +116,30 @@ class SpareVethTest {
             net.delete();
             assertThat(Probe.linkNames(host)).as("nothing waits once the network is gone")
                     .containsExactlyInAnyOrder("lo", Sandbox.UPLINK);
+        }
+    }
+
+    @Test
+    void deletingTheNetworkFromAnotherProcessRemovesThePairALiveProcessMadeAhead() throws Exception {
+        try (Sandbox sb = Sandbox.create(PREFIX)) {
+            String host = sb.name() + "-host";
+            Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").create();
+            List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), CrashChild.class.getName(), "attach-wait", host, "br0",
+                    sb.name("c1")));
+            Process child = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+                assertThat(out.readLine()).isEqualTo("attached");
+                awaitWaiting(host);   // the child's pair, made once it was idle
+                try (Network net = Network.open(sb.host(), "br0")) {
+                    net.delete();
+                }
+                assertThat(Probe.linkNames(host)).as("the live child's waiting pair went with the network")
+                        .containsExactlyInAnyOrder("lo", Sandbox.UPLINK);
+            } finally {
+                child.destroyForcibly();
+                child.waitFor(30, TimeUnit.SECONDS);
+            }
         }
     }
 
