@@ -77,11 +77,24 @@ final class Teardown {
         long t0 = System.nanoTime();
         // The iptables tools run as processes (tens of ms): let them work while the namespaces are unmounted.
         CompletableFuture<Void> rules = CompletableFuture.runAsync(net.forwarding::remove, Firewall.executor());
-        for (String[] o : owned) {
-            try {
-                Namespaces.deleteOwned(o[0], Long.parseLong(o[1]), op);
-            } catch (RuntimeException e) {
-                errors.add(e);
+        // One intent follows the namespace being deleted: killed between its unmount and its unlink, the teardown
+        // leaves a plain file that no record names any more (the namespace went, and its veth with the record, at the
+        // unmount); the intent does, so the next open removes the file.
+        Intents.Intent deleting = owned.isEmpty() ? null : net.intents.begin(null, null, 0);
+        try {
+            for (String[] o : owned) {
+                try {
+                    long inode = Long.parseLong(o[1]);
+                    deleting.toNamespace(o[0], inode);
+                    Faults.point("teardown:namespace-deleting");
+                    Namespaces.deleteOwned(o[0], inode, op);
+                } catch (RuntimeException e) {
+                    errors.add(e);
+                }
+            }
+        } finally {
+            if (deleting != null) {
+                deleting.end();
             }
         }
         net.reconcile.undoAbandonedAttaches(s, op, errors);

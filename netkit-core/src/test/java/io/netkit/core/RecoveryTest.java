@@ -255,6 +255,30 @@ class RecoveryTest {
     }
 
     @Test
+    void aTeardownKilledBetweenUnmountingANamespaceAndUnlinkingItLeavesNoFile() throws Exception {
+        try (Sandbox sb = Sandbox.create(PREFIX)) {
+            String host = sb.name() + "-host";
+            Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").create();
+            String ns = sb.name("c1");
+            // Attached by another process: no handle of this one keeps the namespace alive once it is unmounted.
+            assertThat(child(null, "attach", host, "br0", ns)).as(lastOutput).isZero();
+            assertThat(child("teardown:namespace-deleting", "delete", host, "br0")).as(lastOutput).isEqualTo(137);
+            // What the deletion does first, as if the kill came right after it: the name is a plain file now, the
+            // namespace goes (nobody holds it), and its veth with the endpoint's record.
+            Cmd.run("umount", NetNamespace.RUN_NETNS.resolve(ns).toString());
+            assertThat(Probe.eventually(10_000, () -> !Probe.linkNamesButWaiting(host).stream()
+                    .anyMatch(n -> n.startsWith(Network.HOST_VETH_PREFIX)))).as("the veth went with the namespace").isTrue();
+            assertThat(java.nio.file.Files.isRegularFile(NetNamespace.RUN_NETNS.resolve(ns))).isTrue();
+            assertThatThrownBy(() -> Network.open(sb.host(), "br0")).isInstanceOf(NetkitException.class)
+                    .hasMessageContaining("now complete");
+            assertThat(java.nio.file.Files.exists(NetNamespace.RUN_NETNS.resolve(ns))).as("the intent named the file")
+                    .isFalse();
+            net.close();
+            nothingLeft(sb);
+        }
+    }
+
+    @Test
     void aTeardownKilledAfterItsLinksLeavesRulesThatTheSweepCollects() throws Exception {
         try (Sandbox sb = Sandbox.create(PREFIX)) {
             Network net = Network.bridge("br0").on(sb.host()).subnet("172.16.0.0/24").masquerade().create();
