@@ -43,10 +43,8 @@ final class NftAppend {
         Map<Chain, List<Rule>> tails = tails(added, p4, p6);
         Nftables nft = Nftables.shared(host);
         NftHostState state = NftHostState.of(host);
-        state.lock.lock();
+        long gen = state.lockAtCurrent(nft);
         try {
-            long gen = nft.generation();
-            state.at(gen);
             List<Chain> all = state.allChains();
             // A foreign forward chain with policy drop gets the new mapping's accept too (ForeignForward.sync, on the
             // whole apply). One with policy accept gets nothing, and held none of netkit's at its last apply (which

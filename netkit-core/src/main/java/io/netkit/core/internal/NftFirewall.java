@@ -110,10 +110,8 @@ public final class NftFirewall implements NetworkFirewall {
         Desired d = desired(s);
         Nftables nft = Nftables.shared(host);
         NftHostState state = NftHostState.of(host);
-        state.lock.lock();
+        long gen = state.lockAtCurrent(nft);
         try {
-            long gen = nft.generation();
-            state.at(gen);
             // The chain dump only when the generation moved since netkit's last change (another's commit may have
             // added or removed chains, a foreign forward chain among them).
             List<Chain> all = state.allChains();

@@ -37,6 +37,23 @@ final class NftHostState {
         return STATES.computeIfAbsent(host, k -> new NftHostState());
     }
 
+    /**
+     * Takes {@link #lock} and brings what is known up to the ruleset's current generation ({@link #at}); returns that
+     * generation, for a transaction committed only if it still holds. The caller unlocks (also when this throws, it
+     * has already unlocked).
+     */
+    long lockAtCurrent(io.netkit.nftables.Nftables nft) {
+        lock.lock();
+        try {
+            long gen = nft.generation();
+            at(gen);
+            return gen;
+        } catch (RuntimeException | Error e) {
+            lock.unlock();
+            throw e;
+        }
+    }
+
     /** The ruleset generation is {@code now}: forgets everything if it is not the recorded one. */
     void at(long now) {
         if (now != generation) {
