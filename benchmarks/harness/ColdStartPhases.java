@@ -10,7 +10,9 @@ import java.util.Map;
  * slf4j, JNA's library settings and native part (read from the jar, checked against netkit's cached copy), JNA's
  * Native and libc, LibC's functions, NetNamespace.current(), then a host namespace, Network.create() and one attach
  * (as FirstAttach). -Dsample=PHASES (e.g. "create,attach") also samples the main thread's stack every 1 ms in those
- * phases and prints how often each netkit method was on it ("S count phase | INCL method") and the leaves.
+ * phases and prints how often each netkit method was on it ("S count phase | INCL method"), the leaves,
+ * and each sample's innermost netkit method with what runs above it ("OWN method code|invoke|clinit CLASS": its own
+ * code, a method-handle linkage such as a lambda's, a record method's or a string concatenation's, a class initialiser).
  *
  * Build it against the demo jar and record an archive for it (as root, from the repository root):
  *   J=$PWD/netkit-examples/target/netkit-examples.jar; mkdir -p /tmp/csp
@@ -111,6 +113,17 @@ public final class ColdStartPhases {
                     synchronized (HITS) {
                         HITS.merge(ph + " | TOTAL", 1, Integer::sum);
                         if (st.length > 0) HITS.merge(ph + " | LEAF " + st[0].getClassName() + "." + st[0].getMethodName(), 1, Integer::sum);
+                        // the innermost netkit frame and why it is slow: a class initialiser or a method-handle
+                        // linkage (invokedynamic: lambdas, records' methods, string concatenation) above it
+                        String why = "code";
+                        for (StackTraceElement e : st) {
+                            if (e.getClassName().startsWith("io.netkit")) {
+                                HITS.merge(ph + " | OWN " + e.getClassName() + "." + e.getMethodName() + " " + why, 1, Integer::sum);
+                                break;
+                            }
+                            if (e.getMethodName().equals("<clinit>") && why.equals("code")) why = "clinit " + e.getClassName();
+                            if (e.getClassName().startsWith("java.lang.invoke") && why.equals("code")) why = "invoke";
+                        }
                         for (StackTraceElement e : st) {
                             String k = e.getClassName() + "." + e.getMethodName();
                             if (e.getClassName().startsWith("io.netkit") && seen.add(k)) {

@@ -31,7 +31,6 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class HostPorts {
     private static final Map<Long, HostPorts> BY_HOST = new ConcurrentHashMap<>();
-    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     private final Path file;
     /** Published mappings by (protocol, host port): host interface and mapping. Guarded by this. */
@@ -152,10 +151,7 @@ final class HostPorts {
             if (buf.position() == 16 && buf.getLong(0) != 0) {
                 now = new long[] {buf.getLong(0), buf.getLong(8)};
             } else {
-                long n;
-                do {
-                    n = RANDOM.nextLong();
-                } while (n == 0);
+                long n = io.netkit.core.internal.Names.nonce();
                 now = new long[] {n, 0};
                 if (!bump) {
                     write(ch, n, 0);

@@ -31,6 +31,18 @@ public final class Names {
         return 0x10000 + RANDOM.nextInt(Integer.MAX_VALUE - 0x10000);
     }
 
+    /**
+     * A non-zero random long that tells one incarnation of a file from the next (not a secret: from the same
+     * generator, so a fresh JVM does not set up the security providers for it).
+     */
+    public static long nonce() {
+        long n;
+        do {
+            n = RANDOM.nextLong();
+        } while (n == 0);
+        return n;
+    }
+
     private static long urandomSeed() {
         try (java.io.FileInputStream in = new java.io.FileInputStream("/dev/urandom")) {
             byte[] b = in.readNBytes(8);
