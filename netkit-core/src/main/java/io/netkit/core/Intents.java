@@ -43,7 +43,7 @@ final class Intents {
     private static final String ACTIVE = "A";
     private static final String IDLE = "I";
     private static final AtomicLong COUNTER = new AtomicLong();
-    private static final long PID = ProcessHandle.current().pid();
+    private static final long PID = io.netkit.core.internal.Names.pid();
 
     /**
      * Slot files this JVM holds. Closing ANY channel of a file releases every POSIX lock the process holds on it, so

@@ -31,7 +31,7 @@ public record MacAddress(long value) {
             } catch (java.io.IOException e) {
                 // below
             }
-            return System.nanoTime() ^ (ProcessHandle.current().pid() << 32) ^ System.identityHashCode(Rng.class);
+            return System.nanoTime() ^ (io.netkit.netlink.internal.ProcessId.pid() << 32) ^ System.identityHashCode(Rng.class);
         }
     }
 

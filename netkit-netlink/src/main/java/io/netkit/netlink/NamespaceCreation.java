@@ -94,7 +94,7 @@ final class NamespaceCreation {
      * {@code /proc/PID/task/TID/ns/net} (usable from every thread of this process), its fd opened here.
      */
     static NetNamespace unnamedOfCurrentThread() {
-        Path p = Path.of("/proc/" + ProcessHandle.current().pid() + "/task/" + LibC.gettid() + "/ns/net");
+        Path p = Path.of("/proc/" + io.netkit.netlink.internal.ProcessId.pid() + "/task/" + LibC.gettid() + "/ns/net");
         int nsFd = openFd("prepare namespace", p);
         try {
             return NetNamespace.made(null, p, nsFd, inodeOf(nsFd, p), NamespaceThread.current());

@@ -222,7 +222,7 @@ public final class NetNamespace implements AutoCloseable {
             synchronized (NetNamespace.class) {
                 c = current;
                 if (c == null) {
-                    Path p = Path.of("/proc/" + ProcessHandle.current().pid() + "/ns/net");
+                    Path p = Path.of("/proc/" + io.netkit.netlink.internal.ProcessId.pid() + "/ns/net");
                     int nsFd = openFd("open current namespace", p);
                     c = new NetNamespace(null, p, nsFd, inodeOf(nsFd, p), null, true);
                     current = c;

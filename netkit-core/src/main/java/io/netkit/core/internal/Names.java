@@ -32,6 +32,26 @@ public final class Names {
     }
 
     /**
+     * This process's id, from the {@code /proc/self} link: {@code ProcessHandle.current()} costs a fresh JVM ~3 ms at
+     * its first call (the JDK's process reaper's set-up), on the way of the first create.
+     */
+    public static long pid() {
+        return Pid.PID;
+    }
+
+    private static final class Pid {
+        static final long PID = read();
+
+        private static long read() {
+            try {
+                return Long.parseLong(java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self")).toString());
+            } catch (java.io.IOException | NumberFormatException | UnsupportedOperationException e) {
+                return ProcessHandle.current().pid();
+            }
+        }
+    }
+
+    /**
      * A non-zero random long that tells one incarnation of a file from the next (not a secret: from the same
      * generator, so a fresh JVM does not set up the security providers for it).
      */
@@ -52,6 +72,6 @@ public final class Names {
         } catch (java.io.IOException e) {
             // below
         }
-        return System.nanoTime() ^ (ProcessHandle.current().pid() << 32);
+        return System.nanoTime() ^ (pid() << 32);
     }
 }

@@ -115,8 +115,8 @@ public final class LibC {
     private static final Function WRITE;
 
     static {
-        avoidLdconfig();
-        stableDispatchLibrary();
+        JnaStart.avoidLdconfig(ARCH);
+        JnaStart.stableDispatchLibrary(Native.class, ARCH);
         NativeLibrary lib = libc();
         // every symbol looked up now: a libc without one fails here, at the first call, as the registration did
         ACCEPT4 = function(lib, "accept4");
@@ -190,112 +190,6 @@ public final class LibC {
     /** Why the direct mapping could not be registered, or null. */
     public static Throwable registrationFailure() {
         return registrationFailure;
-    }
-
-    /**
-     * JNA unpacks its native part ({@code libjnidispatch.so}) from its jar into a new temporary file on every JVM
-     * start ({@code File.createTempFile}, whose {@code SecureRandom} sets up the security providers: ~30 ms CPU,
-     * then a delete-on-exit hook). Unless the application configured JNA's loading itself
-     * ({@code jna.boot.library.path}, {@code jna.boot.library.name}, {@code jna.nounpack}) or set
-     * {@code netkit.jna.cache=false}, this unpacks it once into {@code ~/.cache/netkit/jna/CRC/} (or under
-     * {@code $XDG_CACHE_HOME}; a directory only its owner may write, checked before use), compares the copy's
-     * length and CRC-32 with the jar's on every start, and points {@code jna.boot.library.path} there. Any failure
-     * leaves JNA to its usual unpacking.
-     */
-    static void stableDispatchLibrary() {
-        if (System.getProperty("jna.boot.library.path") != null || System.getProperty("jna.boot.library.name") != null
-                || Boolean.getBoolean("jna.nounpack") || "false".equals(System.getProperty("netkit.jna.cache"))) {
-            return;
-        }
-        String resource = "/com/sun/jna/" + (ARCH == Arch.X86_64 ? "linux-x86-64" : "linux-aarch64")
-                + "/libjnidispatch.so";
-        try (java.io.InputStream in = Native.class.getResourceAsStream(resource)) {
-            if (in == null) return;
-            byte[] lib = in.readAllBytes();
-            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-            crc.update(lib);
-            String xdg = System.getenv("XDG_CACHE_HOME");
-            java.nio.file.Path base = xdg != null && xdg.startsWith("/") ? java.nio.file.Path.of(xdg)
-                    : java.nio.file.Path.of(System.getProperty("user.home", "?"), ".cache");
-            if (!base.isAbsolute()) return;   // no home directory ("?"): JNA's own temporary file
-            java.nio.file.Path dir = base.resolve("netkit").resolve("jna").resolve(Long.toHexString(crc.getValue()));
-            java.nio.file.Path file = dir.resolve("libjnidispatch.so");
-            if (!java.nio.file.Files.isDirectory(dir)) {
-                java.nio.file.Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
-            }
-            for (java.nio.file.Path d = dir; d != null && d.startsWith(base); d = d.getParent()) {
-                java.util.Set<java.nio.file.attribute.PosixFilePermission> perms =
-                        java.nio.file.Files.getPosixFilePermissions(d, java.nio.file.LinkOption.NOFOLLOW_LINKS);
-                if (perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
-                        || perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)) {
-                    return;   // others could swap the library: let JNA unpack a private copy
-                }
-            }
-            if (!java.nio.file.Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)
-                    || !sameContent(file, lib.length, crc.getValue())) {
-                // a private name, then an atomic rename: a JVM loading the old copy keeps its inode
-                java.nio.file.Path tmp = dir.resolve(".libjnidispatch.so." + ProcessHandle.current().pid()
-                        + "." + System.nanoTime());
-                java.nio.file.Files.write(tmp, lib, java.nio.file.StandardOpenOption.CREATE_NEW,
-                        java.nio.file.StandardOpenOption.WRITE);
-                java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            }
-            System.setProperty("jna.boot.library.path", dir.toString());
-        } catch (java.io.IOException | RuntimeException e) {
-            // JNA unpacks it as usual
-        }
-    }
-
-    /**
-     * Whether the file has the jar copy's length and CRC-32 (computed natively: an {@code Arrays.equals} of the
-     * ~200 KB in a fresh JVM's interpreter costs a few milliseconds at every start). The copy only ever comes from
-     * an atomic rename in an owner-only directory, so what this must catch is a different JNA version or a damaged
-     * file, which both change the length or the checksum.
-     */
-    static boolean sameContent(java.nio.file.Path file, int length, long crc) throws java.io.IOException {
-        byte[] copy = java.nio.file.Files.readAllBytes(file);
-        if (copy.length != length) return false;
-        java.util.zip.CRC32 c = new java.util.zip.CRC32();
-        c.update(copy);
-        return c.getValue() == crc;
-    }
-
-    /**
-     * JNA's {@code NativeLibrary} runs {@code /sbin/ldconfig -p} (a process, on every JVM start) in its static
-     * initialiser to learn the library directories, unless {@code jna.platform.library.path} is set. Unless the
-     * application set it, this sets it to what ldconfig would mostly say, read from files: the multiarch and
-     * standard directories and those listed in {@code /etc/ld.so.conf.d/*.conf}.
-     */
-    static void avoidLdconfig() {
-        if (System.getProperty("jna.platform.library.path") != null) return;
-        try {
-            String multiarch = ARCH == Arch.X86_64 ? "x86_64-linux-gnu" : "aarch64-linux-gnu";
-            java.util.LinkedHashSet<String> dirs = new java.util.LinkedHashSet<>(java.util.List.of(
-                    "/usr/lib/" + multiarch, "/lib/" + multiarch, "/usr/lib64", "/lib64", "/usr/lib", "/lib"));
-            java.nio.file.Path conf = java.nio.file.Path.of("/etc/ld.so.conf.d");
-            if (java.nio.file.Files.isDirectory(conf)) {
-                try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(conf)) {
-                    for (java.nio.file.Path f : files.sorted().toList()) {
-                        if (!f.toString().endsWith(".conf")) continue;
-                        for (String line : java.nio.file.Files.readAllLines(f)) {
-                            String d = line.strip();
-                            if (d.startsWith("/")) dirs.add(d);
-                        }
-                    }
-                }
-            }
-            StringBuilder path = new StringBuilder();
-            for (String d : dirs) {
-                if (!java.nio.file.Files.isDirectory(java.nio.file.Path.of(d))) continue;
-                if (path.length() > 0) path.append(java.io.File.pathSeparatorChar);
-                path.append(d);
-            }
-            System.setProperty("jna.platform.library.path", path.toString());
-        } catch (java.io.IOException | RuntimeException e) {
-            // JNA runs ldconfig as usual
-        }
     }
 
     /**

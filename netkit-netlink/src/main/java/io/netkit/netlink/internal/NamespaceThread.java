@@ -416,7 +416,7 @@ public final class NamespaceThread {
         /** The spawner may have been created from inside some namespace thread: move it back home. */
         private static void enterOriginalNamespace() {
             try {
-                Path original = Path.of("/proc/" + ProcessHandle.current().pid() + "/ns/net");
+                Path original = Path.of("/proc/" + ProcessId.pid() + "/ns/net");
                 Object here = Files.getAttribute(Path.of("/proc/thread-self/ns/net"), "unix:ino");
                 Object home = Files.getAttribute(original, "unix:ino");
                 if (here.equals(home)) {

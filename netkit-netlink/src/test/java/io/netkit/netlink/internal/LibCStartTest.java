@@ -37,7 +37,7 @@ class LibCStartTest {
         String before = System.getProperty("jna.platform.library.path");
         System.setProperty("jna.platform.library.path", "/opt/mine");
         try {
-            LibC.avoidLdconfig();
+            JnaStart.avoidLdconfig(LibC.ARCH);
             assertThat(System.getProperty("jna.platform.library.path")).isEqualTo("/opt/mine");
         } finally {
             System.setProperty("jna.platform.library.path", before == null ? "" : before);
@@ -66,7 +66,7 @@ class LibCStartTest {
         String before = System.getProperty("jna.boot.library.path");
         System.setProperty("jna.boot.library.path", "/opt/mine");
         try {
-            LibC.stableDispatchLibrary();
+            JnaStart.stableDispatchLibrary(com.sun.jna.Native.class, LibC.ARCH);
             assertThat(System.getProperty("jna.boot.library.path")).isEqualTo("/opt/mine");
         } finally {
             if (before == null) System.clearProperty("jna.boot.library.path");
@@ -82,12 +82,12 @@ class LibCStartTest {
         java.util.zip.CRC32 crc = new java.util.zip.CRC32();
         crc.update(lib);
         Path file = Files.write(dir.resolve("libjnidispatch.so"), lib);
-        assertThat(LibC.sameContent(file, lib.length, crc.getValue())).as("the same bytes").isTrue();
+        assertThat(JnaStart.sameContent(file, lib.length, crc.getValue())).as("the same bytes").isTrue();
         lib[123_456] ^= 1;
         Files.write(file, lib);
-        assertThat(LibC.sameContent(file, lib.length, crc.getValue())).as("one bit flipped").isFalse();
+        assertThat(JnaStart.sameContent(file, lib.length, crc.getValue())).as("one bit flipped").isFalse();
         lib[123_456] ^= 1;
         Files.write(file, java.util.Arrays.copyOf(lib, lib.length - 1));
-        assertThat(LibC.sameContent(file, lib.length, crc.getValue())).as("one byte short").isFalse();
+        assertThat(JnaStart.sameContent(file, lib.length, crc.getValue())).as("one byte short").isFalse();
     }
 }
