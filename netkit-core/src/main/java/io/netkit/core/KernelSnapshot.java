@@ -138,7 +138,7 @@ final class KernelSnapshot {
     /** The valid bridge record of {@code l}, empty if there is none (a bad one is logged). */
     static Optional<BridgeRecord> bridgeRecord(Link l) {
         try {
-            return Records.parse(l.alias()).filter(r -> r instanceof BridgeRecord).map(r -> (BridgeRecord) r);
+            return Records.parse(l.alias()).orElse(null) instanceof BridgeRecord b ? Optional.of(b) : Optional.empty();
         } catch (BadRecordException e) {
             Log.LOG.warn("link {}: ignoring a bad netkit network record \"{}\": {}", l.name(), l.alias(),
                     e.getMessage());

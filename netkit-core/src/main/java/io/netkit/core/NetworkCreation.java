@@ -243,7 +243,12 @@ final class NetworkCreation {
     }
 
     private static boolean inUse(Collection<Link> links, int group) {
-        return links.stream().anyMatch(l -> l.group() == group);
+        for (Link l : links) {
+            if (l.group() == group) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void checkOverlap(String op, IpPrefix subnet, RtNetlink rt, List<Link> links) {

@@ -25,12 +25,23 @@ public final class FirewallChoice {
         return FirewallBackend.NFTABLES;
     }
 
-    /** Whether the kernel answers {@code NFT_MSG_GETGEN} in {@code host}. */
+    /**
+     * Whether the kernel answers {@code NFT_MSG_GETGEN} in {@code host}. Asked over the namespace's shared nfnetlink
+     * socket, which the native backend's install then uses too (a socket of its own cost a fresh JVM's first create
+     * another hop to the namespace's thread); discarded if the question failed.
+     */
     static boolean answersNfTables(NetNamespace host) {
-        try (Nftables nft = Nftables.open(host)) {
+        Nftables nft;
+        try {
+            nft = Nftables.shared(host);
+        } catch (RuntimeException e) {
+            return false;
+        }
+        try {
             nft.generation();
             return true;
         } catch (RuntimeException e) {
+            nft.discard();
             return false;
         }
     }
