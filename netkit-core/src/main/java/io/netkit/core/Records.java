@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * The records netkit keeps in interface aliases ({@code ip link set DEV alias 'netkit:v1 key=value ...'}), as typed
@@ -62,9 +61,6 @@ final class Records {
     /** The allocation ranges ({@link AddressRange}) of the IPv4 and IPv6 subnets: {@code pool=FIRST-LAST}. */
     static final String K_POOL = "pool";
     static final String K_POOL6 = "pool6";
-
-    private static final Pattern ID = Pattern.compile("[0-9a-f]{8}");
-    private static final Pattern DECIMAL = Pattern.compile("[0-9]{1,19}");
 
     private Records() {}
 
@@ -445,7 +441,7 @@ final class Records {
 
     private static String id(Map<String, String> m, String key) {
         String v = required(m, key);
-        if (!ID.matcher(v).matches()) {
+        if (!io.netkit.core.internal.Names.isHex(v, 8)) {
             throw new BadRecordException(key + "=" + v + ": expected 8 lowercase hex digits");
         }
         return v;
@@ -529,7 +525,7 @@ final class Records {
 
     private static long number(Map<String, String> m, String key, long min, long max) {
         String v = required(m, key);
-        if (!DECIMAL.matcher(v).matches()) {
+        if (!io.netkit.core.internal.Names.isDecimal(v, 19)) {
             throw new BadRecordException(key + "=" + v + ": expected a decimal number");
         }
         long n;
@@ -582,7 +578,7 @@ final class Records {
         if (!p.isAbsolute() || !p.normalize().equals(p) || path.contains("..")) {
             throw new BadRecordException("path=" + path + ": expected an absolute, normalized path");
         }
-        if (path.matches("/proc/(1|self|thread-self)/.*")) {
+        if (path.startsWith("/proc/1/") || path.startsWith("/proc/self/") || path.startsWith("/proc/thread-self/")) {
             throw new BadRecordException("path=" + path + ": names the machine's or this process's own namespace");
         }
     }

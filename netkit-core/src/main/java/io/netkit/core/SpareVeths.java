@@ -1,6 +1,7 @@
 package io.netkit.core;
 
 import io.netkit.core.internal.Faults;
+import io.netkit.core.internal.Names;
 import io.netkit.core.internal.Spares;
 import io.netkit.netlink.Link;
 import io.netkit.netlink.LinkNotFoundException;
@@ -39,9 +40,11 @@ final class SpareVeths {
         static final Logger LOG = LoggerFactory.getLogger(SpareVeths.class);
     }
 
-    /** The shape of a generated host name ({@link Attach#hostNames}), the only kind a pair made ahead has. */
-    private static final java.util.regex.Pattern GENERATED =
-            java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(Network.HOST_VETH_PREFIX) + "[0-9a-f]{8}");
+    /** Whether {@code name} has the shape of a generated host name ({@link Attach#hostNames}), as pairs made ahead do. */
+    static boolean generated(String name) {
+        return name.startsWith(Network.HOST_VETH_PREFIX)
+                && Names.isHex(name.substring(Network.HOST_VETH_PREFIX.length()), 8);
+    }
 
     /** The interface name the spare's container end has. */
     static final String IFNAME = "eth0";
@@ -210,7 +213,7 @@ final class SpareVeths {
      * after a kill between naming a spare and plugging its pair, the intent names it.
      */
     static void deleteHostEnd(Network net, String hostIf) {
-        if (!GENERATED.matcher(hostIf).matches()) {
+        if (!generated(hostIf)) {
             return;   // never a pair made ahead (those have generated names): a link the user named is left alone
         }
         try {

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
  * A fresh JVM's first create + attach (as root; the namespaces are the child's own, named after its pid, and gone when
  * it ends): nothing on the way binds slf4j, since netkit's loggers bind at their first message and that path logs
  * nothing (witness: the JVM's class-loading log, in which slf4j's {@code LoggerFactory} may only appear after the
- * attach); nor does it set up the security providers or link a record's generated methods, two other costly firsts;
+ * attach); nor does it set up the security providers, link a record's generated methods or compile a regular
+ * expression, three other costly firsts;
  * and {@link FirstAttach} prints its phases, or with {@code native} only loads the native layer.
  */
 class FirstAttachTest {
@@ -28,13 +29,15 @@ class FirstAttachTest {
     }
 
     @Test
-    void aFirstCreateAndAttachSetUpNoSecurityProvidersAndLinkNoRecordMethods() throws Exception {
+    void aFirstCreateAndAttachSetUpNoSecurityProvidersLinkNoRecordMethodsAndCompileNoRegex() throws Exception {
         List<String> out = run("-Xlog:class+load=info:stdout:tags", ColdPathMain.class.getName());
         int attached = out.indexOf("attached");
         assertThat(attached).as("the child attached").isPositive();
         // a SecureRandom sets up the security providers (~25 ms of a fresh JVM's first attach, measured); a record's
-        // generated equals/hashCode links through ObjectMethods' bootstrap (~6 ms) at its first call
-        for (String costly : List.of(" sun.security.jca.Providers ", " java.lang.runtime.ObjectMethods ")) {
+        // generated equals/hashCode links through ObjectMethods' bootstrap (~6 ms) at its first call; the first
+        // regular expression loads and initialises the regex engine (~2.5 ms)
+        for (String costly : List.of(" sun.security.jca.Providers ", " java.lang.runtime.ObjectMethods ",
+                " java.util.regex.Pattern ")) {
             int at = indexOf(out, costly);
             assertThat(at < 0 || at > attached).as("%s loads only after the first attach (line %d; attached at %d)",
                     costly.trim(), at, attached).isTrue();

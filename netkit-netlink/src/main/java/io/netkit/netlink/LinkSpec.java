@@ -3,7 +3,6 @@ package io.netkit.netlink;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * What {@link Links#create(LinkSpec)} should make: an immutable description of one {@code ip link add} command.
@@ -19,7 +18,6 @@ import java.util.regex.Pattern;
  * }</pre>
  */
 public final class LinkSpec {
-    private static final Pattern KIND = Pattern.compile("[a-z][a-z0-9_-]{0,31}");
 
     /** Modes of a macvlan link ({@code MACVLAN_MODE_*} in {@code include/uapi/linux/if_link.h}). */
     public enum MacvlanMode {
@@ -180,7 +178,7 @@ public final class LinkSpec {
      */
     public static LinkSpec of(String kind, String name) {
         Objects.requireNonNull(kind, "kind == null");
-        if (!KIND.matcher(kind).matches()) {
+        if (!validKind(kind)) {
             throw new IllegalArgumentException("invalid link kind \"" + kind + "\": expected lower-case letters, digits, '_' or '-'");
         }
         if (kind.equals("veth") || kind.equals("vxlan") || kind.equals("macvlan") || kind.equals("vlan")) {
@@ -193,6 +191,23 @@ public final class LinkSpec {
         Fields copy = f.clone();
         change.accept(copy);
         return new LinkSpec(copy);
+    }
+
+    /**
+     * {@code [a-z][a-z0-9_-]{0,31}}, checked by hand: a fresh JVM's first regular expression costs ~2.5 ms, and every
+     * link creation passes here.
+     */
+    private static boolean validKind(String kind) {
+        if (kind.isEmpty() || kind.length() > 32 || kind.charAt(0) < 'a' || kind.charAt(0) > 'z') {
+            return false;
+        }
+        for (int i = 1; i < kind.length(); i++) {
+            char c = kind.charAt(i);
+            if (!(c >= 'a' && c <= 'z') && !(c >= '0' && c <= '9') && c != '_' && c != '-') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void require(String option, String... kinds) {

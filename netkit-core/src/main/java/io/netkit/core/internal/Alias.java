@@ -45,10 +45,7 @@ public final class Alias {
             return Optional.empty();
         }
         Map<String, String> out = new LinkedHashMap<>();
-        for (String token : alias.substring(PREFIX.length()).trim().split(" +")) {
-            if (token.isEmpty()) {
-                continue;
-            }
+        for (String token : tokens(alias.substring(PREFIX.length()).trim())) {
             int eq = token.indexOf('=');
             if (eq <= 0) {
                 out.put(token, "");
@@ -72,6 +69,26 @@ public final class Alias {
             }
         }
         return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /** The words of {@code s} between runs of spaces ({@code split(" +")} without a regular expression). */
+    private static java.util.List<String> tokens(String s) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        int i = 0;
+        int n = s.length();
+        while (i < n) {
+            while (i < n && s.charAt(i) == ' ') {
+                i++;
+            }
+            int start = i;
+            while (i < n && s.charAt(i) != ' ') {
+                i++;
+            }
+            if (i > start) {
+                out.add(s.substring(start, i));
+            }
+        }
+        return out;
     }
 
     static String unescape(String v) {

@@ -70,8 +70,23 @@ public final class Firewall {
     }
 
     /** The owner of a network's rules: {@code BRIDGE@ID} (or {@code net@ID} for a bridge name iptables cannot carry). */
+    /** {@code [A-Za-z0-9_.][A-Za-z0-9_.+=-]*}, by hand (no regular expression on a create's path). */
+    static boolean iptablesCarries(String bridge) {
+        if (bridge.isEmpty() || bridge.charAt(0) == '+' || bridge.charAt(0) == '=' || bridge.charAt(0) == '-') {
+            return false;
+        }
+        for (int i = 0; i < bridge.length(); i++) {
+            char c = bridge.charAt(i);
+            if (!(c >= 'A' && c <= 'Z') && !(c >= 'a' && c <= 'z') && !(c >= '0' && c <= '9') && c != '_' && c != '.'
+                    && c != '+' && c != '=' && c != '-') {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public static Owner owner(String bridge, String id) {
-        String base = bridge.matches("[A-Za-z0-9_.][A-Za-z0-9_.+=-]*") ? bridge : "net";
+        String base = iptablesCarries(bridge) ? bridge : "net";
         return Owner.of(base + "@" + id);
     }
 
