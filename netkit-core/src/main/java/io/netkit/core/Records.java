@@ -3,6 +3,7 @@ package io.netkit.core;
 import io.netkit.core.internal.Alias;
 import io.netkit.core.internal.Ipv4;
 import io.netkit.core.internal.Ipv6;
+import io.netkit.core.internal.Names;
 import io.netkit.netlink.InterfaceNames;
 import io.netkit.netlink.IpAddresses;
 import io.netkit.netlink.IpPrefix;
@@ -441,7 +442,7 @@ final class Records {
 
     private static String id(Map<String, String> m, String key) {
         String v = required(m, key);
-        if (!io.netkit.core.internal.Names.isHex(v, 8)) {
+        if (!Names.isHex(v, 8)) {
             throw new BadRecordException(key + "=" + v + ": expected 8 lowercase hex digits");
         }
         return v;
@@ -525,7 +526,7 @@ final class Records {
 
     private static long number(Map<String, String> m, String key, long min, long max) {
         String v = required(m, key);
-        if (!io.netkit.core.internal.Names.isDecimal(v, 19)) {
+        if (!Names.isDecimal(v, 19)) {
             throw new BadRecordException(key + "=" + v + ": expected a decimal number");
         }
         long n;

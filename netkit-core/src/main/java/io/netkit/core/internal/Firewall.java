@@ -69,8 +69,10 @@ public final class Firewall {
         return EXECUTOR;
     }
 
-    /** The owner of a network's rules: {@code BRIDGE@ID} (or {@code net@ID} for a bridge name iptables cannot carry). */
-    /** {@code [A-Za-z0-9_.][A-Za-z0-9_.+=-]*}, by hand (no regular expression on a create's path). */
+    /**
+     * Whether iptables can carry {@code bridge} in an owner's name: {@code [A-Za-z0-9_.][A-Za-z0-9_.+=-]*}, checked by
+     * hand (no regular expression on a create's path).
+     */
     static boolean iptablesCarries(String bridge) {
         if (bridge.isEmpty() || bridge.charAt(0) == '+' || bridge.charAt(0) == '=' || bridge.charAt(0) == '-') {
             return false;
@@ -85,6 +87,7 @@ public final class Firewall {
         return true;
     }
 
+    /** The owner of a network's rules: {@code BRIDGE@ID} (or {@code net@ID} for a bridge name iptables cannot carry). */
     public static Owner owner(String bridge, String id) {
         String base = iptablesCarries(bridge) ? bridge : "net";
         return Owner.of(base + "@" + id);
