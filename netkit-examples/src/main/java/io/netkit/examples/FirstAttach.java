@@ -41,7 +41,7 @@ public final class FirstAttach {
             return;
         }
         long cpuAtMain = cpu();   // the JVM's own start (CPU; its wall time is the yardstick java -version's)
-        String line = run("nkfa-" + ProcessHandle.current().pid());
+        String line = run("nkfa-" + pid());
         System.out.println("first-attach: CPU before main " + ms(cpuAtMain) + " ms; " + line + "; " + threads());
     }
 
@@ -86,7 +86,7 @@ public final class FirstAttach {
         long main = 0;
         long jit = 0;
         long other = 0;
-        String self = "/proc/self/task/" + ProcessHandle.current().pid();   // not main: the launcher's thread
+        String self = "/proc/self/task/" + pid();   // not main: the launcher's thread
         try (java.nio.file.DirectoryStream<java.nio.file.Path> tasks =
                      java.nio.file.Files.newDirectoryStream(java.nio.file.Path.of("/proc/self/task"))) {
             for (java.nio.file.Path t : tasks) {
@@ -116,9 +116,26 @@ public final class FirstAttach {
         return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
     }
 
-    /** CPU time of this process so far, every thread (from /proc/self/stat), in nanoseconds. */
+    /**
+     * CPU time of this process so far, every thread (from /proc/self/stat), in nanoseconds. Read by hand, as
+     * {@link #pid()}: {@code ProcessHandle}'s info and a method reference would link the JVM's first lambda and set
+     * up the process reaper before the clock starts (~15 ms), which the measured first call would then not pay.
+     */
     private static long cpu() {
-        return ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
+        try {
+            return ticks(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/stat")));
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+    }
+
+    /** This process's id, from the {@code /proc/self} link. */
+    private static String pid() {
+        try {
+            return java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self")).toString();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static String ms(long nanos) {
