@@ -53,7 +53,7 @@ public record IpPrefix(InetAddress address, int prefixLength) {
         String len = text.substring(slash + 1);
         int max = maxLength(address);
         int length = -1;
-        if (!len.isEmpty() && len.length() <= 3 && len.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        if (!len.isEmpty() && len.length() <= 3 && decimal(len)) {
             length = Integer.parseInt(len);
         }
         if (length < 0 || length > max) {
@@ -61,6 +61,14 @@ public record IpPrefix(InetAddress address, int prefixLength) {
                     + "\" is not in 0.." + max);
         }
         return new IpPrefix(address, length);
+    }
+
+    /** Only ASCII digits (a loop, not a stream: the first stream pipeline costs a fresh JVM ~1.5 ms). */
+    private static boolean decimal(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) < '0' || s.charAt(i) > '9') return false;
+        }
+        return true;
     }
 
     /** The prefix {@code address/prefixLength}. */

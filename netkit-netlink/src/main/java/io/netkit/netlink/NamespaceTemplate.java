@@ -102,10 +102,11 @@ public final class NamespaceTemplate implements AutoCloseable {
     public static NamespaceTemplate withSysctls(Map<String, String> sysctls) {
         Objects.requireNonNull(sysctls, "sysctls == null");
         Map<String, String> copy = new LinkedHashMap<>();
-        sysctls.forEach((k, v) -> {
+        for (Map.Entry<String, String> e : sysctls.entrySet()) {
+            String k = e.getKey();
             Sysctl.pathOf(Objects.requireNonNull(k, "sysctl key == null"));   // validates the key's shape
-            copy.put(k, Objects.requireNonNull(v, "value of " + k + " == null"));
-        });
+            copy.put(k, Objects.requireNonNull(e.getValue(), "value of " + k + " == null"));
+        }
         return new NamespaceTemplate(copy, false);
     }
 
@@ -322,15 +323,15 @@ public final class NamespaceTemplate implements AutoCloseable {
 
     /** On the namespace's own thread: the sysctl defaults. */
     private void setSysctls(NetNamespace n) {
-        sysctls.forEach((k, v) -> {
+        for (Map.Entry<String, String> s : sysctls.entrySet()) {
             try {
-                n.sysctl().set(k, v);
+                n.sysctl().set(s.getKey(), s.getValue());
             } catch (NetlinkException e) {
                 if (e.errno() != Errno.ENOENT) {
                     throw e;
                 }
-                Log.LOG.debug("sysctl {} not set in {}: {}", k, n, e.toString());
+                Log.LOG.debug("sysctl {} not set in {}: {}", s.getKey(), n, e.toString());
             }
-        });
+        }
     }
 }

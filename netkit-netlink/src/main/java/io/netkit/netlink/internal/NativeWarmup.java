@@ -1,7 +1,5 @@
 package io.netkit.netlink.internal;
 
-import java.util.concurrent.atomic.AtomicBoolean;
-
 /**
  * Starts loading netkit's native layer ({@link LibC}'s class initialisation: JNA's native part, libc and its
  * functions, about 20–40 ms in a fresh JVM) on a daemon thread ({@code netkit-native-load}), and opening the class
@@ -11,17 +9,21 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * JVM's class-initialisation lock; a failure surfaces there ({@code NoClassDefFoundError} whose cause names the
  * original error). {@code -Dnetkit.native.warmup=false} leaves all of it to the first call. Not part of the public
  * API.
+ *
+ * <p>No lambda, method reference or atomic class here: in a fresh JVM the first of each sets up the JDK's
+ * method-handle machinery (~6 ms) or its var handles (~1 ms), which delayed the threads' start by as much. The
+ * machinery is now first set up inside the load (JNA's logging start needs it), while the caller waits anyway.
  */
 public final class NativeWarmup {
     /** {@code -Dnetkit.native.warmup=false}: no background load. */
     public static final String PROPERTY = "netkit.native.warmup";
-    private static final AtomicBoolean STARTED = new AtomicBoolean();
+    private static volatile boolean started;
 
     private NativeWarmup() {}
 
     /** Starts the background load once per JVM (idempotent, cheap after the first call). */
     public static void start() {
-        if (STARTED.get() || !STARTED.compareAndSet(false, true) || "false".equals(System.getProperty(PROPERTY))) {
+        if (started || !claim() || "false".equals(System.getProperty(PROPERTY))) {
             return;
         }
         // an architecture netkit does not know: the caller's own first call meets LibC's clear error directly
@@ -29,12 +31,34 @@ public final class NativeWarmup {
                 || !"64".equals(System.getProperty("sun.arch.data.model", "64"))) {
             return;
         }
-        Thread t = new Thread(NativeWarmup::load, "netkit-native-load");
+        Thread t = new Step("netkit-native-load", false);
         t.setDaemon(true);
         t.start();
-        Thread p = new Thread(NativeWarmup::openClassPath, "netkit-classpath-open");
+        Thread p = new Step("netkit-classpath-open", true);
         p.setDaemon(true);
         p.start();
+    }
+
+    private static synchronized boolean claim() {
+        if (started) return false;
+        started = true;
+        return true;
+    }
+
+    /** One of the two background steps, as a class of its own (a lambda would link the machinery first). */
+    private static final class Step extends Thread {
+        private final boolean classPath;
+
+        Step(String name, boolean classPath) {
+            super(name);
+            this.classPath = classPath;
+        }
+
+        @Override
+        public void run() {
+            if (classPath) openClassPath();
+            else load();
+        }
     }
 
     /**
