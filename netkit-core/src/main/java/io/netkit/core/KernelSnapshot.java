@@ -222,7 +222,10 @@ final class KernelSnapshot {
 
     /** Whether link group {@code group} holds only this network's links (so one group deletion is safe). */
     boolean groupHoldsOnlyOurs(int group) {
-        return foreign.stream().noneMatch(l -> l.group() == group);
+        for (Link l : foreign) {
+            if (l.group() == group) return false;
+        }
+        return true;
     }
 
     /** Rebuilds {@code net}'s in-memory endpoint table from this snapshot (keeps existing Endpoint objects). */

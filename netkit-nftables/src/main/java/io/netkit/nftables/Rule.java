@@ -1,6 +1,7 @@
 package io.netkit.nftables;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -56,12 +57,18 @@ public record Rule(Table table, String chain, List<Expr> expressions, String com
 
     /** This rule without its handle and with its counters zeroed: what was written, for comparing with a listing. */
     public Rule normalized() {
-        if (handle == 0 && expressions.stream().noneMatch(x -> x instanceof Expr.Counter)) {
+        // loops, not streams: this runs on a fresh JVM's first Network.create(), where each stream costs ~1 ms
+        boolean counters = false;
+        for (Expr x : expressions) {
+            counters |= x instanceof Expr.Counter;
+        }
+        if (handle == 0 && !counters) {
             return this;   // as written already (a rule built, not listed): no copy
         }
-        List<Expr> e = expressions.stream()
-                .map(x -> x instanceof Expr.Counter ? (Expr) Expr.Counter.zero() : x)
-                .toList();
+        List<Expr> e = new ArrayList<>(expressions.size());
+        for (Expr x : expressions) {
+            e.add(x instanceof Expr.Counter ? Expr.Counter.zero() : x);
+        }
         return new Rule(table, chain, e, comment, 0);
     }
 

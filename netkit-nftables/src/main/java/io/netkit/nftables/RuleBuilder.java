@@ -239,11 +239,19 @@ public final class RuleBuilder {
 
     // ---- internals ----
 
+    /** A loop, not {@code chars().anyMatch}: a fresh JVM's first Network.create() builds rules by interface name. */
+    private static boolean hasWhitespace(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (Character.isWhitespace(s.charAt(i))) return true;
+        }
+        return false;
+    }
+
     private RuleBuilder ifname(Expr.MetaKey key, Expr.CmpOp op, String name) {
         Objects.requireNonNull(name, "interface name == null");
         byte[] b = name.getBytes(StandardCharsets.UTF_8);
         if (name.isEmpty() || b.length >= IFNAMSIZ || name.indexOf('\0') >= 0 || name.indexOf('/') >= 0
-                || name.chars().anyMatch(Character::isWhitespace)) {
+                || hasWhitespace(name)) {
             throw new IllegalArgumentException("interface name \"" + name + "\" invalid: need 1..15 bytes without "
                     + "NUL, '/' or whitespace");
         }

@@ -1,5 +1,6 @@
 package io.netkit.nftables;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -22,6 +23,10 @@ public record TableContents(Table table, List<Chain> chains, List<Rule> rules, L
 
     /** The rules of chain {@code name}, in order. */
     public List<Rule> rules(String chain) {
-        return rules.stream().filter(r -> r.chain().equals(chain)).toList();
+        List<Rule> of = new ArrayList<>();
+        for (Rule r : rules) {   // a loop: this runs on a fresh JVM's first Network.create()
+            if (r.chain().equals(chain)) of.add(r);
+        }
+        return List.copyOf(of);
     }
 }

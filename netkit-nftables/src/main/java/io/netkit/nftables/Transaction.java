@@ -113,7 +113,9 @@ public final class Transaction {
         }
         addChain(chain);
         flushChain(chain);
-        copy.forEach(this::addRule);
+        for (Rule r : copy) {
+            addRule(r);
+        }
         return this;
     }
 

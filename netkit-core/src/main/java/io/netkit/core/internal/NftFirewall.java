@@ -267,7 +267,9 @@ public final class NftFirewall implements NetworkFirewall {
             state.forget();
             TableContents now = nft.list(TABLE);
             Transaction tx = nft.transaction();
-            jumps(now, comment(owner, null)).forEach(tx::deleteRule);
+            for (Rule jump : jumps(now, comment(owner, null))) {
+                tx.deleteRule(jump);
+            }
             for (String kind : KINDS) {
                 Chain c = Chain.regular(TABLE, chainName(kind, id));
                 if (now.chains().contains(c)) {

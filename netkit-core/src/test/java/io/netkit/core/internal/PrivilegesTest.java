@@ -47,4 +47,23 @@ class PrivilegesTest {
                 "42 27 254:0 /run/netns /run/netns rw,relatime shared:1")).isFalse();
         org.assertj.core.api.Assertions.assertThat(Privileges.isSlaveOnly(null)).isFalse();
     }
+
+    @Test
+    void readsAStatusFieldWhereverItStands() throws Exception {
+        String status = "Name:\tjava\nUid:\t0\t0\t0\t0\nCapInh:\t0000000000000000\nCapEff:\t000001ffffffffff\n";
+        org.assertj.core.api.Assertions.assertThat(Privileges.field(status, "Name:")).isEqualTo("java");
+        org.assertj.core.api.Assertions.assertThat(Privileges.field(status, "CapEff:")).isEqualTo("000001ffffffffff");
+        org.assertj.core.api.Assertions.assertThat(Privileges.field(status, "Uid:")).isEqualTo("0\t0\t0\t0");
+        org.assertj.core.api.Assertions.assertThat(Privileges.field(status, "CapBnd:")).isNull();
+        org.assertj.core.api.Assertions.assertThat(Privileges.field("CapEff:\t1f", "CapEff:")).isEqualTo("1f");
+        // a key inside another line's value is not a field
+        org.assertj.core.api.Assertions.assertThat(Privileges.field("Name:\tCapEff: x\n", "CapEff:")).isNull();
+        // this process's own file: the same value as a line-by-line read
+        String own = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/status"));
+        String byLines = null;
+        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+            if (line.startsWith("CapEff:")) byLines = line.substring(7).trim();
+        }
+        org.assertj.core.api.Assertions.assertThat(Privileges.field(own, "CapEff:")).isNotNull().isEqualTo(byLines);
+    }
 }
