@@ -39,7 +39,12 @@ final class LinkDecoder {
         byte[] text = new byte[256];
     }
 
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    private static final ThreadLocal<Scratch> SCRATCH = new ThreadLocal<>() {
+        @Override
+        protected Scratch initialValue() {   // not withInitial(Scratch::new): one lambda less on a fresh JVM's first call
+            return new Scratch();
+        }
+    };
 
     private static final String[] KNOWN_KINDS = {"veth", "bridge", "vxlan", "macvlan", "tun", "dummy", "vlan",
         "ipvlan", "bond", "wireguard", "ifb", "macvtap", "ipip", "gre", "sit", "ip6tnl", "geneve", "vrf", "team",

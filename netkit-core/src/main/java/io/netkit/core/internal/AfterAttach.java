@@ -19,11 +19,7 @@ public final class AfterAttach {
     }
 
     private static ScheduledThreadPoolExecutor start() {
-        ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "netkit-after-attach");
-            t.setDaemon(true);
-            return t;
-        });
+        ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, new DaemonThreads("netkit-after-attach"));
         e.setRemoveOnCancelPolicy(true);
         e.prestartCoreThread();   // now, on the caller's thread: later tasks (run there) never start a thread
         return e;

@@ -145,7 +145,10 @@ public final class ForeignForward {
 
     /** Logs {@link #legacyWarning} if there is one. */
     static void warnLegacy(io.netkit.netlink.NetNamespace host, String bridge) {
-        legacyWarning(host, bridge).ifPresent(w -> Log.LOG.warn(w));   // a lambda: no slf4j unless there is one
+        java.util.Optional<String> warning = legacyWarning(host, bridge);
+        if (warning.isPresent()) {
+            Log.LOG.warn(warning.get());   // Log's holder binds slf4j only when there is something to say
+        }
     }
 
     /**

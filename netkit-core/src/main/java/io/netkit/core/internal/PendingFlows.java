@@ -28,11 +28,7 @@ public final class PendingFlows {
     private static final class Log {
         static final Logger LOG = LoggerFactory.getLogger(PendingFlows.class);
     }
-    private static final ExecutorService EXECUTOR = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "netkit-flows");
-        t.setDaemon(true);
-        return t;
-    });
+    private static final ExecutorService EXECUTOR = Executors.newSingleThreadExecutor(new DaemonThreads("netkit-flows"));
 
     private final NetNamespace host;
     private final String what;

@@ -200,11 +200,7 @@ public final class Reaper {
 
     static final long EAGER_DELAY_MS = 20;
     private static final java.util.concurrent.ScheduledExecutorService EAGER =
-            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "netkit-reaper-eager");
-                t.setDaemon(true);
-                return t;
-            });
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(new DaemonThreads("netkit-reaper-eager"));
     private java.util.concurrent.ScheduledFuture<?> eagerPending; // guarded by this
 
     private synchronized void scheduleEagerly() {
