@@ -35,7 +35,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code firstAttach[Cds|CdsC1]}: {@code io.netkit.examples.FirstAttach}, the smallest program (a host
  *       namespace, {@code Network.create()}, one attach, close; its per-phase line is printed after each run);
  *       {@code CdsC1} adds {@code -XX:TieredStopAtLevel=1 -XX:+UseSerialGC}, {@code CdsLean}
- *       {@code -XX:TieredStopAtLevel=1 -XX:-UsePerfData} (G1: on JDK 17 the serial collector costs more than it saves); {@code CdsNoWarmup}: without the background native load (A/B);</li>
+ *       {@code -XX:TieredStopAtLevel=1 -XX:-UsePerfData} (G1: on JDK 17 the serial collector costs more than it saves),
+ *       {@code CdsShort} also {@code -XX:CompileThresholdScaling=3} (the CNI client's flags); {@code CdsNoWarmup}:
+ *       without the background native load (A/B);</li>
  *   <li>{@code nativeOnlyCdsLean}: {@code FirstAttach native}, only netkit's native layer (slf4j, JNA, libc): the
  *       floor under any netkit program;</li>
  *   <li>{@code firstAttachAot[C1]}, {@code demoAot}: the same with JDK 25's AOT cache ({@code -XX:AOTCache=
@@ -131,6 +133,18 @@ public class ColdStartBenchmark {
     public void firstAttachCdsLean() {
         run(null, Map.of(), java.toString(), "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
                 "-XX:SharedArchiveFile=" + examplesJsa(), "-cp", examplesJar(), "io.netkit.examples.FirstAttach");
+    }
+
+    /**
+     * The lean flags and {@code -XX:CompileThresholdScaling=3} (what the CNI client passes): C1 compiles a method
+     * after 3x the usual calls, so that a short program's two cores go to the program rather than to compiling code
+     * that runs a few times only.
+     */
+    @Benchmark
+    public void firstAttachCdsShort() {
+        run(null, Map.of(), java.toString(), "-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=3",
+                "-XX:-UsePerfData", "-XX:SharedArchiveFile=" + examplesJsa(), "-cp", examplesJar(),
+                "io.netkit.examples.FirstAttach");
     }
 
     /** A/B for the background native load: {@code -Dnetkit.native.warmup=false} leaves it to the first call. */
