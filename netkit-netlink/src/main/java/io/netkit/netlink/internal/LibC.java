@@ -81,11 +81,27 @@ public final class LibC {
      */
     public static final String BACKGROUND_PROPERTY = "netkit.jna.background";
 
-    /** How long the background registration waits after libc loads, in ms (see {@link Registrar}). */
-    static final long REGISTER_DELAY_MS = 1000;
+    /** The background registration waits for this long without a libc call (ms; see {@link Registrar}). */
+    static final long QUIET_MS = 50;
 
-    /** {@code -Dnetkit.jna.registerDelay=MS}: another wait before the background registration (0: at once). */
+    /**
+     * ... or until this many calls went through JNA: ~8 times what a fresh JVM's first create + attach + close
+     * makes (124), so a short program never gets here, and at ~2.5 us more per call than the direct path (array
+     * arguments), a process that does has paid a few ms already and is about to pay more.
+     */
+    static final int BUSY_CALLS = 1000;
+
+    /** ... and no longer than this (ms). */
+    static final long REGISTER_WAIT_MS = 5000;
+
+    /**
+     * {@code -Dnetkit.jna.registerDelay=MS}: the longest wait for a quiet moment before the background registration
+     * (0: at once).
+     */
     public static final String REGISTER_DELAY_PROPERTY = "netkit.jna.registerDelay";
+
+    /** Calls through JNA's {@code Function}s so far (only compared, for a change). */
+    private static volatile int jnaCalls;
 
     /**
      * True once {@link Direct}'s methods are registered ({@link Native#register}: the fast path); until then each
@@ -164,10 +180,12 @@ public final class LibC {
      * a {@link Function} call needs none of it. So the first calls go through {@link Function}s while this daemon
      * thread registers {@link Direct}, then every call takes the direct path. A failure only keeps the slower path.
      *
-     * <p>It waits {@link #REGISTER_DELAY_MS} first: started at once, it ran beside a fresh JVM's first
-     * {@code Network.create()} and attach and took CPU from them (on 2 cores, with the JIT compiler), and a
-     * short-lived program (a CNI plugin call) paid for a mapping it never used. Measured in 25 alternating fresh
-     * JVMs: the first create + attach 98.5 -> 93.7 ms median (p90 114 -> 108), the process's CPU 277 -> 253 ms.
+     * <p>It waits for a quiet moment first ({@link #awaitQuiet}: no libc call for {@link #QUIET_MS}, or
+     * {@link #BUSY_CALLS} calls, at most {@link #REGISTER_WAIT_MS}): started at once, it ran beside a fresh JVM's first {@code Network.create()} and
+     * attach and took CPU from them (on 2 cores, with the JIT compiler), and a short-lived program (a CNI plugin
+     * call) paid for a mapping it never used. A fixed wait of a second instead (measured: first create + attach
+     * 98.5 -> 93.7 ms median in 25 alternating fresh JVMs, the process's CPU 277 -> 253 ms) only moved the
+     * registration onto whatever the process did a second later, such as its next attaches.
      */
     private static final class Registrar extends Thread {
         private final NativeLibrary lib;
@@ -181,16 +199,49 @@ public final class LibC {
         @Override
         public void run() {
             try {
-                long delay = Long.getLong(REGISTER_DELAY_PROPERTY, REGISTER_DELAY_MS);
-                if (delay > 0) {
-                    Thread.sleep(delay);
-                }
+                awaitQuiet(Long.getLong(REGISTER_DELAY_PROPERTY, REGISTER_WAIT_MS));
                 Native.register(Direct.class, lib);
                 direct = true;
             } catch (RuntimeException | LinkageError | InterruptedException e) {
                 registrationFailure = e;
             }
         }
+    }
+
+    /**
+     * Returns once no call has gone through JNA's {@code Function}s for {@link #QUIET_MS} (two polls), or once
+     * {@link #BUSY_CALLS} have (a process that busy will make many more: the registration pays for itself), or after
+     * {@code longest} ms (0: at once).
+     */
+    static void awaitQuiet(long longest) throws InterruptedException {
+        long waited = 0;
+        int quietPolls = 0;
+        int seen = jnaCalls;
+        while (waited < longest && quietPolls < 2 && seen < BUSY_CALLS) {
+            Thread.sleep(QUIET_MS / 2);
+            waited += QUIET_MS / 2;
+            int now = jnaCalls;
+            quietPolls = now == seen ? quietPolls + 1 : 0;
+            seen = now;
+        }
+    }
+
+    // The path before the registration: each call counted, so that the registration can wait for a quiet moment. A
+    // volatile write per call (lost updates do not matter: only a change is looked for) on a path that costs
+    // microseconds per call; the direct path counts nothing.
+    private static int viaJnaInt(Function f, Object[] args) {
+        jnaCalls++;
+        return f.invokeInt(args);
+    }
+
+    private static long viaJnaLong(Function f, Object[] args) {
+        jnaCalls++;
+        return f.invokeLong(args);
+    }
+
+    private static String viaJnaString(Function f, Object[] args) {
+        jnaCalls++;
+        return (String) f.invoke(String.class, args);
     }
 
     private static Function function(NativeLibrary lib, String name) {
@@ -260,51 +311,51 @@ public final class LibC {
     public static final int MNT_DETACH = 2;
 
     public static int socket(int domain, int type, int protocol) {
-        return direct ? Direct.socket(domain, type, protocol) : SOCKET.invokeInt(new Object[] {domain, type, protocol});
+        return direct ? Direct.socket(domain, type, protocol) : viaJnaInt(SOCKET, new Object[] {domain, type, protocol});
     }
 
     public static int bind(int fd, byte[] addr, int addrlen) {
-        return direct ? Direct.bind(fd, addr, addrlen) : BIND.invokeInt(new Object[] {fd, addr, addrlen});
+        return direct ? Direct.bind(fd, addr, addrlen) : viaJnaInt(BIND, new Object[] {fd, addr, addrlen});
     }
 
     public static int getsockname(int fd, byte[] addr, int[] addrlen) {
-        return direct ? Direct.getsockname(fd, addr, addrlen) : GETSOCKNAME.invokeInt(new Object[] {fd, addr, addrlen});
+        return direct ? Direct.getsockname(fd, addr, addrlen) : viaJnaInt(GETSOCKNAME, new Object[] {fd, addr, addrlen});
     }
 
     /** {@code setsockopt} with the option value as raw bytes in native order. */
     public static int setsockopt(int fd, int level, int optname, byte[] optval, int optlen) {
         return direct ? Direct.setsockopt(fd, level, optname, optval, optlen)
-                : SETSOCKOPT.invokeInt(new Object[] {fd, level, optname, optval, optlen});
+                : viaJnaInt(SETSOCKOPT, new Object[] {fd, level, optname, optval, optlen});
     }
 
     public static int getsockopt(int fd, int level, int optname, byte[] optval, int[] optlen) {
         return direct ? Direct.getsockopt(fd, level, optname, optval, optlen)
-                : GETSOCKOPT.invokeInt(new Object[] {fd, level, optname, optval, optlen});
+                : viaJnaInt(GETSOCKOPT, new Object[] {fd, level, optname, optval, optlen});
     }
 
     public static long sendto(int fd, Pointer buf, long len, int flags, byte[] destAddr, int addrlen) {
         return direct ? Direct.sendto(fd, buf, len, flags, destAddr, addrlen)
-                : SENDTO.invokeLong(new Object[] {fd, buf, len, flags, destAddr, addrlen});
+                : viaJnaLong(SENDTO, new Object[] {fd, buf, len, flags, destAddr, addrlen});
     }
 
     /** {@code sendto} from a Java array (small datagrams such as an ARP announcement). */
     public static long sendto(int fd, byte[] buf, long len, int flags, byte[] destAddr, int addrlen) {
         return direct ? Direct.sendto(fd, buf, len, flags, destAddr, addrlen)
-                : SENDTO.invokeLong(new Object[] {fd, buf, len, flags, destAddr, addrlen});
+                : viaJnaLong(SENDTO, new Object[] {fd, buf, len, flags, destAddr, addrlen});
     }
 
     public static long recvfrom(int fd, Pointer buf, long len, int flags, byte[] srcAddr, int[] addrlen) {
         return direct ? Direct.recvfrom(fd, buf, len, flags, srcAddr, addrlen)
-                : RECVFROM.invokeLong(new Object[] {fd, buf, len, flags, srcAddr, addrlen});
+                : viaJnaLong(RECVFROM, new Object[] {fd, buf, len, flags, srcAddr, addrlen});
     }
 
     public static int close(int fd) {
-        return direct ? Direct.close(fd) : CLOSE.invokeInt(new Object[] {fd});
+        return direct ? Direct.close(fd) : viaJnaInt(CLOSE, new Object[] {fd});
     }
 
     /** {@code flock(2)}: an advisory lock on the open file {@code fd} (for {@link #LOCK_EX}, {@link #LOCK_UN}). */
     public static int flock(int fd, int operation) {
-        return direct ? Direct.flock(fd, operation) : FLOCK.invokeInt(new Object[] {fd, operation});
+        return direct ? Direct.flock(fd, operation) : viaJnaInt(FLOCK, new Object[] {fd, operation});
     }
 
     public static final int LOCK_EX = 2;
@@ -321,56 +372,56 @@ public final class LibC {
     public static final int SOCKADDR_UN_SIZE = 110;
 
     public static int listen(int fd, int backlog) {
-        return direct ? Direct.listen(fd, backlog) : LISTEN.invokeInt(new Object[] {fd, backlog});
+        return direct ? Direct.listen(fd, backlog) : viaJnaInt(LISTEN, new Object[] {fd, backlog});
     }
 
     public static int accept4(int fd, byte[] addr, int[] addrlen, int flags) {
         return direct ? Direct.accept4(fd, addr, addrlen, flags)
-                : ACCEPT4.invokeInt(new Object[] {fd, addr, addrlen, flags});
+                : viaJnaInt(ACCEPT4, new Object[] {fd, addr, addrlen, flags});
     }
 
     public static int shutdown(int fd, int how) {
-        return direct ? Direct.shutdown(fd, how) : SHUTDOWN.invokeInt(new Object[] {fd, how});
+        return direct ? Direct.shutdown(fd, how) : viaJnaInt(SHUTDOWN, new Object[] {fd, how});
     }
 
     public static long read(int fd, byte[] buf, long count) {
-        return direct ? Direct.read(fd, buf, count) : READ.invokeLong(new Object[] {fd, buf, count});
+        return direct ? Direct.read(fd, buf, count) : viaJnaLong(READ, new Object[] {fd, buf, count});
     }
 
     public static int setns(int fd, int nstype) {
-        return direct ? Direct.setns(fd, nstype) : SETNS.invokeInt(new Object[] {fd, nstype});
+        return direct ? Direct.setns(fd, nstype) : viaJnaInt(SETNS, new Object[] {fd, nstype});
     }
 
     public static int unshare(int flags) {
-        return direct ? Direct.unshare(flags) : UNSHARE.invokeInt(new Object[] {flags});
+        return direct ? Direct.unshare(flags) : viaJnaInt(UNSHARE, new Object[] {flags});
     }
 
     public static int mount(String source, String target, String filesystemtype, long mountflags, Pointer data) {
         return direct ? Direct.mount(source, target, filesystemtype, mountflags, data)
-                : MOUNT.invokeInt(new Object[] {source, target, filesystemtype, mountflags, data});
+                : viaJnaInt(MOUNT, new Object[] {source, target, filesystemtype, mountflags, data});
     }
 
     public static int umount2(String target, int flags) {
-        return direct ? Direct.umount2(target, flags) : UMOUNT2.invokeInt(new Object[] {target, flags});
+        return direct ? Direct.umount2(target, flags) : viaJnaInt(UMOUNT2, new Object[] {target, flags});
     }
 
     public static int open(String pathname, int flags, int mode) {
-        return direct ? Direct.open(pathname, flags, mode) : OPEN.invokeInt(new Object[] {pathname, flags, mode});
+        return direct ? Direct.open(pathname, flags, mode) : viaJnaInt(OPEN, new Object[] {pathname, flags, mode});
     }
 
     public static int linkat(int olddirfd, String oldpath, int newdirfd, String newpath, int flags) {
         return direct ? Direct.linkat(olddirfd, oldpath, newdirfd, newpath, flags)
-                : LINKAT.invokeInt(new Object[] {olddirfd, oldpath, newdirfd, newpath, flags});
+                : viaJnaInt(LINKAT, new Object[] {olddirfd, oldpath, newdirfd, newpath, flags});
     }
 
     public static long write(int fd, byte[] buf, long count) {
-        return direct ? Direct.write(fd, buf, count) : WRITE.invokeLong(new Object[] {fd, buf, count});
+        return direct ? Direct.write(fd, buf, count) : viaJnaLong(WRITE, new Object[] {fd, buf, count});
     }
 
     // <sys/ioctl.h>: ioctl(int fd, unsigned long request, ...)
     /** {@code ioctl} with a pointer to a buffer (e.g. a {@code struct ifreq}), copied in and back out. */
     public static int ioctl(int fd, long request, byte[] argp) {
-        return direct ? Direct.ioctl(fd, request, argp) : IOCTL.invokeInt(new Object[] {fd, request, argp});
+        return direct ? Direct.ioctl(fd, request, argp) : viaJnaInt(IOCTL, new Object[] {fd, request, argp});
     }
 
     /** {@code SIOCGIFINDEX} from {@code <linux/sockios.h>}: interface name to index, on any socket's namespace. */
@@ -382,23 +433,23 @@ public final class LibC {
 
     /** {@code ioctl} with an integer argument (e.g. {@code TUNSETPERSIST 1}). */
     public static int ioctl(int fd, long request, long arg) {
-        return direct ? Direct.ioctl(fd, request, arg) : IOCTL.invokeInt(new Object[] {fd, request, arg});
+        return direct ? Direct.ioctl(fd, request, arg) : viaJnaInt(IOCTL, new Object[] {fd, request, arg});
     }
 
     /** {@code long syscall(long number, ...)} without arguments (glibc 2.2.5). */
     public static long syscall(long number) {
-        return direct ? Direct.syscall(number) : SYSCALL.invokeLong(new Object[] {number});
+        return direct ? Direct.syscall(number) : viaJnaLong(SYSCALL, new Object[] {number});
     }
 
     /** {@code syscall} with two integer arguments. */
     public static long syscall(long number, long arg1, long arg2) {
-        return direct ? Direct.syscall(number, arg1, arg2) : SYSCALL.invokeLong(new Object[] {number, arg1, arg2});
+        return direct ? Direct.syscall(number, arg1, arg2) : viaJnaLong(SYSCALL, new Object[] {number, arg1, arg2});
     }
 
     /** {@code syscall} with four integer (or pointer) arguments. */
     public static long syscall(long number, long arg1, long arg2, long arg3, long arg4) {
         return direct ? Direct.syscall(number, arg1, arg2, arg3, arg4)
-                : SYSCALL.invokeLong(new Object[] {number, arg1, arg2, arg3, arg4});
+                : viaJnaLong(SYSCALL, new Object[] {number, arg1, arg2, arg3, arg4});
     }
 
     /** The calling thread's id: {@code syscall(SYS_gettid)} (the {@code gettid} wrapper needs glibc 2.30). */
@@ -424,11 +475,11 @@ public final class LibC {
     }
 
     public static int geteuid() {
-        return direct ? Direct.geteuid() : GETEUID.invokeInt(new Object[] {});
+        return direct ? Direct.geteuid() : viaJnaInt(GETEUID, new Object[] {});
     }
 
     public static String strerror(int errnum) {
-        return direct ? Direct.strerror(errnum) : (String) STRERROR.invoke(String.class, new Object[] {errnum});
+        return direct ? Direct.strerror(errnum) : viaJnaString(STRERROR, new Object[] {errnum});
     }
 
     /** libc's functions by direct mapping, registered by {@link Registrar}; call them only once {@link #direct}. */

@@ -6,12 +6,32 @@ import java.nio.file.Path;
 /**
  * Child process of {@link LibCRegistrationTest}: the same libc calls right after {@link LibC} loads (in a fresh JVM
  * with the background registration, through JNA {@code Function}s) and again once the direct mapping is registered.
- * Prints one line per round: {@code round direct=<bool> <results>}, then {@code done}.
+ * Prints one line per round: {@code round direct=<bool> <results>}, then {@code done}. With {@code steady} or
+ * {@code busy} it first calls libc for 600 ms (every 2 ms, or without a pause) and prints whether the direct mapping
+ * arrived meanwhile.
  */
 public final class LibCPathsMain {
     private LibCPathsMain() {}
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0) {
+            // 600 ms of libc calls: one every 2 ms ("steady": never quiet, and fewer than LibC.BUSY_CALLS), or
+            // without a pause ("busy": past BUSY_CALLS within a millisecond)
+            boolean steady = args[0].equals("steady");
+            long end = System.nanoTime() + 600_000_000L;
+            boolean everDirect = false;
+            int calls = 0;
+            while (System.nanoTime() < end) {
+                LibC.geteuid();
+                calls++;
+                everDirect |= LibC.directMapped();
+                if (steady) Thread.sleep(2);
+            }
+            // wait out a registration under way (it takes up to ~60 ms), then look again
+            Thread.sleep(steady ? 0 : 2000);
+            everDirect |= LibC.directMapped();
+            System.out.println(args[0] + " direct=" + everDirect + " calls<busy=" + (calls < LibC.BUSY_CALLS));
+        }
         System.out.println(round("first"));
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (!LibC.directMapped() && LibC.registrationFailure() == null && System.nanoTime() < deadline) {

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 /**
  * {@link LibC}'s two call paths give the same results (return values, errno, arrays written back, strings): the JNA
  * {@code Function}s a fresh JVM's first calls go through while the direct mapping is registered in the background,
- * and the direct mapping afterwards (registered a second after libc loads, or at once with
+ * and the direct mapping afterwards (registered once libc calls pause, or at once with
  * {@code -Dnetkit.jna.registerDelay=0}); with {@code -Dnetkit.jna.background=false} the direct mapping is there
  * before the first call returns. Each case runs {@link LibCPathsMain} in a JVM of its own (LibC loads once per JVM).
  */
@@ -24,7 +24,7 @@ class LibCRegistrationTest {
     void bothPathsGiveTheSameResultsAndTheDirectMappingArrives() throws Exception {
         List<String> out = run();
         assertThat(out).hasSize(3);
-        // the registration waits a second after libc loads (LibC.REGISTER_DELAY_MS): the first round is JNA's
+        // the registration waits for a quiet moment (no libc call for LibC.QUIET_MS): the first round is JNA's
         assertThat(out.get(0)).isEqualTo("first direct=false" + EXPECTED);
         assertThat(out.get(1)).isEqualTo("later direct=true" + EXPECTED);
         assertThat(out.get(2)).isEqualTo("done failure=null");
@@ -35,6 +35,21 @@ class LibCRegistrationTest {
         List<String> out = run("-D" + LibC.BACKGROUND_PROPERTY + "=false");
         assertThat(out).containsExactly("first direct=true" + EXPECTED, "later direct=true" + EXPECTED,
                 "done failure=null");
+    }
+
+    @Test
+    void theRegistrationWaitsWhileAFewLibcCallsGoOnAndComesOnceTheyPause() throws Exception {
+        // a cap far away: only a pause may let the registration start
+        List<String> out = run(List.of("-D" + LibC.REGISTER_DELAY_PROPERTY + "=120000"), "steady");
+        assertThat(out).containsExactly("steady direct=false calls<busy=true", "first direct=false" + EXPECTED,
+                "later direct=true" + EXPECTED, "done failure=null");
+    }
+
+    @Test
+    void aProcessThatKeepsCallingGetsTheDirectMappingWithoutAPause() throws Exception {
+        List<String> out = run(List.of("-D" + LibC.REGISTER_DELAY_PROPERTY + "=120000"), "busy");
+        assertThat(out).containsExactly("busy direct=true calls<busy=false", "first direct=true" + EXPECTED,
+                "later direct=true" + EXPECTED, "done failure=null");
     }
 
     @Test
@@ -65,10 +80,15 @@ class LibCRegistrationTest {
     }
 
     private static List<String> run(String... flags) throws IOException, InterruptedException {
+        return run(List.of(flags));
+    }
+
+    private static List<String> run(List<String> flags, String... args) throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> argv = new java.util.ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1"));
-        argv.addAll(List.of(flags));
+        argv.addAll(flags);
         argv.addAll(List.of("-cp", System.getProperty("java.class.path"), LibCPathsMain.class.getName()));
+        argv.addAll(List.of(args));
         Process p = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("child ended").isTrue();
