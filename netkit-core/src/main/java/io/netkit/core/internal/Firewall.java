@@ -52,8 +52,8 @@ public final class Firewall {
             java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
     /** Runs the iptables tools off the caller's thread where they can overlap with netlink work. */
-    private static final java.util.concurrent.ExecutorService EXECUTOR = java.util.concurrent.Executors.newCachedThreadPool(
-            new DaemonThreads("netkit-iptables"));
+    private static final java.util.concurrent.ExecutorService EXECUTOR =
+            java.util.concurrent.Executors.newCachedThreadPool(new DaemonThreads("netkit-iptables"));
 
     /** Host namespace handles where this process saw the admin chain made (applyNew falls back to apply if gone). */
     private static final java.util.Set<NetNamespace> ADMIN_CHAIN_SEEN =

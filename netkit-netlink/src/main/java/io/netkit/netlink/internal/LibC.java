@@ -181,9 +181,9 @@ public final class LibC {
      * thread registers {@link Direct}, then every call takes the direct path. A failure only keeps the slower path.
      *
      * <p>It waits for a quiet moment first ({@link #awaitQuiet}: no libc call for {@link #QUIET_MS}, or
-     * {@link #BUSY_CALLS} calls, at most {@link #REGISTER_WAIT_MS}): started at once, it ran beside a fresh JVM's first {@code Network.create()} and
-     * attach and took CPU from them (on 2 cores, with the JIT compiler), and a short-lived program (a CNI plugin
-     * call) paid for a mapping it never used. A fixed wait of a second instead (measured: first create + attach
+     * {@link #BUSY_CALLS} calls, at most {@link #REGISTER_WAIT_MS}): started at once, it ran beside a fresh JVM's
+     * first {@code Network.create()} and attach and took CPU from them (on 2 cores, with the JIT compiler), and a
+     * short-lived program (a CNI plugin call) paid for a mapping it never used. A fixed wait of a second instead (measured: first create + attach
      * 98.5 -> 93.7 ms median in 25 alternating fresh JVMs, the process's CPU 277 -> 253 ms) only moved the
      * registration onto whatever the process did a second later, such as its next attaches.
      */
