@@ -191,12 +191,12 @@ public final class Network implements AutoCloseable {
      * endpoint gets one address of it besides its IPv4 address.
      */
     public Optional<IpPrefix> subnet6() {
-        return v6 == null ? Optional.empty() : Optional.of(v6.subnet());
+        return v6 == null ? Optional.empty() : Optional.ofNullable(v6.subnet());
     }
 
     /** The IPv6 gateway on the bridge (by default the IPv6 subnet's first address, e.g. {@code fd00:16::1}). */
     public Optional<InetAddress> gateway6() {
-        return v6 == null ? Optional.empty() : Optional.of(v6.gateway());
+        return v6 == null ? Optional.empty() : Optional.ofNullable(v6.gateway());
     }
 
     /** The allocation ranges ({@link Builder#allocationRange(String, String)}), IPv4 first; empty: whole subnets. */
