@@ -10,7 +10,6 @@ import io.netkit.netlink.Links;
 import io.netkit.netlink.MacAddress;
 import io.netkit.netlink.NetNamespace;
 import java.net.InetAddress;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -191,20 +190,17 @@ public final class Network implements AutoCloseable {
      * endpoint gets one address of it besides its IPv4 address.
      */
     public Optional<IpPrefix> subnet6() {
-        return v6 == null ? Optional.empty() : Optional.ofNullable(v6.subnet());
+        return Optional.ofNullable(v6).map(Records.Ipv6Config::subnet);
     }
 
     /** The IPv6 gateway on the bridge (by default the IPv6 subnet's first address, e.g. {@code fd00:16::1}). */
     public Optional<InetAddress> gateway6() {
-        return v6 == null ? Optional.empty() : Optional.ofNullable(v6.gateway());
+        return Optional.ofNullable(v6).map(Records.Ipv6Config::gateway);
     }
 
     /** The allocation ranges ({@link Builder#allocationRange(String, String)}), IPv4 first; empty: whole subnets. */
     public List<AddressRange> allocationRanges() {
-        List<AddressRange> ranges = new ArrayList<>(2);
-        if (pool != null) ranges.add(pool);
-        if (v6 != null && v6.pool() != null) ranges.add(v6.pool());
-        return List.copyOf(ranges);
+        return java.util.stream.Stream.of(pool, v6 == null ? null : v6.pool()).filter(Objects::nonNull).toList();
     }
 
     /** Whether the network masquerades its IPv6 subnet's traffic (NAT66, {@code ip6tables -t nat ... MASQUERADE}). */
@@ -255,10 +251,7 @@ public final class Network implements AutoCloseable {
 
     /** The attached endpoint whose namespace has the {@code ip netns} name {@code name} (or host interface {@code name}). */
     public Optional<Endpoint> endpoint(String name) {
-        for (Endpoint e : endpoints()) {
-            if (e.name().equals(name)) return Optional.of(e);
-        }
-        return Optional.empty();
+        return endpoints().stream().filter(e -> e.name().equals(name)).findFirst();
     }
 
     /**
