@@ -68,6 +68,7 @@ final class ReaperHome {
                 } catch (TimeoutException pidReused) {
                     finished = null;   // a new process got its pid; take a fresh one next time
                 }
+                awaitIdleReaper();
                 return null;
             });
         } catch (RuntimeException | Error e) {
@@ -75,5 +76,31 @@ final class ReaperHome {
             Log.LOG.warn("cannot keep a process reaper in the original namespace ({}); processes started in"
                     + " namespaces may pin them for up to 60 s after they end", e.toString());
         }
+    }
+
+    /**
+     * Waits (up to 100 ms) until a reaper is back in the pool's queue: the one that ran the short task completes the
+     * future before it returns there, and a child started in that instant would make the pool create a new reaper
+     * from the namespace thread, inside the namespace. Idle reapers wait in {@code SynchronousQueue.poll} with the
+     * pool's keep-alive ({@code TIMED_WAITING}); busy ones in {@code waitpid} ({@code RUNNABLE}). Thread-group
+     * enumeration, not {@code Thread.getAllStackTraces()}: no safepoint, no stacks.
+     */
+    private static void awaitIdleReaper() throws InterruptedException {
+        ThreadGroup root = Thread.currentThread().getThreadGroup();
+        while (root.getParent() != null) {
+            root = root.getParent();
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
+        do {
+            Thread[] threads = new Thread[root.activeCount() + 16];
+            int n = root.enumerate(threads, true);
+            for (int i = 0; i < n; i++) {
+                if (threads[i].getName().equals("process reaper")
+                        && threads[i].getState() == Thread.State.TIMED_WAITING) {
+                    return;
+                }
+            }
+            Thread.sleep(1);
+        } while (System.nanoTime() < deadline);
     }
 }
